@@ -1,0 +1,69 @@
+/**
+ * Numbers as Argo Rollouts sends them. Its `web` provider substitutes every arg as a string,
+ * so "0.1", "12" and "true" must be read like 0.1, 12 and true wherever a number or flag is
+ * expected. Only plain decimal notation is accepted: "NaN", "Infinity", "0x10" and "" are
+ * errors, never numbers.
+ */
+import { z } from 'zod';
+
+const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
+/** Reads a finite number from a JSON number or a decimal string; undefined if it is neither. */
+export function readNumber(input: unknown): number | undefined {
+  if (typeof input === 'number') return Number.isFinite(input) ? input : undefined;
+  if (typeof input === 'string') {
+    const text = input.trim();
+    if (!DECIMAL.test(text)) return undefined;
+    const value = Number(text);
+    return Number.isFinite(value) ? value : undefined;
+  }
+  return undefined;
+}
+
+export const lenientNumber = z.unknown().transform((input, ctx): number => {
+  const value = readNumber(input);
+  if (value === undefined) {
+    ctx.addIssue({ code: 'custom', message: `expected a finite number (or a decimal string), got ${describe(input)}` });
+    return z.NEVER;
+  }
+  return value;
+});
+
+export const lenientBoolean = z.unknown().transform((input, ctx): boolean => {
+  if (typeof input === 'boolean') return input;
+  if (input === 'true' || input === 'false') return input === 'true';
+  ctx.addIssue({ code: 'custom', message: `expected true or false (or "true" / "false"), got ${describe(input)}` });
+  return z.NEVER;
+});
+
+/**
+ * A long array of numbers, checked in one loop rather than element by element through zod:
+ * the arrays can hold a million samples. At most `MAX_ISSUES` problems are listed per array.
+ */
+export const numberArray = z.unknown().transform((input, ctx): Float64Array => {
+  if (!Array.isArray(input)) {
+    ctx.addIssue({ code: 'custom', message: `expected an array of numbers, got ${describe(input)}` });
+    return z.NEVER;
+  }
+  const out = new Float64Array(input.length);
+  let problems = 0;
+  for (let i = 0; i < input.length; i++) {
+    const value = readNumber(input[i]);
+    if (value === undefined) {
+      if (problems < MAX_ISSUES) ctx.addIssue({ code: 'custom', path: [i], message: `expected a finite number, got ${describe(input[i])}` });
+      problems++;
+    } else out[i] = value;
+  }
+  if (problems > MAX_ISSUES) ctx.addIssue({ code: 'custom', message: `${problems - MAX_ISSUES} more values are not finite numbers` });
+  return problems ? z.NEVER : out;
+});
+
+const MAX_ISSUES = 20;
+
+export function describe(input: unknown): string {
+  if (input === null) return 'null';
+  if (Array.isArray(input)) return 'an array';
+  if (typeof input === 'string') return JSON.stringify(input.length > 40 ? `${input.slice(0, 40)}...` : input);
+  if (typeof input === 'object') return 'an object';
+  return String(input);
+}

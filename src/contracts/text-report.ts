@@ -1,0 +1,41 @@
+/**
+ * The analysis as a table for people using curl (`?format=text` or `Accept: text/plain`) and
+ * for the CLI: the verdict first, one row per metric, then each metric's reason in full.
+ */
+import { FORMAT_BY_UNIT } from '../judge/describe';
+import type { AnalysisResult, Effect } from '../judge/types';
+
+export function textReport(result: AnalysisResult): string {
+  const header = [
+    `verdict: ${result.verdict.toUpperCase()}   score: ${result.score}   evidence: ${result.evidence}   alpha: ${result.alpha}`,
+    `reason:  ${result.reason}`,
+    '',
+  ];
+  const rows = [
+    ['metric', 'kind', 'verdict', 'effect', 'estimate', 'interval', 'tolerance'],
+    ...result.metrics.map((m) => [
+      m.name + (m.critical ? ' (critical)' : ''),
+      m.kind,
+      m.verdict,
+      m.effect?.measure ?? '-',
+      m.effect ? format(m.effect, m.effect.estimate) : '-',
+      m.effect ? `[${format(m.effect, m.effect.lower)}, ${format(m.effect, m.effect.upper)}]` : '-',
+      m.effect ? format(m.effect, m.effect.tolerance) : '-',
+    ]),
+  ];
+  const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => row[col].length)));
+  const table = rows.map((row) => row.map((cell, col) => cell.padEnd(widths[col])).join('  ').trimEnd());
+  const reasons = result.metrics.map((m) => `- ${m.name}: ${m.verdict}: ${m.reason}`);
+  const tests = result.metrics.flatMap((m) =>
+    m.tests.map((t) => `  ${m.name} ${t.name}: statistic ${round(t.statistic)}${t.pValue !== undefined ? `, p ${round(t.pValue)}` : ''}${t.threshold !== undefined ? ` (threshold ${t.threshold})` : ''}`),
+  );
+  return [...header, ...table, '', ...reasons, ...(tests.length ? ['', 'tests:', ...tests] : []), ''].join('\n');
+}
+
+function format(effect: Effect, x: number): string {
+  return FORMAT_BY_UNIT[effect.unit](x);
+}
+
+function round(x: number): string {
+  return Number.isFinite(x) ? Number(x.toPrecision(4)).toString() : String(x);
+}

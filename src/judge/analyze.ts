@@ -1,0 +1,39 @@
+/**
+ * One analysis: judge every metric against its margin, then combine them. This is the only
+ * entry point the HTTP contracts call.
+ *
+ * Error budget: `alpha` (default 0.05) bounds the false-fail rate of the whole analysis, so
+ * each metric's fail decision gets alpha / m (Bonferroni) and adding metrics does not
+ * multiply false rollbacks. Each pass decision keeps the full alpha: the analysis passes only
+ * if every (critical) metric does, which is an intersection-union test at level alpha.
+ */
+import { judgeCategorical } from './categorical';
+import { judgeContinuous } from './continuous';
+import { DEFAULT_ALPHA, DEFAULT_THRESHOLDS } from './defaults';
+import { judgeDistribution } from './distribution';
+import { fixedSampleEvidence, type Evidence } from './evidence';
+import type { MetricContext } from './metric-context';
+import { overallVerdict } from './overall';
+import { judgeProportion } from './proportion';
+import type { AnalysisInput, AnalysisResult, MetricInput, MetricResult } from './types';
+
+export function analyze(input: AnalysisInput, evidence: Evidence = fixedSampleEvidence): AnalysisResult {
+  const alpha = input.alpha ?? DEFAULT_ALPHA;
+  const thresholds = { ...DEFAULT_THRESHOLDS, ...input.thresholds };
+  const ctx: MetricContext = { evidence, rates: { fail: alpha / Math.max(1, input.metrics.length), pass: alpha } };
+  const metrics = input.metrics.map((metric) => judgeMetric(metric, ctx));
+  return { ...overallVerdict(metrics, thresholds), alpha, evidence: evidence.name, metrics };
+}
+
+function judgeMetric(metric: MetricInput, ctx: MetricContext): MetricResult {
+  switch (metric.kind) {
+    case 'continuous':
+      return judgeContinuous(metric, ctx);
+    case 'distribution':
+      return judgeDistribution(metric, ctx);
+    case 'proportion':
+      return judgeProportion(metric, ctx);
+    case 'categorical':
+      return judgeCategorical(metric, ctx);
+  }
+}

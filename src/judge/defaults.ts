@@ -1,0 +1,29 @@
+/**
+ * Defaults per metric kind: what the judge assumes when a request is silent. They are the
+ * documented defaults of the README's verdict model; change both together.
+ */
+import type { Direction, Margin, MetricKind, ScoreThresholds } from './types';
+
+export const DEFAULT_ALPHA = 0.05;
+export const DEFAULT_THRESHOLDS: ScoreThresholds = { pass: 100, marginal: 75 };
+export const DEFAULT_MIN_SAMPLES = 20;
+/** p95: the latency figure SLOs are written against. */
+export const DEFAULT_QUANTILE = 0.95;
+
+export const DEFAULT_DIRECTION: Record<MetricKind, Direction> = {
+  continuous: 'increase',
+  proportion: 'increase',
+  distribution: 'either',
+  categorical: 'either',
+};
+
+export const DEFAULT_MARGIN: Record<MetricKind, Margin> = {
+  // p95 may rise by 10 %.
+  continuous: { relative: 0.1 },
+  // The rate may rise to 1.5x, or by 0.1 percentage points (what matters when the baseline has ~0 errors).
+  proportion: { relative: 0.5, absolute: 0.001 },
+  // Kolmogorov-Smirnov distance of 0.1: drift tools' usual 0.1 threshold.
+  distribution: { absolute: 0.1 },
+  // No category's share may move by more than 5 percentage points.
+  categorical: { absolute: 0.05 },
+};

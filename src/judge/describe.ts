@@ -1,0 +1,63 @@
+/**
+ * Sentences a person can act on: "p95 changed by +34% (interval +21% to +49%), beyond the
+ * tolerated +10%". Formatting lives here so every kind words its reasons the same way.
+ */
+import type { Check } from './margin-check';
+import type { Direction, EffectUnit } from './types';
+
+export type Formatter = (x: number) => string;
+
+const significant = (x: number, digits = 3) => Number(x.toPrecision(digits)).toString();
+const signed = (text: string, x: number) => (x > 0 ? `+${text}` : text);
+
+export const asPercentChange: Formatter = (x) =>
+  Number.isFinite(x) ? signed(`${significant(x * 100)}%`, x) : x > 0 ? 'unbounded' : '-unbounded';
+export const asPercentagePoints: Formatter = (x) =>
+  Number.isFinite(x) ? signed(`${significant(x * 100)} pp`, x) : 'unbounded';
+export const asDistance: Formatter = (x) => (Number.isFinite(x) ? significant(x) : 'unbounded');
+export const asUnits: Formatter = (x) => (Number.isFinite(x) ? signed(significant(x, 4), x) : x > 0 ? 'unbounded' : '-unbounded');
+
+export const FORMAT_BY_UNIT: Record<EffectUnit, Formatter> = {
+  relative: asPercentChange,
+  rate: asPercentagePoints,
+  share: (x) => asPercentagePoints(x).replace(/^\+/, ''),
+  distance: asDistance,
+  units: asUnits,
+};
+
+/** "beyond/within the tolerated +10%" with the tolerance signed by the harmful direction. */
+function tolerated(tolerance: number, direction: Direction, format: Formatter): string {
+  const t = Math.abs(tolerance);
+  if (direction === 'either') return `±${format(t).replace(/^\+/, '')}`;
+  return format(direction === 'decrease' ? -t : t);
+}
+
+export function describeCheck(subject: string, check: Check, direction: Direction): string {
+  const format = FORMAT_BY_UNIT[check.effect.unit];
+  const { estimate, lower, upper, tolerance } = check.effect;
+  const where = `${subject} ${Number.isFinite(estimate) ? `changed by ${format(estimate)}` : 'cannot be estimated'} (confidence interval ${format(lower)} to ${format(upper)})`;
+  const limit = tolerated(tolerance, direction, format);
+  switch (check.verdict) {
+    case 'fail':
+      return `${where}, beyond the tolerated ${limit}`;
+    case 'pass':
+      return `${where}, within the tolerated ${limit}`;
+    case 'inconclusive':
+      return `${where}: not yet enough evidence to tell whether it is within the tolerated ${limit}`;
+  }
+}
+
+/** A distance measure cannot change "by" something: it is the change. */
+export function describeDistance(subject: string, check: Check): string {
+  const format = FORMAT_BY_UNIT[check.effect.unit];
+  const { estimate, lower, upper, tolerance } = check.effect;
+  const where = `${subject} is ${format(estimate)} (confidence interval ${format(Math.max(0, lower))} to ${format(upper)})`;
+  switch (check.verdict) {
+    case 'fail':
+      return `${where}, beyond the tolerated ${format(tolerance)}`;
+    case 'pass':
+      return `${where}, within the tolerated ${format(tolerance)}`;
+    case 'inconclusive':
+      return `${where}: not yet enough evidence to tell whether it is within the tolerated ${format(tolerance)}`;
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * Distribution metrics (prediction scores, any output whose whole shape matters): the verdict
+ * rests on the Kolmogorov-Smirnov distance between canary and baseline, the largest gap
+ * between their CDFs, bounded by simultaneous CDF bands for each side (|D_true - D| <= eps_c +
+ * eps_b). Drift tools' effect sizes (PSI, Jensen-Shannon, Wasserstein) are reported beside
+ * the classic tests with their customary thresholds, to explain the verdict.
+ */
+import { kolmogorovSmirnov, ksDistance } from '../stats/kolmogorov-smirnov';
+import { mannWhitneyU } from '../stats/mann-whitney-u';
+import { populationStabilityIndex } from '../stats/psi';
+import { jensenShannonDistance } from '../stats/jensen-shannon';
+import { wassersteinDistance } from '../stats/wasserstein';
+import type { WeightedSample } from '../stats/weighted-sample';
+import { describeDistance } from './describe';
+import { insufficientData } from './data-gate';
+import { driftBins } from './drift-bins';
+import { checkAgainstMargin } from './margin-check';
+import { resolve, withoutEvidence, type MetricContext } from './metric-context';
+import { toSamplePair } from './side-samples';
+import { valuesSummary } from './summaries';
+import type { MetricInput, MetricResult, TestReport } from './types';
+
+type DistributionMetric = Extract<MetricInput, { kind: 'distribution' }>;
+
+/** Customary thresholds of the drift tools (Evidently's defaults; PSI's rule of thumb). */
+export const DRIFT_THRESHOLDS = { psi: 0.1, jensenShannon: 0.1, wasserstein: 0.1 } as const;
+
+export function judgeDistribution(metric: DistributionMetric, ctx: MetricContext): MetricResult {
+  const resolved = resolve(metric);
+  const pair = toSamplePair(metric.baseline, metric.canary);
+  const summaries = {
+    baseline: valuesSummary(pair.baseline, pair.baselineMean),
+    canary: valuesSummary(pair.canary, pair.canaryMean),
+  };
+  const tests = pair.baseline.n > 0 && pair.canary.n > 0 ? distributionTests(pair.canary, pair.baseline, pair.binned) : [];
+  const gap = insufficientData(pair.baseline.n, pair.canary.n, resolved.minSamples, 'observations');
+  if (gap) return withoutEvidence(metric, resolved, summaries, gap, tests);
+
+  const distances = ksDistance(pair.canary, pair.baseline);
+  const [estimate, subject] =
+    resolved.direction === 'increase'
+      ? [distances.dPlus, 'the KS distance towards higher canary values']
+      : resolved.direction === 'decrease'
+        ? [distances.dMinus, 'the KS distance towards lower canary values']
+        : [distances.d, 'the KS distance between canary and baseline'];
+  // Both bands must hold at once: each gets half the error rate.
+  const slack = (alpha: number) =>
+    ctx.evidence.cdfBandHalfWidth(pair.canary.n, alpha / 2) + ctx.evidence.cdfBandHalfWidth(pair.baseline.n, alpha / 2);
+  const check = checkAgainstMargin(
+    {
+      measure: 'Kolmogorov-Smirnov distance',
+      unit: 'distance',
+      estimate,
+      tolerance: resolved.margin.absolute!,
+      bounds: (aL, aU) => ({ lower: Math.max(0, estimate - slack(aL)), upper: Math.min(1, estimate + slack(aU)) }),
+    },
+    'increase', // a distance only grows with harm, whichever way the distributions moved
+    ctx.rates,
+  );
+  return {
+    name: metric.name,
+    kind: metric.kind,
+    verdict: check.verdict,
+    reason: describeDistance(subject, check),
+    critical: resolved.critical,
+    weight: resolved.weight,
+    direction: resolved.direction,
+    ...summaries,
+    effect: check.effect,
+    tests,
+  };
+}
+
+function distributionTests(canary: WeightedSample, baseline: WeightedSample, binned: boolean): TestReport[] {
+  const ks = kolmogorovSmirnov(canary, baseline);
+  const mw = mannWhitneyU(canary, baseline);
+  const bins = driftBins(baseline, canary, binned);
+  return [
+    { name: 'kolmogorov-smirnov', statistic: ks.statistic, pValue: ks.pValue, method: ks.method },
+    { name: 'mann-whitney-u', statistic: mw.statistic, pValue: mw.pValue, method: mw.method },
+    { name: 'psi', statistic: populationStabilityIndex(bins.baseline, bins.canary), threshold: DRIFT_THRESHOLDS.psi },
+    { name: 'jensen-shannon', statistic: jensenShannonDistance(bins.baseline, bins.canary), threshold: DRIFT_THRESHOLDS.jensenShannon },
+    { name: 'wasserstein', statistic: normalisedWasserstein(canary, baseline), threshold: DRIFT_THRESHOLDS.wasserstein, method: 'normalised by the baseline standard deviation' },
+  ];
+}
+
+/** Wasserstein distance in baseline standard deviations (Evidently's normalisation). */
+function normalisedWasserstein(canary: WeightedSample, baseline: WeightedSample): number {
+  const c = withFinitePoints(canary);
+  const b = withFinitePoints(baseline);
+  const distance = wassersteinDistance(c, b);
+  const sd = standardDeviation(b);
+  if (sd > 0) return distance / sd;
+  return distance === 0 ? 0 : Infinity;
+}
+
+/** A +Inf bucket is read as its lower edge, as histogram_quantile does. */
+function withFinitePoints(sample: WeightedSample): WeightedSample {
+  const last = sample.points.length - 1;
+  if (last < 0 || sample.points[last] !== Infinity) return sample;
+  const declared = sample.lowerEdges ? sample.lowerEdges[last] : sample.points[last - 1];
+  const edge = Number.isFinite(declared) ? declared : 0;
+  if (last > 0 && sample.points[last - 1] === edge) {
+    // The edge is already a point: fold the +Inf count into it.
+    const counts = sample.counts.slice(0, last);
+    counts[last - 1] += sample.counts[last];
+    return { points: sample.points.subarray(0, last), counts, n: sample.n };
+  }
+  const points = sample.points.slice();
+  points[last] = edge;
+  return { points, counts: sample.counts, n: sample.n };
+}
+
+function standardDeviation(sample: WeightedSample): number {
+  let mean = 0;
+  for (let i = 0; i < sample.points.length; i++) mean += sample.points[i] * sample.counts[i];
+  mean /= sample.n;
+  let squares = 0;
+  for (let i = 0; i < sample.points.length; i++) squares += sample.counts[i] * (sample.points[i] - mean) ** 2;
+  return Math.sqrt(squares / sample.n);
+}

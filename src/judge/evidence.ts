@@ -1,0 +1,31 @@
+/**
+ * How confidence bounds are obtained. The judge's verdict rule only asks an `Evidence` for
+ * bounds at given one-sided error rates, so the method can be swapped: fixed-sample bounds
+ * (valid for one look at the data) here, anytime-valid ones for rollouts that look again at
+ * every interval.
+ */
+import type { Bounds } from '../stats/quantile-bounds';
+import { quantileBounds } from '../stats/quantile-bounds';
+import { rateRatioBounds } from '../stats/rate-ratio-bounds';
+import { newcombeDifferenceBounds } from '../stats/newcombe-difference-bounds';
+import { dkwHalfWidth } from '../stats/dkw-band';
+import type { WeightedSample } from '../stats/weighted-sample';
+
+export interface Evidence {
+  /** Named in every response, so a reader knows which guarantee the bounds carry. */
+  readonly name: string;
+  quantileBounds(sample: WeightedSample, p: number, alphaLower: number, alphaUpper: number): Bounds;
+  /** Half-width of a band that holds for the whole empirical CDF at once (two-sided). */
+  cdfBandHalfWidth(n: number, alpha: number): number;
+  rateRatioBounds(canaryEvents: number, canaryTotal: number, baselineEvents: number, baselineTotal: number, alphaLower: number, alphaUpper: number): Bounds;
+  proportionDifferenceBounds(canaryEvents: number, canaryTotal: number, baselineEvents: number, baselineTotal: number, alphaLower: number, alphaUpper: number): Bounds;
+}
+
+/** Classic bounds, exact or conservative for a single look at the data. */
+export const fixedSampleEvidence: Evidence = {
+  name: 'fixed-sample',
+  quantileBounds,
+  cdfBandHalfWidth: dkwHalfWidth,
+  rateRatioBounds,
+  proportionDifferenceBounds: newcombeDifferenceBounds,
+};

@@ -1,0 +1,80 @@
+/**
+ * Proportions (error rates, timeouts): the verdict rests on the rate ratio (relative margin,
+ * exact conditional-binomial bounds that survive a zero-error baseline) and/or the rate
+ * difference (absolute margin, Newcombe's hybrid score bounds). Fisher's exact test and the
+ * two-proportion z test are reported for explanation.
+ */
+import { fisherExact } from '../stats/fisher-exact';
+import { twoProportionZ } from '../stats/two-proportion-z';
+import { describeCheck } from './describe';
+import { insufficientData } from './data-gate';
+import { checkAgainstMargins, type EffectCandidate } from './margin-check';
+import { resolve, withoutEvidence, type MetricContext } from './metric-context';
+import { countSummary } from './summaries';
+import type { MetricInput, MetricResult, TestReport } from './types';
+
+type ProportionMetric = Extract<MetricInput, { kind: 'proportion' }>;
+
+export function judgeProportion(metric: ProportionMetric, ctx: MetricContext): MetricResult {
+  const resolved = resolve(metric);
+  const b = metric.baseline;
+  const c = metric.canary;
+  const summaries = { baseline: countSummary(b), canary: countSummary(c) };
+  const tests = b.total > 0 && c.total > 0 ? countTests(c.events, c.total, b.events, b.total) : [];
+  const gap = insufficientData(b.total, c.total, resolved.minSamples, 'trials');
+  if (gap) return withoutEvidence(metric, resolved, summaries, gap, tests);
+
+  const rateC = c.events / c.total;
+  const rateB = b.events / b.total;
+  const candidates: EffectCandidate[] = [];
+  if (resolved.margin.relative !== undefined) {
+    candidates.push({
+      measure: 'relative change in rate',
+      estimate: rateB > 0 ? rateC / rateB - 1 : rateC > 0 ? Infinity : 0,
+      tolerance: resolved.margin.relative,
+      unit: 'relative',
+      bounds: (aL, aU) => {
+        const ratio = ctx.evidence.rateRatioBounds(c.events, c.total, b.events, b.total, aL, aU);
+        return { lower: ratio.lower - 1, upper: ratio.upper - 1 };
+      },
+    });
+  }
+  if (resolved.margin.absolute !== undefined) {
+    candidates.push({
+      measure: 'change in rate',
+      estimate: rateC - rateB,
+      tolerance: resolved.margin.absolute,
+      unit: 'rate',
+      bounds: (aL, aU) => ctx.evidence.proportionDifferenceBounds(c.events, c.total, b.events, b.total, aL, aU),
+    });
+  }
+  const { verdict, checks } = checkAgainstMargins(candidates, resolved.direction, ctx.rates);
+  const decisive = checks.find((check) => check.verdict === verdict) ?? checks[0];
+  const rates = `the rate is ${percent(rateC)} on the canary vs ${percent(rateB)} on the baseline`;
+  return {
+    name: metric.name,
+    kind: metric.kind,
+    verdict,
+    reason: `${rates}; ${describeCheck('it', decisive, resolved.direction)}`,
+    critical: resolved.critical,
+    weight: resolved.weight,
+    direction: resolved.direction,
+    ...summaries,
+    effect: decisive.effect,
+    ...(checks.length > 1 ? { effects: checks.map((check) => check.effect) } : {}),
+    tests,
+  };
+}
+
+function percent(rate: number): string {
+  return `${Number((rate * 100).toPrecision(3))}%`;
+}
+
+function countTests(ce: number, ct: number, be: number, bt: number): TestReport[] {
+  const fisher = fisherExact(ce, ct, be, bt);
+  const z = twoProportionZ(ce, ct, be, bt);
+  return [
+    { name: 'fisher-exact', statistic: fisher.statistic, pValue: fisher.pValue, method: fisher.method },
+    { name: 'two-proportion-z', statistic: z.statistic, pValue: z.pValue, method: z.method },
+  ];
+}

@@ -1,0 +1,91 @@
+/**
+ * Turns the two sides of a continuous or distribution metric into weighted samples that rank
+ * and distribution statistics can compare directly.
+ *
+ * Raw values stay raw. Histograms become one point per bucket (ties by bucket). When the two
+ * sides were binned differently, or one side is raw and the other binned, both are brought
+ * onto the bucket bounds they share, because an observation in (5, 10] cannot be ordered
+ * against one in (0, 7]: coarsening to common bounds is the finest comparison that is honest.
+ */
+import { fromBuckets, fromValues, type WeightedSample } from '../stats/weighted-sample';
+import type { HistogramBucket, ValuesSide } from './types';
+
+export interface SidePair {
+  readonly baseline: WeightedSample;
+  readonly canary: WeightedSample;
+  readonly binned: boolean;
+  readonly baselineMean: number | null;
+  readonly canaryMean: number | null;
+}
+
+export function toSamplePair(baseline: ValuesSide, canary: ValuesSide): SidePair {
+  const baselineMean = declaredMean(baseline);
+  const canaryMean = declaredMean(canary);
+  if ('values' in baseline && 'values' in canary) {
+    const b = fromValues(baseline.values);
+    const c = fromValues(canary.values);
+    return { baseline: b, canary: c, binned: false, baselineMean: meanOf(b), canaryMean: meanOf(c) };
+  }
+  const bounds = commonBounds(boundsOf(baseline), boundsOf(canary));
+  return {
+    baseline: binOnto(baseline, bounds),
+    canary: binOnto(canary, bounds),
+    binned: true,
+    baselineMean,
+    canaryMean,
+  };
+}
+
+function declaredMean(side: ValuesSide): number | null {
+  if ('values' in side) return null;
+  const total = lastCount(side.histogram.buckets);
+  return side.histogram.sum !== undefined && total > 0 ? side.histogram.sum / total : null;
+}
+
+function meanOf(sample: WeightedSample): number | null {
+  if (sample.n === 0) return null;
+  let sum = 0;
+  for (let i = 0; i < sample.points.length; i++) sum += sample.points[i] * sample.counts[i];
+  return sum / sample.n;
+}
+
+function lastCount(buckets: readonly HistogramBucket[]): number {
+  return buckets.length ? buckets[buckets.length - 1].count : 0;
+}
+
+function boundsOf(side: ValuesSide): number[] | null {
+  return 'values' in side ? null : side.histogram.buckets.map((b) => b.le);
+}
+
+/** Bounds present on every binned side (+Inf always is); null sides (raw values) fit any. */
+function commonBounds(a: number[] | null, b: number[] | null): number[] {
+  if (a && b) {
+    const inB = new Set(b);
+    return a.filter((le) => inB.has(le));
+  }
+  return (a ?? b)!;
+}
+
+/** Per-bucket counts of one side on the given ascending bounds (the last is +Inf). */
+function binOnto(side: ValuesSide, bounds: number[]): WeightedSample {
+  const counts = new Float64Array(bounds.length);
+  if ('values' in side) {
+    const sorted = Float64Array.from(side.values).sort();
+    let bucket = 0;
+    for (let i = 0; i < sorted.length; i++) {
+      while (sorted[i] > bounds[bucket]) bucket++;
+      counts[bucket]++;
+    }
+  } else {
+    // Cumulative counts at the retained bounds, then differences.
+    const cumulativeAt = new Map(side.histogram.buckets.map((b) => [b.le, b.count] as const));
+    let previous = 0;
+    bounds.forEach((le, i) => {
+      const cumulative = cumulativeAt.get(le)!;
+      counts[i] = cumulative - previous;
+      previous = cumulative;
+    });
+  }
+  // Prometheus reads a positive first bucket as starting at 0 (durations, scores).
+  return fromBuckets(bounds, counts, bounds[0] > 0 ? 0 : -Infinity);
+}

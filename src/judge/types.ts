@@ -1,0 +1,121 @@
+/**
+ * The judge's own vocabulary: what an analysis is asked and what it answers. The HTTP
+ * contracts parse requests into these types; nothing here knows about HTTP.
+ */
+import type { Bounds } from '../stats/quantile-bounds';
+
+export type MetricKind = 'continuous' | 'proportion' | 'distribution' | 'categorical';
+/** Which way is worse: `increase` means a bigger canary value is a regression. */
+export type Direction = 'increase' | 'decrease' | 'either';
+export type Verdict = 'pass' | 'fail' | 'inconclusive';
+
+/** Allowed change in the metric's own units; when both are set, either allowance suffices. */
+export interface Margin {
+  readonly relative?: number;
+  readonly absolute?: number;
+}
+
+/** One Prometheus `_bucket` sample: cumulative count of observations <= le. */
+export interface HistogramBucket {
+  readonly le: number;
+  readonly count: number;
+}
+
+export type ValuesSide =
+  | { readonly values: ArrayLike<number> }
+  | { readonly histogram: { readonly buckets: readonly HistogramBucket[]; readonly sum?: number } };
+export interface CountSide {
+  readonly events: number;
+  readonly total: number;
+}
+/** Category counts as ordered pairs (never a plain object, so no key can collide with its prototype). */
+export interface CategoricalSide {
+  readonly counts: ReadonlyArray<readonly [string, number]>;
+}
+
+interface MetricCommon {
+  readonly name: string;
+  readonly direction?: Direction;
+  readonly margin?: Margin;
+  readonly critical?: boolean;
+  readonly weight?: number;
+  readonly minSamples?: number;
+}
+export type MetricInput =
+  | (MetricCommon & { readonly kind: 'continuous'; readonly quantile?: number; readonly baseline: ValuesSide; readonly canary: ValuesSide })
+  | (MetricCommon & { readonly kind: 'distribution'; readonly baseline: ValuesSide; readonly canary: ValuesSide })
+  | (MetricCommon & { readonly kind: 'proportion'; readonly baseline: CountSide; readonly canary: CountSide })
+  | (MetricCommon & { readonly kind: 'categorical'; readonly baseline: CategoricalSide; readonly canary: CategoricalSide });
+
+export interface ScoreThresholds {
+  /** Score at or above which the analysis may pass (100: every metric must pass). */
+  readonly pass: number;
+  /** Score below which an analysis with a failing metric fails. */
+  readonly marginal: number;
+}
+
+export interface AnalysisInput {
+  readonly metrics: readonly MetricInput[];
+  /** Error budget of one analysis; see the verdict model in the README. */
+  readonly alpha?: number;
+  readonly thresholds?: Partial<ScoreThresholds>;
+}
+
+/** Per-side description, so a reader sees the data the verdict rests on. */
+export type SideSummary =
+  | { readonly n: number; readonly mean: number | null; readonly p50: number | null; readonly p90: number | null; readonly p95: number | null; readonly p99: number | null }
+  | { readonly n: number; readonly events: number; readonly rate: number | null }
+  | { readonly n: number; readonly shares: Record<string, number> };
+
+/**
+ * How to read an effect's numbers: `relative` a fraction (0.1 = +10 %), `rate` a difference of
+ * proportions (0.001 = 0.1 percentage points), `share` an unsigned difference of proportions,
+ * `distance` a unitless distance in [0, 1], `units` the metric's own units.
+ */
+export type EffectUnit = 'relative' | 'rate' | 'share' | 'distance' | 'units';
+
+export interface Effect {
+  readonly measure: string;
+  readonly unit: EffectUnit;
+  readonly estimate: number;
+  /** Confidence bounds the verdict used; infinite means "no bound yet" (null in JSON). */
+  readonly lower: number;
+  readonly upper: number;
+  /** The largest tolerated effect in the measure's units (the margin). */
+  readonly tolerance: number;
+}
+
+export interface TestReport {
+  readonly name: string;
+  readonly statistic: number;
+  readonly pValue?: number;
+  readonly threshold?: number;
+  readonly method?: string;
+}
+
+export interface MetricResult {
+  readonly name: string;
+  readonly kind: MetricKind;
+  readonly verdict: Verdict;
+  readonly reason: string;
+  readonly critical: boolean;
+  readonly weight: number;
+  readonly direction: Direction;
+  readonly baseline: SideSummary;
+  readonly canary: SideSummary;
+  readonly effect?: Effect;
+  /** All checked effects when more than one margin applies. */
+  readonly effects?: readonly Effect[];
+  readonly tests: readonly TestReport[];
+}
+
+export interface AnalysisResult {
+  readonly verdict: Verdict;
+  readonly score: number;
+  readonly reason: string;
+  readonly alpha: number;
+  readonly evidence: string;
+  readonly metrics: readonly MetricResult[];
+}
+
+export type { Bounds };

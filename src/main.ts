@@ -1,0 +1,50 @@
+/**
+ * Entry point: configuration from the environment, then listen. SIGTERM (and SIGINT) drain:
+ * readiness turns 503, the server stops accepting connections, requests in flight finish,
+ * and the process exits 0; after SHUTDOWN_TIMEOUT_MS it exits anyway.
+ */
+import type { AddressInfo } from 'node:net';
+import { createApp, type Lifecycle } from './service/app';
+import { loadConfig } from './service/config';
+import { createLogger } from './service/logger';
+import { createSelfMetrics } from './service/self-metrics';
+
+function main(): void {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(1);
+  }
+  const logger = createLogger(config.LOG_LEVEL);
+  const lifecycle: Lifecycle = { draining: false };
+  const app = createApp({ config, logger, metrics: createSelfMetrics(), lifecycle });
+  const server = app.listen(config.PORT, config.HOST, () => {
+    const { address, port } = server.address() as AddressInfo;
+    logger.info({ address, port }, 'canary-judge listening');
+  });
+  server.on('error', (error) => {
+    logger.fatal({ err: error }, 'cannot listen');
+    process.exit(1);
+  });
+
+  const shutdown = (signal: string) => {
+    if (lifecycle.draining) return;
+    lifecycle.draining = true;
+    logger.info({ signal }, 'draining');
+    server.close(() => {
+      logger.info('stopped');
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+    setTimeout(() => {
+      logger.warn('shutdown timeout: exiting with requests still open');
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS).unref();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main();

@@ -1,0 +1,93 @@
+/**
+ * The express application: routes, body parsing, request ids and logging, and the error
+ * handler that turns every failure into a JSON problem without a stack trace. Building it is
+ * separate from listening, so tests drive it with supertest.
+ */
+import { randomUUID } from 'node:crypto';
+import express, { type ErrorRequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { analyzeRouter } from '../contracts/analyze-route';
+import { invalidRequest, type Problem } from '../contracts/problems';
+import type { Config } from './config';
+import type { SelfMetrics } from './self-metrics';
+
+export interface Lifecycle {
+  /** Set on SIGTERM: readiness fails so the load balancer stops sending new requests. */
+  draining: boolean;
+}
+
+export interface AppDeps {
+  readonly config: Pick<Config, 'BODY_LIMIT'>;
+  readonly logger: Logger;
+  readonly metrics: SelfMetrics;
+  readonly lifecycle: Lifecycle;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+export function createApp({ config, logger, metrics, lifecycle }: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
+    }),
+  );
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', (_req, res) => {
+    if (lifecycle.draining) res.status(503).json({ status: 'draining' });
+    else res.json({ status: 'ready' });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  // Any content type is read as JSON: `curl -d @request.json` sends form encoding by default.
+  app.use('/v1', express.json({ limit: config.BODY_LIMIT, type: () => true }));
+  app.use(analyzeRouter(metrics));
+
+  app.use((req, res) => {
+    const problem: Problem = { error: 'not_found', message: `no route for ${req.method} ${req.path}` };
+    res.status(404).json(problem);
+  });
+  app.use(errorHandler(metrics));
+  return app;
+}
+
+/** body-parser's errors carry a status and a type; anything else is our fault (500). */
+function errorHandler(metrics: SelfMetrics): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const type = typeof err?.type === 'string' ? err.type : '';
+    if (type === 'entity.too.large') {
+      metrics.invalidRequests.inc();
+      const problem: Problem = { error: 'payload_too_large', message: `the request body exceeds the limit of ${err.limit} bytes (BODY_LIMIT)` };
+      res.status(413).json(problem);
+      return;
+    }
+    if (type === 'entity.parse.failed') {
+      metrics.invalidRequests.inc();
+      res.status(400).json(invalidRequest([{ path: '', message: `malformed JSON: ${err.message}` }]));
+      return;
+    }
+    if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) {
+      metrics.invalidRequests.inc();
+      res.status(err.status).json(invalidRequest([{ path: '', message: String(err.message) }]));
+      return;
+    }
+    req.log.error({ err }, 'request failed');
+    const problem: Problem = { error: 'internal_error', message: 'the analysis failed unexpectedly; see the service log' };
+    res.status(500).json(problem);
+  };
+}

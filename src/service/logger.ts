@@ -1,0 +1,6 @@
+/** Structured JSON logs (pino), one line per event, with the request id on request lines. */
+import pino, { type Logger } from 'pino';
+
+export function createLogger(level: string): Logger {
+  return pino({ level, base: { service: 'canary-judge' }, timestamp: pino.stdTimeFunctions.isoTime });
+}
