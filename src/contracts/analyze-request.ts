@@ -68,9 +68,25 @@ const countSide = z
   .object({ events: count, total: count })
   .refine((s) => s.events <= s.total, { message: 'events must not exceed total', path: ['events'] });
 
-const categoricalSide = z.object({
-  counts: z.record(z.string(), count).transform((record) => Object.entries(record) as [string, number][]),
+/**
+ * Category counts as ordered pairs. Read by hand rather than with z.record, which copies into
+ * a plain object where a category named "__proto__" would vanish into the prototype.
+ */
+const categoryCounts = z.unknown().transform((input, ctx): [string, number][] => {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    ctx.addIssue({ code: 'custom', message: `expected an object of category -> count, got ${describe(input)}` });
+    return z.NEVER;
+  }
+  const pairs: [string, number][] = [];
+  for (const [category, raw] of Object.entries(input)) {
+    const value = readNumber(raw);
+    if (value === undefined || value < 0) ctx.addIssue({ code: 'custom', path: [category], message: `expected a non-negative count, got ${describe(raw)}` });
+    else pairs.push([category, Math.round(value)]);
+  }
+  return pairs;
 });
+
+const categoricalSide = z.object({ counts: categoryCounts });
 
 /** "p95", "p99.9": a quantile level strictly between 0 and 100. */
 const statistic = z

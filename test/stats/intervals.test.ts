@@ -33,10 +33,19 @@ describe('quantileBounds (order statistics, scipy binom.ppf reference)', () => {
     expect(bounds.upper).toBe(orInfinity(c.upper, 1));
   });
 
-  it('uses bucket lower edges for the lower bound and le for the upper bound of binned data', () => {
+  it.each(fixtures.binnedQuantileBounds.map((c) => [c.le.length, c.p, c.alpha, c]))(
+    'binned data: %d buckets p=%d alpha=%d, interpolated inside the bucket',
+    (_k, _p, _a, c) => {
+      const le = c.le.map((x) => (x === '+Inf' ? Infinity : Number(x)));
+      const bounds = quantileBounds(fromBuckets(le, c.counts, 0), c.p, c.alpha, c.alpha);
+      closeTo(bounds.lower, orInfinity(c.lower, -1));
+      if (c.upper === null) expect(bounds.upper).toBe(Infinity);
+      else closeTo(bounds.upper, c.upper);
+    },
+  );
+
+  it('has no upper bound in the +Inf bucket', () => {
     const binned = fromBuckets([10, 20, 40, Infinity], [300, 400, 280, 20], 0);
-    const bounds = quantileBounds(binned, 0.5, 0.025, 0.025);
-    expect(bounds).toEqual({ lower: 10, upper: 20 });
     expect(quantileBounds(binned, 0.99, 0.025, 0.025).upper).toBe(Infinity);
   });
 

@@ -1,0 +1,182 @@
+import request from 'supertest';
+import { testApp } from '../support/app';
+import { categoricalMetric, continuousMetric, distributionMetric, proportionMetric } from '../support/requests';
+
+const { app } = testApp();
+const analyzeOne = (metric: object, extra: object = {}) => request(app).post('/v1/analyze').send({ metrics: [metric], ...extra });
+
+describe('POST /v1/analyze verdicts per kind', () => {
+  it.each([
+    ['continuous pass', continuousMetric('latency', 1.0, 5000), 'pass'],
+    ['continuous fail (+30 %)', continuousMetric('latency', 1.3, 5000), 'fail'],
+    ['continuous inconclusive (30 samples)', continuousMetric('latency', 1.0, 30), 'inconclusive'],
+    ['proportion pass', proportionMetric('errors', [48, 10000], [50, 10000]), 'pass'],
+    ['proportion fail (3x)', proportionMetric('errors', [150, 10000], [50, 10000]), 'fail'],
+    ['proportion inconclusive', proportionMetric('errors', [1, 100], [50, 10000]), 'inconclusive'],
+    ['distribution pass', distributionMetric('score', 0), 'pass'],
+    ['distribution fail (0.8 sd)', distributionMetric('score', 0.8), 'fail'],
+    ['distribution inconclusive', distributionMetric('score', 0, 40), 'inconclusive'],
+    ['categorical pass', categoricalMetric('class', { cat: 2500, dog: 2500 }, { cat: 5100, dog: 4900 }), 'pass'],
+    ['categorical fail', categoricalMetric('class', { cat: 3500, dog: 1500 }, { cat: 5100, dog: 4900 }), 'fail'],
+    ['categorical inconclusive', categoricalMetric('class', { cat: 30, dog: 20 }, { cat: 5100, dog: 4900 }), 'inconclusive'],
+  ])('%s', async (_label, metric, verdict) => {
+    const res = await analyzeOne(metric);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/application\/json/);
+    expect(res.body.verdict).toBe(verdict);
+    expect(res.body.metrics[0].verdict).toBe(verdict);
+    expect(typeof res.body.reason).toBe('string');
+    expect(res.body.metrics[0].reason.length).toBeGreaterThan(20);
+  });
+
+  it('reports side summaries, the effect with its interval, and the classic tests', async () => {
+    const res = await analyzeOne(continuousMetric('latency', 1.3, 5000));
+    const m = res.body.metrics[0];
+    expect(m.baseline).toEqual(expect.objectContaining({ n: 20000, mean: expect.any(Number), p50: expect.any(Number), p95: expect.any(Number), p99: expect.any(Number) }));
+    expect(m.effect).toEqual(expect.objectContaining({ measure: 'relative shift of p95', unit: 'relative', tolerance: 0.1 }));
+    expect(m.effect.lower).toBeGreaterThan(0.1);
+    expect(m.effect.lower).toBeLessThanOrEqual(m.effect.estimate);
+    expect(m.effect.upper).toBeGreaterThanOrEqual(m.effect.estimate);
+    expect(m.tests.map((t: { name: string }) => t.name)).toEqual(['mann-whitney-u', 'kolmogorov-smirnov']);
+    expect(m.reason).toMatch(/p95 changed by \+\d/);
+  });
+
+  it('lists psi, jensen-shannon and wasserstein with thresholds for distributions', async () => {
+    const res = await analyzeOne(distributionMetric('score', 0.8));
+    const names = res.body.metrics[0].tests.map((t: { name: string }) => t.name);
+    expect(names).toEqual(['kolmogorov-smirnov', 'mann-whitney-u', 'psi', 'jensen-shannon', 'wasserstein']);
+    for (const t of res.body.metrics[0].tests.slice(2)) expect(t.threshold).toBe(0.1);
+  });
+
+  it('never passes a metric whose baseline is empty while the canary has data', async () => {
+    const res = await analyzeOne({ name: 'latency', kind: 'continuous', baseline: { values: [] }, canary: { values: [1, 2, 3] } });
+    expect(res.status).toBe(200);
+    expect(res.body.verdict).toBe('inconclusive');
+    expect(res.body.metrics[0].reason).toMatch(/baseline has no data/);
+  });
+
+  it('never passes below minSamples and says so', async () => {
+    const res = await analyzeOne(proportionMetric('errors', [0, 10], [0, 10000], { minSamples: '50' }));
+    expect(res.body.verdict).toBe('inconclusive');
+    expect(res.body.metrics[0].reason).toMatch(/canary has 10 trials, fewer than the 50 required/);
+  });
+});
+
+describe('histogram input', () => {
+  const buckets = (counts: number[]) => {
+    const le = ['10', '25', '50', '100', '250', '+Inf'];
+    let cumulative = 0;
+    return le.map((bound, i) => ({ le: bound, count: (cumulative += counts[i]) }));
+  };
+
+  it('judges latency given as Prometheus histograms (ties by bucket)', async () => {
+    const healthy = await analyzeOne({
+      name: 'latency', kind: 'continuous', statistic: 'p50',
+      baseline: { histogram: { buckets: buckets([1000, 4000, 3000, 1500, 400, 100]) } },
+      canary: { histogram: { buckets: buckets([1010, 3990, 3010, 1490, 400, 100]) } },
+    });
+    expect(healthy.body.metrics[0].verdict).toBe('pass');
+    const slow = await analyzeOne({
+      name: 'latency', kind: 'continuous', statistic: 'p50',
+      baseline: { histogram: { buckets: buckets([1000, 4000, 3000, 1500, 400, 100]) } },
+      canary: { histogram: { buckets: buckets([100, 1000, 3000, 4000, 1500, 400]) } },
+    });
+    expect(slow.body.metrics[0].verdict).toBe('fail');
+    expect(slow.body.metrics[0].tests[0].name).toBe('mann-whitney-u');
+  });
+
+  it('compares histograms with different bucket layouts on their shared bounds', async () => {
+    const res = await analyzeOne({
+      name: 'score', kind: 'distribution',
+      baseline: { histogram: { buckets: [{ le: 0.25, count: 100 }, { le: 0.5, count: 400 }, { le: 0.75, count: 900 }, { le: '+Inf', count: 1000 }] } },
+      canary: { histogram: { buckets: [{ le: 0.5, count: 410 }, { le: '+Inf', count: 1000 }] } },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.metrics[0].canary.n).toBe(1000);
+    // On the shared bounds (0.5, +Inf) the two CDFs differ by 0.01.
+    expect(res.body.metrics[0].effect.estimate).toBeCloseTo(0.01, 12);
+  });
+
+  it('bins raw values onto the other side\'s buckets', async () => {
+    const res = await analyzeOne({
+      name: 'latency', kind: 'continuous', statistic: 'p50', minSamples: 1,
+      baseline: { histogram: { buckets: [{ le: 10, count: 2 }, { le: 20, count: 4 }, { le: '+Inf', count: 4 }] } },
+      canary: { values: [5, 15, 15, 25] },
+    });
+    expect(res.body.metrics[0].canary.n).toBe(4);
+    expect(res.body.metrics[0].canary.p50).toBe(15);
+  });
+});
+
+describe('numbers as strings (Argo Rollouts sends every arg as a string)', () => {
+  it('reads strings wherever numbers and flags are expected', async () => {
+    const res = await request(app)
+      .post('/v1/analyze')
+      .send({
+        alpha: '0.05',
+        thresholds: { pass: '100', marginal: '75' },
+        metrics: [
+          { ...proportionMetric('errors', ['150', '10000'] as never, ['50', '10000'] as never), margin: { relative: '0.5' }, critical: 'true', weight: '2', minSamples: '100' },
+          { ...continuousMetric('latency', 1, 100), baseline: { values: ['41.2', '39.8', 55] }, minSamples: '1' },
+        ],
+      });
+    expect(res.status).toBe(200);
+    expect(res.body.verdict).toBe('fail');
+    expect(res.body.metrics[0]).toEqual(expect.objectContaining({ critical: true, weight: 2, verdict: 'fail' }));
+    expect(res.body.metrics[0].baseline).toEqual({ n: 10000, events: 50, rate: 0.005 });
+  });
+});
+
+describe('overall verdict', () => {
+  it('fails the analysis when a critical metric fails, whatever the others say', async () => {
+    const res = await request(app).post('/v1/analyze').send({
+      metrics: [
+        { ...proportionMetric('errors', [150, 10000], [50, 10000]), critical: true },
+        continuousMetric('latency', 1, 5000),
+        categoricalMetric('class', { cat: 2500, dog: 2500 }, { cat: 5100, dog: 4900 }),
+      ],
+    });
+    expect(res.body.verdict).toBe('fail');
+    expect(res.body.reason).toMatch(/^critical metric errors/);
+    expect(res.body.score).toBeCloseTo((100 * 2) / 3, 1);
+  });
+
+  it('is inconclusive, not failed, when one non-critical metric of several fails', async () => {
+    const res = await request(app).post('/v1/analyze').send({
+      metrics: [
+        proportionMetric('errors', [150, 10000], [50, 10000]),
+        continuousMetric('latency', 1, 5000),
+        categoricalMetric('class', { cat: 2500, dog: 2500 }, { cat: 5100, dog: 4900 }),
+        distributionMetric('score', 0),
+      ],
+    });
+    expect(res.body.metrics.map((m: { verdict: string }) => m.verdict)).toEqual(['fail', 'pass', 'pass', 'pass']);
+    expect(res.body.score).toBe(75);
+    expect(res.body.verdict).toBe('inconclusive');
+  });
+
+  it('passes only when every metric passes under the default threshold', async () => {
+    const res = await request(app).post('/v1/analyze').send({
+      metrics: [continuousMetric('latency', 1, 5000), proportionMetric('errors', [48, 10000], [50, 10000])],
+    });
+    expect(res.body).toEqual(expect.objectContaining({ verdict: 'pass', score: 100, alpha: 0.05, evidence: 'fixed-sample' }));
+  });
+});
+
+describe('text output for curl', () => {
+  it('returns a readable table with ?format=text', async () => {
+    const res = await request(app).post('/v1/analyze?format=text').send({ metrics: [proportionMetric('errors', [150, 10000], [50, 10000])] });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/text\/plain/);
+    expect(res.text).toMatch(/^verdict: FAIL/);
+    expect(res.text).toMatch(/errors\s+proportion\s+fail\s+relative change in rate\s+\+200%/);
+  });
+
+  it('returns the table for Accept: text/plain and JSON for Accept: */*', async () => {
+    const body = { metrics: [proportionMetric('errors', [150, 10000], [50, 10000])] };
+    const text = await request(app).post('/v1/analyze').set('Accept', 'text/plain').send(body);
+    expect(text.text).toMatch(/^verdict: FAIL/);
+    const json = await request(app).post('/v1/analyze').set('Accept', '*/*').send(body);
+    expect(json.body.verdict).toBe('fail');
+  });
+});

@@ -1,0 +1,98 @@
+import request from 'supertest';
+import { testApp } from '../support/app';
+
+const { app, metrics } = testApp({ bodyLimit: '2kb' });
+const post = (body: unknown) => request(app).post('/v1/analyze').send(body as object);
+const paths = (res: request.Response) => res.body.issues.map((i: { path: string }) => i.path);
+
+const values = (canary: unknown[], baseline: unknown[] = [1, 2, 3]) => ({
+  metrics: [{ name: 'm', kind: 'continuous', baseline: { values: baseline }, canary: { values: canary } }],
+});
+
+describe('bad input is a 400 listing every problem', () => {
+  it.each([
+    ['non-numeric value', values(['fast']), 'metrics[0].canary.values[0]', /expected a finite number, got "fast"/],
+    ['NaN as a string', values(['NaN']), 'metrics[0].canary.values[0]', /finite number/],
+    ['Infinity as a string', values([1, '-Infinity']), 'metrics[0].canary.values[1]', /finite number/],
+    ['hex string', values(['0x10']), 'metrics[0].canary.values[0]', /finite number/],
+    ['null value', values([null]), 'metrics[0].canary.values[0]', /got null/],
+    ['negative count', { metrics: [{ name: 'e', kind: 'proportion', baseline: { events: -1, total: 10 }, canary: { events: 0, total: 10 } }] }, 'metrics[0].baseline.events', /must not be negative/],
+    ['events > total', { metrics: [{ name: 'e', kind: 'proportion', baseline: { events: 11, total: 10 }, canary: { events: 0, total: 10 } }] }, 'metrics[0].baseline.events', /must not exceed total/],
+    ['unknown kind', { metrics: [{ name: 'x', kind: 'magic' }] }, 'metrics[0].kind', /./],
+    ['no metrics', { metrics: [] }, 'metrics', /at least one metric/],
+    ['missing body', undefined, 'metrics', /expected array/],
+    ['non-cumulative buckets', { metrics: [{ name: 'h', kind: 'continuous', baseline: { histogram: { buckets: [{ le: 1, count: 5 }, { le: '+Inf', count: 3 }] } }, canary: { values: [1] } }] }, 'metrics[0].baseline.histogram.buckets[1].count', /cumulative/],
+    ['no +Inf bucket', { metrics: [{ name: 'h', kind: 'continuous', baseline: { histogram: { buckets: [{ le: 1, count: 5 }] } }, canary: { values: [1] } }] }, 'metrics[0].baseline.histogram.buckets', /\+Inf/],
+    ['unordered bucket bounds', { metrics: [{ name: 'h', kind: 'continuous', baseline: { histogram: { buckets: [{ le: 5, count: 1 }, { le: 1, count: 2 }, { le: '+Inf', count: 2 }] } }, canary: { values: [1] } }] }, 'metrics[0].baseline.histogram.buckets[1].le', /strictly increasing/],
+    ['both values and histogram', { metrics: [{ name: 'h', kind: 'continuous', baseline: { values: [1], histogram: { buckets: [{ le: '+Inf', count: 1 }] } }, canary: { values: [1] } }] }, 'metrics[0].baseline', /exactly one/],
+    ['relative margin on a distribution', { metrics: [{ name: 'd', kind: 'distribution', margin: { relative: 0.1 }, baseline: { values: [1] }, canary: { values: [1] } }] }, 'metrics[0].margin.relative', /not defined for this kind/],
+    ['bad statistic', { metrics: [{ name: 'l', kind: 'continuous', statistic: 'median', baseline: { values: [1] }, canary: { values: [1] } }] }, 'metrics[0].statistic', /quantile such as/],
+    ['bad direction', { metrics: [{ name: 'l', kind: 'continuous', direction: 'up', baseline: { values: [1] }, canary: { values: [1] } }] }, 'metrics[0].direction', /./],
+    ['alpha out of range', { alpha: 2, metrics: [{ name: 'e', kind: 'proportion', baseline: { events: 1, total: 10 }, canary: { events: 0, total: 10 } }] }, 'alpha', /\(0, 0\.5\]/],
+    ['flag that is not a boolean', { metrics: [{ name: 'e', kind: 'proportion', critical: 'yes', baseline: { events: 1, total: 10 }, canary: { events: 0, total: 10 } }] }, 'metrics[0].critical', /true or false/],
+  ])('%s', async (_label, body, path, message) => {
+    const res = await post(body);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('invalid_request');
+    const issue = res.body.issues.find((i: { path: string }) => i.path === path);
+    expect(issue).toBeDefined();
+    expect(issue.message).toMatch(message);
+  });
+
+  it('lists all problems of one request at once', async () => {
+    const res = await post({
+      metrics: [
+        { name: 'a', kind: 'continuous', baseline: { values: ['x', 2] }, canary: { values: [1, 'NaN'] } },
+        { name: 'a', kind: 'proportion', baseline: { events: 5, total: 4 }, canary: { events: -1, total: 4 } },
+      ],
+    });
+    expect(res.status).toBe(400);
+    expect(paths(res)).toEqual(expect.arrayContaining([
+      'metrics[0].baseline.values[0]', 'metrics[0].canary.values[1]', 'metrics[1].baseline.events', 'metrics[1].canary.events',
+    ]));
+  });
+
+  it('reports duplicate metric names', async () => {
+    const metric = { name: 'e', kind: 'proportion', baseline: { events: 1, total: 10 }, canary: { events: 0, total: 10 } };
+    const res = await post({ metrics: [metric, metric] });
+    expect(res.status).toBe(400);
+    expect(res.body.issues).toEqual([{ path: 'metrics[1].name', message: 'duplicate metric name "e" (also metrics[0])' }]);
+  });
+
+  it('answers malformed JSON with 400, not a crash', async () => {
+    const res = await request(app).post('/v1/analyze').set('Content-Type', 'application/json').send('{"metrics": [');
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('invalid_request');
+    expect(res.body.issues[0].message).toMatch(/^malformed JSON/);
+  });
+
+  it('answers a body over the limit with 413', async () => {
+    const res = await post(values(Array.from({ length: 2000 }, (_, i) => i)));
+    expect(res.status).toBe(413);
+    expect(res.body.error).toBe('payload_too_large');
+  });
+
+  it('keeps category names such as __proto__ as data', async () => {
+    const res = await request(app)
+      .post('/v1/analyze')
+      .set('Content-Type', 'application/json')
+      .send('{"metrics":[{"name":"c","kind":"categorical","minSamples":1,"baseline":{"counts":{"__proto__":5,"b":5}},"canary":{"counts":{"__proto__":5,"b":5}}}]}');
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body.metrics[0].baseline.shares)).toEqual(['__proto__', 'b']);
+  });
+
+  it('counts invalid requests in its own metrics', async () => {
+    const before = (await metrics.invalidRequests.get()).values[0]?.value ?? 0;
+    await post({ metrics: 'nope' });
+    const after = (await metrics.invalidRequests.get()).values[0]?.value ?? 0;
+    expect(after).toBe(before + 1);
+  });
+});
+
+describe('unknown routes', () => {
+  it('answers 404 in JSON', async () => {
+    const res = await request(app).get('/v1/nothing');
+    expect(res.status).toBe(404);
+    expect(res.body.error).toBe('not_found');
+  });
+});
