@@ -6,7 +6,7 @@
  *   1. a critical metric fails -> fail;
  *   2. some metric fails and score < thresholds.marginal -> fail;
  *   3. a critical metric is not a pass -> inconclusive;
- *   4. score >= thresholds.pass -> pass; otherwise inconclusive.
+ *   4. score >= thresholds.pass and at least one metric passes -> pass; otherwise inconclusive.
  * With no failures the score of an all-inconclusive analysis is 50, so missing data alone can
  * never fail a canary (rule 2 needs a failure), and with the default pass threshold of 100 it
  * can never pass one either.
@@ -32,7 +32,8 @@ export function overallVerdict(metrics: readonly MetricResult[], thresholds: Sco
   if (criticalOpen.length) {
     return { verdict: 'inconclusive', score: rounded, reason: `critical metric not yet passing, ${named(criticalOpen)}` };
   }
-  if (metrics.length && score >= thresholds.pass) {
+  // However low a user sets the pass threshold, a pass needs evidence from at least one metric.
+  if (score >= thresholds.pass && metrics.some((m) => m.verdict === 'pass')) {
     return { verdict: 'pass', score: rounded, reason: `all ${metrics.length} metric${metrics.length > 1 ? 's' : ''} within their margins (score ${rounded})` };
   }
   const open = metrics.filter((m) => m.verdict !== 'pass');
