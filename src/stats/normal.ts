@@ -21,7 +21,28 @@ export function normalCdf(z: number): number {
   return 0.5 * erfc(-z / Math.SQRT2);
 }
 
-/** z such that P(Z <= z) = p. @example normalQuantileOf(0.975) // 1.959963984540054 */
+/**
+ * z such that P(Z <= z) = p. stdlib's quantile loses digits below p ~ 1e-8 and returns
+ * -Infinity near 1e-20, so deep lower tails are polished by Newton steps on log P(Z <= z),
+ * which converge in a few iterations because log Phi is smooth and concave.
+ *
+ * @example normalQuantileOf(0.975) // 1.959963984540054
+ */
 export function normalQuantileOf(p: number): number {
-  return normalQuantile(p, 0, 1);
+  if (p <= 0) return -Infinity;
+  if (p >= 1) return Infinity;
+  const start = normalQuantile(p, 0, 1);
+  if (p >= DEEP_TAIL) return start;
+  let z = Number.isFinite(start) ? start : -Math.sqrt(-2 * Math.log(p));
+  const target = Math.log(p);
+  for (let i = 0; i < 50; i++) {
+    const cdf = normalCdf(z);
+    const density = Math.exp(-0.5 * z * z) / Math.sqrt(2 * Math.PI);
+    const step = ((Math.log(cdf) - target) * cdf) / density;
+    z -= step;
+    if (Math.abs(step) <= 1e-15 * Math.abs(z)) break;
+  }
+  return z;
 }
+
+const DEEP_TAIL = 1e-7;

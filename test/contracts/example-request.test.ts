@@ -11,7 +11,7 @@ describe('the README example, end to end against scipy', () => {
     const { app } = testApp();
     const res = await request(app).post('/v1/analyze').send(body);
     expect(res.status).toBe(200);
-    const expected = reference as Record<string, Record<string, [number, number]>>;
+    const expected = reference as unknown as Record<string, Record<string, [number, number]>>;
     for (const metric of res.body.metrics) {
       for (const [name, [statistic, pValue]] of Object.entries(expected[metric.name])) {
         const test = metric.tests.find((t: { name: string }) => t.name === name);

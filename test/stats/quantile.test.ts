@@ -1,0 +1,22 @@
+import fixtures from '../fixtures/intervals.json';
+import { fromBuckets, fromValues } from '../../src/stats/weighted-sample';
+import { quantile } from '../../src/stats/quantile';
+
+const closeTo = (actual: number, expected: number, rel = 1e-9) =>
+  expect(Math.abs(actual - expected)).toBeLessThanOrEqual(rel * Math.max(1e-300, Math.abs(expected)));
+
+describe('quantile (numpy type 7 for raw values)', () => {
+  it.each(fixtures.quantile.map((c) => [c.n, c.p, c]))('n=%d p=%d', (_n, _p, c) => {
+    closeTo(quantile(fromValues(c.values), c.p), c.expected);
+  });
+});
+
+
+describe('quantile of binned data (Prometheus histogram_quantile)', () => {
+  it.each(fixtures.binnedQuantile.map((c) => [c.le.join(','), c.p, c]))('le=%s p=%d', (_le, _p, c) => {
+    const le = c.le.map((x) => (x === '+Inf' ? Infinity : Number(x)));
+    const perBucket = c.cumulative.map((v, i) => v - (i ? c.cumulative[i - 1] : 0));
+    const firstLowerEdge = le[0] > 0 ? 0 : -Infinity;
+    closeTo(quantile(fromBuckets(le, perBucket, firstLowerEdge), c.p), c.expected);
+  });
+});
