@@ -7,6 +7,7 @@
  * onto the bucket bounds they share, because an observation in (5, 10] cannot be ordered
  * against one in (0, 7]: coarsening to common bounds is the finest comparison that is honest.
  */
+import { mean } from 'simple-statistics';
 import { fromBuckets, fromValues, type WeightedSample } from '../stats/weighted-sample';
 import type { HistogramBucket, ValuesSide } from './types';
 
@@ -24,7 +25,7 @@ export function toSamplePair(baseline: ValuesSide, canary: ValuesSide): SidePair
   if ('values' in baseline && 'values' in canary) {
     const b = fromValues(baseline.values);
     const c = fromValues(canary.values);
-    return { baseline: b, canary: c, binned: false, baselineMean: meanOf(b), canaryMean: meanOf(c) };
+    return { baseline: b, canary: c, binned: false, baselineMean: meanOf(baseline.values), canaryMean: meanOf(canary.values) };
   }
   const bounds = commonBounds(boundsOf(baseline), boundsOf(canary));
   return {
@@ -42,11 +43,9 @@ function declaredMean(side: ValuesSide): number | null {
   return side.histogram.sum !== undefined && total > 0 ? side.histogram.sum / total : null;
 }
 
-function meanOf(sample: WeightedSample): number | null {
-  if (sample.n === 0) return null;
-  let sum = 0;
-  for (let i = 0; i < sample.points.length; i++) sum += sample.points[i] * sample.counts[i];
-  return sum / sample.n;
+/** simple-statistics sums with Kahan-Babuska compensation: no drift over a million values. */
+function meanOf(values: ArrayLike<number>): number | null {
+  return values.length ? mean(values as number[]) : null;
 }
 
 function lastCount(buckets: readonly HistogramBucket[]): number {
