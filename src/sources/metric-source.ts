@@ -1,0 +1,86 @@
+/**
+ * Where the numbers of a metric come from. Every backend implements `MetricSource` (Argo
+ * Rollouts' metric-provider pattern): given one metric's template and both sides' label
+ * selectors over a time window, it returns the two sides in the judge's own shapes.
+ *
+ * Errors are data: a backend that cannot answer (down, 5xx, timeout, malformed reply) throws
+ * `SourceUnavailableError`, which the HTTP layer turns into 503 (Argo: measurement Error,
+ * retried; Flagger: failed check). A query that works but finds no series or no samples is
+ * not an error: the side comes back empty and the judge answers inconclusive with the reason.
+ */
+import type { CategoricalSide, CountSide, Direction, Margin, MetricKind, ValuesSide } from '../judge/types';
+
+export type Labels = Readonly<Record<string, string>>;
+
+export const TEMPLATE_NAMES = ['istio-latency', 'istio-error-rate', 'istio-requests', 'histogram', 'categorical', 'proportion', 'query'] as const;
+export type TemplateName = (typeof TEMPLATE_NAMES)[number];
+
+/** One metric of a request that names a template instead of carrying its data. */
+export interface TemplateMetric {
+  readonly name: string;
+  readonly template: TemplateName;
+  /** histogram: base name without _bucket; categorical: the counter. */
+  readonly metric?: string;
+  /** categorical: the label that splits the counter (e.g. "class"). */
+  readonly by?: string;
+  /** proportion: the events counter and the total counter (metric names). */
+  readonly events?: string;
+  readonly total?: string;
+  /** query: custom PromQL with {{labels}} where each side's matchers go. */
+  readonly query?: string;
+  /** query: range step in seconds (default: window / 60, at least 1 s). */
+  readonly stepSeconds?: number;
+  /** The kind to judge as, where a template allows a choice (histogram: continuous|distribution). */
+  readonly kind?: MetricKind;
+  /** Leave the metric out (instead of inconclusive) when neither side has any series. */
+  readonly optional?: boolean;
+  // Judge options, passed through.
+  readonly direction?: Direction;
+  readonly margin?: Margin;
+  readonly critical?: boolean;
+  readonly weight?: number;
+  readonly minSamples?: number;
+  readonly quantile?: number;
+}
+
+export interface TimeWindow {
+  /** Unix seconds. */
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface FetchContext {
+  /** Labels of each side, already merged with the request's common labels. */
+  readonly baseline: Labels;
+  readonly canary: Labels;
+  readonly window: TimeWindow;
+  /** Aborted when the analysis' overall deadline passes. */
+  readonly signal: AbortSignal;
+}
+
+export type FetchedSides =
+  | { readonly kind: 'continuous' | 'distribution'; readonly baseline: ValuesSide; readonly canary: ValuesSide }
+  | { readonly kind: 'proportion'; readonly baseline: CountSide; readonly canary: CountSide }
+  | { readonly kind: 'categorical'; readonly baseline: CategoricalSide; readonly canary: CategoricalSide };
+
+export type FetchedMetric = FetchedSides & {
+  /** The queries sent, per side, for the response (people debug with them). */
+  readonly queries: { readonly baseline: readonly string[]; readonly canary: readonly string[] };
+  /** Set when neither side had a single series (lets `optional` metrics drop out). */
+  readonly noSeries?: boolean;
+};
+
+export interface MetricSource {
+  fetch(metric: TemplateMetric, ctx: FetchContext): Promise<FetchedMetric>;
+}
+
+/** The backend could not answer: the analysis must not produce a verdict (HTTP 503). */
+export class SourceUnavailableError extends Error {
+  constructor(
+    message: string,
+    readonly reason: 'unreachable' | 'timeout' | 'status' | 'malformed' | 'not-configured',
+  ) {
+    super(message);
+    this.name = 'SourceUnavailableError';
+  }
+}
