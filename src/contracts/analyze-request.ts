@@ -1,11 +1,15 @@
 /**
  * The public request contract of `POST /v1/analyze` (fields may be added, never renamed).
- * Parsing turns lenient JSON (numbers as strings, fractional counts from Prometheus'
- * increase()) into the judge's types and lists every problem it finds, with its path.
+ * A metric either carries its data inline (`kind` + `baseline`/`canary` sides) or names a
+ * Prometheus `template`, in which case the request gives label selectors per side and a time
+ * window. Parsing turns lenient JSON (numbers as strings, fractional counts from Prometheus'
+ * increase()) into typed values and lists every problem it finds, with its path.
  */
 import { z } from 'zod';
-import type { AnalysisInput, HistogramBucket, MetricInput } from '../judge/types';
+import type { HistogramBucket, MetricInput } from '../judge/types';
+import { TEMPLATE_NAMES, type TemplateMetric } from '../sources/metric-source';
 import { describe, lenientBoolean, lenientNumber, numberArray, readNumber } from './lenient-numbers';
+import { parseDurationSeconds, parseInstant } from './time-window';
 
 const nonNegative = lenientNumber.refine((x) => x >= 0, 'must not be negative');
 /** Counts may be fractional when they come from increase(); they are rounded to whole observations. */
@@ -102,16 +106,89 @@ const absoluteOnlyMargin = (what: string) =>
     if (m?.absolute !== undefined && m.absolute > 1) ctx.addIssue({ code: 'custom', path: ['absolute'], message: `must be at most 1 (${what})` });
   });
 
-const metric = z.discriminatedUnion('kind', [
+const inlineMetric = z.discriminatedUnion('kind', [
   z.object({ ...common, kind: z.literal('continuous'), statistic: statistic.optional(), baseline: valuesSide, canary: valuesSide }),
   z.object({ ...common, kind: z.literal('distribution'), margin: absoluteOnlyMargin('a Kolmogorov-Smirnov distance in [0, 1]'), baseline: valuesSide, canary: valuesSide }),
   z.object({ ...common, kind: z.literal('proportion'), baseline: countSide, canary: countSide }),
   z.object({ ...common, kind: z.literal('categorical'), margin: absoluteOnlyMargin('a change of a category share in [0, 1]'), baseline: categoricalSide, canary: categoricalSide }),
 ]);
 
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const labelName = z.string().regex(LABEL_NAME, 'expected a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)');
+const metricName = z.string().regex(METRIC_NAME, 'expected a Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)');
+
+/** Label selectors. Values are escaped when the query is built; names are checked here. */
+export const labelsSchema = z
+  .record(z.string(), z.string().max(1024, 'at most 1024 characters'))
+  .superRefine((labels, ctx) => {
+    for (const name of Object.keys(labels)) {
+      if (!LABEL_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'not a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)' });
+    }
+  })
+  .transform((labels) => labels as Readonly<Record<string, string>>);
+
+const durationSeconds = z.string().transform((text, ctx) => {
+  const seconds = parseDurationSeconds(text);
+  if (seconds === undefined) {
+    ctx.addIssue({ code: 'custom', message: `expected a duration such as "30s", "10m" or "1h30m", got ${describe(text)}` });
+    return z.NEVER;
+  }
+  return seconds;
+});
+
+const instant = z.unknown().transform((input, ctx) => {
+  const seconds = parseInstant(input);
+  if (seconds === undefined) {
+    ctx.addIssue({ code: 'custom', message: `expected an RFC 3339 time or unix seconds, got ${describe(input)}` });
+    return z.NEVER;
+  }
+  return seconds;
+});
+
+/** A metric fetched from Prometheus by template; the same judge options as inline metrics. */
+export const templateMetricSchema = z
+  .object({
+    ...common,
+    template: z.enum(TEMPLATE_NAMES),
+    kind: z.enum(['continuous', 'distribution']).optional(),
+    statistic: statistic.optional(),
+    metric: metricName.optional(),
+    by: labelName.optional(),
+    events: metricName.optional(),
+    total: metricName.optional(),
+    query: z.string().min(1).max(4000, 'at most 4000 characters').optional(),
+    step: durationSeconds.optional(),
+    optional: lenientBoolean.optional(),
+  })
+  .superRefine((m, ctx) => {
+    const need = (field: 'metric' | 'by' | 'events' | 'total' | 'query') => {
+      if (m[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: `template ${m.template} needs "${field}"` });
+    };
+    if (m.template === 'histogram' || m.template === 'categorical') need('metric');
+    if (m.template === 'categorical') need('by');
+    if (m.template === 'proportion') (need('events'), need('total'));
+    if (m.template === 'query') {
+      need('query');
+      if (m.query !== undefined && !m.query.includes('{{labels}}')) ctx.addIssue({ code: 'custom', path: ['query'], message: 'the query must contain {{labels}} where each side\'s label matchers go' });
+    }
+    const judgedAs = m.kind ?? (m.template === 'istio-error-rate' || m.template === 'istio-requests' || m.template === 'proportion' ? 'proportion' : m.template === 'categorical' ? 'categorical' : 'continuous');
+    if (m.kind !== undefined && !['histogram', 'query'].includes(m.template)) ctx.addIssue({ code: 'custom', path: ['kind'], message: `template ${m.template} is always judged as ${judgedAs === m.kind ? m.kind : judgedAs}; "kind" applies to the histogram and query templates` });
+    if (m.statistic !== undefined && judgedAs !== 'continuous') ctx.addIssue({ code: 'custom', path: ['statistic'], message: 'a statistic applies to continuous metrics only' });
+    if (judgedAs !== 'continuous' && judgedAs !== 'proportion' && m.margin?.relative !== undefined) ctx.addIssue({ code: 'custom', path: ['margin', 'relative'], message: 'a relative margin is not defined for this kind: give margin.absolute' });
+  })
+  .transform(({ statistic: quantile, step, ...rest }): TemplateMetric => ({
+    ...rest,
+    ...(quantile !== undefined ? { quantile } : {}),
+    ...(step !== undefined ? { stepSeconds: step } : {}),
+  }));
+
+const side = z.object({ labels: labelsSchema.default({}) });
+
 export const analyzeRequestSchema = z
   .object({
-    metrics: z.array(metric).min(1, 'give at least one metric').max(100, 'at most 100 metrics per analysis'),
+    metrics: z.array(z.unknown()).max(100, 'at most 100 metrics per analysis').optional(),
+    profile: z.string().min(1).max(200).optional(),
     alpha: lenientNumber.refine((a) => a > 0 && a <= 0.5, 'must lie in (0, 0.5]').optional(),
     thresholds: z
       .object({
@@ -119,25 +196,50 @@ export const analyzeRequestSchema = z
         marginal: lenientNumber.refine((x) => x >= 0 && x <= 100, 'must lie in [0, 100]').optional(),
       })
       .optional(),
+    labels: labelsSchema.optional(),
+    baseline: side.optional(),
+    canary: side.optional(),
+    lookback: durationSeconds.optional(),
+    start: instant.optional(),
+    end: instant.optional(),
+  })
+  .transform((request, ctx) => {
+    const metrics = (request.metrics ?? []).map((raw, i) => {
+      const isTemplate = typeof raw === 'object' && raw !== null && 'template' in raw;
+      const parsed = (isTemplate ? templateMetricSchema : inlineMetric).safeParse(raw);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: ['metrics', i, ...issue.path] } as never);
+        return undefined;
+      }
+      return isTemplate
+        ? { from: 'template' as const, metric: parsed.data as TemplateMetric }
+        : { from: 'inline' as const, metric: toMetricInput(parsed.data as z.output<typeof inlineMetric>) };
+    });
+    return { ...request, metrics: metrics.filter((m) => m !== undefined) };
   })
   .superRefine((request, ctx) => {
     const seen = new Map<string, number>();
     request.metrics.forEach((m, i) => {
-      const first = seen.get(m.name);
-      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['metrics', i, 'name'], message: `duplicate metric name ${JSON.stringify(m.name)} (also metrics[${first}])` });
-      else seen.set(m.name, i);
+      const first = seen.get(m.metric.name);
+      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['metrics', i, 'name'], message: `duplicate metric name ${JSON.stringify(m.metric.name)} (also metrics[${first}])` });
+      else seen.set(m.metric.name, i);
     });
+    const fromPrometheus = request.metrics.some((m) => m.from === 'template') || request.metrics.length === 0;
+    if (fromPrometheus) {
+      if (!request.baseline || !request.canary) ctx.addIssue({ code: 'custom', path: [request.baseline ? 'canary' : 'baseline'], message: 'metrics fetched from Prometheus need "baseline.labels" and "canary.labels" to tell the two sides apart' });
+      if (request.start !== undefined && request.lookback !== undefined) ctx.addIssue({ code: 'custom', path: ['lookback'], message: 'give either "lookback" or "start", not both' });
+      if (request.start !== undefined && request.end !== undefined && request.start >= request.end) ctx.addIssue({ code: 'custom', path: ['start'], message: '"start" must be before "end"' });
+    } else if (request.metrics.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['metrics'], message: 'give at least one metric' });
+    }
   });
 
 export type AnalyzeRequest = z.output<typeof analyzeRequestSchema>;
 
-export function toAnalysisInput(request: AnalyzeRequest): AnalysisInput {
-  const metrics = request.metrics.map((m): MetricInput => {
-    if (m.kind === 'continuous') {
-      const { statistic: quantile, ...rest } = m;
-      return { ...rest, ...(quantile !== undefined ? { quantile } : {}) };
-    }
-    return m;
-  });
-  return { metrics, alpha: request.alpha, thresholds: request.thresholds };
+function toMetricInput(m: z.output<typeof inlineMetric>): MetricInput {
+  if (m.kind === 'continuous') {
+    const { statistic: quantile, ...rest } = m;
+    return { ...rest, ...(quantile !== undefined ? { quantile } : {}) };
+  }
+  return m;
 }

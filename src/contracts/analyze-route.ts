@@ -2,18 +2,20 @@
  * `POST /v1/analyze`: the contract for people with curl and for Argo Rollouts' `web` metric
  * provider. A valid request always gets HTTP 200 with the verdict in JSON (Argo reads every
  * non-2xx as a measurement error, and a 2xx without JSON as a success), or a text table when
- * asked; an invalid one gets 400 listing every problem.
+ * asked. An invalid one gets 400 listing every problem; a source that cannot answer
+ * (Prometheus down, slow past the deadline, malformed) gets 503, never a verdict.
  */
-import { Router, type Request } from 'express';
-import { analyze } from '../judge/analyze';
+import { Router, type Request, type Response } from 'express';
 import type { SelfMetrics } from '../service/self-metrics';
-import { analyzeRequestSchema, toAnalysisInput } from './analyze-request';
-import { invalidRequest, issuesFromZod } from './problems';
+import { SourceUnavailableError } from '../sources/metric-source';
+import { analyzeRequestSchema } from './analyze-request';
+import { invalidRequest, issuesFromZod, type Problem } from './problems';
+import { RequestError, runAnalysis, type AnalysisDeps } from './run-analysis';
 import { textReport } from './text-report';
 
-export function analyzeRouter(metrics: SelfMetrics): Router {
+export function analyzeRouter(metrics: SelfMetrics, deps: AnalysisDeps): Router {
   const router = Router();
-  router.post('/v1/analyze', (req, res) => {
+  router.post('/v1/analyze', async (req, res) => {
     const parsed = analyzeRequestSchema.safeParse(req.body);
     if (!parsed.success) {
       metrics.invalidRequests.inc();
@@ -21,14 +23,36 @@ export function analyzeRouter(metrics: SelfMetrics): Router {
       return;
     }
     const stopTimer = metrics.analysisDuration.startTimer();
-    const result = analyze(toAnalysisInput(parsed.data));
-    stopTimer();
-    metrics.analyses.inc({ verdict: result.verdict });
-    req.log.info({ verdict: result.verdict, score: result.score, metrics: result.metrics.map((m) => `${m.name}=${m.verdict}`) }, 'analysis');
-    if (wantsText(req)) res.type('text/plain').send(textReport(result));
-    else res.json(result);
+    try {
+      const result = await runAnalysis(parsed.data, deps);
+      metrics.analyses.inc({ verdict: result.verdict });
+      req.log.info({ verdict: result.verdict, score: result.score, metrics: result.metrics.map((m) => `${m.name}=${m.verdict}`) }, 'analysis');
+      if (wantsText(req)) res.type('text/plain').send(textReport(result));
+      else res.json(result);
+    } catch (error) {
+      if (!answerAnalysisError(error, req, res, metrics)) throw error;
+    } finally {
+      stopTimer();
+    }
   });
   return router;
+}
+
+/** Maps the two expected failures of an analysis to their answers; false for anything else. */
+export function answerAnalysisError(error: unknown, req: Request, res: Response, metrics: SelfMetrics): boolean {
+  if (error instanceof RequestError) {
+    metrics.invalidRequests.inc();
+    res.status(400).json(invalidRequest(error.issues));
+    return true;
+  }
+  if (error instanceof SourceUnavailableError) {
+    metrics.analyses.inc({ verdict: 'error' });
+    req.log.warn({ reason: error.reason, err: error.message }, 'metric source unavailable');
+    const problem: Problem = { error: 'source_unavailable', message: error.message };
+    res.status(503).json(problem);
+    return true;
+  }
+  return false;
 }
 
 function wantsText(req: Request): boolean {

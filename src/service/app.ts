@@ -8,7 +8,9 @@ import express, { type ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { analyzeRouter } from '../contracts/analyze-route';
+import { flaggerRouter } from '../contracts/flagger-route';
 import { invalidRequest, type Problem } from '../contracts/problems';
+import type { AnalysisDeps } from '../contracts/run-analysis';
 import type { Config } from './config';
 import type { SelfMetrics } from './self-metrics';
 
@@ -22,11 +24,12 @@ export interface AppDeps {
   readonly logger: Logger;
   readonly metrics: SelfMetrics;
   readonly lifecycle: Lifecycle;
+  readonly analysis: AnalysisDeps;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-export function createApp({ config, logger, metrics, lifecycle }: AppDeps): express.Express {
+export function createApp({ config, logger, metrics, lifecycle, analysis }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -56,7 +59,8 @@ export function createApp({ config, logger, metrics, lifecycle }: AppDeps): expr
 
   // Any content type is read as JSON: `curl -d @request.json` sends form encoding by default.
   app.use('/v1', express.json({ limit: config.BODY_LIMIT, type: () => true }));
-  app.use(analyzeRouter(metrics));
+  app.use(analyzeRouter(metrics, analysis));
+  app.use(flaggerRouter(metrics, analysis));
 
   app.use((req, res) => {
     const problem: Problem = { error: 'not_found', message: `no route for ${req.method} ${req.path}` };

@@ -12,6 +12,28 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** How long SIGTERM waits for requests in flight before exiting anyway. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  /** Where template metrics are fetched from. Server configuration only: never from a request. */
+  PROMETHEUS_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
+  /** Extra headers for every Prometheus query, as a JSON object (Authorization, X-Scope-OrgID). */
+  PROMETHEUS_HEADERS: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        const value = JSON.parse(text);
+        if (typeof value === 'object' && value && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string')) return value as Record<string, string>;
+      } catch {
+        // fall through to the issue below
+      }
+      ctx.addIssue({ code: 'custom', message: 'expected a JSON object of header name -> string value' });
+      return z.NEVER;
+    })
+    .optional(),
+  PROMETHEUS_QUERY_TIMEOUT_MS: z.coerce.number().int().min(1).default(5_000),
+  /** Budget for all queries of one analysis; under Argo's and Flagger's 10 s default timeouts. */
+  ANALYSIS_DEADLINE_MS: z.coerce.number().int().min(1).default(8_000),
+  /** Window when a request gives neither lookback nor start (a Prometheus duration). */
+  DEFAULT_LOOKBACK: z.string().regex(/^(\d+[wdhms])+$/, 'expected a duration such as "10m"').default('10m'),
+  PROFILES_FILE: z.string().min(1).optional(),
 });
 
 export type Config = z.output<typeof schema>;

@@ -2,10 +2,25 @@
 import pino from 'pino';
 import { createApp, type Lifecycle } from '../../src/service/app';
 import { createSelfMetrics } from '../../src/service/self-metrics';
+import type { AnalysisDeps } from '../../src/contracts/run-analysis';
+import { builtInProfiles } from '../../src/profiles/profiles';
 
-export function testApp(options: { bodyLimit?: string } = {}) {
+export function testApp(options: { bodyLimit?: string; analysis?: Partial<AnalysisDeps> } = {}) {
   const lifecycle: Lifecycle = { draining: false };
   const metrics = createSelfMetrics(false);
-  const app = createApp({ config: { BODY_LIMIT: options.bodyLimit ?? '32mb' }, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), metrics, lifecycle });
+  const analysis: AnalysisDeps = {
+    profiles: builtInProfiles(),
+    deadlineMs: 8000,
+    defaultLookbackSeconds: 600,
+    now: () => Date.now() / 1000,
+    ...options.analysis,
+  };
+  const app = createApp({
+    config: { BODY_LIMIT: options.bodyLimit ?? '32mb' },
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    metrics,
+    lifecycle,
+    analysis,
+  });
   return { app, lifecycle, metrics };
 }

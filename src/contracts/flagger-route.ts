@@ -1,0 +1,61 @@
+/**
+ * `POST /v1/flagger/{type}`: Flagger's webhooks (one URL per hook type, since the payload does
+ * not say which hook is calling). See flagger-webhook.ts for the payload and status rules.
+ */
+import { Router } from 'express';
+import type { SelfMetrics } from '../service/self-metrics';
+import { analyzeRequestSchema } from './analyze-request';
+import { answerAnalysisError } from './analyze-route';
+import { eventText, flaggerPayloadSchema, flaggerStatus, JUDGING_TYPES, LOGGED_TYPES, readFlaggerOptions, type JudgingType } from './flagger-webhook';
+import { invalidRequest, issuesFromZod, type Problem } from './problems';
+import { runAnalysis, type AnalysisDeps } from './run-analysis';
+
+export function flaggerRouter(metrics: SelfMetrics, deps: AnalysisDeps): Router {
+  const router = Router();
+  router.post('/v1/flagger/:type', async (req, res) => {
+    const type = req.params.type;
+    const payload = flaggerPayloadSchema.safeParse(req.body);
+    if (!(JUDGING_TYPES as readonly string[]).includes(type) && !(LOGGED_TYPES as readonly string[]).includes(type)) {
+      const problem: Problem = { error: 'not_found', message: `unknown Flagger webhook type ${JSON.stringify(type)}; use one of ${[...JUDGING_TYPES, ...LOGGED_TYPES].join(', ')}` };
+      res.status(404).json(problem);
+      return;
+    }
+    if (!payload.success) {
+      metrics.invalidRequests.inc();
+      res.status(400).json(invalidRequest(issuesFromZod(payload.error)));
+      return;
+    }
+    const { name, namespace, phase, checksum } = payload.data;
+    if ((LOGGED_TYPES as readonly string[]).includes(type)) {
+      req.log.info({ flagger: { type, name, namespace, phase, checksum, metadata: payload.data.metadata } }, 'flagger event');
+      res.json({ status: 'logged' });
+      return;
+    }
+    const options = readFlaggerOptions(payload.data);
+    if ('issues' in options) {
+      metrics.invalidRequests.inc();
+      res.status(400).json(invalidRequest(options.issues));
+      return;
+    }
+    const parsed = analyzeRequestSchema.safeParse(options.request);
+    if (!parsed.success) {
+      metrics.invalidRequests.inc();
+      res.status(400).json(invalidRequest(issuesFromZod(parsed.error).map((i) => ({ ...i, path: `metadata (${i.path})` }))));
+      return;
+    }
+    const stopTimer = metrics.analysisDuration.startTimer();
+    try {
+      const result = await runAnalysis(parsed.data, deps, options.overrides);
+      metrics.analyses.inc({ verdict: result.verdict });
+      const criticalFailed = result.metrics.some((m) => m.critical && m.verdict === 'fail');
+      const status = flaggerStatus(type as JudgingType, result.verdict, criticalFailed, options.onInconclusive);
+      req.log.info({ flagger: { type, name, namespace, phase, checksum }, verdict: result.verdict, status }, 'flagger check');
+      res.status(status).type('text/plain').send(eventText(result.verdict, result.reason));
+    } catch (error) {
+      if (!answerAnalysisError(error, req, res, metrics)) throw error;
+    } finally {
+      stopTimer();
+    }
+  });
+  return router;
+}

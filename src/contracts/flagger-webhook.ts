@@ -1,0 +1,140 @@
+/**
+ * Flagger's webhook payload and how a verdict becomes a status Flagger understands.
+ *
+ * Flagger POSTs `{name, namespace, phase, checksum, metadata}` with no hint of the hook type,
+ * so each type has its own URL. Only 200-202 count as success; on failure the response body
+ * becomes the text of a Kubernetes event, so a fail is 412 with one short plain sentence.
+ * The sides are derived Flagger's way: the canary workload is `<name>`, the primary
+ * `<name>-primary`, both in `<namespace>` (Istio's destination_workload labels).
+ */
+import { z } from 'zod';
+import type { Verdict } from '../judge/types';
+import type { TemplateMetric } from '../sources/metric-source';
+import { readNumber } from './lenient-numbers';
+import type { Issue } from './problems';
+import type { MetricOverrides } from './run-analysis';
+
+export const JUDGING_TYPES = ['pre-rollout', 'rollout', 'confirm-traffic-increase', 'confirm-promotion', 'rollback'] as const;
+export const LOGGED_TYPES = ['event', 'post-rollout'] as const;
+export type JudgingType = (typeof JUDGING_TYPES)[number];
+
+export const flaggerPayloadSchema = z.object({
+  name: z.string().min(1).max(253),
+  namespace: z.string().min(1).max(253),
+  phase: z.string().optional(),
+  checksum: z.string().optional(),
+  metadata: z.record(z.string(), z.string()).optional(),
+});
+export type FlaggerPayload = z.output<typeof flaggerPayloadSchema>;
+
+export type OnInconclusive = 'default' | 'fail' | 'pass';
+
+/** What Flagger's metadata (a string map) may set. */
+export interface FlaggerOptions {
+  readonly request: Record<string, unknown>;
+  readonly overrides: MetricOverrides;
+  readonly onInconclusive: OnInconclusive;
+}
+
+const PER_METRIC = /^metrics\.([^.]+)\.(margin\.relative|margin\.absolute|critical|weight|direction|statistic)$/;
+
+/**
+ * Metadata keys: `profile`, `lookback`, `start`, `end`, `alpha`, `onInconclusive` (fail|pass),
+ * `labels.<name>` (both sides), `canary.labels.<name>`, `baseline.labels.<name>`, and per
+ * metric of the profile `metrics.<metric>.margin.relative|margin.absolute|critical|weight|
+ * direction|statistic`. Anything else is a 400: a typo must not silently change a rollout.
+ */
+export function readFlaggerOptions(payload: FlaggerPayload): FlaggerOptions | { issues: Issue[] } {
+  const metadata = payload.metadata ?? {};
+  const issues: Issue[] = [];
+  const labels: Record<string, string> = { destination_workload_namespace: payload.namespace };
+  const canary: Record<string, string> = { destination_workload: payload.name };
+  const baseline: Record<string, string> = { destination_workload: `${payload.name}-primary` };
+  const request: Record<string, unknown> = { labels, canary: { labels: canary }, baseline: { labels: baseline } };
+  const overrides = new Map<string, Partial<TemplateMetric> & Record<string, unknown>>();
+  let onInconclusive: OnInconclusive = 'default';
+
+  for (const [key, value] of Object.entries(metadata)) {
+    const path = `metadata.${key}`;
+    const perMetric = PER_METRIC.exec(key);
+    if (['profile', 'lookback', 'start', 'end', 'alpha'].includes(key)) request[key] = value;
+    else if (key === 'onInconclusive') {
+      if (value === 'fail' || value === 'pass') onInconclusive = value;
+      else issues.push({ path, message: 'expected "fail" or "pass"' });
+    } else if (key.startsWith('labels.')) labels[key.slice(7)] = value;
+    else if (key.startsWith('canary.labels.')) canary[key.slice(14)] = value;
+    else if (key.startsWith('baseline.labels.')) baseline[key.slice(16)] = value;
+    else if (perMetric) {
+      const [, metric, field] = perMetric;
+      const override = overrides.get(metric) ?? {};
+      const problem = applyOverride(override, field, value);
+      if (problem) issues.push({ path, message: problem });
+      overrides.set(metric, override);
+    } else {
+      issues.push({ path, message: 'unknown metadata key; see the README for the keys canary-judge reads' });
+    }
+  }
+  return issues.length ? { issues } : { request, overrides, onInconclusive };
+}
+
+function applyOverride(override: Record<string, unknown>, field: string, value: string): string | null {
+  switch (field) {
+    case 'margin.relative':
+    case 'margin.absolute': {
+      const number = readNumber(value);
+      if (number === undefined || number < 0) return 'expected a non-negative number';
+      // An override of one margin replaces the profile's margins, so "relative: 0.2" is exactly that.
+      const key = field.slice(7);
+      override.margin = { ...(override.margin as object), [key]: number };
+      return null;
+    }
+    case 'critical':
+      if (value !== 'true' && value !== 'false') return 'expected "true" or "false"';
+      override.critical = value === 'true';
+      return null;
+    case 'weight': {
+      const number = readNumber(value);
+      if (number === undefined || number <= 0) return 'expected a positive number';
+      override.weight = number;
+      return null;
+    }
+    case 'direction':
+      if (!['increase', 'decrease', 'either'].includes(value)) return 'expected increase, decrease or either';
+      override.direction = value;
+      return null;
+    case 'statistic': {
+      const match = /^p(\d{1,2}(\.\d+)?)$/.exec(value);
+      if (!match) return 'expected a quantile such as "p95"';
+      override.quantile = Number(match[1]) / 100;
+      return null;
+    }
+  }
+  return 'unknown field';
+}
+
+export interface FlaggerAnswer {
+  readonly status: number;
+  /** Plain text, short: it becomes a Kubernetes event. */
+  readonly text: string;
+}
+
+/**
+ * The status for a verdict: pass -> 200; fail -> 412; inconclusive -> 200 while evidence is
+ * still building (pre-rollout, rollout, confirm-traffic-increase), 412 at confirm-promotion
+ * (never promote without evidence), unless metadata says otherwise. The rollback hook
+ * inverts the sense: 200 means "roll back now", given only for a confident failure of a
+ * critical metric; anything else is 409.
+ */
+export function flaggerStatus(type: JudgingType, verdict: Verdict, criticalFailed: boolean, onInconclusive: OnInconclusive): number {
+  if (type === 'rollback') return criticalFailed ? 200 : 409;
+  if (verdict === 'pass') return 200;
+  if (verdict === 'fail') return 412;
+  if (onInconclusive !== 'default') return onInconclusive === 'pass' ? 200 : 412;
+  return type === 'confirm-promotion' ? 412 : 200;
+}
+
+/** One line for a Kubernetes event, at most ~300 characters. */
+export function eventText(verdict: Verdict, reason: string): string {
+  const line = `canary-judge ${verdict}: ${reason}`.replace(/\s+/g, ' ');
+  return line.length > 300 ? `${line.slice(0, 297)}...` : line;
+}

@@ -1,0 +1,134 @@
+/**
+ * From a parsed request to a verdict: resolve the profile, fetch every template metric from
+ * the source in parallel under one deadline, then hand everything to the judge. Shared by
+ * `/v1/analyze` (curl, Argo Rollouts) and the Flagger webhooks.
+ */
+import { analyze } from '../judge/analyze';
+import type { AnalysisResult, MetricInput, MetricResult } from '../judge/types';
+import { DEFAULT_PROFILE_NAME, type Profile, type Profiles } from '../profiles/profiles';
+import { SourceUnavailableError, type FetchedMetric, type MetricSource, type TemplateMetric, type TimeWindow } from '../sources/metric-source';
+import type { AnalyzeRequest } from './analyze-request';
+import type { Issue } from './problems';
+
+export interface AnalysisDeps {
+  /** Absent when no PROMETHEUS_URL is configured. */
+  readonly source?: MetricSource;
+  readonly profiles: Profiles;
+  readonly deadlineMs: number;
+  readonly defaultLookbackSeconds: number;
+  /** Unix seconds. */
+  readonly now: () => number;
+}
+
+/** Per-metric changes to a profile's metrics (Flagger metadata), applied before fetching. */
+export type MetricOverrides = ReadonlyMap<string, Partial<TemplateMetric>>;
+
+export type AnalysisOutcome = AnalysisResult & {
+  readonly metrics: readonly (MetricResult & { readonly queries?: FetchedMetric['queries'] })[];
+  readonly window?: { readonly start: string; readonly end: string };
+  readonly profile?: string;
+  /** Optional metrics left out because neither side had a single series. */
+  readonly skipped?: readonly string[];
+};
+
+/** A request that can never succeed as sent: answered 400 with the issues. */
+export class RequestError extends Error {
+  constructor(readonly issues: readonly Issue[]) {
+    super(issues.map((i) => `${i.path}: ${i.message}`).join('; '));
+  }
+}
+
+type Entry = AnalyzeRequest['metrics'][number];
+
+export async function runAnalysis(request: AnalyzeRequest, deps: AnalysisDeps, overrides: MetricOverrides = new Map()): Promise<AnalysisOutcome> {
+  const profile = resolveProfile(request, deps.profiles);
+  const entries = withProfile(request.metrics, profile, overrides);
+  const templates = entries.filter((e) => e.from === 'template');
+
+  let window: TimeWindow | undefined;
+  let fetched = new Map<string, FetchedMetric>();
+  if (templates.length) {
+    if (!deps.source) throw new SourceUnavailableError('no Prometheus is configured (set PROMETHEUS_URL)', 'not-configured');
+    const end = request.end ?? deps.now();
+    window = { start: request.start ?? end - (request.lookback ?? deps.defaultLookbackSeconds), end };
+    fetched = await fetchAll(templates.map((e) => e.metric as TemplateMetric), deps.source, request, window, deps.deadlineMs);
+  }
+
+  const skipped: string[] = [];
+  const inputs: MetricInput[] = [];
+  for (const entry of entries) {
+    if (entry.from === 'inline') {
+      inputs.push(entry.metric);
+      continue;
+    }
+    const data = fetched.get(entry.metric.name)!;
+    if (entry.metric.optional && data.noSeries) skipped.push(entry.metric.name);
+    else inputs.push(toMetricInput(entry.metric, data));
+  }
+  if (!inputs.length) {
+    throw new RequestError([{ path: 'metrics', message: `no metric left to judge: ${skipped.join(', ')} had no series on either side and are optional` }]);
+  }
+
+  const result = analyze({ metrics: inputs, alpha: request.alpha ?? profile?.alpha, thresholds: { ...profile?.thresholds, ...request.thresholds } });
+  return {
+    ...result,
+    metrics: result.metrics.map((m) => (fetched.has(m.name) ? { ...m, queries: fetched.get(m.name)!.queries } : m)),
+    ...(profile ? { profile: profile.name } : {}),
+    ...(window ? { window: { start: new Date(window.start * 1000).toISOString(), end: new Date(window.end * 1000).toISOString() } } : {}),
+    ...(skipped.length ? { skipped } : {}),
+  };
+}
+
+/** The named profile, or the default one when the request lists no metrics of its own. */
+function resolveProfile(request: AnalyzeRequest, profiles: Profiles): Profile | undefined {
+  if (request.profile !== undefined) {
+    const profile = profiles.get(request.profile);
+    if (!profile) throw new RequestError([{ path: 'profile', message: `unknown profile ${JSON.stringify(request.profile)}; known: ${[...profiles.keys()].join(', ')}` }]);
+    return profile;
+  }
+  return request.metrics.length ? undefined : profiles.get(DEFAULT_PROFILE_NAME);
+}
+
+/** Profile metrics first (with overrides), then the request's: a same-named one replaces it. */
+function withProfile(requested: readonly Entry[], profile: Profile | undefined, overrides: MetricOverrides): Entry[] {
+  const byName = new Map<string, Entry>();
+  for (const metric of profile?.metrics ?? []) byName.set(metric.name, { from: 'template', metric: { ...metric, ...overrides.get(metric.name) } });
+  for (const entry of requested) byName.set(entry.metric.name, entry);
+  const unknown = [...overrides.keys()].filter((name) => !byName.has(name));
+  if (unknown.length) throw new RequestError(unknown.map((name) => ({ path: `metadata`, message: `override for unknown metric ${JSON.stringify(name)}; the profile has ${[...byName.keys()].join(', ')}` })));
+  return [...byName.values()];
+}
+
+async function fetchAll(metrics: TemplateMetric[], source: MetricSource, request: AnalyzeRequest, window: TimeWindow, deadlineMs: number): Promise<Map<string, FetchedMetric>> {
+  const deadline = AbortSignal.timeout(deadlineMs);
+  const common = request.labels ?? {};
+  const ctx = {
+    baseline: { ...common, ...request.baseline!.labels },
+    canary: { ...common, ...request.canary!.labels },
+    window,
+    signal: deadline,
+  };
+  const answers = await Promise.all(metrics.map((m) => source.fetch(m, ctx)));
+  return new Map(metrics.map((m, i) => [m.name, answers[i]]));
+}
+
+function toMetricInput(metric: TemplateMetric, data: FetchedMetric): MetricInput {
+  const options = {
+    name: metric.name,
+    direction: metric.direction,
+    margin: metric.margin,
+    critical: metric.critical,
+    weight: metric.weight,
+    minSamples: metric.minSamples,
+  };
+  switch (data.kind) {
+    case 'continuous':
+      return { ...options, kind: 'continuous', quantile: metric.quantile, baseline: data.baseline, canary: data.canary };
+    case 'distribution':
+      return { ...options, kind: 'distribution', baseline: data.baseline, canary: data.canary };
+    case 'proportion':
+      return { ...options, kind: 'proportion', baseline: data.baseline, canary: data.canary };
+    case 'categorical':
+      return { ...options, kind: 'categorical', baseline: data.baseline, canary: data.canary };
+  }
+}

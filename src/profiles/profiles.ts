@@ -1,0 +1,84 @@
+/**
+ * Named metric sets with their margins, directions, criticality and weights, like Kayenta's
+ * canary configs: a request or Flagger's metadata says `profile: name` instead of listing
+ * metrics. Built in: `istio-model-serving` (also the `default`): Istio latency and error rate
+ * as critical guardrails, and the model's prediction-score histogram when it is exported.
+ * `PROFILES_FILE` adds or replaces profiles; an invalid file stops the service at start.
+ */
+import fs from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { formatPath } from '../contracts/problems';
+import { templateMetricSchema } from '../contracts/analyze-request';
+import { lenientNumber } from '../contracts/lenient-numbers';
+import type { ScoreThresholds } from '../judge/types';
+import type { TemplateMetric } from '../sources/metric-source';
+
+export interface Profile {
+  readonly name: string;
+  readonly description?: string;
+  readonly alpha?: number;
+  readonly thresholds?: Partial<ScoreThresholds>;
+  readonly metrics: readonly TemplateMetric[];
+}
+
+export type Profiles = ReadonlyMap<string, Profile>;
+
+export const DEFAULT_PROFILE_NAME = 'default';
+const PROFILE_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+export const ISTIO_MODEL_SERVING: Profile = {
+  name: 'istio-model-serving',
+  description: 'Istio request latency (p95 may rise 10 %) and 5xx rate (may rise to 1.5x or by 0.1 pp) as critical guardrails, plus the prediction-score distribution when exported.',
+  metrics: [
+    { name: 'latency', template: 'istio-latency', quantile: 0.95, margin: { relative: 0.1 }, critical: true },
+    { name: 'error-rate', template: 'istio-error-rate', margin: { relative: 0.5, absolute: 0.001 }, critical: true },
+    { name: 'prediction-score', template: 'histogram', metric: 'model_prediction_score', kind: 'distribution', margin: { absolute: 0.1 }, optional: true },
+  ],
+};
+
+const fileSchema = z.object({
+  profiles: z.record(
+    z.string(),
+    z.object({
+      description: z.string().optional(),
+      alpha: lenientNumber.refine((a) => a > 0 && a <= 0.5, 'must lie in (0, 0.5]').optional(),
+      thresholds: z.object({ pass: lenientNumber.optional(), marginal: lenientNumber.optional() }).optional(),
+      metrics: z.array(templateMetricSchema).min(1, 'a profile needs at least one metric'),
+    }),
+  ),
+});
+
+export function builtInProfiles(): Map<string, Profile> {
+  return new Map([
+    [ISTIO_MODEL_SERVING.name, ISTIO_MODEL_SERVING],
+    [DEFAULT_PROFILE_NAME, { ...ISTIO_MODEL_SERVING, name: DEFAULT_PROFILE_NAME }],
+  ]);
+}
+
+/** The built-in profiles plus those of the file, if any; throws a readable Error when invalid. */
+export function loadProfiles(file?: string): Profiles {
+  const profiles = builtInProfiles();
+  if (!file) return profiles;
+  let document: unknown;
+  try {
+    document = parseYaml(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`Invalid profiles file ${file}: ${(error as Error).message}`);
+  }
+  const parsed = fileSchema.safeParse(document);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${formatPath(i.path) || '(top level)'}: ${i.message}`).join('; ');
+    throw new Error(`Invalid profiles file ${file}: ${problems}`);
+  }
+  for (const [name, profile] of Object.entries(parsed.data.profiles)) {
+    if (!PROFILE_NAME.test(name)) throw new Error(`Invalid profiles file ${file}: profiles.${name}: profile names are lower-case letters, digits, ".", "_" and "-"`);
+    const names = new Set<string>();
+    for (const metric of profile.metrics) {
+      if (names.has(metric.name)) throw new Error(`Invalid profiles file ${file}: profiles.${name}: duplicate metric name ${JSON.stringify(metric.name)}`);
+      names.add(metric.name);
+    }
+    profiles.set(name, { name, ...profile });
+  }
+  return profiles;
+}

@@ -1,0 +1,46 @@
+/** A MetricSource that answers from canned sides and records what it was asked. */
+import type { FetchContext, FetchedMetric, MetricSource, TemplateMetric } from '../../src/sources/metric-source';
+import { SourceUnavailableError } from '../../src/sources/metric-source';
+
+export type Health = 'pass' | 'fail' | 'inconclusive' | 'empty';
+
+/** Cumulative buckets on fine bounds (10 ms steps up to 300 ms), from counts per 50 ms band. */
+const buckets = (counts: number[], scale = 100) => {
+  const le = [...Array.from({ length: 30 }, (_, i) => 10 * (i + 1)), Infinity];
+  let cumulative = 0;
+  // Each band's count is spread evenly over its five 10 ms buckets.
+  return le.map((bound, i) => ({ le: bound, count: (cumulative += i < 30 ? (counts[Math.floor(i / 5)] * scale) / 5 : counts[6] * scale) }));
+};
+const healthyLatency = [1000, 4000, 3000, 1500, 400, 100, 0];
+
+const latency: Record<Health, number[]> = {
+  pass: [1005, 3995, 3010, 1490, 400, 100, 0],
+  fail: [100, 1000, 3000, 4000, 1500, 400, 0],
+  inconclusive: [0.01, 0.04, 0.03, 0.02, 0, 0, 0],
+  empty: [0, 0, 0, 0, 0, 0, 0],
+};
+const errors: Record<Health, { events: number; total: number }> = {
+  pass: { events: 48, total: 10000 },
+  fail: { events: 150, total: 10000 },
+  inconclusive: { events: 1, total: 100 },
+  empty: { events: 0, total: 0 },
+};
+
+export class FakeSource implements MetricSource {
+  readonly calls: { metric: TemplateMetric; ctx: FetchContext }[] = [];
+  constructor(public health: { latency: Health; errors: Health }, public failure?: SourceUnavailableError) {}
+
+  async fetch(metric: TemplateMetric, ctx: FetchContext): Promise<FetchedMetric> {
+    this.calls.push({ metric, ctx });
+    if (this.failure) throw this.failure;
+    const queries = { baseline: [`fake{${JSON.stringify(ctx.baseline)}}`], canary: [`fake{${JSON.stringify(ctx.canary)}}`] };
+    switch (metric.template) {
+      case 'istio-latency':
+        return { kind: 'continuous', baseline: { histogram: { buckets: buckets(healthyLatency) } }, canary: { histogram: { buckets: buckets(latency[this.health.latency]) } }, queries };
+      case 'istio-error-rate':
+        return { kind: 'proportion', baseline: { events: 50, total: 10000 }, canary: errors[this.health.errors], queries };
+      default:
+        return { kind: 'distribution', baseline: { values: [] }, canary: { values: [] }, queries, noSeries: true };
+    }
+  }
+}
