@@ -1,0 +1,425 @@
+/**
+ * A simulated model-serving fleet on 127.0.0.1: one HTTP server per version, each exporting at
+ * GET /metrics exactly what an Istio sidecar (reporter="destination") plus an instrumented model
+ * server would, for the seed's scenario (model-v1 stable, model-v2 canary, service
+ * `model-service`).
+ *
+ * Naming serves both callers at once:
+ * - Flagger (Istio): the primary workload is `model-primary`, the canary `model`
+ *   (`destination_workload`), namespace `ml` (`destination_workload_namespace`).
+ * - Argo Rollouts / the seed's DestinationRule subsets: `destination_version` v1 / v2.
+ *
+ * | version | role   | destination_workload | destination_version | destination_app | namespace |
+ * |---------|--------|----------------------|---------------------|-----------------|-----------|
+ * | v1      | stable | model-primary        | v1                  | model           | ml        |
+ * | v2      | canary | model                | v2                  | model           | ml        |
+ *
+ * Metrics and labels (every series of one server carries that server's identity):
+ * - `istio_requests_total` (counter) and `istio_request_duration_milliseconds` (histogram,
+ *   Istio's default buckets): ISTIO_LABELS = reporter="destination", source_workload,
+ *   source_workload_namespace, destination_workload, destination_workload_namespace,
+ *   destination_service (FQDN), destination_service_name, destination_service_namespace,
+ *   destination_version, destination_app, destination_canonical_service,
+ *   destination_canonical_revision, request_protocol, response_code, response_flags,
+ *   connection_security_policy.
+ * - `model_prediction_score` (histogram, buckets 0.05..1 step 0.05) and
+ *   `model_predictions_total{class}` (counter), successful predictions only: MODEL_LABELS =
+ *   the identity both as Istio names (destination_workload, destination_workload_namespace,
+ *   destination_service_name, destination_version, destination_app) and as plain pod-label
+ *   names (workload, namespace, version, app), so any side selector built from destination_*
+ *   labels works on model metrics too. They have no `reporter` nor `response_code`: queries
+ *   should add reporter="destination" to istio_* metrics only.
+ *
+ * POST /predict does not sleep: the latency is drawn (lognormal) and recorded, so the fleet
+ * keeps up with any realistic request rate. GET /healthz answers 200.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Counter, Histogram, Registry } from 'prom-client';
+import { normalSampler, seededRandom } from '../test/support/random';
+
+export type Version = 'v1' | 'v2';
+export const VERSIONS: readonly Version[] = ['v1', 'v2'];
+
+export interface LatencyBehaviour {
+  /** Median of the lognormal, in ms (before the multiplier). */
+  readonly medianMs: number;
+  /** Standard deviation of log(latency) (0.5 gives p95 ~ 2.3x the median). */
+  readonly sigma: number;
+  /** Scales every latency (e.g. 1.3 = a 30 % slower canary). Default 1. */
+  readonly multiplier?: number;
+}
+
+export interface ScoreBehaviour {
+  /** `beta` (default) or a `normal` clipped to [0, 1]; both set by mean and sd. */
+  readonly distribution?: 'beta' | 'normal';
+  readonly mean: number;
+  readonly sd: number;
+}
+
+export interface Behaviour {
+  readonly latency: LatencyBehaviour;
+  /** Probability that a request answers 5xx (0.005 = 0.5 %). */
+  readonly errorRate: number;
+  /** Prediction score (the model's confidence) of successful requests. */
+  readonly score: ScoreBehaviour;
+  /** Predicted-class mix as relative weights, e.g. { cat: 51, dog: 49 }. */
+  readonly classes: Readonly<Record<string, number>>;
+}
+
+/** The seed's healthy model: median 40 ms, 0.5 % errors, scores around 0.7, cat/dog 51/49. */
+export const HEALTHY: Behaviour = Object.freeze({
+  latency: Object.freeze({ medianMs: 40, sigma: 0.5, multiplier: 1 }),
+  errorRate: 0.005,
+  score: Object.freeze({ distribution: 'beta' as const, mean: 0.7, sd: 0.12 }),
+  classes: Object.freeze({ cat: 51, dog: 49 }),
+});
+
+export interface Identity {
+  readonly version: Version;
+  readonly workload: string;
+  readonly namespace: string;
+  readonly service: string;
+  readonly app: string;
+}
+
+export const NAMESPACE = 'ml';
+export const SERVICE = 'model-service';
+export const APP = 'model';
+export const IDENTITIES: Readonly<Record<Version, Identity>> = Object.freeze({
+  v1: Object.freeze({ version: 'v1' as const, workload: 'model-primary', namespace: NAMESPACE, service: SERVICE, app: APP }),
+  v2: Object.freeze({ version: 'v2' as const, workload: 'model', namespace: NAMESPACE, service: SERVICE, app: APP }),
+});
+
+/** Istio's default buckets for istio_request_duration_milliseconds. */
+export const ISTIO_DURATION_BUCKETS: readonly number[] = [
+  0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000,
+];
+/** 0.05, 0.1, ..., 1.0 */
+export const SCORE_BUCKETS: readonly number[] = Array.from({ length: 20 }, (_, i) => Number(((i + 1) * 0.05).toFixed(2)));
+
+export const ISTIO_LABELS = [
+  'reporter',
+  'source_workload',
+  'source_workload_namespace',
+  'destination_workload',
+  'destination_workload_namespace',
+  'destination_service',
+  'destination_service_name',
+  'destination_service_namespace',
+  'destination_version',
+  'destination_app',
+  'destination_canonical_service',
+  'destination_canonical_revision',
+  'request_protocol',
+  'response_code',
+  'response_flags',
+  'connection_security_policy',
+] as const;
+
+export const MODEL_LABELS = [
+  'destination_workload',
+  'destination_workload_namespace',
+  'destination_service_name',
+  'destination_version',
+  'destination_app',
+  'workload',
+  'namespace',
+  'version',
+  'app',
+] as const;
+
+export interface FleetOptions {
+  readonly v1?: Behaviour;
+  readonly v2?: Behaviour;
+  /** Seed of the simulated randomness (default 1; v2 uses seed + 1). */
+  readonly seed?: number;
+}
+
+export interface ServerStats {
+  readonly requests: number;
+  readonly errors: number;
+}
+
+export interface Fleet {
+  /** Scrape targets (host:port), one per server: give them to Prometheus. */
+  readonly targets: readonly string[];
+  /** host:port of each version's server: give them to the traffic generator. */
+  readonly endpoints: Readonly<Record<Version, string>>;
+  readonly identities: Readonly<Record<Version, Identity>>;
+  /** Replaces the listed fields of a version's behaviour (the others are kept). */
+  setBehaviour(version: Version, behaviour: Partial<Behaviour>): void;
+  behaviour(version: Version): Behaviour;
+  /** Requests served so far per version (POST /predict only). */
+  stats(): Record<Version, ServerStats>;
+  /** Closes both servers and every open connection. Idempotent. */
+  close(): Promise<void>;
+}
+
+export async function createFleet(options: FleetOptions = {}): Promise<Fleet> {
+  const seed = options.seed ?? 1;
+  const servers: Partial<Record<Version, ModelServer>> = {};
+  try {
+    for (const [i, version] of VERSIONS.entries()) {
+      servers[version] = await startModelServer(IDENTITIES[version], options[version] ?? HEALTHY, seed + i);
+    }
+  } catch (error) {
+    await Promise.all(Object.values(servers).map((s) => s?.close()));
+    throw error;
+  }
+  const v1 = servers.v1 as ModelServer;
+  const v2 = servers.v2 as ModelServer;
+  const byVersion: Record<Version, ModelServer> = { v1, v2 };
+  let closed: Promise<void> | undefined;
+  return {
+    targets: [v1.address, v2.address],
+    endpoints: { v1: v1.address, v2: v2.address },
+    identities: IDENTITIES,
+    setBehaviour: (version, behaviour) => byVersion[version].setBehaviour(behaviour),
+    behaviour: (version) => byVersion[version].behaviour(),
+    stats: () => ({ v1: v1.stats(), v2: v2.stats() }),
+    close: () => (closed ??= Promise.all([v1.close(), v2.close()]).then(() => undefined)),
+  };
+}
+
+interface ModelServer {
+  readonly address: string;
+  setBehaviour(behaviour: Partial<Behaviour>): void;
+  behaviour(): Behaviour;
+  stats(): ServerStats;
+  close(): Promise<void>;
+}
+
+async function startModelServer(identity: Identity, initial: Behaviour, seed: number): Promise<ModelServer> {
+  let behaviour = validateBehaviour(initial);
+  const uniform = seededRandom(seed);
+  const normal = normalSampler(uniform);
+  let requests = 0;
+  let errors = 0;
+
+  const registry = new Registry();
+  const istioRequests = new Counter({
+    name: 'istio_requests_total',
+    help: 'Requests received by the destination sidecar (simulated Istio standard metric).',
+    labelNames: ISTIO_LABELS,
+    registers: [registry],
+  });
+  const istioDuration = new Histogram({
+    name: 'istio_request_duration_milliseconds',
+    help: 'Request duration in milliseconds (simulated Istio standard metric).',
+    labelNames: ISTIO_LABELS,
+    buckets: [...ISTIO_DURATION_BUCKETS],
+    registers: [registry],
+  });
+  const predictionScore = new Histogram({
+    name: 'model_prediction_score',
+    help: 'Confidence score of each successful prediction.',
+    labelNames: MODEL_LABELS,
+    buckets: [...SCORE_BUCKETS],
+    registers: [registry],
+  });
+  const predictions = new Counter({
+    name: 'model_predictions_total',
+    help: 'Successful predictions by predicted class.',
+    labelNames: [...MODEL_LABELS, 'class'],
+    registers: [registry],
+  });
+
+  const istioBase = {
+    reporter: 'destination',
+    source_workload: 'istio-ingressgateway',
+    source_workload_namespace: 'istio-system',
+    destination_workload: identity.workload,
+    destination_workload_namespace: identity.namespace,
+    destination_service: `${identity.service}.${identity.namespace}.svc.cluster.local`,
+    destination_service_name: identity.service,
+    destination_service_namespace: identity.namespace,
+    destination_version: identity.version,
+    destination_app: identity.app,
+    destination_canonical_service: identity.app,
+    destination_canonical_revision: identity.version,
+    request_protocol: 'http',
+    response_flags: '-',
+    connection_security_policy: 'mutual_tls',
+  };
+  const modelLabels = {
+    destination_workload: identity.workload,
+    destination_workload_namespace: identity.namespace,
+    destination_service_name: identity.service,
+    destination_version: identity.version,
+    destination_app: identity.app,
+    workload: identity.workload,
+    namespace: identity.namespace,
+    version: identity.version,
+    app: identity.app,
+  };
+  // Label children cached per response code / class: no label hashing per request.
+  const istioChildren = new Map<number, { requests: { inc(): void }; duration: { observe(v: number): void } }>();
+  const istioChild = (code: number) => {
+    let child = istioChildren.get(code);
+    if (!child) {
+      const labels = { ...istioBase, response_code: String(code) };
+      child = { requests: istioRequests.labels(labels), duration: istioDuration.labels(labels) };
+      istioChildren.set(code, child);
+    }
+    return child;
+  };
+  const scoreChild = predictionScore.labels(modelLabels);
+  const classChildren = new Map<string, { inc(): void }>();
+  const classChild = (name: string) => {
+    let child = classChildren.get(name);
+    if (!child) {
+      child = predictions.labels({ ...modelLabels, class: name });
+      classChildren.set(name, child);
+    }
+    return child;
+  };
+
+  const predict = (): { code: number; body: string } => {
+    const b = behaviour;
+    const latency = b.latency.medianMs * (b.latency.multiplier ?? 1) * Math.exp(b.latency.sigma * normal());
+    requests++;
+    if (uniform() < b.errorRate) {
+      errors++;
+      const code = uniform() < 0.5 ? 500 : 503;
+      const child = istioChild(code);
+      child.requests.inc();
+      child.duration.observe(latency);
+      return { code, body: JSON.stringify({ error: 'simulated model server error', version: identity.version }) };
+    }
+    const predictedClass = pickClass(b.classes, uniform());
+    const score = sampleScore(b.score, uniform, normal);
+    scoreChild.observe(score);
+    classChild(predictedClass).inc();
+    const child = istioChild(200);
+    child.requests.inc();
+    child.duration.observe(latency);
+    return {
+      code: 200,
+      body: JSON.stringify({ class: predictedClass, score, version: identity.version, latencyMs: latency }),
+    };
+  };
+
+  const server = http.createServer((req, res) => {
+    const url = req.url ?? '/';
+    if (req.method === 'POST' && (url === '/predict' || url.startsWith('/predict?'))) {
+      req.resume(); // the features are not looked at
+      req.on('end', () => {
+        const { code, body } = predict();
+        res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+        res.end(body);
+      });
+      return;
+    }
+    if (req.method === 'GET' && url === '/metrics') {
+      req.resume();
+      registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': registry.contentType });
+          res.end(text);
+        },
+        (error: Error) => {
+          res.writeHead(500, { 'content-type': 'text/plain' });
+          res.end(error.message);
+        },
+      );
+      return;
+    }
+    req.resume();
+    if (req.method === 'GET' && url === '/healthz') {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('ok\n');
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: 'not_found' }));
+  });
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+
+  let closed: Promise<void> | undefined;
+  return {
+    address: `127.0.0.1:${port}`,
+    setBehaviour: (patch) => {
+      behaviour = validateBehaviour({ ...behaviour, ...patch });
+    },
+    behaviour: () => behaviour,
+    stats: () => ({ requests, errors }),
+    close: () =>
+      (closed ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      })),
+  };
+}
+
+function pickClass(classes: Readonly<Record<string, number>>, u: number): string {
+  const entries = Object.entries(classes);
+  const total = entries.reduce((sum, [, w]) => sum + w, 0);
+  let acc = 0;
+  for (const [name, weight] of entries) {
+    acc += weight / total;
+    if (u < acc) return name;
+  }
+  return entries[entries.length - 1][0];
+}
+
+function sampleScore(score: ScoreBehaviour, uniform: () => number, normal: () => number): number {
+  if (score.distribution === 'normal') return Math.min(1, Math.max(0, score.mean + score.sd * normal()));
+  // Beta by the method of moments: mean m, variance v -> a = m k, b = (1 - m) k, k = m(1-m)/v - 1.
+  const k = (score.mean * (1 - score.mean)) / (score.sd * score.sd) - 1;
+  const x = sampleGamma(score.mean * k, uniform, normal);
+  const y = sampleGamma((1 - score.mean) * k, uniform, normal);
+  return x / (x + y);
+}
+
+/** Marsaglia & Tsang (2000), with the u^(1/shape) boost for shape < 1. */
+function sampleGamma(shape: number, uniform: () => number, normal: () => number): number {
+  if (shape < 1) return sampleGamma(shape + 1, uniform, normal) * Math.pow(1 - uniform(), 1 / shape);
+  const d = shape - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    let x: number;
+    let v: number;
+    do {
+      x = normal();
+      v = 1 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const u = 1 - uniform();
+    if (u < 1 - 0.0331 * x * x * x * x || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
+  }
+}
+
+/** Throws a readable error for an impossible behaviour; returns a frozen copy. */
+export function validateBehaviour(b: Behaviour): Behaviour {
+  const problems: string[] = [];
+  const { latency, score, classes, errorRate } = b;
+  if (!(latency?.medianMs > 0)) problems.push('latency.medianMs must be > 0');
+  if (!(latency?.sigma >= 0)) problems.push('latency.sigma must be >= 0');
+  if (latency?.multiplier !== undefined && !(latency.multiplier > 0)) problems.push('latency.multiplier must be > 0');
+  if (!(errorRate >= 0 && errorRate <= 1)) problems.push('errorRate must lie in [0, 1]');
+  if (!(score?.mean > 0 && score.mean < 1)) problems.push('score.mean must lie in (0, 1)');
+  if (!(score?.sd > 0)) problems.push('score.sd must be > 0');
+  else if (score.distribution !== 'normal' && score.sd * score.sd >= score.mean * (1 - score.mean)) {
+    problems.push(`score.sd must be < sqrt(mean (1 - mean)) = ${Math.sqrt(score.mean * (1 - score.mean)).toFixed(3)} for a beta distribution`);
+  }
+  const weights = Object.values(classes ?? {});
+  if (weights.length === 0 || weights.some((w) => !(w >= 0)) || !(weights.reduce((a, w) => a + w, 0) > 0)) {
+    problems.push('classes must map at least one class to a non-negative weight, with a positive total');
+  }
+  if (problems.length) throw new Error(`invalid behaviour: ${problems.join('; ')}`);
+  return Object.freeze({
+    latency: Object.freeze({ ...latency }),
+    errorRate,
+    score: Object.freeze({ ...score }),
+    classes: Object.freeze({ ...classes }),
+  });
+}

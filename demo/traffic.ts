@@ -1,0 +1,235 @@
+/**
+ * In-process traffic generator: real HTTP POST /predict requests over keep-alive to the fleet,
+ * routed the way the seed's Istio VirtualService would route them:
+ *
+ * 1. a request carrying `x-canary-version: v2` (a `headerShare` fraction of requests, the
+ *    header-route users) always goes to v2;
+ * 2. every other request goes to v1 or v2 by the current weights (`setWeights`, e.g.
+ *    { v1: 90, v2: 10 }), drawn per request.
+ *
+ * Paced at `requestsPerMinute * speed` (default the seed's 10,000 requests/minute), never more
+ * than `maxInFlight` requests at once (a request that would exceed it is counted as `skipped`,
+ * not queued), and it stops by itself after `maxDurationMs`. Only 127.0.0.1 targets are allowed.
+ */
+import http from 'node:http';
+import { seededRandom } from '../test/support/random';
+import type { Version } from './fleet';
+
+export const CANARY_HEADER = 'x-canary-version';
+
+export interface Weights {
+  readonly v1: number;
+  readonly v2: number;
+}
+
+export interface TrafficOptions {
+  /** host:port of each version's server (the fleet's `endpoints`). Must be on 127.0.0.1. */
+  readonly endpoints: Readonly<Record<Version, string>>;
+  /** Default 10,000 (the seed's endpoint). */
+  readonly requestsPerMinute?: number;
+  /** Multiplies the rate (2 = twice as fast). Default 1. */
+  readonly speed?: number;
+  /** Initial VirtualService weights (any non-negative numbers, normalised). Default { v1: 100, v2: 0 }. */
+  readonly weights?: Weights;
+  /** Fraction of requests carrying `x-canary-version: v2` (always routed to v2). Default 0. */
+  readonly headerShare?: number;
+  /** Most requests in flight at once. Default 64. */
+  readonly maxInFlight?: number;
+  /** Stops by itself after this long. Default 10 minutes. */
+  readonly maxDurationMs?: number;
+  /** Seed of the routing randomness. Default 7. */
+  readonly seed?: number;
+}
+
+export interface VersionCounts {
+  /** Requests sent to this version (both routes). */
+  sent: number;
+  /** ...of which carried the canary header. */
+  viaHeader: number;
+  /** Responses received, by status code. */
+  responses: Record<string, number>;
+  /** Requests that failed without a response (connection error, timeout). */
+  failed: number;
+}
+
+export interface TrafficStats {
+  readonly running: boolean;
+  readonly elapsedMs: number;
+  readonly sent: number;
+  readonly completed: number;
+  readonly inFlight: number;
+  /** Requests due by the pacing but not sent because `maxInFlight` were already in flight. */
+  readonly skipped: number;
+  readonly weights: Weights;
+  readonly headerShare: number;
+  readonly byVersion: Readonly<Record<Version, Readonly<VersionCounts>>>;
+}
+
+export interface Traffic {
+  /** Starts pacing (no-op when running). Throws after stop: create a new generator instead. */
+  start(): void;
+  /** Stops sending, waits for the requests in flight, closes the sockets; resolves to the final stats. Idempotent. */
+  stop(): Promise<TrafficStats>;
+  /** Resolves when the generator has stopped, by stop() or by maxDurationMs. */
+  readonly done: Promise<TrafficStats>;
+  setWeights(weights: Weights): void;
+  setHeaderShare(share: number): void;
+  stats(): TrafficStats;
+}
+
+const TICK_MS = 10;
+const REQUEST_TIMEOUT_MS = 5000;
+const BODY = JSON.stringify({ features: [0.12, 0.5, 0.33, 0.91] });
+
+export function createTraffic(options: TrafficOptions): Traffic {
+  const rpm = options.requestsPerMinute ?? 10_000;
+  const speed = options.speed ?? 1;
+  if (!(rpm > 0) || !(speed > 0)) throw new Error('requestsPerMinute and speed must be > 0');
+  const ratePerMs = (rpm * speed) / 60_000;
+  const maxInFlight = options.maxInFlight ?? 64;
+  if (!(Number.isInteger(maxInFlight) && maxInFlight > 0)) throw new Error('maxInFlight must be a positive integer');
+  const maxDurationMs = options.maxDurationMs ?? 10 * 60_000;
+  const targets = { v1: parseLocalEndpoint(options.endpoints.v1), v2: parseLocalEndpoint(options.endpoints.v2) };
+  let weights = checkWeights(options.weights ?? { v1: 100, v2: 0 });
+  let headerShare = checkShare(options.headerShare ?? 0);
+  const random = seededRandom(options.seed ?? 7);
+
+  const agent = new http.Agent({ keepAlive: true, maxSockets: maxInFlight, maxFreeSockets: maxInFlight });
+  const counts: Record<Version, VersionCounts> = { v1: emptyCounts(), v2: emptyCounts() };
+  let state: 'idle' | 'running' | 'stopped' = 'idle';
+  let startedAt = 0;
+  let stoppedAt = 0;
+  let due = 0; // requests the pacing has made due so far (fractional)
+  let sent = 0;
+  let completed = 0;
+  let skipped = 0;
+  let inFlight = 0;
+  let ticker: NodeJS.Timeout | undefined;
+  let deadline: NodeJS.Timeout | undefined;
+  let drained: (() => void) | undefined;
+  let resolveDone!: (stats: TrafficStats) => void;
+  const done = new Promise<TrafficStats>((resolve) => (resolveDone = resolve));
+  let stopping: Promise<TrafficStats> | undefined;
+
+  const stats = (): TrafficStats => ({
+    running: state === 'running',
+    elapsedMs: startedAt ? (stoppedAt || Date.now()) - startedAt : 0,
+    sent,
+    completed,
+    inFlight,
+    skipped,
+    weights,
+    headerShare,
+    byVersion: {
+      v1: { ...counts.v1, responses: { ...counts.v1.responses } },
+      v2: { ...counts.v2, responses: { ...counts.v2.responses } },
+    },
+  });
+
+  const send = (): void => {
+    const viaHeader = headerShare > 0 && random() < headerShare;
+    const version: Version = viaHeader ? 'v2' : random() * (weights.v1 + weights.v2) < weights.v1 ? 'v1' : 'v2';
+    const target = targets[version];
+    const c = counts[version];
+    c.sent++;
+    if (viaHeader) c.viaHeader++;
+    sent++;
+    inFlight++;
+    let finished = false;
+    const finish = (status: number | null): void => {
+      if (finished) return;
+      finished = true;
+      inFlight--;
+      completed++;
+      if (status === null) c.failed++;
+      else c.responses[status] = (c.responses[status] ?? 0) + 1;
+      if (inFlight === 0 && drained) drained();
+    };
+    const headers: http.OutgoingHttpHeaders = {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(BODY),
+    };
+    if (viaHeader) headers[CANARY_HEADER] = 'v2';
+    const req = http.request(
+      { agent, host: target.host, port: target.port, method: 'POST', path: '/predict', headers, timeout: REQUEST_TIMEOUT_MS },
+      (res) => {
+        res.resume();
+        res.on('end', () => finish(res.statusCode ?? 0));
+        res.on('error', () => finish(null));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('request timed out')));
+    req.on('error', () => finish(null));
+    req.end(BODY);
+  };
+
+  let lastTick = 0;
+  const tick = (): void => {
+    const now = Date.now();
+    due += (now - lastTick) * ratePerMs;
+    lastTick = now;
+    while (due >= 1) {
+      due -= 1;
+      if (inFlight >= maxInFlight) skipped++;
+      else send();
+    }
+  };
+
+  const stop = (): Promise<TrafficStats> =>
+    (stopping ??= (async () => {
+      const wasRunning = state === 'running';
+      state = 'stopped';
+      if (ticker) clearInterval(ticker);
+      if (deadline) clearTimeout(deadline);
+      ticker = deadline = undefined;
+      if (wasRunning) stoppedAt = Date.now();
+      if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));
+      agent.destroy();
+      const final = stats();
+      resolveDone(final);
+      return final;
+    })());
+
+  return {
+    start() {
+      if (state === 'running') return;
+      if (state === 'stopped') throw new Error('traffic generator already stopped; create a new one');
+      state = 'running';
+      startedAt = lastTick = Date.now();
+      ticker = setInterval(tick, TICK_MS);
+      deadline = setTimeout(() => void stop(), maxDurationMs);
+    },
+    stop,
+    done,
+    setWeights(next) {
+      weights = checkWeights(next);
+    },
+    setHeaderShare(share) {
+      headerShare = checkShare(share);
+    },
+    stats,
+  };
+}
+
+function emptyCounts(): VersionCounts {
+  return { sent: 0, viaHeader: 0, responses: {}, failed: 0 };
+}
+
+function checkWeights(w: Weights): Weights {
+  if (!(w.v1 >= 0 && w.v2 >= 0 && w.v1 + w.v2 > 0)) {
+    throw new Error(`weights must be non-negative with a positive total, got ${JSON.stringify(w)}`);
+  }
+  return Object.freeze({ v1: w.v1, v2: w.v2 });
+}
+
+function checkShare(share: number): number {
+  if (!(share >= 0 && share <= 1)) throw new Error(`headerShare must lie in [0, 1], got ${share}`);
+  return share;
+}
+
+/** Traffic goes to this machine only. */
+function parseLocalEndpoint(endpoint: string): { host: string; port: number } {
+  const match = /^127\.0\.0\.1:(\d{1,5})$/.exec(endpoint);
+  if (!match) throw new Error(`endpoint must be 127.0.0.1:<port>, got ${JSON.stringify(endpoint)}`);
+  return { host: '127.0.0.1', port: Number(match[1]) };
+}
