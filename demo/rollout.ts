@@ -1,0 +1,150 @@
+/**
+ * The seed's rollout, played end to end: a simulated fleet (model-v1 stable, model-v2 canary)
+ * behind a traffic generator that routes like the Istio VirtualService, a real Prometheus
+ * scraping it, and canary-judge deciding at every step, asked both the Argo Rollouts way
+ * (the shipped AnalysisTemplate, evaluated with Argo's jsonPath and condition rules) and the
+ * Flagger way (confirm-traffic-increase / confirm-promotion and rollback webhooks).
+ *
+ * Steps: testers only (header `x-canary-version: v2`), then 1 % -> 10 % -> 50 % -> 100 %.
+ * At each step the driver looks every `lookIntervalMs`: a fail from either caller rolls back,
+ * a pass from both advances, anything else looks again, up to `maxLooksPerStep` (then the
+ * rollout is left paused, as Argo leaves an inconclusive analysis). The window always starts
+ * at the rollout's start, so every look sees all of the canary's data so far.
+ */
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import pino from 'pino';
+import { parse } from 'yaml';
+import { createApp } from '../src/service/app';
+import { createSelfMetrics } from '../src/service/self-metrics';
+import { builtInProfiles } from '../src/profiles/profiles';
+import { PrometheusClient } from '../src/sources/prometheus/client';
+import { PrometheusSource } from '../src/sources/prometheus/prometheus-source';
+import { measure, type WebMetric } from '../test/support/argo-web-metric';
+import { startPrometheus } from '../test/support/prometheus';
+import { createFleet, HEALTHY, type Behaviour } from './fleet';
+import { createTraffic, type Weights } from './traffic';
+
+export type Scenario = 'healthy' | 'slower' | 'more-errors' | 'score-shift';
+export type Outcome = 'promoted' | 'rolled-back' | 'paused';
+
+/** What model-v2 does differently in each scenario. */
+export const SCENARIOS: Record<Scenario, { description: string; v2: Behaviour }> = {
+  healthy: { description: 'model-v2 behaves like model-v1', v2: HEALTHY },
+  slower: { description: 'model-v2 is 30 % slower', v2: { ...HEALTHY, latency: { ...HEALTHY.latency, multiplier: 1.3 } } },
+  'more-errors': { description: 'model-v2 fails 3x as often (1.5 % vs 0.5 %)', v2: { ...HEALTHY, errorRate: 0.015 } },
+  'score-shift': { description: 'model-v2 is less confident (mean score 0.6 vs 0.7)', v2: { ...HEALTHY, score: { ...HEALTHY.score, mean: 0.6 } } },
+};
+
+interface Step {
+  readonly label: string;
+  readonly weights: Weights;
+  readonly headerShare: number;
+  readonly promotion?: boolean;
+}
+
+const STEPS: readonly Step[] = [
+  { label: 'testers (header)', weights: { v1: 100, v2: 0 }, headerShare: 0.02 },
+  { label: '1%', weights: { v1: 99, v2: 1 }, headerShare: 0 },
+  { label: '10%', weights: { v1: 90, v2: 10 }, headerShare: 0 },
+  { label: '50%', weights: { v1: 50, v2: 50 }, headerShare: 0 },
+  { label: '100%', weights: { v1: 0, v2: 100 }, headerShare: 0, promotion: true },
+];
+
+export interface RolloutOptions {
+  readonly scenario: Scenario;
+  /** Multiplies the seed's 10,000 requests/minute (default 6). */
+  readonly speed?: number;
+  readonly lookIntervalMs?: number;
+  readonly maxLooksPerStep?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface RolloutResult {
+  readonly scenario: Scenario;
+  readonly outcome: Outcome;
+  readonly step: string;
+  readonly looks: number;
+  readonly lastReason: string;
+}
+
+const template = parse(fs.readFileSync(path.join(__dirname, '../analysis-templates/argo/analysis-template.yaml'), 'utf8'));
+const argoMetric: WebMetric = template.spec.metrics[0];
+
+export async function playRollout(options: RolloutOptions): Promise<RolloutResult> {
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const lookIntervalMs = options.lookIntervalMs ?? 2000;
+  const maxLooks = options.maxLooksPerStep ?? 8;
+  const fleet = await createFleet({ v1: HEALTHY, v2: SCENARIOS[options.scenario].v2 });
+  const prometheus = await startPrometheus({ targets: fleet.targets, scrapeIntervalSeconds: 1 });
+  const source = new PrometheusSource(new PrometheusClient({ baseUrl: prometheus.url, queryTimeoutMs: 5000 }));
+  const app = createApp({
+    config: { BODY_LIMIT: '1mb' },
+    logger: pino({ level: 'silent' }),
+    metrics: createSelfMetrics(false),
+    lifecycle: { draining: false },
+    analysis: { source, profiles: builtInProfiles(), deadlineMs: 8000, defaultLookbackSeconds: 600, now: () => Date.now() / 1000 },
+  });
+  const judge = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => judge.once('listening', resolve));
+  const judgeUrl = `http://127.0.0.1:${(judge.address() as AddressInfo).port}`;
+  const traffic = createTraffic({ endpoints: fleet.endpoints, speed: options.speed ?? 6, weights: STEPS[0].weights, headerShare: STEPS[0].headerShare, maxDurationMs: 10 * 60_000 });
+  // The window starts a little before the first request so increase() sees the series begin.
+  const start = new Date(Date.now() - 2000).toISOString();
+  traffic.start();
+
+  let looks = 0;
+  let lastReason = '';
+  try {
+    log(`[${options.scenario}] ${SCENARIOS[options.scenario].description}`);
+    for (const step of STEPS) {
+      traffic.setWeights(step.weights);
+      traffic.setHeaderShare(step.headerShare);
+      let advanced = false;
+      for (let look = 1; look <= maxLooks && !advanced; look++) {
+        await sleep(lookIntervalMs);
+        looks++;
+        const args = { namespace: 'ml', 'stable-version': 'v1', 'canary-version': 'v2', start, profile: 'default', 'judge-url': `${judgeUrl}/v1/analyze` };
+        const flaggerBody = { name: 'model', namespace: 'ml', phase: 'Progressing', checksum: options.scenario, metadata: { start } };
+        const gate = step.promotion ? 'confirm-promotion' : 'confirm-traffic-increase';
+        const [argo, flaggerGate, flaggerRollback, detail] = await Promise.all([
+          measure(argoMetric, args),
+          post(`${judgeUrl}/v1/flagger/${gate}`, flaggerBody),
+          post(`${judgeUrl}/v1/flagger/rollback`, flaggerBody),
+          post(`${judgeUrl}/v1/analyze`, { profile: 'default', start, labels: { destination_workload_namespace: 'ml' }, baseline: { labels: { destination_version: 'v1' } }, canary: { labels: { destination_version: 'v2' } } }),
+        ]);
+        const verdict = (JSON.parse(detail.text) as { verdict?: string; reason?: string });
+        lastReason = verdict.reason ?? detail.text;
+        const weights = `v1=${step.weights.v1}% v2=${step.weights.v2}%${step.headerShare ? ` +${step.headerShare * 100}% by header` : ''}`;
+        log(`[${options.scenario}] step ${step.label.padEnd(16)} look ${look}  ${weights.padEnd(24)} argo ${String(argo.phase).padEnd(12)} flagger ${gate} ${flaggerGate.status}, rollback ${flaggerRollback.status}  ${verdict.verdict ?? '?'}: ${lastReason.slice(0, 160)}`);
+        if (argo.phase === 'Failed' || flaggerRollback.status === 200 || flaggerGate.status === 412 && verdict.verdict === 'fail') {
+          traffic.setWeights({ v1: 100, v2: 0 });
+          log(`[${options.scenario}] ROLLED BACK at ${step.label}: ${lastReason}`);
+          return { scenario: options.scenario, outcome: 'rolled-back', step: step.label, looks, lastReason };
+        }
+        advanced = argo.phase === 'Successful' && flaggerGate.status === 200;
+      }
+      if (!advanced) {
+        log(`[${options.scenario}] PAUSED at ${step.label}: still inconclusive after ${maxLooks} looks`);
+        return { scenario: options.scenario, outcome: 'paused', step: step.label, looks, lastReason };
+      }
+    }
+    log(`[${options.scenario}] PROMOTED: model-v2 now takes all traffic`);
+    return { scenario: options.scenario, outcome: 'promoted', step: '100%', looks, lastReason };
+  } finally {
+    await traffic.stop();
+    await new Promise((resolve) => judge.close(resolve));
+    await prometheus.stop();
+    await fleet.close();
+  }
+}
+
+async function post(url: string, body: unknown): Promise<{ status: number; text: string }> {
+  const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+  return { status: response.status, text: await response.text() };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
