@@ -1,0 +1,294 @@
+/**
+ * A small client for Prometheus' HTTP API (`/api/v1/query`, `/api/v1/query_range`).
+ *
+ * Queries are POSTed as application/x-www-form-urlencoded (long queries fit; Prometheus,
+ * Thanos, Mimir and VictoriaMetrics all accept it). Every query has its own timeout on top of
+ * the caller's signal. Every answer is checked against the API's JSON shape before use.
+ * Failures throw `SourceUnavailableError` with a reason:
+ * - `unreachable`: connection refused, DNS failure, reset;
+ * - `timeout`: the per-query timeout passed, or the caller's signal aborted (deadline);
+ * - `status`: a non-2xx answer (with Prometheus' `error` text when the body is its JSON);
+ * - `malformed`: not JSON, or not the shape the API documents.
+ * Header values (tokens, tenant ids) are never put into an error message.
+ */
+import { z } from 'zod';
+import { SourceUnavailableError } from '../metric-source';
+
+export interface PrometheusClientOptions {
+  /** e.g. http://prometheus:9090 or http://host/prometheus (a path prefix is kept). */
+  readonly baseUrl: string;
+  /** Sent with every query (Authorization, X-Scope-OrgID...). */
+  readonly headers?: Record<string, string>;
+  /** Per-query timeout. */
+  readonly queryTimeoutMs: number;
+  /** Injected for tests; default the global fetch. */
+  readonly fetch?: typeof fetch;
+}
+
+/** One sample: unix seconds and its value (NaN and ±Infinity as Prometheus sent them). */
+export type Sample = readonly [time: number, value: number];
+
+export interface VectorSeries {
+  readonly metric: Readonly<Record<string, string>>;
+  readonly value: Sample;
+}
+export type InstantVector = readonly VectorSeries[];
+
+export interface MatrixSeries {
+  readonly metric: Readonly<Record<string, string>>;
+  readonly values: readonly Sample[];
+}
+export type RangeMatrix = readonly MatrixSeries[];
+
+/** Longest Prometheus error text repeated in an error message. */
+const MAX_ERROR_TEXT = 300;
+
+/**
+ * A sample value as Prometheus writes it (Go's FormatFloat, or "NaN", "+Inf", "-Inf");
+ * undefined for anything else, so "", "0x10" or "1,5" never pass as numbers.
+ */
+export function parseSampleValue(text: string): number | undefined {
+  if (/^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(text)) return Number(text);
+  if (/^nan$/i.test(text)) return NaN;
+  const inf = /^([+-]?)inf(?:inity)?$/i.exec(text);
+  if (inf) return inf[1] === '-' ? -Infinity : Infinity;
+  return undefined;
+}
+
+const sampleSchema = z.tuple([z.number(), z.string()]);
+const labelsSchema = z.record(z.string(), z.string());
+
+const vectorSchema = z.object({
+  status: z.literal('success'),
+  data: z.object({
+    resultType: z.literal('vector'),
+    result: z.array(z.object({ metric: labelsSchema, value: sampleSchema.optional(), histogram: z.unknown().optional() })),
+  }),
+});
+
+const matrixSchema = z.object({
+  status: z.literal('success'),
+  data: z.object({
+    resultType: z.literal('matrix'),
+    result: z.array(z.object({ metric: labelsSchema, values: z.array(sampleSchema).optional(), histograms: z.unknown().optional() })),
+  }),
+});
+
+export class PrometheusClient {
+  readonly #endpoint: URL;
+  readonly #headers: Headers;
+  readonly #timeoutMs: number;
+  readonly #fetch: typeof fetch;
+  /** The server as shown in messages: no user info, no query string. */
+  readonly server: string;
+
+  constructor(options: PrometheusClientOptions) {
+    let url: URL;
+    try {
+      url = new URL(options.baseUrl);
+    } catch {
+      throw new Error('the Prometheus base URL is not a valid URL.');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`the Prometheus base URL must be http or https, not ${url.protocol.replace(/:$/, '')}.`);
+    if (!Number.isFinite(options.queryTimeoutMs) || options.queryTimeoutMs <= 0) throw new Error('the Prometheus query timeout must be a positive number of milliseconds.');
+    const headers: Record<string, string> = { ...options.headers };
+    // fetch refuses URLs with credentials: move them into a Basic Authorization header.
+    if (url.username || url.password) {
+      const hasAuth = Object.keys(headers).some((name) => name.toLowerCase() === 'authorization');
+      if (!hasAuth) {
+        const pair = `${decodeUserInfo(url.username)}:${decodeUserInfo(url.password)}`;
+        headers.Authorization = `Basic ${Buffer.from(pair, 'utf8').toString('base64')}`;
+      }
+      url.username = '';
+      url.password = '';
+    }
+    url.hash = '';
+    this.#endpoint = url;
+    try {
+      this.#headers = new Headers(headers);
+    } catch {
+      // Never repeat the value: it may be a token.
+      const bad = Object.entries(headers).find(([name, value]) => !isValidHeader(name, value));
+      throw new Error(bad ? `the Prometheus header ${JSON.stringify(bad[0])} has an invalid name or value.` : 'a Prometheus header has an invalid name or value.');
+    }
+    this.#headers.set('Content-Type', 'application/x-www-form-urlencoded');
+    this.#headers.set('Accept', 'application/json');
+    this.#timeoutMs = options.queryTimeoutMs;
+    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+    this.server = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  }
+
+  /** Instant query at `timeSeconds` (unix seconds); the answer must be a vector. */
+  async instant(query: string, timeSeconds: number, signal: AbortSignal): Promise<InstantVector> {
+    checkTime('time', timeSeconds);
+    const body = await this.#post('/api/v1/query', { query, time: String(timeSeconds) }, signal);
+    const parsed = vectorSchema.safeParse(body);
+    const where = `${this.server}/api/v1/query`;
+    if (!parsed.success) throw malformed(where, describeMismatch(body, 'vector', parsed.error));
+    return parsed.data.data.result.map((series, i) => {
+      if (!series.value) throw malformed(where, `series ${i} has no "value" (native histograms are not supported)`);
+      return { metric: series.metric, value: toSample(series.value, where) };
+    });
+  }
+
+  /** Range query from `startSeconds` to `endSeconds` every `stepSeconds`; the answer must be a matrix. */
+  async range(query: string, startSeconds: number, endSeconds: number, stepSeconds: number, signal: AbortSignal): Promise<RangeMatrix> {
+    checkTime('start', startSeconds);
+    checkTime('end', endSeconds);
+    if (!(endSeconds >= startSeconds)) throw new Error('the end of a range query must not be before its start.');
+    if (!Number.isFinite(stepSeconds) || stepSeconds <= 0) throw new Error('the step of a range query must be a positive number of seconds.');
+    const params = { query, start: String(startSeconds), end: String(endSeconds), step: String(stepSeconds) };
+    const body = await this.#post('/api/v1/query_range', params, signal);
+    const parsed = matrixSchema.safeParse(body);
+    const where = `${this.server}/api/v1/query_range`;
+    if (!parsed.success) throw malformed(where, describeMismatch(body, 'matrix', parsed.error));
+    return parsed.data.data.result.map((series, i) => {
+      if (!series.values) throw malformed(where, `series ${i} has no "values" (native histograms are not supported)`);
+      return { metric: series.metric, values: series.values.map((s) => toSample(s, where)) };
+    });
+  }
+
+  /** POSTs the form and returns the parsed JSON of a 2xx answer. */
+  async #post(path: string, params: Record<string, string>, signal: AbortSignal): Promise<unknown> {
+    const url = new URL(this.#endpoint.href);
+    url.pathname = `${url.pathname.replace(/\/+$/, '')}${path}`;
+    const timeout = AbortSignal.timeout(this.#timeoutMs);
+    const combined = AbortSignal.any([signal, timeout]);
+    const where = `${this.server}${path}`;
+
+    let status: number;
+    let text: string;
+    try {
+      if (signal.aborted) throw signal.reason;
+      const response = await this.#fetch(url.href, {
+        method: 'POST',
+        headers: new Headers(this.#headers),
+        body: new URLSearchParams(params).toString(),
+        signal: combined,
+        redirect: 'follow',
+      });
+      status = response.status;
+      text = await response.text();
+    } catch (error) {
+      if (signal.aborted) {
+        throw new SourceUnavailableError(`the query to Prometheus at ${where} was abandoned: the analysis deadline passed`, 'timeout');
+      }
+      if (timeout.aborted || isAbort(error)) {
+        throw new SourceUnavailableError(`Prometheus at ${where} did not answer within ${this.#timeoutMs} ms`, 'timeout');
+      }
+      throw new SourceUnavailableError(`Prometheus at ${where} is unreachable: ${networkCause(error, this.#headers)}`, 'unreachable');
+    }
+
+    if (status < 200 || status > 299) {
+      const detail = prometheusErrorText(text);
+      throw new SourceUnavailableError(`Prometheus at ${where} answered HTTP ${status}${detail ? `: ${detail}` : ' (no Prometheus error in the body)'}`, 'status');
+    }
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw malformed(where, text.trim() === '' ? 'the body is empty' : 'the body is not JSON');
+    }
+  }
+}
+
+function decodeUserInfo(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+function checkTime(name: string, seconds: number): void {
+  if (!Number.isFinite(seconds) || seconds < 0) throw new Error(`the ${name} of a Prometheus query must be unix seconds, got ${seconds}.`);
+}
+
+function toSample([time, text]: readonly [number, string], where: string): Sample {
+  const value = parseSampleValue(text);
+  if (value === undefined) throw malformed(where, `the sample value ${JSON.stringify(truncate(text, 40))} is not a number`);
+  return [time, value];
+}
+
+function malformed(where: string, why: string): SourceUnavailableError {
+  return new SourceUnavailableError(`Prometheus at ${where} gave an unusable answer: ${why}`, 'malformed');
+}
+
+function isValidHeader(name: string, value: string): boolean {
+  try {
+    new Headers([[name, value]]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A short description of why a JSON body is not the expected shape. */
+function describeMismatch(body: unknown, expected: 'vector' | 'matrix', error: z.ZodError): string {
+  if (isRecord(body)) {
+    if (body.status === 'error') return `status "error"${typeof body.error === 'string' ? `: ${truncate(body.error)}` : ''}`;
+    const data = body.data;
+    if (isRecord(data) && typeof data.resultType === 'string' && data.resultType !== expected) {
+      return `expected a ${expected} result, got ${JSON.stringify(truncate(data.resultType, 40))}`;
+    }
+  }
+  const issues = error.issues.slice(0, 3).map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`);
+  return `not a Prometheus ${expected} answer (${issues.join('; ')}${error.issues.length > 3 ? '; ...' : ''})`;
+}
+
+/** Prometheus' own `errorType: error` from a JSON error body, truncated; '' otherwise. */
+function prometheusErrorText(text: string): string {
+  if (!text || text.length > 1_000_000) return '';
+  try {
+    const body: unknown = JSON.parse(text);
+    if (!isRecord(body) || typeof body.error !== 'string') return '';
+    const type = typeof body.errorType === 'string' && /^[a-z_]{1,40}$/.test(body.errorType) ? `${body.errorType}: ` : '';
+    return type + truncate(body.error);
+  } catch {
+    return '';
+  }
+}
+
+function truncate(text: string, max = MAX_ERROR_TEXT): string {
+  const chars = Array.from(text);
+  return chars.length > max ? `${chars.slice(0, max).join('')}...` : text;
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+// Duck-typed, not `instanceof Error`: fetch's errors may come from another realm (vm contexts, jest).
+interface ErrorLike {
+  readonly name?: unknown;
+  readonly message?: unknown;
+  readonly code?: unknown;
+  readonly cause?: unknown;
+}
+function asErrorLike(x: unknown): ErrorLike | undefined {
+  return typeof x === 'object' && x !== null ? (x as ErrorLike) : undefined;
+}
+
+function isAbort(error: unknown): boolean {
+  const name = asErrorLike(error)?.name;
+  return name === 'AbortError' || name === 'TimeoutError';
+}
+
+/**
+ * The innermost cause of a failed fetch (`connect ECONNREFUSED 127.0.0.1:9090`, `bad port`),
+ * with every configured header value blanked out in case a message ever repeats one.
+ */
+function networkCause(error: unknown, headers: Headers): string {
+  let innermost = asErrorLike(error);
+  for (let depth = 0; depth < 5; depth++) {
+    const cause = asErrorLike(innermost?.cause);
+    if (!cause) break;
+    innermost = cause;
+  }
+  const code = typeof innermost?.code === 'string' ? innermost.code : '';
+  let message = typeof innermost?.message === 'string' ? truncate(innermost.message, 200) : '';
+  headers.forEach((value) => {
+    if (value.length >= 4) message = message.split(value).join('[redacted]');
+  });
+  const text = message.includes(code) ? message : `${code} ${message}`.trim();
+  return text || 'the connection failed';
+}

@@ -1,0 +1,154 @@
+/**
+ * `MetricSource` over Prometheus: the template's PromQL per side (templates.ts), all of one
+ * metric's queries in parallel, and the answers turned into the judge's side shapes.
+ *
+ * Conversion rules:
+ * - counts from increase() are rounded (Math.round); negatives that round to 0 become 0, a
+ *   larger negative means the metric is not a counter and the answer is unusable;
+ * - NaN samples are dropped (Kayenta's default NaN strategy, "remove");
+ * - ±Inf in a count or a bucket, a bucket without a numeric `le`, or no `+Inf` bucket makes the
+ *   answer unusable (`SourceUnavailableError`, reason `malformed`);
+ * - histogram buckets are summed per numeric `le` ("1" and "1.0" are one bucket), sorted, and
+ *   kept cumulative with a running maximum (increase() extrapolation can break it slightly);
+ * - a side without any series is empty (`values: []`, 0/0, no categories): the judge answers
+ *   "no data"; `noSeries` is set when neither side had a series.
+ */
+import type { CategoricalSide, CountSide, HistogramBucket, ValuesSide } from '../../judge/types';
+import { SourceUnavailableError, type FetchContext, type FetchedMetric, type MetricSource, type TemplateMetric } from '../metric-source';
+import { parseSampleValue, type InstantVector, type PrometheusClient, type RangeMatrix } from './client';
+import { planQueries, planSide, type SidePlan } from './templates';
+
+type SideName = 'baseline' | 'canary';
+type Converted =
+  | { readonly shape: 'values'; readonly side: ValuesSide }
+  | { readonly shape: 'proportion'; readonly side: CountSide }
+  | { readonly shape: 'categorical'; readonly side: CategoricalSide };
+interface SideAnswer {
+  readonly converted: Converted;
+  readonly series: number;
+}
+
+export class PrometheusSource implements MetricSource {
+  constructor(private readonly client: PrometheusClient) {}
+
+  async fetch(metric: TemplateMetric, ctx: FetchContext): Promise<FetchedMetric> {
+    const plans = { baseline: planSide(metric, ctx.baseline, ctx.window), canary: planSide(metric, ctx.canary, ctx.window) };
+    const queries = { baseline: planQueries(plans.baseline), canary: planQueries(plans.canary) };
+
+    // The first failed query abandons its siblings (Promise.all settles at once, then `finally`)
+    // instead of letting them run to their own timeouts.
+    const siblings = new AbortController();
+    const signal = AbortSignal.any([ctx.signal, siblings.signal]);
+    let baseline: SideAnswer;
+    let canary: SideAnswer;
+    try {
+      [baseline, canary] = await Promise.all([this.side(metric, 'baseline', plans.baseline, ctx, signal), this.side(metric, 'canary', plans.canary, ctx, signal)]);
+    } finally {
+      siblings.abort();
+    }
+
+    const noSeries = baseline.series === 0 && canary.series === 0 ? { noSeries: true as const } : {};
+    const b = baseline.converted;
+    const c = canary.converted;
+    if (b.shape === 'values' && c.shape === 'values') {
+      const kind = plans.baseline.shape === 'histogram' || plans.baseline.shape === 'values' ? plans.baseline.kind : 'continuous';
+      return { kind, baseline: b.side, canary: c.side, queries, ...noSeries };
+    }
+    if (b.shape === 'proportion' && c.shape === 'proportion') return { kind: 'proportion', baseline: b.side, canary: c.side, queries, ...noSeries };
+    if (b.shape === 'categorical' && c.shape === 'categorical') return { kind: 'categorical', baseline: b.side, canary: c.side, queries, ...noSeries };
+    throw new Error('internal: the two sides of one metric have different shapes');
+  }
+
+  private async side(metric: TemplateMetric, name: SideName, plan: SidePlan, ctx: FetchContext, signal: AbortSignal): Promise<SideAnswer> {
+    const at = ctx.window.end;
+    const what = `metric ${JSON.stringify(metric.name)} (${name})`;
+    switch (plan.shape) {
+      case 'histogram': {
+        const vector = await this.client.instant(plan.query, at, signal);
+        return { converted: { shape: 'values', side: toHistogram(vector, what) }, series: vector.length };
+      }
+      case 'proportion': {
+        const [events, total] = await Promise.all([this.client.instant(plan.events, at, signal), this.client.instant(plan.total, at, signal)]);
+        return { converted: { shape: 'proportion', side: toCounts(sumOf(events, `${what} events`), sumOf(total, `${what} total`), what) }, series: events.length + total.length };
+      }
+      case 'categorical': {
+        const vector = await this.client.instant(plan.query, at, signal);
+        return { converted: { shape: 'categorical', side: toCategories(vector, plan.by, what) }, series: vector.length };
+      }
+      case 'values': {
+        const matrix = await this.client.range(plan.query, ctx.window.start, ctx.window.end, plan.stepSeconds, signal);
+        return { converted: { shape: 'values', side: toValues(matrix, what) }, series: matrix.length };
+      }
+    }
+  }
+}
+
+function unusable(what: string, why: string): SourceUnavailableError {
+  return new SourceUnavailableError(`Prometheus gave an unusable answer for ${what}: ${why}`, 'malformed');
+}
+
+/** A count from increase(): undefined for NaN (dropped), rounded, tiny negatives clamped. */
+function count(value: number, what: string): number | undefined {
+  if (Number.isNaN(value)) return undefined;
+  if (!Number.isFinite(value)) throw unusable(what, `a count is ${value > 0 ? '+Inf' : '-Inf'}`);
+  const rounded = Math.round(value);
+  if (rounded < 0) throw unusable(what, `a count is negative (${value}); is the metric a counter?`);
+  return rounded === 0 ? 0 : rounded; // no -0
+}
+
+function sumOf(vector: InstantVector, what: string): number {
+  let total = 0;
+  for (const series of vector) total += count(series.value[1], what) ?? 0;
+  return total;
+}
+
+function toCounts(events: number, total: number, what: string): CountSide {
+  if (events <= total) return { events, total };
+  // Separately extrapolated counters can overshoot a little; a large excess is a wrong setup.
+  if (events - total <= Math.max(1, 0.01 * total)) return { events: total, total };
+  throw unusable(what, `${events} events exceed the total of ${total}; are "events" and "total" the right counters?`);
+}
+
+function toHistogram(vector: InstantVector, what: string): ValuesSide {
+  if (vector.length === 0) return { values: [] };
+  // Raw sums per numeric bound ("1" and "1.0" from different targets are one bucket).
+  const byLe = new Map<number, number>();
+  for (const series of vector) {
+    const text = series.metric.le;
+    const le = text === undefined ? undefined : parseSampleValue(text);
+    if (le === undefined || Number.isNaN(le)) throw unusable(what, `a bucket series has ${text === undefined ? 'no "le" label' : `le=${JSON.stringify(text.slice(0, 40))}, not a number`}`);
+    const value = series.value[1];
+    if (Number.isNaN(value)) continue;
+    if (!Number.isFinite(value)) throw unusable(what, `bucket le="${text}" counts ${value > 0 ? '+Inf' : '-Inf'}`);
+    byLe.set(le, (byLe.get(le) ?? 0) + value);
+  }
+  if (byLe.size === 0) return { values: [] };
+  const sorted = [...byLe.entries()].sort((a, b) => a[0] - b[0]);
+  if (sorted[sorted.length - 1][0] !== Infinity) throw unusable(what, 'the histogram has no le="+Inf" bucket');
+  let running = 0;
+  const buckets: HistogramBucket[] = sorted.map(([le, raw]) => ({ le, count: (running = Math.max(running, count(raw, `${what} bucket le=${le}`)!)) }));
+  return { histogram: { buckets } };
+}
+
+function toCategories(vector: InstantVector, by: string, what: string): CategoricalSide {
+  const counts = new Map<string, number>();
+  for (const series of vector) {
+    const c = count(series.value[1], what);
+    if (c === undefined) continue;
+    const name = series.metric[by] ?? '';
+    counts.set(name, (counts.get(name) ?? 0) + c);
+  }
+  return { counts: [...counts.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)) };
+}
+
+function toValues(matrix: RangeMatrix, what: string): ValuesSide {
+  const values: number[] = [];
+  for (const series of matrix) {
+    for (const [time, value] of series.values) {
+      if (Number.isNaN(value)) continue;
+      if (!Number.isFinite(value)) throw unusable(what, `the query returned ${value > 0 ? '+Inf' : '-Inf'} at ${time} (histogram_quantile gives +Inf when the quantile falls in the +Inf bucket)`);
+      values.push(value);
+    }
+  }
+  return { values };
+}
