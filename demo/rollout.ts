@@ -5,11 +5,19 @@
  * (the shipped AnalysisTemplate, evaluated with Argo's jsonPath and condition rules) and the
  * Flagger way (confirm-traffic-increase / confirm-promotion and rollback webhooks).
  *
- * Steps: testers only (header `x-canary-version: v2`), then 1 % -> 10 % -> 50 % -> 100 %.
- * At each step the driver looks every `lookIntervalMs`: a fail from either caller rolls back,
- * a pass from both advances, anything else looks again, up to `maxLooksPerStep` (then the
- * rollout is left paused, as Argo leaves an inconclusive analysis). The window always starts
- * at the rollout's start, so every look sees all of the canary's data so far.
+ * Steps: testers only (header `x-canary-version: v2`), then 1 % -> 10 % -> 50 %, where the
+ * promotion is decided (as Flagger's confirm-promotion at maxWeight, and an Argo analysis
+ * before the last setWeight: at 100 % there would be no baseline traffic left to compare
+ * with), then 100 %.
+ * The driver looks every `lookIntervalMs`, as both callers would:
+ * - traffic steps take `looksPerStep` looks; a fail from either caller (Argo Failed, Flagger
+ *   confirm-traffic-increase 412, or Flagger's rollback hook answering 200) rolls back at
+ *   once; inconclusive looks let the weight grow, as Flagger's confirm-traffic-increase and an
+ *   Argo background analysis with an inconclusiveLimit do, because evidence at 1 % takes time;
+ * - promotion needs a pass from both (Argo Successful, Flagger confirm-promotion 200), looking
+ *   up to `maxPromotionLooks` times before leaving the rollout paused, as Argo leaves an
+ *   inconclusive analysis.
+ * The window always starts at the rollout's start, so every look sees all the canary's data.
  */
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -48,16 +56,16 @@ const STEPS: readonly Step[] = [
   { label: 'testers (header)', weights: { v1: 100, v2: 0 }, headerShare: 0.02 },
   { label: '1%', weights: { v1: 99, v2: 1 }, headerShare: 0 },
   { label: '10%', weights: { v1: 90, v2: 10 }, headerShare: 0 },
-  { label: '50%', weights: { v1: 50, v2: 50 }, headerShare: 0 },
-  { label: '100%', weights: { v1: 0, v2: 100 }, headerShare: 0, promotion: true },
+  { label: '50%', weights: { v1: 50, v2: 50 }, headerShare: 0, promotion: true },
 ];
 
 export interface RolloutOptions {
   readonly scenario: Scenario;
-  /** Multiplies the seed's 10,000 requests/minute (default 6). */
+  /** Multiplies the seed's 10,000 requests/minute (default 10). */
   readonly speed?: number;
   readonly lookIntervalMs?: number;
-  readonly maxLooksPerStep?: number;
+  readonly looksPerStep?: number;
+  readonly maxPromotionLooks?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -75,7 +83,8 @@ const argoMetric: WebMetric = template.spec.metrics[0];
 export async function playRollout(options: RolloutOptions): Promise<RolloutResult> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const lookIntervalMs = options.lookIntervalMs ?? 2000;
-  const maxLooks = options.maxLooksPerStep ?? 8;
+  const looksPerStep = options.looksPerStep ?? 3;
+  const maxPromotionLooks = options.maxPromotionLooks ?? 20;
   const fleet = await createFleet({ v1: HEALTHY, v2: SCENARIOS[options.scenario].v2 });
   const prometheus = await startPrometheus({ targets: fleet.targets, scrapeIntervalSeconds: 1 });
   const source = new PrometheusSource(new PrometheusClient({ baseUrl: prometheus.url, queryTimeoutMs: 5000 }));
@@ -89,7 +98,7 @@ export async function playRollout(options: RolloutOptions): Promise<RolloutResul
   const judge = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => judge.once('listening', resolve));
   const judgeUrl = `http://127.0.0.1:${(judge.address() as AddressInfo).port}`;
-  const traffic = createTraffic({ endpoints: fleet.endpoints, speed: options.speed ?? 6, weights: STEPS[0].weights, headerShare: STEPS[0].headerShare, maxDurationMs: 10 * 60_000 });
+  const traffic = createTraffic({ endpoints: fleet.endpoints, speed: options.speed ?? 10, weights: STEPS[0].weights, headerShare: STEPS[0].headerShare, maxDurationMs: 10 * 60_000 });
   // The window starts a little before the first request so increase() sees the series begin.
   const start = new Date(Date.now() - 2000).toISOString();
   traffic.start();
@@ -101,6 +110,7 @@ export async function playRollout(options: RolloutOptions): Promise<RolloutResul
     for (const step of STEPS) {
       traffic.setWeights(step.weights);
       traffic.setHeaderShare(step.headerShare);
+      const maxLooks = step.promotion ? maxPromotionLooks : looksPerStep;
       let advanced = false;
       for (let look = 1; look <= maxLooks && !advanced; look++) {
         await sleep(lookIntervalMs);
@@ -118,20 +128,21 @@ export async function playRollout(options: RolloutOptions): Promise<RolloutResul
         lastReason = verdict.reason ?? detail.text;
         const weights = `v1=${step.weights.v1}% v2=${step.weights.v2}%${step.headerShare ? ` +${step.headerShare * 100}% by header` : ''}`;
         log(`[${options.scenario}] step ${step.label.padEnd(16)} look ${look}  ${weights.padEnd(24)} argo ${String(argo.phase).padEnd(12)} flagger ${gate} ${flaggerGate.status}, rollback ${flaggerRollback.status}  ${verdict.verdict ?? '?'}: ${lastReason.slice(0, 160)}`);
-        if (argo.phase === 'Failed' || flaggerRollback.status === 200 || flaggerGate.status === 412 && verdict.verdict === 'fail') {
+        if (argo.phase === 'Failed' || flaggerRollback.status === 200 || (flaggerGate.status === 412 && verdict.verdict === 'fail')) {
           traffic.setWeights({ v1: 100, v2: 0 });
           log(`[${options.scenario}] ROLLED BACK at ${step.label}: ${lastReason}`);
           return { scenario: options.scenario, outcome: 'rolled-back', step: step.label, looks, lastReason };
         }
-        advanced = argo.phase === 'Successful' && flaggerGate.status === 200;
+        advanced = step.promotion ? argo.phase === 'Successful' && flaggerGate.status === 200 : look === maxLooks && flaggerGate.status === 200;
       }
       if (!advanced) {
         log(`[${options.scenario}] PAUSED at ${step.label}: still inconclusive after ${maxLooks} looks`);
         return { scenario: options.scenario, outcome: 'paused', step: step.label, looks, lastReason };
       }
     }
-    log(`[${options.scenario}] PROMOTED: model-v2 now takes all traffic`);
-    return { scenario: options.scenario, outcome: 'promoted', step: '100%', looks, lastReason };
+    traffic.setWeights({ v1: 0, v2: 100 });
+    log(`[${options.scenario}] PROMOTED: model-v2 now takes 100 % of traffic`);
+    return { scenario: options.scenario, outcome: 'promoted', step: '50%', looks, lastReason };
   } finally {
     await traffic.stop();
     await new Promise((resolve) => judge.close(resolve));

@@ -124,6 +124,7 @@ export const labelsSchema = z
   .superRefine((labels, ctx) => {
     for (const name of Object.keys(labels)) {
       if (!LABEL_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'not a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)' });
+      else if (name.startsWith('__')) ctx.addIssue({ code: 'custom', path: [name], message: 'label names starting with "__" are reserved (they would change which metric is queried)' });
     }
   })
   .transform((labels) => labels as Readonly<Record<string, string>>);

@@ -8,6 +8,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { SelfMetrics } from '../service/self-metrics';
 import { SourceUnavailableError } from '../sources/metric-source';
+import { PromQLInputError } from '../sources/prometheus/promql';
 import { analyzeRequestSchema } from './analyze-request';
 import { invalidRequest, issuesFromZod, type Problem } from './problems';
 import { RequestError, runAnalysis, type AnalysisDeps } from './run-analysis';
@@ -40,9 +41,10 @@ export function analyzeRouter(metrics: SelfMetrics, deps: AnalysisDeps): Router 
 
 /** Maps the two expected failures of an analysis to their answers; false for anything else. */
 export function answerAnalysisError(error: unknown, req: Request, res: Response, metrics: SelfMetrics): boolean {
-  if (error instanceof RequestError) {
+  if (error instanceof RequestError || error instanceof PromQLInputError || (error instanceof SourceUnavailableError && error.reason === 'query')) {
     metrics.invalidRequests.inc();
-    res.status(400).json(invalidRequest(error.issues));
+    const issues = error instanceof RequestError ? error.issues : [{ path: 'metrics', message: error.message }];
+    res.status(400).json(invalidRequest(issues));
     return true;
   }
   if (error instanceof SourceUnavailableError) {

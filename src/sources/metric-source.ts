@@ -78,7 +78,8 @@ export interface MetricSource {
 export class SourceUnavailableError extends Error {
   constructor(
     message: string,
-    readonly reason: 'unreachable' | 'timeout' | 'status' | 'malformed' | 'not-configured',
+    /** 'query': Prometheus refused the query itself (a bad custom query): a client error, not an outage. */
+    readonly reason: 'unreachable' | 'timeout' | 'status' | 'malformed' | 'not-configured' | 'query',
   ) {
     super(message);
     this.name = 'SourceUnavailableError';

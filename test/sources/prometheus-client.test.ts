@@ -140,7 +140,7 @@ describe('PrometheusClient answers', () => {
 
   it.each([
     ['HTTP 500 with Prometheus error JSON', promError(500, 'execution', 'query processing would load too many samples into memory'), 'status', /HTTP 500: execution: query processing would load too many samples into memory$/],
-    ['HTTP 400 bad_data', promError(400, 'bad_data', '1:5: parse error: unexpected "}"'), 'status', /HTTP 400: bad_data: 1:5: parse error: unexpected "}"/],
+    ['HTTP 400 bad_data', promError(400, 'bad_data', '1:5: parse error: unexpected "}"'), 'query', /refused the query: bad_data: 1:5: parse error: unexpected "}"/],
     ['HTTP 422 from a query timeout', promError(422, 'timeout', 'query timed out in expression evaluation'), 'status', /HTTP 422: timeout: query timed out/],
     ['HTTP 503 with an HTML body', { status: 503, body: '<html><body><h1>503 Service Unavailable</h1>No server is available</body></html>', contentType: 'text/html' }, 'status', /HTTP 503 \(no Prometheus error in the body\)$/],
     ['HTTP 502 empty', { status: 502, body: '' }, 'status', /HTTP 502/],

@@ -151,10 +151,10 @@ describeWithPrometheus('PrometheusSource against a real Prometheus', () => {
     expect(fetched).toMatchObject({ baseline: { values: [] }, canary: { values: [] }, noSeries: true });
   });
 
-  it('a query Prometheus cannot parse is a status error carrying its message', async () => {
+  it('a query Prometheus cannot parse is a refused query carrying its message (a 400, not an outage)', async () => {
     const error = await source.fetch({ name: 'bad', template: 'query', query: 'sum(rate(x{ {{labels}} }[5m])' }, ctx({ a: '1' }, { a: '2' })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SourceUnavailableError);
-    expect((error as SourceUnavailableError).reason).toBe('status');
-    expect((error as SourceUnavailableError).message).toMatch(/HTTP 400: bad_data: .*parse error/);
+    expect((error as SourceUnavailableError).reason).toBe('query');
+    expect((error as SourceUnavailableError).message).toMatch(/refused the query: bad_data: .*parse error/);
   });
 });

@@ -181,7 +181,12 @@ export class PrometheusClient {
 
     if (status < 200 || status > 299) {
       const detail = prometheusErrorText(text);
-      throw new SourceUnavailableError(`Prometheus at ${where} answered HTTP ${status}${detail ? `: ${detail}` : ' (no Prometheus error in the body)'}`, 'status');
+      // 400 bad_data: Prometheus refuses the query itself; asking again cannot help.
+      const refused = status === 400 && /"errorType"\s*:\s*"bad_data"/.test(text);
+      throw new SourceUnavailableError(
+        `Prometheus at ${where} ${refused ? 'refused the query' : `answered HTTP ${status}`}${detail ? `: ${detail}` : ' (no Prometheus error in the body)'}`,
+        refused ? 'query' : 'status',
+      );
     }
     try {
       return JSON.parse(text);

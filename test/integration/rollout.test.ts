@@ -1,0 +1,32 @@
+/**
+ * The seed's rollout end to end (demo/rollout.ts): real fleet, real Prometheus, canary-judge
+ * asked the Argo way and the Flagger way at every look. A healthy model-v2 is promoted; a
+ * slower one, one with 3x the errors and one with shifted prediction scores are rolled back.
+ * Skipped with the install command when Prometheus is missing, except under CI=true.
+ */
+import { playRollout, type Outcome, type Scenario } from '../../demo/rollout';
+import { findPrometheus, prometheusMissingMessage } from '../support/prometheus';
+
+const binary = findPrometheus();
+const inCi = process.env.CI === 'true';
+if (!binary && !inCi) console.warn(`Skipping the rollout scenarios: ${prometheusMissingMessage()}`);
+const describeWithPrometheus = binary || inCi ? describe : describe.skip;
+
+describeWithPrometheus('the seed rollout against a real Prometheus', () => {
+  beforeAll(() => {
+    if (!binary) throw new Error(`CI=true and ${prometheusMissingMessage()}`);
+  });
+
+  it.each([
+    ['healthy', 'promoted'],
+    ['slower', 'rolled-back'],
+    ['more-errors', 'rolled-back'],
+    ['score-shift', 'rolled-back'],
+  ] as [Scenario, Outcome][])('%s: %s', async (scenario, outcome) => {
+    const lines: string[] = [];
+    const result = await playRollout({ scenario, log: (line) => lines.push(line) });
+    if (result.outcome !== outcome) console.log(lines.join('\n'));
+    expect(result.outcome).toBe(outcome);
+    if (outcome === 'rolled-back') expect(result.lastReason).toMatch(/beyond the tolerated|below the marginal threshold/);
+  }, 240_000);
+});
