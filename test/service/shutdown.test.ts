@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 
@@ -44,5 +46,19 @@ describe('process lifecycle', () => {
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(1);
     expect(stderr).toMatch(/Invalid configuration: PORT/);
+  }, 30_000);
+
+  it('refuses to start on an invalid profiles file, naming the problem', async () => {
+    const file = path.join(os.tmpdir(), `profiles-${process.pid}.yaml`);
+    fs.writeFileSync(file, 'profiles:\n  p:\n    metrics:\n      - { name: s, template: histogram }\n');
+    const child = spawn(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), path.join(root, 'src/main.ts')], {
+      env: { ...process.env, PROFILES_FILE: file },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk) => (stderr += chunk));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/Invalid profiles file .*profiles\.p\.metrics\[0\]\.metric: template histogram needs "metric"/);
   }, 30_000);
 });
