@@ -190,6 +190,7 @@ export const analyzeRequestSchema = z
   .object({
     metrics: z.array(z.unknown()).max(100, 'at most 100 metrics per analysis').optional(),
     profile: z.string().min(1).max(200).optional(),
+    evidence: z.enum(['anytime-valid', 'fixed-sample']).optional(),
     alpha: lenientNumber.refine((a) => a > 0 && a <= 0.5, 'must lie in (0, 0.5]').optional(),
     thresholds: z
       .object({

@@ -57,7 +57,7 @@ export function readFlaggerOptions(payload: FlaggerPayload): FlaggerOptions | { 
   for (const [key, value] of Object.entries(metadata)) {
     const path = `metadata.${key}`;
     const perMetric = PER_METRIC.exec(key);
-    if (['profile', 'lookback', 'start', 'end', 'alpha'].includes(key)) request[key] = value;
+    if (['profile', 'lookback', 'start', 'end', 'alpha', 'evidence'].includes(key)) request[key] = value;
     else if (key === 'onInconclusive') {
       if (value === 'fail' || value === 'pass') onInconclusive = value;
       else issues.push({ path, message: 'expected "fail" or "pass"' });

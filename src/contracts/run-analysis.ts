@@ -69,7 +69,12 @@ export async function runAnalysis(request: AnalyzeRequest, deps: AnalysisDeps, o
     throw new RequestError([{ path: 'metrics', message: `no metric left to judge: ${skipped.join(', ')} had no series on either side and are optional` }]);
   }
 
-  const result = analyze({ metrics: inputs, alpha: request.alpha ?? profile?.alpha, thresholds: { ...profile?.thresholds, ...request.thresholds } });
+  const result = analyze({
+    metrics: inputs,
+    alpha: request.alpha ?? profile?.alpha,
+    thresholds: { ...profile?.thresholds, ...request.thresholds },
+    evidence: request.evidence ?? profile?.evidence,
+  });
   return {
     ...result,
     metrics: result.metrics.map((m) => (fetched.has(m.name) ? { ...m, queries: fetched.get(m.name)!.queries } : m)),

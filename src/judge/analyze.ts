@@ -6,18 +6,27 @@
  * each metric's fail decision gets alpha / m (Bonferroni) and adding metrics does not
  * multiply false rollbacks. Each pass decision keeps the full alpha: the analysis passes only
  * if every (critical) metric does, which is an intersection-union test at level alpha.
+ *
+ * Evidence: anytime-valid bounds by default (valid at every look of a rollout); fixed-sample
+ * bounds on request, for a single look such as a one-off comparison.
  */
 import { judgeCategorical } from './categorical';
 import { judgeContinuous } from './continuous';
 import { DEFAULT_ALPHA, DEFAULT_THRESHOLDS } from './defaults';
 import { judgeDistribution } from './distribution';
+import { anytimeValidEvidence } from './anytime-evidence';
 import { fixedSampleEvidence, type Evidence } from './evidence';
 import type { MetricContext } from './metric-context';
 import { overallVerdict } from './overall';
 import { judgeProportion } from './proportion';
-import type { AnalysisInput, AnalysisResult, MetricInput, MetricResult } from './types';
+import type { AnalysisInput, AnalysisResult, EvidenceName, MetricInput, MetricResult } from './types';
 
-export function analyze(input: AnalysisInput, evidence: Evidence = fixedSampleEvidence): AnalysisResult {
+export const EVIDENCE: Record<EvidenceName, Evidence> = {
+  'anytime-valid': anytimeValidEvidence,
+  'fixed-sample': fixedSampleEvidence,
+};
+
+export function analyze(input: AnalysisInput, evidence: Evidence = EVIDENCE[input.evidence ?? 'anytime-valid']): AnalysisResult {
   const alpha = input.alpha ?? DEFAULT_ALPHA;
   const thresholds = { ...DEFAULT_THRESHOLDS, ...input.thresholds };
   const ctx: MetricContext = { evidence, rates: { fail: alpha / Math.max(1, input.metrics.length), pass: alpha } };

@@ -54,8 +54,13 @@ export interface ScoreThresholds {
   readonly marginal: number;
 }
 
+/** Which guarantee the bounds carry: valid at every look, or for a single look only. */
+export type EvidenceName = 'anytime-valid' | 'fixed-sample';
+
 export interface AnalysisInput {
   readonly metrics: readonly MetricInput[];
+  /** Default anytime-valid: rollouts look again and again at growing data. */
+  readonly evidence?: EvidenceName;
   /** Error budget of one analysis; see the verdict model in the README. */
   readonly alpha?: number;
   readonly thresholds?: Partial<ScoreThresholds>;

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { formatPath } from '../contracts/problems';
 import { templateMetricSchema } from '../contracts/analyze-request';
 import { lenientNumber } from '../contracts/lenient-numbers';
-import type { ScoreThresholds } from '../judge/types';
+import type { EvidenceName, ScoreThresholds } from '../judge/types';
 import type { TemplateMetric } from '../sources/metric-source';
 
 export interface Profile {
@@ -19,6 +19,7 @@ export interface Profile {
   readonly description?: string;
   readonly alpha?: number;
   readonly thresholds?: Partial<ScoreThresholds>;
+  readonly evidence?: EvidenceName;
   readonly metrics: readonly TemplateMetric[];
 }
 
@@ -44,6 +45,7 @@ const fileSchema = z.object({
       description: z.string().optional(),
       alpha: lenientNumber.refine((a) => a > 0 && a <= 0.5, 'must lie in (0, 0.5]').optional(),
       thresholds: z.object({ pass: lenientNumber.optional(), marginal: lenientNumber.optional() }).optional(),
+      evidence: z.enum(['anytime-valid', 'fixed-sample']).optional(),
       metrics: z.array(templateMetricSchema).min(1, 'a profile needs at least one metric'),
     }),
   ),

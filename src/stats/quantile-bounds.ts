@@ -49,7 +49,7 @@ export function quantileBounds(
 }
 
 /** The 1-based k-th smallest observation; for binned data interpolated inside its bucket. */
-function orderStatistic(sample: WeightedSample, k: number, side: 'lower' | 'upper'): number {
+export function orderStatistic(sample: WeightedSample, k: number, side: 'lower' | 'upper'): number {
   let seen = 0;
   for (let i = 0; i < sample.points.length; i++) {
     seen += sample.counts[i];

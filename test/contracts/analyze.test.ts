@@ -10,15 +10,15 @@ describe('POST /v1/analyze verdicts per kind', () => {
     ['continuous pass', continuousMetric('latency', 1.0, 5000), 'pass'],
     ['continuous fail (+30 %)', continuousMetric('latency', 1.3, 5000), 'fail'],
     ['continuous inconclusive (30 samples)', continuousMetric('latency', 1.0, 30), 'inconclusive'],
-    ['proportion pass', proportionMetric('errors', [48, 10000], [50, 10000]), 'pass'],
-    ['proportion fail (3x)', proportionMetric('errors', [150, 10000], [50, 10000]), 'fail'],
+    ['proportion pass', proportionMetric('errors', [480, 100000], [500, 100000]), 'pass'],
+    ['proportion fail (3x)', proportionMetric('errors', [1500, 100000], [500, 100000]), 'fail'],
     ['proportion inconclusive', proportionMetric('errors', [1, 100], [50, 10000]), 'inconclusive'],
     ['distribution pass', distributionMetric('score', 0), 'pass'],
     ['distribution fail (0.8 sd)', distributionMetric('score', 0.8), 'fail'],
     ['distribution inconclusive', distributionMetric('score', 0, 40), 'inconclusive'],
-    ['categorical pass', categoricalMetric('class', { cat: 2500, dog: 2500 }, { cat: 5100, dog: 4900 }), 'pass'],
-    ['categorical fail', categoricalMetric('class', { cat: 3500, dog: 1500 }, { cat: 5100, dog: 4900 }), 'fail'],
-    ['categorical inconclusive', categoricalMetric('class', { cat: 30, dog: 20 }, { cat: 5100, dog: 4900 }), 'inconclusive'],
+    ['categorical pass', categoricalMetric('class', { cat: 25000, dog: 25000 }, { cat: 51000, dog: 49000 }), 'pass'],
+    ['categorical fail', categoricalMetric('class', { cat: 3500, dog: 1500 }, { cat: 51000, dog: 49000 }), 'fail'],
+    ['categorical inconclusive', categoricalMetric('class', { cat: 30, dog: 20 }, { cat: 51000, dog: 49000 }), 'inconclusive'],
   ])('%s', async (_label, metric, verdict) => {
     const res = await analyzeOne(metric);
     expect(res.status).toBe(200);
@@ -116,14 +116,14 @@ describe('numbers as strings (Argo Rollouts sends every arg as a string)', () =>
         alpha: '0.05',
         thresholds: { pass: '100', marginal: '75' },
         metrics: [
-          { ...proportionMetric('errors', ['150', '10000'] as never, ['50', '10000'] as never), margin: { relative: '0.5' }, critical: 'true', weight: '2', minSamples: '100' },
+          { ...proportionMetric('errors', ['1500', '100000'] as never, ['500', '100000'] as never), margin: { relative: '0.5' }, critical: 'true', weight: '2', minSamples: '100' },
           { ...continuousMetric('latency', 1, 100), baseline: { values: ['41.2', '39.8', 55] }, minSamples: '1' },
         ],
       });
     expect(res.status).toBe(200);
     expect(res.body.verdict).toBe('fail');
     expect(res.body.metrics[0]).toEqual(expect.objectContaining({ critical: true, weight: 2, verdict: 'fail' }));
-    expect(res.body.metrics[0].baseline).toEqual({ n: 10000, events: 50, rate: 0.005 });
+    expect(res.body.metrics[0].baseline).toEqual({ n: 100000, events: 500, rate: 0.005 });
   });
 });
 
@@ -131,9 +131,9 @@ describe('overall verdict', () => {
   it('fails the analysis when a critical metric fails, whatever the others say', async () => {
     const res = await request(app).post('/v1/analyze').send({
       metrics: [
-        { ...proportionMetric('errors', [150, 10000], [50, 10000]), critical: true },
+        { ...proportionMetric('errors', [1500, 100000], [500, 100000]), critical: true },
         continuousMetric('latency', 1, 5000),
-        categoricalMetric('class', { cat: 2500, dog: 2500 }, { cat: 5100, dog: 4900 }),
+        categoricalMetric('class', { cat: 25000, dog: 25000 }, { cat: 51000, dog: 49000 }),
       ],
     });
     expect(res.body.verdict).toBe('fail');
@@ -144,9 +144,9 @@ describe('overall verdict', () => {
   it('is inconclusive, not failed, when one non-critical metric of several fails', async () => {
     const res = await request(app).post('/v1/analyze').send({
       metrics: [
-        proportionMetric('errors', [150, 10000], [50, 10000]),
+        proportionMetric('errors', [1500, 100000], [500, 100000]),
         continuousMetric('latency', 1, 5000),
-        categoricalMetric('class', { cat: 2500, dog: 2500 }, { cat: 5100, dog: 4900 }),
+        categoricalMetric('class', { cat: 25000, dog: 25000 }, { cat: 51000, dog: 49000 }),
         distributionMetric('score', 0),
       ],
     });
@@ -157,15 +157,15 @@ describe('overall verdict', () => {
 
   it('passes only when every metric passes under the default threshold', async () => {
     const res = await request(app).post('/v1/analyze').send({
-      metrics: [continuousMetric('latency', 1, 5000), proportionMetric('errors', [48, 10000], [50, 10000])],
+      metrics: [continuousMetric('latency', 1, 5000), proportionMetric('errors', [480, 100000], [500, 100000])],
     });
-    expect(res.body).toEqual(expect.objectContaining({ verdict: 'pass', score: 100, alpha: 0.05, evidence: 'fixed-sample' }));
+    expect(res.body).toEqual(expect.objectContaining({ verdict: 'pass', score: 100, alpha: 0.05, evidence: 'anytime-valid' }));
   });
 });
 
 describe('text output for curl', () => {
   it('returns a readable table with ?format=text', async () => {
-    const res = await request(app).post('/v1/analyze?format=text').send({ metrics: [proportionMetric('errors', [150, 10000], [50, 10000])] });
+    const res = await request(app).post('/v1/analyze?format=text').send({ metrics: [proportionMetric('errors', [1500, 100000], [500, 100000])] });
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/text\/plain/);
     expect(res.text).toMatch(/^verdict: FAIL/);
@@ -173,7 +173,7 @@ describe('text output for curl', () => {
   });
 
   it('returns the table for Accept: text/plain and JSON for Accept: */*', async () => {
-    const body = { metrics: [proportionMetric('errors', [150, 10000], [50, 10000])] };
+    const body = { metrics: [proportionMetric('errors', [1500, 100000], [500, 100000])] };
     const text = await request(app).post('/v1/analyze').set('Accept', 'text/plain').send(body);
     expect(text.text).toMatch(/^verdict: FAIL/);
     const json = await request(app).post('/v1/analyze').set('Accept', '*/*').send(body);

@@ -13,7 +13,7 @@ describe('operating endpoints', () => {
 
   it('exposes analyses by verdict and their duration on /metrics', async () => {
     const { app } = testApp();
-    await request(app).post('/v1/analyze').send({ metrics: [proportionMetric('errors', [150, 10000], [50, 10000])] });
+    await request(app).post('/v1/analyze').send({ metrics: [proportionMetric('errors', [1500, 100000], [500, 100000])] });
     const res = await request(app).get('/metrics');
     expect(res.status).toBe(200);
     expect(res.text).toMatch(/canary_judge_analyses_total\{verdict="fail"\} 1/);

@@ -20,8 +20,8 @@ const latency: Record<Health, number[]> = {
   empty: [0, 0, 0, 0, 0, 0, 0],
 };
 const errors: Record<Health, { events: number; total: number }> = {
-  pass: { events: 48, total: 10000 },
-  fail: { events: 150, total: 10000 },
+  pass: { events: 480, total: 100000 },
+  fail: { events: 1500, total: 100000 },
   inconclusive: { events: 1, total: 100 },
   empty: { events: 0, total: 0 },
 };
@@ -38,7 +38,7 @@ export class FakeSource implements MetricSource {
       case 'istio-latency':
         return { kind: 'continuous', baseline: { histogram: { buckets: buckets(healthyLatency) } }, canary: { histogram: { buckets: buckets(latency[this.health.latency]) } }, queries };
       case 'istio-error-rate':
-        return { kind: 'proportion', baseline: { events: 50, total: 10000 }, canary: errors[this.health.errors], queries };
+        return { kind: 'proportion', baseline: { events: 500, total: 100000 }, canary: errors[this.health.errors], queries };
       default:
         return { kind: 'distribution', baseline: { values: [] }, canary: { values: [] }, queries, noSeries: true };
     }

@@ -18,7 +18,7 @@ export function scores(n: number, shift: number, seed: number): number[] {
   return Array.from({ length: n }, () => Math.round((0.6 + 0.1 * (normal() + shift)) * 1e4) / 1e4);
 }
 
-export function distributionMetric(name: string, shiftSd: number, n = 5000) {
+export function distributionMetric(name: string, shiftSd: number, n = 20000) {
   return { name, kind: 'distribution', baseline: { values: scores(n, 0, 21) }, canary: { values: scores(n, shiftSd, 22) } };
 }
 
