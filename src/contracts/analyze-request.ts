@@ -191,6 +191,10 @@ export const analyzeRequestSchema = z
     metrics: z.array(z.unknown()).max(100, 'at most 100 metrics per analysis').optional(),
     profile: z.string().min(1).max(200).optional(),
     evidence: z.enum(['anytime-valid', 'fixed-sample']).optional(),
+    expectedCanaryShare: lenientNumber.refine((x) => x > 0 && x < 1, 'must lie strictly between 0 and 1').optional(),
+    traffic: z.object({ baseline: count, canary: count }).optional(),
+    trafficLookback: durationSeconds.optional(),
+    onTrafficMismatch: z.enum(['inconclusive', 'fail']).optional(),
     alpha: lenientNumber.refine((a) => a > 0 && a <= 0.5, 'must lie in (0, 0.5]').optional(),
     thresholds: z
       .object({
@@ -226,7 +230,8 @@ export const analyzeRequestSchema = z
       if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['metrics', i, 'name'], message: `duplicate metric name ${JSON.stringify(m.metric.name)} (also metrics[${first}])` });
       else seen.set(m.metric.name, i);
     });
-    const fromPrometheus = request.metrics.some((m) => m.from === 'template') || request.metrics.length === 0;
+    const fromPrometheus = request.metrics.some((m) => m.from === 'template') || request.metrics.length === 0 || (request.expectedCanaryShare !== undefined && !request.traffic);
+    if (request.traffic && request.expectedCanaryShare === undefined) ctx.addIssue({ code: 'custom', path: ['expectedCanaryShare'], message: '"traffic" counts are checked against "expectedCanaryShare": give it too' });
     if (fromPrometheus) {
       if (!request.baseline || !request.canary) ctx.addIssue({ code: 'custom', path: [request.baseline ? 'canary' : 'baseline'], message: 'metrics fetched from Prometheus need "baseline.labels" and "canary.labels" to tell the two sides apart' });
       if (request.start !== undefined && request.lookback !== undefined) ctx.addIssue({ code: 'custom', path: ['lookback'], message: 'give either "lookback" or "start", not both' });

@@ -39,7 +39,8 @@ export interface FlaggerOptions {
 const PER_METRIC = /^metrics\.([^.]+)\.(margin\.relative|margin\.absolute|critical|weight|direction|statistic)$/;
 
 /**
- * Metadata keys: `profile`, `lookback`, `start`, `end`, `alpha`, `onInconclusive` (fail|pass),
+ * Metadata keys: `profile`, `lookback`, `start`, `end`, `alpha`, `evidence`, `expectedCanaryShare`,
+ * `trafficLookback`, `onTrafficMismatch`, `onInconclusive` (fail|pass),
  * `labels.<name>` (both sides), `canary.labels.<name>`, `baseline.labels.<name>`, and per
  * metric of the profile `metrics.<metric>.margin.relative|margin.absolute|critical|weight|
  * direction|statistic`. Anything else is a 400: a typo must not silently change a rollout.
@@ -57,7 +58,7 @@ export function readFlaggerOptions(payload: FlaggerPayload): FlaggerOptions | { 
   for (const [key, value] of Object.entries(metadata)) {
     const path = `metadata.${key}`;
     const perMetric = PER_METRIC.exec(key);
-    if (['profile', 'lookback', 'start', 'end', 'alpha', 'evidence'].includes(key)) request[key] = value;
+    if (['profile', 'lookback', 'start', 'end', 'alpha', 'evidence', 'expectedCanaryShare', 'trafficLookback', 'onTrafficMismatch'].includes(key)) request[key] = value;
     else if (key === 'onInconclusive') {
       if (value === 'fail' || value === 'pass') onInconclusive = value;
       else issues.push({ path, message: 'expected "fail" or "pass"' });

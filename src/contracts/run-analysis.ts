@@ -45,13 +45,24 @@ export async function runAnalysis(request: AnalyzeRequest, deps: AnalysisDeps, o
   const entries = withProfile(request.metrics, profile, overrides);
   const templates = entries.filter((e) => e.from === 'template');
 
+  // Request counts for the traffic-split check come inline, or from Istio over their own window.
+  const trafficFromPrometheus = request.expectedCanaryShare !== undefined && !request.traffic;
   let window: TimeWindow | undefined;
   let fetched = new Map<string, FetchedMetric>();
-  if (templates.length) {
+  let requests: { baseline: number; canary: number } | undefined = request.traffic;
+  if (templates.length || trafficFromPrometheus) {
     if (!deps.source) throw new SourceUnavailableError('no Prometheus is configured (set PROMETHEUS_URL)', 'not-configured');
     const end = request.end ?? deps.now();
     window = { start: request.start ?? end - (request.lookback ?? deps.defaultLookbackSeconds), end };
-    fetched = await fetchAll(templates.map((e) => e.metric as TemplateMetric), deps.source, request, window, deps.deadlineMs);
+    const trafficWindow = request.trafficLookback !== undefined ? { start: end - request.trafficLookback, end } : window;
+    const deadline = AbortSignal.timeout(deps.deadlineMs);
+    const [metricsData, trafficData] = await Promise.all([
+      fetchAll(templates.map((e) => e.metric as TemplateMetric), deps.source, request, window, deadline),
+      trafficFromPrometheus ? fetchAll([TRAFFIC_METRIC], deps.source, request, trafficWindow, deadline) : undefined,
+    ]);
+    fetched = metricsData;
+    const counted = trafficData?.get(TRAFFIC_METRIC.name);
+    if (counted?.kind === 'proportion') requests = { baseline: counted.baseline.total, canary: counted.canary.total };
   }
 
   const skipped: string[] = [];
@@ -74,6 +85,9 @@ export async function runAnalysis(request: AnalyzeRequest, deps: AnalysisDeps, o
     alpha: request.alpha ?? profile?.alpha,
     thresholds: { ...profile?.thresholds, ...request.thresholds },
     evidence: request.evidence ?? profile?.evidence,
+    ...(request.expectedCanaryShare !== undefined && requests
+      ? { traffic: { expectedCanaryShare: request.expectedCanaryShare, ...requests, onMismatch: request.onTrafficMismatch } }
+      : {}),
   });
   return {
     ...result,
@@ -104,8 +118,10 @@ function withProfile(requested: readonly Entry[], profile: Profile | undefined, 
   return [...byName.values()];
 }
 
-async function fetchAll(metrics: TemplateMetric[], source: MetricSource, request: AnalyzeRequest, window: TimeWindow, deadlineMs: number): Promise<Map<string, FetchedMetric>> {
-  const deadline = AbortSignal.timeout(deadlineMs);
+/** Requests per side, for the traffic-split check. */
+const TRAFFIC_METRIC: TemplateMetric = { name: 'traffic-split', template: 'istio-requests' };
+
+async function fetchAll(metrics: TemplateMetric[], source: MetricSource, request: AnalyzeRequest, window: TimeWindow, deadline: AbortSignal): Promise<Map<string, FetchedMetric>> {
   const common = request.labels ?? {};
   const ctx = {
     baseline: { ...common, ...request.baseline!.labels },

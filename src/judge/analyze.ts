@@ -19,6 +19,7 @@ import { fixedSampleEvidence, type Evidence } from './evidence';
 import type { MetricContext } from './metric-context';
 import { overallVerdict } from './overall';
 import { judgeProportion } from './proportion';
+import { checkTrafficSplit } from './traffic-split';
 import type { AnalysisInput, AnalysisResult, EvidenceName, MetricInput, MetricResult } from './types';
 
 export const EVIDENCE: Record<EvidenceName, Evidence> = {
@@ -31,7 +32,18 @@ export function analyze(input: AnalysisInput, evidence: Evidence = EVIDENCE[inpu
   const thresholds = { ...DEFAULT_THRESHOLDS, ...input.thresholds };
   const ctx: MetricContext = { evidence, rates: { fail: alpha / Math.max(1, input.metrics.length), pass: alpha } };
   const metrics = input.metrics.map((metric) => judgeMetric(metric, ctx));
-  return { ...overallVerdict(metrics, thresholds), alpha, evidence: evidence.name, metrics };
+  const overall = overallVerdict(metrics, thresholds);
+  if (!input.traffic) return { ...overall, alpha, evidence: evidence.name, metrics };
+  const traffic = checkTrafficSplit(input.traffic, alpha);
+  // A broken split invalidates every comparison, failing ones included; no traffic at all
+  // leaves nothing to pass on.
+  const verdict =
+    traffic.verdict === 'fail'
+      ? { ...overall, verdict: input.traffic.onMismatch ?? 'inconclusive', reason: traffic.reason }
+      : traffic.verdict === 'inconclusive' && overall.verdict === 'pass'
+        ? { ...overall, verdict: 'inconclusive' as const, reason: traffic.reason }
+        : overall;
+  return { ...verdict, alpha, evidence: evidence.name, metrics, checks: [traffic] };
 }
 
 function judgeMetric(metric: MetricInput, ctx: MetricContext): MetricResult {

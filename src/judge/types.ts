@@ -3,6 +3,7 @@
  * contracts parse requests into these types; nothing here knows about HTTP.
  */
 import type { Bounds } from '../stats/quantile-bounds';
+import type { TrafficCheck, TrafficInput } from './traffic-split';
 
 export type MetricKind = 'continuous' | 'proportion' | 'distribution' | 'categorical';
 /** Which way is worse: `increase` means a bigger canary value is a regression. */
@@ -61,6 +62,8 @@ export interface AnalysisInput {
   readonly metrics: readonly MetricInput[];
   /** Default anytime-valid: rollouts look again and again at growing data. */
   readonly evidence?: EvidenceName;
+  /** Sample-ratio-mismatch check of the traffic split, when the expected share is known. */
+  readonly traffic?: TrafficInput;
   /** Error budget of one analysis; see the verdict model in the README. */
   readonly alpha?: number;
   readonly thresholds?: Partial<ScoreThresholds>;
@@ -121,6 +124,8 @@ export interface AnalysisResult {
   readonly alpha: number;
   readonly evidence: string;
   readonly metrics: readonly MetricResult[];
+  /** Data-quality checks beside the metrics (the traffic split). */
+  readonly checks?: readonly TrafficCheck[];
 }
 
 export type { Bounds };

@@ -28,6 +28,7 @@ const errors: Record<Health, { events: number; total: number }> = {
 
 export class FakeSource implements MetricSource {
   readonly calls: { metric: TemplateMetric; ctx: FetchContext }[] = [];
+  requests = { baseline: 90000, canary: 10000 };
   constructor(public health: { latency: Health; errors: Health }, public failure?: SourceUnavailableError) {}
 
   async fetch(metric: TemplateMetric, ctx: FetchContext): Promise<FetchedMetric> {
@@ -37,6 +38,8 @@ export class FakeSource implements MetricSource {
     switch (metric.template) {
       case 'istio-latency':
         return { kind: 'continuous', baseline: { histogram: { buckets: buckets(healthyLatency) } }, canary: { histogram: { buckets: buckets(latency[this.health.latency]) } }, queries };
+      case 'istio-requests':
+        return { kind: 'proportion', baseline: { events: 0, total: this.requests.baseline }, canary: { events: 0, total: this.requests.canary }, queries };
       case 'istio-error-rate':
         return { kind: 'proportion', baseline: { events: 500, total: 100000 }, canary: errors[this.health.errors], queries };
       default:
