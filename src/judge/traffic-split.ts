@@ -12,7 +12,7 @@
  * data", NeurIPS; Fabijan et al. (2019) "Diagnosing sample ratio mismatch in online
  * controlled experiments", KDD.
  */
-import { logBernoulliMixtureEValue } from '../stats/bernoulli-mixture-e-value';
+import { logCentredBetaBinomialEValue } from '../stats/bernoulli-mixture-e-value';
 
 export interface TrafficInput {
   readonly expectedCanaryShare: number;
@@ -41,7 +41,7 @@ export function checkTrafficSplit(input: TrafficInput, alpha: number): TrafficCh
   const observed = total > 0 ? canary / total : null;
   const base = { name: 'traffic-split' as const, expectedCanaryShare: expected, observedCanaryShare: observed, baseline, canary };
   if (total === 0) return { ...base, verdict: 'inconclusive', reason: 'no requests were counted on either side', eValue: 1 };
-  const eValue = Math.exp(logBernoulliMixtureEValue(canary, total, expected, SRM_CONCENTRATION));
+  const eValue = Math.exp(logCentredBetaBinomialEValue(canary, total, expected, SRM_CONCENTRATION));
   const share = (x: number) => `${Number((x * 100).toPrecision(3))}%`;
   if (eValue >= 1 / alpha) {
     return {

@@ -8,7 +8,7 @@
  * Reference: Howard, Ramdas, McAuliffe & Sekhon (2021), Ann. Statist. 49(2), section 3;
  * see bernoulli-mixture-e-value.ts.
  *
- * @example bernoulliConfidenceSequence(50, 10000, 0.025, 0.025) // { lower: ~0.0030, upper: ~0.0076 }
+ * @example bernoulliConfidenceSequence(50, 10000, 0.025, 0.025) // { lower: ~0.0029, upper: ~0.0078 }
  */
 import { logBernoulliMixtureEValue } from './bernoulli-mixture-e-value';
 import type { Bounds } from './quantile-bounds';

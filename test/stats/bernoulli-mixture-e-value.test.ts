@@ -12,7 +12,7 @@ describe('logBernoulliMixtureEValue (scipy betaln reference)', () => {
     expect(() => logBernoulliMixtureEValue(1, 4, 1)).toThrow('theta0 must lie strictly between 0 and 1');
   });
 
-  it('centres a prior whose concentration grows as the rate gets rarer', () => {
+  it('centres half its prior with a concentration that grows as the rate gets rarer', () => {
     expect(mixtureConcentration(0.5)).toBeCloseTo(20, 12);
     expect(mixtureConcentration(0.005)).toBeCloseTo(5 / (0.005 * 0.995), 9);
   });
