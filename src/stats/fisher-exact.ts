@@ -21,6 +21,7 @@
  */
 import gammaln from '@stdlib/math-base-special-gammaln';
 import type { TestResult } from './test-result';
+import { checkTwoByTwo } from './input-checks';
 
 /**
  * Tables whose probability is within this relative distance of the observed one count as
@@ -40,11 +41,7 @@ export function fisherExact(
   for (const count of [canaryEvents, canaryTotal, baselineEvents, baselineTotal]) {
     if (!Number.isSafeInteger(count)) throw new Error("Fisher's exact test needs whole-number counts");
   }
-  if (!(canaryTotal > 0 && baselineTotal > 0)) throw new Error('Both totals must be positive');
-  if (canaryEvents < 0 || baselineEvents < 0) throw new Error('Event counts must not be negative');
-  if (canaryEvents > canaryTotal || baselineEvents > baselineTotal) {
-    throw new Error('Events must not exceed their total');
-  }
+  checkTwoByTwo(canaryEvents, canaryTotal, baselineEvents, baselineTotal);
 
   const a = canaryEvents;
   const b = canaryTotal - canaryEvents;

@@ -24,13 +24,14 @@
  *
  * @example jensenShannonDistance([50, 30, 20], [40, 30, 30]) // ~0.08842
  */
+import { checkedCountsTotal } from './input-checks';
 
 export function jensenShannonDistance(baselineCounts: ArrayLike<number>, canaryCounts: ArrayLike<number>): number {
   if (baselineCounts.length !== canaryCounts.length) {
     throw new Error('Baseline and canary must have the same number of bins');
   }
-  const baselineTotal = total(baselineCounts);
-  const canaryTotal = total(canaryCounts);
+  const baselineTotal = checkedCountsTotal(baselineCounts);
+  const canaryTotal = checkedCountsTotal(canaryCounts);
   if (!(baselineTotal > 0 && canaryTotal > 0)) throw new Error('Both totals must be positive');
 
   let divergenceTimesTwo = 0;
@@ -67,13 +68,3 @@ function pairedEntropyTerm(u: number): number {
   return sum;
 }
 
-function total(counts: ArrayLike<number>): number {
-  let sum = 0;
-  for (let i = 0; i < counts.length; i++) {
-    const c = counts[i];
-    if (!Number.isFinite(c)) throw new Error('Counts must be finite numbers');
-    if (c < 0) throw new Error('Counts must not be negative');
-    sum += c;
-  }
-  return sum;
-}

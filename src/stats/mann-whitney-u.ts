@@ -37,6 +37,7 @@
 import { normalSf } from './normal';
 import type { TestResult } from './test-result';
 import type { WeightedSample } from './weighted-sample';
+import { checkedSampleTotal } from './input-checks';
 
 /** scipy's 'auto' rule allows the exact distribution only while one side is this small. */
 const MAX_EXACT_SMALLER_SIZE = 8;
@@ -49,8 +50,8 @@ const POSITIVE_INFINITY = Number.POSITIVE_INFINITY;
  * @example mannWhitneyU(fromValues([1, 2]), fromValues([3, 4])) // statistic 0, pValue 1/3, exact
  */
 export function mannWhitneyU(canary: WeightedSample, baseline: WeightedSample): TestResult {
-  const n1 = checkedTotal(canary);
-  const n2 = checkedTotal(baseline);
+  const n1 = checkedSampleTotal(canary);
+  const n2 = checkedSampleTotal(baseline);
   if (!(n1 > 0 && n2 > 0)) throw new Error('Neither sample can be empty');
   // A separate function on purpose: when V8 inlined the validation loops into the merge,
   // the merge ran several times slower.
@@ -114,21 +115,6 @@ function rankByMerge(canary: WeightedSample, baseline: WeightedSample): { u1: nu
   return { u1, tieTerm };
 }
 
-/** Sum of counts, after checking the invariants the merge relies on. */
-function checkedTotal(sample: WeightedSample): number {
-  const { points, counts } = sample;
-  if (points.length !== counts.length) throw new Error('A sample needs one count per point');
-  let total = 0;
-  for (let k = 0; k < points.length; k++) {
-    const count = counts[k];
-    // NaN fails both comparisons; +Infinity is a legitimate top histogram bucket.
-    if (k > 0 && !(points[k] > points[k - 1])) throw new Error('Sample points must be strictly ascending');
-    if (points[k] !== points[k]) throw new Error('Sample points must be numbers, not NaN');
-    if (!(count >= 0 && count < POSITIVE_INFINITY)) throw new Error('Counts must be finite and not negative');
-    total += count;
-  }
-  return total;
-}
 
 /**
  * P(U <= k) under the null for sizes m <= n, m small, via the partition count described in

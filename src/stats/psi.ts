@@ -27,6 +27,7 @@
  *
  * @example populationStabilityIndex([50, 30, 20], [40, 30, 30]) // ~0.0629
  */
+import { checkedCountsTotal } from './input-checks';
 
 /** Stand-in proportion for an empty bin, as in Evidently. */
 const EMPTY_BIN_PROPORTION = 1e-4;
@@ -38,8 +39,8 @@ export function populationStabilityIndex(
   if (baselineCounts.length !== canaryCounts.length) {
     throw new Error('Baseline and canary must have the same number of bins');
   }
-  const baselineTotal = total(baselineCounts);
-  const canaryTotal = total(canaryCounts);
+  const baselineTotal = checkedCountsTotal(baselineCounts);
+  const canaryTotal = checkedCountsTotal(canaryCounts);
   if (!(baselineTotal > 0 && canaryTotal > 0)) throw new Error('Both totals must be positive');
 
   let psi = 0;
@@ -51,16 +52,6 @@ export function populationStabilityIndex(
   return psi;
 }
 
-function total(counts: ArrayLike<number>): number {
-  let sum = 0;
-  for (let i = 0; i < counts.length; i++) {
-    const c = counts[i];
-    if (!Number.isFinite(c)) throw new Error('Counts must be finite numbers');
-    if (c < 0) throw new Error('Counts must not be negative');
-    sum += c;
-  }
-  return sum;
-}
 
 function proportion(count: number, total: number): number {
   return count === 0 ? EMPTY_BIN_PROPORTION : count / total;

@@ -25,6 +25,7 @@
  */
 import { normalSf } from './normal';
 import type { TestResult } from './test-result';
+import { checkTwoByTwo } from './input-checks';
 
 export function twoProportionZ(
   canaryEvents: number,
@@ -35,11 +36,7 @@ export function twoProportionZ(
   for (const count of [canaryEvents, canaryTotal, baselineEvents, baselineTotal]) {
     if (!Number.isFinite(count)) throw new Error('Counts must be finite numbers');
   }
-  if (!(canaryTotal > 0 && baselineTotal > 0)) throw new Error('Both totals must be positive');
-  if (canaryEvents < 0 || baselineEvents < 0) throw new Error('Event counts must not be negative');
-  if (canaryEvents > canaryTotal || baselineEvents > baselineTotal) {
-    throw new Error('Events must not exceed their total');
-  }
+  checkTwoByTwo(canaryEvents, canaryTotal, baselineEvents, baselineTotal);
 
   const method = 'asymptotic';
   const pooled = (canaryEvents + baselineEvents) / (canaryTotal + baselineTotal);
