@@ -74,8 +74,6 @@ export interface KsDistance {
   readonly dMinus: number;
 }
 
-// A module constant, because inside jest's vm sandbox every global lookup is slow.
-const POSITIVE_INFINITY = Number.POSITIVE_INFINITY;
 /** scipy's 'auto' switches from exact to asymptotic above this sample size. */
 const MAX_EXACT_SIZE = 10000;
 /** Above this many lattice steps (a few ms) the exact walk is skipped where p is tiny. */

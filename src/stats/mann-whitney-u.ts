@@ -41,8 +41,6 @@ import { checkedSampleTotal } from './input-checks';
 
 /** scipy's 'auto' rule allows the exact distribution only while one side is this small. */
 const MAX_EXACT_SMALLER_SIZE = 8;
-// A module constant, because inside jest's vm sandbox every global lookup is slow.
-const POSITIVE_INFINITY = Number.POSITIVE_INFINITY;
 
 /**
  * Two-sided Mann-Whitney U test; `statistic` is U1, the canary's U.
