@@ -21,7 +21,7 @@ async function withServer<T>(source: FakeSource, run: (url: string) => Promise<T
   }
 }
 
-const args = (url: string) => ({ namespace: 'ml', 'stable-version': 'v1', 'canary-version': 'v2', start: '2026-11-24T10:00:00Z', profile: 'default', 'judge-url': url });
+const args = (url: string) => ({ namespace: 'ml', 'stable-version': 'v1', 'canary-version': 'v2', lookback: '15m', profile: 'default', 'judge-url': url });
 
 describe('the shipped AnalysisTemplate, measured the way Argo Rollouts measures it', () => {
   it.each([
@@ -36,13 +36,13 @@ describe('the shipped AnalysisTemplate, measured the way Argo Rollouts measures 
     expect(result.status).toBe(200);
   });
 
-  it('sends the sides as destination_version labels and the window from the rollout start', async () => {
+  it('sends the sides as destination_version labels and a window covering the whole analysis', async () => {
     const source = new FakeSource({ latency: 'pass', errors: 'pass' });
     await withServer(source, (url) => measure(metric, args(url)));
     const call = source.calls[0];
     expect(call.ctx.baseline).toEqual({ destination_workload_namespace: 'ml', destination_version: 'v1' });
     expect(call.ctx.canary).toEqual({ destination_workload_namespace: 'ml', destination_version: 'v2' });
-    expect(call.ctx.window.start).toBe(Date.parse('2026-11-24T10:00:00Z') / 1000);
+    expect(call.ctx.window.end - call.ctx.window.start).toBe(900);
   });
 
   it('turns a Prometheus outage into a measurement Error (retried), never a verdict', async () => {
