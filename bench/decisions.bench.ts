@@ -1,0 +1,376 @@
+/**
+ * `npm run bench:decisions`: false rollbacks, detection and time to a decision over simulated
+ * rollouts, canary-judge beside Kayenta-style repeated classic tests and Flagger-style
+ * absolute thresholds. Seeded and reproducible.
+ *
+ * Flags: --rollouts N (default 1000), --seed S (default 20240601), --scenario NAME (repeatable
+ * or comma-separated; default all), --evidence anytime-valid|fixed-sample (canary-judge's
+ * bounds; default anytime-valid, what the service uses), --workers N (processes; default the
+ * number of CPUs, at most 4). Rollout r of a scenario always draws from the same seed, so the
+ * figures do not depend on the number of workers.
+ *
+ * See bench/simulate/rollout.ts for the traffic, steps and scenarios, methods.ts for the three
+ * deciders, binomial.ts for how the data are drawn.
+ */
+import { fork } from 'node:child_process';
+import os from 'node:os';
+import { anytimeValidEvidence } from '../src/judge/anytime-evidence';
+import { fixedSampleEvidence, type Evidence } from '../src/judge/evidence';
+import { quantile } from '../src/stats/quantile';
+import { fromBuckets } from '../src/stats/weighted-sample';
+import { normalSampler, seededRandom } from '../test/support/random';
+import { canaryJudge, flaggerStyle, kayentaStyle, METRIC_NAMES, type LookJudge, type Method } from './simulate/methods';
+import {
+  BASELINE,
+  LAST_LOOK_OF_50_PERCENT_STEP,
+  LATENCY_BOUNDS,
+  LOOKS,
+  LOOKS_PER_STEP,
+  probabilities,
+  REQUESTS_PER_MINUTE,
+  RolloutData,
+  rolloutSeed,
+  SCENARIOS,
+  STEP_SHARES,
+  type Scenario,
+  type SideProbabilities,
+} from './simulate/rollout';
+import { Tally, type TallyData } from './simulate/tally';
+
+// ---------------------------------------------------------------- options
+
+interface Options {
+  rollouts: number;
+  seed: number;
+  scenarios: readonly Scenario[];
+  evidence: Evidence;
+  workers: number;
+  /** Set in a worker process: it runs the rollouts r with r % workers === worker. */
+  worker?: number;
+}
+
+function parseOptions(argv: readonly string[]): Options {
+  let rollouts = 1000;
+  let seed = 20240601;
+  const names: string[] = [];
+  let evidence: Evidence = anytimeValidEvidence;
+  let workers = Math.max(1, Math.min(4, os.cpus().length));
+  let worker: number | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split('=', 2);
+    const value = () => inline ?? argv[++i];
+    switch (flag) {
+      case '--rollouts':
+        rollouts = positiveInteger(flag, value());
+        break;
+      case '--seed':
+        seed = Number(value());
+        if (!Number.isSafeInteger(seed)) throw new Error('--seed needs an integer');
+        break;
+      case '--scenario':
+        names.push(...value().split(',').filter(Boolean));
+        break;
+      case '--evidence': {
+        const name = value();
+        if (name === 'anytime-valid') evidence = anytimeValidEvidence;
+        else if (name === 'fixed-sample') evidence = fixedSampleEvidence;
+        else throw new Error('--evidence is anytime-valid or fixed-sample');
+        break;
+      }
+      case '--workers':
+        workers = positiveInteger(flag, value());
+        break;
+      case '--worker':
+        worker = Number(value());
+        break;
+      default:
+        throw new Error(`unknown flag ${argv[i]}; flags: --rollouts N, --seed S, --scenario NAME, --evidence anytime-valid|fixed-sample, --workers N`);
+    }
+  }
+  const unknown = names.filter((n) => !SCENARIOS.some((s) => s.name === n));
+  if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')}; scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}`);
+  const scenarios = names.length ? SCENARIOS.filter((s) => names.includes(s.name)) : SCENARIOS;
+  return { rollouts, seed, scenarios, evidence, workers: Math.min(workers, rollouts), worker };
+}
+
+function positiveInteger(flag: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${flag} needs a positive integer`);
+  return n;
+}
+
+// ---------------------------------------------------------------- simulation
+
+function elapsedMs(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+interface ScenarioRun {
+  readonly scenario: Scenario;
+  readonly tallies: ReadonlyMap<string, Tally>;
+  dataMs: number;
+}
+
+function runScenario(scenario: Scenario, methods: readonly Method[], options: Options): ScenarioRun {
+  const baseline = probabilities(BASELINE);
+  const canary = probabilities(scenario.canary);
+  const tallies = new Map(methods.map((m) => [m.name, new Tally()] as const));
+  const run: ScenarioRun = { scenario, tallies, dataMs: 0 };
+  const first = options.worker ?? 0;
+  const stride = options.worker === undefined ? 1 : options.workers;
+  for (let r = first; r < options.rollouts; r += stride) {
+    const uniform = seededRandom(rolloutSeed(options.seed, scenario.stream, r));
+    const data = new RolloutData(baseline, canary, uniform, normalSampler(uniform));
+    const judges: { method: Method; judge: LookJudge; tally: Tally; firstPass: number; firstFail: number; last?: ReturnType<LookJudge> }[] =
+      methods.map((method) => ({ method, judge: method.start(scenario), tally: tallies.get(method.name)!, firstPass: 0, firstFail: 0 }));
+    for (let look = 1; look <= LOOKS; look++) {
+      const t0 = process.hrtime.bigint();
+      data.nextMinute();
+      run.dataMs += elapsedMs(t0);
+      let open = 0;
+      for (const j of judges) {
+        if (j.firstFail) continue; // rolled back: this method's rollout is over
+        const t1 = process.hrtime.bigint();
+        const result = j.judge(data);
+        j.tally.judgeMs += elapsedMs(t1);
+        j.tally.looksJudged++;
+        j.last = result;
+        if (result.verdict === 'pass' && !j.firstPass) j.firstPass = look;
+        if (result.verdict === 'fail') j.firstFail = look;
+        else open++;
+      }
+      if (!open) break;
+    }
+    for (const j of judges) {
+      j.tally.outcomes.push({ firstPass: j.firstPass, firstFail: j.firstFail });
+      const metrics = j.last?.metrics;
+      if (!metrics) continue;
+      const passedBy50 = j.firstPass > 0 && j.firstPass <= LAST_LOOK_OF_50_PERCENT_STEP && (j.firstFail === 0 || j.firstFail > j.firstPass);
+      for (const m of METRIC_NAMES) {
+        j.tally.metricVerdicts[m][metrics[m]]++;
+        if (j.firstFail && metrics[m] === 'fail') j.tally.failingAtRollback[m]++;
+        if (!passedBy50 && !j.firstFail && metrics[m] !== 'pass') j.tally.notPassingWhenUndecided[m]++;
+      }
+    }
+  }
+  return run;
+}
+
+// ---------------------------------------------------------------- the true effects
+
+/** The population effect each scenario plants, as the judge measures it on these buckets. */
+function trueEffect(scenario: Scenario): string {
+  const b = probabilities(BASELINE);
+  const c = probabilities(scenario.canary);
+  const parts: string[] = [];
+  const p95 = (s: SideProbabilities) => quantile(fromBuckets(LATENCY_BOUNDS, s.latency, 0), 0.95);
+  const latency = p95(c) / p95(b) - 1;
+  if (Math.abs(latency) > 1e-9) parts.push(`binned p95 ${signedPercent(latency)} (margin +10%)`);
+  if (c.errorRate !== b.errorRate) {
+    parts.push(`error rate ${(c.errorRate / b.errorRate).toFixed(2)}x, +${((c.errorRate - b.errorRate) * 100).toFixed(2)} pp (margin 1.5x or +0.1 pp)`);
+  }
+  let ks = 0;
+  let cb = 0;
+  let cc = 0;
+  for (let i = 0; i < b.score.length; i++) {
+    cb += b.score[i];
+    cc += c.score[i];
+    ks = Math.max(ks, Math.abs(cc - cb));
+  }
+  if (ks > 1e-9) parts.push(`KS distance ${ks.toFixed(3)} on the score buckets (margin 0.1)`);
+  let share = 0;
+  for (let i = 0; i < b.classes.length; i++) share = Math.max(share, Math.abs(c.classes[i] - b.classes[i]));
+  if (share > 1e-9) parts.push(`largest class-share change ${(share * 100).toFixed(1)} pp (margin 5 pp)`);
+  if (scenario.margins === 'zero') parts.push('none; judged with zero margins (any judged change fails)');
+  return parts.length ? parts.join('; ') : 'none';
+}
+
+function signedPercent(x: number): string {
+  return `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
+}
+
+// ---------------------------------------------------------------- report
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(1)}`;
+}
+
+function lookText(x: number | null): string {
+  return x === null ? '-' : Number.isInteger(x) ? String(x) : x.toFixed(1);
+}
+
+function markdownTable(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  const line = (r: readonly string[]) => `| ${r.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`;
+  return [line(rows[0]), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
+}
+
+function roleMeaning(run: ScenarioRun): string {
+  switch (run.scenario.role) {
+    case 'healthy':
+      return 'false rollback';
+    case 'harmful':
+      return 'detection';
+    default:
+      return '-';
+  }
+}
+
+// ---------------------------------------------------------------- worker processes
+
+interface RunData {
+  readonly scenario: string;
+  readonly dataMs: number;
+  readonly tallies: [string, TallyData][];
+}
+
+function toData(run: ScenarioRun): RunData {
+  return { scenario: run.scenario.name, dataMs: run.dataMs, tallies: [...run.tallies].map(([name, t]) => [name, { ...t }] as [string, TallyData]) };
+}
+
+/** Forks one process per worker (each runs every scenario on its share of the rollouts) and merges their tallies. */
+async function runInWorkers(options: Options, methods: readonly Method[]): Promise<ScenarioRun[]> {
+  const runs = options.scenarios.map((scenario) => ({ scenario, dataMs: 0, tallies: new Map(methods.map((m) => [m.name, new Tally()] as const)) }));
+  const args = ['--rollouts', String(options.rollouts), '--seed', String(options.seed), '--evidence', options.evidence.name, '--workers', String(options.workers)];
+  args.push('--scenario', options.scenarios.map((s) => s.name).join(','));
+  await Promise.all(
+    Array.from({ length: options.workers }, (_, w) =>
+      new Promise<void>((resolve, reject) => {
+        const child = fork(process.argv[1], [...args, '--worker', String(w)]);
+        child.on('message', (message) => {
+          const data = message as RunData;
+          const run = runs.find((r) => r.scenario.name === data.scenario)!;
+          run.dataMs += data.dataMs;
+          for (const [name, t] of data.tallies) run.tallies.get(name)!.merge(t);
+          if (w === 0) process.stderr.write(`${data.scenario} done\n`);
+        });
+        child.on('error', reject);
+        child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`worker ${w} exited with ${code}`))));
+      }),
+    ),
+  );
+  return runs;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const methods: Method[] = [canaryJudge(options.evidence), kayentaStyle, flaggerStyle];
+  if (options.worker !== undefined) {
+    for (const scenario of options.scenarios) {
+      const data = toData(runScenario(scenario, methods, options));
+      await new Promise<void>((resolve, reject) => process.send!(data, undefined, {}, (error) => (error ? reject(error) : resolve())));
+    }
+    process.disconnect();
+    return;
+  }
+  const started = process.hrtime.bigint();
+  const runs: ScenarioRun[] =
+    options.workers > 1
+      ? await runInWorkers(options, methods)
+      : options.scenarios.map((scenario) => {
+          const run = runScenario(scenario, methods, options);
+          process.stderr.write(`${scenario.name} done\n`);
+          return run;
+        });
+  const totalMs = elapsedMs(started);
+
+  const cpus = os.cpus();
+  console.log('# Decisions over simulated rollouts (`npm run bench:decisions`)\n');
+  console.log(
+    `seed ${options.seed}, ${options.rollouts} rollouts per scenario, ${LOOKS} looks (${LOOKS_PER_STEP} per step at canary share ${STEP_SHARES.map((s) => `${s * 100} %`).join(' -> ')}), ` +
+      `one look per simulated minute at ${REQUESTS_PER_MINUTE.toLocaleString('en-US')} requests/minute, cumulative data from the rollout's start; ` +
+      `canary-judge evidence: ${options.evidence.name}`,
+  );
+  console.log(`node ${process.version}, ${cpus[0]?.model ?? 'unknown cpu'} x ${cpus.length}, ${os.platform()} ${os.arch()}\n`);
+
+  console.log('## Scenarios (the canary changes one thing)\n');
+  console.log(markdownTable([['scenario', 'role', 'planted effect'], ...runs.map((r) => [r.scenario.name, r.scenario.role, trueEffect(r.scenario)])]));
+
+  console.log('\n## Results\n');
+  const header = ['scenario', 'method', 'rollouts', 'rolled back %', 'that is', `pass by 50 % step (look ${LAST_LOOK_OF_50_PERCENT_STEP}) %`, 'decided %', 'median looks to decision', 'median look of rollback'];
+  const rows: string[][] = [header];
+  for (const run of runs) {
+    for (const [name, t] of run.tallies) {
+      rows.push([
+        run.scenario.name,
+        name,
+        String(t.rollouts),
+        pct(t.rolledBack()),
+        roleMeaning(run),
+        pct(t.passedBy50()),
+        pct(t.decided()),
+        lookText(t.medianLooksToDecision()),
+        lookText(t.medianLookOfRollback()),
+      ]);
+    }
+  }
+  console.log(markdownTable(rows));
+  console.log(
+    '\nrolled back: a fail at any of the looks (a rollout goes on after a pass, as Argo background analysis and Flagger do, so a later fail still rolls back). ' +
+      'pass by 50 % step: a pass at or before the last look with no fail before it. decided: a pass or a fail at some look. ' +
+      'Medians are over the rollouts that reached a decision (or a rollback).',
+  );
+
+  console.log('\n## Targets (canary-judge)\n');
+  const tally = (scenario: string) => runs.find((r) => r.scenario.name === scenario)?.tallies.get('canary-judge');
+  const targets: { text: string; scenario: string; value: (t: Tally) => number; ok: (v: number) => boolean }[] = [
+    { text: 'A/A false-rollback rate over all looks, zero margin <= 5 %', scenario: 'aa-zero-margin', value: (t) => t.rolledBack(), ok: (v) => v <= 0.05 },
+    { text: 'A/A false-rollback rate over all looks, default margins <= 5 %', scenario: 'aa', value: (t) => t.rolledBack(), ok: (v) => v <= 0.05 },
+    { text: 'detection of 3x errors within the rollout >= 90 %', scenario: 'errors-3x', value: (t) => t.rolledBack(), ok: (v) => v >= 0.9 },
+    { text: 'detection of +30 % latency within the rollout >= 90 %', scenario: 'latency+30%', value: (t) => t.rolledBack(), ok: (v) => v >= 0.9 },
+    { text: 'healthy canary (A/A) reaches pass by the 50 % step >= 90 %', scenario: 'aa', value: (t) => t.passedBy50(), ok: (v) => v >= 0.9 },
+  ];
+  const targetRows = [['target', 'scenario', 'measured %', 'met']];
+  for (const target of targets) {
+    const t = tally(target.scenario);
+    if (!t) {
+      targetRows.push([target.text, target.scenario, 'not run', '-']);
+      continue;
+    }
+    const v = target.value(t);
+    targetRows.push([target.text, target.scenario, pct(v), target.ok(v) ? 'yes' : 'NO']);
+  }
+  console.log(markdownTable(targetRows));
+
+  console.log('\n## canary-judge per metric\n');
+  const metricRows = [['scenario', ...METRIC_NAMES.map((m) => `${m} pass/inc/fail % at last look`), 'failing at rollback (count)', 'not passing when undecided (count)']];
+  for (const run of runs) {
+    const t = run.tallies.get('canary-judge')!;
+    metricRows.push([
+      run.scenario.name,
+      ...METRIC_NAMES.map((m) => {
+        const v = t.metricVerdicts[m];
+        return `${pct(v.pass / t.rollouts)}/${pct(v.inconclusive / t.rollouts)}/${pct(v.fail / t.rollouts)}`;
+      }),
+      METRIC_NAMES.filter((m) => t.failingAtRollback[m]).map((m) => `${m} ${t.failingAtRollback[m]}`).join(', ') || '-',
+      METRIC_NAMES.filter((m) => t.notPassingWhenUndecided[m]).map((m) => `${m} ${t.notPassingWhenUndecided[m]}`).join(', ') || '-',
+    ]);
+  }
+  console.log(markdownTable(metricRows));
+  console.log(
+    '\n"last look": the look of the rollback, else look 21. "not passing when undecided": rollouts with neither a pass by the 50 % step nor a rollback, by metric still short of pass at look 21.',
+  );
+
+  console.log('\n## Runtime\n');
+  const timeRows = [['scenario', 'data ms', ...methods.map((m) => `${m.name} ms (per look)`)]];
+  for (const run of runs) {
+    timeRows.push([
+      run.scenario.name,
+      run.dataMs.toFixed(0),
+      ...methods.map((m) => {
+        const t = run.tallies.get(m.name)!;
+        return `${t.judgeMs.toFixed(0)} (${(t.judgeMs / Math.max(1, t.looksJudged)).toFixed(3)})`;
+      }),
+    ]);
+  }
+  console.log(markdownTable(timeRows));
+  console.log(
+    `\nwall time ${(totalMs / 1000).toFixed(1)} s with ${options.workers} worker process${options.workers > 1 ? 'es' : ''} ` +
+      `(the ms columns are summed over the workers: time spent, not wall time)`,
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

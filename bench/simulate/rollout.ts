@@ -1,0 +1,179 @@
+/**
+ * The simulated rollout: the seed's traffic, steps and looks, the scenarios (each changes one
+ * thing on the canary) and the per-minute data of both sides, drawn as bucket counts.
+ *
+ * Traffic: 10,000 requests per minute split between baseline (stable/primary) and canary by
+ * the step's canary share, 1 % -> 10 % -> 50 %, 7 one-minute looks per step. Every request
+ * has a latency, an error flag, a prediction score and a predicted class, drawn independently.
+ * Data accumulate from the rollout's start: each look sees all data so far (cumulative), and
+ * the last minute is kept apart for Flagger-style checks, which query one interval.
+ */
+import { normalCdf } from '../../src/stats/normal';
+import { multinomial, binomial, type Normal, type Uniform } from './binomial';
+
+export const REQUESTS_PER_MINUTE = 10_000;
+/** Canary share of each rollout step. */
+export const STEP_SHARES = [0.01, 0.1, 0.5] as const;
+export const LOOKS_PER_STEP = 7;
+export const LOOKS = STEP_SHARES.length * LOOKS_PER_STEP;
+/** Last look (1-based) of the 50 % step: "reaches pass by the 50 % step" means at or before it. */
+export const LAST_LOOK_OF_50_PERCENT_STEP = LOOKS;
+
+export function canaryShareAt(look: number): number {
+  return STEP_SHARES[Math.min(STEP_SHARES.length - 1, Math.floor((look - 1) / LOOKS_PER_STEP))];
+}
+
+/** 60 log-spaced latency bounds from 5 ms to 2000 ms (~10.7 % apart), then +Inf. */
+export const LATENCY_BOUNDS: readonly number[] = [
+  ...Array.from({ length: 60 }, (_, i) => Number((5 * Math.pow(2000 / 5, i / 59)).toPrecision(6))),
+  Infinity,
+];
+/** 20 score buckets of width 0.05 on [0, 1], then +Inf (always empty: scores are clipped to [0, 1]). */
+export const SCORE_BOUNDS: readonly number[] = [...Array.from({ length: 20 }, (_, i) => Number(((i + 1) * 0.05).toFixed(2))), Infinity];
+export const CLASSES = ['cat', 'dog', 'bird'] as const;
+
+/** What one side of a rollout serves. */
+export interface SideModel {
+  /** Lognormal latency: median in ms and sigma of the log. */
+  readonly latencyMedianMs: number;
+  readonly latencySigma: number;
+  readonly errorRate: number;
+  /** Normal prediction score clipped to [0, 1]. */
+  readonly scoreMean: number;
+  readonly scoreSd: number;
+  readonly classShares: readonly number[];
+}
+
+export const BASELINE: SideModel = {
+  latencyMedianMs: 40,
+  latencySigma: 0.5,
+  errorRate: 0.005,
+  scoreMean: 0.7,
+  scoreSd: 0.12,
+  classShares: [0.5, 0.4, 0.1],
+};
+
+/**
+ * healthy: the canary is as good as the baseline (a rollback is false);
+ * harmful: the change is beyond the default margin (a rollback is a detection);
+ * at-margin: the change equals the default margin (neither verdict is owed);
+ * within-margin: the change is smaller than the default margin (a pass is correct).
+ */
+export type Role = 'healthy' | 'harmful' | 'at-margin' | 'within-margin';
+
+export interface Scenario {
+  readonly name: string;
+  readonly role: Role;
+  readonly canary: SideModel;
+  /** canary-judge margins: the defaults, or zero everywhere (any change is a failure). */
+  readonly margins: 'default' | 'zero';
+  /** Scenarios with the same stream see the same random data (aa and aa-zero-margin). */
+  readonly stream: number;
+}
+
+export const SCENARIOS: readonly Scenario[] = [
+  { name: 'aa', role: 'healthy', canary: BASELINE, margins: 'default', stream: 1 },
+  { name: 'aa-zero-margin', role: 'healthy', canary: BASELINE, margins: 'zero', stream: 1 },
+  { name: 'latency+10%', role: 'at-margin', canary: { ...BASELINE, latencyMedianMs: 40 * 1.1 }, margins: 'default', stream: 2 },
+  { name: 'latency+30%', role: 'harmful', canary: { ...BASELINE, latencyMedianMs: 40 * 1.3 }, margins: 'default', stream: 3 },
+  { name: 'errors-1.5x', role: 'at-margin', canary: { ...BASELINE, errorRate: 0.0075 }, margins: 'default', stream: 4 },
+  { name: 'errors-3x', role: 'harmful', canary: { ...BASELINE, errorRate: 0.015 }, margins: 'default', stream: 5 },
+  { name: 'score-0.1sd', role: 'within-margin', canary: { ...BASELINE, scoreMean: 0.7 - 0.1 * 0.12 }, margins: 'default', stream: 6 },
+  { name: 'score-0.3sd', role: 'harmful', canary: { ...BASELINE, scoreMean: 0.7 - 0.3 * 0.12 }, margins: 'default', stream: 7 },
+  { name: 'class-mix', role: 'at-margin', canary: { ...BASELINE, classShares: [0.45, 0.4, 0.15] }, margins: 'default', stream: 8 },
+];
+
+/** Bucket probabilities of a side, precomputed once per scenario. */
+export interface SideProbabilities {
+  readonly latency: Float64Array; // per LATENCY_BOUNDS bucket
+  readonly score: Float64Array; // per finite SCORE_BOUNDS bucket (the +Inf bucket has none)
+  readonly classes: Float64Array;
+  readonly errorRate: number;
+}
+
+export function probabilities(side: SideModel): SideProbabilities {
+  const latencyCdf = (x: number) => (x === Infinity ? 1 : normalCdf((Math.log(x) - Math.log(side.latencyMedianMs)) / side.latencySigma));
+  // Clipping to [0, 1] puts the mass below 0 in the first bucket and above 1 in the last.
+  const scoreCdf = (x: number) => (x >= 1 ? 1 : normalCdf((x - side.scoreMean) / side.scoreSd));
+  return {
+    latency: differences(LATENCY_BOUNDS, latencyCdf),
+    score: differences(SCORE_BOUNDS.slice(0, -1), scoreCdf),
+    classes: Float64Array.from(side.classShares),
+    errorRate: side.errorRate,
+  };
+}
+
+function differences(bounds: readonly number[], cdf: (x: number) => number): Float64Array {
+  const out = new Float64Array(bounds.length);
+  let previous = 0;
+  bounds.forEach((b, i) => {
+    const c = cdf(b);
+    out[i] = c - previous;
+    previous = c;
+  });
+  return out;
+}
+
+/** One side's counts over some span of minutes. */
+export class SideCounts {
+  readonly latency = new Float64Array(LATENCY_BOUNDS.length);
+  readonly score = new Float64Array(SCORE_BOUNDS.length);
+  readonly classes = new Float64Array(CLASSES.length);
+  errors = 0;
+  requests = 0;
+
+  add(other: SideCounts): void {
+    for (let i = 0; i < this.latency.length; i++) this.latency[i] += other.latency[i];
+    for (let i = 0; i < this.score.length; i++) this.score[i] += other.score[i];
+    for (let i = 0; i < this.classes.length; i++) this.classes[i] += other.classes[i];
+    this.errors += other.errors;
+    this.requests += other.requests;
+  }
+}
+
+/** Overwrites `out` with one minute of `requests` requests of a side. */
+export function drawMinute(requests: number, side: SideProbabilities, out: SideCounts, uniform: Uniform, normal: Normal): void {
+  out.requests = requests;
+  multinomial(requests, side.latency, out.latency, uniform, normal);
+  // The score histogram's +Inf bucket stays empty.
+  multinomial(requests, side.score, out.score.subarray(0, side.score.length), uniform, normal);
+  multinomial(requests, side.classes, out.classes, uniform, normal);
+  out.errors = binomial(requests, side.errorRate, uniform, normal);
+}
+
+/** Cumulative counts of both sides since the rollout started, plus the canary's last minute. */
+export class RolloutData {
+  readonly baseline = new SideCounts();
+  readonly canary = new SideCounts();
+  readonly lastMinuteCanary = new SideCounts();
+  private readonly lastMinuteBaseline = new SideCounts();
+  look = 0;
+
+  constructor(
+    private readonly baselineModel: SideProbabilities,
+    private readonly canaryModel: SideProbabilities,
+    private readonly uniform: Uniform,
+    private readonly normal: Normal,
+  ) {}
+
+  /** Advances one simulated minute (one look). */
+  nextMinute(): void {
+    this.look++;
+    const canaryRequests = Math.round(REQUESTS_PER_MINUTE * canaryShareAt(this.look));
+    drawMinute(REQUESTS_PER_MINUTE - canaryRequests, this.baselineModel, this.lastMinuteBaseline, this.uniform, this.normal);
+    drawMinute(canaryRequests, this.canaryModel, this.lastMinuteCanary, this.uniform, this.normal);
+    this.baseline.add(this.lastMinuteBaseline);
+    this.canary.add(this.lastMinuteCanary);
+  }
+}
+
+/** A 32-bit seed per (run seed, data stream, rollout), mixed so nearby inputs do not correlate. */
+export function rolloutSeed(seed: number, stream: number, rollout: number): number {
+  let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(stream + 1, 0xc2b2ae35) ^ Math.imul(rollout + 1, 0x27d4eb2f);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x7feb352d);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x846ca68b);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
