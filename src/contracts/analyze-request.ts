@@ -92,12 +92,12 @@ const categoryCounts = z.unknown().transform((input, ctx): [string, number][] =>
 
 const categoricalSide = z.object({ counts: categoryCounts });
 
-/** "p95", "p99.9": a quantile level strictly between 0 and 100. */
+/** "p95", "p99.9": a quantile level strictly between 0 and 100; or "mean". */
 const statistic = z
   .string()
-  .regex(/^p\d{1,2}(\.\d+)?$/, 'expected a quantile such as "p50", "p95" or "p99.9"')
-  .transform((s) => Number(s.slice(1)) / 100)
-  .refine((p) => p > 0 && p < 1, 'the quantile must lie strictly between p0 and p100');
+  .regex(/^(p\d{1,2}(\.\d+)?|mean)$/, 'expected "mean" or a quantile such as "p50", "p95" or "p99.9"')
+  .transform((s): number | 'mean' => (s === 'mean' ? 'mean' : Number(s.slice(1)) / 100))
+  .refine((p) => p === 'mean' || (p > 0 && p < 1), 'the quantile must lie strictly between p0 and p100');
 
 /** Distances and share changes have no meaningful relative margin. */
 const absoluteOnlyMargin = (what: string) =>

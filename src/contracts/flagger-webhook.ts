@@ -104,8 +104,12 @@ function applyOverride(override: Record<string, unknown>, field: string, value: 
       override.direction = value;
       return null;
     case 'statistic': {
+      if (value === 'mean') {
+        override.quantile = 'mean';
+        return null;
+      }
       const match = /^p(\d{1,2}(\.\d+)?)$/.exec(value);
-      if (!match) return 'expected a quantile such as "p95"';
+      if (!match) return 'expected "mean" or a quantile such as "p95"';
       override.quantile = Number(match[1]) / 100;
       return null;
     }

@@ -9,6 +9,7 @@ import { quantileBounds } from '../stats/quantile-bounds';
 import { rateRatioBounds } from '../stats/rate-ratio-bounds';
 import { newcombeDifferenceBounds } from '../stats/newcombe-difference-bounds';
 import { dkwHalfWidth } from '../stats/dkw-band';
+import { normalQuantileOf } from '../stats/normal';
 import type { WeightedSample } from '../stats/weighted-sample';
 
 export interface Evidence {
@@ -19,6 +20,8 @@ export interface Evidence {
   cdfBandHalfWidth(n: number, alpha: number): number;
   rateRatioBounds(canaryEvents: number, canaryTotal: number, baselineEvents: number, baselineTotal: number, alphaLower: number, alphaUpper: number): Bounds;
   proportionDifferenceBounds(canaryEvents: number, canaryTotal: number, baselineEvents: number, baselineTotal: number, alphaLower: number, alphaUpper: number): Bounds;
+  /** Bounds for an asymptotically normal estimate with the given variance; tau is the effect size it is tuned for. */
+  normalEstimateBounds(estimate: number, variance: number, alphaLower: number, alphaUpper: number, tau: number): Bounds;
 }
 
 /** Classic bounds, exact or conservative for a single look at the data. */
@@ -28,4 +31,9 @@ export const fixedSampleEvidence: Evidence = {
   cdfBandHalfWidth: dkwHalfWidth,
   rateRatioBounds,
   proportionDifferenceBounds: newcombeDifferenceBounds,
+  // Large-sample normal bounds (Welch's standard error); minSamples keeps n away from tiny.
+  normalEstimateBounds: (estimate, variance, alphaLower, alphaUpper) => ({
+    lower: estimate - normalQuantileOf(1 - alphaLower) * Math.sqrt(variance),
+    upper: estimate + normalQuantileOf(1 - alphaUpper) * Math.sqrt(variance),
+  }),
 };

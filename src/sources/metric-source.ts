@@ -40,7 +40,7 @@ export interface TemplateMetric {
   readonly critical?: boolean;
   readonly weight?: number;
   readonly minSamples?: number;
-  readonly quantile?: number;
+  readonly quantile?: number | 'mean';
 }
 
 export interface TimeWindow {

@@ -180,3 +180,24 @@ describe('text output for curl', () => {
     expect(json.body.verdict).toBe('fail');
   });
 });
+
+describe('continuous metrics judged on the mean', () => {
+  it('passes a healthy canary, fails a 30 % slower one, and says so in the mean\'s terms', async () => {
+    const healthy = await analyzeOne(continuousMetric('latency', 1.0, 5000, { statistic: 'mean' }));
+    expect(healthy.body.metrics[0].verdict).toBe('pass');
+    expect(healthy.body.metrics[0].effect.measure).toBe('relative shift of the mean');
+    const slow = await analyzeOne(continuousMetric('latency', 1.3, 5000, { statistic: 'mean', margin: { absolute: 2 } }));
+    expect(slow.body.metrics[0].verdict).toBe('fail');
+    expect(slow.body.metrics[0].reason).toMatch(/^the mean changed by \+1\d/);
+  });
+
+  it('stays inconclusive on histograms, which cannot give a mean\'s spread', async () => {
+    const res = await analyzeOne({
+      name: 'latency', kind: 'continuous', statistic: 'mean',
+      baseline: { histogram: { buckets: [{ le: 10, count: 50 }, { le: '+Inf', count: 100 }] } },
+      canary: { histogram: { buckets: [{ le: 10, count: 50 }, { le: '+Inf', count: 100 }] } },
+    });
+    expect(res.body.metrics[0].verdict).toBe('inconclusive');
+    expect(res.body.metrics[0].reason).toMatch(/the mean needs raw values/);
+  });
+});
