@@ -10,7 +10,7 @@ import { asPercentagePoints, describeDistance } from './describe';
 import { insufficientData } from './data-gate';
 import { DRIFT_THRESHOLDS } from './distribution';
 import { checkAgainstMargin } from './margin-check';
-import { resolve, withoutEvidence, type MetricContext } from './metric-context';
+import { judged, resolve, withoutEvidence, type MetricContext } from './metric-context';
 import { categoricalSummary } from './summaries';
 import type { Bounds, MetricInput, MetricResult, TestReport } from './types';
 
@@ -47,18 +47,7 @@ export function judgeCategorical(metric: CategoricalMetric, ctx: MetricContext):
     ctx.rates,
   );
   const subject = `the largest change in a category's share (${JSON.stringify(categories[largest])}: ${asPercentagePoints(changes[largest])})`;
-  return {
-    name: metric.name,
-    kind: metric.kind,
-    verdict: check.verdict,
-    reason: describeDistance(subject, check),
-    critical: resolved.critical,
-    weight: resolved.weight,
-    direction: resolved.direction,
-    ...summaries,
-    effect: check.effect,
-    tests,
-  };
+  return judged(metric, resolved, summaries, tests, { verdict: check.verdict, checks: [check], decisive: check, reason: describeDistance(subject, check) });
 }
 
 /** Both sides' counts over the union of categories, in first-seen order. */

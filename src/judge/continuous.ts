@@ -14,7 +14,7 @@ import { DEFAULT_QUANTILE } from './defaults';
 import { describeCheck } from './describe';
 import { insufficientData } from './data-gate';
 import { checkAgainstMargins, type EffectCandidate } from './margin-check';
-import { resolve, withoutEvidence, type MetricContext } from './metric-context';
+import { judged, resolve, withoutEvidence, type MetricContext } from './metric-context';
 import { toSamplePair } from './side-samples';
 import { valuesSummary } from './summaries';
 import type { Bounds, Margin, MetricInput, MetricResult, TestReport } from './types';
@@ -45,19 +45,7 @@ export function judgeContinuous(metric: ContinuousMetric, ctx: MetricContext): M
   }
   const { verdict, checks } = checkAgainstMargins(candidates, resolved.direction, ctx.rates);
   const decisive = checks.find((c) => c.verdict === verdict) ?? checks[0];
-  return {
-    name: metric.name,
-    kind: metric.kind,
-    verdict,
-    reason: describeCheck(subject, decisive, resolved.direction),
-    critical: resolved.critical,
-    weight: resolved.weight,
-    direction: resolved.direction,
-    ...summaries,
-    effect: decisive.effect,
-    ...(checks.length > 1 ? { effects: checks.map((c) => c.effect) } : {}),
-    tests,
-  };
+  return judged(metric, resolved, summaries, tests, { verdict, checks, decisive, reason: describeCheck(subject, decisive, resolved.direction) });
 }
 
 function quantileCandidates(baseline: WeightedSample, canary: WeightedSample, p: number, subject: string, margin: Margin, ctx: MetricContext): EffectCandidate[] {
@@ -153,7 +141,8 @@ function ratioUpper(canaryUpper: number, baselineLower: number): number {
   return canaryUpper / baselineLower;
 }
 
-function rankTests(canary: WeightedSample, baseline: WeightedSample): TestReport[] {
+/** Mann-Whitney U and Kolmogorov-Smirnov, as reported for continuous and distribution metrics. */
+export function rankTests(canary: WeightedSample, baseline: WeightedSample): TestReport[] {
   const mw = mannWhitneyU(canary, baseline);
   const ks = kolmogorovSmirnov(canary, baseline);
   return [

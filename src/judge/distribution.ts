@@ -5,17 +5,17 @@
  * eps_b). Drift tools' effect sizes (PSI, Jensen-Shannon, Wasserstein) are reported beside
  * the classic tests with their customary thresholds, to explain the verdict.
  */
-import { kolmogorovSmirnov, ksDistance } from '../stats/kolmogorov-smirnov';
-import { mannWhitneyU } from '../stats/mann-whitney-u';
+import { ksDistance } from '../stats/kolmogorov-smirnov';
 import { populationStabilityIndex } from '../stats/psi';
 import { jensenShannonDistance } from '../stats/jensen-shannon';
 import { wassersteinDistance } from '../stats/wasserstein';
 import type { WeightedSample } from '../stats/weighted-sample';
+import { rankTests } from './continuous';
 import { describeDistance } from './describe';
 import { insufficientData } from './data-gate';
 import { driftBins } from './drift-bins';
 import { checkAgainstMargin } from './margin-check';
-import { resolve, withoutEvidence, type MetricContext } from './metric-context';
+import { judged, resolve, withoutEvidence, type MetricContext } from './metric-context';
 import { toSamplePair } from './side-samples';
 import { valuesSummary } from './summaries';
 import type { MetricInput, MetricResult, TestReport } from './types';
@@ -57,27 +57,15 @@ export function judgeDistribution(metric: DistributionMetric, ctx: MetricContext
     'increase', // a distance only grows with harm, whichever way the distributions moved
     ctx.rates,
   );
-  return {
-    name: metric.name,
-    kind: metric.kind,
-    verdict: check.verdict,
-    reason: describeDistance(subject, check),
-    critical: resolved.critical,
-    weight: resolved.weight,
-    direction: resolved.direction,
-    ...summaries,
-    effect: check.effect,
-    tests,
-  };
+  return judged(metric, resolved, summaries, tests, { verdict: check.verdict, checks: [check], decisive: check, reason: describeDistance(subject, check) });
 }
 
 function distributionTests(canary: WeightedSample, baseline: WeightedSample, binned: boolean): TestReport[] {
-  const ks = kolmogorovSmirnov(canary, baseline);
-  const mw = mannWhitneyU(canary, baseline);
+  const [mw, ks] = rankTests(canary, baseline);
   const bins = driftBins(baseline, canary, binned);
   return [
-    { name: 'kolmogorov-smirnov', statistic: ks.statistic, pValue: ks.pValue, method: ks.method },
-    { name: 'mann-whitney-u', statistic: mw.statistic, pValue: mw.pValue, method: mw.method },
+    ks,
+    mw,
     { name: 'psi', statistic: populationStabilityIndex(bins.baseline, bins.canary), threshold: DRIFT_THRESHOLDS.psi },
     { name: 'jensen-shannon', statistic: jensenShannonDistance(bins.baseline, bins.canary), threshold: DRIFT_THRESHOLDS.jensenShannon },
     { name: 'wasserstein', statistic: normalisedWasserstein(canary, baseline), threshold: DRIFT_THRESHOLDS.wasserstein, method: 'normalised by the baseline standard deviation' },

@@ -2,7 +2,8 @@
 import { DEFAULT_DIRECTION, DEFAULT_MARGIN, DEFAULT_MIN_SAMPLES } from './defaults';
 import type { Evidence } from './evidence';
 import type { ErrorRates } from './margin-check';
-import type { Direction, Margin, MetricInput, MetricResult, SideSummary, TestReport } from './types';
+import type { Check } from './margin-check';
+import type { Direction, Margin, MetricInput, MetricResult, SideSummary, TestReport, Verdict } from './types';
 
 export interface MetricContext {
   readonly evidence: Evidence;
@@ -28,6 +29,29 @@ export function resolve(metric: MetricInput): Resolved {
     critical: metric.critical ?? false,
     weight: metric.weight ?? 1,
     minSamples: metric.minSamples ?? DEFAULT_MIN_SAMPLES,
+  };
+}
+
+/** The result of a judged metric: its verdict, the sentence saying why, and every checked effect. */
+export function judged(
+  metric: MetricInput,
+  resolved: Resolved,
+  summaries: { baseline: SideSummary; canary: SideSummary },
+  tests: readonly TestReport[],
+  decision: { verdict: Verdict; reason: string; checks: readonly Check[]; decisive: Check },
+): MetricResult {
+  return {
+    name: metric.name,
+    kind: metric.kind,
+    verdict: decision.verdict,
+    reason: decision.reason,
+    critical: resolved.critical,
+    weight: resolved.weight,
+    direction: resolved.direction,
+    ...summaries,
+    effect: decision.decisive.effect,
+    ...(decision.checks.length > 1 ? { effects: decision.checks.map((c) => c.effect) } : {}),
+    tests,
   };
 }
 

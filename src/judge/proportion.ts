@@ -9,7 +9,7 @@ import { twoProportionZ } from '../stats/two-proportion-z';
 import { describeCheck } from './describe';
 import { insufficientData } from './data-gate';
 import { checkAgainstMargins, type EffectCandidate } from './margin-check';
-import { resolve, withoutEvidence, type MetricContext } from './metric-context';
+import { judged, resolve, withoutEvidence, type MetricContext } from './metric-context';
 import { countSummary } from './summaries';
 import type { MetricInput, MetricResult, TestReport } from './types';
 
@@ -51,19 +51,7 @@ export function judgeProportion(metric: ProportionMetric, ctx: MetricContext): M
   const { verdict, checks } = checkAgainstMargins(candidates, resolved.direction, ctx.rates);
   const decisive = checks.find((check) => check.verdict === verdict) ?? checks[0];
   const rates = `the rate is ${percent(rateC)} on the canary vs ${percent(rateB)} on the baseline`;
-  return {
-    name: metric.name,
-    kind: metric.kind,
-    verdict,
-    reason: `${rates}; ${describeCheck('it', decisive, resolved.direction)}`,
-    critical: resolved.critical,
-    weight: resolved.weight,
-    direction: resolved.direction,
-    ...summaries,
-    effect: decisive.effect,
-    ...(checks.length > 1 ? { effects: checks.map((check) => check.effect) } : {}),
-    tests,
-  };
+  return judged(metric, resolved, summaries, tests, { verdict, checks, decisive, reason: `${rates}; ${describeCheck('it', decisive, resolved.direction)}` });
 }
 
 function percent(rate: number): string {
