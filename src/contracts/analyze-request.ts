@@ -38,7 +38,7 @@ const bucketBound = z.unknown().transform((input, ctx): number => {
     return z.NEVER;
   }
   return value;
-});
+}).meta({ description: 'upper bound of the bucket (Prometheus "le"), "+Inf" for the last', anyOf: [{ type: 'number' }, { type: 'string' }] });
 
 const histogram = z
   .object({
@@ -88,7 +88,7 @@ const categoryCounts = z.unknown().transform((input, ctx): [string, number][] =>
     else pairs.push([category, Math.round(value)]);
   }
   return pairs;
-});
+}).meta({ type: 'object', additionalProperties: { anyOf: [{ type: 'number' }, { type: 'string' }] }, description: 'category -> count' });
 
 const categoricalSide = z.object({ counts: categoryCounts });
 
@@ -129,7 +129,7 @@ export const labelsSchema = z
   })
   .transform((labels) => labels as Readonly<Record<string, string>>);
 
-const durationSeconds = z.string().transform((text, ctx) => {
+const durationSeconds = z.string().meta({ description: 'a Prometheus duration such as "30s", "10m" or "1h30m"' }).transform((text, ctx) => {
   const seconds = parseDurationSeconds(text);
   if (seconds === undefined) {
     ctx.addIssue({ code: 'custom', message: `expected a duration such as "30s", "10m" or "1h30m", got ${describe(text)}` });
@@ -145,7 +145,7 @@ const instant = z.unknown().transform((input, ctx) => {
     return z.NEVER;
   }
   return seconds;
-});
+}).meta({ description: 'RFC 3339 time or unix seconds', anyOf: [{ type: 'string', format: 'date-time' }, { type: 'number' }, { type: 'string' }] });
 
 /** A metric fetched from Prometheus by template; the same judge options as inline metrics. */
 export const templateMetricSchema = z
@@ -183,6 +183,9 @@ export const templateMetricSchema = z
     ...(quantile !== undefined ? { quantile } : {}),
     ...(step !== undefined ? { stepSeconds: step } : {}),
   }));
+
+/** One metric of a request: inline data, or a Prometheus template (documentation and dispatch). */
+export const metricSchema = z.union([templateMetricSchema, inlineMetric]);
 
 const side = z.object({ labels: labelsSchema.default({}) });
 

@@ -20,21 +20,30 @@ export function readNumber(input: unknown): number | undefined {
   return undefined;
 }
 
-export const lenientNumber = z.unknown().transform((input, ctx): number => {
-  const value = readNumber(input);
-  if (value === undefined) {
-    ctx.addIssue({ code: 'custom', message: `expected a finite number (or a decimal string), got ${describe(input)}` });
-    return z.NEVER;
-  }
-  return value;
-});
+/** How lenient values look on the wire, for the OpenAPI document generated from these schemas. */
+const NUMBER_OR_DECIMAL = { anyOf: [{ type: 'number' }, { type: 'string', pattern: DECIMAL.source }] };
 
-export const lenientBoolean = z.unknown().transform((input, ctx): boolean => {
-  if (typeof input === 'boolean') return input;
-  if (input === 'true' || input === 'false') return input === 'true';
-  ctx.addIssue({ code: 'custom', message: `expected true or false (or "true" / "false"), got ${describe(input)}` });
-  return z.NEVER;
-});
+export const lenientNumber = z
+  .unknown()
+  .transform((input, ctx): number => {
+    const value = readNumber(input);
+    if (value === undefined) {
+      ctx.addIssue({ code: 'custom', message: `expected a finite number (or a decimal string), got ${describe(input)}` });
+      return z.NEVER;
+    }
+    return value;
+  })
+  .meta(NUMBER_OR_DECIMAL);
+
+export const lenientBoolean = z
+  .unknown()
+  .transform((input, ctx): boolean => {
+    if (typeof input === 'boolean') return input;
+    if (input === 'true' || input === 'false') return input === 'true';
+    ctx.addIssue({ code: 'custom', message: `expected true or false (or "true" / "false"), got ${describe(input)}` });
+    return z.NEVER;
+  })
+  .meta({ anyOf: [{ type: 'boolean' }, { type: 'string', enum: ['true', 'false'] }] });
 
 /**
  * A long array of numbers, checked in one loop rather than element by element through zod:
@@ -56,7 +65,7 @@ export const numberArray = z.unknown().transform((input, ctx): Float64Array => {
   }
   if (problems > MAX_ISSUES) ctx.addIssue({ code: 'custom', message: `${problems - MAX_ISSUES} more values are not finite numbers` });
   return problems ? z.NEVER : out;
-});
+}).meta({ type: 'array', items: NUMBER_OR_DECIMAL });
 
 const MAX_ISSUES = 20;
 

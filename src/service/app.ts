@@ -4,11 +4,14 @@
  * separate from listening, so tests drive it with supertest.
  */
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import express, { type ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { analyzeRouter } from '../contracts/analyze-route';
 import { flaggerRouter } from '../contracts/flagger-route';
+import { openApiDocument } from '../contracts/openapi';
 import { invalidRequest, type Problem } from '../contracts/problems';
 import type { AnalysisDeps } from '../contracts/run-analysis';
 import type { Config } from './config';
@@ -53,6 +56,10 @@ export function createApp({ config, logger, metrics, lifecycle, analysis }: AppD
     if (lifecycle.draining) res.status(503).json({ status: 'draining' });
     else res.json({ status: 'ready' });
   });
+  const openApi = openApiDocument(packageVersion());
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApi);
+  });
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
@@ -68,6 +75,15 @@ export function createApp({ config, logger, metrics, lifecycle, analysis }: AppD
   });
   app.use(errorHandler(metrics));
   return app;
+}
+
+/** The version in package.json, found from src/ and from dist/ alike. */
+function packageVersion(): string {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8')).version;
+  } catch {
+    return '0.0.0';
+  }
 }
 
 /** body-parser's errors carry a status and a type; anything else is our fault (500). */

@@ -1,0 +1,78 @@
+/**
+ * The response contract of `POST /v1/analyze`, as zod schemas: the source of the OpenAPI
+ * document, and checked against real responses in the tests so the two cannot drift apart.
+ * Infinite bounds travel as null (JSON has no Infinity): null means "unbounded".
+ */
+import { z } from 'zod';
+
+const bound = z.number().nullable().meta({ description: 'null: unbounded (no evidence yet on that side)' });
+const verdict = z.enum(['pass', 'fail', 'inconclusive']);
+
+const effect = z.object({
+  measure: z.string().meta({ examples: ['relative shift of p95'] }),
+  unit: z.enum(['relative', 'rate', 'share', 'distance', 'units']),
+  estimate: z.number().nullable(),
+  lower: bound,
+  upper: bound,
+  tolerance: z.number(),
+});
+
+const sideSummary = z.union([
+  z.object({ n: z.number(), mean: z.number().nullable(), p50: z.number().nullable(), p90: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable() }),
+  z.object({ n: z.number(), events: z.number(), rate: z.number().nullable() }),
+  z.object({ n: z.number(), shares: z.record(z.string(), z.number()) }),
+]);
+
+const testReport = z.object({
+  name: z.enum(['mann-whitney-u', 'kolmogorov-smirnov', 'fisher-exact', 'two-proportion-z', 'chi-squared', 'psi', 'jensen-shannon', 'wasserstein']),
+  statistic: z.number().nullable(),
+  pValue: z.number().min(0).max(1).optional(),
+  threshold: z.number().optional(),
+  method: z.string().optional(),
+});
+
+const metricResult = z.object({
+  name: z.string(),
+  kind: z.enum(['continuous', 'proportion', 'distribution', 'categorical']),
+  verdict,
+  reason: z.string(),
+  critical: z.boolean(),
+  weight: z.number(),
+  direction: z.enum(['increase', 'decrease', 'either']),
+  baseline: sideSummary,
+  canary: sideSummary,
+  effect: effect.optional(),
+  effects: z.array(effect).optional(),
+  tests: z.array(testReport),
+  queries: z.object({ baseline: z.array(z.string()), canary: z.array(z.string()) }).optional(),
+});
+
+const trafficCheck = z.object({
+  name: z.literal('traffic-split'),
+  verdict,
+  reason: z.string(),
+  expectedCanaryShare: z.number(),
+  observedCanaryShare: z.number().nullable(),
+  baseline: z.number(),
+  canary: z.number(),
+  eValue: z.number().nullable(),
+});
+
+export const analyzeResponseSchema = z.strictObject({
+  verdict,
+  score: z.number().min(0).max(100),
+  reason: z.string(),
+  alpha: z.number(),
+  evidence: z.enum(['anytime-valid', 'fixed-sample']),
+  metrics: z.array(metricResult),
+  checks: z.array(trafficCheck).optional(),
+  profile: z.string().optional(),
+  window: z.object({ start: z.string(), end: z.string() }).optional(),
+  skipped: z.array(z.string()).optional(),
+});
+
+export const problemSchema = z.object({
+  error: z.enum(['invalid_request', 'payload_too_large', 'not_found', 'source_unavailable', 'internal_error']),
+  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  message: z.string().optional(),
+});
