@@ -8,37 +8,25 @@ import { createApp, type Lifecycle } from './service/app';
 import { loadConfig } from './service/config';
 import { createLogger } from './service/logger';
 import { createSelfMetrics } from './service/self-metrics';
-import { parseDurationSeconds } from './contracts/time-window';
-import { loadProfiles } from './profiles/profiles';
-import { PrometheusClient } from './sources/prometheus/client';
-import { PrometheusSource } from './sources/prometheus/prometheus-source';
+import type { AnalysisDeps } from './contracts/run-analysis';
+import { analysisDepsFromConfig } from './service/analysis-deps';
 
 function main(): void {
   let config;
-  let profiles;
+  let analysis: AnalysisDeps;
   try {
     config = loadConfig();
-    profiles = loadProfiles(config.PROFILES_FILE);
+    analysis = analysisDepsFromConfig(config);
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
     process.exit(1);
   }
   const logger = createLogger(config.LOG_LEVEL);
   const lifecycle: Lifecycle = { draining: false };
-  const source = config.PROMETHEUS_URL
-    ? new PrometheusSource(new PrometheusClient({ baseUrl: config.PROMETHEUS_URL, headers: config.PROMETHEUS_HEADERS, queryTimeoutMs: config.PROMETHEUS_QUERY_TIMEOUT_MS }))
-    : undefined;
-  const analysis = {
-    source,
-    profiles,
-    deadlineMs: config.ANALYSIS_DEADLINE_MS,
-    defaultLookbackSeconds: parseDurationSeconds(config.DEFAULT_LOOKBACK)!,
-    now: () => Date.now() / 1000,
-  };
   const app = createApp({ config, logger, metrics: createSelfMetrics(), lifecycle, analysis });
   const server = app.listen(config.PORT, config.HOST, () => {
     const { address, port } = server.address() as AddressInfo;
-    logger.info({ address, port, prometheus: config.PROMETHEUS_URL ? new URL(config.PROMETHEUS_URL).origin : null, profiles: [...profiles.keys()] }, 'canary-judge listening');
+    logger.info({ address, port, prometheus: config.PROMETHEUS_URL ? new URL(config.PROMETHEUS_URL).origin : null, profiles: [...analysis.profiles.keys()] }, 'canary-judge listening');
   });
   server.on('error', (error) => {
     logger.fatal({ err: error }, 'cannot listen');
