@@ -1,0 +1,58 @@
+/**
+ * The Dockerfile cannot be built here (no Docker engine), so this checks what can be checked:
+ * its shape, and that its runtime stage works, by doing what that stage does in a temporary
+ * directory: package files, `npm ci --omit=dev`, the build output, `node dist/main.js`.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+
+const root = path.resolve(__dirname, '../..');
+const dockerfile = fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+const stages = dockerfile.split(/^FROM /m).slice(1);
+
+describe('Dockerfile', () => {
+  it('builds in one stage and runs from a slim second stage, as a non-root user, with a health check', () => {
+    expect(stages).toHaveLength(2);
+    const [build, runtime] = stages;
+    expect(build).toMatch(/RUN npm ci/);
+    expect(build).toMatch(/RUN npm run build/);
+    expect(runtime).toMatch(/npm ci --omit=dev/);
+    expect(runtime).toMatch(/COPY --from=build \/app\/dist \.\/dist/);
+    expect(runtime).toMatch(/^USER node$/m);
+    expect(runtime).toMatch(/^HEALTHCHECK .*\n\s+CMD \[.*\/healthz/m);
+    expect(runtime).toMatch(/^ENTRYPOINT \["node", "dist\/main.js"\]$/m);
+  });
+
+  it('runtime stage: production dependencies plus the build output start, serve and drain', async () => {
+    const app = fs.mkdtempSync(path.join(os.tmpdir(), 'runtime-'));
+    try {
+      for (const file of ['package.json', 'package-lock.json']) fs.copyFileSync(path.join(root, file), path.join(app, file));
+      execFileSync('npm', ['ci', '--omit=dev', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: app, stdio: 'ignore' });
+      execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json'), '--outDir', path.join(app, 'dist')], { stdio: 'ignore' });
+      expect(fs.existsSync(path.join(app, 'node_modules/typescript'))).toBe(false);
+
+      const child = spawn(process.execPath, ['dist/main.js'], { cwd: app, env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production' } });
+      const port = await new Promise<number>((resolve, reject) => {
+        readline.createInterface({ input: child.stdout }).on('line', (line) => {
+          const entry = JSON.parse(line);
+          if (entry.msg === 'canary-judge listening') resolve(entry.port);
+        });
+        child.on('exit', (code) => reject(new Error(`exited early with ${code}`)));
+      });
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      const answer = await fetch(`http://127.0.0.1:${port}/v1/analyze`, {
+        method: 'POST',
+        body: fs.readFileSync(path.join(root, 'examples/request.json')),
+      });
+      expect(answer.status).toBe(200);
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      fs.rmSync(app, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
