@@ -1,0 +1,90 @@
+/**
+ * Conformance of everything we ship that calls the service: every Argo Rollouts
+ * (Cluster)AnalysisTemplate under analysis-templates/ is measured against a running service the
+ * way Argo measures it (args substituted, Kubernetes jsonpath, expr conditions), and the
+ * Flagger Canary's webhooks are called the way Flagger calls them and read with Flagger's
+ * status rules (only 200-202 succeed). Healthy canary -> Successful / advance; bad canary ->
+ * Failed / halt and roll back; no data -> Inconclusive / wait, never promote.
+ */
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { testApp } from '../support/app';
+import { measure, type WebMetric } from '../support/argo-web-metric';
+import { FakeSource, type Health } from '../support/fake-source';
+
+const shipped = path.join(__dirname, '../../analysis-templates');
+const documents = fs
+  .readdirSync(shipped, { recursive: true, encoding: 'utf8' })
+  .filter((file) => /\.ya?ml$/.test(file))
+  .flatMap((file) => parseAllDocuments(fs.readFileSync(path.join(shipped, file), 'utf8')).map((doc) => ({ file, manifest: doc.toJS() })));
+
+const templates = documents.filter((d) => d.manifest?.kind === 'AnalysisTemplate' || d.manifest?.kind === 'ClusterAnalysisTemplate');
+const canaries = documents.filter((d) => d.manifest?.kind === 'Canary');
+
+async function serve<T>(source: FakeSource, run: (base: string) => Promise<T>): Promise<T> {
+  const { app } = testApp({ analysis: { source } });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  try {
+    return await run(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+const scenarios: [string, Health, Health][] = [
+  ['healthy', 'pass', 'pass'],
+  ['bad', 'pass', 'fail'],
+  ['no data', 'empty', 'empty'],
+];
+
+describe('Argo Rollouts templates we ship', () => {
+  it('exist', () => expect(templates.length).toBeGreaterThanOrEqual(1));
+
+  for (const { file, manifest } of templates) {
+    const args = Object.fromEntries((manifest.spec.args ?? []).map((a: { name: string; value?: string }) => [a.name, a.value ?? (a.name === 'namespace' ? 'ml' : 'x')]));
+    for (const metric of (manifest.spec.metrics as (WebMetric & { name: string })[]).filter((m) => m.provider?.web)) {
+      it.each(scenarios.map(([label, l, e], i) => [label, ['Successful', 'Failed', 'Inconclusive'][i], l, e]))(
+        `${file} ${manifest.kind} ${metric.name}: %s canary -> %s`,
+        async (_label, phase, latency, errors) => {
+          const result = await serve(new FakeSource({ latency: latency as Health, errors: errors as Health }), (base) =>
+            measure(metric, { ...args, 'judge-url': `${base}/v1/analyze` }),
+          );
+          expect(result.phase).toBe(phase);
+        },
+      );
+    }
+  }
+});
+
+describe('the Flagger Canary we ship', () => {
+  it('exists', () => expect(canaries.length).toBeGreaterThanOrEqual(1));
+
+  for (const { file, manifest } of canaries) {
+    const hooks = manifest.spec.analysis.webhooks as { type: string; url: string; metadata?: Record<string, string> }[];
+    /** Calls a hook as Flagger does and reads the answer with Flagger's rule: 200-202 succeed. */
+    const call = (base: string, hook: (typeof hooks)[number]) =>
+      fetch(base + new URL(hook.url).pathname, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name: manifest.spec.targetRef.name, namespace: manifest.metadata.namespace ?? 'ml', phase: 'Progressing', checksum: 'abc', metadata: hook.metadata ?? {} }),
+      }).then((r) => r.status >= 200 && r.status <= 202);
+
+    it.each([
+      ['healthy', 'pass', 'pass', { advance: true, promote: true, rollback: false }],
+      ['bad', 'pass', 'fail', { advance: false, promote: false, rollback: true }],
+      ['no data', 'empty', 'empty', { advance: true, promote: false, rollback: false }],
+    ] as [string, Health, Health, Record<string, boolean>][])(`${file}: %s canary`, async (_label, latency, errors, expected) => {
+      await serve(new FakeSource({ latency, errors }), async (base) => {
+        for (const hook of hooks) {
+          const succeeded = await call(base, hook);
+          if (hook.type === 'rollout' || hook.type === 'pre-rollout' || hook.type === 'confirm-traffic-increase') expect(succeeded).toBe(expected.advance);
+          if (hook.type === 'confirm-promotion') expect(succeeded).toBe(expected.promote);
+          if (hook.type === 'rollback') expect(succeeded).toBe(expected.rollback);
+        }
+      });
+    });
+  }
+});

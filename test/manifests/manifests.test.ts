@@ -1,0 +1,264 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Ajv, { type ValidateFunction } from 'ajv';
+import { parseAllDocuments, parseDocument } from 'yaml';
+
+// Every YAML document shipped under analysis-templates/ is validated against the upstream CRD
+// of its apiVersion + kind (vendored in shared/crds, beside the clone; see its README.md).
+const repo = path.resolve(__dirname, '../..');
+const templatesDir = path.join(repo, 'analysis-templates');
+const crdDir = path.resolve(__dirname, '../../../shared/crds');
+
+type Manifest = { apiVersion: string; kind: string; metadata: { name: string }; spec: any };
+type Doc = { file: string; manifest: Manifest };
+
+function yamlFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? yamlFiles(p) : /\.ya?ml$/.test(e.name) ? [p] : [];
+  });
+}
+
+function loadManifests(): Doc[] {
+  return yamlFiles(templatesDir).flatMap((file) =>
+    parseAllDocuments(fs.readFileSync(file, 'utf8')).flatMap((doc) => {
+      if (doc.errors.length) throw new Error(`${file}: ${doc.errors[0].message}`);
+      const manifest = doc.toJS() as Manifest | null;
+      return manifest ? [{ file: path.relative(repo, file), manifest }] : [];
+    }),
+  );
+}
+
+// Flagger's CRD has multi-line single-quoted descriptions whose continuation lines are not
+// indented past their key. Go's yaml (and PyYAML) accept that; the `yaml` package follows
+// YAML 1.2 strictly and does not. Indent those continuation lines, then demand a clean parse.
+function indentQuotedContinuations(text: string): string {
+  let open = false;
+  return text
+    .split('\n')
+    .map((line) => {
+      const quotes = (s: string) => (s.replace(/''/g, '').match(/'/g) ?? []).length;
+      if (open) {
+        if (quotes(line) % 2 === 1) open = false;
+        return `  ${line}`;
+      }
+      const m = /^\s*[\w$-]+: '(.*)$/.exec(line);
+      if (m && quotes(m[1]) % 2 === 0) open = true;
+      return line;
+    })
+    .join('\n');
+}
+
+type Crd = { spec: { group: string; names: { kind: string }; versions: { name: string; schema: { openAPIV3Schema: object } }[] } };
+
+function loadCrds(): Crd[] {
+  if (!fs.existsSync(crdDir)) {
+    throw new Error(`CRD fixtures not found at ${crdDir}: check out shared/ beside this clone (CI does); see shared/crds/README.md`);
+  }
+  return yamlFiles(crdDir).map((file) => {
+    const doc = parseDocument(indentQuotedContinuations(fs.readFileSync(file, 'utf8')));
+    if (doc.errors.length) throw new Error(`${file}: ${doc.errors[0].message}`);
+    return doc.toJS() as Crd;
+  });
+}
+
+const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
+const validators = new Map<string, ValidateFunction>();
+
+function validatorFor(crds: Crd[], apiVersion: string, kind: string): ValidateFunction {
+  const key = `${apiVersion}/${kind}`;
+  const cached = validators.get(key);
+  if (cached) return cached;
+  const [group, version] = apiVersion.split('/');
+  const crd = crds.find((c) => c.spec.group === group && c.spec.names.kind === kind);
+  if (!crd) throw new Error(`no CRD for ${kind} in group ${group}`);
+  const served = crd.spec.versions.find((v) => v.name === version);
+  if (!served) throw new Error(`${kind}: CRD does not serve version ${version} (serves ${crd.spec.versions.map((v) => v.name).join(', ')})`);
+  const validate = ajv.compile(served.schema.openAPIV3Schema);
+  validators.set(key, validate);
+  return validate;
+}
+
+// Kubernetes prunes fields the schema does not declare, and kubectl (field validation Strict)
+// rejects them; ajv with a structural schema would silently accept a misspelt field. So list
+// the paths that the schema does not know.
+function unknownFields(schema: any, value: any, at = ''): string[] {
+  if (!schema || value === null || typeof value !== 'object' || schema['x-kubernetes-preserve-unknown-fields']) return [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => unknownFields(schema.items, v, `${at}[${i}]`));
+  if (schema.properties) {
+    return Object.entries(value).flatMap(([k, v]) => {
+      if (at === '' && (k === 'apiVersion' || k === 'kind')) return [];
+      if (at === '' && k === 'metadata') return []; // ObjectMeta: validated by the API server itself
+      const sub = schema.properties[k];
+      return sub ? unknownFields(sub, v, `${at}.${k}`) : [`${at}.${k}`];
+    });
+  }
+  if (schema.additionalProperties && typeof schema.additionalProperties === 'object') {
+    return Object.entries(value).flatMap(([k, v]) => unknownFields(schema.additionalProperties, v, `${at}.${k}`));
+  }
+  return [];
+}
+
+function problems(crds: Crd[], manifest: Manifest): string[] {
+  const validate = validatorFor(crds, manifest.apiVersion, manifest.kind);
+  const errors = validate(manifest) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+  const [group, version] = manifest.apiVersion.split('/');
+  const crd = crds.find((c) => c.spec.group === group && c.spec.names.kind === manifest.kind)!;
+  const schema = crd.spec.versions.find((v) => v.name === version)!.schema.openAPIV3Schema;
+  return [...errors, ...unknownFields(schema, manifest).map((p) => `${p} is not in the schema`)];
+}
+
+const crds = loadCrds();
+const docs = loadManifests();
+const ofKind = (kind: string) => docs.filter((d) => d.manifest.kind === kind);
+const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x));
+
+describe('shipped manifests validate against their upstream CRDs', () => {
+  it('finds every expected kind', () => {
+    const kinds = new Set(docs.map((d) => d.manifest.kind));
+    for (const k of ['AnalysisTemplate', 'ClusterAnalysisTemplate', 'Rollout', 'Canary', 'DestinationRule', 'VirtualService']) {
+      expect(kinds).toContain(k);
+    }
+  });
+
+  it.each(docs.map((d) => [`${d.file} ${d.manifest.kind}/${d.manifest.metadata.name}`, d] as const))('%s', (_name, d) => {
+    expect(problems(crds, d.manifest)).toEqual([]);
+  });
+});
+
+describe('broken manifests are rejected', () => {
+  const rollout = ofKind('Rollout')[0].manifest;
+  const canary = ofKind('Canary')[0].manifest;
+  const vs = ofKind('VirtualService')[0].manifest;
+
+  it('a Rollout step with a wrong type', () => {
+    const broken = clone(rollout);
+    broken.spec.strategy.canary.steps.push({ setWeight: 'ten' });
+    expect(problems(crds, broken).join('\n')).toMatch(/setWeight must be integer/);
+  });
+
+  it('a DestinationRule reference without its required stableSubsetName', () => {
+    const broken = clone(rollout);
+    delete broken.spec.strategy.canary.trafficRouting.istio.destinationRule.stableSubsetName;
+    expect(problems(crds, broken).join('\n')).toMatch(/must have required property 'stableSubsetName'/);
+  });
+
+  it('a misspelt field', () => {
+    const broken = clone(rollout);
+    broken.spec.strategy.canary.steps[0].setHeaderRoute.matches = broken.spec.strategy.canary.steps[0].setHeaderRoute.match;
+    expect(problems(crds, broken)).toContain('.spec.strategy.canary.steps[0].setHeaderRoute.matches is not in the schema');
+  });
+
+  it('a Flagger webhook of an unknown type, or with a number in metadata', () => {
+    const broken = clone(canary);
+    broken.spec.analysis.webhooks[0].type = 'pre-promotion';
+    broken.spec.analysis.webhooks[1].metadata.alpha = 0.05;
+    const found = problems(crds, broken).join('\n');
+    expect(found).toMatch(/webhooks\/0\/type must be equal to one of the allowed values/);
+    expect(found).toMatch(/metadata\/alpha must be string/);
+  });
+
+  it('an Istio header match with two match kinds at once', () => {
+    const broken = clone(ofKind('VirtualService').find((d) => d.file.startsWith('analysis-templates/istio'))!.manifest);
+    broken.spec.http[0].match[0].headers['x-canary-version'] = { exact: 'v2', prefix: 'v' };
+    expect(problems(crds, broken).length).toBeGreaterThan(0);
+    expect(problems(crds, vs)).toEqual([]);
+  });
+});
+
+describe('manifest semantics', () => {
+  const templates = [...ofKind('AnalysisTemplate'), ...ofKind('ClusterAnalysisTemplate')].map((d) => d.manifest);
+
+  it('the ClusterAnalysisTemplate has the same spec as the AnalysisTemplate', () => {
+    const [namespaced] = ofKind('AnalysisTemplate');
+    const [cluster] = ofKind('ClusterAnalysisTemplate');
+    expect(cluster.manifest.metadata.name).toBe(namespaced.manifest.metadata.name);
+    expect(cluster.manifest.spec).toEqual(namespaced.manifest.spec);
+  });
+
+  const analysisUses = ofKind('Rollout').flatMap(({ file, manifest }) => {
+    const canary = manifest.spec.strategy.canary;
+    const steps = canary.steps.flatMap((s: any, i: number) => (s.analysis ? [{ where: `${file} step ${i}`, a: s.analysis }] : []));
+    return canary.analysis ? [...steps, { where: `${file} background`, a: canary.analysis }] : steps;
+  });
+
+  it('the Rollouts judge at every weight', () => {
+    expect(analysisUses.length).toBeGreaterThanOrEqual(4);
+    for (const { manifest } of ofKind('Rollout')) {
+      expect(manifest.spec.strategy.canary.steps.filter((s: any) => s.setWeight !== undefined).map((s: any) => s.setWeight)).toEqual([1, 10, 50]);
+    }
+  });
+
+  it.each(analysisUses.map((u) => [u.where, u.a] as const))('%s references shipped templates and passes every required arg', (_w, a) => {
+    const given = new Set((a.args ?? []).map((x: any) => x.name));
+    for (const ref of a.templates) {
+      const kind = ref.clusterScope ? 'ClusterAnalysisTemplate' : 'AnalysisTemplate';
+      const template = templates.find((t) => t.kind === kind && t.metadata.name === ref.templateName);
+      expect(template).toBeDefined();
+      const declared = new Set(template!.spec.args.map((x: any) => x.name));
+      const required = template!.spec.args.filter((x: any) => x.value === undefined && x.valueFrom === undefined).map((x: any) => x.name);
+      for (const r of required) expect(given).toContain(r);
+      for (const g of given) expect(declared).toContain(g); // Argo rejects args the template does not declare
+    }
+  });
+
+  it('the Rollouts route the seed header to the canary subset v2, in subset mode', () => {
+    for (const { manifest } of ofKind('Rollout')) {
+      const canary = manifest.spec.strategy.canary;
+      expect(canary.trafficRouting.istio.destinationRule).toEqual({ name: 'model-destination', canarySubsetName: 'v2', stableSubsetName: 'v1' });
+      expect(canary.trafficRouting.istio.virtualService).toEqual({ name: 'model-virtual-service', routes: ['primary'] });
+      const header = canary.steps.find((s: any) => s.setHeaderRoute).setHeaderRoute;
+      expect(canary.trafficRouting.managedRoutes).toEqual([{ name: header.name }]);
+      expect(header.match).toEqual([{ headerName: 'x-canary-version', headerValue: { exact: 'v2' } }]);
+    }
+    // Argo's copies of the VirtualService / DestinationRule: a `primary` route over both subsets,
+    // no header route (Argo adds it), subsets not pinned to a version label.
+    const argoVs = ofKind('VirtualService').find((d) => d.file.includes('argo/'))!.manifest;
+    expect(argoVs.spec.http.map((r: any) => r.name)).toEqual(['primary']);
+    expect(argoVs.spec.http[0].route.map((r: any) => r.destination.subset)).toEqual(['v1', 'v2']);
+    const argoDr = ofKind('DestinationRule').find((d) => d.file.includes('argo/'))!.manifest;
+    for (const s of argoDr.spec.subsets) expect(s.labels.version).toBeUndefined();
+  });
+
+  const judging = ['rollout', 'confirm-promotion', 'rollback', 'pre-rollout', 'confirm-traffic-increase'];
+  const fixedKeys = ['profile', 'lookback', 'start', 'end', 'alpha', 'evidence', 'expectedCanaryShare', 'trafficLookback', 'onTrafficMismatch', 'onInconclusive'];
+  const metricFields = ['margin.relative', 'margin.absolute', 'critical', 'weight', 'direction', 'statistic'];
+  const knownKey = (k: string) =>
+    fixedKeys.includes(k) ||
+    /^(labels|canary\.labels|baseline\.labels)\.[A-Za-z_][A-Za-z0-9_]*$/.test(k) ||
+    metricFields.some((f) => new RegExp(`^metrics\\.[^.]+\\.${f.replace('.', '\\.')}$`).test(k));
+
+  it('the Flagger Canary calls canary-judge for judging types only, with keys canary-judge reads', () => {
+    const [{ manifest }] = ofKind('Canary');
+    const hooks = manifest.spec.analysis.webhooks;
+    expect(hooks.map((h: any) => h.type).sort()).toEqual(['confirm-promotion', 'rollback', 'rollout']);
+    for (const h of hooks) {
+      expect(judging).toContain(h.type);
+      expect(new URL(h.url).pathname).toBe(`/v1/flagger/${h.type}`);
+      for (const [k, v] of Object.entries(h.metadata ?? {})) {
+        expect(knownKey(k) ? k : `unknown key ${k}`).toBe(k);
+        expect(typeof v).toBe('string');
+      }
+      expect(h.metadata).toEqual({ lookback: '15m', profile: 'default' });
+    }
+    expect(manifest.spec.analysis.metrics).toEqual([]);
+    expect(manifest.spec.service).toMatchObject({ port: 80, targetPort: 8080 });
+  });
+
+  it('the metadata-key check itself rejects typos', () => {
+    expect(knownKey('lookbak')).toBe(false);
+    expect(knownKey('metrics.latency.margin.relative')).toBe(true);
+    expect(knownKey('canary.labels.version')).toBe(true);
+  });
+
+  it("the seed's VirtualService sends x-canary-version: v2 to subset v2 before the weighted route", () => {
+    const vs = ofKind('VirtualService').find((d) => d.file.startsWith('analysis-templates/istio'))!.manifest;
+    const [header, primary] = vs.spec.http;
+    expect(header.match).toEqual([{ headers: { 'x-canary-version': { exact: 'v2' } } }]);
+    expect(header.route).toEqual([{ destination: { host: 'model-service', subset: 'v2' }, weight: 100 }]);
+    expect(primary.match).toBeUndefined();
+    expect(primary.route.reduce((sum: number, r: any) => sum + r.weight, 0)).toBe(100);
+    const dr = ofKind('DestinationRule').find((d) => d.file.startsWith('analysis-templates/istio'))!.manifest;
+    expect(dr.spec).toEqual({ host: 'model-service', subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2' } }] });
+  });
+});
