@@ -12,24 +12,16 @@ import { quantile } from '../stats/quantile';
 import type { WeightedSample } from '../stats/weighted-sample';
 import { DEFAULT_QUANTILE } from './defaults';
 import { describeCheck } from './describe';
-import { insufficientData } from './data-gate';
 import { checkAgainstMargins, type EffectCandidate } from './margin-check';
 import { judged, resolve, withoutEvidence, type MetricContext } from './metric-context';
-import { toSamplePair } from './side-samples';
-import { valuesSummary } from './summaries';
+import { valuesData } from './values-data';
 import type { Bounds, Margin, MetricInput, MetricResult, TestReport } from './types';
 
 type ContinuousMetric = Extract<MetricInput, { kind: 'continuous' }>;
 
 export function judgeContinuous(metric: ContinuousMetric, ctx: MetricContext): MetricResult {
   const resolved = resolve(metric);
-  const pair = toSamplePair(metric.baseline, metric.canary);
-  const summaries = {
-    baseline: valuesSummary(pair.baseline, pair.baselineMean),
-    canary: valuesSummary(pair.canary, pair.canaryMean),
-  };
-  const tests = pair.baseline.n > 0 && pair.canary.n > 0 ? rankTests(pair.canary, pair.baseline) : [];
-  const gap = insufficientData(pair.baseline.n, pair.canary.n, resolved.minSamples, 'observations');
+  const { pair, summaries, tests, gap } = valuesData(metric, resolved.minSamples, rankTests);
   if (gap) return withoutEvidence(metric, resolved, summaries, gap, tests);
 
   const statistic = metric.quantile ?? DEFAULT_QUANTILE;

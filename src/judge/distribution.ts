@@ -12,12 +12,10 @@ import { wassersteinDistance } from '../stats/wasserstein';
 import type { WeightedSample } from '../stats/weighted-sample';
 import { rankTests } from './continuous';
 import { describeDistance } from './describe';
-import { insufficientData } from './data-gate';
 import { driftBins } from './drift-bins';
 import { checkAgainstMargin } from './margin-check';
 import { judged, resolve, withoutEvidence, type MetricContext } from './metric-context';
-import { toSamplePair } from './side-samples';
-import { valuesSummary } from './summaries';
+import { valuesData } from './values-data';
 import type { MetricInput, MetricResult, TestReport } from './types';
 
 type DistributionMetric = Extract<MetricInput, { kind: 'distribution' }>;
@@ -27,13 +25,7 @@ export const DRIFT_THRESHOLDS = { psi: 0.1, jensenShannon: 0.1, wasserstein: 0.1
 
 export function judgeDistribution(metric: DistributionMetric, ctx: MetricContext): MetricResult {
   const resolved = resolve(metric);
-  const pair = toSamplePair(metric.baseline, metric.canary);
-  const summaries = {
-    baseline: valuesSummary(pair.baseline, pair.baselineMean),
-    canary: valuesSummary(pair.canary, pair.canaryMean),
-  };
-  const tests = pair.baseline.n > 0 && pair.canary.n > 0 ? distributionTests(pair.canary, pair.baseline, pair.binned) : [];
-  const gap = insufficientData(pair.baseline.n, pair.canary.n, resolved.minSamples, 'observations');
+  const { pair, summaries, tests, gap } = valuesData(metric, resolved.minSamples, distributionTests);
   if (gap) return withoutEvidence(metric, resolved, summaries, gap, tests);
 
   const distances = ksDistance(pair.canary, pair.baseline);
