@@ -10,7 +10,7 @@ export interface Issue {
 }
 
 export interface Problem {
-  readonly error: 'invalid_request' | 'payload_too_large' | 'not_found' | 'source_unavailable' | 'internal_error';
+  readonly error: 'invalid_request' | 'payload_too_large' | 'not_found' | 'unauthorized' | 'source_unavailable' | 'internal_error';
   readonly issues?: readonly Issue[];
   readonly message?: string;
 }

@@ -8,7 +8,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import express, { type ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
+import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
+import { flaggerPathSecret, requireBearerToken, trustedByPath } from './authentication';
 import { analyzeRouter } from '../contracts/analyze-route';
 import { flaggerRouter } from '../contracts/flagger-route';
 import { openApiDocument } from '../contracts/openapi';
@@ -23,7 +25,7 @@ export interface Lifecycle {
 }
 
 export interface AppDeps {
-  readonly config: Pick<Config, 'BODY_LIMIT'>;
+  readonly config: Pick<Config, 'BODY_LIMIT'> & Partial<Pick<Config, 'AUTH_TOKEN' | 'FLAGGER_PATH_SECRET'>>;
   readonly logger: Logger;
   readonly metrics: SelfMetrics;
   readonly lifecycle: Lifecycle;
@@ -35,6 +37,7 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 export function createApp({ config, logger, metrics, lifecycle, analysis }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(helmet());
   app.set('query parser', 'simple');
   app.use(
     pinoHttp({
@@ -64,6 +67,11 @@ export function createApp({ config, logger, metrics, lifecycle, analysis }: AppD
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
+  if (config.FLAGGER_PATH_SECRET) app.use(flaggerPathSecret(config.FLAGGER_PATH_SECRET));
+  if (config.AUTH_TOKEN) {
+    const bearer = requireBearerToken(config.AUTH_TOKEN);
+    app.use('/v1', (req, res, next) => (trustedByPath(req) ? next() : bearer(req, res, next)));
+  }
   // Any content type is read as JSON: `curl -d @request.json` sends form encoding by default.
   app.use('/v1', express.json({ limit: config.BODY_LIMIT, type: () => true }));
   app.use(analyzeRouter(metrics, analysis));

@@ -34,6 +34,10 @@ const schema = z.object({
   /** Window when a request gives neither lookback nor start (a Prometheus duration). */
   DEFAULT_LOOKBACK: z.string().regex(/^(\d+[wdhms])+$/, 'expected a duration such as "10m"').default('10m'),
   PROFILES_FILE: z.string().min(1).optional(),
+  /** When set, /v1/* requires Authorization: Bearer <AUTH_TOKEN>. */
+  AUTH_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  /** When set, Flagger may call /v1/flagger/<FLAGGER_PATH_SECRET>/<type> without a token. */
+  FLAGGER_PATH_SECRET: z.string().regex(/^[A-Za-z0-9_-]{24,}$/, 'use at least 24 URL-safe characters').optional(),
 });
 
 export type Config = z.output<typeof schema>;

@@ -5,7 +5,7 @@ import { createSelfMetrics } from '../../src/service/self-metrics';
 import type { AnalysisDeps } from '../../src/contracts/run-analysis';
 import { builtInProfiles } from '../../src/profiles/profiles';
 
-export function testApp(options: { bodyLimit?: string; analysis?: Partial<AnalysisDeps> } = {}) {
+export function testApp(options: { bodyLimit?: string; analysis?: Partial<AnalysisDeps>; authToken?: string; flaggerPathSecret?: string } = {}) {
   const lifecycle: Lifecycle = { draining: false };
   const metrics = createSelfMetrics(false);
   const analysis: AnalysisDeps = {
@@ -16,7 +16,7 @@ export function testApp(options: { bodyLimit?: string; analysis?: Partial<Analys
     ...options.analysis,
   };
   const app = createApp({
-    config: { BODY_LIMIT: options.bodyLimit ?? '32mb' },
+    config: { BODY_LIMIT: options.bodyLimit ?? '32mb', AUTH_TOKEN: options.authToken, FLAGGER_PATH_SECRET: options.flaggerPathSecret },
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     metrics,
     lifecycle,

@@ -1,0 +1,48 @@
+/**
+ * Optional authentication of the analysis endpoints.
+ *
+ * - `AUTH_TOKEN`: every `/v1/*` request must carry `Authorization: Bearer <token>` (Argo's web
+ *   provider sends it as a header, from a Secret through an arg). Compared in constant time.
+ * - `FLAGGER_PATH_SECRET`: Flagger cannot send headers, so its webhooks may instead be called
+ *   at `/v1/flagger/<secret>/<type>`; the unguessable path is the credential. Without it,
+ *   guard the Flagger routes by NetworkPolicy (the Helm chart ships one) or mTLS.
+ * A refused request is 401, which Argo counts as a measurement error and Flagger as a failed
+ * check (and, for the rollback hook, as "do not roll back"): never a pass.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import type { Problem } from '../contracts/problems';
+
+/** Hashing first makes the comparison constant-time whatever the lengths. */
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+export function requireBearerToken(token: string): RequestHandler {
+  return (req, res, next) => {
+    const header = req.headers.authorization ?? '';
+    const given = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+    if (given && sameSecret(given, token)) return next();
+    const problem: Problem = { error: 'unauthorized', message: 'this endpoint needs Authorization: Bearer <AUTH_TOKEN>' };
+    res.status(401).setHeader('WWW-Authenticate', 'Bearer').json(problem);
+  };
+}
+
+/** Rewrites /v1/flagger/<secret>/<type> to /v1/flagger/<type> and marks the request trusted. */
+export function flaggerPathSecret(secret: string): RequestHandler {
+  return (req, _res, next) => {
+    const match = /^\/v1\/flagger\/([^/]+)\/([^/]+)$/.exec(req.path);
+    if (match && sameSecret(decodeURIComponent(match[1]), secret)) {
+      req.url = `/v1/flagger/${match[2]}${req.url.slice(req.path.length)}`;
+      // Request logs print originalUrl: the secret must not reach them.
+      req.originalUrl = req.url;
+      (req as { viaPathSecret?: boolean }).viaPathSecret = true;
+    }
+    next();
+  };
+}
+
+export function trustedByPath(req: unknown): boolean {
+  return (req as { viaPathSecret?: boolean }).viaPathSecret === true;
+}
