@@ -8,12 +8,12 @@
 import { z } from 'zod';
 import type { HistogramBucket, MetricInput } from '../judge/types';
 import { TEMPLATE_NAMES, type TemplateMetric } from '../sources/metric-source';
-import { describe, lenientBoolean, lenientNumber, numberArray, readNumber } from './lenient-numbers';
+import { describe, lenientBoolean, lenientNumber, numberArray, readNumber, stringMap } from './lenient-numbers';
 import { parseDurationSeconds, parseInstant } from './time-window';
 
 const nonNegative = lenientNumber.refine((x) => x >= 0, 'must not be negative');
 /** Counts may be fractional when they come from increase(); they are rounded to whole observations. */
-const count = nonNegative.transform(Math.round);
+const count = nonNegative.refine((x) => x <= Number.MAX_SAFE_INTEGER, 'must be at most 2^53 - 1').transform(Math.round);
 const positive = lenientNumber.refine((x) => x > 0, 'must be positive');
 
 const direction = z.enum(['increase', 'decrease', 'either']);
@@ -84,7 +84,7 @@ const categoryCounts = z.unknown().transform((input, ctx): [string, number][] =>
   const pairs: [string, number][] = [];
   for (const [category, raw] of Object.entries(input)) {
     const value = readNumber(raw);
-    if (value === undefined || value < 0) ctx.addIssue({ code: 'custom', path: [category], message: `expected a non-negative count, got ${describe(raw)}` });
+    if (value === undefined || value < 0 || value > Number.MAX_SAFE_INTEGER) ctx.addIssue({ code: 'custom', path: [category], message: `expected a non-negative count up to 2^53 - 1, got ${describe(raw)}` });
     else pairs.push([category, Math.round(value)]);
   }
   return pairs;
@@ -119,8 +119,7 @@ const labelName = z.string().regex(LABEL_NAME, 'expected a Prometheus label name
 const metricName = z.string().regex(METRIC_NAME, 'expected a Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)');
 
 /** Label selectors. Values are escaped when the query is built; names are checked here. */
-export const labelsSchema = z
-  .record(z.string(), z.string().max(1024, 'at most 1024 characters'))
+export const labelsSchema = stringMap(1024)
   .superRefine((labels, ctx) => {
     for (const name of Object.keys(labels)) {
       if (!LABEL_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'not a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)' });

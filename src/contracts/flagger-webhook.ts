@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import type { Verdict } from '../judge/types';
 import type { TemplateMetric } from '../sources/metric-source';
-import { readNumber } from './lenient-numbers';
+import { readNumber, stringMap } from './lenient-numbers';
 import type { Issue } from './problems';
 import type { MetricOverrides } from './run-analysis';
 
@@ -23,7 +23,7 @@ export const flaggerPayloadSchema = z.object({
   namespace: z.string().min(1).max(253),
   phase: z.string().optional(),
   checksum: z.string().optional(),
-  metadata: z.record(z.string(), z.string()).optional(),
+  metadata: stringMap(4096).optional(),
 });
 export type FlaggerPayload = z.output<typeof flaggerPayloadSchema>;
 
@@ -48,11 +48,12 @@ const PER_METRIC = /^metrics\.([^.]+)\.(margin\.relative|margin\.absolute|critic
 export function readFlaggerOptions(payload: FlaggerPayload): FlaggerOptions | { issues: Issue[] } {
   const metadata = payload.metadata ?? {};
   const issues: Issue[] = [];
-  const labels: Record<string, string> = { destination_workload_namespace: payload.namespace };
-  const canary: Record<string, string> = { destination_workload: payload.name };
-  const baseline: Record<string, string> = { destination_workload: `${payload.name}-primary` };
-  const request: Record<string, unknown> = { labels, canary: { labels: canary }, baseline: { labels: baseline } };
+  // Null-prototype maps: metadata keys are user data, "labels.__proto__" included.
+  const labels: Record<string, string> = Object.assign(Object.create(null), { destination_workload_namespace: payload.namespace });
+  const canary: Record<string, string> = Object.assign(Object.create(null), { destination_workload: payload.name });
+  const baseline: Record<string, string> = Object.assign(Object.create(null), { destination_workload: `${payload.name}-primary` });
   const overrides = new Map<string, Partial<TemplateMetric> & Record<string, unknown>>();
+  const request: Record<string, unknown> = Object.assign(Object.create(null), { labels, canary: { labels: canary }, baseline: { labels: baseline } });
   let onInconclusive: OnInconclusive = 'default';
 
   for (const [key, value] of Object.entries(metadata)) {

@@ -69,6 +69,30 @@ export const numberArray = z.unknown().transform((input, ctx): Float64Array => {
 
 const MAX_ISSUES = 20;
 
+/**
+ * A JSON object of string values, read key by key from its own properties into a
+ * null-prototype object: z.record copies into a plain object, where a key "__proto__" (which
+ * JSON.parse keeps as data) would silently turn into the prototype and vanish.
+ */
+export function stringMap(maxValueLength: number) {
+  return z
+    .unknown()
+    .transform((input, ctx): Record<string, string> => {
+      if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+        ctx.addIssue({ code: 'custom', message: `expected an object of string values, got ${describe(input)}` });
+        return z.NEVER;
+      }
+      const out: Record<string, string> = Object.create(null);
+      for (const [key, value] of Object.entries(input)) {
+        if (typeof value !== 'string') ctx.addIssue({ code: 'custom', path: [key], message: `expected a string, got ${describe(value)}` });
+        else if (value.length > maxValueLength) ctx.addIssue({ code: 'custom', path: [key], message: `at most ${maxValueLength} characters` });
+        else out[key] = value;
+      }
+      return out;
+    })
+    .meta({ type: 'object', additionalProperties: { type: 'string', maxLength: maxValueLength } });
+}
+
 export function describe(input: unknown): string {
   if (input === null) return 'null';
   if (Array.isArray(input)) return 'an array';

@@ -102,3 +102,25 @@ describe('unknown routes', () => {
     expect(res.body.error).toBe('not_found');
   });
 });
+
+describe('keys that would be prototypes elsewhere stay data (found by the fuzz suite)', () => {
+  it('rejects a "__proto__" label name instead of silently dropping the selector', async () => {
+    const res = await request(app).post('/v1/analyze').set('Content-Type', 'application/json')
+      .send('{"baseline":{"labels":{"__proto__":"x","v":"1"}},"canary":{"labels":{"v":"2"}}}');
+    expect(res.status).toBe(400);
+    expect(res.body.issues).toEqual([{ path: 'baseline.labels.__proto__', message: expect.stringMatching(/reserved/) }]);
+  });
+
+  it('rejects "__proto__" Flagger metadata as an unknown key', async () => {
+    const res = await request(app).post('/v1/flagger/rollout').set('Content-Type', 'application/json')
+      .send('{"name":"m","namespace":"ml","metadata":{"__proto__":"x"}}');
+    expect(res.status).toBe(400);
+    expect(res.body.issues[0].path).toBe('metadata.__proto__');
+  });
+
+  it('rejects counts beyond 2^53, where no statistic stays exact', async () => {
+    const res = await post({ metrics: [{ name: 'c', kind: 'categorical', baseline: { counts: { a: 1, b: 2 } }, canary: { counts: { a: 8.4e232, b: 1 } } }] });
+    expect(res.status).toBe(400);
+    expect(res.body.issues[0].path).toBe('metrics[0].canary.counts.a');
+  });
+});
