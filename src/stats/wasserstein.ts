@@ -28,6 +28,7 @@
  * @example wassersteinDistance(fromValues([0, 1, 3]), fromValues([5, 6, 8])) // 5
  */
 import type { WeightedSample } from './weighted-sample';
+import { checkedSampleTotal } from './input-checks';
 
 const POSITIVE_INFINITY = Number.POSITIVE_INFINITY;
 
@@ -64,23 +65,13 @@ export function wassersteinDistance(canary: WeightedSample, baseline: WeightedSa
   return area;
 }
 
-/** Sum of counts, after checking the invariants the merge relies on. */
+/** The shared sample checks, plus finite points: a distance to +Infinity is meaningless. */
 function checkedTotal(sample: WeightedSample): number {
-  const { points, counts } = sample;
-  if (points.length !== counts.length) throw new Error('A sample needs one count per point');
-  let total = 0;
-  let previous = -POSITIVE_INFINITY;
-  for (let k = 0; k < points.length; k++) {
-    const point = points[k];
-    const count = counts[k];
-    // Comparisons instead of Number.isFinite, for the same sandbox reason as the merge loop.
-    if (!(point > -POSITIVE_INFINITY && point < POSITIVE_INFINITY)) {
-      throw new Error('Sample points must be finite; replace a +Infinity histogram bucket first');
-    }
-    if (k > 0 && !(point > previous)) throw new Error('Sample points must be strictly ascending');
-    if (!(count >= 0 && count < POSITIVE_INFINITY)) throw new Error('Counts must be finite and not negative');
-    total += count;
-    previous = point;
+  const total = checkedSampleTotal(sample);
+  const { points } = sample;
+  // The points are ascending by now, so the two ends bound all of them.
+  if (points.length > 0 && !(points[0] > -POSITIVE_INFINITY && points[points.length - 1] < POSITIVE_INFINITY)) {
+    throw new Error('Sample points must be finite; replace a +Infinity histogram bucket first');
   }
   return total;
 }

@@ -335,11 +335,6 @@ const labelsAt = (body: Record<string, Json>, where: string): Record<string, Jso
   return (side.labels && typeof side.labels === 'object' && !Array.isArray(side.labels) ? side.labels : (side.labels = {})) as Record<string, Json>;
 };
 const pick = <T>(xs: T[], i: number) => xs[i % xs.length];
-const setIn = (obj: Json, keys: (string | number)[], value: Json) => {
-  let node = obj as Record<string | number, Json>;
-  for (const k of keys.slice(0, -1)) node = node[k] as Record<string | number, Json>;
-  node[keys.at(-1)!] = value;
-};
 
 /** Known-invalid mutations for requests with inline metrics. */
 const inlineInvalid: fc.Arbitrary<Mutation> = fc.oneof(
@@ -585,7 +580,7 @@ const flaggerRequest: fc.Arbitrary<Sent> = fc
     let validity: Validity = 'unknown';
     let why = '';
     if (mutation.kind === 'invalid') {
-      for (const [label, apply] of mutation.xs) apply(payload);
+      for (const [, apply] of mutation.xs) apply(payload);
       // A payload-level problem is invalid for every hook; a metadata one only for the judging hooks.
       const [, , payloadLevel] = mutation.xs.at(-1)!;
       validity = known && (payloadLevel || judging) ? 'invalid' : 'unknown';
