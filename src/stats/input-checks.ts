@@ -13,12 +13,16 @@ export function checkedSampleTotal(sample: WeightedSample): number {
   const { points, counts } = sample;
   if (points.length !== counts.length) throw new Error('A sample needs one count per point');
   let total = 0;
+  // The previous point is carried in a local rather than read back: one load per point less.
+  let previous = points.length > 0 ? points[0] : 0;
   for (let k = 0; k < points.length; k++) {
+    const point = points[k];
     const count = counts[k];
     // NaN fails both comparisons; +Infinity is a legitimate top histogram bucket.
-    if (k > 0 && !(points[k] > points[k - 1])) throw new Error('Sample points must be strictly ascending');
-    if (points[k] !== points[k]) throw new Error('Sample points must be numbers, not NaN');
+    if (k > 0 && !(point > previous)) throw new Error('Sample points must be strictly ascending');
+    if (point !== point) throw new Error('Sample points must be numbers, not NaN');
     if (!(count >= 0 && count < POSITIVE_INFINITY)) throw new Error('Counts must be finite and not negative');
+    previous = point;
     total += count;
   }
   return total;

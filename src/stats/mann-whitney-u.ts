@@ -96,10 +96,17 @@ function rankByMerge(canary: WeightedSample, baseline: WeightedSample): { u1: nu
     let a = 0;
     let b = 0;
     if (i < canaryLength && j < baselineLength) {
+      // Which side steps is a coin flip when the samples interleave, so the steps are taken
+      // as 0/1 numbers rather than branches: with a mispredicted branch every other point the
+      // merge took about 1.4x as long at 1e6 points. A side that does not step adds 0.
       const c = canaryPoints[i];
       const x = baselinePoints[j];
-      if (c <= x) a = canaryCounts[i++];
-      if (x <= c) b = baselineCounts[j++];
+      const canaryStep = +(c <= x);
+      const baselineStep = +(x <= c);
+      a = canaryStep * canaryCounts[i];
+      b = baselineStep * baselineCounts[j];
+      i += canaryStep;
+      j += baselineStep;
     } else if (i < canaryLength) {
       a = canaryCounts[i++];
     } else {

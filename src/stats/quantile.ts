@@ -31,6 +31,8 @@ function interpolatedQuantile(sample: WeightedSample, p: number): number {
 
 /** The value of the zero-based k-th smallest observation. */
 function valueAtRank(sample: WeightedSample, k: number): number {
+  const observations = sample.observations;
+  if (observations) return observations[Math.min(k, observations.length - 1)];
   let seen = 0;
   for (let i = 0; i < sample.points.length; i++) {
     seen += sample.counts[i];

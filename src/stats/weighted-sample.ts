@@ -7,7 +7,8 @@
  * and `lowerEdges` holds the bound of the bucket below, so interval methods can stay
  * conservative about where inside a bucket an observation lay.
  *
- * Invariants: `points` strictly ascending, `counts[i] > 0`, `n` = sum of counts.
+ * Invariants: `points` strictly ascending, `counts[i] > 0`, `n` = sum of counts; when
+ * present, `observations` is `points` with each repeated `counts[i]` times.
  */
 export interface WeightedSample {
   readonly points: Float64Array;
@@ -15,30 +16,50 @@ export interface WeightedSample {
   readonly n: number;
   /** Present for binned data: the exclusive lower edge of each point's bucket. */
   readonly lowerEdges?: Float64Array;
+  /**
+   * Present for raw observations: every observation in ascending order, ties repeated (the
+   * points expanded by their counts). The k-th smallest observation is then one index away
+   * instead of a scan of the counts; a continuous metric reads about a dozen order
+   * statistics (summaries, estimate, bounds), and at a million observations per side those
+   * scans took about 35 ms, a sixth of the time of sorting both sides.
+   */
+  readonly observations?: Float64Array;
 }
 
 /**
- * Builds a weighted sample from raw observations: one sort of a Float64Array, then one
- * linear pass that folds equal values together. The input is not mutated.
+ * Builds a weighted sample from raw observations: one sort of a Float64Array, then linear
+ * passes that fold equal values together. The input is not mutated.
+ *
+ * Continuous data rarely repeat a value, so the sorted copy doubles as the point list and as
+ * `observations` when there are no ties; only tied data pay for a separate point list.
  *
  * @example fromValues([3, 1, 3]) // points [1, 3], counts [1, 2], n 3
  */
 export function fromValues(values: ArrayLike<number>): WeightedSample {
   const sorted = Float64Array.from(values).sort();
-  const points = new Float64Array(sorted.length);
-  const counts = new Float64Array(sorted.length);
-  let distinct = 0;
-  for (let i = 0; i < sorted.length; i++) {
+  const n = sorted.length;
+  // NaN equals nothing, so every NaN stays a point of its own (and the statistics reject it).
+  let distinct = n > 0 ? 1 : 0;
+  for (let i = 1; i < n; i++) if (sorted[i] !== sorted[i - 1]) distinct++;
+  if (distinct === n) return { points: sorted, counts: new Float64Array(n).fill(1), n, observations: sorted };
+
+  const points = new Float64Array(distinct);
+  const counts = new Float64Array(distinct);
+  let last = -1;
+  for (let i = 0; i < n; i++) {
     const v = sorted[i];
-    if (distinct > 0 && points[distinct - 1] === v) {
-      counts[distinct - 1] += 1;
+    if (last >= 0 && points[last] === v) {
+      counts[last] += 1;
+      // -0 and +0 tie under ===: writing the point back keeps `observations` the exact
+      // expansion of points and counts, signs of zero included.
+      sorted[i] = points[last];
     } else {
-      points[distinct] = v;
-      counts[distinct] = 1;
-      distinct++;
+      last++;
+      points[last] = v;
+      counts[last] = 1;
     }
   }
-  return { points: points.subarray(0, distinct), counts: counts.subarray(0, distinct), n: sorted.length };
+  return { points, counts, n, observations: sorted };
 }
 
 /**

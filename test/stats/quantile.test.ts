@@ -1,6 +1,7 @@
 import fixtures from '../fixtures/intervals.json';
 import { fromBuckets, fromValues } from '../../src/stats/weighted-sample';
 import { quantile } from '../../src/stats/quantile';
+import { orderStatistic } from '../../src/stats/quantile-bounds';
 
 const closeTo = (actual: number, expected: number, rel = 1e-9) =>
   expect(Math.abs(actual - expected)).toBeLessThanOrEqual(rel * Math.max(1e-300, Math.abs(expected)));
@@ -18,5 +19,18 @@ describe('quantile of binned data (Prometheus histogram_quantile)', () => {
     const perBucket = c.cumulative.map((v, i) => v - (i ? c.cumulative[i - 1] : 0));
     const firstLowerEdge = le[0] > 0 ? 0 : -Infinity;
     closeTo(quantile(fromBuckets(le, perBucket, firstLowerEdge), c.p), c.expected);
+  });
+});
+
+describe('order statistics read from observations', () => {
+  it('match a scan of the counts, with and without ties', () => {
+    for (const values of [[5, 1, 4, 2, 3], [3, 1, 3, 2, 3, 3, 7, 1], [0, -0, 2, 2]]) {
+      const sample = fromValues(values);
+      const scanned = { points: sample.points, counts: sample.counts, n: sample.n };
+      for (const p of [0, 0.1, 0.25, 0.5, 0.9, 0.95, 0.99, 1]) expect(quantile(sample, p)).toBe(quantile(scanned, p));
+      for (let k = 1; k <= sample.n; k++) {
+        expect(orderStatistic(sample, k, 'lower')).toBe(orderStatistic(scanned, k, 'lower'));
+      }
+    }
   });
 });

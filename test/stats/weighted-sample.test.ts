@@ -11,6 +11,16 @@ describe('weighted samples', () => {
     expect(values).toEqual([3, 1, 3, 2, 3]);
   });
 
+  it('keeps every observation in order for raw values, ties repeated with their point\'s sign', () => {
+    expect(Array.from(fromValues([3, 1, 3, 2, 3]).observations!)).toEqual([1, 2, 3, 3, 3]);
+    const signedZeros = fromValues([0, -0, 1]);
+    expect(Array.from(signedZeros.points)).toEqual([-0, 1]);
+    expect(Array.from(signedZeros.observations!)).toEqual([-0, -0, 1]);
+    const distinct = fromValues([2, 1]);
+    expect(distinct.observations).toBe(distinct.points);
+    expect(fromBuckets([10, Infinity], [1, 1]).observations).toBeUndefined();
+  });
+
   it('keeps true lower edges when empty buckets are dropped', () => {
     const sample = fromBuckets([10, 20, 50, Infinity], [4, 0, 6, 1], 0);
     expect(Array.from(sample.points)).toEqual([10, 50, Infinity]);
