@@ -7,6 +7,7 @@ import { analyze } from '../judge/analyze';
 import type { AnalysisResult, MetricInput, MetricResult } from '../judge/types';
 import { DEFAULT_PROFILE_NAME, type Profile, type Profiles } from '../profiles/profiles';
 import { SourceUnavailableError, type FetchedMetric, type MetricSource, type TemplateMetric, type TimeWindow } from '../sources/metric-source';
+import { linkedAbort } from '../sources/linked-abort';
 import type { AnalyzeRequest } from './analyze-request';
 import type { Issue } from './problems';
 
@@ -55,11 +56,19 @@ export async function runAnalysis(request: AnalyzeRequest, deps: AnalysisDeps, o
     const end = request.end ?? deps.now();
     window = { start: request.start ?? end - (request.lookback ?? deps.defaultLookbackSeconds), end };
     const trafficWindow = request.trafficLookback !== undefined ? { start: end - request.trafficLookback, end } : window;
-    const deadline = AbortSignal.timeout(deps.deadlineMs);
-    const [metricsData, trafficData] = await Promise.all([
-      fetchAll(templates.map((e) => e.metric as TemplateMetric), deps.source, request, window, deadline),
-      trafficFromPrometheus ? fetchAll([TRAFFIC_METRIC], deps.source, request, trafficWindow, deadline) : undefined,
-    ]);
+    // One deadline for every query; released when they settle, so a failed metric abandons
+    // the others at once and no timer outlives the request.
+    const deadline = linkedAbort(undefined, deps.deadlineMs);
+    let metricsData: Map<string, FetchedMetric>;
+    let trafficData: Map<string, FetchedMetric> | undefined;
+    try {
+      [metricsData, trafficData] = await Promise.all([
+        fetchAll(templates.map((e) => e.metric as TemplateMetric), deps.source, request, window, deadline.signal),
+        trafficFromPrometheus ? fetchAll([TRAFFIC_METRIC], deps.source, request, trafficWindow, deadline.signal) : undefined,
+      ]);
+    } finally {
+      deadline.dispose();
+    }
     fetched = metricsData;
     const counted = trafficData?.get(TRAFFIC_METRIC.name);
     if (counted?.kind === 'proportion') requests = { baseline: counted.baseline.total, canary: counted.canary.total };

@@ -78,8 +78,11 @@ export interface MetricSource {
 export class SourceUnavailableError extends Error {
   constructor(
     message: string,
-    /** 'query': Prometheus refused the query itself (a bad custom query): a client error, not an outage. */
-    readonly reason: 'unreachable' | 'timeout' | 'status' | 'malformed' | 'not-configured' | 'query',
+    /**
+     * 'query': Prometheus refused the query itself (a bad custom query): a client error, not an outage.
+     * 'partial': it answered, but warned that part of the data could not be read.
+     */
+    readonly reason: 'unreachable' | 'timeout' | 'status' | 'malformed' | 'partial' | 'not-configured' | 'query',
   ) {
     super(message);
     this.name = 'SourceUnavailableError';

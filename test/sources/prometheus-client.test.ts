@@ -125,11 +125,25 @@ describe('PrometheusClient requests', () => {
 });
 
 describe('PrometheusClient answers', () => {
-  it('accepts extra fields Prometheus may add (warnings, infos, stats)', async () => {
+  it('accepts extra fields Prometheus may add (infos, stats, an empty warnings list)', async () => {
     const { client: c } = client({
-      body: { status: 'success', warnings: ['partial'], infos: ['x'], data: { resultType: 'vector', result: [{ metric: {}, value: [1, '3'] }], stats: {} } },
+      body: { status: 'success', warnings: [], infos: ['x'], data: { resultType: 'vector', result: [{ metric: {}, value: [1, '3'] }], stats: {} } },
     });
     expect(await c.instant('up', 1, never())).toEqual([{ metric: {}, value: [1, 3] }]);
+  });
+
+  it('refuses data that comes with warnings (partial data) as "partial", quoting them', async () => {
+    const warnings = ['remote_read: error sending request: connection refused', 'store gateway down', 'x'.repeat(500), 'fourth'];
+    const { client: c } = client({ body: { status: 'success', warnings, data: { resultType: 'vector', result: [{ metric: {}, value: [1, '3'] }] } } });
+    const e = await failure(c.instant('up', 1, never()));
+    expect(e.reason).toBe('partial');
+    expect(e.message).toBe(
+      `Prometheus at http://prometheus:9090/api/v1/query answered with partial data, warning: remote_read: error sending request: connection refused; store gateway down; ${'x'.repeat(200)}... (and 1 more)`,
+    );
+    const range = client({ body: { status: 'success', warnings: [{ odd: 1 }], data: { resultType: 'matrix', result: [] } } });
+    const r = await failure(range.client.range('up', 1, 2, 1, never()));
+    expect(r.reason).toBe('partial');
+    expect(r.message).toMatch(/query_range answered with partial data, warning: \{"odd":1\}$/);
   });
 
   it('understands NaN, +Inf and -Inf sample values', async () => {

@@ -33,6 +33,15 @@ export interface PrometheusOptions {
    * ~5.5 s after start: samples sent before it would never be seen as an increase.
    */
   readonly waitForFirstScrape?: boolean;
+  /**
+   * Listen on this port (default: a free one). A restart on the same port and `dir` is the same
+   * server to its clients, with the data it had (the TSDB replays its WAL, even after SIGKILL).
+   */
+  readonly port?: number;
+  /** Keep config and data here instead of a fresh temp dir; `stop()` then leaves it in place. */
+  readonly dir?: string;
+  /** More top-level prometheus.yml sections (e.g. `remote_read`). */
+  readonly extraConfig?: Readonly<Record<string, unknown>>;
 }
 
 export interface PrometheusServer {
@@ -42,6 +51,10 @@ export interface PrometheusServer {
   readonly dir: string;
   /** SIGTERM, wait for the exit (SIGKILL after 5 s), remove the temp dir. Idempotent. */
   stop(): Promise<void>;
+  /** Sends a signal: SIGSTOP freezes it (connections are accepted, nothing answers), SIGCONT thaws, SIGKILL kills. */
+  signal(signal: NodeJS.Signals): void;
+  /** Resolves once the process has exited (by stop(), a signal or a crash). */
+  readonly exited: Promise<void>;
 }
 
 /** One element of an instant-query vector. */
@@ -77,7 +90,7 @@ export function prometheusMissingMessage(): string {
 }
 
 /** The generated prometheus.yml text (exported for the demo, which prints it). */
-export function prometheusConfig(targets: readonly string[], scrapeIntervalSeconds: number): string {
+export function prometheusConfig(targets: readonly string[], scrapeIntervalSeconds: number, extra: Readonly<Record<string, unknown>> = {}): string {
   const interval = `${scrapeIntervalSeconds}s`;
   const timeout = `${Math.min(scrapeIntervalSeconds, 10)}s`;
   return toYaml({
@@ -90,6 +103,7 @@ export function prometheusConfig(targets: readonly string[], scrapeIntervalSecon
         static_configs: [{ targets: [...targets] }],
       },
     ],
+    ...extra,
   });
 }
 
@@ -108,15 +122,19 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
   for (const target of options.targets) {
     if (!/^[^\s/:]+:\d+$/.test(target)) throw new Error(`target must be host:port, got ${JSON.stringify(target)}`);
   }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'canary-judge-prometheus-'));
+  const ownsDir = options.dir === undefined;
+  const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'canary-judge-prometheus-'));
+  const removeDir = () => {
+    if (ownsDir) fs.rmSync(dir, { recursive: true, force: true });
+  };
   const configFile = path.join(dir, 'prometheus.yml');
-  fs.writeFileSync(configFile, prometheusConfig(options.targets, interval));
+  fs.writeFileSync(configFile, prometheusConfig(options.targets, interval, options.extraConfig));
 
   // The free port is found by binding port 0 and closing it: another process could take it in
   // between, so a start that dies early is retried with a new port.
   let lastError: Error | undefined;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
+  for (let attempt = 0; attempt < (options.port === undefined ? 3 : 1); attempt++) {
+    const port = options.port ?? (await freePort());
     const url = `http://127.0.0.1:${port}`;
     const child = spawn(
       binary,
@@ -152,6 +170,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
       (stopped ??= (async () => {
         // No pid: the spawn itself failed (ENOENT, EACCES) and there is nothing to wait for.
         if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+          child.kill('SIGCONT'); // a frozen server could not act on SIGTERM
           child.kill('SIGTERM');
           const killTimer = setTimeout(() => child.kill('SIGKILL'), 5000);
           await exited;
@@ -159,8 +178,11 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
         }
         child.stderr?.destroy();
         running.delete(child);
-        fs.rmSync(dir, { recursive: true, force: true });
+        removeDir();
       })());
+    const signal = (name: NodeJS.Signals) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(name);
+    };
 
     const outcome = await Promise.race([
       waitUntilReady(url, options.readyTimeoutMs ?? 20_000).then(
@@ -179,18 +201,18 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
           throw new Error(`prometheus never scraped its targets: ${(error as Error).message}`);
         }
       }
-      return { url, dir, stop };
+      return { url, dir, stop, signal, exited };
     }
     if (outcome === 'exited') {
       lastError = new Error(`prometheus exited before it was ready (code ${child.exitCode}, signal ${child.signalCode}): ${stderr.trim()}`);
-      if (/address already in use/i.test(stderr)) continue;
+      if (/address already in use/i.test(stderr) && options.port === undefined) continue;
       await stop();
       throw lastError;
     }
     await stop();
     throw new Error(`prometheus did not start: ${outcome.message}${stderr ? `; stderr: ${stderr.trim()}` : ''}`);
   }
-  fs.rmSync(dir, { recursive: true, force: true });
+  removeDir();
   throw lastError ?? new Error('prometheus did not start');
 }
 

@@ -8,11 +8,15 @@
  * - `unreachable`: connection refused, DNS failure, reset;
  * - `timeout`: the per-query timeout passed, or the caller's signal aborted (deadline);
  * - `status`: a non-2xx answer (with Prometheus' `error` text when the body is its JSON);
- * - `malformed`: not JSON, or not the shape the API documents.
+ * - `malformed`: not JSON, or not the shape the API documents;
+ * - `partial`: a success that carries `warnings`. Prometheus warns when part of the data could
+ *   not be read (a failed remote-read or Thanos store, a PromQL data problem): the numbers may
+ *   be missing samples, and a judge must not decide on them.
  * Header values (tokens, tenant ids) are never put into an error message.
  */
 import { z } from 'zod';
 import { SourceUnavailableError } from '../metric-source';
+import { linkedAbort } from '../linked-abort';
 
 export interface PrometheusClientOptions {
   /** e.g. http://prometheus:9090 or http://host/prometheus (a path prefix is kept). */
@@ -58,8 +62,11 @@ export function parseSampleValue(text: string): number | undefined {
 const sampleSchema = z.tuple([z.number(), z.string()]);
 const labelsSchema = z.record(z.string(), z.string());
 
+const warningsSchema = z.array(z.unknown()).optional();
+
 const vectorSchema = z.object({
   status: z.literal('success'),
+  warnings: warningsSchema,
   data: z.object({
     resultType: z.literal('vector'),
     result: z.array(z.object({ metric: labelsSchema, value: sampleSchema.optional(), histogram: z.unknown().optional() })),
@@ -68,6 +75,7 @@ const vectorSchema = z.object({
 
 const matrixSchema = z.object({
   status: z.literal('success'),
+  warnings: warningsSchema,
   data: z.object({
     resultType: z.literal('matrix'),
     result: z.array(z.object({ metric: labelsSchema, values: z.array(sampleSchema).optional(), histograms: z.unknown().optional() })),
@@ -125,6 +133,7 @@ export class PrometheusClient {
     const parsed = vectorSchema.safeParse(body);
     const where = `${this.server}/api/v1/query`;
     if (!parsed.success) throw malformed(where, describeMismatch(body, 'vector', parsed.error));
+    refusePartial(where, parsed.data.warnings);
     return parsed.data.data.result.map((series, i) => {
       if (!series.value) throw malformed(where, `series ${i} has no "value" (native histograms are not supported)`);
       return { metric: series.metric, value: toSample(series.value, where) };
@@ -142,6 +151,7 @@ export class PrometheusClient {
     const parsed = matrixSchema.safeParse(body);
     const where = `${this.server}/api/v1/query_range`;
     if (!parsed.success) throw malformed(where, describeMismatch(body, 'matrix', parsed.error));
+    refusePartial(where, parsed.data.warnings);
     return parsed.data.data.result.map((series, i) => {
       if (!series.values) throw malformed(where, `series ${i} has no "values" (native histograms are not supported)`);
       return { metric: series.metric, values: series.values.map((s) => toSample(s, where)) };
@@ -152,8 +162,8 @@ export class PrometheusClient {
   async #post(path: string, params: Record<string, string>, signal: AbortSignal): Promise<unknown> {
     const url = new URL(this.#endpoint.href);
     url.pathname = `${url.pathname.replace(/\/+$/, '')}${path}`;
-    const timeout = AbortSignal.timeout(this.#timeoutMs);
-    const combined = AbortSignal.any([signal, timeout]);
+    // Disposed as soon as the answer is read or has failed: no timer outlives the query.
+    const query = linkedAbort(signal, this.#timeoutMs);
     const where = `${this.server}${path}`;
 
     let status: number;
@@ -164,7 +174,7 @@ export class PrometheusClient {
         method: 'POST',
         headers: new Headers(this.#headers),
         body: new URLSearchParams(params).toString(),
-        signal: combined,
+        signal: query.signal,
         redirect: 'follow',
       });
       status = response.status;
@@ -173,10 +183,12 @@ export class PrometheusClient {
       if (signal.aborted) {
         throw new SourceUnavailableError(`the query to Prometheus at ${where} was abandoned: the analysis deadline passed`, 'timeout');
       }
-      if (timeout.aborted || isAbort(error)) {
+      if (query.timedOut || isAbort(error)) {
         throw new SourceUnavailableError(`Prometheus at ${where} did not answer within ${this.#timeoutMs} ms`, 'timeout');
       }
       throw new SourceUnavailableError(`Prometheus at ${where} is unreachable: ${networkCause(error, this.#headers)}`, 'unreachable');
+    } finally {
+      query.dispose();
     }
 
     if (status < 200 || status > 299) {
@@ -212,6 +224,14 @@ function toSample([time, text]: readonly [number, string], where: string): Sampl
   const value = parseSampleValue(text);
   if (value === undefined) throw malformed(where, `the sample value ${JSON.stringify(truncate(text, 40))} is not a number`);
   return [time, value];
+}
+
+/** Throws `partial` when a successful answer carries warnings (see the header). */
+function refusePartial(where: string, warnings: readonly unknown[] | undefined): void {
+  if (!warnings?.length) return;
+  const shown = warnings.slice(0, 3).map((w) => truncate(typeof w === 'string' ? w : JSON.stringify(w) ?? String(w), 200));
+  const more = warnings.length > 3 ? ` (and ${warnings.length - 3} more)` : '';
+  throw new SourceUnavailableError(`Prometheus at ${where} answered with partial data, warning: ${shown.join('; ')}${more}`, 'partial');
 }
 
 function malformed(where: string, why: string): SourceUnavailableError {

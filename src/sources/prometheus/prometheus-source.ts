@@ -17,6 +17,7 @@ import type { CategoricalSide, CountSide, HistogramBucket, ValuesSide } from '..
 import { SourceUnavailableError, type FetchContext, type FetchedMetric, type MetricSource, type TemplateMetric } from '../metric-source';
 import { parseSampleValue, type InstantVector, type PrometheusClient, type RangeMatrix } from './client';
 import { planQueries, planSide, type SidePlan } from './templates';
+import { linkedAbort } from '../linked-abort';
 
 type SideName = 'baseline' | 'canary';
 type Converted =
@@ -37,14 +38,13 @@ export class PrometheusSource implements MetricSource {
 
     // The first failed query abandons its siblings (Promise.all settles at once, then `finally`)
     // instead of letting them run to their own timeouts.
-    const siblings = new AbortController();
-    const signal = AbortSignal.any([ctx.signal, siblings.signal]);
+    const siblings = linkedAbort(ctx.signal);
     let baseline: SideAnswer;
     let canary: SideAnswer;
     try {
-      [baseline, canary] = await Promise.all([this.side(metric, 'baseline', plans.baseline, ctx, signal), this.side(metric, 'canary', plans.canary, ctx, signal)]);
+      [baseline, canary] = await Promise.all([this.side(metric, 'baseline', plans.baseline, ctx, siblings.signal), this.side(metric, 'canary', plans.canary, ctx, siblings.signal)]);
     } finally {
-      siblings.abort();
+      siblings.dispose();
     }
 
     const noSeries = baseline.series === 0 && canary.series === 0 ? { noSeries: true as const } : {};
