@@ -21,9 +21,10 @@ function main(): void {
     process.stderr.write(`${(error as Error).message}\n`);
     process.exit(1);
   }
-  const logger = createLogger(config.LOG_LEVEL);
+  const metrics = createSelfMetrics();
+  const logger = createLogger(config.LOG_LEVEL, { onDrop: () => metrics.droppedLogLines.inc() });
   const lifecycle: Lifecycle = { draining: false };
-  const app = createApp({ config, logger, metrics: createSelfMetrics(), lifecycle, analysis });
+  const app = createApp({ config, logger, metrics, lifecycle, analysis });
   const server = app.listen(config.PORT, config.HOST, () => {
     const { address, port } = server.address() as AddressInfo;
     logger.info({ address, port, prometheus: config.PROMETHEUS_URL ? new URL(config.PROMETHEUS_URL).origin : null, profiles: [...analysis.profiles.keys()] }, 'canary-judge listening');

@@ -6,6 +6,7 @@ export interface SelfMetrics {
   readonly analyses: Counter<'verdict'>;
   readonly analysisDuration: Histogram;
   readonly invalidRequests: Counter;
+  readonly droppedLogLines: Counter;
 }
 
 export function createSelfMetrics(withDefaults = true): SelfMetrics {
@@ -21,5 +22,6 @@ export function createSelfMetrics(withDefaults = true): SelfMetrics {
       registers: [registry],
     }),
     invalidRequests: new Counter({ name: 'canary_judge_invalid_requests_total', help: 'Requests rejected as invalid (4xx).', registers: [registry] }),
+    droppedLogLines: new Counter({ name: 'canary_judge_log_lines_dropped_total', help: 'Log lines dropped because the log reader lagged and the log buffer was full.', registers: [registry] }),
   };
 }

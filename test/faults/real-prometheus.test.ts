@@ -10,54 +10,22 @@
  * from the service's own /metrics (`nodejs_active_resources{type="Timeout"}`).
  * Skipped with the install command when Prometheus is missing, except under CI=true.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { createFleet, type Fleet } from '../../demo/fleet';
 import { createTraffic } from '../../demo/traffic';
 import { closedPort } from '../sources/fake-prometheus';
 import { findPrometheus, prometheusMissingMessage, startPrometheus, waitForSamples, type PrometheusServer } from '../support/prometheus';
+import { startServiceProcess, type ServiceProcess } from '../support/service-process';
 
 const binary = findPrometheus();
 const inCi = process.env.CI === 'true';
 if (!binary && !inCi) console.warn(`Skipping the real-Prometheus fault suite: ${prometheusMissingMessage()}`);
 const describeWithPrometheus = binary || inCi ? describe : describe.skip;
 
-const root = path.resolve(__dirname, '../..');
 const DEADLINE_MS = 1500;
 const NS = 'destination_workload_namespace="ml"';
-
-interface Service {
-  readonly child: ChildProcess;
-  readonly url: string;
-  readonly logs: string[];
-}
-
-/** The real entry point in its own process (node --import tsx: the PID is the service's). */
-async function startService(env: Record<string, string>): Promise<Service> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts')], {
-    cwd: root,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const logs: string[] = [];
-  child.stderr!.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
-  const port = await new Promise<number>((resolve, reject) => {
-    readline.createInterface({ input: child.stdout! }).on('line', (line) => {
-      logs.push(line);
-      try {
-        const entry = JSON.parse(line);
-        if (entry.msg === 'canary-judge listening') resolve(entry.port);
-      } catch {
-        // not a log line
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`the service exited early (${code}): ${logs.join('\n')}`)));
-  });
-  return { child, url: `http://127.0.0.1:${port}`, logs };
-}
 
 /** Established TCP sockets of process `pid` whose remote end is 127.0.0.1:`port` (from /proc). */
 function socketsTo(pid: number, port: number): number {
@@ -82,7 +50,7 @@ function socketsTo(pid: number, port: number): number {
 }
 
 /** The service's live timers, from its own /metrics (fetched on a connection that is then closed). */
-async function timers(service: Service): Promise<number> {
+async function timers(service: ServiceProcess): Promise<number> {
   const text = await (await fetch(`${service.url}/metrics`, { headers: { Connection: 'close' } })).text();
   const line = text.split('\n').find((l) => l.startsWith('nodejs_active_resources{type="Timeout"}'));
   return line ? Number(line.split(' ')[1]) : 0;
@@ -100,7 +68,7 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
 describeWithPrometheus('a real Prometheus failing under the running service', () => {
   let fleet: Fleet | undefined;
   let prometheus: PrometheusServer | undefined;
-  let service: Service | undefined;
+  let service: ServiceProcess | undefined;
   let promPort = 0;
   let dataDir = '';
   let body: Record<string, unknown>;
@@ -122,7 +90,7 @@ describeWithPrometheus('a real Prometheus failing under the running service', ()
   /** No socket from the service to Prometheus, and no timer beyond the idle baseline. */
   const expectNothingHeld = async () => {
     // Idle keep-alive sockets of a healthy exchange close on their own after ~4 s (undici).
-    await until('the service holds no socket to Prometheus', () => socketsTo(service!.child.pid!, promPort) === 0, 8000);
+    await until('the service holds no socket to Prometheus', () => socketsTo(service!.pid, promPort) === 0, 8000);
     await until(`the service is back to its ${idleTimers} idle timers`, async () => (await timers(service!)) <= idleTimers, 8000);
   };
 
@@ -150,19 +118,17 @@ describeWithPrometheus('a real Prometheus failing under the running service', ()
         { name: 'errors', template: 'istio-error-rate', margin: { absolute: 0.05 } },
       ],
     };
-    service = await startService({ PROMETHEUS_URL: prometheus.url, ANALYSIS_DEADLINE_MS: String(DEADLINE_MS), PROMETHEUS_QUERY_TIMEOUT_MS: '5000' });
+    // Query timeout far beyond the deadline: a query's timer that outlived its query would
+    // still be counted when each fault has settled.
+    service = await startServiceProcess({ env: { PROMETHEUS_URL: prometheus.url, ANALYSIS_DEADLINE_MS: String(DEADLINE_MS), PROMETHEUS_QUERY_TIMEOUT_MS: '30000' } });
     const first = await analyze();
     healthy = { verdict: first.body.verdict, metrics: first.body.metrics };
-    await until('idle', () => socketsTo(service!.child.pid!, promPort) === 0, 8000);
+    await until('idle', () => socketsTo(service!.pid, promPort) === 0, 8000);
     idleTimers = await timers(service);
   }, 60_000);
 
   afterAll(async () => {
-    if (service && service.child.exitCode === null) {
-      const exited = new Promise((resolve) => service!.child.once('exit', resolve));
-      service.child.kill('SIGTERM');
-      await exited;
-    }
+    await service?.stop();
     await prometheus?.stop();
     await fleet?.close();
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
@@ -187,7 +153,7 @@ describeWithPrometheus('a real Prometheus failing under the running service', ()
       // The abandoned queries' sockets are closed while Prometheus is still frozen (it would
       // hold them forever): fetch (undici) drops an aborted connection after its 4 s
       // keep-alive timeout. No timer of theirs is left.
-      await until('abandoned sockets closed', () => socketsTo(service!.child.pid!, promPort) === 0, 6000);
+      await until('abandoned sockets closed', () => socketsTo(service!.pid, promPort) === 0, 6000);
       expect(await timers(service!)).toBeLessThanOrEqual(idleTimers);
     } finally {
       prometheus!.signal('SIGCONT');
@@ -202,7 +168,7 @@ describeWithPrometheus('a real Prometheus failing under the running service', ()
   it('killed with queries in flight: 503 unreachable at the kill, not at the deadline; 503 while down', async () => {
     prometheus!.signal('SIGSTOP');
     const inFlight = analyze();
-    await until('queries in flight', () => socketsTo(service!.child.pid!, promPort) > 0, 1000);
+    await until('queries in flight', () => socketsTo(service!.pid, promPort) > 0, 1000);
     prometheus!.signal('SIGKILL');
     await prometheus!.exited;
     const killed = await inFlight;

@@ -3,11 +3,11 @@
  * its shape, and that its runtime stage works, by doing what that stage does in a temporary
  * directory: package files, `npm ci --omit=dev`, the build output, `node dist/main.js`.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
+import { startServiceProcess } from '../support/service-process';
 
 const root = path.resolve(__dirname, '../..');
 const dockerfile = fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8');
@@ -34,23 +34,14 @@ describe('Dockerfile', () => {
       execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json'), '--outDir', path.join(app, 'dist')], { stdio: 'ignore' });
       expect(fs.existsSync(path.join(app, 'node_modules/typescript'))).toBe(false);
 
-      const child = spawn(process.execPath, ['dist/main.js'], { cwd: app, env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production' } });
-      const port = await new Promise<number>((resolve, reject) => {
-        readline.createInterface({ input: child.stdout }).on('line', (line) => {
-          const entry = JSON.parse(line);
-          if (entry.msg === 'canary-judge listening') resolve(entry.port);
-        });
-        child.on('exit', (code) => reject(new Error(`exited early with ${code}`)));
-      });
-      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
-      const answer = await fetch(`http://127.0.0.1:${port}/v1/analyze`, {
+      const service = await startServiceProcess({ entry: ['dist/main.js'], cwd: app, cleanEnv: true, env: { NODE_ENV: 'production' } });
+      expect((await fetch(`${service.url}/healthz`)).status).toBe(200);
+      const answer = await fetch(`${service.url}/v1/analyze`, {
         method: 'POST',
         body: fs.readFileSync(path.join(root, 'examples/request.json')),
       });
       expect(answer.status).toBe(200);
-      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      expect(await service.stop('SIGTERM')).toBe(0);
     } finally {
       fs.rmSync(app, { recursive: true, force: true });
     }

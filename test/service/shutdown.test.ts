@@ -2,37 +2,16 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
+import { startServiceProcess } from '../support/service-process';
 
 const root = path.resolve(__dirname, '../..');
 
-/** Starts the real entry point on an ephemeral port and resolves with its port and process. */
-function startServer() {
-  const child = spawn(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), path.join(root, 'src/main.ts')], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  const port = new Promise<number>((resolve, reject) => {
-    readline.createInterface({ input: child.stdout! }).on('line', (line) => {
-      lines.push(line);
-      const entry = JSON.parse(line);
-      if (entry.msg === 'canary-judge listening') resolve(entry.port);
-    });
-    child.on('exit', (code) => reject(new Error(`server exited early with ${code}`)));
-  });
-  return { child, port, lines };
-}
-
 describe('process lifecycle', () => {
   it('serves, then drains on SIGTERM and exits 0 with structured logs', async () => {
-    const { child, port, lines } = startServer();
-    const url = `http://127.0.0.1:${await port}`;
-    expect((await fetch(`${url}/healthz`)).status).toBe(200);
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    const messages = lines.map((l) => JSON.parse(l).msg);
+    const service = await startServiceProcess();
+    expect((await fetch(`${service.url}/healthz`, { headers: { Connection: 'close' } })).status).toBe(200);
+    expect(await service.stop('SIGTERM')).toBe(0);
+    const messages = service.logs.map((l) => JSON.parse(l).msg);
     expect(messages).toEqual(expect.arrayContaining(['canary-judge listening', 'draining', 'stopped']));
   }, 30_000);
 
