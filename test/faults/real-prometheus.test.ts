@@ -165,7 +165,7 @@ describeWithPrometheus('a real Prometheus failing under the running service', ()
     await expectNothingHeld();
   }, 30_000);
 
-  it('killed with queries in flight: 503 unreachable at the kill, not at the deadline; 503 while down', async () => {
+  it('killed with queries in flight: 503 unreachable at the kill, not at the deadline; 503 while down, for Flagger too', async () => {
     prometheus!.signal('SIGSTOP');
     const inFlight = analyze();
     await until('queries in flight', () => socketsTo(service!.pid, promPort) > 0, 1000);
@@ -179,6 +179,17 @@ describeWithPrometheus('a real Prometheus failing under the running service', ()
     const down = await analyze();
     expect(down.status).toBe(503);
     expect(down.body.message).toMatch(/unreachable.*ECONNREFUSED/);
+    // Flagger reads any non-200 as "no": while Prometheus is down it neither promotes nor
+    // rolls back (its rollback webhook rolls back on 200).
+    for (const type of ['confirm-promotion', 'rollback', 'rollout']) {
+      const res = await fetch(`${service!.url}/v1/flagger/${type}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Connection: 'close' },
+        body: JSON.stringify({ name: 'model', namespace: 'ml', phase: 'Progressing', checksum: 'abc123' }),
+      });
+      expect(res.status).toBe(503);
+      expect(await res.text()).toMatch(/unreachable/);
+    }
     await expectNothingHeld();
   }, 30_000);
 
