@@ -35,7 +35,8 @@ export function flaggerPathSecret(secret: string): RequestHandler {
     const match = /^\/v1\/flagger\/([^/]+)\/([^/]+)$/.exec(req.path);
     if (match && sameSecret(decodeURIComponent(match[1]), secret)) {
       req.url = `/v1/flagger/${match[2]}${req.url.slice(req.path.length)}`;
-      // Request logs print originalUrl: the secret must not reach them.
+      // Request logs print originalUrl: the secret must not reach them (this runs before the
+      // request logger, see app.ts).
       req.originalUrl = req.url;
       (req as { viaPathSecret?: boolean }).viaPathSecret = true;
     }

@@ -1,11 +1,11 @@
 /** A fresh app per test file: silent logs, its own metrics registry, optional body limit. */
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { createApp, type Lifecycle } from '../../src/service/app';
 import { createSelfMetrics } from '../../src/service/self-metrics';
 import type { AnalysisDeps } from '../../src/contracts/run-analysis';
 import { builtInProfiles } from '../../src/profiles/profiles';
 
-export function testApp(options: { bodyLimit?: string; analysis?: Partial<AnalysisDeps>; authToken?: string; flaggerPathSecret?: string } = {}) {
+export function testApp(options: { bodyLimit?: string; analysis?: Partial<AnalysisDeps>; authToken?: string; flaggerPathSecret?: string; logger?: Logger } = {}) {
   const lifecycle: Lifecycle = { draining: false };
   const metrics = createSelfMetrics(false);
   const analysis: AnalysisDeps = {
@@ -17,7 +17,7 @@ export function testApp(options: { bodyLimit?: string; analysis?: Partial<Analys
   };
   const app = createApp({
     config: { BODY_LIMIT: options.bodyLimit ?? '32mb', AUTH_TOKEN: options.authToken, FLAGGER_PATH_SECRET: options.flaggerPathSecret },
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     metrics,
     lifecycle,
     analysis,
