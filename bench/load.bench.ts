@@ -1,9 +1,9 @@
 /**
- * `npm run bench:load [-- --duration 60 --warmup 15]`: the service under load on 127.0.0.1 only. Starts
- * the real entry point in its own process, then drives a bare /healthz (the ceiling) and a
- * typical analysis (latency 2 x 2,000 samples plus error counts) with autocannon, one after the
- * other, and reports requests/s, p50/p99 latency, errors (must be 0) and the server's resident
- * memory before and after (read from its own /metrics).
+ * `npm run bench:load [-- --duration 60 --warmup 15]`: the service under load, on 127.0.0.1
+ * only. Starts the real entry point in its own process, then drives a bare /healthz (the
+ * ceiling) and a typical analysis (latency 2 x 2,000 samples plus error counts) with
+ * autocannon, one after the other, and reports requests/s, p50/p99 latency, errors (must be 0)
+ * and the server's memory before, during and after.
  *
  * Memory: resident memory alone cannot tell a leak from V8 growing its heap limits (it lets
  * the heap grow between major collections as it learns the allocation rate), so the service
@@ -50,13 +50,15 @@ interface Memory {
 /** A minimal Chrome DevTools Protocol client over the service's inspector WebSocket. */
 class Inspector {
   #next = 1;
-  readonly #pending = new Map<number, (result: unknown) => void>();
+  readonly #pending = new Map<number, { resolve: (result: unknown) => void; reject: (error: Error) => void }>();
   private constructor(private readonly socket: WebSocket) {
     socket.addEventListener('message', (event) => {
       const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown; error?: { message: string } };
-      if (message.id === undefined) return;
-      this.#pending.get(message.id)?.(message.error ? Promise.reject(new Error(message.error.message)) : message.result);
-      this.#pending.delete(message.id);
+      const pending = message.id === undefined ? undefined : this.#pending.get(message.id);
+      if (!pending) return; // an event, not an answer
+      this.#pending.delete(message.id!);
+      if (message.error) pending.reject(new Error(message.error.message));
+      else pending.resolve(message.result);
     });
   }
   static connect(url: string): Promise<Inspector> {
@@ -68,8 +70,8 @@ class Inspector {
   }
   call<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
     const id = this.#next++;
-    return new Promise<T>((resolve) => {
-      this.#pending.set(id, resolve as (result: unknown) => void);
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (result: unknown) => void, reject });
       this.socket.send(JSON.stringify({ id, method, params }));
     });
   }

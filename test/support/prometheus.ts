@@ -1,7 +1,7 @@
 /**
  * A real, throw-away Prometheus server for integration tests and the demo (no jest APIs here).
  *
- * `startPrometheus` writes a prometheus.yml into a fresh temp dir (one job `fleet`, static
+ * `startPrometheus` writes a prometheus.yml into a fresh temp dir, or a given one (one job `fleet`, static
  * targets, `honor_labels: true` so exported Istio labels such as `destination_workload` are
  * kept as exported), starts the binary on 127.0.0.1 with a free port, waits for `/-/ready` and
  * (by default) for the first scrape of every target, and returns its URL and a `stop()` that

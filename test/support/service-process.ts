@@ -57,18 +57,18 @@ export async function startServiceProcess(options: ServiceProcessOptions = {}): 
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (chunk: string) => logs.push(chunk));
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const exitedEarly = exit.then((code) => {
-    throw new Error(`the service exited (${code}) before listening:\n${logs.join('\n')}`);
+  const exitedEarly = new Promise<never>((_, reject) => {
+    exit.then((code) => reject(new Error(`the service exited (${code}) before listening:\n${logs.join('\n')}`)));
+    child.once('error', reject); // could not be spawned at all
   });
   exitedEarly.catch(() => undefined); // raced below; a later exit is not an error
 
   const listening = keepLogs
-    ? new Promise<number>((resolve, reject) => {
+    ? new Promise<number>((resolve) => {
         readline.createInterface({ input: child.stdout! }).on('line', (line) => {
           logs.push(line);
           if (line.includes('"canary-judge listening"')) resolve(JSON.parse(line).port);
         });
-        child.once('error', reject);
       })
     : untilHealthy(chosenPort, child).then(() => chosenPort);
   const port = await Promise.race([listening, exitedEarly]);
