@@ -51,7 +51,8 @@ export function quantileBounds(
 /** The 1-based k-th smallest observation; for binned data interpolated inside its bucket. */
 export function orderStatistic(sample: WeightedSample, k: number, side: 'lower' | 'upper'): number {
   const observations = sample.observations;
-  if (observations && !sample.lowerEdges) return observations[Math.min(Math.max(k, 1), observations.length) - 1];
+  // Same answer as the scan below: the first observation whose cumulative count reaches k.
+  if (observations && !sample.lowerEdges) return observations[Math.min(Math.max(Math.ceil(k), 1), observations.length) - 1];
   let seen = 0;
   for (let i = 0; i < sample.points.length; i++) {
     seen += sample.counts[i];
