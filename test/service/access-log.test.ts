@@ -30,8 +30,14 @@ describe('access log', () => {
     await request(app).post(`/v1/flagger/${secret}/rollout`).send({ name: 'model', namespace: 'ml' });
     await request(app).post(`/v1/flagger/${secret.slice(0, -1)}X/rollout`).send({ name: 'model', namespace: 'ml' });
     await request(app).get('/healthz');
-    await new Promise<void>((resolve, reject) => logger.flush((error) => (error ? reject(error) : resolve())));
-    text = fs.readFileSync(file, 'utf8');
+    // The access line is written when the response closes, which may come just after the
+    // client has its answer: read until the four requests' lines are there (or 5 s).
+    for (const started = Date.now(); Date.now() - started < 5000; ) {
+      await new Promise<void>((resolve, reject) => logger.flush((error) => (error ? reject(error) : resolve())));
+      text = fs.readFileSync(file, 'utf8');
+      if ((text.match(/"msg":"request completed"/g) ?? []).length >= 4) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     lines = text.trim().split('\n').map((line) => JSON.parse(line));
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
