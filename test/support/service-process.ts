@@ -8,9 +8,9 @@
  * "canary-judge listening". Rejects, with what it printed, if it exits before that.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
+import { freePort } from './free-port';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -84,17 +84,6 @@ export async function startServiceProcess(options: ServiceProcessOptions = {}): 
       return exit;
     },
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Polls /healthz until 200; gives up quietly once the process has exited (that is raced apart). */
