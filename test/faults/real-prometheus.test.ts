@@ -72,7 +72,7 @@ describeWithPrometheus('a real Prometheus failing under the running service', ()
   let promPort = 0;
   let dataDir = '';
   let body: Record<string, unknown>;
-  let healthy: { verdict: string; metrics: unknown };
+  let healthy: { verdict: string; reason: string; metrics: unknown; requests: number };
   let idleTimers = 0;
 
   const analyze = async (overrides: Record<string, unknown> = {}) => {
@@ -113,8 +113,11 @@ describeWithPrometheus('a real Prometheus failing under the running service', ()
       canary: { labels: { destination_version: 'v2' } },
       lookback: '2m',
       end,
+      // Generous margins: the control must pass on what a busy machine's 6 s of traffic
+      // yields (about 1,500 requests per side here; the score's KS bound is then ~0.16, and
+      // still under 0.35 with a third of that).
       metrics: [
-        { name: 'score', template: 'histogram', metric: 'model_prediction_score', kind: 'distribution', margin: { absolute: 0.2 } },
+        { name: 'score', template: 'histogram', metric: 'model_prediction_score', kind: 'distribution', margin: { absolute: 0.35 } },
         { name: 'errors', template: 'istio-error-rate', margin: { absolute: 0.05 } },
       ],
     };
@@ -122,7 +125,7 @@ describeWithPrometheus('a real Prometheus failing under the running service', ()
     // still be counted when each fault has settled.
     service = await startServiceProcess({ env: { PROMETHEUS_URL: prometheus.url, ANALYSIS_DEADLINE_MS: String(DEADLINE_MS), PROMETHEUS_QUERY_TIMEOUT_MS: '30000' } });
     const first = await analyze();
-    healthy = { verdict: first.body.verdict, metrics: first.body.metrics };
+    healthy = { verdict: first.body.verdict, reason: first.body.reason, metrics: first.body.metrics, requests: final.completed };
     await until('idle', () => socketsTo(service!.pid, promPort) === 0, 8000);
     idleTimers = await timers(service);
   }, 60_000);
@@ -135,7 +138,8 @@ describeWithPrometheus('a real Prometheus failing under the running service', ()
   });
 
   it('passes the healthy canary while Prometheus is well (the control)', () => {
-    expect(healthy.verdict).toBe('pass');
+    // The reason and the traffic volume show in the diff if this ever fails.
+    expect(healthy).toMatchObject({ verdict: 'pass' });
     expect(idleTimers).toBeLessThan(20);
   });
 
