@@ -99,6 +99,10 @@ const statistic = z
   .transform((s): number | 'mean' => (s === 'mean' ? 'mean' : Number(s.slice(1)) / 100))
   .refine((p) => p === 'mean' || (p > 0 && p < 1), 'the quantile must lie strictly between p0 and p100');
 
+/** The SLO bound of a continuous metric: judge the share of observations above it. */
+const threshold = lenientNumber.refine(Number.isFinite, 'must be a finite number').meta({ description: 'judge the share of observations above this value (an SLO bound; on histograms, one of the bucket bounds) instead of a quantile' });
+const thresholdWithStatistic = 'give either "statistic" (a quantile or the mean) or "threshold" (the share above a value), not both';
+
 /** Distances and share changes have no meaningful relative margin. */
 const absoluteOnlyMargin = (what: string) =>
   margin.optional().superRefine((m, ctx) => {
@@ -107,7 +111,18 @@ const absoluteOnlyMargin = (what: string) =>
   });
 
 const inlineMetric = z.discriminatedUnion('kind', [
-  z.object({ ...common, kind: z.literal('continuous'), statistic: statistic.optional(), baseline: valuesSide, canary: valuesSide }),
+  z
+    .object({ ...common, kind: z.literal('continuous'), statistic: statistic.optional(), threshold: threshold.optional(), baseline: valuesSide, canary: valuesSide })
+    .superRefine((m, ctx) => {
+      if (m.statistic !== undefined && m.threshold !== undefined) ctx.addIssue({ code: 'custom', path: ['threshold'], message: thresholdWithStatistic });
+      if (m.threshold === undefined) return;
+      for (const side of ['baseline', 'canary'] as const) {
+        const h = m[side].histogram;
+        if (h && !h.buckets.some((b) => b.le === m.threshold)) {
+          ctx.addIssue({ code: 'custom', path: ['threshold'], message: `${m.threshold} is not a bucket bound of the ${side} histogram (${h.buckets.map((b) => b.le).filter(Number.isFinite).join(', ')}): a histogram counts the observations above its bounds only` });
+        }
+      }
+    }),
   z.object({ ...common, kind: z.literal('distribution'), margin: absoluteOnlyMargin('a Kolmogorov-Smirnov distance in [0, 1]'), baseline: valuesSide, canary: valuesSide }),
   z.object({ ...common, kind: z.literal('proportion'), baseline: countSide, canary: countSide }),
   z.object({ ...common, kind: z.literal('categorical'), margin: absoluteOnlyMargin('a change of a category share in [0, 1]'), baseline: categoricalSide, canary: categoricalSide }),
@@ -153,6 +168,7 @@ export const templateMetricSchema = z
     template: z.enum(TEMPLATE_NAMES),
     kind: z.enum(['continuous', 'distribution']).optional(),
     statistic: statistic.optional(),
+    threshold: threshold.optional(),
     metric: metricName.optional(),
     by: labelName.optional(),
     events: metricName.optional(),
@@ -175,6 +191,8 @@ export const templateMetricSchema = z
     const judgedAs = m.kind ?? (m.template === 'istio-error-rate' || m.template === 'istio-requests' || m.template === 'proportion' ? 'proportion' : m.template === 'categorical' ? 'categorical' : 'continuous');
     if (m.kind !== undefined && !['histogram', 'query'].includes(m.template)) ctx.addIssue({ code: 'custom', path: ['kind'], message: `template ${m.template} is always judged as ${judgedAs === m.kind ? m.kind : judgedAs}; "kind" applies to the histogram and query templates` });
     if (m.statistic !== undefined && judgedAs !== 'continuous') ctx.addIssue({ code: 'custom', path: ['statistic'], message: 'a statistic applies to continuous metrics only' });
+    if (m.threshold !== undefined && judgedAs !== 'continuous') ctx.addIssue({ code: 'custom', path: ['threshold'], message: 'a threshold applies to continuous metrics only' });
+    if (m.threshold !== undefined && m.statistic !== undefined) ctx.addIssue({ code: 'custom', path: ['threshold'], message: thresholdWithStatistic });
     if (judgedAs !== 'continuous' && judgedAs !== 'proportion' && m.margin?.relative !== undefined) ctx.addIssue({ code: 'custom', path: ['margin', 'relative'], message: 'a relative margin is not defined for this kind: give margin.absolute' });
   })
   .transform(({ statistic: quantile, step, ...rest }): TemplateMetric => ({

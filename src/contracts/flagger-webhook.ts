@@ -36,7 +36,7 @@ export interface FlaggerOptions {
   readonly onInconclusive: OnInconclusive;
 }
 
-const PER_METRIC = /^metrics\.([^.]+)\.(margin\.relative|margin\.absolute|critical|weight|direction|statistic)$/;
+const PER_METRIC = /^metrics\.([^.]+)\.(margin\.relative|margin\.absolute|critical|weight|direction|statistic|threshold)$/;
 
 /**
  * Metadata keys: `profile`, `lookback`, `start`, `end`, `alpha`, `evidence`, `expectedCanaryShare`,
@@ -104,7 +104,16 @@ function applyOverride(override: Record<string, unknown>, field: string, value: 
       if (!['increase', 'decrease', 'either'].includes(value)) return 'expected increase, decrease or either';
       override.direction = value;
       return null;
+    case 'threshold': {
+      const number = readNumber(value);
+      if (number === undefined || !Number.isFinite(number)) return 'expected a number (judge the share of observations above it)';
+      // The share above a threshold replaces the profile's quantile, and a statistic the threshold.
+      override.threshold = number;
+      override.quantile = undefined;
+      return null;
+    }
     case 'statistic': {
+      override.threshold = undefined;
       if (value === 'mean') {
         override.quantile = 'mean';
         return null;

@@ -1,51 +1,83 @@
 /**
  * Continuous metrics (latency, scores): the verdict rests on a quantile of canary vs baseline
  * (p95 by default), with distribution-free order-statistic bounds for each side combined by
- * Bonferroni, or on the mean (`statistic: "mean"`, raw values only) with normal bounds. Mann-Whitney U and Kolmogorov-Smirnov are reported to explain the shape of any
- * difference; they do not decide, because with enough data they flag shifts far below any
- * margin a user cares about.
+ * Bonferroni; on the mean (`statistic: "mean"`, raw values only) with normal bounds; or, with
+ * `threshold`, on the share of observations above it (src/judge/threshold-share.ts).
+ * Histogram bounds are bucket edges, and when the buckets around the quantile are too coarse
+ * to ever decide against the margin, the reason says so (src/judge/bucket-resolution.ts).
+ * Mann-Whitney U and Kolmogorov-Smirnov are reported to explain the shape of any difference;
+ * they do not decide, because with enough data they flag shifts far below any margin a user
+ * cares about.
  */
 import { kolmogorovSmirnov } from '../stats/kolmogorov-smirnov';
 import { mannWhitneyU } from '../stats/mann-whitney-u';
 import { mean, sampleVariance } from 'simple-statistics';
 import { quantile } from '../stats/quantile';
 import type { WeightedSample } from '../stats/weighted-sample';
+import { bucketHolding, unresolvableBuckets } from './bucket-resolution';
 import { DEFAULT_QUANTILE } from './defaults';
 import { describeCheck } from './describe';
 import { checkAgainstMargins, type EffectCandidate } from './margin-check';
-import { judged, resolve, withoutEvidence, type MetricContext } from './metric-context';
-import { valuesData } from './values-data';
+import { judged, resolve, withoutEvidence, type MetricContext, type Resolved } from './metric-context';
+import { judgeThresholdShare } from './threshold-share';
+import { valuesData, type ValuesData } from './values-data';
 import type { Bounds, Margin, MetricInput, MetricResult, TestReport } from './types';
 
 type ContinuousMetric = Extract<MetricInput, { kind: 'continuous' }>;
 
 export function judgeContinuous(metric: ContinuousMetric, ctx: MetricContext): MetricResult {
   const resolved = resolve(metric);
-  const { pair, summaries, tests, gap } = valuesData(metric, resolved.minSamples, rankTests);
+  const data = valuesData(metric, resolved.minSamples, rankTests);
+  const { pair, summaries, tests, gap } = data;
   if (gap) return withoutEvidence(metric, resolved, summaries, gap, tests);
+  if (metric.threshold !== undefined) return judgeThresholdShare(metric, metric.threshold, resolved, data, ctx);
 
   const statistic = metric.quantile ?? DEFAULT_QUANTILE;
-  const subject = statistic === 'mean' ? 'the mean' : quantileLabel(statistic);
-  let candidates: EffectCandidate[];
   if (statistic === 'mean') {
     if (!('values' in metric.baseline && 'values' in metric.canary)) {
       return withoutEvidence(metric, resolved, summaries, 'the mean needs raw values on both sides: a histogram does not say how values spread inside its buckets', tests);
     }
-    candidates = meanCandidates(metric.baseline.values, metric.canary.values, resolved.margin, ctx);
-  } else {
-    candidates = quantileCandidates(pair.baseline, pair.canary, statistic, subject, resolved.margin, ctx);
+    const candidates = meanCandidates(metric.baseline.values, metric.canary.values, resolved.margin, ctx);
+    return decide(metric, resolved, summaries, tests, candidates, 'the mean', ctx);
   }
+
+  const subject = quantileLabel(statistic);
+  const estimates = { baseline: quantile(pair.baseline, statistic), canary: quantile(pair.canary, statistic) };
+  // Each side's bound takes half the error rate of the combined bound (Bonferroni).
+  const candidates = quantileCandidates(estimates, subject, resolved.margin, (side, aL, aU) =>
+    ctx.evidence.quantileBounds(pair[side], statistic, aL / 2, aU / 2),
+  );
+  if (!pair.binned) return decide(metric, resolved, summaries, tests, candidates, subject, ctx);
+
+  // A binned estimate is interpolated inside its bucket (as histogram_quantile does); its
+  // bounds are bucket edges, and the buckets may be too coarse to ever decide.
+  const result = decide(metric, resolved, summaries, tests, candidates, `${subject} (interpolated inside its bucket)`, ctx);
+  if (result.verdict !== 'inconclusive') return result;
+  const buckets = { baseline: bucketHolding(pair.baseline, statistic), canary: bucketHolding(pair.canary, statistic) };
+  const unresolvable = unresolvableBuckets({
+    subject,
+    baselineBucket: buckets.baseline,
+    canaryBucket: buckets.canary,
+    limitCandidates: quantileCandidates(estimates, subject, resolved.margin, (side) => buckets[side]),
+    direction: resolved.direction,
+    rates: ctx.rates,
+  });
+  return unresolvable ? { ...result, reason: `${result.reason}. ${capitalised(unresolvable)}` } : result;
+}
+
+function decide(metric: ContinuousMetric, resolved: Resolved, summaries: ValuesData['summaries'], tests: readonly TestReport[], candidates: EffectCandidate[], subject: string, ctx: MetricContext): MetricResult {
   const { verdict, checks } = checkAgainstMargins(candidates, resolved.direction, ctx.rates);
   const decisive = checks.find((c) => c.verdict === verdict) ?? checks[0];
   return judged(metric, resolved, summaries, tests, { verdict, checks, decisive, reason: describeCheck(subject, decisive, resolved.direction) });
 }
 
-function quantileCandidates(baseline: WeightedSample, canary: WeightedSample, p: number, subject: string, margin: Margin, ctx: MetricContext): EffectCandidate[] {
-  const qb = quantile(baseline, p);
-  const qc = quantile(canary, p);
-  // Each side's bound takes half the error rate of the combined bound (Bonferroni).
-  const sideBounds = (sample: WeightedSample, alphaLower: number, alphaUpper: number): Bounds =>
-    ctx.evidence.quantileBounds(sample, p, alphaLower / 2, alphaUpper / 2);
+type SideBounds = (side: 'baseline' | 'canary', alphaLower: number, alphaUpper: number) => Bounds;
+
+/** Relative and/or absolute shifts of a quantile, bounded from each side's bounds. */
+function quantileCandidates(estimates: { baseline: number; canary: number }, subject: string, margin: Margin, sideBounds: SideBounds): EffectCandidate[] {
+  const { baseline: qb, canary: qc } = estimates;
+  // The lower bound of the shift pairs the canary's lower bound with the baseline's upper one.
+  const both = (aL: number, aU: number) => ({ c: sideBounds('canary', aL, aU), b: sideBounds('baseline', aU, aL) });
   const candidates: EffectCandidate[] = [];
   if (margin.relative !== undefined) {
     candidates.push({
@@ -54,8 +86,7 @@ function quantileCandidates(baseline: WeightedSample, canary: WeightedSample, p:
       estimate: qb > 0 ? qc / qb - 1 : NaN,
       tolerance: margin.relative,
       bounds: (aL, aU) => {
-        const c = sideBounds(canary, aL, aU);
-        const b = sideBounds(baseline, aU, aL);
+        const { c, b } = both(aL, aU);
         return { lower: ratioLower(c.lower, b.upper) - 1, upper: ratioUpper(c.upper, b.lower) - 1 };
       },
     });
@@ -67,13 +98,16 @@ function quantileCandidates(baseline: WeightedSample, canary: WeightedSample, p:
       estimate: qc - qb,
       tolerance: margin.absolute,
       bounds: (aL, aU) => {
-        const c = sideBounds(canary, aL, aU);
-        const b = sideBounds(baseline, aU, aL);
+        const { c, b } = both(aL, aU);
         return { lower: c.lower - b.upper, upper: c.upper - b.lower };
       },
     });
   }
   return candidates;
+}
+
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /**

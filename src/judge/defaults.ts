@@ -27,3 +27,9 @@ export const DEFAULT_MARGIN: Record<MetricKind, Margin> = {
   // No category's share may move by more than 5 percentage points.
   categorical: { absolute: 0.05 },
 };
+
+/**
+ * The share of observations above a `threshold` is a rate, so it takes the proportion's
+ * margins: it may rise to 1.5x, or by 0.1 percentage points.
+ */
+export const DEFAULT_THRESHOLD_MARGIN: Margin = DEFAULT_MARGIN.proportion;

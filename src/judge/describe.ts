@@ -26,7 +26,7 @@ export const FORMAT_BY_UNIT: Record<EffectUnit, Formatter> = {
 };
 
 /** "beyond/within the tolerated +10%" with the tolerance signed by the harmful direction. */
-function tolerated(tolerance: number, direction: Direction, format: Formatter): string {
+export function tolerated(tolerance: number, direction: Direction, format: Formatter): string {
   const t = Math.abs(tolerance);
   if (direction === 'either') return `±${format(t).replace(/^\+/, '')}`;
   return format(direction === 'decrease' ? -t : t);

@@ -2,10 +2,12 @@
  * Distribution metrics (prediction scores, any output whose whole shape matters): the verdict
  * rests on the Kolmogorov-Smirnov distance between canary and baseline, the largest gap
  * between their CDFs, bounded by simultaneous CDF bands for each side (|D_true - D| <= eps_c +
- * eps_b). Drift tools' effect sizes (PSI, Jensen-Shannon, Wasserstein) are reported beside
+ * eps_b). On histograms the distance is read at the bucket bounds, which bounds it from
+ * below; from above it is bounded by the largest gap the buckets allow (ks-distance-range.ts). Drift tools' effect sizes (PSI, Jensen-Shannon, Wasserstein) are reported beside
  * the classic tests with their customary thresholds, to explain the verdict.
  */
 import { ksDistance } from '../stats/kolmogorov-smirnov';
+import { ksDistanceUpperLimits } from '../stats/ks-distance-range';
 import { populationStabilityIndex } from '../stats/psi';
 import { jensenShannonDistance } from '../stats/jensen-shannon';
 import { wassersteinDistance } from '../stats/wasserstein';
@@ -29,12 +31,15 @@ export function judgeDistribution(metric: DistributionMetric, ctx: MetricContext
   if (gap) return withoutEvidence(metric, resolved, summaries, gap, tests);
 
   const distances = ksDistance(pair.canary, pair.baseline);
-  const [estimate, subject] =
+  // Histograms show the distance at their bounds only; inside a bucket it may be larger, and
+  // a pass must hold for every distribution the buckets allow.
+  const largest = pair.binned ? ksDistanceUpperLimits(pair.canary, pair.baseline) : distances;
+  const [estimate, upTo, subject] =
     resolved.direction === 'increase'
-      ? [distances.dPlus, 'the KS distance towards higher canary values']
+      ? [distances.dPlus, largest.dPlus, 'the KS distance towards higher canary values']
       : resolved.direction === 'decrease'
-        ? [distances.dMinus, 'the KS distance towards lower canary values']
-        : [distances.d, 'the KS distance between canary and baseline'];
+        ? [distances.dMinus, largest.dMinus, 'the KS distance towards lower canary values']
+        : [distances.d, largest.d, 'the KS distance between canary and baseline'];
   // Both bands must hold at once: each gets half the error rate.
   const slack = (alpha: number) =>
     ctx.evidence.cdfBandHalfWidth(pair.canary.n, alpha / 2) + ctx.evidence.cdfBandHalfWidth(pair.baseline.n, alpha / 2);
@@ -44,12 +49,13 @@ export function judgeDistribution(metric: DistributionMetric, ctx: MetricContext
       unit: 'distance',
       estimate,
       tolerance: resolved.margin.absolute!,
-      bounds: (aL, aU) => ({ lower: Math.max(0, estimate - slack(aL)), upper: Math.min(1, estimate + slack(aU)) }),
+      bounds: (aL, aU) => ({ lower: Math.max(0, estimate - slack(aL)), upper: Math.min(1, upTo + slack(aU)) }),
     },
     'increase', // a distance only grows with harm, whichever way the distributions moved
     ctx.rates,
   );
-  return judged(metric, resolved, summaries, tests, { verdict: check.verdict, checks: [check], decisive: check, reason: describeDistance(subject, check) });
+  const insideBuckets = upTo > estimate ? `; read at the bucket bounds, while inside the buckets it may reach ${Number(upTo.toPrecision(3))}` : '';
+  return judged(metric, resolved, summaries, tests, { verdict: check.verdict, checks: [check], decisive: check, reason: `${describeDistance(subject, check)}${insideBuckets}` });
 }
 
 function distributionTests(canary: WeightedSample, baseline: WeightedSample, binned: boolean): TestReport[] {
@@ -60,7 +66,13 @@ function distributionTests(canary: WeightedSample, baseline: WeightedSample, bin
     mw,
     { name: 'psi', statistic: populationStabilityIndex(bins.baseline, bins.canary), threshold: DRIFT_THRESHOLDS.psi },
     { name: 'jensen-shannon', statistic: jensenShannonDistance(bins.baseline, bins.canary), threshold: DRIFT_THRESHOLDS.jensenShannon },
-    { name: 'wasserstein', statistic: normalisedWasserstein(canary, baseline), threshold: DRIFT_THRESHOLDS.wasserstein, method: 'normalised by the baseline standard deviation' },
+    {
+      name: 'wasserstein',
+      statistic: normalisedWasserstein(canary, baseline),
+      threshold: DRIFT_THRESHOLDS.wasserstein,
+      // Explanatory only: on histograms it is an approximation, and the verdict never rests on it.
+      method: binned ? 'normalised by the baseline standard deviation; approximate on histograms (each bucket read at its upper bound)' : 'normalised by the baseline standard deviation',
+    },
   ];
 }
 

@@ -1,5 +1,5 @@
 /** What every per-kind judge needs besides the metric itself. */
-import { DEFAULT_DIRECTION, DEFAULT_MARGIN, DEFAULT_MIN_SAMPLES } from './defaults';
+import { DEFAULT_DIRECTION, DEFAULT_MARGIN, DEFAULT_MIN_SAMPLES, DEFAULT_THRESHOLD_MARGIN } from './defaults';
 import type { Evidence } from './evidence';
 import type { ErrorRates } from './margin-check';
 import type { Check } from './margin-check';
@@ -22,7 +22,9 @@ export interface Resolved {
 export function resolve(metric: MetricInput): Resolved {
   const margin = metric.margin && (metric.margin.relative !== undefined || metric.margin.absolute !== undefined)
     ? metric.margin
-    : DEFAULT_MARGIN[metric.kind];
+    : metric.kind === 'continuous' && metric.threshold !== undefined
+      ? DEFAULT_THRESHOLD_MARGIN
+      : DEFAULT_MARGIN[metric.kind];
   return {
     direction: metric.direction ?? DEFAULT_DIRECTION[metric.kind],
     margin,

@@ -11,7 +11,7 @@ import { insufficientData } from './data-gate';
 import { checkAgainstMargins, type EffectCandidate } from './margin-check';
 import { judged, resolve, withoutEvidence, type MetricContext } from './metric-context';
 import { countSummary } from './summaries';
-import type { MetricInput, MetricResult, TestReport } from './types';
+import type { CountSide, Margin, MetricInput, MetricResult, TestReport } from './types';
 
 type ProportionMetric = Extract<MetricInput, { kind: 'proportion' }>;
 
@@ -24,14 +24,26 @@ export function judgeProportion(metric: ProportionMetric, ctx: MetricContext): M
   const gap = insufficientData(b.total, c.total, resolved.minSamples, 'trials');
   if (gap) return withoutEvidence(metric, resolved, summaries, gap, tests);
 
+  const { verdict, checks } = checkAgainstMargins(rateCandidates(c, b, resolved.margin, ctx, 'rate'), resolved.direction, ctx.rates);
+  const decisive = checks.find((check) => check.verdict === verdict) ?? checks[0];
+  const rates = `the rate is ${percent(c.events / c.total)} on the canary vs ${percent(b.events / b.total)} on the baseline`;
+  return judged(metric, resolved, summaries, tests, { verdict, checks, decisive, reason: `${rates}; ${describeCheck('it', decisive, resolved.direction)}` });
+}
+
+/**
+ * The rate ratio (relative margin) and rate difference (absolute margin) of events among
+ * trials, canary against baseline; `what` names the rate in the measures ("rate", "share
+ * above 250").
+ */
+export function rateCandidates(c: CountSide, b: CountSide, margin: Margin, ctx: MetricContext, what: string): EffectCandidate[] {
   const rateC = c.events / c.total;
   const rateB = b.events / b.total;
   const candidates: EffectCandidate[] = [];
-  if (resolved.margin.relative !== undefined) {
+  if (margin.relative !== undefined) {
     candidates.push({
-      measure: 'relative change in rate',
+      measure: `relative change in ${what}`,
       estimate: rateB > 0 ? rateC / rateB - 1 : rateC > 0 ? Infinity : 0,
-      tolerance: resolved.margin.relative,
+      tolerance: margin.relative,
       unit: 'relative',
       bounds: (aL, aU) => {
         const ratio = ctx.evidence.rateRatioBounds(c.events, c.total, b.events, b.total, aL, aU);
@@ -39,26 +51,23 @@ export function judgeProportion(metric: ProportionMetric, ctx: MetricContext): M
       },
     });
   }
-  if (resolved.margin.absolute !== undefined) {
+  if (margin.absolute !== undefined) {
     candidates.push({
-      measure: 'change in rate',
+      measure: `change in ${what}`,
       estimate: rateC - rateB,
-      tolerance: resolved.margin.absolute,
+      tolerance: margin.absolute,
       unit: 'rate',
       bounds: (aL, aU) => ctx.evidence.proportionDifferenceBounds(c.events, c.total, b.events, b.total, aL, aU),
     });
   }
-  const { verdict, checks } = checkAgainstMargins(candidates, resolved.direction, ctx.rates);
-  const decisive = checks.find((check) => check.verdict === verdict) ?? checks[0];
-  const rates = `the rate is ${percent(rateC)} on the canary vs ${percent(rateB)} on the baseline`;
-  return judged(metric, resolved, summaries, tests, { verdict, checks, decisive, reason: `${rates}; ${describeCheck('it', decisive, resolved.direction)}` });
+  return candidates;
 }
 
-function percent(rate: number): string {
+export function percent(rate: number): string {
   return `${Number((rate * 100).toPrecision(3))}%`;
 }
 
-function countTests(ce: number, ct: number, be: number, bt: number): TestReport[] {
+export function countTests(ce: number, ct: number, be: number, bt: number): TestReport[] {
   const fisher = fisherExact(ce, ct, be, bt);
   const z = twoProportionZ(ce, ct, be, bt);
   return [

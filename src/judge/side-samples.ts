@@ -17,6 +17,10 @@ export interface SidePair {
   readonly binned: boolean;
   readonly baselineMean: number | null;
   readonly canaryMean: number | null;
+  /** Binned data: the bucket bounds both sides were brought onto (ascending, the last +Inf). */
+  readonly bounds?: readonly number[];
+  /** Set when both sides are histograms whose bounds have nothing in common below +Inf. */
+  readonly disjointBounds?: { readonly baseline: readonly number[]; readonly canary: readonly number[] };
 }
 
 export function toSamplePair(baseline: ValuesSide, canary: ValuesSide): SidePair {
@@ -27,13 +31,19 @@ export function toSamplePair(baseline: ValuesSide, canary: ValuesSide): SidePair
     const c = fromValues(canary.values);
     return { baseline: b, canary: c, binned: false, baselineMean: meanOf(baseline.values), canaryMean: meanOf(canary.values) };
   }
-  const bounds = commonBounds(boundsOf(baseline), boundsOf(canary));
+  const baselineBounds = boundsOf(baseline);
+  const canaryBounds = boundsOf(canary);
+  const bounds = commonBounds(baselineBounds, canaryBounds);
+  const disjoint = baselineBounds && canaryBounds && !bounds.some(Number.isFinite);
+  // Disjoint sides keep their own bounds: nothing compares them, but their summaries stay true.
   return {
-    baseline: binOnto(baseline, bounds),
-    canary: binOnto(canary, bounds),
+    baseline: binOnto(baseline, disjoint ? baselineBounds : bounds),
+    canary: binOnto(canary, disjoint ? canaryBounds : bounds),
     binned: true,
     baselineMean,
     canaryMean,
+    bounds,
+    ...(disjoint ? { disjointBounds: { baseline: baselineBounds, canary: canaryBounds } } : {}),
   };
 }
 

@@ -43,7 +43,14 @@ interface MetricCommon {
   readonly minSamples?: number;
 }
 export type MetricInput =
-  | (MetricCommon & { readonly kind: 'continuous'; readonly quantile?: number | 'mean'; readonly baseline: ValuesSide; readonly canary: ValuesSide })
+  | (MetricCommon & {
+      readonly kind: 'continuous';
+      readonly quantile?: number | 'mean';
+      /** Judge the share of observations above this value (an SLO bound) instead of a quantile. */
+      readonly threshold?: number;
+      readonly baseline: ValuesSide;
+      readonly canary: ValuesSide;
+    })
   | (MetricCommon & { readonly kind: 'distribution'; readonly baseline: ValuesSide; readonly canary: ValuesSide })
   | (MetricCommon & { readonly kind: 'proportion'; readonly baseline: CountSide; readonly canary: CountSide })
   | (MetricCommon & { readonly kind: 'categorical'; readonly baseline: CategoricalSide; readonly canary: CategoricalSide });

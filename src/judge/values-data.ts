@@ -25,7 +25,17 @@ export function valuesData(
   return {
     pair,
     summaries: { baseline: valuesSummary(pair.baseline, pair.baselineMean), canary: valuesSummary(pair.canary, pair.canaryMean) },
-    tests: pair.baseline.n > 0 && pair.canary.n > 0 ? testsFor(pair.canary, pair.baseline, pair.binned) : [],
-    gap: insufficientData(pair.baseline.n, pair.canary.n, minSamples, 'observations'),
+    tests: pair.baseline.n > 0 && pair.canary.n > 0 && !pair.disjointBounds ? testsFor(pair.canary, pair.baseline, pair.binned) : [],
+    gap: insufficientData(pair.baseline.n, pair.canary.n, minSamples, 'observations') ?? disjointBucketsGap(pair),
   };
+}
+
+/** Histograms with no bound in common cannot be ordered against each other at all. */
+function disjointBucketsGap(pair: SidePair): string | null {
+  if (!pair.disjointBounds) return null;
+  const list = (bounds: readonly number[]) => bounds.filter(Number.isFinite).join(', ');
+  return (
+    `the two sides' histograms share no bucket bound below +Inf (baseline: ${list(pair.disjointBounds.baseline)}; canary: ${list(pair.disjointBounds.canary)}), ` +
+    'so no observation of one side can be ordered against the other: give both sides the same bucket bounds'
+  );
 }

@@ -41,6 +41,7 @@ export interface TemplateMetric {
   readonly weight?: number;
   readonly minSamples?: number;
   readonly quantile?: number | 'mean';
+  readonly threshold?: number;
 }
 
 export interface TimeWindow {

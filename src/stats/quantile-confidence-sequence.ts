@@ -6,7 +6,7 @@
  * the beta-binomial mixture e-value of that count against p is a martingale. The quantile's
  * confidence set is every q whose count keeps the e-value below 1/alpha: the counts form a
  * range [kLow, kHigh] around n*p, and the bounds are the kLow-th and (kHigh+1)-th smallest
- * observations (interpolated inside a bucket for histograms, as histogram_quantile does).
+ * observations (for histograms, the edges of their buckets: see quantile-bounds.ts).
  * Unlike a DKW band, whose width is the same at every p, it narrows in the tails (the p95
  * and p99 of latency), where the binomial variance p(1-p) is small.
  *

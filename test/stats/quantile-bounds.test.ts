@@ -14,7 +14,7 @@ describe('quantileBounds (order statistics, scipy binom.ppf reference)', () => {
   });
 
   it.each(fixtures.binnedQuantileBounds.map((c) => [c.le.length, c.p, c.alpha, c]))(
-    'binned data: %d buckets p=%d alpha=%d, interpolated inside the bucket',
+    'binned data: %d buckets p=%d alpha=%d, the edges of the order statistics\' buckets',
     (_k, _p, _a, c) => {
       const le = c.le.map((x) => (x === '+Inf' ? Infinity : Number(x)));
       const bounds = quantileBounds(fromBuckets(le, c.counts, 0), c.p, c.alpha, c.alpha);

@@ -1,0 +1,56 @@
+/**
+ * The SLO measure of a continuous metric (`threshold`): the share of observations above a
+ * value, canary against baseline, judged like a proportion (rate ratio for a relative margin,
+ * rate difference for an absolute one; either evidence kind). It is how SRE teams already
+ * state latency objectives ("99 % of requests under 250 ms"), and unlike a quantile it is
+ * exact on a histogram whose bucket bounds include the threshold: the count above a bound is
+ * read from the buckets, not estimated inside one. A threshold between bounds is refused
+ * with the reason, since a histogram does not say how many observations lie above it.
+ *
+ * The direction carries over: for `increase` (bigger values are worse) a growing share above
+ * the threshold is the harm; for `decrease` a shrinking one.
+ */
+import { countAtOrBelow, type WeightedSample } from '../stats/weighted-sample';
+import { describeCheck } from './describe';
+import { checkAgainstMargins } from './margin-check';
+import { judged, withoutEvidence, type MetricContext, type Resolved } from './metric-context';
+import { countTests, percent, rateCandidates } from './proportion';
+import type { SidePair } from './side-samples';
+import type { ValuesData } from './values-data';
+import type { CountSide, MetricInput, MetricResult } from './types';
+
+type ContinuousMetric = Extract<MetricInput, { kind: 'continuous' }>;
+
+export function judgeThresholdShare(metric: ContinuousMetric, threshold: number, resolved: Resolved, data: ValuesData, ctx: MetricContext): MetricResult {
+  const { pair, summaries } = data;
+  const problem = thresholdProblem(pair, threshold);
+  if (problem) return withoutEvidence(metric, resolved, summaries, problem, data.tests);
+  const b = exceedances(pair.baseline, threshold);
+  const c = exceedances(pair.canary, threshold);
+  const tests = [...countTests(c.events, c.total, b.events, b.total), ...data.tests];
+  const what = `the share above ${threshold}`;
+  const { verdict, checks } = checkAgainstMargins(rateCandidates(c, b, resolved.margin, ctx, what), resolved.direction, ctx.rates);
+  const decisive = checks.find((check) => check.verdict === verdict) ?? checks[0];
+  const shares = `${what} is ${percent(c.events / c.total)} on the canary vs ${percent(b.events / b.total)} on the baseline`;
+  return judged(metric, resolved, summaries, tests, { verdict, checks, decisive, reason: `${shares}; ${describeCheck('it', decisive, resolved.direction)}` });
+}
+
+/** How many observations lie above the threshold, among all of the side's. */
+export function exceedances(sample: WeightedSample, threshold: number): CountSide {
+  return { events: sample.n - countAtOrBelow(sample, threshold), total: sample.n };
+}
+
+/** Why the data cannot count the observations above the threshold exactly, or null. */
+export function thresholdProblem(pair: SidePair, threshold: number): string | null {
+  if (!pair.bounds || pair.bounds.includes(threshold)) return null;
+  const finite = pair.bounds.filter(Number.isFinite);
+  const below = finite.filter((le) => le < threshold).at(-1);
+  const above = finite.find((le) => le > threshold);
+  const nearest = [below, above].filter((le) => le !== undefined).join(' or ');
+  const between = below !== undefined && above !== undefined ? ` inside the bucket (${below}, ${above}]` : '';
+  return (
+    `the threshold ${threshold} is not a bucket bound of the histogram${finite.length ? '' : 's'} ` +
+    `(bounds shared by both sides: ${finite.length ? finite.join(', ') : 'none below +Inf'}), so the number of observations above it${between} is unknown` +
+    (nearest ? `: use a bound such as ${nearest}` : '')
+  );
+}
