@@ -50,7 +50,7 @@ export function unresolvableBuckets(input: ResolutionInput): string | null {
     ? `${input.subject} lies in the bucket ${bucketText(input.baselineBucket)} on both sides`
     : `${input.subject} lies in the bucket ${bucketText(input.baselineBucket)} on the baseline and ${bucketText(input.canaryBucket)} on the canary`;
   return (
-    `the histogram's buckets are too coarse to ever resolve the tolerated ${tolerated(best.tolerance, input.direction, format)}: ` +
+    `the histogram's buckets are too coarse to ever tell whether it is within the tolerated ${tolerated(best.tolerance, input.direction, format)}: ` +
     `${where}, so even with unlimited data the interval stays ${format(best.lower)} to ${format(best.upper)}. ` +
     `Give the histogram finer bounds around ${input.subject} (for Istio's metrics, the pod annotation sidecar.istio.io/statsHistogramBuckets, ` +
     `bounds about 5 % apart), or judge the share of observations above a bucket bound with "threshold" (for example ${suggestedThreshold(input.baselineBucket)})`

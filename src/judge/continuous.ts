@@ -16,8 +16,8 @@ import { quantile } from '../stats/quantile';
 import type { WeightedSample } from '../stats/weighted-sample';
 import { bucketHolding, unresolvableBuckets } from './bucket-resolution';
 import { DEFAULT_QUANTILE } from './defaults';
-import { describeCheck } from './describe';
-import { checkAgainstMargins, type EffectCandidate } from './margin-check';
+import { describeChange, describeCheck } from './describe';
+import { checkAgainstMargins, type Check, type EffectCandidate } from './margin-check';
 import { judged, resolve, withoutEvidence, type MetricContext, type Resolved } from './metric-context';
 import { judgeThresholdShare } from './threshold-share';
 import { valuesData, type ValuesData } from './values-data';
@@ -51,24 +51,40 @@ export function judgeContinuous(metric: ContinuousMetric, ctx: MetricContext): M
 
   // A binned estimate is interpolated inside its bucket (as histogram_quantile does); its
   // bounds are bucket edges, and the buckets may be too coarse to ever decide.
-  const result = decide(metric, resolved, summaries, tests, candidates, `${subject} (interpolated inside its bucket)`, ctx);
-  if (result.verdict !== 'inconclusive') return result;
+  const estimated = `${subject} (interpolated inside its bucket)`;
   const buckets = { baseline: bucketHolding(pair.baseline, statistic), canary: bucketHolding(pair.canary, statistic) };
-  const unresolvable = unresolvableBuckets({
-    subject,
-    baselineBucket: buckets.baseline,
-    canaryBucket: buckets.canary,
-    limitCandidates: quantileCandidates(estimates, subject, resolved.margin, (side) => buckets[side]),
-    direction: resolved.direction,
-    rates: ctx.rates,
+  return decide(metric, resolved, summaries, tests, candidates, estimated, ctx, (check) => {
+    const unresolvable = unresolvableBuckets({
+      subject,
+      baselineBucket: buckets.baseline,
+      canaryBucket: buckets.canary,
+      limitCandidates: quantileCandidates(estimates, subject, resolved.margin, (side) => buckets[side]),
+      direction: resolved.direction,
+      rates: ctx.rates,
+    });
+    // "Not yet enough evidence" would promise that waiting helps; with these buckets it cannot.
+    return unresolvable && `${describeChange(estimated, check)}; ${unresolvable}`;
   });
-  return unresolvable ? { ...result, reason: `${result.reason}. ${capitalised(unresolvable)}` } : result;
 }
 
-function decide(metric: ContinuousMetric, resolved: Resolved, summaries: ValuesData['summaries'], tests: readonly TestReport[], candidates: EffectCandidate[], subject: string, ctx: MetricContext): MetricResult {
+/**
+ * The verdict over the candidates and its reason; `whyInconclusive` may replace the reason of
+ * an inconclusive verdict with a better one.
+ */
+function decide(
+  metric: ContinuousMetric,
+  resolved: Resolved,
+  summaries: ValuesData['summaries'],
+  tests: readonly TestReport[],
+  candidates: EffectCandidate[],
+  subject: string,
+  ctx: MetricContext,
+  whyInconclusive?: (decisive: Check) => string | null,
+): MetricResult {
   const { verdict, checks } = checkAgainstMargins(candidates, resolved.direction, ctx.rates);
   const decisive = checks.find((c) => c.verdict === verdict) ?? checks[0];
-  return judged(metric, resolved, summaries, tests, { verdict, checks, decisive, reason: describeCheck(subject, decisive, resolved.direction) });
+  const reason = (verdict === 'inconclusive' && whyInconclusive?.(decisive)) || describeCheck(subject, decisive, resolved.direction);
+  return judged(metric, resolved, summaries, tests, { verdict, checks, decisive, reason });
 }
 
 type SideBounds = (side: 'baseline' | 'canary', alphaLower: number, alphaUpper: number) => Bounds;
@@ -104,10 +120,6 @@ function quantileCandidates(estimates: { baseline: number; canary: number }, sub
     });
   }
   return candidates;
-}
-
-function capitalised(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /**

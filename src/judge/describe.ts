@@ -32,10 +32,17 @@ export function tolerated(tolerance: number, direction: Direction, format: Forma
   return format(direction === 'decrease' ? -t : t);
 }
 
+/** "p95 changed by +34% (confidence interval +21% to +49%)": the effect without its verdict. */
+export function describeChange(subject: string, check: Check): string {
+  const format = FORMAT_BY_UNIT[check.effect.unit];
+  const { estimate, lower, upper } = check.effect;
+  return `${subject} ${Number.isFinite(estimate) ? `changed by ${format(estimate)}` : 'cannot be estimated'} (confidence interval ${format(lower)} to ${format(upper)})`;
+}
+
 export function describeCheck(subject: string, check: Check, direction: Direction): string {
   const format = FORMAT_BY_UNIT[check.effect.unit];
-  const { estimate, lower, upper, tolerance } = check.effect;
-  const where = `${subject} ${Number.isFinite(estimate) ? `changed by ${format(estimate)}` : 'cannot be estimated'} (confidence interval ${format(lower)} to ${format(upper)})`;
+  const { tolerance } = check.effect;
+  const where = describeChange(subject, check);
   const limit = tolerated(tolerance, direction, format);
   switch (check.verdict) {
     case 'fail':

@@ -44,13 +44,13 @@ export function exceedances(sample: WeightedSample, threshold: number): CountSid
 export function thresholdProblem(pair: SidePair, threshold: number): string | null {
   if (!pair.bounds || pair.bounds.includes(threshold)) return null;
   const finite = pair.bounds.filter(Number.isFinite);
+  if (!finite.length) return `the threshold ${threshold} is not a bucket bound: the histograms share no bound below +Inf`;
   const below = finite.filter((le) => le < threshold).at(-1);
   const above = finite.find((le) => le > threshold);
-  const nearest = [below, above].filter((le) => le !== undefined).join(' or ');
-  const between = below !== undefined && above !== undefined ? ` inside the bucket (${below}, ${above}]` : '';
+  const nearest = [below, above].filter((le) => le !== undefined);
+  const inside = below !== undefined && above !== undefined ? ` inside the bucket (${below}, ${above}]` : '';
   return (
-    `the threshold ${threshold} is not a bucket bound of the histogram${finite.length ? '' : 's'} ` +
-    `(bounds shared by both sides: ${finite.length ? finite.join(', ') : 'none below +Inf'}), so the number of observations above it${between} is unknown` +
-    (nearest ? `: use a bound such as ${nearest}` : '')
+    `the threshold ${threshold} is not a bucket bound that both sides' histograms share, so the number of observations above it${inside} is unknown: ` +
+    `use ${nearest.length > 1 ? `one of the nearest bounds, ${nearest.join(' or ')}` : `the nearest bound, ${nearest[0]}`}`
   );
 }

@@ -78,7 +78,7 @@ describe('histogram input', () => {
       canary: { histogram: { buckets: buckets([1010, 3990, 3010, 1490, 400, 100]) } },
     });
     expect(healthy.body.metrics[0].verdict).toBe('inconclusive');
-    expect(healthy.body.metrics[0].reason).toMatch(/too coarse to ever resolve the tolerated \+10%: p50 lies in the bucket \(10, 25\] on both sides/);
+    expect(healthy.body.metrics[0].reason).toMatch(/too coarse to ever tell whether it is within the tolerated \+10%: p50 lies in the bucket \(10, 25\] on both sides/);
     // A median two buckets up is beyond any doubt the buckets leave.
     const slow = await analyzeOne({
       name: 'latency', kind: 'continuous', statistic: 'p50',
