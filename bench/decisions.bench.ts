@@ -5,7 +5,8 @@
  *
  * Flags: --rollouts N (default 1000), --seed S (default 20240601), --scenario NAME (repeatable
  * or comma-separated; default all), --evidence anytime-valid|fixed-sample (canary-judge's
- * bounds; default anytime-valid, what the service uses), --workers N (processes; default the
+ * bounds; default anytime-valid, what the service uses; `--scenario histograms` runs the
+ * histogram set of bench/simulate/histogram-scenarios.ts), --workers N (processes; default the
  * number of CPUs, at most 4). Rollout r of a scenario always draws from the same seed, so the
  * figures do not depend on the number of workers.
  *
@@ -36,6 +37,7 @@ import {
   type SideProbabilities,
 } from './simulate/rollout';
 import { Tally, type TallyData } from './simulate/tally';
+import { HISTOGRAM_METHODS, HISTOGRAM_SCENARIOS, runHistogramScenario, thresholdFor, type HistogramMethod, type HistogramOutcome, type HistogramScenario } from './simulate/histogram-scenarios';
 
 // ---------------------------------------------------------------- options
 
@@ -47,7 +49,11 @@ interface Options {
   workers: number;
   /** Set in a worker process: it runs the rollouts r with r % workers === worker. */
   worker?: number;
+  /** `--scenario histograms`: the histogram scenario set (coarse buckets, SLO threshold). */
+  histograms: boolean;
 }
+
+const HISTOGRAM_SET = 'histograms';
 
 function parseOptions(argv: readonly string[]): Options {
   let rollouts = 1000;
@@ -87,10 +93,11 @@ function parseOptions(argv: readonly string[]): Options {
         throw new Error(`unknown flag ${argv[i]}; flags: --rollouts N, --seed S, --scenario NAME, --evidence anytime-valid|fixed-sample, --workers N`);
     }
   }
-  const unknown = names.filter((n) => !SCENARIOS.some((s) => s.name === n));
-  if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')}; scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}`);
+  const histograms = names.includes(HISTOGRAM_SET);
+  const unknown = names.filter((n) => n !== HISTOGRAM_SET && !SCENARIOS.some((s) => s.name === n));
+  if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')}; scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}, ${HISTOGRAM_SET} (the histogram set)`);
   const scenarios = names.length ? SCENARIOS.filter((s) => names.includes(s.name)) : SCENARIOS;
-  return { rollouts, seed, scenarios, evidence, workers: Math.min(workers, rollouts), worker };
+  return { rollouts, seed, scenarios, evidence, workers: Math.min(workers, rollouts), worker, histograms };
 }
 
 function positiveInteger(flag: string, text: string): number {
@@ -254,6 +261,8 @@ async function runInWorkers(options: Options, methods: readonly Method[]): Promi
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  if (options.histograms && options.worker === undefined) await histogramReport(options);
+  if (options.histograms && !options.scenarios.length) return;
   const methods: Method[] = [canaryJudge(options.evidence), kayentaStyle, flaggerStyle];
   if (options.worker !== undefined) {
     for (const scenario of options.scenarios) {
@@ -370,7 +379,85 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((error: unknown) => {
+(process.argv.includes('--histogram-worker') ? histogramWorker(process.argv.slice(2)) : main()).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 });
+
+// ---------------------------------------------------------------- the histogram set
+
+async function histogramReport(options: Options): Promise<void> {
+  const started = process.hrtime.bigint();
+  const results = await runHistogramSetInWorkers(options);
+  console.log('# Histogram scenarios (`npm run bench:decisions -- --scenario histograms`)\n');
+  console.log(
+    `seed ${options.seed}, ${options.rollouts} rollouts per scenario, ${LOOKS} looks at ${REQUESTS_PER_MINUTE.toLocaleString('en-US')} requests/minute ` +
+      `(${STEP_SHARES.map((s) => `${s * 100} %`).join(' -> ')}), cumulative histograms, lognormal latency; evidence ${options.evidence.name}; ` +
+      'p95 judged as the default profile does (+10 %, critical); threshold: the share above the Envoy bound nearest the baseline\'s p95, default margins (1.5x or +0.1 pp)\n',
+  );
+  const rows: string[][] = [['position', 'sigma', 'canary', 'threshold (baseline share above)', ...HISTOGRAM_METHODS.flatMap((m) => [`${m} pass %`, `${m} fail %`])]];
+  for (const { scenario, outcomes } of results) {
+    const t = thresholdFor(scenario);
+    rows.push([
+      scenario.position,
+      String(scenario.sigma),
+      `x${scenario.factor}`,
+      `${t.bound} (${(t.share * 100).toPrecision(2)} %)`,
+      ...HISTOGRAM_METHODS.flatMap((m) => [pct(outcomes[m].passed / outcomes[m].rollouts), pct(outcomes[m].failed / outcomes[m].rollouts)]),
+    ]);
+  }
+  console.log(markdownTable(rows));
+  const checks: [string, (s: HistogramScenario) => boolean, HistogramMethod[], 'passed' | 'failed', (v: number) => boolean][] = [
+    ['A/A and x1.05 falsely failed <= 5 %', (s) => s.factor < 1.2, ['p95 envoy', 'p95 resolving'], 'failed', (v) => v <= 0.05],
+    ['x1.2 never passes (<= 5 %)', (s) => s.factor === 1.2, ['p95 envoy', 'p95 resolving', 'threshold envoy'], 'passed', (v) => v <= 0.05],
+    ['threshold: x1.2 detected >= 90 %', (s) => s.factor === 1.2, ['threshold envoy'], 'failed', (v) => v >= 0.9],
+    ['threshold: A/A passes >= 80 %', (s) => s.factor === 1, ['threshold envoy'], 'passed', (v) => v >= 0.8],
+  ];
+  const targetRows = [['target', 'method', 'worst position', 'measured %', 'met']];
+  for (const [text, applies, methods, field, ok] of checks) {
+    for (const method of methods) {
+      const values = results.filter((r) => applies(r.scenario)).map((r) => ({ r, v: r.outcomes[method][field] / r.outcomes[method].rollouts }));
+      // An upper limit (ok at 0) is worst at the largest value, a lower limit at the smallest.
+      const worst = values.reduce((a, b) => (ok(0) ? (b.v > a.v ? b : a) : b.v < a.v ? b : a));
+      const allMet = values.every((x) => ok(x.v));
+      targetRows.push([text, method, `${worst.r.scenario.position}, sigma ${worst.r.scenario.sigma}, x${worst.r.scenario.factor}`, pct(worst.v), allMet ? 'yes' : `NO (${values.filter((x) => !ok(x.v)).length} of ${values.length})`]);
+    }
+  }
+  console.log('\n## Targets\n');
+  console.log(markdownTable(targetRows));
+  console.log(`\npass: a pass at some look (before any fail); fail: a fail at some look (a rollback). wall time ${(elapsedMs(started) / 1000).toFixed(1)} s\n`);
+}
+
+/** Runs every histogram scenario, split over worker processes by scenario. */
+async function runHistogramSetInWorkers(options: Options): Promise<{ scenario: HistogramScenario; outcomes: Record<HistogramMethod, HistogramOutcome> }[]> {
+  const workers = Math.max(1, Math.min(options.workers, HISTOGRAM_SCENARIOS.length));
+  const results = new Map<string, Record<HistogramMethod, HistogramOutcome>>();
+  await Promise.all(
+    Array.from({ length: workers }, (_, w) =>
+      new Promise<void>((resolve, reject) => {
+        const child = fork(process.argv[1], ['--histogram-worker', String(w), '--workers', String(workers), '--rollouts', String(options.rollouts), '--seed', String(options.seed), '--evidence', options.evidence.name]);
+        child.on('message', (message) => {
+          const { name, outcomes } = message as { name: string; outcomes: Record<HistogramMethod, HistogramOutcome> };
+          results.set(name, outcomes);
+          process.stderr.write(`${name} done\n`);
+        });
+        child.on('error', reject);
+        child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`histogram worker ${w} exited with ${code}`))));
+      }),
+    ),
+  );
+  return HISTOGRAM_SCENARIOS.map((scenario) => ({ scenario, outcomes: results.get(scenario.name)! }));
+}
+
+async function histogramWorker(argv: readonly string[]): Promise<void> {
+  const value = (flag: string) => argv[argv.indexOf(flag) + 1];
+  const worker = Number(value('--histogram-worker'));
+  const workers = Number(value('--workers'));
+  const evidence = value('--evidence') === 'fixed-sample' ? fixedSampleEvidence : anytimeValidEvidence;
+  for (let i = worker; i < HISTOGRAM_SCENARIOS.length; i += workers) {
+    const scenario = HISTOGRAM_SCENARIOS[i];
+    const outcomes = runHistogramScenario(scenario, Number(value('--rollouts')), Number(value('--seed')), evidence, 100 + i);
+    await new Promise<void>((resolve, reject) => process.send!({ name: scenario.name, outcomes }, undefined, {}, (error) => (error ? reject(error) : resolve())));
+  }
+  process.disconnect();
+}

@@ -15,14 +15,14 @@
  * | v2      | canary | model                | v2                  | model           | ml        |
  *
  * Metrics and labels (every series of one server carries that server's identity):
- * - `istio_requests_total` (counter) and `istio_request_duration_milliseconds` (histogram,
- *   Istio's default buckets): ISTIO_LABELS = reporter="destination", source_workload,
+ * - `istio_requests_total` (counter) and `istio_request_duration_milliseconds` (histogram, the
+ *   bounds of the seed's bucket annotation, or Envoy's defaults): ISTIO_LABELS = reporter="destination", source_workload,
  *   source_workload_namespace, destination_workload, destination_workload_namespace,
  *   destination_service (FQDN), destination_service_name, destination_service_namespace,
  *   destination_version, destination_app, destination_canonical_service,
  *   destination_canonical_revision, request_protocol, response_code, response_flags,
  *   connection_security_policy.
- * - `model_prediction_score` (histogram, buckets 0.05..1 step 0.05) and
+ * - `model_prediction_score` (histogram, buckets 0.01..1 step 0.01) and
  *   `model_predictions_total{class}` (counter), successful predictions only: MODEL_LABELS =
  *   the identity both as Istio names (destination_workload, destination_workload_namespace,
  *   destination_service_name, destination_version, destination_app) and as plain pod-label
@@ -35,6 +35,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { RESOLVING_LATENCY_BUCKETS } from './latency-buckets';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { normalSampler, seededRandom } from '../test/support/random';
 
@@ -91,12 +92,18 @@ export const IDENTITIES: Readonly<Record<Version, Identity>> = Object.freeze({
   v2: Object.freeze({ version: 'v2' as const, workload: 'model', namespace: NAMESPACE, service: SERVICE, app: APP }),
 });
 
-/** Istio's default buckets for istio_request_duration_milliseconds. */
-export const ISTIO_DURATION_BUCKETS: readonly number[] = [
-  0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000,
-];
-/** 0.05, 0.1, ..., 1.0 */
-export const SCORE_BUCKETS: readonly number[] = Array.from({ length: 20 }, (_, i) => Number(((i + 1) * 0.05).toFixed(2)));
+/**
+ * The bounds of istio_request_duration_milliseconds: what the seed's pod annotation
+ * `sidecar.istio.io/statsHistogramBuckets` sets (demo/latency-buckets.ts), so that p95 can
+ * resolve a 10 % margin. A fleet may be started on Envoy's defaults instead (`latencyBuckets`).
+ */
+export const ISTIO_DURATION_BUCKETS: readonly number[] = RESOLVING_LATENCY_BUCKETS;
+/**
+ * 0.01, 0.02, ..., 1.0: fine enough that the largest gap two score distributions can hide
+ * inside one bucket (about the busiest bucket's share, ~3.3 % here) stays well under the
+ * default KS margin of 0.1.
+ */
+export const SCORE_BUCKETS: readonly number[] = Array.from({ length: 100 }, (_, i) => Number(((i + 1) * 0.01).toFixed(2)));
 
 export const ISTIO_LABELS = [
   'reporter',
@@ -134,6 +141,8 @@ export interface FleetOptions {
   readonly v2?: Behaviour;
   /** Seed of the simulated randomness (default 1; v2 uses seed + 1). */
   readonly seed?: number;
+  /** Bounds of the latency histogram (default ISTIO_DURATION_BUCKETS, the annotated pods'). */
+  readonly latencyBuckets?: readonly number[];
 }
 
 export interface ServerStats {
@@ -161,7 +170,7 @@ export async function createFleet(options: FleetOptions = {}): Promise<Fleet> {
   const servers: Partial<Record<Version, ModelServer>> = {};
   try {
     for (const [i, version] of VERSIONS.entries()) {
-      servers[version] = await startModelServer(IDENTITIES[version], options[version] ?? HEALTHY, seed + i);
+      servers[version] = await startModelServer(IDENTITIES[version], options[version] ?? HEALTHY, seed + i, options.latencyBuckets ?? ISTIO_DURATION_BUCKETS);
     }
   } catch (error) {
     await Promise.all(Object.values(servers).map((s) => s?.close()));
@@ -190,7 +199,7 @@ interface ModelServer {
   close(): Promise<void>;
 }
 
-async function startModelServer(identity: Identity, initial: Behaviour, seed: number): Promise<ModelServer> {
+async function startModelServer(identity: Identity, initial: Behaviour, seed: number, latencyBuckets: readonly number[]): Promise<ModelServer> {
   let behaviour = validateBehaviour(initial);
   const uniform = seededRandom(seed);
   const normal = normalSampler(uniform);
@@ -208,7 +217,7 @@ async function startModelServer(identity: Identity, initial: Behaviour, seed: nu
     name: 'istio_request_duration_milliseconds',
     help: 'Request duration in milliseconds (simulated Istio standard metric).',
     labelNames: ISTIO_LABELS,
-    buckets: [...ISTIO_DURATION_BUCKETS],
+    buckets: [...latencyBuckets],
     registers: [registry],
   });
   const predictionScore = new Histogram({

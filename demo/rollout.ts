@@ -32,9 +32,10 @@ import { PrometheusSource } from '../src/sources/prometheus/prometheus-source';
 import { measure, type WebMetric } from '../test/support/argo-web-metric';
 import { startPrometheus } from '../test/support/prometheus';
 import { createFleet, HEALTHY, type Behaviour } from './fleet';
+import { ENVOY_DEFAULT_BUCKETS } from './latency-buckets';
 import { createTraffic, type Weights } from './traffic';
 
-export type Scenario = 'healthy' | 'slower' | 'more-errors' | 'score-shift';
+export type Scenario = 'healthy' | 'slower' | 'more-errors' | 'score-shift' | 'default-buckets';
 export type Outcome = 'promoted' | 'rolled-back' | 'paused';
 
 /**
@@ -44,12 +45,17 @@ export type Outcome = 'promoted' | 'rolled-back' | 'paused';
  */
 export const BASELINE: Behaviour = { ...HEALTHY, errorRate: 0.01 };
 
-/** What model-v2 does differently in each scenario. */
-export const SCENARIOS: Record<Scenario, { description: string; v2: Behaviour }> = {
+/**
+ * What model-v2 does differently in each scenario. `default-buckets` plays a healthy model-v2
+ * on pods without the bucket annotation (Envoy's default latency buckets, 2-2.5x apart): the
+ * honest outcome is a pause, with the reason naming the buckets and the fix.
+ */
+export const SCENARIOS: Record<Scenario, { description: string; v2: Behaviour; latencyBuckets?: readonly number[] }> = {
   healthy: { description: 'model-v2 behaves like model-v1', v2: BASELINE },
   slower: { description: 'model-v2 is 30 % slower', v2: { ...BASELINE, latency: { ...BASELINE.latency, multiplier: 1.3 } } },
   'more-errors': { description: 'model-v2 fails 3x as often (3 % vs 1 %)', v2: { ...BASELINE, errorRate: 0.03 } },
   'score-shift': { description: 'model-v2 is less confident (mean score 0.6 vs 0.7)', v2: { ...BASELINE, score: { ...BASELINE.score, mean: 0.6 } } },
+  'default-buckets': { description: "model-v2 behaves like model-v1, on Envoy's default latency buckets (no bucket annotation)", v2: BASELINE, latencyBuckets: ENVOY_DEFAULT_BUCKETS },
 };
 
 interface Step {
@@ -92,7 +98,7 @@ export async function playRollout(options: RolloutOptions): Promise<RolloutResul
   const lookIntervalMs = options.lookIntervalMs ?? 2000;
   const looksPerStep = options.looksPerStep ?? 3;
   const maxPromotionLooks = options.maxPromotionLooks ?? 45;
-  const fleet = await createFleet({ v1: BASELINE, v2: SCENARIOS[options.scenario].v2 });
+  const fleet = await createFleet({ v1: BASELINE, v2: SCENARIOS[options.scenario].v2, latencyBuckets: SCENARIOS[options.scenario].latencyBuckets });
   const prometheus = await startPrometheus({ targets: fleet.targets, scrapeIntervalSeconds: 1 });
   const source = new PrometheusSource(new PrometheusClient({ baseUrl: prometheus.url, queryTimeoutMs: 5000 }));
   const app = createApp({

@@ -9,6 +9,7 @@
  * the last minute is kept apart for Flagger-style checks, which query one interval.
  */
 import { normalCdf } from '../../src/stats/normal';
+import { RESOLVING_LATENCY_BUCKETS } from '../../demo/latency-buckets';
 import { multinomial, binomial, type Normal, type Uniform } from './binomial';
 
 export const REQUESTS_PER_MINUTE = 10_000;
@@ -23,13 +24,19 @@ export function canaryShareAt(look: number): number {
   return STEP_SHARES[Math.min(STEP_SHARES.length - 1, Math.floor((look - 1) / LOOKS_PER_STEP))];
 }
 
-/** 60 log-spaced latency bounds from 5 ms to 2000 ms (~10.7 % apart), then +Inf. */
-export const LATENCY_BOUNDS: readonly number[] = [
-  ...Array.from({ length: 60 }, (_, i) => Number((5 * Math.pow(2000 / 5, i / 59)).toPrecision(6))),
-  Infinity,
-];
-/** 20 score buckets of width 0.05 on [0, 1], then +Inf (always empty: scores are clipped to [0, 1]). */
-export const SCORE_BOUNDS: readonly number[] = [...Array.from({ length: 20 }, (_, i) => Number(((i + 1) * 0.05).toFixed(2))), Infinity];
+/**
+ * The latency bounds the seed's pods carry (demo/latency-buckets.ts: ~4.5 % apart from 25 to
+ * 418 ms), then +Inf. Histogram bounds are bucket edges, so buckets wider than the 10 % margin
+ * could never pass a latency metric; the histogram scenario set (`--scenario histograms`)
+ * shows Envoy's defaults beside them.
+ */
+export const LATENCY_BOUNDS: readonly number[] = [...RESOLVING_LATENCY_BUCKETS, Infinity];
+/**
+ * 100 score buckets of width 0.01 on [0, 1], then +Inf (always empty: scores are clipped to
+ * [0, 1]). Narrow enough that the gap two score CDFs could hide inside one bucket stays well
+ * under the 0.1 KS margin.
+ */
+export const SCORE_BOUNDS: readonly number[] = [...Array.from({ length: 100 }, (_, i) => Number(((i + 1) * 0.01).toFixed(2))), Infinity];
 export const CLASSES = ['cat', 'dog', 'bird'] as const;
 
 /** What one side of a rollout serves. */

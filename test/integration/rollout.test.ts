@@ -22,11 +22,14 @@ describeWithPrometheus('the seed rollout against a real Prometheus', () => {
     ['slower', 'rolled-back'],
     ['more-errors', 'rolled-back'],
     ['score-shift', 'rolled-back'],
+    ['default-buckets', 'paused'],
   ] as [Scenario, Outcome][])('%s: %s', async (scenario, outcome) => {
     const lines: string[] = [];
-    const result = await playRollout({ scenario, log: (line) => lines.push(line) });
+    // On Envoy's default buckets the latency can never pass: a few promotion looks show it.
+    const result = await playRollout({ scenario, log: (line) => lines.push(line), ...(scenario === 'default-buckets' ? { maxPromotionLooks: 3 } : {}) });
     if (result.outcome !== outcome) console.log(lines.join('\n'));
     expect(result.outcome).toBe(outcome);
     if (outcome === 'rolled-back') expect(result.lastReason).toMatch(/beyond the tolerated|below the marginal threshold/);
+    if (scenario === 'default-buckets') expect(result.lastReason).toMatch(/too coarse to ever tell whether it is within the tolerated \+10%: p95 lies in the bucket \(50, 100\].*statsHistogramBuckets/);
   }, 240_000);
 });

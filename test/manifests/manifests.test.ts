@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import { parseAllDocuments, parseDocument } from 'yaml';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { RESOLVING_LATENCY_BUCKETS } from '../../demo/latency-buckets';
 
 // Every YAML document shipped under analysis-templates/ is validated against the upstream CRD
 // of its apiVersion + kind (vendored in shared/crds, beside the clone; see its README.md).
@@ -100,12 +102,23 @@ function unknownFields(schema: any, value: any, at = ''): string[] {
 }
 
 function problems(crds: Crd[], manifest: Manifest): string[] {
+  if (manifest.apiVersion === 'apps/v1' && manifest.kind === 'Deployment') return deploymentProblems(manifest);
   const validate = validatorFor(crds, manifest.apiVersion, manifest.kind);
   const errors = validate(manifest) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
   const [group, version] = manifest.apiVersion.split('/');
   const crd = crds.find((c) => c.spec.group === group && c.spec.names.kind === manifest.kind)!;
   const schema = crd.spec.versions.find((v) => v.name === version)!.schema.openAPIV3Schema;
   return [...errors, ...unknownFields(schema, manifest).map((p) => `${p} is not in the schema`)];
+}
+
+/** Built-in kinds have no CRD: the Kubernetes OpenAPI schema of kubernetes-models checks them. */
+function deploymentProblems(manifest: Manifest): string[] {
+  try {
+    new Deployment(manifest as never).validate();
+    return [];
+  } catch (error) {
+    return [(error as Error).message];
+  }
 }
 
 const crds = loadCrds();
@@ -123,6 +136,25 @@ describe('shipped manifests validate against their upstream CRDs', () => {
 
   it.each(docs.map((d) => [`${d.file} ${d.manifest.kind}/${d.manifest.metadata.name}`, d] as const))('%s', (_name, d) => {
     expect(problems(crds, d.manifest)).toEqual([]);
+  });
+});
+
+describe('latency buckets that resolve a 10 % margin', () => {
+  const annotated = docs.filter((d) => d.manifest.kind === 'Rollout' || d.manifest.kind === 'Deployment');
+  it.each(annotated.map((d) => [`${d.file} ${d.manifest.kind}/${d.manifest.metadata.name}`, d] as const))('%s carries the bucket annotation', (_name, d) => {
+    const annotation = d.manifest.spec.template.metadata.annotations?.['sidecar.istio.io/statsHistogramBuckets'];
+    expect(JSON.parse(annotation)).toEqual({ istiocustom: [...RESOLVING_LATENCY_BUCKETS] });
+  });
+
+  it('ships bounds whose neighbouring pairs span at most 10 % from 25 to 418 ms', () => {
+    const fine = RESOLVING_LATENCY_BUCKETS.filter((le) => le >= 25 && le <= 418);
+    const widest = Math.max(...fine.slice(2).map((le, i) => le / fine[i]));
+    expect(widest).toBeLessThanOrEqual(1.1);
+    expect(fine.length).toBeGreaterThan(60);
+  });
+
+  it('covers both a Rollout and the Flagger target', () => {
+    expect(new Set(annotated.map((d) => d.manifest.kind))).toEqual(new Set(['Deployment', 'Rollout']));
   });
 });
 
