@@ -54,7 +54,14 @@ export function judgeDistribution(metric: DistributionMetric, ctx: MetricContext
     'increase', // a distance only grows with harm, whichever way the distributions moved
     ctx.rates,
   );
-  const insideBuckets = upTo > estimate ? `; read at the bucket bounds, while inside the buckets it may reach ${Number(upTo.toPrecision(3))}` : '';
+  const tolerance = resolved.margin.absolute!;
+  const insideBuckets =
+    upTo <= estimate
+      ? ''
+      : check.verdict === 'inconclusive' && upTo > tolerance
+        ? `; read at the bucket bounds, while inside the buckets it may reach ${significant(upTo)}, more than the tolerated ${significant(tolerance)}: ` +
+          'the buckets are too coarse to ever show it within the margin; give the histogram finer bounds where the observations are'
+        : `; read at the bucket bounds, while inside the buckets it may reach ${significant(upTo)}`;
   return judged(metric, resolved, summaries, tests, { verdict: check.verdict, checks: [check], decisive: check, reason: `${describeDistance(subject, check)}${insideBuckets}` });
 }
 
@@ -110,4 +117,8 @@ function standardDeviation(sample: WeightedSample): number {
   let squares = 0;
   for (let i = 0; i < sample.points.length; i++) squares += sample.counts[i] * (sample.points[i] - mean) ** 2;
   return Math.sqrt(squares / sample.n);
+}
+
+function significant(x: number): number {
+  return Number(x.toPrecision(3));
 }
