@@ -3,8 +3,9 @@
  * rests on the Kolmogorov-Smirnov distance between canary and baseline, the largest gap
  * between their CDFs, bounded by simultaneous CDF bands for each side (|D_true - D| <= eps_c +
  * eps_b). On histograms the distance is read at the bucket bounds, which bounds it from
- * below; from above it is bounded by the largest gap the buckets allow (ks-distance-range.ts). Drift tools' effect sizes (PSI, Jensen-Shannon, Wasserstein) are reported beside
- * the classic tests with their customary thresholds, to explain the verdict.
+ * below; from above it is bounded by the largest gap the buckets allow (ks-distance-range.ts).
+ * Drift tools' effect sizes (PSI, Jensen-Shannon, Wasserstein) are reported beside the classic
+ * tests with their customary thresholds, to explain the verdict.
  */
 import { ksDistance } from '../stats/kolmogorov-smirnov';
 import { ksDistanceUpperLimits } from '../stats/ks-distance-range';
