@@ -4,12 +4,15 @@ import { SourceUnavailableError } from '../../src/sources/metric-source';
 
 export type Health = 'pass' | 'fail' | 'inconclusive' | 'empty';
 
-/** Cumulative buckets on fine bounds (10 ms steps up to 300 ms), from counts per 50 ms band. */
+/**
+ * Cumulative buckets on fine bounds (5 ms steps up to 300 ms, 2.5 % apart at the p95 of about
+ * 200 ms, so bucket-edge bounds can resolve a 10 % margin), from counts per 50 ms band.
+ */
 const buckets = (counts: number[], scale = 100) => {
-  const le = [...Array.from({ length: 30 }, (_, i) => 10 * (i + 1)), Infinity];
+  const le = [...Array.from({ length: 60 }, (_, i) => 5 * (i + 1)), Infinity];
   let cumulative = 0;
-  // Each band's count is spread evenly over its five 10 ms buckets.
-  return le.map((bound, i) => ({ le: bound, count: (cumulative += i < 30 ? (counts[Math.floor(i / 5)] * scale) / 5 : counts[6] * scale) }));
+  // Each band's count is spread evenly over its ten 5 ms buckets.
+  return le.map((bound, i) => ({ le: bound, count: (cumulative += i < 60 ? (counts[Math.floor(i / 10)] * scale) / 10 : counts[6] * scale) }));
 };
 const healthyLatency = [1000, 4000, 3000, 1500, 400, 100, 0];
 
