@@ -43,7 +43,7 @@ const PER_METRIC = /^metrics\.([^.]+)\.(margin\.relative|margin\.absolute|critic
  * `trafficLookback`, `onTrafficMismatch`, `onInconclusive` (fail|pass),
  * `labels.<name>` (both sides), `canary.labels.<name>`, `baseline.labels.<name>`, and per
  * metric of the profile `metrics.<metric>.margin.relative|margin.absolute|critical|weight|
- * direction|statistic`. Anything else is a 400: a typo must not silently change a rollout.
+ * direction|statistic|threshold`. Anything else is a 400: a typo must not silently change a rollout.
  */
 export function readFlaggerOptions(payload: FlaggerPayload): FlaggerOptions | { issues: Issue[] } {
   const metadata = payload.metadata ?? {};
@@ -76,6 +76,14 @@ export function readFlaggerOptions(payload: FlaggerPayload): FlaggerOptions | { 
       issues.push({ path, message: 'unknown metadata key; see the README for the keys canary-judge reads' });
     }
   }
+  for (const [metric, override] of overrides as Map<string, Record<string, unknown>>) {
+    // A threshold replaces the profile's quantile and a statistic the profile's threshold; both
+    // at once contradict each other.
+    if (override.threshold !== undefined && override.quantile !== undefined) {
+      issues.push({ path: `metadata.metrics.${metric}.threshold`, message: 'give either "statistic" or "threshold" for a metric, not both' });
+    } else if (override.threshold !== undefined) override.quantile = undefined;
+    else if (override.quantile !== undefined) override.threshold = undefined;
+  }
   return issues.length ? { issues } : { request, overrides, onInconclusive };
 }
 
@@ -107,13 +115,10 @@ function applyOverride(override: Record<string, unknown>, field: string, value: 
     case 'threshold': {
       const number = readNumber(value);
       if (number === undefined || !Number.isFinite(number)) return 'expected a number (judge the share of observations above it)';
-      // The share above a threshold replaces the profile's quantile, and a statistic the threshold.
       override.threshold = number;
-      override.quantile = undefined;
       return null;
     }
     case 'statistic': {
-      override.threshold = undefined;
       if (value === 'mean') {
         override.quantile = 'mean';
         return null;

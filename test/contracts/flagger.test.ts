@@ -77,6 +77,21 @@ describe('Flagger webhooks: sides, metadata and errors', () => {
     expect(res.status).toBe(200);
   });
 
+  it('switches a profile metric to the share above a threshold, never beside a statistic', async () => {
+    const { app, source } = appWith('pass', 'pass');
+    const res = await request(app).post('/v1/flagger/rollout').send(payload({ 'metrics.latency.threshold': '250' }));
+    const latency = source.calls.find((c) => c.metric.name === 'latency')!.metric;
+    expect(latency).toEqual(expect.objectContaining({ threshold: 250, quantile: undefined }));
+    // The fake source's buckets are 5 ms apart: 250 is one of their bounds, so it is judged.
+    expect(res.status).toBe(200);
+    const bad = await request(app).post('/v1/flagger/rollout').send(payload({ 'metrics.latency.threshold': 'fast' }));
+    expect(bad.status).toBe(400);
+    expect(bad.body.issues).toEqual([{ path: 'metadata.metrics.latency.threshold', message: 'expected a number (judge the share of observations above it)' }]);
+    const both = await request(app).post('/v1/flagger/rollout').send(payload({ 'metrics.latency.threshold': '250', 'metrics.latency.statistic': 'p99' }));
+    expect(both.status).toBe(400);
+    expect(both.body.issues).toEqual([{ path: 'metadata.metrics.latency.threshold', message: 'give either "statistic" or "threshold" for a metric, not both' }]);
+  });
+
   it('rejects unknown metadata keys and bad values with 400 listing them', async () => {
     const { app } = appWith('pass', 'pass');
     const res = await request(app).post('/v1/flagger/rollout').send(payload({ lookbak: '5m', onInconclusive: 'maybe', 'metrics.latency.margin.relative': 'ten' }));
