@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import { analyzeRequestSchema } from './contracts/analyze-request';
-import { issuesFromZod } from './contracts/problems';
+import { issuesFromZod, parseContract } from './contracts/problems';
 import { RequestError, runAnalysis } from './contracts/run-analysis';
 import { textReport } from './contracts/text-report';
 import type { AnalysisResult } from './judge/types';
@@ -36,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function judgeHere(body: unknown): Promise<{ analysis: AnalysisResult } | { problem: string }> {
-  const parsed = analyzeRequestSchema.safeParse(body);
+  const parsed = parseContract(analyzeRequestSchema, body);
   if (!parsed.success) return { problem: describeIssues(issuesFromZod(parsed.error)) };
   try {
     return { analysis: await runAnalysis(parsed.data, analysisDepsFromConfig(loadConfig())) };

@@ -10,14 +10,14 @@ import type { SelfMetrics } from '../service/self-metrics';
 import { SourceUnavailableError } from '../sources/metric-source';
 import { PromQLInputError } from '../sources/prometheus/promql';
 import { analyzeRequestSchema } from './analyze-request';
-import { invalidRequest, issuesFromZod, type Problem } from './problems';
+import { invalidRequest, issuesFromZod, parseContract, type Problem } from './problems';
 import { RequestError, runAnalysis, type AnalysisDeps } from './run-analysis';
 import { textReport } from './text-report';
 
 export function analyzeRouter(metrics: SelfMetrics, deps: AnalysisDeps): Router {
   const router = Router();
   router.post('/v1/analyze', async (req, res) => {
-    const parsed = analyzeRequestSchema.safeParse(req.body);
+    const parsed = parseContract(analyzeRequestSchema, req.body);
     if (!parsed.success) {
       metrics.invalidRequests.inc();
       res.status(400).json(invalidRequest(issuesFromZod(parsed.error)));

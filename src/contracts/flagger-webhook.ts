@@ -10,6 +10,8 @@
 import { z } from 'zod';
 import type { Verdict } from '../judge/types';
 import type { TemplateMetric } from '../sources/metric-source';
+import { LARGEST_PLAIN_RELATIVE_MARGIN } from './analyze-request';
+import { closestKey } from './closest-key';
 import { readNumber, stringMap } from './lenient-numbers';
 import type { Issue } from './problems';
 import type { MetricOverrides } from './run-analysis';
@@ -18,6 +20,11 @@ export const JUDGING_TYPES = ['pre-rollout', 'rollout', 'confirm-traffic-increas
 export const LOGGED_TYPES = ['event', 'post-rollout'] as const;
 export type JudgingType = (typeof JUDGING_TYPES)[number];
 
+/**
+ * Flagger's own payload is not strict, unlike everything a person writes: Flagger writes it,
+ * so a typo cannot occur there, and a Flagger release that adds a field must not halt every
+ * rollout. What a person writes, `metadata`, is strict key by key (readFlaggerOptions).
+ */
 export const flaggerPayloadSchema = z.object({
   name: z.string().min(1).max(253),
   namespace: z.string().min(1).max(253),
@@ -36,7 +43,31 @@ export interface FlaggerOptions {
   readonly onInconclusive: OnInconclusive;
 }
 
-const PER_METRIC = /^metrics\.([^.]+)\.(margin\.relative|margin\.absolute|critical|weight|direction|statistic)$/;
+const METRIC_FIELDS = ['margin.relative', 'margin.absolute', 'critical', 'weight', 'direction', 'statistic'] as const;
+const PER_METRIC = new RegExp(`^metrics\\.([^.]+)\\.(${METRIC_FIELDS.map((f) => f.replace('.', '\\.')).join('|')})$`);
+const REQUEST_KEYS = ['profile', 'lookback', 'start', 'end', 'alpha', 'evidence', 'expectedCanaryShare', 'trafficLookback', 'onTrafficMismatch'] as const;
+const LABEL_PREFIXES = ['labels.', 'canary.labels.', 'baseline.labels.'] as const;
+
+/**
+ * "unknown metadata key `lookbak`; did you mean `lookback`?" A per-metric key is matched on its
+ * field ("metrics.latency.margin.relativ"), a label key on its prefix ("label.app").
+ */
+function unknownMetadataKeyMessage(key: string): string {
+  const shown = `\`${JSON.stringify(key.length > 60 ? `${key.slice(0, 60)}...` : key).slice(1, -1)}\``;
+  const perMetric = /^metrics\.([^.]+)\.(.+)$/.exec(key);
+  const lastDot = key.lastIndexOf('.');
+  // Only the part that can be misspelt is compared: a metric's or label's own name is free.
+  let closest: string | undefined;
+  if (perMetric) {
+    const field = closestKey(perMetric[2], METRIC_FIELDS);
+    closest = field && `metrics.${perMetric[1]}.${field}`;
+  } else if (lastDot > 0 && !(REQUEST_KEYS as readonly string[]).some((k) => closestKey(key, [k]))) {
+    const prefix = closestKey(key.slice(0, lastDot + 1), LABEL_PREFIXES);
+    closest = prefix && `${prefix}${key.slice(lastDot + 1)}`;
+  } else closest = closestKey(key, [...REQUEST_KEYS, 'onInconclusive']);
+  const known = 'the keys are profile, lookback, start, end, alpha, evidence, expectedCanaryShare, trafficLookback, onTrafficMismatch, onInconclusive, labels.<name>, canary.labels.<name>, baseline.labels.<name> and metrics.<metric>.(margin.relative|margin.absolute|critical|weight|direction|statistic)';
+  return closest !== undefined ? `unknown metadata key ${shown}; did you mean \`${closest}\`?` : `unknown metadata key ${shown}; ${known}`;
+}
 
 /**
  * Metadata keys: `profile`, `lookback`, `start`, `end`, `alpha`, `evidence`, `expectedCanaryShare`,
@@ -59,7 +90,7 @@ export function readFlaggerOptions(payload: FlaggerPayload): FlaggerOptions | { 
   for (const [key, value] of Object.entries(metadata)) {
     const path = `metadata.${key}`;
     const perMetric = PER_METRIC.exec(key);
-    if (['profile', 'lookback', 'start', 'end', 'alpha', 'evidence', 'expectedCanaryShare', 'trafficLookback', 'onTrafficMismatch'].includes(key)) request[key] = value;
+    if ((REQUEST_KEYS as readonly string[]).includes(key)) request[key] = value;
     else if (key === 'onInconclusive') {
       if (value === 'fail' || value === 'pass') onInconclusive = value;
       else issues.push({ path, message: 'expected "fail" or "pass"' });
@@ -73,7 +104,7 @@ export function readFlaggerOptions(payload: FlaggerPayload): FlaggerOptions | { 
       if (problem) issues.push({ path, message: problem });
       overrides.set(metric, override);
     } else {
-      issues.push({ path, message: 'unknown metadata key; see the README for the keys canary-judge reads' });
+      issues.push({ path, message: unknownMetadataKeyMessage(key) });
     }
   }
   return issues.length ? { issues } : { request, overrides, onInconclusive };
@@ -84,7 +115,12 @@ function applyOverride(override: Record<string, unknown>, field: string, value: 
     case 'margin.relative':
     case 'margin.absolute': {
       const number = readNumber(value);
-      if (number === undefined || number < 0) return 'expected a non-negative number';
+      if (number === undefined || number < 0) return `expected a non-negative number, got ${JSON.stringify(value.slice(0, 40))}`;
+      // The same unit-slip guard as a request's margin (0.1 = 10 %); metadata has no opt-in:
+      // a margin above +100 % on purpose belongs in a profile, with "allowLargeRelative".
+      if (field === 'margin.relative' && number > LARGEST_PLAIN_RELATIVE_MARGIN) {
+        return `got ${value}, a tolerated change of +${Number((number * 100).toPrecision(6))} %: margins are fractions (0.1 = 10 %); a relative margin above 1 (+100 %) on purpose goes in a profile, with "allowLargeRelative": true`;
+      }
       // An override of one margin replaces the profile's margins, so "relative: 0.2" is exactly that.
       const key = field.slice(7);
       override.margin = { ...(override.margin as object), [key]: number };

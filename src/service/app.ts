@@ -14,7 +14,7 @@ import { flaggerPathSecret, requireBearerToken, trustedByPath } from './authenti
 import { analyzeRouter } from '../contracts/analyze-route';
 import { flaggerRouter } from '../contracts/flagger-route';
 import { openApiDocument } from '../contracts/openapi';
-import { invalidRequest, type Problem } from '../contracts/problems';
+import { BODY_PATH, invalidRequest, type Problem } from '../contracts/problems';
 import type { AnalysisDeps } from '../contracts/run-analysis';
 import type { Config } from './config';
 import type { SelfMetrics } from './self-metrics';
@@ -98,7 +98,9 @@ export function createApp({ config, logger, metrics, lifecycle, analysis }: AppD
     app.use('/v1', (req, res, next) => (trustedByPath(req) ? next() : bearer(req, res, next)));
   }
   // Any content type is read as JSON: `curl -d @request.json` sends form encoding by default.
-  app.use('/v1', express.json({ limit: config.BODY_LIMIT, type: () => true }));
+  // Not strict: `null` or `5` is valid JSON, and the schema says "expected an object, got null"
+  // where body-parser would call it malformed.
+  app.use('/v1', express.json({ limit: config.BODY_LIMIT, type: () => true, strict: false }));
   app.use(analyzeRouter(metrics, analysis));
   app.use(flaggerRouter(metrics, analysis));
 
@@ -131,12 +133,12 @@ function errorHandler(metrics: SelfMetrics): ErrorRequestHandler {
     }
     if (type === 'entity.parse.failed') {
       metrics.invalidRequests.inc();
-      res.status(400).json(invalidRequest([{ path: '', message: `malformed JSON: ${err.message}` }]));
+      res.status(400).json(invalidRequest([{ path: BODY_PATH, message: `malformed JSON: ${err.message}` }]));
       return;
     }
     if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) {
       metrics.invalidRequests.inc();
-      res.status(err.status).json(invalidRequest([{ path: '', message: String(err.message) }]));
+      res.status(err.status).json(invalidRequest([{ path: BODY_PATH, message: String(err.message) }]));
       return;
     }
     req.log.error({ err }, 'request failed');
