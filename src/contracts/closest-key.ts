@@ -27,13 +27,15 @@ export function editDistance(a: string, b: string): number {
  * undefined when nothing is close, so a suggestion never points somewhere arbitrary.
  */
 export function closestKey(given: string, known: readonly string[]): string | undefined {
+  // A long key is no typo of a short one; and the table below grows with its length.
+  if (given.length > 64) return undefined;
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of known) {
     const distance = editDistance(given, candidate);
     if (distance < bestDistance) (best = candidate), (bestDistance = distance);
   }
-  if (best === undefined || given.length > 200) return undefined;
+  if (best === undefined) return undefined;
   const allowed = Math.max(2, Math.ceil(best.length / 3));
   return bestDistance <= allowed ? best : undefined;
 }

@@ -13,6 +13,7 @@ import type { TemplateMetric } from '../sources/metric-source';
 import { LARGEST_PLAIN_RELATIVE_MARGIN } from './analyze-request';
 import { closestKey } from './closest-key';
 import { readNumber, stringMap } from './lenient-numbers';
+import { strictObject } from './strict-object';
 import type { Issue } from './problems';
 import type { MetricOverrides } from './run-analysis';
 
@@ -21,11 +22,13 @@ export const LOGGED_TYPES = ['event', 'post-rollout'] as const;
 export type JudgingType = (typeof JUDGING_TYPES)[number];
 
 /**
- * Flagger's own payload is not strict, unlike everything a person writes: Flagger writes it,
- * so a typo cannot occur there, and a Flagger release that adds a field must not halt every
- * rollout. What a person writes, `metadata`, is strict key by key (readFlaggerOptions).
+ * Strict like every other contract: Flagger sends exactly these keys (CanaryWebhookPayload),
+ * and a person testing with curl who writes "metdata" must not have the metadata silently
+ * dropped. Should a Flagger release add a field, its checks fail with a 400 naming the key
+ * (fail closed: no promotion on a payload we do not understand) until it is added here.
+ * `metadata` itself is strict key by key (readFlaggerOptions).
  */
-export const flaggerPayloadSchema = z.object({
+export const flaggerPayloadSchema = strictObject({
   name: z.string().min(1).max(253),
   namespace: z.string().min(1).max(253),
   phase: z.string().optional(),
@@ -43,7 +46,7 @@ export interface FlaggerOptions {
   readonly onInconclusive: OnInconclusive;
 }
 
-const METRIC_FIELDS = ['margin.relative', 'margin.absolute', 'critical', 'weight', 'direction', 'statistic'] as const;
+const METRIC_FIELDS = ['margin.relative', 'margin.absolute', 'margin.allowLargeRelative', 'critical', 'weight', 'direction', 'statistic'] as const;
 const PER_METRIC = new RegExp(`^metrics\\.([^.]+)\\.(${METRIC_FIELDS.map((f) => f.replace('.', '\\.')).join('|')})$`);
 const REQUEST_KEYS = ['profile', 'lookback', 'start', 'end', 'alpha', 'evidence', 'expectedCanaryShare', 'trafficLookback', 'onTrafficMismatch'] as const;
 const LABEL_PREFIXES = ['labels.', 'canary.labels.', 'baseline.labels.'] as const;
@@ -107,8 +110,22 @@ export function readFlaggerOptions(payload: FlaggerPayload): FlaggerOptions | { 
       issues.push({ path, message: unknownMetadataKeyMessage(key) });
     }
   }
+  // The same unit-slip guard as a request's margin (0.1 = 10 %), checked once every key is
+  // read, so the opt-in may come before or after the margin.
+  for (const [metric, override] of overrides) {
+    const relative = (override.margin as { relative?: number } | undefined)?.relative;
+    if (relative !== undefined && relative > LARGEST_PLAIN_RELATIVE_MARGIN && largeRelativeAllowed.get(override) !== true) {
+      issues.push({
+        path: `metadata.metrics.${metric}.margin.relative`,
+        message: `got ${relative}, a tolerated change of +${Number((relative * 100).toPrecision(6))} %: margins are fractions (0.1 = 10 %); for a margin above 1 (+100 %) on purpose, add "metrics.${metric}.margin.allowLargeRelative": "true"`,
+      });
+    }
+  }
   return issues.length ? { issues } : { request, overrides, onInconclusive };
 }
+
+/** The metadata opt-in for a relative margin above 1, kept beside (not in) the override. */
+const largeRelativeAllowed = new WeakMap<object, boolean>();
 
 function applyOverride(override: Record<string, unknown>, field: string, value: string): string | null {
   switch (field) {
@@ -116,16 +133,15 @@ function applyOverride(override: Record<string, unknown>, field: string, value: 
     case 'margin.absolute': {
       const number = readNumber(value);
       if (number === undefined || number < 0) return `expected a non-negative number, got ${JSON.stringify(value.slice(0, 40))}`;
-      // The same unit-slip guard as a request's margin (0.1 = 10 %); metadata has no opt-in:
-      // a margin above +100 % on purpose belongs in a profile, with "allowLargeRelative".
-      if (field === 'margin.relative' && number > LARGEST_PLAIN_RELATIVE_MARGIN) {
-        return `got ${value}, a tolerated change of +${Number((number * 100).toPrecision(6))} %: margins are fractions (0.1 = 10 %); a relative margin above 1 (+100 %) on purpose goes in a profile, with "allowLargeRelative": true`;
-      }
       // An override of one margin replaces the profile's margins, so "relative: 0.2" is exactly that.
       const key = field.slice(7);
       override.margin = { ...(override.margin as object), [key]: number };
       return null;
     }
+    case 'margin.allowLargeRelative':
+      if (value !== 'true' && value !== 'false') return 'expected "true" or "false"';
+      largeRelativeAllowed.set(override, value === 'true');
+      return null;
     case 'critical':
       if (value !== 'true' && value !== 'false') return 'expected "true" or "false"';
       override.critical = value === 'true';

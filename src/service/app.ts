@@ -104,6 +104,7 @@ export function createApp({ config, logger, metrics, lifecycle, analysis }: AppD
   app.use(analyzeRouter(metrics, analysis));
   app.use(flaggerRouter(metrics, analysis));
 
+  app.use(methodNotAllowed);
   app.use((req, res) => {
     const problem: Problem = { error: 'not_found', message: `no route for ${req.method} ${req.path}` };
     res.status(404).json(problem);
@@ -111,6 +112,21 @@ export function createApp({ config, logger, metrics, lifecycle, analysis }: AppD
   app.use(errorHandler(metrics));
   return app;
 }
+
+/** The methods of each known path (routing is case-insensitive and ignores a trailing slash). */
+const METHODS_BY_PATH: readonly [RegExp, readonly string[]][] = [
+  [/^\/v1\/analyze\/?$/i, ['POST']],
+  [/^\/v1\/flagger\/[^/]+\/?$/i, ['POST']],
+  [/^\/(healthz|readyz|openapi\.json|metrics)\/?$/i, ['GET', 'HEAD']],
+];
+
+/** A known path asked with the wrong method: 405 with `Allow`, not a 404 "no route". */
+const methodNotAllowed: express.RequestHandler = (req, res, next) => {
+  const allowed = METHODS_BY_PATH.find(([pattern]) => pattern.test(req.path))?.[1];
+  if (!allowed || allowed.includes(req.method)) return next();
+  const problem: Problem = { error: 'method_not_allowed', message: `${req.method} is not allowed on ${req.path}; use ${allowed.join(' or ')}` };
+  res.status(405).set('Allow', allowed.join(', ')).json(problem);
+};
 
 /** The version in package.json, found from src/ and from dist/ alike. */
 function packageVersion(): string {
