@@ -78,6 +78,12 @@ export function createApp({ config, logger, metrics, lifecycle, analysis }: AppD
     }),
   );
 
+  // While draining, every answer asks its client to reconnect, so keep-alive connections move
+  // to another replica before the listener closes.
+  app.use((_req, res, next) => {
+    if (lifecycle.draining) res.set('Connection', 'close');
+    next();
+  });
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
