@@ -91,7 +91,7 @@ const valuesSide = (kind: string) =>
   strictObject({ values: numberArray.optional(), histogram: histogram.optional() }, { hints: sideHints(kind, ['values', 'histogram']), expected: 'this side\'s data, {"values": [...]} or {"histogram": {"buckets": [...]}}' })
   .superRefine((side, ctx) => {
     if ((side.values === undefined) === (side.histogram === undefined)) {
-      ctx.addIssue({ code: 'custom', message: 'give exactly one of "values" or "histogram"' });
+      ctx.addIssue({ code: 'custom', message: `give exactly one of "values" or "histogram", got ${side.values === undefined ? 'neither' : 'both'}` });
     }
   })
   .transform((side) =>
@@ -101,7 +101,9 @@ const valuesSide = (kind: string) =>
   );
 
 const countSide = strictObject({ events: count, total: count }, { hints: sideHints('proportion', ['events', 'total']), expected: 'this side\'s counts, {"events": n, "total": n}' })
-  .refine((s) => s.events <= s.total, { message: 'events must not exceed total', path: ['events'] });
+  .superRefine((s, ctx) => {
+    if (s.events > s.total) ctx.addIssue({ code: 'custom', path: ['events'], message: `events must not exceed total, got events ${s.events} > total ${s.total}` });
+  });
 
 /**
  * Category counts as ordered pairs. Read by hand rather than with z.record, which copies into
@@ -133,8 +135,8 @@ const statistic = z
 /** Distances and share changes have no meaningful relative margin. */
 const absoluteOnlyMargin = (what: string) =>
   margin.optional().superRefine((m, ctx) => {
-    if (m?.relative !== undefined) ctx.addIssue({ code: 'custom', path: ['relative'], message: `a relative margin is not defined for this kind: give margin.absolute as ${what}` });
-    if (m?.absolute !== undefined && m.absolute > 1) ctx.addIssue({ code: 'custom', path: ['absolute'], message: `must be at most 1 (${what})` });
+    if (m?.relative !== undefined) ctx.addIssue({ code: 'custom', path: ['relative'], message: `got ${m.relative}: a relative margin is not defined for this kind: give margin.absolute as ${what}` });
+    if (m?.absolute !== undefined && m.absolute > 1) ctx.addIssue({ code: 'custom', path: ['absolute'], message: `must be at most 1 (${what}), got ${m.absolute}` });
   });
 
 /** A proportion's absolute margin is a difference of rates: 1 would be +100 percentage points. */
@@ -217,8 +219,10 @@ export const templateMetricSchema = strictObject(templateShape, { hints: { basel
       need('query');
       if (m.query !== undefined && !m.query.includes('{{labels}}')) ctx.addIssue({ code: 'custom', path: ['query'], message: 'the query must contain {{labels}} where each side\'s label matchers go' });
     }
-    const judgedAs = m.kind ?? (m.template === 'istio-error-rate' || m.template === 'istio-requests' || m.template === 'proportion' ? 'proportion' : m.template === 'categorical' ? 'categorical' : 'continuous');
-    if (m.kind !== undefined && !['histogram', 'query'].includes(m.template)) ctx.addIssue({ code: 'custom', path: ['kind'], message: `template ${m.template} is always judged as ${judgedAs === m.kind ? m.kind : judgedAs}; "kind" applies to the histogram and query templates` });
+    const natural = m.template === 'istio-error-rate' || m.template === 'istio-requests' || m.template === 'proportion' ? 'proportion' : m.template === 'categorical' ? 'categorical' : 'continuous';
+    const judgedAs = m.kind ?? natural;
+    // (It used to name the given kind as the template's, e.g. "istio-latency is always judged as distribution".)
+    if (m.kind !== undefined && !['histogram', 'query'].includes(m.template)) ctx.addIssue({ code: 'custom', path: ['kind'], message: `got "${m.kind}": template ${m.template} is always judged as ${natural}; "kind" applies to the histogram and query templates` });
     if (m.statistic !== undefined && judgedAs !== 'continuous') ctx.addIssue({ code: 'custom', path: ['statistic'], message: 'a statistic applies to continuous metrics only' });
     if (judgedAs !== 'continuous' && judgedAs !== 'proportion' && m.margin?.relative !== undefined) ctx.addIssue({ code: 'custom', path: ['margin', 'relative'], message: 'a relative margin is not defined for this kind: give margin.absolute' });
   })
@@ -244,6 +248,14 @@ function unknownMetricKeys(raw: unknown): { path: string[]; message: string }[] 
   return Object.keys(raw).filter((key) => !METRIC_KEYS.includes(key)).map((key) => ({ path: [key], message: unknownKeyMessage(key, METRIC_KEYS) }));
 }
 
+/** Keys sent at the top level that belong elsewhere: said plainly, with where they go. */
+const METRIC_KEY_AT_TOP = 'this key belongs to a metric: put each metric in "metrics": [{"name": ..., "kind": ..., ...}]';
+const FLAGGER_KEY_AT_TOP = 'this looks like a Flagger webhook payload: Flagger calls POST /v1/flagger/{type}';
+const TOP_LEVEL_HINTS: Record<string, string> = {
+  ...Object.fromEntries(['name', 'kind', 'template', 'margin', 'direction', 'statistic', 'critical', 'weight', 'minSamples', 'values', 'histogram', 'events', 'total', 'counts'].map((k) => [k, METRIC_KEY_AT_TOP])),
+  ...Object.fromEntries(['namespace', 'metadata', 'phase', 'checksum'].map((k) => [k, FLAGGER_KEY_AT_TOP])),
+};
+
 const side = strictObject({ labels: labelsSchema.default({}) }, { expected: 'this side\'s label selectors, {"labels": {"name": "value"}}' });
 
 export const analyzeRequestSchema = strictObject({
@@ -265,7 +277,7 @@ export const analyzeRequestSchema = strictObject({
     lookback: durationSeconds.optional(),
     start: instant.optional(),
     end: instant.optional(),
-})
+}, { hints: TOP_LEVEL_HINTS })
   .transform((request, ctx) => {
     const metrics = (request.metrics ?? []).map((raw, i) => {
       const isTemplate = typeof raw === 'object' && raw !== null && 'template' in raw;

@@ -22,9 +22,9 @@ export function editDistance(a: string, b: string): number {
 }
 
 /**
- * The known word closest to `given`, if it is within a third of its length (at least 2 edits
- * for short words; a prefix or suffix such as "margins" for "margin" is always near enough);
- * undefined when nothing is close, so a suggestion never points somewhere arbitrary.
+ * The known word closest to `given`, if near enough to be what was meant: 1 edit for words of
+ * up to 4 letters ("knd" -> "kind", but not "kind" -> "end"), 2 up to 8, 3 beyond; undefined
+ * when nothing is close, so a suggestion never points somewhere arbitrary.
  */
 export function closestKey(given: string, known: readonly string[]): string | undefined {
   // A long key is no typo of a short one; and the table below grows with its length.
@@ -36,7 +36,7 @@ export function closestKey(given: string, known: readonly string[]): string | un
     if (distance < bestDistance) (best = candidate), (bestDistance = distance);
   }
   if (best === undefined) return undefined;
-  const allowed = Math.max(2, Math.ceil(best.length / 3));
+  const allowed = best.length <= 4 ? 1 : best.length <= 8 ? 2 : 3;
   return bestDistance <= allowed ? best : undefined;
 }
 
@@ -51,6 +51,7 @@ export function unknownKeyMessage(key: string, known: readonly string[], hint?: 
 
 /** A key as the user typed it, between backticks, cut at 40 characters and with controls escaped. */
 export function quoteKey(key: string): string {
+  if (key === '') return '`` (an empty key)';
   const cut = key.length > 40 ? `${key.slice(0, 40)}...` : key;
   return `\`${JSON.stringify(cut).slice(1, -1)}\``;
 }

@@ -40,7 +40,8 @@ export function flaggerRouter(metrics: SelfMetrics, deps: AnalysisDeps): Router 
     const parsed = parseContract(analyzeRequestSchema, options.request);
     if (!parsed.success) {
       metrics.invalidRequests.inc();
-      res.status(400).json(invalidRequest(issuesFromZod(parsed.error).map((i) => ({ ...i, path: `metadata (${i.path})` }))));
+      // The request was built from metadata keys of the same names ("alpha", "canary.labels.x").
+      res.status(400).json(invalidRequest(issuesFromZod(parsed.error).map((i) => ({ ...i, path: `metadata.${i.path}` }))));
       return;
     }
     const stopTimer = metrics.analysisDuration.startTimer();

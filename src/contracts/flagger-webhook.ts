@@ -96,7 +96,7 @@ export function readFlaggerOptions(payload: FlaggerPayload): FlaggerOptions | { 
     if ((REQUEST_KEYS as readonly string[]).includes(key)) request[key] = value;
     else if (key === 'onInconclusive') {
       if (value === 'fail' || value === 'pass') onInconclusive = value;
-      else issues.push({ path, message: 'expected "fail" or "pass"' });
+      else issues.push({ path, message: `expected "fail" or "pass", got ${JSON.stringify(value.slice(0, 40))}` });
     } else if (key.startsWith('labels.')) labels[key.slice(7)] = value;
     else if (key.startsWith('canary.labels.')) canary[key.slice(14)] = value;
     else if (key.startsWith('baseline.labels.')) baseline[key.slice(16)] = value;
@@ -139,21 +139,21 @@ function applyOverride(override: Record<string, unknown>, field: string, value: 
       return null;
     }
     case 'margin.allowLargeRelative':
-      if (value !== 'true' && value !== 'false') return 'expected "true" or "false"';
+      if (value !== 'true' && value !== 'false') return `expected "true" or "false", got ${JSON.stringify(value.slice(0, 40))}`;
       largeRelativeAllowed.set(override, value === 'true');
       return null;
     case 'critical':
-      if (value !== 'true' && value !== 'false') return 'expected "true" or "false"';
+      if (value !== 'true' && value !== 'false') return `expected "true" or "false", got ${JSON.stringify(value.slice(0, 40))}`;
       override.critical = value === 'true';
       return null;
     case 'weight': {
       const number = readNumber(value);
-      if (number === undefined || number <= 0) return 'expected a positive number';
+      if (number === undefined || number <= 0) return `expected a positive number, got ${JSON.stringify(value.slice(0, 40))}`;
       override.weight = number;
       return null;
     }
     case 'direction':
-      if (!['increase', 'decrease', 'either'].includes(value)) return 'expected increase, decrease or either';
+      if (!['increase', 'decrease', 'either'].includes(value)) return `got ${JSON.stringify(value.slice(0, 40))}; expected one of "increase", "decrease", "either"`;
       override.direction = value;
       return null;
     case 'statistic': {
@@ -162,7 +162,7 @@ function applyOverride(override: Record<string, unknown>, field: string, value: 
         return null;
       }
       const match = /^p(\d{1,2}(\.\d+)?)$/.exec(value);
-      if (!match) return 'expected "mean" or a quantile such as "p95"';
+      if (!match) return `expected "mean" or a quantile such as "p95", got ${JSON.stringify(value.slice(0, 40))}`;
       override.quantile = Number(match[1]) / 100;
       return null;
     }

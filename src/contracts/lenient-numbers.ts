@@ -85,7 +85,7 @@ export function stringMap(maxValueLength: number) {
       const out: Record<string, string> = Object.create(null);
       for (const [key, value] of Object.entries(input)) {
         if (typeof value !== 'string') ctx.addIssue({ code: 'custom', path: [key], message: `expected a string, got ${describe(value)}` });
-        else if (value.length > maxValueLength) ctx.addIssue({ code: 'custom', path: [key], message: `at most ${maxValueLength} characters` });
+        else if (value.length > maxValueLength) ctx.addIssue({ code: 'custom', path: [key], message: `at most ${maxValueLength} characters, got ${value.length}` });
         else out[key] = value;
       }
       return out;

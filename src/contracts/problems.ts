@@ -32,7 +32,12 @@ export function parseContract<S extends z.ZodType>(schema: S, input: unknown): R
 }
 
 export function issuesFromZod(error: z.ZodError): Issue[] {
-  return error.issues.flatMap((issue) => expandUnknownKeys(issue as never).map((i) => ({ path: formatPath(i.path), message: i === issue ? messageOf(issue) : i.message })));
+  // zod checks a string's length even when the value is not a string ("expected a string" and
+  // "expected string to have >=1 characters" for []): the size issue adds nothing there.
+  const wrongType = new Set(error.issues.filter((i) => i.code === 'invalid_type').map((i) => formatPath(i.path)));
+  return error.issues
+    .filter((issue) => !((issue.code === 'too_small' || issue.code === 'too_big') && wrongType.has(formatPath(issue.path))))
+    .flatMap((issue) => expandUnknownKeys(issue as never).map((i) => ({ path: formatPath(i.path), message: i === issue ? messageOf(issue) : i.message })));
 }
 
 /** ["metrics", 0, "canary", "values", 3] -> "metrics[0].canary.values[3]"; [] -> "body" */
@@ -77,7 +82,13 @@ function messageOf(issue: z.core.$ZodIssue): string {
     case 'invalid_value':
       return valueMessage(input, issue.values.map(String));
     case 'too_small':
-    case 'too_big':
+    case 'too_big': {
+      const size = sizeMessage(issue);
+      if (size !== undefined) return size;
+      if (Array.isArray(input)) return `${issue.message}, got ${input.length} ${input.length === 1 ? 'item' : 'items'}`;
+      if (typeof input === 'string' && !/\bgot\b/.test(issue.message)) return `${issue.message}, got ${describe(input)}`;
+      return issue.message;
+    }
     case 'invalid_format':
     case 'custom':
       // Messages written in the schemas say what is expected; add what was given when it is a
@@ -87,6 +98,17 @@ function messageOf(issue: z.core.$ZodIssue): string {
     default:
       return issue.message;
   }
+}
+
+/** zod's own size wording ("Too small: expected string to have >=1 characters") in ours; undefined when a schema wrote its own. */
+function sizeMessage(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): string | undefined {
+  if (!/^Too (small|big)/.test(issue.message)) return undefined;
+  const input = (issue as { input?: unknown }).input;
+  const limit = Number(issue.code === 'too_small' ? issue.minimum : issue.maximum);
+  const unit = issue.origin === 'string' ? 'characters' : issue.origin === 'array' ? 'items' : '';
+  const given = typeof input === 'string' ? `${describe(input)} (${input.length})` : Array.isArray(input) ? String(input.length) : describe(input);
+  if (issue.code === 'too_small' && limit === 1 && unit) return `must not be empty, got ${given}`;
+  return `${issue.code === 'too_small' ? 'at least' : 'at most'} ${limit}${unit ? ` ${unit}` : ''}, got ${given}`;
 }
 
 /** `got "latency"; expected one of "continuous", ...` with a suggestion when one is close. */

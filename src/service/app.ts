@@ -143,6 +143,16 @@ function packageVersion(): string {
   }
 }
 
+/** Where a 4xx from express or body-parser lies, and a message that says what to fix. */
+function clientError(err: { message?: unknown }, req: express.Request): { path: string; message: string } {
+  const message = String(err.message ?? '').slice(0, 300);
+  // express' route parameters: /v1/flagger/%E0%A4%A
+  if (err instanceof URIError || message.startsWith('Failed to decode param')) return { path: 'url', message: `the URL path is not valid percent-encoding (${message})` };
+  const encoding = req.headers['content-encoding'];
+  if (encoding && encoding !== 'identity') return { path: BODY_PATH, message: `the body is not valid "${String(encoding).slice(0, 40)}" data, as its Content-Encoding says${message && message !== 'Bad Request' ? ` (${message})` : ''}` };
+  return { path: BODY_PATH, message: message && message !== 'Bad Request' ? message : 'the request body could not be read' };
+}
+
 /** body-parser's errors carry a status and a type; anything else is our fault (500). */
 function errorHandler(metrics: SelfMetrics): ErrorRequestHandler {
   return (err, req, res, _next) => {
@@ -160,7 +170,7 @@ function errorHandler(metrics: SelfMetrics): ErrorRequestHandler {
     }
     if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) {
       metrics.invalidRequests.inc();
-      res.status(err.status).json(invalidRequest([{ path: BODY_PATH, message: String(err.message) }]));
+      res.status(err.status).json(invalidRequest([clientError(err, req)]));
       return;
     }
     req.log.error({ err }, 'request failed');

@@ -119,6 +119,55 @@ describe('messages name what was given and what is expected', () => {
   });
 });
 
+describe('messages found unclear in a review of fuzzed requests, now saying what to fix', () => {
+  it('an empty Flagger name: "must not be empty", not zod\'s "Too small"', async () => {
+    const res = await request(app).post('/v1/flagger/rollout').send({ name: '', namespace: [] });
+    expect(res.body.issues).toEqual([
+      { path: 'name', message: 'must not be empty, got "" (0)' },
+      { path: 'namespace', message: 'expected a string, got an array' },
+    ]);
+  });
+
+  it('a metric key at the top level says where it belongs; a Flagger payload says where it goes', async () => {
+    const res = await post({ name: 'x', kind: 'proportion', namespace: 'ml' });
+    expect(issue(res, 'kind').message).toMatch(/^unknown key `kind`: this key belongs to a metric: put each metric in "metrics"/);
+    expect(issue(res, 'namespace').message).toMatch(/Flagger calls POST \/v1\/flagger\/\{type\}$/);
+  });
+
+  it('suggests nothing far-fetched for a short key ("n" is not "end")', async () => {
+    const res = await post({ n: 1, metrics: [proportion] });
+    expect(issue(res, 'n').message).toMatch(/^unknown key `n`; the keys here are /);
+  });
+
+  it('a bad percent-encoding in the URL names the URL, not the body', async () => {
+    const res = await request(app).post('/v1/flagger/%E0%A4%A').send({});
+    expect(res.status).toBe(400);
+    expect(res.body.issues[0]).toEqual({ path: 'url', message: expect.stringMatching(/^the URL path is not valid percent-encoding/) });
+  });
+
+  it('a body that is not the gzip its Content-Encoding claims says so', async () => {
+    const res = await request(app).post('/v1/analyze').set('Content-Type', 'application/json').set('Content-Encoding', 'gzip').send(JSON.stringify({ metrics: [proportion], pad: 'x'.repeat(2000) }));
+    expect(res.status).toBe(400);
+    expect(res.body.issues[0]).toEqual({ path: 'body', message: expect.stringMatching(/^the body is not valid "gzip" data, as its Content-Encoding says/) });
+  });
+
+  it('a kind on a template that fixes it names the template\'s own kind (it used to echo the given one)', async () => {
+    const res = await post({ ...selectors, metrics: [{ name: 't', template: 'istio-latency', kind: 'distribution' }] });
+    expect(issue(res, 'metrics[0].kind').message).toBe('got "distribution": template istio-latency is always judged as continuous; "kind" applies to the histogram and query templates');
+  });
+
+  it('metadata that makes an invalid request is named by its metadata key', async () => {
+    const res = await request(app).post('/v1/flagger/rollout').send({ name: 'm', namespace: 'ml', metadata: { alpha: '0.9' } });
+    expect(res.body.issues).toEqual([{ path: 'metadata.alpha', message: 'must lie in (0, 0.5], got 0.9' }]);
+  });
+
+  it('events above total say both numbers; a side with both values and histogram says "both"', async () => {
+    const res = await post({ metrics: [{ ...proportion, canary: { events: 5, total: 4 } }, { ...continuous, canary: { values: [1], histogram } }] });
+    expect(issue(res, 'metrics[0].canary.events').message).toBe('events must not exceed total, got events 5 > total 4');
+    expect(issue(res, 'metrics[1].canary').message).toBe('give exactly one of "values" or "histogram", got both');
+  });
+});
+
 describe('plausibility: a relative margin above 1 needs an opt-in', () => {
   it('refuses relative: 10 with the reason', async () => {
     const res = await post({ metrics: [{ ...proportion, margin: { relative: 10 } }] });

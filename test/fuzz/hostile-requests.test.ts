@@ -13,6 +13,7 @@
  *   FUZZ_SEED=12345 npx jest test/fuzz
  * More or fewer requests: FUZZ_RUNS (fast-check runs per property; each run sends a batch).
  * On a failure fast-check prints the seed and counterexample path; rerun with that FUZZ_SEED.
+ * To review the messages: FUZZ_ISSUES=/tmp/issues.jsonl writes every issue of every 400.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -157,6 +158,8 @@ function check(req: Sent, res: Answer): void {
         if (typeof i !== 'object' || i === null || typeof i.path !== 'string' || typeof i.message !== 'string' || i.message.length === 0) fail('every issue is {path, message}');
       }
       if (json!.error !== 'invalid_request') fail('a 400 is "invalid_request"');
+      // FUZZ_ISSUES=<file>: every issue of every 400, one JSON line each, for reviewing the messages.
+      if (process.env.FUZZ_ISSUES) fs.appendFileSync(process.env.FUZZ_ISSUES, (issues as unknown[]).map((i) => `${JSON.stringify(i)}\n`).join(''));
     }
     if (res.status === 413 && json!.error !== 'payload_too_large') fail('a 413 is "payload_too_large"');
     if (res.status === 404 && json!.error !== 'not_found') fail('a 404 is "not_found"');
