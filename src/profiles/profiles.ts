@@ -40,7 +40,7 @@ export const ISTIO_MODEL_SERVING: Profile = {
 };
 
 /** Strict at every level, as requests are: a misspelt key stops the service at start. */
-const fileSchema = strictObject({
+export const profilesFileSchema = strictObject({
   profiles: z.record(
     z.string(),
     strictObject({
@@ -70,7 +70,7 @@ export function loadProfiles(file?: string): Profiles {
   } catch (error) {
     throw new Error(`Invalid profiles file ${file}: ${(error as Error).message}`);
   }
-  const parsed = parseContract(fileSchema, document);
+  const parsed = parseContract(profilesFileSchema, document);
   if (!parsed.success) {
     const problems = issuesFromZod(parsed.error).map((i) => `${i.path === 'body' ? '(top level)' : i.path}: ${i.message}`).join('; ');
     throw new Error(`Invalid profiles file ${file}: ${problems}`);
