@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 /**
- * `canary-judge analyze request.json [--url URL] [--json]`: the same analysis from a CI
- * pipeline or a terminal. It judges in-process (with PROMETHEUS_URL and PROFILES_FILE from the
- * environment, as the service does) or asks a running service with --url, prints the table
- * of `?format=text` (or the JSON with --json), and exits 0 pass, 1 fail, 2 inconclusive,
- * 3 when the request is invalid or no verdict could be had.
+ * `canary-judge analyze request.json [--url URL] [--token TOKEN] [--json]`: the same analysis
+ * from a CI pipeline or a terminal. It judges in-process (with PROMETHEUS_URL and
+ * PROFILES_FILE from the environment, as the service does) or asks a running service with
+ * --url, prints the table of `?format=text` (or the JSON with --json), and exits 0 pass,
+ * 1 fail, 2 inconclusive, 3 when the request is invalid, the command line is wrong or no
+ * verdict could be had. Every failure is one line on stderr, never a stack trace.
  */
 import fs from 'node:fs';
+import { parseArgs } from 'node:util';
 import { analyzeRequestSchema } from './contracts/analyze-request';
-import { issuesFromZod } from './contracts/problems';
+import { issuesFromZod, parseContract } from './contracts/problems';
 import { RequestError, runAnalysis } from './contracts/run-analysis';
 import { textReport } from './contracts/text-report';
 import type { AnalysisResult } from './judge/types';
@@ -16,49 +18,105 @@ import { analysisDepsFromConfig } from './service/analysis-deps';
 import { loadConfig } from './service/config';
 
 const EXIT = { pass: 0, fail: 1, inconclusive: 2, error: 3 } as const;
-const USAGE = 'usage: canary-judge analyze <request.json | -> [--url http://host:8080] [--json]';
+const USAGE = `usage: canary-judge analyze <request.json | -> [--url URL] [--token TOKEN] [--json]
+
+  --url URL      ask a running service (http://host:8080, or host:8080) instead of judging here
+  --token TOKEN  bearer token for --url (default: the AUTH_TOKEN environment variable)
+  --json         print the JSON answer instead of the table
+  -h, --help     print this help
+
+exit codes: 0 pass, 1 fail, 2 inconclusive, 3 invalid request, wrong usage or no verdict`;
+
+const OPTIONS = {
+  url: { type: 'string' },
+  token: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Outcome = { analysis: AnalysisResult } | { problem: string };
 
 async function main(argv: string[]): Promise<number> {
-  const [command, file, ...rest] = argv;
-  const url = optionValue(rest, '--url');
-  const asJson = rest.includes('--json');
-  if (command !== 'analyze' || !file || (rest.includes('--url') && !url)) return fail(USAGE);
+  let args;
+  try {
+    args = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    // parseArgs' own sentence names the unknown option or the missing value.
+    return usageError((error as Error).message);
+  }
+  const { values, positionals } = args;
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return EXIT.pass;
+  }
+  const [command, file, ...extra] = positionals;
+  if (command !== 'analyze') return usageError(command === undefined ? 'no command given' : `unknown command ${JSON.stringify(command)}`);
+  if (!file) return usageError('no request file given (a path, or - for stdin)');
+  if (extra.length) return usageError(`unexpected argument ${JSON.stringify(extra[0])}`);
+  const token = values.token ?? process.env.AUTH_TOKEN;
+  if (values.token !== undefined && values.url === undefined) return usageError('--token applies only with --url');
+
   let body: unknown;
   try {
     body = JSON.parse(fs.readFileSync(file === '-' ? 0 : file, 'utf8'));
   } catch (error) {
-    return fail(`cannot read a JSON request from ${file}: ${(error as Error).message}`);
+    return fail(`cannot read a JSON request from ${file}: ${oneLine((error as Error).message)}`);
   }
-  const result = url ? await askService(url, body) : await judgeHere(body);
+  let target: URL | undefined;
+  if (values.url !== undefined) {
+    const parsed = serviceUrl(values.url);
+    if ('problem' in parsed) return usageError(parsed.problem);
+    target = parsed.url;
+  }
+  const result = target ? await askService(target, body, token || undefined) : await judgeHere(body);
   if ('problem' in result) return fail(result.problem);
-  process.stdout.write(asJson ? `${JSON.stringify(result.analysis, null, 2)}\n` : textReport(result.analysis));
+  process.stdout.write(values.json ? `${JSON.stringify(result.analysis, null, 2)}\n` : textReport(result.analysis));
   return EXIT[result.analysis.verdict];
 }
 
-async function judgeHere(body: unknown): Promise<{ analysis: AnalysisResult } | { problem: string }> {
-  const parsed = analyzeRequestSchema.safeParse(body);
+/** "127.0.0.1:8080" and "localhost:8080" mean http://...; the path defaults to /v1/analyze. */
+function serviceUrl(given: string): { url: URL } | { problem: string } {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(given) ? given : `http://${given}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    return { problem: `--url ${JSON.stringify(given)} is not a URL (expected http://host:port or host:port)` };
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { problem: `--url ${JSON.stringify(given)}: expected an http or https URL, got ${url.protocol.slice(0, -1)}` };
+  if (url.pathname === '/' || url.pathname === '') url.pathname = '/v1/analyze';
+  return { url };
+}
+
+async function judgeHere(body: unknown): Promise<Outcome> {
+  const parsed = parseContract(analyzeRequestSchema, body);
   if (!parsed.success) return { problem: describeIssues(issuesFromZod(parsed.error)) };
   try {
     return { analysis: await runAnalysis(parsed.data, analysisDepsFromConfig(loadConfig())) };
   } catch (error) {
     if (error instanceof RequestError) return { problem: describeIssues(error.issues) };
-    return { problem: (error as Error).message };
+    return { problem: oneLine((error as Error).message) };
   }
 }
 
-async function askService(url: string, body: unknown): Promise<{ analysis: AnalysisResult } | { problem: string }> {
-  const target = new URL(url);
-  if (target.pathname === '/' || target.pathname === '') target.pathname = '/v1/analyze';
+async function askService(target: URL, body: unknown, token: string | undefined): Promise<Outcome> {
   let response: Response;
   try {
-    response = await fetch(target, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
+    response = await fetch(target, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(30_000),
+    });
   } catch (error) {
-    return { problem: `cannot reach ${target.origin}: ${(error as Error).message}` };
+    const cause = (error as Error & { cause?: Error }).cause?.message;
+    return { problem: `cannot reach ${target.origin}: ${oneLine(cause ?? (error as Error).message)}` };
   }
   const answer = (await response.json().catch(() => null)) as { issues?: { path: string; message: string }[]; message?: string } | null;
   if (response.status !== 200 || !answer) {
-    const issues = answer?.issues ? describeIssues(answer.issues) : (answer?.message ?? '');
-    return { problem: `the service answered HTTP ${response.status}${issues ? `: ${issues}` : ''}` };
+    const detail = answer?.issues ? describeIssues(answer.issues) : oneLine(answer?.message ?? '');
+    const hint = response.status === 401 ? (token ? ' (the token was refused)' : ' (give --token or set AUTH_TOKEN)') : '';
+    return { problem: `the service answered HTTP ${response.status}${hint}${detail ? `: ${detail}` : ''}` };
   }
   return { analysis: withInfiniteBounds(answer as unknown as AnalysisResult) };
 }
@@ -69,24 +127,30 @@ function withInfiniteBounds(result: AnalysisResult): AnalysisResult {
   return { ...result, metrics: result.metrics.map((m) => ({ ...m, ...(m.effect ? { effect: restore(m.effect) } : {}), ...(m.effects ? { effects: m.effects.map(restore) } : {}) })) };
 }
 
+/** Every problem, on one line: "invalid request (2 problems): a: ...; b: ...". */
 function describeIssues(issues: readonly { path: string; message: string }[]): string {
-  return `invalid request:\n${issues.map((i) => `  ${i.path || '(body)'}: ${i.message}`).join('\n')}`;
+  const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
+  return `invalid request (${count}): ${issues.map((i) => `${i.path || 'body'}: ${oneLine(i.message)}`).join('; ')}`;
 }
 
-function optionValue(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
 }
 
 function fail(message: string): number {
-  process.stderr.write(`${message}\n`);
+  process.stderr.write(`canary-judge: ${message}\n`);
+  return EXIT.error;
+}
+
+function usageError(message: string): number {
+  process.stderr.write(`canary-judge: ${message}\n${USAGE}\n`);
   return EXIT.error;
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error) => {
-    process.stderr.write(`${(error as Error).stack}\n`);
+    process.stderr.write(`canary-judge: unexpected failure: ${oneLine(String((error as Error)?.message ?? error))}\n`);
     process.exit(EXIT.error);
   },
 );

@@ -1,7 +1,9 @@
 /**
  * Entry point: configuration from the environment, then listen. SIGTERM (and SIGINT) drain:
- * readiness turns 503, the server stops accepting connections, requests in flight finish,
- * and the process exits 0; after SHUTDOWN_TIMEOUT_MS it exits anyway.
+ * readiness turns 503 at once while the listener stays open for DRAIN_GRACE_MS (a load
+ * balancer polling /readyz sees the 503 and stops sending; requests that still arrive are
+ * served), then the server stops accepting connections, requests in flight finish, and the
+ * process exits 0; SHUTDOWN_TIMEOUT_MS after the close it exits anyway.
  */
 import type { AddressInfo } from 'node:net';
 import { createApp, type Lifecycle } from './service/app';
@@ -34,10 +36,8 @@ function main(): void {
     process.exit(1);
   });
 
-  const shutdown = (signal: string) => {
-    if (lifecycle.draining) return;
-    lifecycle.draining = true;
-    logger.info({ signal }, 'draining');
+  const close = () => {
+    logger.info('closing the listener');
     server.close(() => {
       logger.info('stopped');
       process.exit(0);
@@ -47,6 +47,13 @@ function main(): void {
       logger.warn('shutdown timeout: exiting with requests still open');
       process.exit(1);
     }, config.SHUTDOWN_TIMEOUT_MS).unref();
+  };
+  const shutdown = (signal: string) => {
+    if (lifecycle.draining) return;
+    lifecycle.draining = true;
+    logger.info({ signal, graceMs: config.DRAIN_GRACE_MS }, 'draining');
+    // Not unref'd: the grace period is the point, even with no connection open.
+    setTimeout(close, config.DRAIN_GRACE_MS);
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

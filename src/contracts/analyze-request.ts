@@ -8,7 +8,9 @@
 import { z } from 'zod';
 import type { HistogramBucket, MetricInput } from '../judge/types';
 import { TEMPLATE_NAMES, type TemplateMetric } from '../sources/metric-source';
-import { describe, lenientBoolean, lenientNumber, numberArray, readNumber, stringMap } from './lenient-numbers';
+import { expectedGot, lenientBoolean, lenientNumber, numberArray, readNumber, stringMap } from './lenient-numbers';
+import { strictObject } from './strict-object';
+import { unknownKeyMessage } from './closest-key';
 import { parseDurationSeconds, parseInstant } from './time-window';
 
 const nonNegative = lenientNumber.refine((x) => x >= 0, 'must not be negative');
@@ -17,9 +19,29 @@ const count = nonNegative.refine((x) => x <= Number.MAX_SAFE_INTEGER, 'must be a
 const positive = lenientNumber.refine((x) => x > 0, 'must be positive');
 
 const direction = z.enum(['increase', 'decrease', 'either']);
-const margin = z
-  .object({ relative: nonNegative.optional(), absolute: nonNegative.optional() })
-  .refine((m) => m.relative !== undefined || m.absolute !== undefined, 'give margin.relative and/or margin.absolute');
+/**
+ * Margins are fractions (0.1 = 10 %). Someone meaning 10 % who writes 10 would tolerate
+ * +1000 %, and the judge would pass nearly anything: a relative margin above 1 (+100 %) is
+ * refused unless the same object says `allowLargeRelative: true` (say, an error rate that may
+ * triple: `relative: 2`).
+ */
+export const LARGEST_PLAIN_RELATIVE_MARGIN = 1;
+const margin = strictObject({ relative: nonNegative.optional(), absolute: nonNegative.optional(), allowLargeRelative: lenientBoolean.optional() })
+  .superRefine((m, ctx) => {
+    if (m.relative !== undefined && m.relative > LARGEST_PLAIN_RELATIVE_MARGIN && m.allowLargeRelative !== true) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['relative'],
+        message: `got ${m.relative}, a tolerated change of +${round(m.relative * 100)} %: margins are fractions (0.1 = 10 %); for a margin above 1 (+100 %) on purpose, add "allowLargeRelative": true to this margin`,
+      });
+    }
+  })
+  .refine((m) => m.relative !== undefined || m.absolute !== undefined, 'give margin.relative and/or margin.absolute')
+  .transform(({ allowLargeRelative: _optIn, ...m }) => m);
+
+function round(x: number): number {
+  return Number(x.toPrecision(6));
+}
 
 const common = {
   name: z.string().trim().min(1, 'must not be empty').max(200, 'at most 200 characters'),
@@ -34,15 +56,14 @@ const bucketBound = z.unknown().transform((input, ctx): number => {
   if (input === '+Inf' || input === 'Inf' || input === '+inf') return Infinity;
   const value = readNumber(input);
   if (value === undefined) {
-    ctx.addIssue({ code: 'custom', message: `expected a bucket bound (a number or "+Inf"), got ${describe(input)}` });
+    ctx.addIssue({ code: 'custom', message: expectedGot('a bucket bound (a number or "+Inf")', input) });
     return z.NEVER;
   }
   return value;
 }).meta({ description: 'upper bound of the bucket (Prometheus "le"), "+Inf" for the last', anyOf: [{ type: 'number' }, { type: 'string' }] });
 
-const histogram = z
-  .object({
-    buckets: z.array(z.object({ le: bucketBound, count })).min(1, 'needs at least the +Inf bucket'),
+const histogram = strictObject({
+    buckets: z.array(strictObject({ le: bucketBound, count })).min(1, 'needs at least the +Inf bucket'),
     sum: lenientNumber.optional(),
   })
   .superRefine((h, ctx) => {
@@ -55,11 +76,22 @@ const histogram = z
     if (h.buckets.at(-1)?.le !== Infinity) ctx.addIssue({ code: 'custom', path: ['buckets'], message: 'the last bucket must be le "+Inf"' });
   });
 
-const valuesSide = z
-  .object({ values: numberArray.optional(), histogram: histogram.optional() })
+/** Keys that belong to another kind's side: said plainly instead of "did you mean". */
+const KIND_OF_SIDE_KEY: Record<string, string> = {
+  values: 'a side of kind "continuous" or "distribution" takes "values" or "histogram"',
+  histogram: 'a side of kind "continuous" or "distribution" takes "values" or "histogram"',
+  events: 'a side of kind "proportion" takes "events" and "total"',
+  total: 'a side of kind "proportion" takes "events" and "total"',
+  counts: 'a side of kind "categorical" takes "counts"',
+};
+const sideHints = (kind: string, own: string[]) =>
+  Object.fromEntries(Object.entries(KIND_OF_SIDE_KEY).filter(([key]) => !own.includes(key)).map(([key, belongs]) => [key, `${belongs}; this metric is kind "${kind}", whose sides take ${own.map((k) => `"${k}"`).join(' and ')}`]));
+
+const valuesSide = (kind: string) =>
+  strictObject({ values: numberArray.optional(), histogram: histogram.optional() }, { hints: sideHints(kind, ['values', 'histogram']), expected: 'this side\'s data, {"values": [...]} or {"histogram": {"buckets": [...]}}' })
   .superRefine((side, ctx) => {
     if ((side.values === undefined) === (side.histogram === undefined)) {
-      ctx.addIssue({ code: 'custom', message: 'give exactly one of "values" or "histogram"' });
+      ctx.addIssue({ code: 'custom', message: `give exactly one of "values" or "histogram", got ${side.values === undefined ? 'neither' : 'both'}` });
     }
   })
   .transform((side) =>
@@ -68,9 +100,10 @@ const valuesSide = z
       : { histogram: { buckets: side.histogram!.buckets as HistogramBucket[], ...(side.histogram!.sum !== undefined ? { sum: side.histogram!.sum } : {}) } },
   );
 
-const countSide = z
-  .object({ events: count, total: count })
-  .refine((s) => s.events <= s.total, { message: 'events must not exceed total', path: ['events'] });
+const countSide = strictObject({ events: count, total: count }, { hints: sideHints('proportion', ['events', 'total']), expected: 'this side\'s counts, {"events": n, "total": n}' })
+  .superRefine((s, ctx) => {
+    if (s.events > s.total) ctx.addIssue({ code: 'custom', path: ['events'], message: `events must not exceed total, got events ${s.events} > total ${s.total}` });
+  });
 
 /**
  * Category counts as ordered pairs. Read by hand rather than with z.record, which copies into
@@ -78,19 +111,19 @@ const countSide = z
  */
 const categoryCounts = z.unknown().transform((input, ctx): [string, number][] => {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    ctx.addIssue({ code: 'custom', message: `expected an object of category -> count, got ${describe(input)}` });
+    ctx.addIssue({ code: 'custom', message: expectedGot('an object of category -> count', input) });
     return z.NEVER;
   }
   const pairs: [string, number][] = [];
   for (const [category, raw] of Object.entries(input)) {
     const value = readNumber(raw);
-    if (value === undefined || value < 0 || value > Number.MAX_SAFE_INTEGER) ctx.addIssue({ code: 'custom', path: [category], message: `expected a non-negative count up to 2^53 - 1, got ${describe(raw)}` });
+    if (value === undefined || value < 0 || value > Number.MAX_SAFE_INTEGER) ctx.addIssue({ code: 'custom', path: [category], message: expectedGot('a non-negative count up to 2^53 - 1', raw) });
     else pairs.push([category, Math.round(value)]);
   }
   return pairs;
 }).meta({ type: 'object', additionalProperties: { anyOf: [{ type: 'number' }, { type: 'string' }] }, description: 'category -> count' });
 
-const categoricalSide = z.object({ counts: categoryCounts });
+const categoricalSide = strictObject({ counts: categoryCounts }, { hints: sideHints('categorical', ['counts']), expected: 'this side\'s counts, {"counts": {"category": n, ...}}' });
 
 /** "p95", "p99.9": a quantile level strictly between 0 and 100; or "mean". */
 const statistic = z
@@ -106,26 +139,40 @@ const thresholdWithStatistic = 'give either "statistic" (a quantile or the mean)
 /** Distances and share changes have no meaningful relative margin. */
 const absoluteOnlyMargin = (what: string) =>
   margin.optional().superRefine((m, ctx) => {
-    if (m?.relative !== undefined) ctx.addIssue({ code: 'custom', path: ['relative'], message: `a relative margin is not defined for this kind: give margin.absolute as ${what}` });
-    if (m?.absolute !== undefined && m.absolute > 1) ctx.addIssue({ code: 'custom', path: ['absolute'], message: `must be at most 1 (${what})` });
+    if (m?.relative !== undefined) ctx.addIssue({ code: 'custom', path: ['relative'], message: `got ${m.relative}: a relative margin is not defined for this kind: give margin.absolute as ${what}` });
+    if (m?.absolute !== undefined && m.absolute > 1) ctx.addIssue({ code: 'custom', path: ['absolute'], message: `must be at most 1 (${what}), got ${m.absolute}` });
   });
 
+/** A proportion's absolute margin is a difference of rates: 1 would be +100 percentage points. */
+const proportionMargin = margin.optional().superRefine((m, ctx) => {
+  if (m?.absolute !== undefined && m.absolute > 1) ctx.addIssue({ code: 'custom', path: ['absolute'], message: `got ${m.absolute}: an absolute margin of a proportion is a difference of rates, at most 1 (0.001 = 0.1 percentage points)` });
+});
+
+/** Inline data from a template metric's point of view: the sides' data go with "kind", not "template". */
+const INLINE_DATA_HINT = 'a metric with "template" is fetched from Prometheus and takes no inline data: give label selectors in the request\'s "baseline.labels" and "canary.labels", or drop "template" and give "kind" to send data inline';
+
+const inlineShapes = {
+  continuous: { ...common, kind: z.literal('continuous'), statistic: statistic.optional(), threshold: threshold.optional(), baseline: valuesSide('continuous'), canary: valuesSide('continuous') },
+  distribution: { ...common, kind: z.literal('distribution'), margin: absoluteOnlyMargin('a Kolmogorov-Smirnov distance in [0, 1]'), baseline: valuesSide('distribution'), canary: valuesSide('distribution') },
+  proportion: { ...common, kind: z.literal('proportion'), margin: proportionMargin, baseline: countSide, canary: countSide },
+  categorical: { ...common, kind: z.literal('categorical'), margin: absoluteOnlyMargin('a change of a category share in [0, 1]'), baseline: categoricalSide, canary: categoricalSide },
+};
 const inlineMetric = z.discriminatedUnion('kind', [
-  z
-    .object({ ...common, kind: z.literal('continuous'), statistic: statistic.optional(), threshold: threshold.optional(), baseline: valuesSide, canary: valuesSide })
-    .superRefine((m, ctx) => {
-      if (m.statistic !== undefined && m.threshold !== undefined) ctx.addIssue({ code: 'custom', path: ['threshold'], message: thresholdWithStatistic });
-      if (m.threshold === undefined) return;
-      for (const side of ['baseline', 'canary'] as const) {
-        const h = m[side].histogram;
-        if (h && !h.buckets.some((b) => b.le === m.threshold)) {
-          ctx.addIssue({ code: 'custom', path: ['threshold'], message: `${m.threshold} is not a bucket bound of the ${side} histogram (${h.buckets.map((b) => b.le).filter(Number.isFinite).join(', ')}): a histogram counts the observations above its bounds only` });
-        }
+  strictObject(inlineShapes.continuous).superRefine((m, ctx) => {
+    if (m.statistic !== undefined && m.threshold !== undefined) ctx.addIssue({ code: 'custom', path: ['threshold'], message: thresholdWithStatistic });
+    if (m.threshold === undefined) return;
+    for (const side of ['baseline', 'canary'] as const) {
+      const histogram = 'histogram' in m[side] ? m[side].histogram : undefined;
+      if (histogram && !histogram.buckets.some((b) => b.le === m.threshold)) {
+        const finite = histogram.buckets.map((b) => b.le).filter(Number.isFinite);
+        const nearest = [finite.filter((le) => le < m.threshold!).at(-1), finite.find((le) => le > m.threshold!)].filter((le) => le !== undefined);
+        ctx.addIssue({ code: 'custom', path: ['threshold'], message: `got ${m.threshold}, which is not a bucket bound of the ${side} histogram (nearest: ${nearest.join(' and ')}): a histogram counts the observations above its bounds only` });
       }
-    }),
-  z.object({ ...common, kind: z.literal('distribution'), margin: absoluteOnlyMargin('a Kolmogorov-Smirnov distance in [0, 1]'), baseline: valuesSide, canary: valuesSide }),
-  z.object({ ...common, kind: z.literal('proportion'), baseline: countSide, canary: countSide }),
-  z.object({ ...common, kind: z.literal('categorical'), margin: absoluteOnlyMargin('a change of a category share in [0, 1]'), baseline: categoricalSide, canary: categoricalSide }),
+    }
+  }),
+  strictObject(inlineShapes.distribution),
+  strictObject(inlineShapes.proportion),
+  strictObject(inlineShapes.categorical),
 ]);
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -146,7 +193,7 @@ export const labelsSchema = stringMap(1024)
 const durationSeconds = z.string().meta({ description: 'a Prometheus duration such as "30s", "10m" or "1h30m"' }).transform((text, ctx) => {
   const seconds = parseDurationSeconds(text);
   if (seconds === undefined) {
-    ctx.addIssue({ code: 'custom', message: `expected a duration such as "30s", "10m" or "1h30m", got ${describe(text)}` });
+    ctx.addIssue({ code: 'custom', message: expectedGot('a duration such as "30s", "10m" or "1h30m"', text) });
     return z.NEVER;
   }
   return seconds;
@@ -155,15 +202,14 @@ const durationSeconds = z.string().meta({ description: 'a Prometheus duration su
 const instant = z.unknown().transform((input, ctx) => {
   const seconds = parseInstant(input);
   if (seconds === undefined) {
-    ctx.addIssue({ code: 'custom', message: `expected an RFC 3339 time or unix seconds, got ${describe(input)}` });
+    ctx.addIssue({ code: 'custom', message: expectedGot('an RFC 3339 time or unix seconds', input) });
     return z.NEVER;
   }
   return seconds;
 }).meta({ description: 'RFC 3339 time or unix seconds', anyOf: [{ type: 'string', format: 'date-time' }, { type: 'number' }, { type: 'string' }] });
 
 /** A metric fetched from Prometheus by template; the same judge options as inline metrics. */
-export const templateMetricSchema = z
-  .object({
+const templateShape = {
     ...common,
     template: z.enum(TEMPLATE_NAMES),
     kind: z.enum(['continuous', 'distribution']).optional(),
@@ -176,7 +222,8 @@ export const templateMetricSchema = z
     query: z.string().min(1).max(4000, 'at most 4000 characters').optional(),
     step: durationSeconds.optional(),
     optional: lenientBoolean.optional(),
-  })
+};
+export const templateMetricSchema = strictObject(templateShape, { hints: { baseline: INLINE_DATA_HINT, canary: INLINE_DATA_HINT } })
   .superRefine((m, ctx) => {
     const need = (field: 'metric' | 'by' | 'events' | 'total' | 'query') => {
       if (m[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: `template ${m.template} needs "${field}"` });
@@ -188,8 +235,10 @@ export const templateMetricSchema = z
       need('query');
       if (m.query !== undefined && !m.query.includes('{{labels}}')) ctx.addIssue({ code: 'custom', path: ['query'], message: 'the query must contain {{labels}} where each side\'s label matchers go' });
     }
-    const judgedAs = m.kind ?? (m.template === 'istio-error-rate' || m.template === 'istio-requests' || m.template === 'proportion' ? 'proportion' : m.template === 'categorical' ? 'categorical' : 'continuous');
-    if (m.kind !== undefined && !['histogram', 'query'].includes(m.template)) ctx.addIssue({ code: 'custom', path: ['kind'], message: `template ${m.template} is always judged as ${judgedAs === m.kind ? m.kind : judgedAs}; "kind" applies to the histogram and query templates` });
+    const natural = m.template === 'istio-error-rate' || m.template === 'istio-requests' || m.template === 'proportion' ? 'proportion' : m.template === 'categorical' ? 'categorical' : 'continuous';
+    const judgedAs = m.kind ?? natural;
+    // (It used to name the given kind as the template's, e.g. "istio-latency is always judged as distribution".)
+    if (m.kind !== undefined && !['histogram', 'query'].includes(m.template)) ctx.addIssue({ code: 'custom', path: ['kind'], message: `got "${m.kind}": template ${m.template} is always judged as ${natural}; "kind" applies to the histogram and query templates` });
     if (m.statistic !== undefined && judgedAs !== 'continuous') ctx.addIssue({ code: 'custom', path: ['statistic'], message: 'a statistic applies to continuous metrics only' });
     if (m.threshold !== undefined && judgedAs !== 'continuous') ctx.addIssue({ code: 'custom', path: ['threshold'], message: 'a threshold applies to continuous metrics only' });
     if (m.threshold !== undefined && m.statistic !== undefined) ctx.addIssue({ code: 'custom', path: ['threshold'], message: thresholdWithStatistic });
@@ -204,37 +253,58 @@ export const templateMetricSchema = z
 /** One metric of a request: inline data, or a Prometheus template (documentation and dispatch). */
 export const metricSchema = z.union([templateMetricSchema, inlineMetric]);
 
-const side = z.object({ labels: labelsSchema.default({}) });
+/** Every key any metric may have: what an unrecognisable metric's keys are checked against. */
+const METRIC_KEYS = [...new Set([...Object.values(inlineShapes).flatMap((shape) => Object.keys(shape)), ...Object.keys(templateShape)])];
 
-export const analyzeRequestSchema = z
-  .object({
+/**
+ * A metric without "template" is inline and dispatched on "kind". When "kind" is missing or
+ * unknown zod stops at it, and a misspelt key (say "templte") would go unnamed: name every
+ * key no metric has, with its closest match.
+ */
+function unknownMetricKeys(raw: unknown): { path: string[]; message: string }[] {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return [];
+  return Object.keys(raw).filter((key) => !METRIC_KEYS.includes(key)).map((key) => ({ path: [key], message: unknownKeyMessage(key, METRIC_KEYS) }));
+}
+
+/** Keys sent at the top level that belong elsewhere: said plainly, with where they go. */
+const METRIC_KEY_AT_TOP = 'this key belongs to a metric: put each metric in "metrics": [{"name": ..., "kind": ..., ...}]';
+const FLAGGER_KEY_AT_TOP = 'this looks like a Flagger webhook payload: Flagger calls POST /v1/flagger/{type}';
+const TOP_LEVEL_HINTS: Record<string, string> = {
+  ...Object.fromEntries(['name', 'kind', 'template', 'margin', 'direction', 'statistic', 'critical', 'weight', 'minSamples', 'values', 'histogram', 'events', 'total', 'counts'].map((k) => [k, METRIC_KEY_AT_TOP])),
+  ...Object.fromEntries(['namespace', 'metadata', 'phase', 'checksum'].map((k) => [k, FLAGGER_KEY_AT_TOP])),
+};
+
+const side = strictObject({ labels: labelsSchema.default({}) }, { expected: 'this side\'s label selectors, {"labels": {"name": "value"}}' });
+
+export const analyzeRequestSchema = strictObject({
     metrics: z.array(z.unknown()).max(100, 'at most 100 metrics per analysis').optional(),
     profile: z.string().min(1).max(200).optional(),
     evidence: z.enum(['anytime-valid', 'fixed-sample']).optional(),
     expectedCanaryShare: lenientNumber.refine((x) => x > 0 && x < 1, 'must lie strictly between 0 and 1').optional(),
-    traffic: z.object({ baseline: count, canary: count }).optional(),
+    traffic: strictObject({ baseline: count, canary: count }).optional(),
     trafficLookback: durationSeconds.optional(),
     onTrafficMismatch: z.enum(['inconclusive', 'fail']).optional(),
     alpha: lenientNumber.refine((a) => a > 0 && a <= 0.5, 'must lie in (0, 0.5]').optional(),
-    thresholds: z
-      .object({
+    thresholds: strictObject({
         pass: lenientNumber.refine((x) => x >= 0 && x <= 100, 'must lie in [0, 100]').optional(),
         marginal: lenientNumber.refine((x) => x >= 0 && x <= 100, 'must lie in [0, 100]').optional(),
-      })
-      .optional(),
+    }).optional(),
     labels: labelsSchema.optional(),
     baseline: side.optional(),
     canary: side.optional(),
     lookback: durationSeconds.optional(),
     start: instant.optional(),
     end: instant.optional(),
-  })
+}, { hints: TOP_LEVEL_HINTS })
   .transform((request, ctx) => {
     const metrics = (request.metrics ?? []).map((raw, i) => {
       const isTemplate = typeof raw === 'object' && raw !== null && 'template' in raw;
-      const parsed = (isTemplate ? templateMetricSchema : inlineMetric).safeParse(raw);
+      // reportInput: the issues keep what was given, which issuesFromZod quotes.
+      const parsed = (isTemplate ? templateMetricSchema : inlineMetric).safeParse(raw, { reportInput: true });
       if (!parsed.success) {
         for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: ['metrics', i, ...issue.path] } as never);
+        const kindUnreadable = parsed.error.issues.some((issue) => issue.code === 'invalid_union' && issue.path.length === 1 && issue.path[0] === 'kind');
+        if (!isTemplate && kindUnreadable) for (const issue of unknownMetricKeys(raw)) ctx.addIssue({ code: 'custom', path: ['metrics', i, ...issue.path], message: issue.message });
         return undefined;
       }
       return isTemplate
@@ -253,7 +323,17 @@ export const analyzeRequestSchema = z
     const fromPrometheus = request.metrics.some((m) => m.from === 'template') || request.metrics.length === 0 || (request.expectedCanaryShare !== undefined && !request.traffic);
     if (request.traffic && request.expectedCanaryShare === undefined) ctx.addIssue({ code: 'custom', path: ['expectedCanaryShare'], message: '"traffic" counts are checked against "expectedCanaryShare": give it too' });
     if (fromPrometheus) {
-      if (!request.baseline || !request.canary) ctx.addIssue({ code: 'custom', path: [request.baseline ? 'canary' : 'baseline'], message: 'metrics fetched from Prometheus need "baseline.labels" and "canary.labels" to tell the two sides apart' });
+      const why =
+        request.metrics.length === 0 && request.profile === undefined
+          ? `no "metrics" were given, so the default profile ("default": Istio latency and error rate, fetched from Prometheus) was chosen; its metrics`
+          : request.metrics.length === 0
+            ? `the metrics of profile ${JSON.stringify(request.profile)}, fetched from Prometheus,`
+            : request.metrics.some((m) => m.from === 'template')
+              ? 'template metrics, fetched from Prometheus,'
+              : 'the traffic-split check counts requests in Prometheus (no "traffic" counts given) and';
+      for (const side of ['baseline', 'canary'] as const) {
+        if (!request[side]) ctx.addIssue({ code: 'custom', path: [side], message: `missing: ${why} need "baseline.labels" and "canary.labels" to tell the two sides apart, e.g. {"labels": {"destination_version": "v1"}}` });
+      }
       if (request.start !== undefined && request.lookback !== undefined) ctx.addIssue({ code: 'custom', path: ['lookback'], message: 'give either "lookback" or "start", not both' });
       if (request.start !== undefined && request.end !== undefined && request.start >= request.end) ctx.addIssue({ code: 'custom', path: ['start'], message: '"start" must be before "end"' });
     } else if (request.metrics.length === 0) {

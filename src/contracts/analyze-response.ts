@@ -72,7 +72,7 @@ export const analyzeResponseSchema = z.strictObject({
 });
 
 export const problemSchema = z.object({
-  error: z.enum(['invalid_request', 'payload_too_large', 'not_found', 'unauthorized', 'source_unavailable', 'internal_error']),
+  error: z.enum(['invalid_request', 'payload_too_large', 'not_found', 'method_not_allowed', 'not_acceptable', 'unauthorized', 'source_unavailable', 'internal_error']),
   issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   message: z.string().optional(),
 });

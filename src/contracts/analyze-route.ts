@@ -10,17 +10,25 @@ import type { SelfMetrics } from '../service/self-metrics';
 import { SourceUnavailableError } from '../sources/metric-source';
 import { PromQLInputError } from '../sources/prometheus/promql';
 import { analyzeRequestSchema } from './analyze-request';
-import { invalidRequest, issuesFromZod, type Problem } from './problems';
+import { describe } from './lenient-numbers';
+import { invalidRequest, issuesFromZod, parseContract, type Issue, type Problem } from './problems';
 import { RequestError, runAnalysis, type AnalysisDeps } from './run-analysis';
 import { textReport } from './text-report';
 
 export function analyzeRouter(metrics: SelfMetrics, deps: AnalysisDeps): Router {
   const router = Router();
   router.post('/v1/analyze', async (req, res) => {
-    const parsed = analyzeRequestSchema.safeParse(req.body);
-    if (!parsed.success) {
+    const format = chooseFormat(req);
+    const parsed = parseContract(analyzeRequestSchema, req.body);
+    if (!parsed.success || 'issue' in format) {
       metrics.invalidRequests.inc();
-      res.status(400).json(invalidRequest(issuesFromZod(parsed.error)));
+      res.status(400).json(invalidRequest([...('issue' in format ? [format.issue] : []), ...(parsed.success ? [] : issuesFromZod(parsed.error))]));
+      return;
+    }
+    if ('notAcceptable' in format) {
+      metrics.invalidRequests.inc();
+      const problem: Problem = { error: 'not_acceptable', message: format.notAcceptable };
+      res.status(406).json(problem);
       return;
     }
     const stopTimer = metrics.analysisDuration.startTimer();
@@ -28,7 +36,7 @@ export function analyzeRouter(metrics: SelfMetrics, deps: AnalysisDeps): Router 
       const result = await runAnalysis(parsed.data, deps);
       metrics.analyses.inc({ verdict: result.verdict });
       req.log.info({ verdict: result.verdict, score: result.score, metrics: result.metrics.map((m) => `${m.name}=${m.verdict}`) }, 'analysis');
-      if (wantsText(req)) res.type('text/plain').send(textReport(result));
+      if (format.answer === 'text') res.type('text/plain').send(textReport(result));
       else res.json(result);
     } catch (error) {
       if (!answerAnalysisError(error, req, res, metrics)) throw error;
@@ -57,8 +65,25 @@ export function answerAnalysisError(error: unknown, req: Request, res: Response,
   return false;
 }
 
-function wantsText(req: Request): boolean {
-  if (req.query.format === 'text') return true;
-  if (req.query.format === 'json') return false;
-  return req.accepts(['json', 'text']) === 'text';
+export const FORMATS = ['json', 'text'] as const;
+const MEDIA_TYPES = { json: 'application/json', text: 'text/plain' } as const;
+
+/**
+ * `?format=json|text` wins over `Accept`. An unknown format is a 400 (`?format=txt` used to
+ * answer JSON without a word); an Accept header that admits neither JSON nor text is a 406.
+ * No Accept header (Argo Rollouts, Flagger) or `*\/*` means JSON.
+ */
+function chooseFormat(req: Request): { answer: (typeof FORMATS)[number] } | { issue: Issue } | { notAcceptable: string } {
+  const asked = req.query.format;
+  if (asked !== undefined) {
+    if (typeof asked === 'string' && (FORMATS as readonly string[]).includes(asked)) return { answer: asked as (typeof FORMATS)[number] };
+    const given = Array.isArray(asked) ? `${asked.length} values` : describe(asked);
+    return { issue: { path: 'query.format', message: `got ${given}; expected one of ${FORMATS.map((f) => `"${f}"`).join(', ')} (one value)` } };
+  }
+  const accepted = req.accepts([MEDIA_TYPES.json, MEDIA_TYPES.text]);
+  if (accepted === false) {
+    const header = String(req.headers.accept).slice(0, 100);
+    return { notAcceptable: `cannot answer "Accept: ${header}": /v1/analyze answers ${MEDIA_TYPES.json} or ${MEDIA_TYPES.text} (or ask with ?format=json or ?format=text)` };
+  }
+  return { answer: accepted === MEDIA_TYPES.text ? 'text' : 'json' };
 }

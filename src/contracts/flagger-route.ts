@@ -7,14 +7,14 @@ import type { SelfMetrics } from '../service/self-metrics';
 import { analyzeRequestSchema } from './analyze-request';
 import { answerAnalysisError } from './analyze-route';
 import { eventText, flaggerPayloadSchema, flaggerStatus, JUDGING_TYPES, LOGGED_TYPES, readFlaggerOptions, type JudgingType } from './flagger-webhook';
-import { invalidRequest, issuesFromZod, type Problem } from './problems';
+import { invalidRequest, issuesFromZod, parseContract, type Problem } from './problems';
 import { runAnalysis, type AnalysisDeps } from './run-analysis';
 
 export function flaggerRouter(metrics: SelfMetrics, deps: AnalysisDeps): Router {
   const router = Router();
   router.post('/v1/flagger/:type', async (req, res) => {
     const type = req.params.type;
-    const payload = flaggerPayloadSchema.safeParse(req.body);
+    const payload = parseContract(flaggerPayloadSchema, req.body);
     if (!(JUDGING_TYPES as readonly string[]).includes(type) && !(LOGGED_TYPES as readonly string[]).includes(type)) {
       const problem: Problem = { error: 'not_found', message: `unknown Flagger webhook type ${JSON.stringify(type)}; use one of ${[...JUDGING_TYPES, ...LOGGED_TYPES].join(', ')}` };
       res.status(404).json(problem);
@@ -37,10 +37,11 @@ export function flaggerRouter(metrics: SelfMetrics, deps: AnalysisDeps): Router 
       res.status(400).json(invalidRequest(options.issues));
       return;
     }
-    const parsed = analyzeRequestSchema.safeParse(options.request);
+    const parsed = parseContract(analyzeRequestSchema, options.request);
     if (!parsed.success) {
       metrics.invalidRequests.inc();
-      res.status(400).json(invalidRequest(issuesFromZod(parsed.error).map((i) => ({ ...i, path: `metadata (${i.path})` }))));
+      // The request was built from metadata keys of the same names ("alpha", "canary.labels.x").
+      res.status(400).json(invalidRequest(issuesFromZod(parsed.error).map((i) => ({ ...i, path: `metadata.${i.path}` }))));
       return;
     }
     const stopTimer = metrics.analysisDuration.startTimer();

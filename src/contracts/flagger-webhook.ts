@@ -10,7 +10,10 @@
 import { z } from 'zod';
 import type { Verdict } from '../judge/types';
 import type { TemplateMetric } from '../sources/metric-source';
+import { LARGEST_PLAIN_RELATIVE_MARGIN } from './analyze-request';
+import { closestKey } from './closest-key';
 import { readNumber, stringMap } from './lenient-numbers';
+import { strictObject } from './strict-object';
 import type { Issue } from './problems';
 import type { MetricOverrides } from './run-analysis';
 
@@ -18,7 +21,14 @@ export const JUDGING_TYPES = ['pre-rollout', 'rollout', 'confirm-traffic-increas
 export const LOGGED_TYPES = ['event', 'post-rollout'] as const;
 export type JudgingType = (typeof JUDGING_TYPES)[number];
 
-export const flaggerPayloadSchema = z.object({
+/**
+ * Strict like every other contract: Flagger sends exactly these keys (CanaryWebhookPayload),
+ * and a person testing with curl who writes "metdata" must not have the metadata silently
+ * dropped. Should a Flagger release add a field, its checks fail with a 400 naming the key
+ * (fail closed: no promotion on a payload we do not understand) until it is added here.
+ * `metadata` itself is strict key by key (readFlaggerOptions).
+ */
+export const flaggerPayloadSchema = strictObject({
   name: z.string().min(1).max(253),
   namespace: z.string().min(1).max(253),
   phase: z.string().optional(),
@@ -36,7 +46,31 @@ export interface FlaggerOptions {
   readonly onInconclusive: OnInconclusive;
 }
 
-const PER_METRIC = /^metrics\.([^.]+)\.(margin\.relative|margin\.absolute|critical|weight|direction|statistic|threshold)$/;
+const METRIC_FIELDS = ['margin.relative', 'margin.absolute', 'margin.allowLargeRelative', 'critical', 'weight', 'direction', 'statistic', 'threshold'] as const;
+const PER_METRIC = new RegExp(`^metrics\\.([^.]+)\\.(${METRIC_FIELDS.map((f) => f.replace('.', '\\.')).join('|')})$`);
+const REQUEST_KEYS = ['profile', 'lookback', 'start', 'end', 'alpha', 'evidence', 'expectedCanaryShare', 'trafficLookback', 'onTrafficMismatch'] as const;
+const LABEL_PREFIXES = ['labels.', 'canary.labels.', 'baseline.labels.'] as const;
+
+/**
+ * "unknown metadata key `lookbak`; did you mean `lookback`?" A per-metric key is matched on its
+ * field ("metrics.latency.margin.relativ"), a label key on its prefix ("label.app").
+ */
+function unknownMetadataKeyMessage(key: string): string {
+  const shown = `\`${JSON.stringify(key.length > 60 ? `${key.slice(0, 60)}...` : key).slice(1, -1)}\``;
+  const perMetric = /^metrics\.([^.]+)\.(.+)$/.exec(key);
+  const lastDot = key.lastIndexOf('.');
+  // Only the part that can be misspelt is compared: a metric's or label's own name is free.
+  let closest: string | undefined;
+  if (perMetric) {
+    const field = closestKey(perMetric[2], METRIC_FIELDS);
+    closest = field && `metrics.${perMetric[1]}.${field}`;
+  } else if (lastDot > 0 && !(REQUEST_KEYS as readonly string[]).some((k) => closestKey(key, [k]))) {
+    const prefix = closestKey(key.slice(0, lastDot + 1), LABEL_PREFIXES);
+    closest = prefix && `${prefix}${key.slice(lastDot + 1)}`;
+  } else closest = closestKey(key, [...REQUEST_KEYS, 'onInconclusive']);
+  const known = 'the keys are profile, lookback, start, end, alpha, evidence, expectedCanaryShare, trafficLookback, onTrafficMismatch, onInconclusive, labels.<name>, canary.labels.<name>, baseline.labels.<name> and metrics.<metric>.(margin.relative|margin.absolute|critical|weight|direction|statistic|threshold)';
+  return closest !== undefined ? `unknown metadata key ${shown}; did you mean \`${closest}\`?` : `unknown metadata key ${shown}; ${known}`;
+}
 
 /**
  * Metadata keys: `profile`, `lookback`, `start`, `end`, `alpha`, `evidence`, `expectedCanaryShare`,
@@ -59,10 +93,10 @@ export function readFlaggerOptions(payload: FlaggerPayload): FlaggerOptions | { 
   for (const [key, value] of Object.entries(metadata)) {
     const path = `metadata.${key}`;
     const perMetric = PER_METRIC.exec(key);
-    if (['profile', 'lookback', 'start', 'end', 'alpha', 'evidence', 'expectedCanaryShare', 'trafficLookback', 'onTrafficMismatch'].includes(key)) request[key] = value;
+    if ((REQUEST_KEYS as readonly string[]).includes(key)) request[key] = value;
     else if (key === 'onInconclusive') {
       if (value === 'fail' || value === 'pass') onInconclusive = value;
-      else issues.push({ path, message: 'expected "fail" or "pass"' });
+      else issues.push({ path, message: `expected "fail" or "pass", got ${JSON.stringify(value.slice(0, 40))}` });
     } else if (key.startsWith('labels.')) labels[key.slice(7)] = value;
     else if (key.startsWith('canary.labels.')) canary[key.slice(14)] = value;
     else if (key.startsWith('baseline.labels.')) baseline[key.slice(16)] = value;
@@ -73,7 +107,18 @@ export function readFlaggerOptions(payload: FlaggerPayload): FlaggerOptions | { 
       if (problem) issues.push({ path, message: problem });
       overrides.set(metric, override);
     } else {
-      issues.push({ path, message: 'unknown metadata key; see the README for the keys canary-judge reads' });
+      issues.push({ path, message: unknownMetadataKeyMessage(key) });
+    }
+  }
+  // The same unit-slip guard as a request's margin (0.1 = 10 %), checked once every key is
+  // read, so the opt-in may come before or after the margin.
+  for (const [metric, override] of overrides) {
+    const relative = (override.margin as { relative?: number } | undefined)?.relative;
+    if (relative !== undefined && relative > LARGEST_PLAIN_RELATIVE_MARGIN && largeRelativeAllowed.get(override) !== true) {
+      issues.push({
+        path: `metadata.metrics.${metric}.margin.relative`,
+        message: `got ${relative}, a tolerated change of +${Number((relative * 100).toPrecision(6))} %: margins are fractions (0.1 = 10 %); for a margin above 1 (+100 %) on purpose, add "metrics.${metric}.margin.allowLargeRelative": "true"`,
+      });
     }
   }
   for (const [metric, override] of overrides as Map<string, Record<string, unknown>>) {
@@ -87,29 +132,36 @@ export function readFlaggerOptions(payload: FlaggerPayload): FlaggerOptions | { 
   return issues.length ? { issues } : { request, overrides, onInconclusive };
 }
 
+/** The metadata opt-in for a relative margin above 1, kept beside (not in) the override. */
+const largeRelativeAllowed = new WeakMap<object, boolean>();
+
 function applyOverride(override: Record<string, unknown>, field: string, value: string): string | null {
   switch (field) {
     case 'margin.relative':
     case 'margin.absolute': {
       const number = readNumber(value);
-      if (number === undefined || number < 0) return 'expected a non-negative number';
+      if (number === undefined || number < 0) return `expected a non-negative number, got ${JSON.stringify(value.slice(0, 40))}`;
       // An override of one margin replaces the profile's margins, so "relative: 0.2" is exactly that.
       const key = field.slice(7);
       override.margin = { ...(override.margin as object), [key]: number };
       return null;
     }
+    case 'margin.allowLargeRelative':
+      if (value !== 'true' && value !== 'false') return `expected "true" or "false", got ${JSON.stringify(value.slice(0, 40))}`;
+      largeRelativeAllowed.set(override, value === 'true');
+      return null;
     case 'critical':
-      if (value !== 'true' && value !== 'false') return 'expected "true" or "false"';
+      if (value !== 'true' && value !== 'false') return `expected "true" or "false", got ${JSON.stringify(value.slice(0, 40))}`;
       override.critical = value === 'true';
       return null;
     case 'weight': {
       const number = readNumber(value);
-      if (number === undefined || number <= 0) return 'expected a positive number';
+      if (number === undefined || number <= 0) return `expected a positive number, got ${JSON.stringify(value.slice(0, 40))}`;
       override.weight = number;
       return null;
     }
     case 'direction':
-      if (!['increase', 'decrease', 'either'].includes(value)) return 'expected increase, decrease or either';
+      if (!['increase', 'decrease', 'either'].includes(value)) return `got ${JSON.stringify(value.slice(0, 40))}; expected one of "increase", "decrease", "either"`;
       override.direction = value;
       return null;
     case 'threshold': {
@@ -124,7 +176,7 @@ function applyOverride(override: Record<string, unknown>, field: string, value: 
         return null;
       }
       const match = /^p(\d{1,2}(\.\d+)?)$/.exec(value);
-      if (!match) return 'expected "mean" or a quantile such as "p95"';
+      if (!match) return `expected "mean" or a quantile such as "p95", got ${JSON.stringify(value.slice(0, 40))}`;
       override.quantile = Number(match[1]) / 100;
       return null;
     }

@@ -28,7 +28,7 @@ export const lenientNumber = z
   .transform((input, ctx): number => {
     const value = readNumber(input);
     if (value === undefined) {
-      ctx.addIssue({ code: 'custom', message: `expected a finite number (or a decimal string), got ${describe(input)}` });
+      ctx.addIssue({ code: 'custom', message: expectedGot('a finite number (or a decimal string)', input) });
       return z.NEVER;
     }
     return value;
@@ -40,7 +40,7 @@ export const lenientBoolean = z
   .transform((input, ctx): boolean => {
     if (typeof input === 'boolean') return input;
     if (input === 'true' || input === 'false') return input === 'true';
-    ctx.addIssue({ code: 'custom', message: `expected true or false (or "true" / "false"), got ${describe(input)}` });
+    ctx.addIssue({ code: 'custom', message: expectedGot('true or false (or "true" / "false")', input) });
     return z.NEVER;
   })
   .meta({ anyOf: [{ type: 'boolean' }, { type: 'string', enum: ['true', 'false'] }] });
@@ -51,7 +51,7 @@ export const lenientBoolean = z
  */
 export const numberArray = z.unknown().transform((input, ctx): Float64Array => {
   if (!Array.isArray(input)) {
-    ctx.addIssue({ code: 'custom', message: `expected an array of numbers, got ${describe(input)}` });
+    ctx.addIssue({ code: 'custom', message: expectedGot('an array of numbers', input) });
     return z.NEVER;
   }
   const out = new Float64Array(input.length);
@@ -79,13 +79,13 @@ export function stringMap(maxValueLength: number) {
     .unknown()
     .transform((input, ctx): Record<string, string> => {
       if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-        ctx.addIssue({ code: 'custom', message: `expected an object of string values, got ${describe(input)}` });
+        ctx.addIssue({ code: 'custom', message: expectedGot('an object of string values', input) });
         return z.NEVER;
       }
       const out: Record<string, string> = Object.create(null);
       for (const [key, value] of Object.entries(input)) {
         if (typeof value !== 'string') ctx.addIssue({ code: 'custom', path: [key], message: `expected a string, got ${describe(value)}` });
-        else if (value.length > maxValueLength) ctx.addIssue({ code: 'custom', path: [key], message: `at most ${maxValueLength} characters` });
+        else if (value.length > maxValueLength) ctx.addIssue({ code: 'custom', path: [key], message: `at most ${maxValueLength} characters, got ${value.length}` });
         else out[key] = value;
       }
       return out;
@@ -93,6 +93,12 @@ export function stringMap(maxValueLength: number) {
     .meta({ type: 'object', additionalProperties: { type: 'string', maxLength: maxValueLength } });
 }
 
+/** "expected X, got Y", or "missing: expected X" when the key is absent (rather than "got undefined"). */
+export function expectedGot(expected: string, input: unknown): string {
+  return input === undefined ? `missing: expected ${expected}` : `expected ${expected}, got ${describe(input)}`;
+}
+
+/** A given value for a message: strings quoted and cut at 40 characters, containers by kind. */
 export function describe(input: unknown): string {
   if (input === null) return 'null';
   if (Array.isArray(input)) return 'an array';

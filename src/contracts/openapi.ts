@@ -35,7 +35,9 @@ export function openApiDocument(version: string): JsonSchema {
           requestBody: { required: true, content: json('AnalyzeRequest') },
           responses: {
             '200': { description: 'A verdict (pass, fail or inconclusive), whatever it is', content: { ...json('AnalyzeResponse'), 'text/plain': { schema: { type: 'string' } } } },
-            '400': { description: 'Invalid request: every problem listed', content: json('Problem') },
+            '400': { description: 'Invalid request or unknown ?format: every problem listed', content: json('Problem') },
+            '405': { description: 'Wrong method (see the Allow header)', content: json('Problem') },
+            '406': { description: 'Accept admits neither application/json nor text/plain', content: json('Problem') },
             '413': { description: 'Body over the limit', content: json('Problem') },
             '503': { description: 'The metric source (Prometheus) could not answer: no verdict', content: json('Problem') },
           },

@@ -13,14 +13,11 @@ export function textReport(result: AnalysisResult): string {
   ];
   const rows = [
     ['metric', 'kind', 'verdict', 'effect', 'estimate', 'interval', 'tolerance'],
-    ...result.metrics.map((m) => [
-      m.name + (m.critical ? ' (critical)' : ''),
-      m.kind,
-      m.verdict,
-      m.effect?.measure ?? '-',
-      m.effect ? format(m.effect, m.effect.estimate) : '-',
-      m.effect ? `[${format(m.effect, m.effect.lower)}, ${format(m.effect, m.effect.upper)}]` : '-',
-      m.effect ? format(m.effect, m.effect.tolerance) : '-',
+    ...result.metrics.flatMap((m) => [
+      [m.name + (m.critical ? ' (critical)' : ''), m.kind, m.verdict, ...effectCells(m.effect)],
+      // A metric with two margins (relative and absolute) was checked against both, and
+      // either allowance suffices: the decisive one first, then an "or" row for each other.
+      ...otherEffects(m.effect, m.effects).map((e) => ['', '', 'or', ...effectCells(e)]),
     ]),
   ];
   const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => row[col].length)));
@@ -30,6 +27,17 @@ export function textReport(result: AnalysisResult): string {
     m.tests.map((t) => `  ${m.name} ${t.name}: statistic ${round(t.statistic)}${t.pValue !== undefined ? `, p ${round(t.pValue)}` : ''}${t.threshold !== undefined ? ` (threshold ${t.threshold})` : ''}`),
   );
   return [...header, ...table, '', ...reasons, ...(tests.length ? ['', 'tests:', ...tests] : []), ''].join('\n');
+}
+
+function effectCells(effect: Effect | undefined): string[] {
+  if (!effect) return ['-', '-', '-', '-'];
+  return [effect.measure, format(effect, effect.estimate), `[${format(effect, effect.lower)}, ${format(effect, effect.upper)}]`, format(effect, effect.tolerance)];
+}
+
+/** The checked effects besides the decisive one (compared by value: the CLI's come from JSON). */
+function otherEffects(decisive: Effect | undefined, all: readonly Effect[] | undefined): readonly Effect[] {
+  if (!decisive || !all) return [];
+  return all.filter((e) => e.measure !== decisive.measure || e.unit !== decisive.unit || e.tolerance !== decisive.tolerance);
 }
 
 function format(effect: Effect, x: number): string {

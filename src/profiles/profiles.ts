@@ -8,7 +8,8 @@
 import fs from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { formatPath } from '../contracts/problems';
+import { issuesFromZod, parseContract } from '../contracts/problems';
+import { strictObject } from '../contracts/strict-object';
 import { templateMetricSchema } from '../contracts/analyze-request';
 import { lenientNumber } from '../contracts/lenient-numbers';
 import type { EvidenceName, ScoreThresholds } from '../judge/types';
@@ -38,13 +39,14 @@ export const ISTIO_MODEL_SERVING: Profile = {
   ],
 };
 
-const fileSchema = z.object({
+/** Strict at every level, as requests are: a misspelt key stops the service at start. */
+export const profilesFileSchema = strictObject({
   profiles: z.record(
     z.string(),
-    z.object({
+    strictObject({
       description: z.string().optional(),
       alpha: lenientNumber.refine((a) => a > 0 && a <= 0.5, 'must lie in (0, 0.5]').optional(),
-      thresholds: z.object({ pass: lenientNumber.optional(), marginal: lenientNumber.optional() }).optional(),
+      thresholds: strictObject({ pass: lenientNumber.optional(), marginal: lenientNumber.optional() }).optional(),
       evidence: z.enum(['anytime-valid', 'fixed-sample']).optional(),
       metrics: z.array(templateMetricSchema).min(1, 'a profile needs at least one metric'),
     }),
@@ -68,9 +70,9 @@ export function loadProfiles(file?: string): Profiles {
   } catch (error) {
     throw new Error(`Invalid profiles file ${file}: ${(error as Error).message}`);
   }
-  const parsed = fileSchema.safeParse(document);
+  const parsed = parseContract(profilesFileSchema, document);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${formatPath(i.path) || '(top level)'}: ${i.message}`).join('; ');
+    const problems = issuesFromZod(parsed.error).map((i) => `${i.path === 'body' ? '(top level)' : i.path}: ${i.message}`).join('; ');
     throw new Error(`Invalid profiles file ${file}: ${problems}`);
   }
   for (const [name, profile] of Object.entries(parsed.data.profiles)) {

@@ -14,7 +14,7 @@ import { flaggerPathSecret, requireBearerToken, trustedByPath } from './authenti
 import { analyzeRouter } from '../contracts/analyze-route';
 import { flaggerRouter } from '../contracts/flagger-route';
 import { openApiDocument } from '../contracts/openapi';
-import { invalidRequest, type Problem } from '../contracts/problems';
+import { BODY_PATH, invalidRequest, type Problem } from '../contracts/problems';
 import type { AnalysisDeps } from '../contracts/run-analysis';
 import type { Config } from './config';
 import type { SelfMetrics } from './self-metrics';
@@ -78,6 +78,12 @@ export function createApp({ config, logger, metrics, lifecycle, analysis }: AppD
     }),
   );
 
+  // While draining, every answer asks its client to reconnect, so keep-alive connections move
+  // to another replica before the listener closes.
+  app.use((_req, res, next) => {
+    if (lifecycle.draining) res.set('Connection', 'close');
+    next();
+  });
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -98,10 +104,13 @@ export function createApp({ config, logger, metrics, lifecycle, analysis }: AppD
     app.use('/v1', (req, res, next) => (trustedByPath(req) ? next() : bearer(req, res, next)));
   }
   // Any content type is read as JSON: `curl -d @request.json` sends form encoding by default.
-  app.use('/v1', express.json({ limit: config.BODY_LIMIT, type: () => true }));
+  // Not strict: `null` or `5` is valid JSON, and the schema says "expected an object, got null"
+  // where body-parser would call it malformed.
+  app.use('/v1', express.json({ limit: config.BODY_LIMIT, type: () => true, strict: false }));
   app.use(analyzeRouter(metrics, analysis));
   app.use(flaggerRouter(metrics, analysis));
 
+  app.use(methodNotAllowed);
   app.use((req, res) => {
     const problem: Problem = { error: 'not_found', message: `no route for ${req.method} ${req.path}` };
     res.status(404).json(problem);
@@ -110,6 +119,21 @@ export function createApp({ config, logger, metrics, lifecycle, analysis }: AppD
   return app;
 }
 
+/** The methods of each known path (routing is case-insensitive and ignores a trailing slash). */
+const METHODS_BY_PATH: readonly [RegExp, readonly string[]][] = [
+  [/^\/v1\/analyze\/?$/i, ['POST']],
+  [/^\/v1\/flagger\/[^/]+\/?$/i, ['POST']],
+  [/^\/(healthz|readyz|openapi\.json|metrics)\/?$/i, ['GET', 'HEAD']],
+];
+
+/** A known path asked with the wrong method: 405 with `Allow`, not a 404 "no route". */
+const methodNotAllowed: express.RequestHandler = (req, res, next) => {
+  const allowed = METHODS_BY_PATH.find(([pattern]) => pattern.test(req.path))?.[1];
+  if (!allowed || allowed.includes(req.method)) return next();
+  const problem: Problem = { error: 'method_not_allowed', message: `${req.method} is not allowed on ${req.path}; use ${allowed.join(' or ')}` };
+  res.status(405).set('Allow', allowed.join(', ')).json(problem);
+};
+
 /** The version in package.json, found from src/ and from dist/ alike. */
 function packageVersion(): string {
   try {
@@ -117,6 +141,16 @@ function packageVersion(): string {
   } catch {
     return '0.0.0';
   }
+}
+
+/** Where a 4xx from express or body-parser lies, and a message that says what to fix. */
+function clientError(err: { message?: unknown }, req: express.Request): { path: string; message: string } {
+  const message = String(err.message ?? '').slice(0, 300);
+  // express' route parameters: /v1/flagger/%E0%A4%A
+  if (err instanceof URIError || message.startsWith('Failed to decode param')) return { path: 'url', message: `the URL path is not valid percent-encoding (${message})` };
+  const encoding = req.headers['content-encoding'];
+  if (encoding && encoding !== 'identity') return { path: BODY_PATH, message: `the body is not valid "${String(encoding).slice(0, 40)}" data, as its Content-Encoding says${message && message !== 'Bad Request' ? ` (${message})` : ''}` };
+  return { path: BODY_PATH, message: message && message !== 'Bad Request' ? message : 'the request body could not be read' };
 }
 
 /** body-parser's errors carry a status and a type; anything else is our fault (500). */
@@ -131,12 +165,12 @@ function errorHandler(metrics: SelfMetrics): ErrorRequestHandler {
     }
     if (type === 'entity.parse.failed') {
       metrics.invalidRequests.inc();
-      res.status(400).json(invalidRequest([{ path: '', message: `malformed JSON: ${err.message}` }]));
+      res.status(400).json(invalidRequest([{ path: BODY_PATH, message: `malformed JSON: ${err.message}` }]));
       return;
     }
     if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) {
       metrics.invalidRequests.inc();
-      res.status(err.status).json(invalidRequest([{ path: '', message: String(err.message) }]));
+      res.status(err.status).json(invalidRequest([clientError(err, req)]));
       return;
     }
     req.log.error({ err }, 'request failed');

@@ -10,8 +10,14 @@ const schema = z.object({
   /** Largest request body, in express' notation ("32mb"). */
   BODY_LIMIT: z.string().regex(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, 'expected a size such as "32mb"').default('32mb'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** How long SIGTERM waits for requests in flight before exiting anyway. */
+  /** How long SIGTERM waits for requests in flight before exiting anyway (after the drain grace). */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  /**
+   * After SIGTERM, how long the listener stays open with /readyz answering 503, so a load
+   * balancer polling readiness sees it and stops sending before connections are refused.
+   * 0 closes at once (when a preStop pause already covers it).
+   */
+  DRAIN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(3_000),
   /** Where template metrics are fetched from. Server configuration only: never from a request. */
   PROMETHEUS_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
   /** Extra headers for every Prometheus query, as a JSON object (Authorization, X-Scope-OrgID). */

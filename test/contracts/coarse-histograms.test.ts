@@ -114,7 +114,7 @@ describe('threshold: the share of observations above an SLO bound', () => {
     const res = await request(app).post('/v1/analyze').send({ metrics: [latency(c, { threshold: 200 })] });
     expect(res.status).toBe(400);
     expect(JSON.stringify(res.body)).toMatch(/metrics\[0\]\.threshold/);
-    expect(JSON.stringify(res.body)).toMatch(/200 is not a bucket bound of the baseline histogram/);
+    expect(JSON.stringify(res.body)).toMatch(/got 200, which is not a bucket bound of the baseline histogram \(nearest: 100 and 250\)/);
   });
 
   it('refuses a threshold beside a statistic', async () => {

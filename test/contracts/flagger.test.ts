@@ -66,7 +66,8 @@ describe('Flagger webhooks: sides, metadata and errors', () => {
   it('reads lookback, labels, per-metric margins and onInconclusive from metadata', async () => {
     const { app, source } = appWith('inconclusive', 'pass');
     const res = await request(app).post('/v1/flagger/confirm-promotion').send(
-      payload({ lookback: '30m', 'labels.reporter': 'source', 'canary.labels.destination_version': 'v2', 'metrics.error-rate.margin.relative': '2', 'metrics.latency.critical': 'false', onInconclusive: 'pass' }),
+      // Issue 15: a relative margin above 1 (here: the error rate may triple) now needs its opt-in.
+      payload({ lookback: '30m', 'labels.reporter': 'source', 'canary.labels.destination_version': 'v2', 'metrics.error-rate.margin.relative': '2', 'metrics.error-rate.margin.allowLargeRelative': 'true', 'metrics.latency.critical': 'false', onInconclusive: 'pass' }),
     );
     const call = source.calls.find((c) => c.metric.name === 'error-rate')!;
     expect(call.ctx.window.end - call.ctx.window.start).toBe(1800);

@@ -13,6 +13,7 @@
  *   FUZZ_SEED=12345 npx jest test/fuzz
  * More or fewer requests: FUZZ_RUNS (fast-check runs per property; each run sends a batch).
  * On a failure fast-check prints the seed and counterexample path; rerun with that FUZZ_SEED.
+ * To review the messages: FUZZ_ISSUES=/tmp/issues.jsonl writes every issue of every 400.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -157,6 +158,8 @@ function check(req: Sent, res: Answer): void {
         if (typeof i !== 'object' || i === null || typeof i.path !== 'string' || typeof i.message !== 'string' || i.message.length === 0) fail('every issue is {path, message}');
       }
       if (json!.error !== 'invalid_request') fail('a 400 is "invalid_request"');
+      // FUZZ_ISSUES=<file>: every issue of every 400, one JSON line each, for reviewing the messages.
+      if (process.env.FUZZ_ISSUES) fs.appendFileSync(process.env.FUZZ_ISSUES, (issues as unknown[]).map((i) => `${JSON.stringify(i)}\n`).join(''));
     }
     if (res.status === 413 && json!.error !== 'payload_too_large') fail('a 413 is "payload_too_large"');
     if (res.status === 404 && json!.error !== 'not_found') fail('a 404 is "not_found"');
@@ -500,11 +503,16 @@ const keepsValid: fc.Arbitrary<Mutation> = fc.oneof(
       labels.fuzz_label = value;
     },
   })),
-  fc.tuple(nastyString, hostileValue).map(([key, value]) => ({
-    label: 'extra top-level field', invalid: false, keepsValid: true,
-    apply(body: Record<string, Json>) { if (!(key in body) && !['metrics', 'profile', 'evidence', 'expectedCanaryShare', 'traffic', 'trafficLookback', 'onTrafficMismatch', 'alpha', 'thresholds', 'labels', 'baseline', 'canary', 'lookback', 'start', 'end', '__proto__'].includes(key)) body[`x-${key}`] = value; },
-  })),
 );
+
+/**
+ * An unknown top-level field. It used to keep the request valid (silently dropped); since
+ * issue 15 every unknown key is a 400, so it moved from keepsValid to the known-invalid ones.
+ */
+const unknownTopLevelField: fc.Arbitrary<Mutation> = fc.tuple(nastyString, hostileValue).map(([key, value]) => ({
+  label: 'extra top-level field', invalid: true,
+  apply(body: Record<string, Json>) { Object.defineProperty(body, `x-${key}`, { value, enumerable: true, writable: true, configurable: true }); },
+}));
 
 // ---------------------------------------------------------------------------------------------
 // Request generators
@@ -526,7 +534,7 @@ const analyzeMutated: fc.Arbitrary<Sent> = fc
     return fc.tuple(
       fc.constant(base), fc.constant(target), fc.constant(p), fc.constant(contentType),
       fc.oneof(
-        { weight: 4, arbitrary: fc.array(invalid, { minLength: 1, maxLength: 3 }) },
+        { weight: 4, arbitrary: fc.array(fc.oneof({ weight: 6, arbitrary: invalid }, { weight: 1, arbitrary: unknownTopLevelField }), { minLength: 1, maxLength: 3 }) },
         { weight: 3, arbitrary: fc.array(fc.oneof(keepsValid, anywhere), { minLength: 1, maxLength: 3 }) },
         { weight: 2, arbitrary: fc.array(keepsValid, { minLength: 1, maxLength: 2 }) },
         { weight: 2, arbitrary: fc.tuple(invalid, fc.array(fc.oneof(anywhere, keepsValid), { maxLength: 2 })).map(([i, rest]) => [...rest, i]) },
@@ -540,7 +548,9 @@ const analyzeMutated: fc.Arbitrary<Sent> = fc
     const allValid = mutations.every((m) => m.keepsValid);
     // A known-invalid mutation followed by one of unknown effect may have been overwritten: only the last decides.
     const last = mutations.at(-1)!;
-    const validity: Validity = last.invalid ? 'invalid' : allValid ? 'valid' : 'unknown';
+    // Since issue 15 a repeated or unknown ?format is a 400 whatever the body.
+    const badFormat = p.includes('format=%00');
+    const validity: Validity = last.invalid || badFormat ? 'invalid' : allValid ? 'valid' : 'unknown';
     void known;
     return serialize(body, { target, path: p, contentType, validity, why: `${base.why}: ${mutations.map((m) => m.label).join(', ')}`, template: base.template });
   });
@@ -656,6 +666,83 @@ describe('hostile requests: 4xx listing the problems or a valid verdict, never a
       expect(res.status).toBe(200);
       expect(JSON.parse(res.text)).toEqual({ status: 'ok' });
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// No silent typos (issue 15): a valid request with one key misspelt is a 400 naming that key
+// ---------------------------------------------------------------------------------------------
+
+/** Every key any base request uses: a "typo" that lands on one of them is not a typo. */
+const KNOWN_KEYS = new Set<string>();
+for (const base of [...bases.map((b) => b.body), ...flaggerBases]) {
+  for (const { node } of containers(base as Json)) if (!Array.isArray(node)) Object.keys(node).forEach((k) => KNOWN_KEYS.add(k));
+}
+/** Objects whose keys are user data (label names, categories, metadata label names), not schema keys. */
+const FREE_KEYS = new Set(['labels', 'counts']);
+
+/** The object keys of a request that the schema defines, with the object holding each. */
+function schemaKeys(body: Json): { holder: Record<string, Json>; key: string }[] {
+  return containers(body)
+    .filter(({ path, node }) => !Array.isArray(node) && !FREE_KEYS.has(String(path.at(-1))))
+    .flatMap(({ node }) => Object.keys(node).map((key) => ({ holder: node as Record<string, Json>, key })));
+}
+
+const TYPOS = ['delete', 'swap', 'double', 'replace', 'case', 'plural'] as const;
+function misspell(key: string, how: (typeof TYPOS)[number], at: number, letter: string): string {
+  const i = at % key.length;
+  switch (how) {
+    case 'delete': return key.length > 1 ? key.slice(0, i) + key.slice(i + 1) : `${key}${letter}`;
+    case 'swap': return i + 1 < key.length ? key.slice(0, i) + key[i + 1] + key[i] + key.slice(i + 2) : `${letter}${key}`;
+    case 'double': return key.slice(0, i + 1) + key[i] + key.slice(i + 1);
+    case 'replace': return key.slice(0, i) + letter + key.slice(i + 1);
+    case 'case': return key[0] === key[0].toUpperCase() ? key[0].toLowerCase() + key.slice(1) : key[0].toUpperCase() + key.slice(1);
+    case 'plural': return `${key}s`;
+  }
+}
+
+/** A valid request (analyze, or a judging Flagger hook) with one schema key misspelt. */
+const misspeltRequest: fc.Arbitrary<{ sent: Sent; typo: string; original: string } | undefined> = fc
+  .tuple(fc.nat({ max: bases.length + flaggerBases.length - 1 }), fc.nat(), fc.constantFrom(...TYPOS), fc.nat(), fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz_'.split('')), fc.constantFrom(...FLAGGER_JUDGING))
+  .map(([b, which, how, at, letter, hook]) => {
+    const flagger = b >= bases.length;
+    const body = clone(flagger ? flaggerBases[b - bases.length] : bases[b].body) as Record<string, Json>;
+    // Flagger metadata: only keys without a dot (label and metric names inside dotted keys are free).
+    const keys = schemaKeys(body).filter(({ key }) => !flagger || !key.includes('.'));
+    const { holder, key } = keys[which % keys.length];
+    const typo = misspell(key, how, at, letter);
+    if (typo === key || KNOWN_KEYS.has(typo) || Object.hasOwn(holder, typo)) return undefined;
+    // Rebuild the holder with the key renamed in place (order kept, as a person would type it).
+    const entries = Object.entries(holder).map(([k, v]): [string, Json] => [k === key ? typo : k, v]);
+    for (const k of Object.keys(holder)) delete holder[k];
+    for (const [k, v] of entries) holder[k] = v;
+    const sent: Sent = flagger
+      ? { target: 'fake', path: `/v1/flagger/${hook}`, body: JSON.stringify(body), contentType: 'application/json', validity: 'invalid', why: `typo ${key} -> ${typo}` }
+      : { target: bases[b].template ? 'fake' : 'plain', path: '/v1/analyze', body: JSON.stringify(body), contentType: 'application/json', validity: 'invalid', why: `typo ${key} -> ${typo} in ${bases[b].why}`, template: bases[b].template };
+    return { sent, typo, original: key };
+  });
+
+describe('no silent typos', () => {
+  it('a valid request with one key misspelt is always a 400 naming that key', async () => {
+    let checked = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(misspeltRequest, { minLength: BATCH, maxLength: BATCH }), async (batch) => {
+        const cases = batch.filter((c) => c !== undefined);
+        const answers = await Promise.all(cases.map((c) => send(c.sent)));
+        cases.forEach((c, i) => {
+          const res = answers[i];
+          check(c.sent, res);
+          const issues = (parseJson(res.text) as { issues?: { path: string; message: string }[] } | undefined)?.issues ?? [];
+          const named = issues.some((issue) => (issue.path === c.typo || issue.path.endsWith(`.${c.typo}`)) && issue.message.includes(`\`${c.typo}\``));
+          if (res.status !== 400 || !named) {
+            throw new Error(`the typo ${JSON.stringify(c.original)} -> ${JSON.stringify(c.typo)} was not a 400 naming it:\n  answer: ${res.status} ${res.text.slice(0, 600)}\n  request: ${describeReq(c.sent)}`);
+          }
+          checked++;
+        });
+      }),
+      { ...params(3), numRuns: Math.max(20, Math.round(RUNS / 5)) },
+    );
+    expect(checked).toBeGreaterThan(0);
   });
 });
 

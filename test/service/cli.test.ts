@@ -39,6 +39,8 @@ describe('the CLI', () => {
     expect(invalid.status).toBe(3);
     expect(invalid.stderr).toMatch(/metrics\[0\]\.baseline\.events: events must not exceed total/);
     expect(invalid.stderr).toMatch(/metrics\[0\]\.canary\.events: must not be negative/);
+    // Issue 15: every failure is one line.
+    expect(invalid.stderr.trim().split('\n')).toHaveLength(1);
     expect(cli('analyze', write('broken.json', '{"metrics": [')).status).toBe(3);
     expect(cli('nonsense').status).toBe(3);
   }, 30_000);
@@ -62,4 +64,80 @@ describe('the CLI', () => {
       await new Promise((resolve) => server.close(resolve));
     }
   }, 30_000);
+
+  it('--help prints the usage and exits 0', () => {
+    const run = cli('--help');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^usage: canary-judge analyze <request\.json \| -> \[--url URL\] \[--token TOKEN\] \[--json\]/);
+    expect(cli('analyze', '-h').status).toBe(0);
+  }, 30_000);
+
+  it.each([
+    [['analyze', passing, '--jsn'], /Unknown option '--jsn'/],
+    [['analyze', passing, '--url'], /--url/],
+    [['analyze'], /no request file given/],
+    [['analyze', passing, 'extra'], /unexpected argument "extra"/],
+    [['judge', passing], /unknown command "judge"/],
+    [['analyze', passing, '--token', 'x'.repeat(20)], /--token applies only with --url/],
+  ])('refuses %j with exit 3, the reason and the usage', (args, reason) => {
+    const run = cli(...args);
+    expect(run.status).toBe(3);
+    expect(run.stderr).toMatch(reason);
+    expect(run.stderr).toMatch(/^usage: canary-judge/m);
+    expect(run.stdout).toBe('');
+  }, 30_000);
+
+  it.each([
+    [['analyze', passing, '--url', 'ftp://example.com'], /^canary-judge: --url "ftp:\/\/example\.com": expected an http or https URL, got ftp$/m],
+    [['analyze', passing, '--url', 'http://[::1'], /^canary-judge: --url "http:\/\/\[::1" is not a URL/m],
+    // No scheme: read as http://. Port 1 is refused by fetch itself, without a connection.
+    [['analyze', passing, '--url', '127.0.0.1:1'], /^canary-judge: cannot reach http:\/\/127\.0\.0\.1:1: bad port$/m],
+    [['analyze', path.join(dir, 'missing.json')], /^canary-judge: cannot read a JSON request from .*missing\.json: ENOENT/],
+  ])('%j fails in one clear line with exit 3, no stack trace', (args, line) => {
+    const run = cli(...args);
+    expect(run.status).toBe(3);
+    expect(run.stderr).toMatch(line);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  }, 30_000);
+
+  describe('against a service that wants a token', () => {
+    const token = 'cli-test-token-0123456789';
+    const runCli = async (args: string[], env: Record<string, string> = {}) => {
+      const { spawn } = await import('node:child_process');
+      const child = spawn(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), path.join(root, 'src/cli.ts'), ...args], { env: { ...process.env, PROMETHEUS_URL: '', AUTH_TOKEN: '', ...env } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk) => (stdout += chunk));
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      const status = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      return { status, stdout, stderr };
+    };
+    let server: import('node:http').Server;
+    let hostPort: string;
+    beforeAll(async () => {
+      server = testApp({ authToken: token }).app.listen(0, '127.0.0.1');
+      await new Promise((resolve) => server.once('listening', resolve));
+      hostPort = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+    it('without a token: exit 3, one line saying how to give one, and the token never printed', async () => {
+      const run = await runCli(['analyze', passing, '--url', hostPort]);
+      expect(run.status).toBe(3);
+      expect(run.stderr).toMatch(/^canary-judge: the service answered HTTP 401 \(give --token or set AUTH_TOKEN\)/);
+      expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    }, 30_000);
+
+    it('with --token, and with AUTH_TOKEN, on a URL without a scheme: the verdict', async () => {
+      const byFlag = await runCli(['analyze', passing, '--url', hostPort, '--token', token]);
+      expect(byFlag.status).toBe(0);
+      expect(byFlag.stdout).toMatch(/^verdict: PASS/);
+      const byEnv = await runCli(['analyze', passing, '--url', hostPort], { AUTH_TOKEN: token });
+      expect(byEnv.status).toBe(0);
+      const wrong = await runCli(['analyze', passing, '--url', hostPort, '--token', 'wrong-token-0123456789']);
+      expect(wrong.status).toBe(3);
+      expect(wrong.stderr).toMatch(/HTTP 401 \(the token was refused\)/);
+      expect(wrong.stderr).not.toContain('wrong-token-0123456789');
+    }, 30_000);
+  });
 });

@@ -15,7 +15,10 @@ import { freePort } from './free-port';
 const root = path.resolve(__dirname, '../..');
 
 export interface ServiceProcessOptions {
-  /** Added to the environment (PORT=0, HOST=127.0.0.1 and LOG_LEVEL=info are set unless given). */
+  /**
+   * Added to the environment (PORT=0, HOST=127.0.0.1, LOG_LEVEL=info and DRAIN_GRACE_MS=0 are
+   * set unless given: stop() should not wait out the drain grace unless a test asks for it).
+   */
   readonly env?: Record<string, string>;
   /** Start from an empty environment instead of this process' (PATH is kept). */
   readonly cleanEnv?: boolean;
@@ -50,7 +53,7 @@ export async function startServiceProcess(options: ServiceProcessOptions = {}): 
   const chosenPort = keepLogs ? 0 : await freePort();
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...(options.entry ?? ['--import', 'tsx', path.join(root, 'src/main.ts')])], {
     cwd: options.cwd ?? root,
-    env: { ...base, PORT: String(chosenPort), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...options.env },
+    env: { ...base, PORT: String(chosenPort), HOST: '127.0.0.1', LOG_LEVEL: 'info', DRAIN_GRACE_MS: '0', ...options.env },
     stdio: ['ignore', keepLogs ? 'pipe' : 'ignore', 'pipe'],
   });
   const logs: string[] = [];
