@@ -49,6 +49,9 @@ import { checkTwoByTwo } from './input-checks';
 import { normalQuantileOf } from './normal';
 import type { Bounds } from './quantile-bounds';
 
+// Module-level copies: inside jest's sandbox every global lookup in a hot loop is slow (see input-checks.ts).
+const { ceil, exp, floor, log, max, min, sqrt } = Math;
+
 /** Share of alpha spent on the nuisance interval (Berger & Boos' gamma). */
 const NUISANCE_SHARE = 0.1;
 /** Cells per standard error of the difference: the worst corner of a cell overstates by ~2 widths. */
@@ -99,7 +102,7 @@ export function exactLowerBound(x1: number, n1: number, x2: number, n2: number, 
   const nuisanceIsFirst = n1 > n2;
   const interval = clopperPearson(nuisanceIsFirst ? x1 : x2, nuisanceIsFirst ? n1 : n2, gamma);
   const se = order.standardError(x1, x2);
-  const cells = Math.min(MAX_CELLS, Math.max(1, Math.ceil((interval.upper - interval.lower) / (se / CELLS_PER_SE))));
+  const cells = min(MAX_CELLS, max(1, ceil((interval.upper - interval.lower) / (se / CELLS_PER_SE))));
   const grid = new CellGrid(region, interval.lower, interval.upper, cells, nuisanceIsFirst);
   return searchBound(grid, level, clamp(observed), se * TOLERANCE_PER_SE, se);
 }
@@ -118,18 +121,18 @@ function searchBound(grid: CellGrid, level: number, start: number, tol: number, 
     if (cell === riskiest || bound <= -1) continue;
     if (grid.probability(cell, bound) > level) bound = grid.crossingBelow(cell, -1, bound, level, tol, se);
   }
-  return Math.max(-1, bound);
+  return max(-1, bound);
 }
 
 function clamp(d: number): number {
-  return Math.min(1, Math.max(-1, d));
+  return min(1, max(-1, d));
 }
 
 /** Two-sided (1 - gamma) Clopper-Pearson interval, widened by a hair against rounding in the quantile. */
 function clopperPearson(events: number, total: number, gamma: number): { lower: number; upper: number } {
   const lower = events === 0 ? 0 : betaQuantile(gamma / 2, events, total - events + 1);
   const upper = events === total ? 1 : betaQuantile(1 - gamma / 2, events + 1, total - events);
-  return { lower: Math.max(0, lower * (1 - 1e-12)), upper: Math.min(1, upper * (1 + 1e-12)) };
+  return { lower: max(0, lower * (1 - 1e-12)), upper: min(1, upper * (1 + 1e-12)) };
 }
 
 /** The ordering statistic T(x1, x2): an Agresti-Caffo style lower bound for p1 - p2. */
@@ -143,7 +146,7 @@ class Ordering {
     readonly n2: number,
     private readonly z: number,
   ) {
-    this.a = Math.max(1, (z * z) / 4);
+    this.a = max(1, (z * z) / 4);
     this.m1 = n1 + 2 * this.a;
     this.m2 = n2 + 2 * this.a;
   }
@@ -151,13 +154,13 @@ class Ordering {
   value(x1: number, x2: number): number {
     const p1 = (x1 + this.a) / this.m1;
     const p2 = (x2 + this.a) / this.m2;
-    return p1 - p2 - this.z * Math.sqrt((p1 * (1 - p1)) / this.m1 + (p2 * (1 - p2)) / this.m2);
+    return p1 - p2 - this.z * sqrt((p1 * (1 - p1)) / this.m1 + (p2 * (1 - p2)) / this.m2);
   }
 
   standardError(x1: number, x2: number): number {
     const p1 = (x1 + this.a) / this.m1;
     const p2 = (x2 + this.a) / this.m2;
-    return Math.sqrt((p1 * (1 - p1)) / this.m1 + (p2 * (1 - p2)) / this.m2);
+    return sqrt((p1 * (1 - p1)) / this.m1 + (p2 * (1 - p2)) / this.m2);
   }
 
   /** Smallest x1 in [0, n1 + 1] with T(x1, x2) >= t (n1 + 1: none), by bisection; T rises with x1. */
@@ -197,10 +200,10 @@ class CellGrid {
     const b = this.edge(cell + 1);
     if (this.nuisanceIsFirst) {
       if (a - d > 1) return 0;
-      return this.region.at(b, Math.max(0, a - d));
+      return this.region.at(b, max(0, a - d));
     }
     if (b + d < 0) return 0;
-    return this.region.at(Math.min(1, b + d), a);
+    return this.region.at(min(1, b + d), a);
   }
 
   riskiestCell(d: number): number {
@@ -219,7 +222,7 @@ class CellGrid {
     let hi = d;
     let step = se / 4;
     for (;;) {
-      hi = Math.min(1, lo + step);
+      hi = min(1, lo + step);
       if (this.probability(cell, hi) > level) break;
       lo = hi;
       if (hi >= 1) return 1;
@@ -234,7 +237,7 @@ class CellGrid {
     let lo = d;
     let step = se / 8;
     for (;;) {
-      lo = Math.max(floor, hi - step);
+      lo = max(floor, hi - step);
       if (lo <= floor || this.probability(cell, lo) <= level) break;
       hi = lo;
       step *= 2;
@@ -303,8 +306,8 @@ class RegionProbability {
     if (this.thresholds.length > 0 && lo >= from && hi <= to) return;
     // Grow by half a window beyond what is asked: the nuisance walk shifts windows a little at a time.
     const margin = (hi - lo + 1) >>> 1;
-    const newFrom = Math.max(0, (this.thresholds.length > 0 ? Math.min(lo, from) : lo) - margin);
-    const newTo = Math.min(this.order.n2, (this.thresholds.length > 0 ? Math.max(hi, to) : hi) + margin);
+    const newFrom = max(0, (this.thresholds.length > 0 ? min(lo, from) : lo) - margin);
+    const newTo = min(this.order.n2, (this.thresholds.length > 0 ? max(hi, to) : hi) + margin);
     const values = new Int32Array(newTo - newFrom + 1);
     let k = this.order.threshold(newFrom, this.t);
     const n1 = this.order.n1;
@@ -343,7 +346,7 @@ class BinomialWindow {
     private readonly n: number,
     tailMass: number,
   ) {
-    this.logTail = Math.log(tailMass);
+    this.logTail = log(tailMass);
   }
 
   set(p: number, suffix: boolean): this {
@@ -388,9 +391,9 @@ class BinomialWindow {
     const haveTo = this.reciprocalsFrom + have.length - 1;
     if (have.length > 0 && from >= this.reciprocalsFrom && to <= haveTo) return have;
     const margin = (to - from + 1) >>> 1;
-    const start = Math.max(1, (have.length > 0 ? Math.min(from, this.reciprocalsFrom) : from) - margin);
-    const end = Math.min(this.n, (have.length > 0 ? Math.max(to, haveTo) : to) + margin);
-    const table = new Float64Array(Math.max(0, end - start + 1));
+    const start = max(1, (have.length > 0 ? min(from, this.reciprocalsFrom) : from) - margin);
+    const end = min(this.n, (have.length > 0 ? max(to, haveTo) : to) + margin);
+    const table = new Float64Array(max(0, end - start + 1));
     for (let k = start; k <= end; k++) table[k - start] = 1 / k;
     this.reciprocalsFrom = start;
     this.reciprocalTable = table;
@@ -398,7 +401,7 @@ class BinomialWindow {
   }
 
   private ensure(size: number): Float64Array {
-    if (this.weights.length < size) this.weights = new Float64Array(Math.max(size, 2 * this.weights.length));
+    if (this.weights.length < size) this.weights = new Float64Array(max(size, 2 * this.weights.length));
     return this.weights;
   }
 
@@ -413,7 +416,7 @@ class BinomialWindow {
     }
     const mean = n * p;
     // hi: smallest k >= mean with bound(P(X >= k + 1)) <= tail mass.
-    let a = Math.min(n, Math.ceil(mean));
+    let a = min(n, ceil(mean));
     let b = n;
     if (this.logUpperTail(b, p) > this.logTail) {
       this.hi = n;
@@ -425,11 +428,11 @@ class BinomialWindow {
         else a = mid + 1;
       }
       this.hi = a;
-      this.tailAbove = a < n ? Math.exp(this.logUpperTail(a + 1, p)) : 0;
+      this.tailAbove = a < n ? exp(this.logUpperTail(a + 1, p)) : 0;
     }
     // lo: largest k <= mean with bound(P(X <= k - 1)) <= tail mass.
     a = 0;
-    b = Math.max(0, Math.floor(mean));
+    b = max(0, floor(mean));
     if (this.logLowerTail(a, p) > this.logTail) {
       this.lo = 0;
       this.tailBelow = 0;
@@ -440,7 +443,7 @@ class BinomialWindow {
         else b = mid - 1;
       }
       this.lo = a;
-      this.tailBelow = a > 0 ? Math.exp(this.logLowerTail(a - 1, p)) : 0;
+      this.tailBelow = a > 0 ? exp(this.logLowerTail(a - 1, p)) : 0;
     }
   }
 
@@ -461,7 +464,7 @@ class BinomialWindow {
 
 /** Kullback-Leibler divergence of Bernoulli(q) from Bernoulli(p), 0 < p < 1. */
 function klBernoulli(q: number, p: number): number {
-  const a = q > 0 ? q * Math.log(q / p) : 0;
-  const b = q < 1 ? (1 - q) * Math.log((1 - q) / (1 - p)) : 0;
+  const a = q > 0 ? q * log(q / p) : 0;
+  const b = q < 1 ? (1 - q) * log((1 - q) / (1 - p)) : 0;
   return a + b;
 }
