@@ -5,7 +5,7 @@
  * alpha, so it can fail. Values match an independent brute-force Python inversion.
  */
 import fixtures from '../fixtures/exact-difference-bounds.json';
-import { exactDifferenceBounds } from '../../src/stats/exact-difference-bounds';
+import { bonferroniLowerBound, exactDifferenceBounds } from '../../src/stats/exact-difference-bounds';
 import { wilsonBounds } from '../../src/stats/wilson-bounds';
 import type { Bounds } from '../../src/stats/quantile-bounds';
 import { eventProbability, memoised, type Experiment } from '../support/binomial-enumeration';
@@ -104,6 +104,25 @@ describe('exactDifferenceBounds: one-sided error rates by exact enumeration', ()
     const foil = memoised((xc, xb) => newcombe(xc, 20000, xb, 200000, alpha));
     expect(missRates(foil, up, 1e-5).lower).toBeGreaterThan(0.054);
     expect(missRates(foil, down, 1e-5).lower).toBeGreaterThan(0.057);
+  });
+});
+
+describe('above 2e6 trials a side: per-side Clopper-Pearson with Bonferroni', () => {
+  it('misses at most alpha by exact enumeration (checked at small totals, where it is cheap)', () => {
+    const bounds = memoised((xc, xb) => ({ lower: bonferroniLowerBound(xc, 25, xb, 40, 0.05), upper: -bonferroniLowerBound(xb, 40, xc, 25, 0.05) }));
+    for (const [canaryRate, baselineRate] of [[0.1, 0.1], [0.5, 0.3], [0.02, 0.2], [0.9, 0.95], [0, 0.5], [1, 1]]) {
+      const miss = missRates(bounds, { canaryTotal: 25, baselineTotal: 40, canaryRate, baselineRate });
+      expect(miss.lower).toBeLessThanOrEqual(0.05 + FLOAT);
+      expect(miss.upper).toBeLessThanOrEqual(0.05 + FLOAT);
+    }
+  });
+
+  it('takes over by the totals alone, whatever the counts', () => {
+    for (const [ce, be] of [[0, 0], [1200000, 1190000], [3000000, 10]]) {
+      const b = exactDifferenceBounds(ce, 3000000, be, 2500000, 0.05, 0.01);
+      expect(b.lower).toBe(bonferroniLowerBound(ce, 3000000, be, 2500000, 0.05));
+      expect(b.upper).toBe(-bonferroniLowerBound(be, 2500000, ce, 3000000, 0.01));
+    }
   });
 });
 
