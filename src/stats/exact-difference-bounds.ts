@@ -77,11 +77,10 @@ const TOLERANCE_PER_SE = 1 / 1024;
 /**
  * Above this many trials on a side the search's cost (which grows like the square root of the
  * totals) passes ~20 ms per bound on an idle core, so the bound switches to per-side
- * Clopper-Pearson combined by Bonferroni: exact too, only wider. The switch looks at the totals alone, never at the
- * counts, so each branch keeps its own guarantee.
+ * Clopper-Pearson combined by Bonferroni: exact too, only wider. The switch looks at the
+ * totals alone, never at the counts, so each branch keeps its own guarantee.
  */
 const LARGEST_EXACT_SEARCH = 2_000_000;
-
 
 export function exactDifferenceBounds(
   canaryEvents: number,
@@ -255,7 +254,7 @@ class CellGrid {
     return best;
   }
 
-  /** Largest d' >= d (to tol) with the cell at or below level, knowing it is at d. */
+  /** Largest d' >= d (to tol) with the cell at or below level, knowing it is so at d. */
   crossingAbove(cell: number, d: number, level: number, tol: number, se: number): number {
     let lo = d;
     let hi = d;
