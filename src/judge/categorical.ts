@@ -1,7 +1,8 @@
 /**
  * Categorical metrics (predicted class mix): the verdict rests on the largest change in any
- * category's share, with Newcombe bounds per category made simultaneous by Bonferroni over
- * the categories. Chi-squared homogeneity, Jensen-Shannon distance and PSI explain it.
+ * category's share, with the evidence's difference bounds per category (exact ones with
+ * fixed-sample evidence) made simultaneous by Bonferroni over the categories. Chi-squared
+ * homogeneity, Jensen-Shannon distance and PSI explain it.
  */
 import { chiSquaredHomogeneity } from '../stats/chi-squared';
 import { jensenShannonDistance } from '../stats/jensen-shannon';

@@ -7,7 +7,7 @@
 import type { Bounds } from '../stats/quantile-bounds';
 import { quantileBounds } from '../stats/quantile-bounds';
 import { rateRatioBounds } from '../stats/rate-ratio-bounds';
-import { newcombeDifferenceBounds } from '../stats/newcombe-difference-bounds';
+import { exactDifferenceBounds } from '../stats/exact-difference-bounds';
 import { dkwHalfWidth } from '../stats/dkw-band';
 import { normalQuantileOf } from '../stats/normal';
 import type { WeightedSample } from '../stats/weighted-sample';
@@ -30,7 +30,8 @@ export const fixedSampleEvidence: Evidence = {
   quantileBounds,
   cdfBandHalfWidth: dkwHalfWidth,
   rateRatioBounds,
-  proportionDifferenceBounds: newcombeDifferenceBounds,
+  // Exact at every sample size (an inverted unconditional test), so rare events keep alpha.
+  proportionDifferenceBounds: exactDifferenceBounds,
   // Large-sample normal bounds (Welch's standard error); minSamples keeps n away from tiny.
   normalEstimateBounds: (estimate, variance, alphaLower, alphaUpper) => ({
     lower: estimate - normalQuantileOf(1 - alphaLower) * Math.sqrt(variance),

@@ -1,7 +1,7 @@
 /**
  * Proportions (error rates, timeouts): the verdict rests on the rate ratio (relative margin,
  * exact conditional-binomial bounds that survive a zero-error baseline) and/or the rate
- * difference (absolute margin, Newcombe's hybrid score bounds). Fisher's exact test and the
+ * difference (absolute margin, exact unconditional bounds). Fisher's exact test and the
  * two-proportion z test are reported for explanation.
  */
 import { fisherExact } from '../stats/fisher-exact';
