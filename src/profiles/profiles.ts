@@ -38,18 +38,19 @@ export const ISTIO_MODEL_SERVING: Profile = {
   ],
 };
 
-const fileSchema = z.object({
-  profiles: z.record(
-    z.string(),
-    z.object({
-      description: z.string().optional(),
-      alpha: lenientNumber.refine((a) => a > 0 && a <= 0.5, 'must lie in (0, 0.5]').optional(),
-      thresholds: z.object({ pass: lenientNumber.optional(), marginal: lenientNumber.optional() }).optional(),
-      evidence: z.enum(['anytime-valid', 'fixed-sample']).optional(),
-      metrics: z.array(templateMetricSchema).min(1, 'a profile needs at least one metric'),
-    }),
-  ),
+/** One profile as a PROFILES_FILE (and the chart's `profiles` value) may write it. */
+export const profileSchema = z.object({
+  description: z.string().optional(),
+  alpha: lenientNumber.refine((a) => a > 0 && a <= 0.5, 'must lie in (0, 0.5]').optional(),
+  thresholds: z.object({ pass: lenientNumber.optional(), marginal: lenientNumber.optional() }).optional(),
+  evidence: z.enum(['anytime-valid', 'fixed-sample']).optional(),
+  metrics: z.array(templateMetricSchema).min(1, 'a profile needs at least one metric'),
 });
+
+/** The profile map; the chart's values.schema.json is generated from it (npm run schema:chart). */
+export const profileMapSchema = z.record(z.string().regex(PROFILE_NAME, 'profile names are lower-case letters, digits, ".", "_" and "-"'), profileSchema);
+
+const fileSchema = z.object({ profiles: profileMapSchema });
 
 export function builtInProfiles(): Map<string, Profile> {
   return new Map([
@@ -70,7 +71,9 @@ export function loadProfiles(file?: string): Profiles {
   }
   const parsed = fileSchema.safeParse(document);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${formatPath(i.path) || '(top level)'}: ${i.message}`).join('; ');
+    // A bad profile name is an "invalid_key" issue; its own message says what names may be.
+    const message = (i: z.core.$ZodIssue) => (i.code === 'invalid_key' ? i.issues.map((inner) => inner.message).join(', ') : i.message);
+    const problems = parsed.error.issues.map((i) => `${formatPath(i.path) || '(top level)'}: ${message(i)}`).join('; ');
     throw new Error(`Invalid profiles file ${file}: ${problems}`);
   }
   for (const [name, profile] of Object.entries(parsed.data.profiles)) {
