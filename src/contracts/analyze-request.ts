@@ -128,6 +128,18 @@ export const labelsSchema = stringMap(1024)
   })
   .transform((labels) => labels as Readonly<Record<string, string>>);
 
+/** `labelsFrom`: this metric's label name -> the request's label name it takes its value from. */
+const labelMapping = stringMap(200).superRefine((mapping, ctx) => {
+  for (const [target, source] of Object.entries(mapping)) {
+    for (const name of [target, source]) {
+      if (!LABEL_NAME.test(name) || name.startsWith('__')) ctx.addIssue({ code: 'custom', path: [target], message: `${JSON.stringify(name)} is not a label name a selector may use ([a-zA-Z_][a-zA-Z0-9_]*, not starting with "__")` });
+    }
+  }
+}).meta({ type: 'object', additionalProperties: { type: 'string', pattern: LABEL_NAME.source }, propertyNames: { pattern: LABEL_NAME.source }, description: "this metric's label -> the request's label whose value it takes, per side" });
+
+/** Istio's `reporter`: "waypoint" for sidecar-less (ambient) pods, reported only by waypoints. */
+export const REPORTERS = ['destination', 'source', 'waypoint'] as const;
+
 const durationSeconds = z.string().meta({ description: 'a Prometheus duration such as "30s", "10m" or "1h30m"' }).transform((text, ctx) => {
   const seconds = parseDurationSeconds(text);
   if (seconds === undefined) {
@@ -160,8 +172,13 @@ export const templateMetricSchema = z
     query: z.string().min(1).max(4000, 'at most 4000 characters').optional(),
     step: durationSeconds.optional(),
     optional: lenientBoolean.optional(),
+    baseline: z.object({ labels: labelsSchema }).optional(),
+    canary: z.object({ labels: labelsSchema }).optional(),
+    labelsFrom: labelMapping.optional(),
   })
   .superRefine((m, ctx) => {
+    if ((m.baseline === undefined) !== (m.canary === undefined)) ctx.addIssue({ code: 'custom', path: [m.baseline ? 'canary' : 'baseline'], message: 'give both "baseline.labels" and "canary.labels" for this metric, or neither' });
+    if (m.baseline !== undefined && m.labelsFrom !== undefined) ctx.addIssue({ code: 'custom', path: ['labelsFrom'], message: 'give either this metric\'s own "baseline"/"canary" labels or "labelsFrom", not both' });
     const need = (field: 'metric' | 'by' | 'events' | 'total' | 'query') => {
       if (m[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: `template ${m.template} needs "${field}"` });
     };
@@ -205,6 +222,7 @@ export const analyzeRequestSchema = z
       })
       .optional(),
     labels: labelsSchema.optional(),
+    reporter: z.enum(REPORTERS).optional(),
     baseline: side.optional(),
     canary: side.optional(),
     lookback: durationSeconds.optional(),

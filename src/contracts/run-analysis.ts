@@ -8,6 +8,7 @@ import type { AnalysisResult, MetricInput, MetricResult } from '../judge/types';
 import { DEFAULT_PROFILE_NAME, type Profile, type Profiles } from '../profiles/profiles';
 import { SourceUnavailableError, type FetchedMetric, type MetricSource, type TemplateMetric, type TimeWindow } from '../sources/metric-source';
 import { linkedAbort } from '../sources/linked-abort';
+import { metricSides, type MetricSides, type RequestSides } from '../sources/side-labels';
 import type { AnalyzeRequest } from './analyze-request';
 import type { Issue } from './problems';
 
@@ -44,7 +45,15 @@ type Entry = AnalyzeRequest['metrics'][number];
 export async function runAnalysis(request: AnalyzeRequest, deps: AnalysisDeps, overrides: MetricOverrides = new Map()): Promise<AnalysisOutcome> {
   const profile = resolveProfile(request, deps.profiles);
   const entries = withProfile(request.metrics, profile, overrides);
-  const templates = entries.filter((e) => e.from === 'template');
+  const reporter = request.reporter ?? profile?.reporter;
+  // A metric whose sides cannot be told apart is never fetched: optional ones are skipped
+  // (like one without series), any other makes the request one that can never succeed.
+  const sides = entries.some((e) => e.from === 'template') ? resolveSides(entries.filter((e) => e.from === 'template').map((e) => e.metric as TemplateMetric), request) : new Map<string, MetricSides>();
+  const unresolved = new Map<string, string>();
+  for (const [name, own] of sides) if ('unresolved' in own) unresolved.set(name, own.unresolved);
+  const blocking = entries.filter((e) => e.from === 'template' && unresolved.has(e.metric.name) && !(e.metric as TemplateMetric).optional);
+  if (blocking.length) throw new RequestError(blocking.map((e) => ({ path: `metrics.${e.metric.name}`, message: unresolved.get(e.metric.name)! })));
+  const templates = entries.filter((e) => e.from === 'template' && !unresolved.has(e.metric.name));
 
   // Request counts for the traffic-split check come inline, or from Istio over their own window.
   const trafficFromPrometheus = request.expectedCanaryShare !== undefined && !request.traffic;
@@ -63,8 +72,8 @@ export async function runAnalysis(request: AnalyzeRequest, deps: AnalysisDeps, o
     let trafficData: Map<string, FetchedMetric> | undefined;
     try {
       [metricsData, trafficData] = await Promise.all([
-        fetchAll(templates.map((e) => e.metric as TemplateMetric), deps.source, request, window, deadline.signal),
-        trafficFromPrometheus ? fetchAll([TRAFFIC_METRIC], deps.source, request, trafficWindow, deadline.signal) : undefined,
+        fetchAll(templates.map((e) => e.metric as TemplateMetric), deps.source, sides, reporter, window, deadline.signal),
+        trafficFromPrometheus ? fetchAll([TRAFFIC_METRIC], deps.source, resolveSides([TRAFFIC_METRIC], request), reporter, trafficWindow, deadline.signal) : undefined,
       ]);
     } finally {
       deadline.dispose();
@@ -79,6 +88,10 @@ export async function runAnalysis(request: AnalyzeRequest, deps: AnalysisDeps, o
   for (const entry of entries) {
     if (entry.from === 'inline') {
       inputs.push(entry.metric);
+      continue;
+    }
+    if (unresolved.has(entry.metric.name)) {
+      skipped.push(entry.metric.name);
       continue;
     }
     const data = fetched.get(entry.metric.name)!;
@@ -130,15 +143,20 @@ function withProfile(requested: readonly Entry[], profile: Profile | undefined, 
 /** Requests per side, for the traffic-split check. */
 const TRAFFIC_METRIC: TemplateMetric = { name: 'traffic-split', template: 'istio-requests' };
 
-async function fetchAll(metrics: TemplateMetric[], source: MetricSource, request: AnalyzeRequest, window: TimeWindow, deadline: AbortSignal): Promise<Map<string, FetchedMetric>> {
-  const common = request.labels ?? {};
-  const ctx = {
-    baseline: { ...common, ...request.baseline!.labels },
-    canary: { ...common, ...request.canary!.labels },
-    window,
-    signal: deadline,
-  };
-  const answers = await Promise.all(metrics.map((m) => source.fetch(m, ctx)));
+/** Each metric's side selectors (side-labels.ts), or why it has none. */
+function resolveSides(metrics: readonly TemplateMetric[], request: AnalyzeRequest): Map<string, MetricSides> {
+  const sides: RequestSides = { common: request.labels ?? {}, baseline: request.baseline!.labels, canary: request.canary!.labels };
+  return new Map(metrics.map((m) => [m.name, metricSides(m, sides)]));
+}
+
+async function fetchAll(metrics: TemplateMetric[], source: MetricSource, sides: ReadonlyMap<string, MetricSides>, reporter: string | undefined, window: TimeWindow, deadline: AbortSignal): Promise<Map<string, FetchedMetric>> {
+  const answers = await Promise.all(
+    metrics.map((m) => {
+      const own = sides.get(m.name);
+      if (!own || 'unresolved' in own) throw new Error(`internal: metric ${JSON.stringify(m.name)} has no side selectors`);
+      return source.fetch(m, { baseline: own.baseline, canary: own.canary, reporter, window, signal: deadline });
+    }),
+  );
   return new Map(metrics.map((m, i) => [m.name, answers[i]]));
 }
 
