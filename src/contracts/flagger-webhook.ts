@@ -4,8 +4,11 @@
  * Flagger POSTs `{name, namespace, phase, checksum, metadata}` with no hint of the hook type,
  * so each type has its own URL. Only 200-202 count as success; on failure the response body
  * becomes the text of a Kubernetes event, so a fail is 412 with one short plain sentence.
- * The sides are derived Flagger's way: the canary workload is `<name>`, the primary
- * `<name>-primary`, both in `<namespace>` (Istio's destination_workload labels).
+ * The sides are derived Flagger's way: the canary workload is the Canary's
+ * `targetRef.name`, the primary `<targetRef.name>-primary`, both in `<namespace>` (Istio's
+ * destination_workload labels). The payload carries only the Canary object's own name, which
+ * need not be the target's, so metadata `target` names the target; without it the payload
+ * name is used (right only when the Canary is named after its target).
  */
 import { z } from 'zod';
 import type { Verdict } from '../judge/types';
@@ -16,6 +19,8 @@ import type { MetricOverrides } from './run-analysis';
 
 export const JUDGING_TYPES = ['pre-rollout', 'rollout', 'confirm-traffic-increase', 'confirm-promotion', 'rollback'] as const;
 export const LOGGED_TYPES = ['event', 'post-rollout'] as const;
+/** Answers whether a judgement will be possible (confirm-rollout.ts), judges nothing. */
+export const CONFIRM_ROLLOUT = 'confirm-rollout';
 export type JudgingType = (typeof JUDGING_TYPES)[number];
 
 export const flaggerPayloadSchema = z.object({
@@ -36,10 +41,13 @@ export interface FlaggerOptions {
   readonly onInconclusive: OnInconclusive;
 }
 
+/** A Kubernetes object name (DNS-1123 subdomain); the primary adds "-primary". */
+const WORKLOAD_NAME = /^[a-z0-9]([-a-z0-9.]{0,243}[a-z0-9])?$/;
+
 const PER_METRIC = /^metrics\.([^.]+)\.(margin\.relative|margin\.absolute|critical|weight|direction|statistic)$/;
 
 /**
- * Metadata keys: `profile`, `lookback`, `start`, `end`, `alpha`, `evidence`, `expectedCanaryShare`,
+ * Metadata keys: `target` (the Canary's targetRef.name), `reporter`, `profile`, `lookback`, `start`, `end`, `alpha`, `evidence`, `expectedCanaryShare`,
  * `trafficLookback`, `onTrafficMismatch`, `onInconclusive` (fail|pass),
  * `labels.<name>` (both sides), `canary.labels.<name>`, `baseline.labels.<name>`, and per
  * metric of the profile `metrics.<metric>.margin.relative|margin.absolute|critical|weight|
@@ -50,8 +58,10 @@ export function readFlaggerOptions(payload: FlaggerPayload): FlaggerOptions | { 
   const issues: Issue[] = [];
   // Null-prototype maps: metadata keys are user data, "labels.__proto__" included.
   const labels: Record<string, string> = Object.assign(Object.create(null), { destination_workload_namespace: payload.namespace });
-  const canary: Record<string, string> = Object.assign(Object.create(null), { destination_workload: payload.name });
-  const baseline: Record<string, string> = Object.assign(Object.create(null), { destination_workload: `${payload.name}-primary` });
+  const target = metadata.target ?? payload.name;
+  if (!WORKLOAD_NAME.test(target)) issues.push({ path: 'metadata.target', message: 'expected the name of the Canary\'s targetRef (a Kubernetes object name)' });
+  const canary: Record<string, string> = Object.assign(Object.create(null), { destination_workload: target });
+  const baseline: Record<string, string> = Object.assign(Object.create(null), { destination_workload: `${target}-primary` });
   const overrides = new Map<string, Partial<TemplateMetric> & Record<string, unknown>>();
   const request: Record<string, unknown> = Object.assign(Object.create(null), { labels, canary: { labels: canary }, baseline: { labels: baseline } });
   let onInconclusive: OnInconclusive = 'default';
@@ -59,7 +69,8 @@ export function readFlaggerOptions(payload: FlaggerPayload): FlaggerOptions | { 
   for (const [key, value] of Object.entries(metadata)) {
     const path = `metadata.${key}`;
     const perMetric = PER_METRIC.exec(key);
-    if (['profile', 'lookback', 'start', 'end', 'alpha', 'evidence', 'expectedCanaryShare', 'trafficLookback', 'onTrafficMismatch'].includes(key)) request[key] = value;
+    if (key === 'target') continue;
+    if (['reporter', 'profile', 'lookback', 'start', 'end', 'alpha', 'evidence', 'expectedCanaryShare', 'trafficLookback', 'onTrafficMismatch'].includes(key)) request[key] = value;
     else if (key === 'onInconclusive') {
       if (value === 'fail' || value === 'pass') onInconclusive = value;
       else issues.push({ path, message: 'expected "fail" or "pass"' });

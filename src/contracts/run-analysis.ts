@@ -62,8 +62,8 @@ export async function runAnalysis(request: AnalyzeRequest, deps: AnalysisDeps, o
   let requests: { baseline: number; canary: number } | undefined = request.traffic;
   if (templates.length || trafficFromPrometheus) {
     if (!deps.source) throw new SourceUnavailableError('no Prometheus is configured (set PROMETHEUS_URL)', 'not-configured');
-    const end = request.end ?? deps.now();
-    window = { start: request.start ?? end - (request.lookback ?? deps.defaultLookbackSeconds), end };
+    window = analysisWindow(request, deps);
+    const end = window.end;
     const trafficWindow = request.trafficLookback !== undefined ? { start: end - request.trafficLookback, end } : window;
     // One deadline for every query; released when they settle, so a failed metric abandons
     // the others at once and no timer outlives the request.
@@ -140,8 +140,14 @@ function withProfile(requested: readonly Entry[], profile: Profile | undefined, 
   return [...byName.values()];
 }
 
-/** Requests per side, for the traffic-split check. */
-const TRAFFIC_METRIC: TemplateMetric = { name: 'traffic-split', template: 'istio-requests' };
+/** Requests per side, for the traffic-split check (and Flagger's confirm-rollout). */
+export const TRAFFIC_METRIC: TemplateMetric = { name: 'traffic-split', template: 'istio-requests' };
+
+/** The window a request asks about: start/end, or lookback (default: the service's) up to now. */
+export function analysisWindow(request: AnalyzeRequest, deps: Pick<AnalysisDeps, 'now' | 'defaultLookbackSeconds'>): TimeWindow {
+  const end = request.end ?? deps.now();
+  return { start: request.start ?? end - (request.lookback ?? deps.defaultLookbackSeconds), end };
+}
 
 /** Each metric's side selectors (side-labels.ts), or why it has none. */
 function resolveSides(metrics: readonly TemplateMetric[], request: AnalyzeRequest): Map<string, MetricSides> {

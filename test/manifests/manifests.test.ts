@@ -221,25 +221,27 @@ describe('manifest semantics', () => {
   });
 
   const judging = ['rollout', 'confirm-promotion', 'rollback', 'pre-rollout', 'confirm-traffic-increase'];
-  const fixedKeys = ['profile', 'lookback', 'start', 'end', 'alpha', 'evidence', 'expectedCanaryShare', 'trafficLookback', 'onTrafficMismatch', 'onInconclusive'];
+  const fixedKeys = ['target', 'reporter', 'profile', 'lookback', 'start', 'end', 'alpha', 'evidence', 'expectedCanaryShare', 'trafficLookback', 'onTrafficMismatch', 'onInconclusive'];
   const metricFields = ['margin.relative', 'margin.absolute', 'critical', 'weight', 'direction', 'statistic'];
   const knownKey = (k: string) =>
     fixedKeys.includes(k) ||
     /^(labels|canary\.labels|baseline\.labels)\.[A-Za-z_][A-Za-z0-9_]*$/.test(k) ||
     metricFields.some((f) => new RegExp(`^metrics\\.[^.]+\\.${f.replace('.', '\\.')}$`).test(k));
 
-  it('the Flagger Canary calls canary-judge for judging types only, with keys canary-judge reads', () => {
+  it('the Flagger Canary calls canary-judge for judging types and confirm-rollout only, naming its target, with keys canary-judge reads', () => {
     const [{ manifest }] = ofKind('Canary');
     const hooks = manifest.spec.analysis.webhooks;
-    expect(hooks.map((h: any) => h.type).sort()).toEqual(['confirm-promotion', 'rollback', 'rollout']);
+    expect(hooks.map((h: any) => h.type).sort()).toEqual(['confirm-promotion', 'confirm-rollout', 'rollback', 'rollout']);
     for (const h of hooks) {
-      expect(judging).toContain(h.type);
+      expect([...judging, 'confirm-rollout']).toContain(h.type);
       expect(new URL(h.url).pathname).toBe(`/v1/flagger/${h.type}`);
       for (const [k, v] of Object.entries(h.metadata ?? {})) {
         expect(knownKey(k) ? k : `unknown key ${k}`).toBe(k);
         expect(typeof v).toBe('string');
       }
-      expect(h.metadata).toEqual({ lookback: '15m', profile: 'default' });
+      // Flagger's payload names the Canary, not its target: metadata target does.
+      expect(h.metadata.target).toBe(manifest.spec.targetRef.name);
+      expect(h.metadata).toEqual(h.type === 'confirm-rollout' ? { target: 'model', lookback: '15m' } : { target: 'model', lookback: '15m', profile: 'default' });
     }
     expect(manifest.spec.analysis.metrics).toEqual([]);
     expect(manifest.spec.service).toMatchObject({ port: 80, targetPort: 8080 });
