@@ -122,7 +122,7 @@ export async function playRollout(options: RolloutOptions): Promise<RolloutResul
       for (let look = 1; look <= maxLooks && !advanced; look++) {
         await sleep(lookIntervalMs);
         looks++;
-        const args = { namespace: 'ml', 'stable-version': 'v1', 'canary-version': 'v2', lookback: '15m', profile: 'default', 'judge-url': `${judgeUrl}/v1/analyze` };
+        const args = { namespace: 'ml', 'stable-version': 'v1', 'canary-version': 'v2', lookback: '15m', profile: 'default', reporter: 'destination', 'judge-url': `${judgeUrl}/v1/analyze` };
         const flaggerBody = { name: 'model', namespace: 'ml', phase: 'Progressing', checksum: options.scenario, metadata: { start } };
         const gate = step.promotion ? 'confirm-promotion' : 'confirm-traffic-increase';
         const [argo, flaggerGate, flaggerRollback, detail] = await Promise.all([
