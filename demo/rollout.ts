@@ -5,7 +5,8 @@
  * (the shipped AnalysisTemplate, evaluated with Argo's jsonPath and condition rules) and the
  * Flagger way (confirm-traffic-increase / confirm-promotion and rollback webhooks).
  *
- * Steps: testers only (header `x-canary-version: v2`), then 1 % -> 10 % -> 50 %, where the
+ * Steps: a shadow (20 % of the requests to v1 mirrored to v2, v2's answers dropped: Argo's
+ * setMirrorRoute), testers only (header `x-canary-version: v2`), then 1 % -> 10 % -> 50 %, where the
  * promotion is decided (as Flagger's confirm-promotion at maxWeight, and an Argo analysis
  * before the last setWeight: at 100 % there would be no baseline traffic left to compare
  * with), then 100 %.
@@ -56,10 +57,13 @@ interface Step {
   readonly label: string;
   readonly weights: Weights;
   readonly headerShare: number;
+  /** Share of v1's requests copied to v2 (Istio mirror), answers dropped. */
+  readonly mirrorShare?: number;
   readonly promotion?: boolean;
 }
 
 const STEPS: readonly Step[] = [
+  { label: 'shadow (mirror 20%)', weights: { v1: 100, v2: 0 }, headerShare: 0, mirrorShare: 0.2 },
   { label: 'testers (header)', weights: { v1: 100, v2: 0 }, headerShare: 0.02 },
   { label: '1%', weights: { v1: 99, v2: 1 }, headerShare: 0 },
   { label: '10%', weights: { v1: 90, v2: 10 }, headerShare: 0 },
@@ -117,6 +121,7 @@ export async function playRollout(options: RolloutOptions): Promise<RolloutResul
     for (const step of STEPS) {
       traffic.setWeights(step.weights);
       traffic.setHeaderShare(step.headerShare);
+      traffic.setMirrorShare(step.mirrorShare ?? 0);
       const maxLooks = step.promotion ? maxPromotionLooks : looksPerStep;
       let advanced = false;
       for (let look = 1; look <= maxLooks && !advanced; look++) {
