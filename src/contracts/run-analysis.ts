@@ -48,7 +48,8 @@ export async function runAnalysis(request: AnalyzeRequest, deps: AnalysisDeps, o
   const reporter = request.reporter ?? profile?.reporter;
   // A metric whose sides cannot be told apart is never fetched: optional ones are skipped
   // (like one without series), any other makes the request one that can never succeed.
-  const sides = entries.some((e) => e.from === 'template') ? resolveSides(entries.filter((e) => e.from === 'template').map((e) => e.metric as TemplateMetric), request) : new Map<string, MetricSides>();
+  const templateMetrics = entries.filter((e) => e.from === 'template').map((e) => e.metric as TemplateMetric);
+  const sides = templateMetrics.length ? resolveSides(templateMetrics, request) : new Map<string, MetricSides>();
   const unresolved = new Map<string, string>();
   for (const [name, own] of sides) if ('unresolved' in own) unresolved.set(name, own.unresolved);
   const blocking = entries.filter((e) => e.from === 'template' && unresolved.has(e.metric.name) && !(e.metric as TemplateMetric).optional);
@@ -99,7 +100,8 @@ export async function runAnalysis(request: AnalyzeRequest, deps: AnalysisDeps, o
     else inputs.push(toMetricInput(entry.metric, data));
   }
   if (!inputs.length) {
-    throw new RequestError([{ path: 'metrics', message: `no metric left to judge: ${skipped.join(', ')} had no series on either side and are optional` }]);
+    const why = skipped.map((name) => unresolved.get(name) ?? `${name} had no series on either side`).join('; ');
+    throw new RequestError([{ path: 'metrics', message: `no metric left to judge: every metric is optional and was left out (${why})` }]);
   }
 
   const result = analyze({
