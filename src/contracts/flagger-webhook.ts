@@ -58,8 +58,9 @@ export function readFlaggerOptions(payload: FlaggerPayload): FlaggerOptions | { 
   const issues: Issue[] = [];
   // Null-prototype maps: metadata keys are user data, "labels.__proto__" included.
   const labels: Record<string, string> = Object.assign(Object.create(null), { destination_workload_namespace: payload.namespace });
+  // Only the metadata is checked: the payload's name is Flagger's (any name selects, escaped).
   const target = metadata.target ?? payload.name;
-  if (!WORKLOAD_NAME.test(target)) issues.push({ path: 'metadata.target', message: 'expected the name of the Canary\'s targetRef (a Kubernetes object name)' });
+  if (metadata.target !== undefined && !WORKLOAD_NAME.test(target)) issues.push({ path: 'metadata.target', message: 'expected the name of the Canary\'s targetRef (a Kubernetes object name)' });
   const canary: Record<string, string> = Object.assign(Object.create(null), { destination_workload: target });
   const baseline: Record<string, string> = Object.assign(Object.create(null), { destination_workload: `${target}-primary` });
   const overrides = new Map<string, Partial<TemplateMetric> & Record<string, unknown>>();
