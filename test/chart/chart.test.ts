@@ -6,6 +6,7 @@
  * of `kubernetes-models` (ServiceMonitor: the prometheus-operator CRD schema of
  * `@kubernetes-models/prometheus-operator`), then the semantics that matter checked one by one.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -403,7 +404,6 @@ describe('what real Helm renders', () => {
     const text = one(objs, 'ConfigMap').data['profiles.yaml'] as string;
     expect(YAML.parse(text)).toEqual({ profiles });
     expect(loadProfilesText(text).get('nested')?.metrics.map((m) => m.name)).toEqual(['classes', 'q']);
-    const { createHash } = require('node:crypto') as typeof import('node:crypto'); // eslint-disable-line @typescript-eslint/no-require-imports
     const annotation = one(objs, 'Deployment').spec.template.metadata.annotations['checksum/profiles'] as string;
     // The hash covers the file as mounted (without the block scalar's final newline).
     expect(annotation).toBe(createHash('sha256').update(text.replace(/\n$/, '')).digest('hex'));
