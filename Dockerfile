@@ -1,7 +1,9 @@
 # syntax=docker/dockerfile:1
 # canary-judge: build with dev dependencies, run with production ones only.
+# Node 24 LTS (supported to 2028-04-30; Node 20 reached its end of life in April 2026). Both
+# stages use the same line: test/service/dockerfile.test.ts checks it is a supported LTS.
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
@@ -9,7 +11,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production PORT=8080
 WORKDIR /app
 COPY package.json package-lock.json ./

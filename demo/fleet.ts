@@ -26,8 +26,9 @@
  *   `model_predictions_total{class}` (counter), successful predictions only: MODEL_LABELS =
  *   the identity both as Istio names (destination_workload, destination_workload_namespace,
  *   destination_service_name, destination_version, destination_app) and as plain pod-label
- *   names (workload, namespace, version, app), so any side selector built from destination_*
- *   labels works on model metrics too. They have no `reporter` nor `response_code`: queries
+ *   names (workload, namespace, version, and app = the workload name, as Flagger labels its
+ *   primary pods), so any side selector built from destination_* labels works on model
+ *   metrics too, and so does the default profile's mapping to plain names (labelsFrom). They have no `reporter` nor `response_code`: queries
  *   should add reporter="destination" to istio_* metrics only.
  *
  * POST /predict does not sleep: the latency is drawn (lognormal) and recorded, so the fleet
@@ -260,7 +261,9 @@ async function startModelServer(identity: Identity, initial: Behaviour, seed: nu
     workload: identity.workload,
     namespace: identity.namespace,
     version: identity.version,
-    app: identity.app,
+    // The pod label `app`: Flagger rewrites the primary's to `<target>-primary`, so it equals
+    // the workload name (the default profile's app metric maps app <- destination_workload).
+    app: identity.workload,
   };
   // Label children cached per response code / class: no label hashing per request.
   const istioChildren = new Map<number, { requests: { inc(): void }; duration: { observe(v: number): void } }>();

@@ -5,7 +5,8 @@
  * (the shipped AnalysisTemplate, evaluated with Argo's jsonPath and condition rules) and the
  * Flagger way (confirm-traffic-increase / confirm-promotion and rollback webhooks).
  *
- * Steps: testers only (header `x-canary-version: v2`), then 1 % -> 10 % -> 50 %, where the
+ * Steps: a shadow (20 % of the requests to v1 mirrored to v2, v2's answers dropped: Argo's
+ * setMirrorRoute), testers only (header `x-canary-version: v2`), then 1 % -> 10 % -> 50 %, where the
  * promotion is decided (as Flagger's confirm-promotion at maxWeight, and an Argo analysis
  * before the last setWeight: at 100 % there would be no baseline traffic left to compare
  * with), then 100 %.
@@ -62,10 +63,13 @@ interface Step {
   readonly label: string;
   readonly weights: Weights;
   readonly headerShare: number;
+  /** Share of v1's requests copied to v2 (Istio mirror), answers dropped. */
+  readonly mirrorShare?: number;
   readonly promotion?: boolean;
 }
 
 const STEPS: readonly Step[] = [
+  { label: 'shadow (mirror 20%)', weights: { v1: 100, v2: 0 }, headerShare: 0, mirrorShare: 0.2 },
   { label: 'testers (header)', weights: { v1: 100, v2: 0 }, headerShare: 0.02 },
   { label: '1%', weights: { v1: 99, v2: 1 }, headerShare: 0 },
   { label: '10%', weights: { v1: 90, v2: 10 }, headerShare: 0 },
@@ -123,12 +127,13 @@ export async function playRollout(options: RolloutOptions): Promise<RolloutResul
     for (const step of STEPS) {
       traffic.setWeights(step.weights);
       traffic.setHeaderShare(step.headerShare);
+      traffic.setMirrorShare(step.mirrorShare ?? 0);
       const maxLooks = step.promotion ? maxPromotionLooks : looksPerStep;
       let advanced = false;
       for (let look = 1; look <= maxLooks && !advanced; look++) {
         await sleep(lookIntervalMs);
         looks++;
-        const args = { namespace: 'ml', 'stable-version': 'v1', 'canary-version': 'v2', lookback: '15m', profile: 'default', 'judge-url': `${judgeUrl}/v1/analyze` };
+        const args = { namespace: 'ml', 'stable-version': 'v1', 'canary-version': 'v2', lookback: '15m', profile: 'default', reporter: 'destination', 'judge-url': `${judgeUrl}/v1/analyze` };
         const flaggerBody = { name: 'model', namespace: 'ml', phase: 'Progressing', checksum: options.scenario, metadata: { start } };
         const gate = step.promotion ? 'confirm-promotion' : 'confirm-traffic-increase';
         const [argo, flaggerGate, flaggerRollback, detail] = await Promise.all([

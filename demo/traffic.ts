@@ -5,7 +5,10 @@
  * 1. a request carrying `x-canary-version: v2` (a `headerShare` fraction of requests, the
  *    header-route users) always goes to v2;
  * 2. every other request goes to v1 or v2 by the current weights (`setWeights`, e.g.
- *    { v1: 90, v2: 10 }), drawn per request.
+ *    { v1: 90, v2: 10 }), drawn per request;
+ * 3. a `mirrorShare` fraction of the requests routed to v1 is also copied to v2, and v2's
+ *    answer dropped, as Istio's mirror (Argo's setMirrorRoute) does: v2's sidecar reports the
+ *    copies, the user sees only v1. Copies are counted in `mirrored`, not in `sent`.
  *
  * Paced at `requestsPerMinute * speed` (default the seed's 10,000 requests/minute), never more
  * than `maxInFlight` requests at once (a request that would exceed it is counted as `skipped`,
@@ -33,6 +36,8 @@ export interface TrafficOptions {
   readonly weights?: Weights;
   /** Fraction of requests carrying `x-canary-version: v2` (always routed to v2). Default 0. */
   readonly headerShare?: number;
+  /** Fraction of v1-bound requests also copied to v2, answers dropped. Default 0. */
+  readonly mirrorShare?: number;
   /** Most requests in flight at once. Default 64. */
   readonly maxInFlight?: number;
   /** Stops by itself after this long. Default 10 minutes. */
@@ -62,6 +67,9 @@ export interface TrafficStats {
   readonly skipped: number;
   readonly weights: Weights;
   readonly headerShare: number;
+  readonly mirrorShare: number;
+  /** Copies sent to v2 by the mirror (their answers dropped). */
+  readonly mirrored: number;
   readonly byVersion: Readonly<Record<Version, Readonly<VersionCounts>>>;
 }
 
@@ -74,6 +82,7 @@ export interface Traffic {
   readonly done: Promise<TrafficStats>;
   setWeights(weights: Weights): void;
   setHeaderShare(share: number): void;
+  setMirrorShare(share: number): void;
   stats(): TrafficStats;
 }
 
@@ -92,6 +101,8 @@ export function createTraffic(options: TrafficOptions): Traffic {
   const targets = { v1: parseLocalEndpoint(options.endpoints.v1), v2: parseLocalEndpoint(options.endpoints.v2) };
   let weights = checkWeights(options.weights ?? { v1: 100, v2: 0 });
   let headerShare = checkShare(options.headerShare ?? 0);
+  let mirrorShare = checkShare(options.mirrorShare ?? 0);
+  let mirrored = 0;
   const random = seededRandom(options.seed ?? 7);
 
   const agent = new http.Agent({ keepAlive: true, maxSockets: maxInFlight, maxFreeSockets: maxInFlight });
@@ -120,6 +131,8 @@ export function createTraffic(options: TrafficOptions): Traffic {
     skipped,
     weights,
     headerShare,
+    mirrorShare,
+    mirrored,
     byVersion: {
       v1: { ...counts.v1, responses: { ...counts.v1.responses } },
       v2: { ...counts.v2, responses: { ...counts.v2.responses } },
@@ -160,6 +173,31 @@ export function createTraffic(options: TrafficOptions): Traffic {
     );
     req.on('timeout', () => req.destroy(new Error('request timed out')));
     req.on('error', () => finish(null));
+    req.end(BODY);
+    if (version === 'v1' && !viaHeader && mirrorShare > 0 && random() < mirrorShare) mirror();
+  };
+
+  /** A copy to v2 whose answer nobody waits for (it still counts in flight, for a clean stop). */
+  const mirror = (): void => {
+    mirrored++;
+    inFlight++;
+    let finished = false;
+    const finish = (): void => {
+      if (finished) return;
+      finished = true;
+      inFlight--;
+      if (inFlight === 0 && drained) drained();
+    };
+    const req = http.request(
+      { agent, host: targets.v2.host, port: targets.v2.port, method: 'POST', path: '/predict', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BODY) }, timeout: REQUEST_TIMEOUT_MS },
+      (res) => {
+        res.resume();
+        res.on('end', finish);
+        res.on('error', finish);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('request timed out')));
+    req.on('error', finish);
     req.end(BODY);
   };
 
@@ -207,6 +245,9 @@ export function createTraffic(options: TrafficOptions): Traffic {
     setHeaderShare(share) {
       headerShare = checkShare(share);
     },
+    setMirrorShare(share) {
+      mirrorShare = checkShare(share);
+    },
     stats,
   };
 }
@@ -223,7 +264,7 @@ function checkWeights(w: Weights): Weights {
 }
 
 function checkShare(share: number): number {
-  if (!(share >= 0 && share <= 1)) throw new Error(`headerShare must lie in [0, 1], got ${share}`);
+  if (!(share >= 0 && share <= 1)) throw new Error(`a share must lie in [0, 1], got ${share}`);
   return share;
 }
 

@@ -190,6 +190,18 @@ export const labelsSchema = stringMap(1024)
   })
   .transform((labels) => labels as Readonly<Record<string, string>>);
 
+/** `labelsFrom`: this metric's label name -> the request's label name it takes its value from. */
+const labelMapping = stringMap(200).superRefine((mapping, ctx) => {
+  for (const [target, source] of Object.entries(mapping)) {
+    for (const name of [target, source]) {
+      if (!LABEL_NAME.test(name) || name.startsWith('__')) ctx.addIssue({ code: 'custom', path: [target], message: `${JSON.stringify(name)} is not a label name a selector may use ([a-zA-Z_][a-zA-Z0-9_]*, not starting with "__")` });
+    }
+  }
+}).meta({ type: 'object', additionalProperties: { type: 'string', pattern: LABEL_NAME.source }, propertyNames: { pattern: LABEL_NAME.source }, description: "this metric's label -> the request's label whose value it takes, per side" });
+
+/** Istio's `reporter`: "waypoint" for sidecar-less (ambient) pods, reported only by waypoints. */
+export const REPORTERS = ['destination', 'source', 'waypoint'] as const;
+
 const durationSeconds = z.string().meta({ description: 'a Prometheus duration such as "30s", "10m" or "1h30m"' }).transform((text, ctx) => {
   const seconds = parseDurationSeconds(text);
   if (seconds === undefined) {
@@ -208,6 +220,10 @@ const instant = z.unknown().transform((input, ctx) => {
   return seconds;
 }).meta({ description: 'RFC 3339 time or unix seconds', anyOf: [{ type: 'string', format: 'date-time' }, { type: 'number' }, { type: 'string' }] });
 
+/** A template metric's own side: label selectors only, never data (that goes with "kind"). */
+const INLINE_DATA_KEYS = ['values', 'histogram', 'events', 'total', 'counts', 'intervals'];
+const templateSide = strictObject({ labels: labelsSchema }, { hints: Object.fromEntries(INLINE_DATA_KEYS.map((key) => [key, INLINE_DATA_HINT])) });
+
 /** A metric fetched from Prometheus by template; the same judge options as inline metrics. */
 const templateShape = {
     ...common,
@@ -222,9 +238,15 @@ const templateShape = {
     query: z.string().min(1).max(4000, 'at most 4000 characters').optional(),
     step: durationSeconds.optional(),
     optional: lenientBoolean.optional(),
+    // This metric's own side labels (replacing the request's), or a mapping from them.
+    baseline: templateSide.optional(),
+    canary: templateSide.optional(),
+    labelsFrom: labelMapping.optional(),
 };
-export const templateMetricSchema = strictObject(templateShape, { hints: { baseline: INLINE_DATA_HINT, canary: INLINE_DATA_HINT } })
+export const templateMetricSchema = strictObject(templateShape)
   .superRefine((m, ctx) => {
+    if ((m.baseline === undefined) !== (m.canary === undefined)) ctx.addIssue({ code: 'custom', path: [m.baseline ? 'canary' : 'baseline'], message: 'give both "baseline.labels" and "canary.labels" for this metric, or neither' });
+    if (m.baseline !== undefined && m.labelsFrom !== undefined) ctx.addIssue({ code: 'custom', path: ['labelsFrom'], message: 'give either this metric\'s own "baseline"/"canary" labels or "labelsFrom", not both' });
     const need = (field: 'metric' | 'by' | 'events' | 'total' | 'query') => {
       if (m[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: `template ${m.template} needs "${field}"` });
     };
@@ -290,6 +312,7 @@ export const analyzeRequestSchema = strictObject({
         marginal: lenientNumber.refine((x) => x >= 0 && x <= 100, 'must lie in [0, 100]').optional(),
     }).optional(),
     labels: labelsSchema.optional(),
+    reporter: z.enum(REPORTERS).optional(),
     baseline: side.optional(),
     canary: side.optional(),
     lookback: durationSeconds.optional(),

@@ -6,17 +6,20 @@ import { Router } from 'express';
 import type { SelfMetrics } from '../service/self-metrics';
 import { analyzeRequestSchema } from './analyze-request';
 import { answerAnalysisError } from './analyze-route';
-import { eventText, flaggerPayloadSchema, flaggerStatus, JUDGING_TYPES, LOGGED_TYPES, readFlaggerOptions, type JudgingType } from './flagger-webhook';
+import { CONFIRM_ROLLOUT, eventText, flaggerPayloadSchema, flaggerStatus, JUDGING_TYPES, LOGGED_TYPES, readFlaggerOptions, type JudgingType } from './flagger-webhook';
 import { invalidRequest, issuesFromZod, parseContract, type Problem } from './problems';
 import { runAnalysis, type AnalysisDeps } from './run-analysis';
+import { confirmRollout } from './confirm-rollout';
+import { redactText, redactValues } from '../service/redact';
 
-export function flaggerRouter(metrics: SelfMetrics, deps: AnalysisDeps): Router {
+/** `secrets` are masked (with every URL's path) in the event texts we log: see redact.ts. */
+export function flaggerRouter(metrics: SelfMetrics, deps: AnalysisDeps, secrets: readonly string[] = []): Router {
   const router = Router();
   router.post('/v1/flagger/:type', async (req, res) => {
     const type = req.params.type;
     const payload = parseContract(flaggerPayloadSchema, req.body);
-    if (!(JUDGING_TYPES as readonly string[]).includes(type) && !(LOGGED_TYPES as readonly string[]).includes(type)) {
-      const problem: Problem = { error: 'not_found', message: `unknown Flagger webhook type ${JSON.stringify(type)}; use one of ${[...JUDGING_TYPES, ...LOGGED_TYPES].join(', ')}` };
+    if (!(JUDGING_TYPES as readonly string[]).includes(type) && !(LOGGED_TYPES as readonly string[]).includes(type) && type !== CONFIRM_ROLLOUT) {
+      const problem: Problem = { error: 'not_found', message: `unknown Flagger webhook type ${JSON.stringify(redactText(type, secrets))}; use one of ${[...JUDGING_TYPES, CONFIRM_ROLLOUT, ...LOGGED_TYPES].join(', ')}` };
       res.status(404).json(problem);
       return;
     }
@@ -27,7 +30,8 @@ export function flaggerRouter(metrics: SelfMetrics, deps: AnalysisDeps): Router 
     }
     const { name, namespace, phase, checksum } = payload.data;
     if ((LOGGED_TYPES as readonly string[]).includes(type)) {
-      req.log.info({ flagger: { type, name, namespace, phase, checksum, metadata: payload.data.metadata } }, 'flagger event');
+      // eventMessage is Flagger's own text: after a failed webhook it holds the webhook URL.
+      req.log.info({ flagger: { type, name, namespace, phase, checksum, metadata: redactValues(payload.data.metadata, secrets) } }, 'flagger event');
       res.json({ status: 'logged' });
       return;
     }
@@ -42,6 +46,16 @@ export function flaggerRouter(metrics: SelfMetrics, deps: AnalysisDeps): Router 
       metrics.invalidRequests.inc();
       // The request was built from metadata keys of the same names ("alpha", "canary.labels.x").
       res.status(400).json(invalidRequest(issuesFromZod(parsed.error).map((i) => ({ ...i, path: `metadata.${i.path}` }))));
+      return;
+    }
+    if (type === CONFIRM_ROLLOUT) {
+      try {
+        const answer = await confirmRollout(parsed.data, deps);
+        req.log.info({ flagger: { type, name, namespace, phase, checksum }, status: answer.status }, 'flagger check');
+        res.status(answer.status).type('text/plain').send(answer.text);
+      } catch (error) {
+        if (!answerAnalysisError(error, req, res, metrics)) throw error;
+      }
       return;
     }
     const stopTimer = metrics.analysisDuration.startTimer();

@@ -4,8 +4,11 @@
  * Flagger POSTs `{name, namespace, phase, checksum, metadata}` with no hint of the hook type,
  * so each type has its own URL. Only 200-202 count as success; on failure the response body
  * becomes the text of a Kubernetes event, so a fail is 412 with one short plain sentence.
- * The sides are derived Flagger's way: the canary workload is `<name>`, the primary
- * `<name>-primary`, both in `<namespace>` (Istio's destination_workload labels).
+ * The sides are derived Flagger's way: the canary workload is the Canary's
+ * `targetRef.name`, the primary `<targetRef.name>-primary`, both in `<namespace>` (Istio's
+ * destination_workload labels). The payload carries only the Canary object's own name, which
+ * need not be the target's, so metadata `target` names the target; without it the payload
+ * name is used (right only when the Canary is named after its target).
  */
 import { z } from 'zod';
 import type { Verdict } from '../judge/types';
@@ -19,6 +22,8 @@ import type { MetricOverrides } from './run-analysis';
 
 export const JUDGING_TYPES = ['pre-rollout', 'rollout', 'confirm-traffic-increase', 'confirm-promotion', 'rollback'] as const;
 export const LOGGED_TYPES = ['event', 'post-rollout'] as const;
+/** Answers whether a judgement will be possible (confirm-rollout.ts), judges nothing. */
+export const CONFIRM_ROLLOUT = 'confirm-rollout';
 export type JudgingType = (typeof JUDGING_TYPES)[number];
 
 /**
@@ -46,9 +51,12 @@ export interface FlaggerOptions {
   readonly onInconclusive: OnInconclusive;
 }
 
+/** A Kubernetes object name (DNS-1123 subdomain); the primary adds "-primary". */
+const WORKLOAD_NAME = /^[a-z0-9]([-a-z0-9.]{0,243}[a-z0-9])?$/;
+
 const METRIC_FIELDS = ['margin.relative', 'margin.absolute', 'margin.allowLargeRelative', 'critical', 'weight', 'direction', 'statistic', 'threshold'] as const;
 const PER_METRIC = new RegExp(`^metrics\\.([^.]+)\\.(${METRIC_FIELDS.map((f) => f.replace('.', '\\.')).join('|')})$`);
-const REQUEST_KEYS = ['profile', 'lookback', 'start', 'end', 'alpha', 'evidence', 'expectedCanaryShare', 'trafficLookback', 'onTrafficMismatch'] as const;
+const REQUEST_KEYS = ['reporter', 'profile', 'lookback', 'start', 'end', 'alpha', 'evidence', 'expectedCanaryShare', 'trafficLookback', 'onTrafficMismatch'] as const;
 const LABEL_PREFIXES = ['labels.', 'canary.labels.', 'baseline.labels.'] as const;
 
 /**
@@ -67,13 +75,13 @@ function unknownMetadataKeyMessage(key: string): string {
   } else if (lastDot > 0 && !(REQUEST_KEYS as readonly string[]).some((k) => closestKey(key, [k]))) {
     const prefix = closestKey(key.slice(0, lastDot + 1), LABEL_PREFIXES);
     closest = prefix && `${prefix}${key.slice(lastDot + 1)}`;
-  } else closest = closestKey(key, [...REQUEST_KEYS, 'onInconclusive']);
-  const known = 'the keys are profile, lookback, start, end, alpha, evidence, expectedCanaryShare, trafficLookback, onTrafficMismatch, onInconclusive, labels.<name>, canary.labels.<name>, baseline.labels.<name> and metrics.<metric>.(margin.relative|margin.absolute|critical|weight|direction|statistic|threshold)';
+  } else closest = closestKey(key, [...REQUEST_KEYS, 'onInconclusive', 'target']);
+  const known = 'the keys are target, reporter, profile, lookback, start, end, alpha, evidence, expectedCanaryShare, trafficLookback, onTrafficMismatch, onInconclusive, labels.<name>, canary.labels.<name>, baseline.labels.<name> and metrics.<metric>.(margin.relative|margin.absolute|critical|weight|direction|statistic|threshold)';
   return closest !== undefined ? `unknown metadata key ${shown}; did you mean \`${closest}\`?` : `unknown metadata key ${shown}; ${known}`;
 }
 
 /**
- * Metadata keys: `profile`, `lookback`, `start`, `end`, `alpha`, `evidence`, `expectedCanaryShare`,
+ * Metadata keys: `target` (the Canary's targetRef.name), `reporter`, `profile`, `lookback`, `start`, `end`, `alpha`, `evidence`, `expectedCanaryShare`,
  * `trafficLookback`, `onTrafficMismatch`, `onInconclusive` (fail|pass),
  * `labels.<name>` (both sides), `canary.labels.<name>`, `baseline.labels.<name>`, and per
  * metric of the profile `metrics.<metric>.margin.relative|margin.absolute|critical|weight|
@@ -84,8 +92,11 @@ export function readFlaggerOptions(payload: FlaggerPayload): FlaggerOptions | { 
   const issues: Issue[] = [];
   // Null-prototype maps: metadata keys are user data, "labels.__proto__" included.
   const labels: Record<string, string> = Object.assign(Object.create(null), { destination_workload_namespace: payload.namespace });
-  const canary: Record<string, string> = Object.assign(Object.create(null), { destination_workload: payload.name });
-  const baseline: Record<string, string> = Object.assign(Object.create(null), { destination_workload: `${payload.name}-primary` });
+  // Only the metadata is checked: the payload's name is Flagger's (any name selects, escaped).
+  const target = metadata.target ?? payload.name;
+  if (metadata.target !== undefined && !WORKLOAD_NAME.test(target)) issues.push({ path: 'metadata.target', message: 'expected the name of the Canary\'s targetRef (a Kubernetes object name)' });
+  const canary: Record<string, string> = Object.assign(Object.create(null), { destination_workload: target });
+  const baseline: Record<string, string> = Object.assign(Object.create(null), { destination_workload: `${target}-primary` });
   const overrides = new Map<string, Partial<TemplateMetric> & Record<string, unknown>>();
   const request: Record<string, unknown> = Object.assign(Object.create(null), { labels, canary: { labels: canary }, baseline: { labels: baseline } });
   let onInconclusive: OnInconclusive = 'default';
@@ -93,6 +104,7 @@ export function readFlaggerOptions(payload: FlaggerPayload): FlaggerOptions | { 
   for (const [key, value] of Object.entries(metadata)) {
     const path = `metadata.${key}`;
     const perMetric = PER_METRIC.exec(key);
+    if (key === 'target') continue;
     if ((REQUEST_KEYS as readonly string[]).includes(key)) request[key] = value;
     else if (key === 'onInconclusive') {
       if (value === 'fail' || value === 'pass') onInconclusive = value;

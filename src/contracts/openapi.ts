@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { analyzeRequestSchema, metricSchema } from './analyze-request';
 import { analyzeResponseSchema, problemSchema } from './analyze-response';
-import { flaggerPayloadSchema, JUDGING_TYPES, LOGGED_TYPES } from './flagger-webhook';
+import { CONFIRM_ROLLOUT, flaggerPayloadSchema, JUDGING_TYPES, LOGGED_TYPES } from './flagger-webhook';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -46,10 +46,10 @@ export function openApiDocument(version: string): JsonSchema {
       '/v1/flagger/{type}': {
         post: {
           summary: 'Flagger webhook (one URL per hook type)',
-          parameters: [{ name: 'type', in: 'path', required: true, schema: { type: 'string', enum: [...JUDGING_TYPES, ...LOGGED_TYPES] } }],
+          parameters: [{ name: 'type', in: 'path', required: true, schema: { type: 'string', enum: [...JUDGING_TYPES, CONFIRM_ROLLOUT, ...LOGGED_TYPES] } }],
           requestBody: { required: true, content: json('FlaggerPayload') },
           responses: {
-            '200': { description: 'Check passed (for rollback: roll back now)', content: { 'text/plain': { schema: { type: 'string' } } } },
+            '200': { description: 'Check passed (for rollback: roll back now; for confirm-rollout: Prometheus answers and the primary has requests)', content: { 'text/plain': { schema: { type: 'string' } } } },
             '409': { description: 'rollback hook: do not roll back', content: { 'text/plain': { schema: { type: 'string' } } } },
             '412': { description: 'Check failed; the body becomes the Kubernetes event', content: { 'text/plain': { schema: { type: 'string' } } } },
             '400': { description: 'Invalid payload or metadata', content: json('Problem') },

@@ -81,6 +81,9 @@ function messageOf(issue: z.core.$ZodIssue): string {
     }
     case 'invalid_value':
       return valueMessage(input, issue.values.map(String));
+    case 'invalid_key':
+      // A record key that breaks its rule (a profile name): the rule's own message says why.
+      return `${issue.issues.map((inner) => inner.message).join(', ')}, got ${describe(input)}`;
     case 'too_small':
     case 'too_big': {
       const size = sizeMessage(issue);

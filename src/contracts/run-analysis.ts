@@ -8,6 +8,7 @@ import type { AnalysisResult, MetricInput, MetricResult } from '../judge/types';
 import { DEFAULT_PROFILE_NAME, type Profile, type Profiles } from '../profiles/profiles';
 import { SourceUnavailableError, type FetchedMetric, type MetricSource, type TemplateMetric, type TimeWindow } from '../sources/metric-source';
 import { linkedAbort } from '../sources/linked-abort';
+import { metricSides, type MetricSides, type RequestSides } from '../sources/side-labels';
 import type { AnalyzeRequest } from './analyze-request';
 import type { Issue } from './problems';
 
@@ -44,7 +45,16 @@ type Entry = AnalyzeRequest['metrics'][number];
 export async function runAnalysis(request: AnalyzeRequest, deps: AnalysisDeps, overrides: MetricOverrides = new Map()): Promise<AnalysisOutcome> {
   const profile = resolveProfile(request, deps.profiles);
   const entries = withProfile(request.metrics, profile, overrides);
-  const templates = entries.filter((e) => e.from === 'template');
+  const reporter = request.reporter ?? profile?.reporter;
+  // A metric whose sides cannot be told apart is never fetched: optional ones are skipped
+  // (like one without series), any other makes the request one that can never succeed.
+  const templateMetrics = entries.filter((e) => e.from === 'template').map((e) => e.metric as TemplateMetric);
+  const sides = templateMetrics.length ? resolveSides(templateMetrics, request) : new Map<string, MetricSides>();
+  const unresolved = new Map<string, string>();
+  for (const [name, own] of sides) if ('unresolved' in own) unresolved.set(name, own.unresolved);
+  const blocking = entries.filter((e) => e.from === 'template' && unresolved.has(e.metric.name) && !(e.metric as TemplateMetric).optional);
+  if (blocking.length) throw new RequestError(blocking.map((e) => ({ path: `metrics.${e.metric.name}`, message: unresolved.get(e.metric.name)! })));
+  const templates = entries.filter((e) => e.from === 'template' && !unresolved.has(e.metric.name));
 
   // Request counts for the traffic-split check come inline, or from Istio over their own window.
   const trafficFromPrometheus = request.expectedCanaryShare !== undefined && !request.traffic;
@@ -53,8 +63,8 @@ export async function runAnalysis(request: AnalyzeRequest, deps: AnalysisDeps, o
   let requests: { baseline: number; canary: number } | undefined = request.traffic;
   if (templates.length || trafficFromPrometheus) {
     if (!deps.source) throw new SourceUnavailableError('no Prometheus is configured (set PROMETHEUS_URL)', 'not-configured');
-    const end = request.end ?? deps.now();
-    window = { start: request.start ?? end - (request.lookback ?? deps.defaultLookbackSeconds), end };
+    window = analysisWindow(request, deps);
+    const end = window.end;
     const trafficWindow = request.trafficLookback !== undefined ? { start: end - request.trafficLookback, end } : window;
     // One deadline for every query; released when they settle, so a failed metric abandons
     // the others at once and no timer outlives the request.
@@ -63,8 +73,8 @@ export async function runAnalysis(request: AnalyzeRequest, deps: AnalysisDeps, o
     let trafficData: Map<string, FetchedMetric> | undefined;
     try {
       [metricsData, trafficData] = await Promise.all([
-        fetchAll(templates.map((e) => e.metric as TemplateMetric), deps.source, request, window, deadline.signal),
-        trafficFromPrometheus ? fetchAll([TRAFFIC_METRIC], deps.source, request, trafficWindow, deadline.signal) : undefined,
+        fetchAll(templates.map((e) => e.metric as TemplateMetric), deps.source, sides, reporter, window, deadline.signal),
+        trafficFromPrometheus ? fetchAll([TRAFFIC_METRIC], deps.source, resolveSides([TRAFFIC_METRIC], request), reporter, trafficWindow, deadline.signal) : undefined,
       ]);
     } finally {
       deadline.dispose();
@@ -81,12 +91,17 @@ export async function runAnalysis(request: AnalyzeRequest, deps: AnalysisDeps, o
       inputs.push(entry.metric);
       continue;
     }
+    if (unresolved.has(entry.metric.name)) {
+      skipped.push(entry.metric.name);
+      continue;
+    }
     const data = fetched.get(entry.metric.name)!;
     if (entry.metric.optional && data.noSeries) skipped.push(entry.metric.name);
     else inputs.push(toMetricInput(entry.metric, data));
   }
   if (!inputs.length) {
-    throw new RequestError([{ path: 'metrics', message: `no metric left to judge: ${skipped.join(', ')} had no series on either side and are optional` }]);
+    const why = skipped.map((name) => unresolved.get(name) ?? `${name} had no series on either side`).join('; ');
+    throw new RequestError([{ path: 'metrics', message: `no metric left to judge: every metric is optional and was left out (${why})` }]);
   }
 
   const result = analyze({
@@ -127,18 +142,29 @@ function withProfile(requested: readonly Entry[], profile: Profile | undefined, 
   return [...byName.values()];
 }
 
-/** Requests per side, for the traffic-split check. */
-const TRAFFIC_METRIC: TemplateMetric = { name: 'traffic-split', template: 'istio-requests' };
+/** Requests per side, for the traffic-split check (and Flagger's confirm-rollout). */
+export const TRAFFIC_METRIC: TemplateMetric = { name: 'traffic-split', template: 'istio-requests' };
 
-async function fetchAll(metrics: TemplateMetric[], source: MetricSource, request: AnalyzeRequest, window: TimeWindow, deadline: AbortSignal): Promise<Map<string, FetchedMetric>> {
-  const common = request.labels ?? {};
-  const ctx = {
-    baseline: { ...common, ...request.baseline!.labels },
-    canary: { ...common, ...request.canary!.labels },
-    window,
-    signal: deadline,
-  };
-  const answers = await Promise.all(metrics.map((m) => source.fetch(m, ctx)));
+/** The window a request asks about: start/end, or lookback (default: the service's) up to now. */
+export function analysisWindow(request: AnalyzeRequest, deps: Pick<AnalysisDeps, 'now' | 'defaultLookbackSeconds'>): TimeWindow {
+  const end = request.end ?? deps.now();
+  return { start: request.start ?? end - (request.lookback ?? deps.defaultLookbackSeconds), end };
+}
+
+/** Each metric's side selectors (side-labels.ts), or why it has none. */
+function resolveSides(metrics: readonly TemplateMetric[], request: AnalyzeRequest): Map<string, MetricSides> {
+  const sides: RequestSides = { common: request.labels ?? {}, baseline: request.baseline!.labels, canary: request.canary!.labels };
+  return new Map(metrics.map((m) => [m.name, metricSides(m, sides)]));
+}
+
+async function fetchAll(metrics: TemplateMetric[], source: MetricSource, sides: ReadonlyMap<string, MetricSides>, reporter: string | undefined, window: TimeWindow, deadline: AbortSignal): Promise<Map<string, FetchedMetric>> {
+  const answers = await Promise.all(
+    metrics.map((m) => {
+      const own = sides.get(m.name);
+      if (!own || 'unresolved' in own) throw new Error(`internal: metric ${JSON.stringify(m.name)} has no side selectors`);
+      return source.fetch(m, { baseline: own.baseline, canary: own.canary, reporter, window, signal: deadline });
+    }),
+  );
   return new Map(metrics.map((m, i) => [m.name, answers[i]]));
 }
 

@@ -10,7 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { issuesFromZod, parseContract } from '../contracts/problems';
 import { strictObject } from '../contracts/strict-object';
-import { templateMetricSchema } from '../contracts/analyze-request';
+import { REPORTERS, templateMetricSchema } from '../contracts/analyze-request';
 import { lenientNumber } from '../contracts/lenient-numbers';
 import type { EvidenceName, ScoreThresholds } from '../judge/types';
 import type { TemplateMetric } from '../sources/metric-source';
@@ -21,6 +21,8 @@ export interface Profile {
   readonly alpha?: number;
   readonly thresholds?: Partial<ScoreThresholds>;
   readonly evidence?: EvidenceName;
+  /** Istio's reporter for the istio-* templates ("waypoint" in ambient mesh); a request's wins. */
+  readonly reporter?: (typeof REPORTERS)[number];
   readonly metrics: readonly TemplateMetric[];
 }
 
@@ -31,27 +33,40 @@ const PROFILE_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
 export const ISTIO_MODEL_SERVING: Profile = {
   name: 'istio-model-serving',
-  description: 'Istio request latency (p95 may rise 10 %) and 5xx rate (may rise to 1.5x or by 0.1 pp) as critical guardrails, plus the prediction-score distribution when exported.',
+  description: 'Istio request latency (p95 may rise 10 %) and error rate (5xx and failed gRPC calls; may rise to 1.5x or by 0.1 pp) as critical guardrails, plus the prediction-score distribution (labels version/app/namespace) when exported.',
   metrics: [
     { name: 'latency', template: 'istio-latency', quantile: 0.95, margin: { relative: 0.1 }, critical: true },
     { name: 'error-rate', template: 'istio-error-rate', margin: { relative: 0.5, absolute: 0.001 }, critical: true },
-    { name: 'prediction-score', template: 'histogram', metric: 'model_prediction_score', kind: 'distribution', margin: { absolute: 0.1 }, optional: true },
+    {
+      name: 'prediction-score',
+      template: 'histogram',
+      metric: 'model_prediction_score',
+      kind: 'distribution',
+      margin: { absolute: 0.1 },
+      optional: true,
+      // The model server's own metric carries its scrape config's pod labels, not Istio's:
+      // `version` (Argo sends destination_version), `app` (Flagger's canary is app=<target>,
+      // its primary app=<target>-primary, as destination_workload), `namespace`.
+      labelsFrom: { version: 'destination_version', app: 'destination_workload', namespace: 'destination_workload_namespace' },
+    },
   ],
 };
 
-/** Strict at every level, as requests are: a misspelt key stops the service at start. */
-export const profilesFileSchema = strictObject({
-  profiles: z.record(
-    z.string(),
-    strictObject({
-      description: z.string().optional(),
-      alpha: lenientNumber.refine((a) => a > 0 && a <= 0.5, 'must lie in (0, 0.5]').optional(),
-      thresholds: strictObject({ pass: lenientNumber.optional(), marginal: lenientNumber.optional() }).optional(),
-      evidence: z.enum(['anytime-valid', 'fixed-sample']).optional(),
-      metrics: z.array(templateMetricSchema).min(1, 'a profile needs at least one metric'),
-    }),
-  ),
+/** One profile as a PROFILES_FILE (and the chart's `profiles` value) may write it; strict as requests are. */
+export const profileSchema = strictObject({
+  description: z.string().optional(),
+  alpha: lenientNumber.refine((a) => a > 0 && a <= 0.5, 'must lie in (0, 0.5]').optional(),
+  thresholds: strictObject({ pass: lenientNumber.optional(), marginal: lenientNumber.optional() }).optional(),
+  evidence: z.enum(['anytime-valid', 'fixed-sample']).optional(),
+  reporter: z.enum(REPORTERS).optional(),
+  metrics: z.array(templateMetricSchema).min(1, 'a profile needs at least one metric'),
 });
+
+/** The profile map; the chart's values.schema.json is generated from it (npm run schema:chart). */
+export const profileMapSchema = z.record(z.string().regex(PROFILE_NAME, 'profile names are lower-case letters, digits, ".", "_" and "-"'), profileSchema);
+
+/** A whole profiles file: a misspelt key at any level stops the service at start. */
+export const profilesFileSchema = strictObject({ profiles: profileMapSchema });
 
 export function builtInProfiles(): Map<string, Profile> {
   return new Map([

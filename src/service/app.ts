@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { flaggerPathSecret, requireBearerToken, trustedByPath } from './authentication';
+import { withoutPathSecret } from './redact';
 import { analyzeRouter } from '../contracts/analyze-route';
 import { flaggerRouter } from '../contracts/flagger-route';
 import { openApiDocument } from '../contracts/openapi';
@@ -41,14 +42,6 @@ interface SerializedRequest {
   readonly url: string;
   readonly remoteAddress?: string;
   readonly headers?: Record<string, string | undefined>;
-}
-
-/**
- * A Flagger URL that still has a segment where the path secret goes is a wrong guess (the
- * right one was rewritten away): the guess is masked too, since it may be a near miss.
- */
-function withoutPathSecret(url: string): string {
-  return url.replace(/^\/v1\/flagger\/[^/?]+\/(?=[^/?]+(\?|$))/, '/v1/flagger/[redacted]/');
 }
 
 export function createApp({ config, logger, metrics, lifecycle, analysis }: AppDeps): express.Express {
@@ -108,11 +101,13 @@ export function createApp({ config, logger, metrics, lifecycle, analysis }: AppD
   // where body-parser would call it malformed.
   app.use('/v1', express.json({ limit: config.BODY_LIMIT, type: () => true, strict: false }));
   app.use(analyzeRouter(metrics, analysis));
-  app.use(flaggerRouter(metrics, analysis));
+  // Secrets to mask in Flagger's event texts before they are logged.
+  app.use(flaggerRouter(metrics, analysis, [config.FLAGGER_PATH_SECRET, config.AUTH_TOKEN].filter((s): s is string => !!s)));
 
   app.use(methodNotAllowed);
   app.use((req, res) => {
-    const problem: Problem = { error: 'not_found', message: `no route for ${req.method} ${req.path}` };
+    // Flagger puts our answer into a Kubernetes event: a wrong path secret must not travel back.
+    const problem: Problem = { error: 'not_found', message: `no route for ${req.method} ${withoutPathSecret(req.path)}` };
     res.status(404).json(problem);
   });
   app.use(errorHandler(metrics));

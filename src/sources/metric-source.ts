@@ -34,6 +34,18 @@ export interface TemplateMetric {
   readonly kind?: MetricKind;
   /** Leave the metric out (instead of inconclusive) when neither side has any series. */
   readonly optional?: boolean;
+  /**
+   * This metric's own side selectors, replacing the request's (its common `labels` too) for
+   * this metric only: an app's metrics labelled `version` next to Istio's `destination_version`.
+   */
+  readonly baseline?: { readonly labels: Labels };
+  readonly canary?: { readonly labels: Labels };
+  /**
+   * This metric's selectors taken from the request's, renamed: `{ version: 'destination_version' }`
+   * gives each side `version="<that side's destination_version>"`. Only the listed labels are
+   * used; one the request does not give on either side is left out (see side-labels.ts).
+   */
+  readonly labelsFrom?: Readonly<Record<string, string>>;
   // Judge options, passed through.
   readonly direction?: Direction;
   readonly margin?: Margin;
@@ -55,6 +67,8 @@ export interface FetchContext {
   readonly baseline: Labels;
   readonly canary: Labels;
   readonly window: TimeWindow;
+  /** Istio's `reporter` for the istio-* templates (default "destination"; "waypoint" in ambient mesh). */
+  readonly reporter?: string;
   /** Aborted when the analysis' overall deadline passes. */
   readonly signal: AbortSignal;
 }

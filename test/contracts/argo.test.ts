@@ -21,7 +21,7 @@ async function withServer<T>(source: FakeSource, run: (url: string) => Promise<T
   }
 }
 
-const args = (url: string) => ({ namespace: 'ml', 'stable-version': 'v1', 'canary-version': 'v2', lookback: '15m', profile: 'default', 'judge-url': url });
+const args = (url: string, reporter = 'destination') => ({ namespace: 'ml', 'stable-version': 'v1', 'canary-version': 'v2', lookback: '15m', profile: 'default', reporter, 'judge-url': url });
 
 describe('the shipped AnalysisTemplate, measured the way Argo Rollouts measures it', () => {
   it.each([
@@ -34,6 +34,14 @@ describe('the shipped AnalysisTemplate, measured the way Argo Rollouts measures 
     const result = await withServer(source, (url) => measure(metric, args(url)));
     expect(result.phase).toBe(phase);
     expect(result.status).toBe(200);
+  });
+
+  it('passes the reporter arg on ("waypoint" for ambient mesh) and maps the app metric to its own version label', async () => {
+    const source = new FakeSource({ latency: 'pass', errors: 'pass' });
+    await withServer(source, (url) => measure(metric, args(url, 'waypoint')));
+    expect(source.calls.length).toBeGreaterThan(0);
+    expect(source.calls.every((c) => c.ctx.reporter === 'waypoint')).toBe(true);
+    expect(source.calls.find((c) => c.metric.name === 'prediction-score')?.ctx.canary).toEqual({ version: 'v2', namespace: 'ml' });
   });
 
   it('sends the sides as destination_version labels and a window covering the whole analysis', async () => {

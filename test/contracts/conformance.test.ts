@@ -64,13 +64,35 @@ describe('the Flagger Canary we ship', () => {
 
   for (const { file, manifest } of canaries) {
     const hooks = manifest.spec.analysis.webhooks as { type: string; url: string; metadata?: Record<string, string> }[];
-    /** Calls a hook as Flagger does and reads the answer with Flagger's rule: 200-202 succeed. */
-    const call = (base: string, hook: (typeof hooks)[number]) =>
+    /**
+     * Calls a hook as Flagger does (the payload's name is the Canary object's own name, not its
+     * targetRef's) and reads the answer with Flagger's rule: 200-202 succeed.
+     */
+    const call = (base: string, hook: (typeof hooks)[number], canaryName: string = manifest.metadata.name) =>
       fetch(base + new URL(hook.url).pathname, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ name: manifest.spec.targetRef.name, namespace: manifest.metadata.namespace ?? 'ml', phase: 'Progressing', checksum: 'abc', metadata: hook.metadata ?? {} }),
+        body: JSON.stringify({ name: canaryName, namespace: manifest.metadata.namespace ?? 'ml', phase: 'Progressing', checksum: 'abc', metadata: hook.metadata ?? {} }),
       }).then((r) => r.status >= 200 && r.status <= 202);
+
+    it(`${file}: a Canary named unlike its target is judged on the target's workloads`, async () => {
+      const source = new FakeSource({ latency: 'pass', errors: 'pass' });
+      const target = manifest.spec.targetRef.name as string;
+      await serve(source, async (base) => {
+        for (const hook of hooks) expect(await call(base, hook, `${target}-canary-object`)).toBe(hook.type !== 'rollback');
+      });
+      expect(source.calls.length).toBeGreaterThan(0);
+      for (const { ctx } of source.calls.filter((c) => c.metric.template.startsWith('istio-'))) {
+        expect(ctx.canary.destination_workload).toBe(target);
+        expect(ctx.baseline.destination_workload).toBe(`${target}-primary`);
+      }
+    });
+
+    it(`${file}: has a confirm-rollout hook, answered (not 404) so the Canary does not wait forever`, async () => {
+      const hook = hooks.find((h) => h.type === 'confirm-rollout');
+      expect(hook).toBeDefined();
+      await serve(new FakeSource({ latency: 'empty', errors: 'empty' }), async (base) => expect(await call(base, hook!)).toBe(true));
+    });
 
     it.each([
       ['healthy', 'pass', 'pass', { advance: true, promote: true, rollback: false }],
@@ -83,6 +105,7 @@ describe('the Flagger Canary we ship', () => {
           if (hook.type === 'rollout' || hook.type === 'pre-rollout' || hook.type === 'confirm-traffic-increase') expect(succeeded).toBe(expected.advance);
           if (hook.type === 'confirm-promotion') expect(succeeded).toBe(expected.promote);
           if (hook.type === 'rollback') expect(succeeded).toBe(expected.rollback);
+          if (hook.type === 'confirm-rollout') expect(succeeded).toBe(true);
         }
       });
     });

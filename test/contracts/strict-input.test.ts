@@ -55,7 +55,8 @@ describe('unknown keys are a 400 naming the key and the closest known one', () =
 
   it('explains inline data sent with a template', async () => {
     const res = await post({ ...selectors, metrics: [{ name: 't', template: 'istio-latency', baseline: { values: [1] } }] });
-    expect(issue(res, 'metrics[0].baseline').message).toMatch(/fetched from Prometheus and takes no inline data/);
+    // A template metric's own `baseline` takes label selectors only (issue 13): the data key is named.
+    expect(issue(res, 'metrics[0].baseline.values').message).toMatch(/fetched from Prometheus and takes no inline data/);
   });
 
   it('refuses an unknown key in Flagger metadata with the closest known key', async () => {

@@ -226,6 +226,9 @@ const templateMetrics: Record<string, Json>[] = [
   { name: 'class', template: 'categorical', metric: 'model_predictions_total', by: 'class' },
   { name: 'gpu', template: 'query', query: 'avg(gpu_util{ {{labels}} })', kind: 'continuous', step: '30s' },
   { name: 'ratio', template: 'proportion', events: 'failures_total', total: 'requests_total' },
+  // Per-metric sides (optional: a mutation that makes the sides equal skips them, not a 400).
+  { name: 'app-score', template: 'histogram', metric: 'model_prediction_score', labelsFrom: { version: 'destination_version' }, optional: true },
+  { name: 'own-sides', template: 'histogram', metric: 'model_latency', baseline: { labels: { version: 'v1' } }, canary: { labels: { version: 'v2' } }, optional: 'true' },
 ];
 
 interface Base {
@@ -241,6 +244,7 @@ const bases: Base[] = [
   { body: { ...sides, lookback: '10m', metrics: templateMetrics }, template: true, why: 'templates' },
   { body: { ...sides, profile: 'default', start: '2026-01-01T00:00:00Z', end: 1767229200 }, template: true, why: 'profile with start/end' },
   { body: { ...sides }, template: true, why: 'default profile' },
+  { body: { ...sides, reporter: 'waypoint' }, template: true, why: 'default profile, ambient mesh' },
 ];
 
 const FLAGGER_JUDGING = ['pre-rollout', 'rollout', 'confirm-traffic-increase', 'confirm-promotion', 'rollback'];
@@ -249,6 +253,7 @@ const flaggerBases: Record<string, Json>[] = [
   { name: 'model', namespace: 'ml' },
   { name: 'model', namespace: 'ml', phase: 'Progressing', checksum: 'abc123', metadata: { lookback: '15m', alpha: '0.05', evidence: 'fixed-sample', onInconclusive: 'fail', 'labels.app': 'x', 'canary.labels.track': 'c', 'baseline.labels.track': 'b', 'metrics.latency.margin.relative': '0.2', 'metrics.error-rate.critical': 'true', 'metrics.latency.statistic': 'p99', 'metrics.latency.weight': '2', 'metrics.error-rate.direction': 'increase' } },
   { name: 'model', namespace: 'ml', metadata: { profile: 'default', expectedCanaryShare: '0.1', trafficLookback: '5m', onTrafficMismatch: 'inconclusive' } },
+  { name: 'model-canary', namespace: 'ml', metadata: { target: 'model', reporter: 'waypoint' } },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -492,7 +497,8 @@ const keepsValid: fc.Arbitrary<Mutation> = fc.oneof(
       // An earlier mutation may have replaced the metric itself with a non-object.
       if (typeof m !== 'object' || m === null || Array.isArray(m)) return;
       m.name = `${i % 1000}:${name}`; // a prefix keeps names unique only if the rest differs: use the index as well
-      (body.metrics as Record<string, Json>[]).forEach((x, j) => { if (x !== m && x.name === m.name) x.name = `${x.name}#${j}`; });
+      // Other entries may have been mutated into null or a non-object.
+      (body.metrics as Record<string, Json>[]).forEach((x, j) => { if (x && typeof x === 'object' && x !== m && x.name === m.name) x.name = `${x.name}#${j}`; });
     },
   })),
   fc.tuple(fc.constantFrom('labels', 'baseline', 'canary'), nastyString.filter((s) => s.length <= 1024)).map(([where, value]) => ({

@@ -210,6 +210,25 @@ describe('fleet and traffic generator (no Prometheus needed)', () => {
     expect(text).toContain(`le="${ISTIO_DURATION_BUCKETS.at(-1)}"`);
   }, 15_000);
 
+  it('mirrors a share of v1\'s requests to v2 (the shadow step): no user request goes to v2, yet v2 serves the copies', async () => {
+    const shadowFleet = await createFleet({ seed: 5 });
+    try {
+      const traffic = createTraffic({ endpoints: shadowFleet.endpoints, weights: { v1: 100, v2: 0 }, mirrorShare: 0.2, speed: 3, maxDurationMs: 1500 });
+      traffic.start();
+      const end = await traffic.done;
+      expect(end.byVersion.v2.sent).toBe(0);
+      expect(end.completed).toBe(end.sent);
+      const share = end.mirrored / end.byVersion.v1.sent;
+      expect(share).toBeGreaterThan(0.15);
+      expect(share).toBeLessThan(0.25);
+      // Every copy reached v2 (and would be reported by its sidecar); nobody read the answers.
+      expect(shadowFleet.stats().v2.requests).toBe(end.mirrored);
+      expect(end.inFlight).toBe(0);
+    } finally {
+      await shadowFleet.close();
+    }
+  }, 15_000);
+
   it('refuses endpoints other than 127.0.0.1', () => {
     expect(() => createTraffic({ endpoints: { v1: 'example.com:80', v2: '127.0.0.1:1' } })).toThrow(/127\.0\.0\.1/);
   });

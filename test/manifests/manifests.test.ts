@@ -177,8 +177,9 @@ describe('broken manifests are rejected', () => {
 
   it('a misspelt field', () => {
     const broken = clone(rollout);
-    broken.spec.strategy.canary.steps[0].setHeaderRoute.matches = broken.spec.strategy.canary.steps[0].setHeaderRoute.match;
-    expect(problems(crds, broken)).toContain('.spec.strategy.canary.steps[0].setHeaderRoute.matches is not in the schema');
+    const i = broken.spec.strategy.canary.steps.findIndex((s: any) => s.setHeaderRoute);
+    broken.spec.strategy.canary.steps[i].setHeaderRoute.matches = broken.spec.strategy.canary.steps[i].setHeaderRoute.match;
+    expect(problems(crds, broken)).toContain(`.spec.strategy.canary.steps[${i}].setHeaderRoute.matches is not in the schema`);
   });
 
   it('a Flagger webhook of an unknown type, or with a number in metadata', () => {
@@ -234,13 +235,35 @@ describe('manifest semantics', () => {
     }
   });
 
+  it('the seed Rollout starts with a judged shadow step: mirror prediction requests to a scaled canary, then remove the mirror', () => {
+    const { manifest } = ofKind('Rollout').find((d) => d.file.endsWith('argo/rollout.yaml'))!;
+    const steps = manifest.spec.strategy.canary.steps as any[];
+    expect(steps.slice(0, 5).map((s) => Object.keys(s)[0])).toEqual(['setCanaryScale', 'setMirrorRoute', 'analysis', 'setMirrorRoute', 'setCanaryScale']);
+    expect(steps[0].setCanaryScale.replicas).toBeGreaterThanOrEqual(1);
+    expect(steps[1].setMirrorRoute).toEqual({ name: 'shadow-v2', percentage: 20, match: [{ method: { exact: 'POST' }, path: { prefix: '/predict' } }] });
+    expect(steps[2].analysis.templates).toEqual([{ templateName: 'canary-judge' }]);
+    expect(steps[3].setMirrorRoute).toEqual({ name: 'shadow-v2' }); // no match: the mirror is removed
+    expect(steps[4].setCanaryScale).toEqual({ matchTrafficWeight: true });
+    // Before any user weight: the first setWeight comes after the shadow.
+    expect(steps.findIndex((s) => s.setWeight !== undefined)).toBeGreaterThan(4);
+  });
+
+  it('a mirror route with a percentage out of type is rejected by the CRD schema', () => {
+    const { manifest } = ofKind('Rollout').find((d) => d.file.endsWith('argo/rollout.yaml'))!;
+    const broken = clone(manifest);
+    broken.spec.strategy.canary.steps[1].setMirrorRoute.percentage = 'twenty';
+    expect(problems(crds, broken).join('\n')).toMatch(/percentage must be integer/);
+  });
+
   it('the Rollouts route the seed header to the canary subset v2, in subset mode', () => {
     for (const { manifest } of ofKind('Rollout')) {
       const canary = manifest.spec.strategy.canary;
       expect(canary.trafficRouting.istio.destinationRule).toEqual({ name: 'model-destination', canarySubsetName: 'v2', stableSubsetName: 'v1' });
       expect(canary.trafficRouting.istio.virtualService).toEqual({ name: 'model-virtual-service', routes: ['primary'] });
       const header = canary.steps.find((s: any) => s.setHeaderRoute).setHeaderRoute;
-      expect(canary.trafficRouting.managedRoutes).toEqual([{ name: header.name }]);
+      // Every route a step sets is managed (Argo refuses a step whose route is not listed).
+      const mirrors = [...new Set(canary.steps.filter((s: any) => s.setMirrorRoute).map((s: any) => s.setMirrorRoute.name))];
+      expect(canary.trafficRouting.managedRoutes).toEqual([{ name: header.name }, ...mirrors.map((name) => ({ name }))]);
       expect(header.match).toEqual([{ headerName: 'x-canary-version', headerValue: { exact: 'v2' } }]);
     }
     // Argo's copies of the VirtualService / DestinationRule: a `primary` route over both subsets,
@@ -253,25 +276,27 @@ describe('manifest semantics', () => {
   });
 
   const judging = ['rollout', 'confirm-promotion', 'rollback', 'pre-rollout', 'confirm-traffic-increase'];
-  const fixedKeys = ['profile', 'lookback', 'start', 'end', 'alpha', 'evidence', 'expectedCanaryShare', 'trafficLookback', 'onTrafficMismatch', 'onInconclusive'];
+  const fixedKeys = ['target', 'reporter', 'profile', 'lookback', 'start', 'end', 'alpha', 'evidence', 'expectedCanaryShare', 'trafficLookback', 'onTrafficMismatch', 'onInconclusive'];
   const metricFields = ['margin.relative', 'margin.absolute', 'critical', 'weight', 'direction', 'statistic'];
   const knownKey = (k: string) =>
     fixedKeys.includes(k) ||
     /^(labels|canary\.labels|baseline\.labels)\.[A-Za-z_][A-Za-z0-9_]*$/.test(k) ||
     metricFields.some((f) => new RegExp(`^metrics\\.[^.]+\\.${f.replace('.', '\\.')}$`).test(k));
 
-  it('the Flagger Canary calls canary-judge for judging types only, with keys canary-judge reads', () => {
+  it('the Flagger Canary calls canary-judge for judging types and confirm-rollout only, naming its target, with keys canary-judge reads', () => {
     const [{ manifest }] = ofKind('Canary');
     const hooks = manifest.spec.analysis.webhooks;
-    expect(hooks.map((h: any) => h.type).sort()).toEqual(['confirm-promotion', 'rollback', 'rollout']);
+    expect(hooks.map((h: any) => h.type).sort()).toEqual(['confirm-promotion', 'confirm-rollout', 'rollback', 'rollout']);
     for (const h of hooks) {
-      expect(judging).toContain(h.type);
+      expect([...judging, 'confirm-rollout']).toContain(h.type);
       expect(new URL(h.url).pathname).toBe(`/v1/flagger/${h.type}`);
       for (const [k, v] of Object.entries(h.metadata ?? {})) {
         expect(knownKey(k) ? k : `unknown key ${k}`).toBe(k);
         expect(typeof v).toBe('string');
       }
-      expect(h.metadata).toEqual({ lookback: '15m', profile: 'default' });
+      // Flagger's payload names the Canary, not its target: metadata target does.
+      expect(h.metadata.target).toBe(manifest.spec.targetRef.name);
+      expect(h.metadata).toEqual(h.type === 'confirm-rollout' ? { target: 'model', lookback: '15m' } : { target: 'model', lookback: '15m', profile: 'default' });
     }
     expect(manifest.spec.analysis.metrics).toEqual([]);
     expect(manifest.spec.service).toMatchObject({ port: 80, targetPort: 8080 });

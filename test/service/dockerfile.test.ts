@@ -1,7 +1,10 @@
 /**
  * The Dockerfile cannot be built here (no Docker engine), so this checks what can be checked:
- * its shape, and that its runtime stage works, by doing what that stage does in a temporary
- * directory: package files, `npm ci --omit=dev`, the build output, `node dist/main.js`.
+ * its shape, its base image (one supported Node LTS line for both stages), and that its
+ * runtime stage works, by doing what that stage does in a temporary directory: package files,
+ * `npm ci --omit=dev`, the build output, `node dist/main.js`. That last part runs on the
+ * local Node (whatever `node` is here), not the image's: it proves the stage's steps, not
+ * the image's Node version.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -24,6 +27,18 @@ describe('Dockerfile', () => {
     expect(runtime).toMatch(/^USER node$/m);
     expect(runtime).toMatch(/^HEALTHCHECK .*\n\s+CMD \[.*\/healthz/m);
     expect(runtime).toMatch(/^ENTRYPOINT \["node", "dist\/main.js"\]$/m);
+  });
+
+  it('builds and runs on one supported Node LTS line (the test fails once that line reaches its end of life)', () => {
+    // End-of-life dates of the LTS lines (nodejs.org/en/about/previous-releases).
+    const endOfLife: Record<string, string> = { '22': '2027-04-30', '24': '2028-04-30' };
+    const images = stages.map((stage) => /^(\S+)/.exec(stage)![1]);
+    expect(new Set(images).size).toBe(1);
+    const match = /^node:(\d+)-bookworm-slim$/.exec(images[0]);
+    expect(match).not.toBeNull();
+    const major = match![1];
+    expect(Object.keys(endOfLife)).toContain(major);
+    expect(Date.now()).toBeLessThan(Date.parse(endOfLife[major]));
   });
 
   it('runtime stage: production dependencies plus the build output start, serve and drain', async () => {

@@ -39,8 +39,11 @@ async function unavailable(promise: Promise<unknown>): Promise<SourceUnavailable
 
 describe('PromQL per template (golden strings)', () => {
   const latency = (side: string) => `sum by (le) (increase(istio_request_duration_milliseconds_bucket{reporter="destination",${NS},${side}}[600s]))`;
-  const requests5xx = (side: string) => `sum(increase(istio_requests_total{reporter="destination",${NS},${side},response_code=~"5.."}[600s]))`;
-  const requestsNot2xx3xx = (side: string) => `sum(increase(istio_requests_total{reporter="destination",${NS},${side},response_code!~"[23].."}[600s]))`;
+  // HTTP failures, or gRPC calls that failed under a non-failing HTTP code (Istio: HTTP 200).
+  const istio = (side: string, extra: string) => `increase(istio_requests_total{reporter="destination",${NS},${side},${extra}}[600s])`;
+  const grpcFailed = 'request_protocol="grpc"';
+  const requests5xx = (side: string) => `sum(${istio(side, 'response_code=~"5.."')} or ${istio(side, `${grpcFailed},response_code!~"5..",grpc_response_status!~"0|"`)})`;
+  const requestsNot2xx3xx = (side: string) => `sum(${istio(side, 'response_code!~"[23].."')} or ${istio(side, `${grpcFailed},response_code=~"[23]..",grpc_response_status!~"0|"`)})`;
   const requestsAll = (side: string) => `sum(increase(istio_requests_total{reporter="destination",${NS},${side}}[600s]))`;
 
   it.each<[string, TemplateMetric, string[], string[]]>([
@@ -243,7 +246,8 @@ describe('conversion to judge sides', () => {
   });
 
   it('istio-error-rate: events / total, rounded; no 5xx series means 0 events', async () => {
-    const e = (side: string) => `sum(increase(istio_requests_total{reporter="destination",${NS},${side},response_code=~"5.."}[600s]))`;
+    const e = (side: string) =>
+      `sum(increase(istio_requests_total{reporter="destination",${NS},${side},response_code=~"5.."}[600s]) or increase(istio_requests_total{reporter="destination",${NS},${side},request_protocol="grpc",response_code!~"5..",grpc_response_status!~"0|"}[600s]))`;
     const t = (side: string) => `sum(increase(istio_requests_total{reporter="destination",${NS},${side}}[600s]))`;
     const { source: s } = source(
       byQuery({ [e(V1)]: vector([[{}, '12.4999']]), [t(V1)]: vector([[{}, '9899.6']]), [e(V2)]: EMPTY_VECTOR, [t(V2)]: vector([[{}, '101.2']]) }),
@@ -251,6 +255,21 @@ describe('conversion to judge sides', () => {
     const fetched = await s.fetch(metric({ template: 'istio-error-rate' }), context());
     expect(fetched).toMatchObject({ kind: 'proportion', baseline: { events: 12, total: 9900 }, canary: { events: 0, total: 101 } });
     expect(fetched.noSeries).toBeUndefined();
+  });
+
+  it('reporter: the request\'s (e.g. waypoint, ambient mesh) replaces "destination" in every istio-* query; a side label still wins', async () => {
+    for (const template of ['istio-latency', 'istio-error-rate', 'istio-requests'] as const) {
+      const { source: s, requests } = source(() => EMPTY_VECTOR);
+      const fetched = await s.fetch(metric({ template }), { ...context(), reporter: 'waypoint' });
+      for (const q of [...fetched.queries.baseline, ...fetched.queries.canary]) {
+        expect(q).not.toContain('reporter="destination"');
+        expect(q.match(/reporter="waypoint"/g)?.length).toBe(q.split('increase(').length - 1);
+      }
+      expect(requests.length).toBeGreaterThan(0);
+    }
+    const own = await source(() => EMPTY_VECTOR).source.fetch(metric({ template: 'istio-latency' }), { ...context(), baseline: { ...context().baseline, reporter: 'source' }, reporter: 'waypoint' });
+    expect(own.queries.baseline[0]).toMatch(/\{destination_workload_namespace="ml",destination_version="v1",reporter="source"\}/);
+    expect(own.queries.canary[0]).toContain('reporter="waypoint"');
   });
 
   it('proportion: no series on either side -> 0/0 and noSeries; NaN counts are dropped', async () => {

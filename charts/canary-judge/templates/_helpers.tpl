@@ -27,3 +27,43 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
+
+{{/*
+Value combinations the schema cannot express (JSON Schema compares no two values): refused
+here so that `helm install` stops instead of deploying something that cannot work.
+*/}}
+{{- define "canary-judge.validate" -}}
+{{- if le (int .Values.terminationGracePeriodSeconds) (add (div (int .Values.config.shutdownTimeoutMs) 1000) (int .Values.preStopSleepSeconds)) }}
+{{- fail "terminationGracePeriodSeconds must exceed preStopSleepSeconds + config.shutdownTimeoutMs / 1000" }}
+{{- end }}
+{{- if and .Values.autoscaling.enabled (gt (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
+{{- fail (printf "autoscaling.minReplicas (%d) must not exceed autoscaling.maxReplicas (%d)" (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
+{{- end }}
+{{- with .Values.podDisruptionBudget }}
+{{- if .enabled }}
+{{- $replicas := ternary (int $.Values.autoscaling.minReplicas) (int $.Values.replicaCount) $.Values.autoscaling.enabled }}
+{{- $min := .minAvailable | default 0 }}
+{{- /* A PDB that keeps every pod blocks every node drain (kubectl drain waits forever). */}}
+{{- if kindIs "string" $min }}
+{{- if and (gt $replicas 0) (eq $min "100%") }}
+{{- fail "podDisruptionBudget.minAvailable 100% blocks every node drain; use a lower share" }}
+{{- end }}
+{{- else if and (gt $replicas 0) (ge (int $min) $replicas) }}
+{{- fail (printf "podDisruptionBudget.minAvailable (%d) must be lower than the replica count (%d), or no pod may ever be evicted and node drains block; raise replicaCount (or autoscaling.minReplicas) or disable the PDB" (int $min) $replicas) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if and .Values.auth.existingSecret (not .Values.auth.tokenKey) (not .Values.auth.flaggerPathSecretKey) }}
+{{- fail "auth.existingSecret needs auth.tokenKey and/or auth.flaggerPathSecretKey" }}
+{{- end }}
+{{- end }}
+
+{{/* The profiles file the service reads (PROFILES_FILE); its hash rolls the pods on change. */}}
+{{- define "canary-judge.profilesFile" -}}
+{{ toYaml (dict "profiles" .Values.profiles) }}
+{{- end }}
+
+{{/* The image of the service (also used by the `helm test` Pod, which needs only node). */}}
+{{- define "canary-judge.image" -}}
+{{ printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) }}
+{{- end }}

@@ -33,7 +33,8 @@ export class PrometheusSource implements MetricSource {
   constructor(private readonly client: PrometheusClient) {}
 
   async fetch(metric: TemplateMetric, ctx: FetchContext): Promise<FetchedMetric> {
-    const plans = { baseline: planSide(metric, ctx.baseline, ctx.window), canary: planSide(metric, ctx.canary, ctx.window) };
+    const options = { reporter: ctx.reporter };
+    const plans = { baseline: planSide(metric, ctx.baseline, ctx.window, options), canary: planSide(metric, ctx.canary, ctx.window, options) };
     const queries = { baseline: planQueries(plans.baseline), canary: planQueries(plans.canary) };
 
     // The first failed query abandons its siblings (Promise.all settles at once, then `finally`)

@@ -5,14 +5,24 @@
  * | template | queries (one side) | judged as |
  * |---|---|---|
  * | istio-latency | `sum by (le) (increase(istio_request_duration_milliseconds_bucket{reporter="destination",L}[Ws]))` | continuous |
- * | istio-error-rate | events `sum(increase(istio_requests_total{reporter="destination",L,response_code=~"5.."}[Ws]))`, total the same without response_code | proportion |
- * | istio-requests | events `...,response_code!~"[23].."`, total all requests | proportion |
+ * | istio-error-rate | events `sum(increase(istio_requests_total{reporter="destination",L,response_code=~"5.."}[Ws]) or increase(...{...,request_protocol="grpc",response_code!~"5..",grpc_response_status!~"0\|"}[Ws]))`, total the same without response_code | proportion |
+ * | istio-requests | events `...,response_code!~"[23].."` or a failed gRPC call with another code, total all requests | proportion |
  * | histogram | `sum by (le) (increase(M_bucket{L}[Ws]))` | continuous or distribution |
  * | categorical | `sum by (B) (increase(M{L}[Ws]))` | categorical |
  * | proportion | `sum(increase(E{L}[Ws]))`, `sum(increase(T{L}[Ws]))` | proportion |
  * | query | the custom query with {{labels}} filled, as a range query | continuous or distribution |
  *
  * Instant queries are evaluated at the window's end over the whole window (W seconds).
+ *
+ * `reporter` defaults to "destination" (the server's sidecar); a side's own `reporter` label
+ * wins, then the request's or profile's `reporter` ("waypoint" in ambient mesh, where
+ * sidecar-less pods are reported only by their waypoint proxy).
+ *
+ * gRPC: a failed call is HTTP 200 with `grpc_response_status` != "0" (Istio sets it on
+ * `request_protocol="grpc"` only; it is empty, i.e. absent, on plain HTTP, hence `!~"0|"`).
+ * Every non-OK status counts, client-caused ones (INVALID_ARGUMENT, NOT_FOUND) included:
+ * a canary that starts refusing valid calls is the regression to catch. The two selectors are
+ * disjoint (5xx vs not 5xx), so `or` unites them without double counting.
  */
 import type { MetricKind } from '../../judge/types';
 import type { Labels, TemplateMetric, TimeWindow } from '../metric-source';
@@ -28,25 +38,24 @@ export type SidePlan =
 const ISTIO_DEFAULTS: Labels = { reporter: 'destination' };
 const ISTIO_LATENCY = 'istio_request_duration_milliseconds_bucket';
 const ISTIO_REQUESTS = 'istio_requests_total';
+const GRPC = 'request_protocol="grpc"';
+const GRPC_FAILED = 'grpc_response_status!~"0|"';
 
-export function planSide(metric: TemplateMetric, labels: Labels, window: TimeWindow): SidePlan {
+export function planSide(metric: TemplateMetric, labels: Labels, window: TimeWindow, options: { reporter?: string } = {}): SidePlan {
   const range = rangeSeconds(windowSeconds(window));
   const increase = (sel: string) => `increase(${sel}${range})`;
+  const defaults: Labels = options.reporter ? { reporter: options.reporter } : ISTIO_DEFAULTS;
+  const istio = (extra: readonly string[] = []) => selector(ISTIO_REQUESTS, labels, { defaults, extra });
+  // HTTP failures by status code, or gRPC calls that failed under a non-failing HTTP code.
+  const failed = (httpFailure: string, notHttpFailure: string) =>
+    `sum(${increase(istio([httpFailure]))} or ${increase(istio([GRPC, notHttpFailure, GRPC_FAILED]))})`;
   switch (metric.template) {
     case 'istio-latency':
-      return { shape: 'histogram', kind: 'continuous', query: `sum by (le) (${increase(selector(ISTIO_LATENCY, labels, { defaults: ISTIO_DEFAULTS }))})` };
+      return { shape: 'histogram', kind: 'continuous', query: `sum by (le) (${increase(selector(ISTIO_LATENCY, labels, { defaults }))})` };
     case 'istio-error-rate':
-      return {
-        shape: 'proportion',
-        events: `sum(${increase(selector(ISTIO_REQUESTS, labels, { defaults: ISTIO_DEFAULTS, extra: ['response_code=~"5.."'] }))})`,
-        total: `sum(${increase(selector(ISTIO_REQUESTS, labels, { defaults: ISTIO_DEFAULTS }))})`,
-      };
+      return { shape: 'proportion', events: failed('response_code=~"5.."', 'response_code!~"5.."'), total: `sum(${increase(istio())})` };
     case 'istio-requests':
-      return {
-        shape: 'proportion',
-        events: `sum(${increase(selector(ISTIO_REQUESTS, labels, { defaults: ISTIO_DEFAULTS, extra: ['response_code!~"[23].."'] }))})`,
-        total: `sum(${increase(selector(ISTIO_REQUESTS, labels, { defaults: ISTIO_DEFAULTS }))})`,
-      };
+      return { shape: 'proportion', events: failed('response_code!~"[23].."', 'response_code=~"[23].."'), total: `sum(${increase(istio())})` };
     case 'histogram': {
       const base = need(metric, 'metric');
       const bucket = base.endsWith('_bucket') ? base : `${base}_bucket`;
