@@ -12,6 +12,7 @@ import { ksDistanceUpperLimits } from '../stats/ks-distance-range';
 import { populationStabilityIndex } from '../stats/psi';
 import { jensenShannonDistance } from '../stats/jensen-shannon';
 import { wassersteinDistance } from '../stats/wasserstein';
+import { wassersteinRange } from '../stats/wasserstein-range';
 import type { WeightedSample } from '../stats/weighted-sample';
 import { rankTests } from './continuous';
 import { describeDistance } from './describe';
@@ -78,10 +79,16 @@ function distributionTests(canary: WeightedSample, baseline: WeightedSample, bin
       name: 'wasserstein',
       statistic: normalisedWasserstein(canary, baseline),
       threshold: DRIFT_THRESHOLDS.wasserstein,
-      // Explanatory only: on histograms it is an approximation, and the verdict never rests on it.
-      method: binned ? 'normalised by the baseline standard deviation; approximate on histograms (each bucket read at its upper bound)' : 'normalised by the baseline standard deviation',
+      // Explanatory only, never the verdict: on histograms each bucket is read at its upper
+      // bound, and the method states the range of raw distances the buckets allow.
+      method: binned ? `normalised by the baseline standard deviation; on histograms each bucket is read at its upper bound: ${wassersteinRangeText(canary, baseline)}` : 'normalised by the baseline standard deviation',
     },
   ];
+}
+
+function wassersteinRangeText(canary: WeightedSample, baseline: WeightedSample): string {
+  const { lower, upper } = wassersteinRange(canary, baseline);
+  return `the buckets allow an unnormalised distance from ${significant(lower)} to ${Number.isFinite(upper) ? significant(upper) : 'unbounded (observations in the +Inf bucket)'}`;
 }
 
 /** Wasserstein distance in baseline standard deviations (Evidently's normalisation). */

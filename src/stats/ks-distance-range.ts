@@ -37,9 +37,10 @@ export function ksDistanceUpperLimits(canary: WeightedSample, baseline: Weighted
   // two consecutive bounds both CDFs rise from their values at the lower one to those at the
   // upper one.
   while (i < canary.points.length || j < baseline.points.length) {
-    const c = i < canary.points.length ? canary.points[i] : Infinity;
-    const b = j < baseline.points.length ? baseline.points[j] : Infinity;
-    const bound = Math.min(c, b);
+    // A side that has run out takes no step, even at a +Inf bound the other side has.
+    const c = i < canary.points.length ? canary.points[i] : NaN;
+    const b = j < baseline.points.length ? baseline.points[j] : NaN;
+    const bound = Number.isNaN(c) ? b : Number.isNaN(b) ? c : Math.min(c, b);
     const canaryBelow = canaryCdf;
     const baselineBelow = baselineCdf;
     if (c === bound) canaryCdf += canary.counts[i++] / canary.n;

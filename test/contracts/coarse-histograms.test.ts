@@ -163,6 +163,10 @@ describe('distribution metrics on histograms', () => {
     expect(m.effect.upper).toBeGreaterThanOrEqual(0.6);
     expect(m.verdict).toBe('inconclusive');
     expect(m.reason).toMatch(/inside the buckets it may reach 0\.6, more than the tolerated 0\.1: the buckets are too coarse to ever show it within the margin/);
+    // The explanatory Wasserstein says what range the buckets allow: each bucket's mass times its
+    // width, 0.2 x 0.2 + 0.6 x 0.6 + 0.2 x 0.2 = 0.44, down to 0.
+    const wasserstein = m.tests.find((t: { name: string }) => t.name === 'wasserstein');
+    expect(wasserstein.method).toMatch(/the buckets allow an unnormalised distance from 0 to 0\.44$/);
   });
 
   it('still passes identical histograms on fine buckets', async () => {

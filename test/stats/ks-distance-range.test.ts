@@ -69,3 +69,13 @@ describe('ksDistanceUpperLimits', () => {
     expect(() => ksDistanceUpperLimits(fromBuckets([1, Infinity], [0, 0], 0), baseline)).toThrow('Neither sample can be empty');
   });
 });
+
+describe('ksDistanceUpperLimits at the +Inf bucket', () => {
+  it('steps only the side that has observations there', () => {
+    const c = fromBuckets([1, Infinity], [4, 1], 0);
+    const b = fromBuckets([1, Infinity], [5, 0], 0);
+    // The baseline has run out before the +Inf bound; it must not step there (it gave NaN).
+    // Inside (0, 1] F_b may reach 1 while F_c is 0, and F_c 0.8 while F_b is 0.
+    expect(ksDistanceUpperLimits(c, b)).toEqual({ d: 1, dPlus: 1, dMinus: 0.8 });
+  });
+});
