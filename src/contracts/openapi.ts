@@ -31,13 +31,13 @@ export function openApiDocument(version: string): JsonSchema {
       '/v1/analyze': {
         post: {
           summary: 'Judge a canary against its baseline',
-          parameters: [{ name: 'format', in: 'query', required: false, schema: { type: 'string', enum: ['json', 'text'] } }],
+          parameters: [{ name: 'format', in: 'query', required: false, schema: { type: 'string', enum: ['json', 'text', 'html'] } }],
           requestBody: { required: true, content: json('AnalyzeRequest') },
           responses: {
-            '200': { description: 'A verdict (pass, fail or inconclusive), whatever it is', content: { ...json('AnalyzeResponse'), 'text/plain': { schema: { type: 'string' } } } },
+            '200': { description: 'A verdict (pass, fail or inconclusive), whatever it is', content: { ...json('AnalyzeResponse'), 'text/plain': { schema: { type: 'string' } }, 'text/html': { schema: { type: 'string' } } } },
             '400': { description: 'Invalid request or unknown ?format: every problem listed', content: json('Problem') },
             '405': { description: 'Wrong method (see the Allow header)', content: json('Problem') },
-            '406': { description: 'Accept admits neither application/json nor text/plain', content: json('Problem') },
+            '406': { description: 'Accept admits none of application/json, text/plain and text/html', content: json('Problem') },
             '413': { description: 'Body over the limit', content: json('Problem') },
             '503': { description: 'The metric source (Prometheus) could not answer: no verdict', content: json('Problem') },
           },
