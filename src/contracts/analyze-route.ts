@@ -9,14 +9,15 @@ import { Router, type Request, type Response } from 'express';
 import type { SelfMetrics } from '../service/self-metrics';
 import { SourceUnavailableError } from '../sources/metric-source';
 import { PromQLInputError } from '../sources/prometheus/promql';
-import { analyzeRequestSchema } from './analyze-request';
+import { analyzeRequestSchema, type AnalyzeRequest } from './analyze-request';
+import { reportLink, type ReportLinkConfig } from '../report/report-link';
 import { describe } from './lenient-numbers';
 import { invalidRequest, issuesFromZod, parseContract, type Issue, type Problem } from './problems';
 import { htmlReport, type ReportInput } from '../report/html-report';
 import { RequestError, runAnalysisWithInputs, type AnalysisDeps } from './run-analysis';
 import { textReport } from './text-report';
 
-export function analyzeRouter(metrics: SelfMetrics, deps: AnalysisDeps): Router {
+export function analyzeRouter(metrics: SelfMetrics, deps: AnalysisDeps, links: ReportLinkConfig = {}): Router {
   const router = Router();
   router.post('/v1/analyze', async (req, res) => {
     const format = chooseFormat(req);
@@ -36,10 +37,13 @@ export function analyzeRouter(metrics: SelfMetrics, deps: AnalysisDeps): Router 
     try {
       const { outcome: result, inputs } = await runAnalysisWithInputs(parsed.data, deps);
       metrics.analyses.inc({ verdict: result.verdict });
-      req.log.info({ verdict: result.verdict, score: result.score, metrics: result.metrics.map((m) => `${m.name}=${m.verdict}`) }, 'analysis');
+      const rollout = parsed.data.rollout;
+      if (rollout) metrics.verdicts.record({ namespace: rollout.namespace, rollout: rollout.name }, result);
+      const report = prometheusBacked(parsed.data) && result.window ? reportLink(links, 'a', req.body as Record<string, unknown>, result.window) : undefined;
+      req.log.info({ verdict: result.verdict, score: result.score, metrics: result.metrics.map((m) => `${m.name}=${m.verdict}`), ...(rollout ? { rollout } : {}), ...(report ? { report } : {}) }, 'analysis');
       if (format.answer === 'text') res.type('text/plain').send(textReport(result));
-      else if (format.answer === 'html') await sendHtmlReport(res, { result, inputs });
-      else res.json(result);
+      else if (format.answer === 'html') await sendHtmlReport(res, { result, inputs, link: report, subject: rollout && `${rollout.namespace}/${rollout.name}` });
+      else res.json(report ? { ...result, report } : result);
     } catch (error) {
       if (!answerAnalysisError(error, req, res, metrics)) throw error;
     } finally {
@@ -47,6 +51,11 @@ export function analyzeRouter(metrics: SelfMetrics, deps: AnalysisDeps): Router 
     }
   });
   return router;
+}
+
+/** Every metric comes from Prometheus (a profile or templates), so the analysis can be recomputed from it. */
+export function prometheusBacked(request: AnalyzeRequest): boolean {
+  return request.metrics.every((m) => m.from === 'template');
 }
 
 /** Maps the two expected failures of an analysis to their answers; false for anything else. */

@@ -58,6 +58,22 @@ export function openApiDocument(version: string): JsonSchema {
           },
         },
       },
+      '/v1/report': {
+        get: {
+          summary: 'The HTML report behind the link of a Prometheus-backed answer, recomputed over the same window',
+          parameters: [
+            { name: 'a', in: 'query', required: false, schema: { type: 'string' }, description: 'an analysis request (base64url JSON, with start and end)' },
+            { name: 'f', in: 'query', required: false, schema: { type: 'string' }, description: 'a Flagger payload (base64url JSON, with metadata start and end)' },
+            { name: 'sig', in: 'query', required: false, schema: { type: 'string' }, description: 'the link signature, when AUTH_TOKEN is set' },
+          ],
+          responses: {
+            '200': { description: 'The report page', content: { 'text/html': { schema: { type: 'string' } } } },
+            '400': { description: 'Not a report link of a Prometheus-backed analysis', content: json('Problem') },
+            '401': { description: 'AUTH_TOKEN is set and the link is not signed by this service', content: json('Problem') },
+            '503': { description: 'Prometheus could not answer', content: json('Problem') },
+          },
+        },
+      },
     },
     components: {
       schemas: {
