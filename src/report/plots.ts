@@ -67,7 +67,7 @@ export function forestSpec(result: AnalysisResult): TopLevelSpec | undefined {
         estimate: scale(e.estimate),
         lower: scale(e.lower),
         upper: scale(e.upper),
-        label: `${e.measure} ${format(e.estimate)} [${bound(e.lower)}, ${bound(e.upper)}], margin ${format(e.tolerance)}`,
+        label: `${e.measure}: ${format(e.estimate)} [${bound(e.lower)}, ${bound(e.upper)}], margin ${format(e.tolerance)}`,
         harmUp: m.direction !== 'decrease',
         harmDown: m.direction !== 'increase',
       };
@@ -80,9 +80,9 @@ export function forestSpec(result: AnalysisResult): TopLevelSpec | undefined {
   const y = { field: 'metric', type: 'nominal', sort: null, title: null, axis: { labelFontSize: 13, labelFontWeight: 'bold', labelLimit: 220 } } as const;
   const x = { type: 'quantitative', scale: { domain: [-FOREST_LIMIT, FOREST_LIMIT], clamp: true }, title: 'effect in units of its margin (0 = no change, ±1 = the margin)' } as const;
   const colour = { field: 'verdict', type: 'nominal', scale: { domain: ['pass', 'fail', 'inconclusive'], range: [VERDICT_COLOURS.pass, VERDICT_COLOURS.fail, VERDICT_COLOURS.inconclusive] }, title: 'verdict' } as const;
-  return {
-    width: 560,
-    height: { step: 46 },
+  const forest = {
+    width: 440,
+    height: { step: 40 },
     layer: [
       { data: { values: [{ x: 0 }] }, mark: { type: 'rule', color: '#8c959f' }, encoding: { x: { field: 'x', ...x } } },
       {
@@ -95,13 +95,22 @@ export function forestSpec(result: AnalysisResult): TopLevelSpec | undefined {
       {
         data: { values: rows },
         layer: [
-          { mark: { type: 'rule', strokeWidth: 4 }, encoding: { y, x: { field: 'lower', ...x }, x2: { field: 'upper' }, color: colour } },
-          { mark: { type: 'point', filled: true, size: 110, shape: 'diamond', stroke: 'white', strokeWidth: 1 }, encoding: { y, x: { field: 'estimate', ...x }, color: colour } },
-          { mark: { type: 'text', dy: 14, align: 'left', fontSize: 11, color: '#24292f' }, encoding: { y, x: { datum: -FOREST_LIMIT, ...x }, text: { field: 'label' } } },
+          { mark: { type: 'rule', strokeWidth: 5 }, encoding: { y, x: { field: 'lower', ...x }, x2: { field: 'upper' }, color: colour } },
+          { mark: { type: 'point', filled: true, size: 120, shape: 'diamond', stroke: 'white', strokeWidth: 1, opacity: 1 }, encoding: { y, x: { field: 'estimate', ...x }, color: colour } },
         ],
       },
     ],
-  } as unknown as TopLevelSpec;
+  };
+  // The numbers beside the plot, one row per metric, so no label crosses a line.
+  const labels = {
+    width: 360,
+    height: { step: 40 },
+    view: { stroke: null },
+    data: { values: rows },
+    mark: { type: 'text', align: 'left', fontSize: 11, color: '#24292f', x: 0 },
+    encoding: { y: { ...y, axis: null }, text: { field: 'label' } },
+  };
+  return { hconcat: [forest, labels], spacing: 8, resolve: { scale: { y: 'shared' } } } as unknown as TopLevelSpec;
 }
 
 /** Up to `limit` points of an empirical CDF: step positions of the sorted values. */
