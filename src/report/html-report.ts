@@ -144,7 +144,8 @@ main { padding: 8px 28px 40px; max-width: 1200px; }
 h2 { font-size: 19px; margin: 24px 0 6px; }
 h3 { font-size: 16px; margin: 0 0 6px; }
 .help { color: #57606a; font-size: 13px; margin: 0 0 8px; max-width: 60em; }
-figure { margin: 8px 0; overflow-x: auto; }
+figure { margin: 8px 0; overflow-x: auto; max-width: 100%; }
+figure svg { max-width: 100%; height: auto; }
 .forest figure, .metric { background: #fff; border: 1px solid #d0d7de; border-radius: 6px; }
 .forest figure { padding: 12px; display: inline-block; }
 .metrics { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 16px; }

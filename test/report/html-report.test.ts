@@ -73,3 +73,14 @@ describe('POST /v1/analyze?format=html', () => {
     expect(res.text).toContain('value (histogram bucket bounds)');
   });
 });
+
+describe('hostile names', () => {
+  it.each([['__proto__'], ['constructor'], ['a.b[0]'], ['"quoted" \\ back'], ['datum.x + alert(1)'], ['{{x}}'], ['ünïcödé 🚀']])('renders a metric named %s, escaped', async (name) => {
+    const res = await request(app).post('/v1/analyze?format=html').send({
+      metrics: [proportionMetric(name, [10, 1000], [10, 1000]), { name: `${name}-shares`, kind: 'categorical', baseline: { counts: { [name]: 10, other: 20 } }, canary: { counts: { [name]: 11, other: 19 } } }],
+    });
+    expect(res.status).toBe(200);
+    expect(svgCount(res.text)).toBe(3);
+    expect(res.text).not.toMatch(/<script/i);
+  });
+});
