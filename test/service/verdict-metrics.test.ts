@@ -98,3 +98,37 @@ describe('per-source query metrics', () => {
     expect(series(text, 'canary_judge_source_query_duration_seconds_count')).toEqual(['canary_judge_source_query_duration_seconds_count{source="prometheus"} 3']);
   });
 });
+
+describe('configuration of links and verdict series', () => {
+  it('reads PUBLIC_URL (a plain base URL, never with credentials), VERDICT_SERIES_TTL and VERDICT_SERIES_MAX', async () => {
+    const { loadConfig } = await import('../../src/service/config');
+    expect(loadConfig({})).toMatchObject({ VERDICT_SERIES_TTL: '15m', VERDICT_SERIES_MAX: 1000 });
+    expect(loadConfig({}).PUBLIC_URL).toBeUndefined();
+    expect(loadConfig({ PUBLIC_URL: 'https://judge.example.com/canary', VERDICT_SERIES_TTL: '1h', VERDICT_SERIES_MAX: '50' })).toMatchObject({ PUBLIC_URL: 'https://judge.example.com/canary', VERDICT_SERIES_TTL: '1h', VERDICT_SERIES_MAX: 50 });
+    expect(() => loadConfig({ PUBLIC_URL: 'https://user:secret@judge.example.com' })).toThrow(/PUBLIC_URL: expected a plain base URL/);
+    expect(() => loadConfig({ PUBLIC_URL: 'https://judge.example.com/?token=x' })).toThrow(/PUBLIC_URL/);
+    expect(() => loadConfig({ PUBLIC_URL: 'ftp://judge' })).toThrow(/PUBLIC_URL: expected an http\(s\) URL/);
+    expect(() => loadConfig({ VERDICT_SERIES_TTL: '15' })).toThrow(/VERDICT_SERIES_TTL/);
+    expect(() => loadConfig({ VERDICT_SERIES_MAX: '0' })).toThrow(/VERDICT_SERIES_MAX/);
+  });
+});
+
+describe('the service process', () => {
+  it('exports the verdict gauges and the query counters from main, and logs the analysis key', async () => {
+    const { startServiceProcess } = await import('../support/service-process');
+    const service = await startServiceProcess({ env: { VERDICT_SERIES_MAX: '10', PUBLIC_URL: 'https://judge.example.com' } });
+    try {
+      const body = { rollout: { namespace: 'shop', name: 'checkout' }, metrics: [proportionMetric('errors', [1500, 100000], [500, 100000])] };
+      const answer = await fetch(`${service.url}/v1/analyze`, { method: 'POST', body: JSON.stringify(body) });
+      const json = (await answer.json()) as { verdict: string; report?: string };
+      expect(json.verdict).toBe('fail');
+      expect(json.report).toBeUndefined(); // inline data: no link
+      const text = await (await fetch(`${service.url}/metrics`)).text();
+      expect(series(text, 'canary_judge_metric_verdict')).toEqual(['canary_judge_metric_verdict{namespace="shop",rollout="checkout",metric="errors"} -1']);
+      expect(series(text, 'canary_judge_source_queries_total')).toContain('canary_judge_source_queries_total{source="prometheus",outcome="ok"} 0');
+      expect(service.logs.some((line) => line.includes('"msg":"analysis"') && line.includes('"rollout":{"namespace":"shop","name":"checkout"}'))).toBe(true);
+    } finally {
+      await service.stop();
+    }
+  }, 30_000);
+});
