@@ -68,6 +68,8 @@ export function forestSpec(result: AnalysisResult): TopLevelSpec | undefined {
         lower: scale(e.lower),
         upper: scale(e.upper),
         label: `${e.measure}: ${format(e.estimate)} [${bound(e.lower)}, ${bound(e.upper)}], margin ${format(e.tolerance)}`,
+        beyondUp: !(e.upper / e.tolerance <= FOREST_LIMIT),
+        beyondDown: !(e.lower / e.tolerance >= -FOREST_LIMIT),
         harmUp: m.direction !== 'decrease',
         harmDown: m.direction !== 'increase',
       };
@@ -99,6 +101,9 @@ export function forestSpec(result: AnalysisResult): TopLevelSpec | undefined {
           { mark: { type: 'point', filled: true, size: 120, shape: 'diamond', stroke: 'white', strokeWidth: 1, opacity: 1 }, encoding: { y, x: { field: 'estimate', ...x }, color: colour } },
         ],
       },
+      // An interval that goes on beyond the axis (unbounded, or past four margins) ends in an arrow.
+      { data: { values: rows.filter((r) => r.beyondUp) }, mark: { type: 'point', shape: 'triangle-right', filled: true, size: 90, dx: 6 }, encoding: { y, x: { datum: FOREST_LIMIT, ...x }, color: colour } },
+      { data: { values: rows.filter((r) => r.beyondDown) }, mark: { type: 'point', shape: 'triangle-left', filled: true, size: 90 }, encoding: { y, x: { datum: -FOREST_LIMIT, ...x }, color: colour } },
     ],
   };
   // The numbers beside the plot, one row per metric, so no label crosses a line.
