@@ -41,7 +41,7 @@ export function analyzeRouter(metrics: SelfMetrics, deps: AnalysisDeps, links: R
       if (rollout) metrics.verdicts.record({ namespace: rollout.namespace, rollout: rollout.name }, result);
       const report = prometheusBacked(parsed.data) && result.window ? reportLink(links, 'a', req.body as Record<string, unknown>, result.window) : undefined;
       req.log.info({ verdict: result.verdict, score: result.score, metrics: result.metrics.map((m) => `${m.name}=${m.verdict}`), ...(rollout ? { rollout } : {}), ...(report ? { report } : {}) }, 'analysis');
-      if (format.answer === 'text') res.type('text/plain').send(textReport(result));
+      if (format.answer === 'text') res.type('text/plain').send(`${textReport(result)}${report ? `report: ${report}\n` : ''}`);
       else if (format.answer === 'html') await sendHtmlReport(res, { result, inputs, link: report, subject: rollout && `${rollout.namespace}/${rollout.name}` });
       else res.json(report ? { ...result, report } : result);
     } catch (error) {

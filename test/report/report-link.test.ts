@@ -30,6 +30,7 @@ describe('report links', () => {
     const asked = decoded(link, 'a');
     expect(asked).toEqual({ ...body, lookback: undefined, start: res.body.window.start, end: res.body.window.end });
     expect(lines.find((l) => l.msg === 'analysis')?.report).toBe(link);
+    expect((await request(app).post('/v1/analyze?format=text').send(body)).text).toMatch(/\nreport: https:\/\/judge\.example\.com\/canary\/v1\/report\?a=[\w-]+\n$/);
     const firstWindow = source.calls[0].ctx.window;
 
     source.calls.length = 0;
