@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
- * `canary-judge analyze request.json [--url URL] [--token TOKEN] [--json]`: the same analysis
+ * `canary-judge analyze request.json [--url URL] [--token TOKEN] [--json] [--html FILE]`: the same analysis
  * from a CI pipeline or a terminal. It judges in-process (with PROMETHEUS_URL and
  * PROFILES_FILE from the environment, as the service does) or asks a running service with
- * --url, prints the table of `?format=text` (or the JSON with --json), and exits 0 pass,
+ * --url, prints the table of `?format=text` (or the JSON with --json), writes the HTML report
+ * of `?format=html` with --html, and exits 0 pass,
  * 1 fail, 2 inconclusive, 3 when the request is invalid, the command line is wrong or no
  * verdict could be had. Every failure is one line on stderr, never a stack trace.
  */
@@ -11,18 +12,20 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { analyzeRequestSchema } from './contracts/analyze-request';
 import { issuesFromZod, parseContract } from './contracts/problems';
-import { RequestError, runAnalysis } from './contracts/run-analysis';
+import { RequestError, runAnalysisWithInputs } from './contracts/run-analysis';
+import { htmlReport } from './report/html-report';
 import { textReport } from './contracts/text-report';
-import type { AnalysisResult } from './judge/types';
+import type { AnalysisResult, MetricInput } from './judge/types';
 import { analysisDepsFromConfig } from './service/analysis-deps';
 import { loadConfig } from './service/config';
 
 const EXIT = { pass: 0, fail: 1, inconclusive: 2, error: 3 } as const;
-const USAGE = `usage: canary-judge analyze <request.json | -> [--url URL] [--token TOKEN] [--json]
+const USAGE = `usage: canary-judge analyze <request.json | -> [--url URL] [--token TOKEN] [--json] [--html FILE]
 
   --url URL      ask a running service (http://host:8080, or host:8080) instead of judging here
   --token TOKEN  bearer token for --url (default: the AUTH_TOKEN environment variable)
   --json         print the JSON answer instead of the table
+  --html FILE    also write the HTML report (plots and the table) to FILE
   -h, --help     print this help
 
 exit codes: 0 pass, 1 fail, 2 inconclusive, 3 invalid request, wrong usage or no verdict`;
@@ -31,10 +34,11 @@ const OPTIONS = {
   url: { type: 'string' },
   token: { type: 'string' },
   json: { type: 'boolean' },
+  html: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-type Outcome = { analysis: AnalysisResult } | { problem: string };
+type Outcome = { analysis: AnalysisResult; inputs?: ReadonlyMap<string, MetricInput> } | { problem: string };
 
 async function main(argv: string[]): Promise<number> {
   let args;
@@ -55,6 +59,7 @@ async function main(argv: string[]): Promise<number> {
   if (extra.length) return usageError(`unexpected argument ${JSON.stringify(extra[0])}`);
   const token = values.token ?? process.env.AUTH_TOKEN;
   if (values.token !== undefined && values.url === undefined) return usageError('--token applies only with --url');
+  if (values.html !== undefined && (values.html === '' || values.html.startsWith('-'))) return usageError(`--html needs a file name, got ${JSON.stringify(values.html)}`);
 
   let body: unknown;
   try {
@@ -70,6 +75,15 @@ async function main(argv: string[]): Promise<number> {
   }
   const result = target ? await askService(target, body, token || undefined) : await judgeHere(body);
   if ('problem' in result) return fail(result.problem);
+  if (values.html !== undefined) {
+    // The service's answer has no raw data: plot the inline metrics of the request, if any.
+    const inputs = result.inputs ?? inlineInputs(body);
+    try {
+      fs.writeFileSync(values.html, await htmlReport({ result: result.analysis, inputs }));
+    } catch (error) {
+      return fail(`cannot write the HTML report to ${values.html}: ${oneLine((error as Error).message)}`);
+    }
+  }
   process.stdout.write(values.json ? `${JSON.stringify(result.analysis, null, 2)}\n` : textReport(result.analysis));
   return EXIT[result.analysis.verdict];
 }
@@ -92,7 +106,8 @@ async function judgeHere(body: unknown): Promise<Outcome> {
   const parsed = parseContract(analyzeRequestSchema, body);
   if (!parsed.success) return { problem: describeIssues(issuesFromZod(parsed.error)) };
   try {
-    return { analysis: await runAnalysis(parsed.data, analysisDepsFromConfig(loadConfig())) };
+    const { outcome, inputs } = await runAnalysisWithInputs(parsed.data, analysisDepsFromConfig(loadConfig()));
+    return { analysis: outcome, inputs };
   } catch (error) {
     if (error instanceof RequestError) return { problem: describeIssues(error.issues) };
     return { problem: oneLine((error as Error).message) };
@@ -119,6 +134,13 @@ async function askService(target: URL, body: unknown, token: string | undefined)
     return { problem: `the service answered HTTP ${response.status}${hint}${detail ? `: ${detail}` : ''}` };
   }
   return { analysis: withInfiniteBounds(answer as unknown as AnalysisResult) };
+}
+
+/** The data of a request's inline metrics, for the plots of a report judged by a service. */
+function inlineInputs(body: unknown): ReadonlyMap<string, MetricInput> | undefined {
+  const parsed = parseContract(analyzeRequestSchema, body);
+  if (!parsed.success) return undefined;
+  return new Map(parsed.data.metrics.flatMap((m) => (m.from === 'inline' ? [[m.metric.name, m.metric] as const] : [])));
 }
 
 /** JSON carries an unbounded side as null; the table wants it back as infinity. */

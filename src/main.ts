@@ -9,21 +9,23 @@ import type { AddressInfo } from 'node:net';
 import { createApp, type Lifecycle } from './service/app';
 import { loadConfig } from './service/config';
 import { createLogger } from './service/logger';
-import { createSelfMetrics } from './service/self-metrics';
+import { createSelfMetrics, prometheusQueryObserver, type SelfMetrics } from './service/self-metrics';
+import { parseDurationSeconds } from './contracts/time-window';
 import type { AnalysisDeps } from './contracts/run-analysis';
 import { analysisDepsFromConfig } from './service/analysis-deps';
 
 function main(): void {
   let config;
   let analysis: AnalysisDeps;
+  let metrics: SelfMetrics;
   try {
     config = loadConfig();
-    analysis = analysisDepsFromConfig(config);
+    metrics = createSelfMetrics(true, { ttlSeconds: parseDurationSeconds(config.VERDICT_SERIES_TTL)!, maxKeys: config.VERDICT_SERIES_MAX });
+    analysis = analysisDepsFromConfig(config, prometheusQueryObserver(metrics));
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
     process.exit(1);
   }
-  const metrics = createSelfMetrics();
   const logger = createLogger(config.LOG_LEVEL, { onDrop: () => metrics.droppedLogLines.inc() });
   const lifecycle: Lifecycle = { draining: false };
   const app = createApp({ config, logger, metrics, lifecycle, analysis });

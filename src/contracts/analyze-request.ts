@@ -296,6 +296,9 @@ const TOP_LEVEL_HINTS: Record<string, string> = {
   ...Object.fromEntries(['namespace', 'metadata', 'phase', 'checksum'].map((k) => [k, FLAGGER_KEY_AT_TOP])),
 };
 
+/** A Kubernetes object name or namespace: it becomes a label of the verdict gauges and a query parameter of the report link. */
+const kubernetesName = z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9._-]{0,251}[A-Za-z0-9])?$/, 'expected a Kubernetes name (letters, digits, ".", "-", "_"; at most 253)');
+
 const side = strictObject({ labels: labelsSchema.default({}) }, { expected: 'this side\'s label selectors, {"labels": {"name": "value"}}' });
 
 export const analyzeRequestSchema = strictObject({
@@ -318,6 +321,7 @@ export const analyzeRequestSchema = strictObject({
     lookback: durationSeconds.optional(),
     start: instant.optional(),
     end: instant.optional(),
+    rollout: strictObject({ namespace: kubernetesName, name: kubernetesName }, { expected: 'the analysis key, {"namespace": "shop", "name": "checkout"} (the Rollout\'s or Canary\'s own)' }).optional(),
 }, { hints: TOP_LEVEL_HINTS })
   .transform((request, ctx) => {
     const metrics = (request.metrics ?? []).map((raw, i) => {

@@ -69,6 +69,8 @@ export const analyzeResponseSchema = z.strictObject({
   profile: z.string().optional(),
   window: z.object({ start: z.string(), end: z.string() }).optional(),
   skipped: z.array(z.string()).optional(),
+  /** The HTML report of a Prometheus-backed analysis, when PUBLIC_URL is set. */
+  report: z.string().optional(),
 });
 
 export const problemSchema = z.object({

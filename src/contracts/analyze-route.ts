@@ -2,20 +2,22 @@
  * `POST /v1/analyze`: the contract for people with curl and for Argo Rollouts' `web` metric
  * provider. A valid request always gets HTTP 200 with the verdict in JSON (Argo reads every
  * non-2xx as a measurement error, and a 2xx without JSON as a success), or a text table when
- * asked. An invalid one gets 400 listing every problem; a source that cannot answer
+ * asked, or the HTML report with plots (`?format=html`). An invalid one gets 400 listing every problem; a source that cannot answer
  * (Prometheus down, slow past the deadline, malformed) gets 503, never a verdict.
  */
 import { Router, type Request, type Response } from 'express';
 import type { SelfMetrics } from '../service/self-metrics';
 import { SourceUnavailableError } from '../sources/metric-source';
 import { PromQLInputError } from '../sources/prometheus/promql';
-import { analyzeRequestSchema } from './analyze-request';
+import { analyzeRequestSchema, type AnalyzeRequest } from './analyze-request';
+import { reportLink, type ReportLinkConfig } from '../report/report-link';
 import { describe } from './lenient-numbers';
 import { invalidRequest, issuesFromZod, parseContract, type Issue, type Problem } from './problems';
-import { RequestError, runAnalysis, type AnalysisDeps } from './run-analysis';
+import { htmlReport, type ReportInput } from '../report/html-report';
+import { RequestError, runAnalysisWithInputs, type AnalysisDeps } from './run-analysis';
 import { textReport } from './text-report';
 
-export function analyzeRouter(metrics: SelfMetrics, deps: AnalysisDeps): Router {
+export function analyzeRouter(metrics: SelfMetrics, deps: AnalysisDeps, links: ReportLinkConfig = {}): Router {
   const router = Router();
   router.post('/v1/analyze', async (req, res) => {
     const format = chooseFormat(req);
@@ -33,11 +35,15 @@ export function analyzeRouter(metrics: SelfMetrics, deps: AnalysisDeps): Router 
     }
     const stopTimer = metrics.analysisDuration.startTimer();
     try {
-      const result = await runAnalysis(parsed.data, deps);
+      const { outcome: result, inputs } = await runAnalysisWithInputs(parsed.data, deps);
       metrics.analyses.inc({ verdict: result.verdict });
-      req.log.info({ verdict: result.verdict, score: result.score, metrics: result.metrics.map((m) => `${m.name}=${m.verdict}`) }, 'analysis');
-      if (format.answer === 'text') res.type('text/plain').send(textReport(result));
-      else res.json(result);
+      const rollout = parsed.data.rollout;
+      if (rollout) metrics.verdicts.record({ namespace: rollout.namespace, rollout: rollout.name }, result);
+      const report = prometheusBacked(parsed.data) && result.window ? reportLink(links, 'a', req.body as Record<string, unknown>, result.window) : undefined;
+      req.log.info({ verdict: result.verdict, score: result.score, metrics: result.metrics.map((m) => `${m.name}=${m.verdict}`), ...(rollout ? { rollout } : {}), ...(report ? { report } : {}) }, 'analysis');
+      if (format.answer === 'text') res.type('text/plain').send(`${textReport(result)}${report ? `report: ${report}\n` : ''}`);
+      else if (format.answer === 'html') await sendHtmlReport(res, { result, inputs, link: report, subject: rollout && `${rollout.namespace}/${rollout.name}` });
+      else res.json(report ? { ...result, report } : result);
     } catch (error) {
       if (!answerAnalysisError(error, req, res, metrics)) throw error;
     } finally {
@@ -45,6 +51,11 @@ export function analyzeRouter(metrics: SelfMetrics, deps: AnalysisDeps): Router 
     }
   });
   return router;
+}
+
+/** Every metric comes from Prometheus (a profile or templates), so the analysis can be recomputed from it. */
+export function prometheusBacked(request: AnalyzeRequest): boolean {
+  return request.metrics.every((m) => m.from === 'template');
 }
 
 /** Maps the two expected failures of an analysis to their answers; false for anything else. */
@@ -65,12 +76,23 @@ export function answerAnalysisError(error: unknown, req: Request, res: Response,
   return false;
 }
 
-export const FORMATS = ['json', 'text'] as const;
-const MEDIA_TYPES = { json: 'application/json', text: 'text/plain' } as const;
+export const FORMATS = ['json', 'text', 'html'] as const;
+const MEDIA_TYPES = { json: 'application/json', text: 'text/plain', html: 'text/html' } as const;
 
 /**
- * `?format=json|text` wins over `Accept`. An unknown format is a 400 (`?format=txt` used to
- * answer JSON without a word); an Accept header that admits neither JSON nor text is a 406.
+ * The HTML report fetches nothing: no script, font, image or stylesheet. Its policy says so,
+ * stricter than helmet's default for the JSON answers.
+ */
+export const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+export async function sendHtmlReport(res: Response, report: ReportInput): Promise<void> {
+  const html = await htmlReport(report);
+  res.set('Content-Security-Policy', REPORT_CSP).type('text/html').send(html);
+}
+
+/**
+ * `?format=json|text|html` wins over `Accept`. An unknown format is a 400 (`?format=txt` used to
+ * answer JSON without a word); an Accept header that admits none of JSON, text or HTML is a 406.
  * No Accept header (Argo Rollouts, Flagger) or `*\/*` means JSON.
  */
 function chooseFormat(req: Request): { answer: (typeof FORMATS)[number] } | { issue: Issue } | { notAcceptable: string } {
@@ -80,10 +102,10 @@ function chooseFormat(req: Request): { answer: (typeof FORMATS)[number] } | { is
     const given = Array.isArray(asked) ? `${asked.length} values` : describe(asked);
     return { issue: { path: 'query.format', message: `got ${given}; expected one of ${FORMATS.map((f) => `"${f}"`).join(', ')} (one value)` } };
   }
-  const accepted = req.accepts([MEDIA_TYPES.json, MEDIA_TYPES.text]);
+  const accepted = req.accepts([MEDIA_TYPES.json, MEDIA_TYPES.text, MEDIA_TYPES.html]);
   if (accepted === false) {
     const header = String(req.headers.accept).slice(0, 100);
-    return { notAcceptable: `cannot answer "Accept: ${header}": /v1/analyze answers ${MEDIA_TYPES.json} or ${MEDIA_TYPES.text} (or ask with ?format=json or ?format=text)` };
+    return { notAcceptable: `cannot answer "Accept: ${header}": /v1/analyze answers ${MEDIA_TYPES.json}, ${MEDIA_TYPES.text} or ${MEDIA_TYPES.html} (or ask with ?format=json, ?format=text or ?format=html)` };
   }
-  return { answer: accepted === MEDIA_TYPES.text ? 'text' : 'json' };
+  return { answer: accepted === MEDIA_TYPES.text ? 'text' : accepted === MEDIA_TYPES.html ? 'html' : 'json' };
 }

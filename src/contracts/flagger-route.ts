@@ -5,15 +5,19 @@
 import { Router } from 'express';
 import type { SelfMetrics } from '../service/self-metrics';
 import { analyzeRequestSchema } from './analyze-request';
-import { answerAnalysisError } from './analyze-route';
-import { CONFIRM_ROLLOUT, eventText, flaggerPayloadSchema, flaggerStatus, JUDGING_TYPES, LOGGED_TYPES, readFlaggerOptions, type JudgingType } from './flagger-webhook';
+import { answerAnalysisError, prometheusBacked } from './analyze-route';
+import { reportLink, type ReportLinkConfig } from '../report/report-link';
+import { CONFIRM_ROLLOUT, eventText, flaggerPayloadSchema, withAnalysisKey, flaggerStatus, JUDGING_TYPES, LOGGED_TYPES, readFlaggerOptions, type JudgingType } from './flagger-webhook';
 import { invalidRequest, issuesFromZod, parseContract, type Problem } from './problems';
 import { runAnalysis, type AnalysisDeps } from './run-analysis';
 import { confirmRollout } from './confirm-rollout';
 import { redactText, redactValues } from '../service/redact';
 
-/** `secrets` are masked (with every URL's path) in the event texts we log: see redact.ts. */
-export function flaggerRouter(metrics: SelfMetrics, deps: AnalysisDeps, secrets: readonly string[] = []): Router {
+/**
+ * `links` builds report links (PUBLIC_URL); `secrets` are masked (with every URL's path) in the
+ * event texts we log: see redact.ts.
+ */
+export function flaggerRouter(metrics: SelfMetrics, deps: AnalysisDeps, links: ReportLinkConfig = {}, secrets: readonly string[] = []): Router {
   const router = Router();
   router.post('/v1/flagger/:type', async (req, res) => {
     const type = req.params.type;
@@ -41,7 +45,7 @@ export function flaggerRouter(metrics: SelfMetrics, deps: AnalysisDeps, secrets:
       res.status(400).json(invalidRequest(options.issues));
       return;
     }
-    const parsed = parseContract(analyzeRequestSchema, options.request);
+    const parsed = parseContract(analyzeRequestSchema, withAnalysisKey(options.request, payload.data));
     if (!parsed.success) {
       metrics.invalidRequests.inc();
       // The request was built from metadata keys of the same names ("alpha", "canary.labels.x").
@@ -64,8 +68,11 @@ export function flaggerRouter(metrics: SelfMetrics, deps: AnalysisDeps, secrets:
       metrics.analyses.inc({ verdict: result.verdict });
       const criticalFailed = result.metrics.some((m) => m.critical && m.verdict === 'fail');
       const status = flaggerStatus(type as JudgingType, result.verdict, criticalFailed, options.onInconclusive);
-      req.log.info({ flagger: { type, name, namespace, phase, checksum }, verdict: result.verdict, status }, 'flagger check');
-      res.status(status).type('text/plain').send(eventText(result.verdict, result.reason));
+      const rollout = parsed.data.rollout;
+      if (rollout) metrics.verdicts.record({ namespace: rollout.namespace, rollout: rollout.name }, result);
+      const report = result.window && prometheusBacked(parsed.data) ? reportLink(links, 'f', { name, namespace, ...(payload.data.metadata ? { metadata: payload.data.metadata } : {}) }, result.window) : undefined;
+      req.log.info({ flagger: { type, name, namespace, phase, checksum }, verdict: result.verdict, status, ...(report ? { report } : {}) }, 'flagger check');
+      res.status(status).type('text/plain').send(`${eventText(result.verdict, result.reason)}${report ? ` report: ${report}` : ''}`);
     } catch (error) {
       if (!answerAnalysisError(error, req, res, metrics)) throw error;
     } finally {

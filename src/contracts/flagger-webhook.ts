@@ -218,6 +218,17 @@ export function flaggerStatus(type: JudgingType, verdict: Verdict, criticalFaile
 }
 
 /** One line for a Kubernetes event, at most ~300 characters. */
+const KUBERNETES_NAME = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,251}[A-Za-z0-9])?$/;
+
+/**
+ * The analysis key of a Flagger check is its canary: the payload's namespace and name (the
+ * verdict gauges' labels). A payload whose names are not Kubernetes names gets no key.
+ */
+export function withAnalysisKey(request: Record<string, unknown>, payload: Pick<FlaggerPayload, 'name' | 'namespace'>): Record<string, unknown> {
+  if (!KUBERNETES_NAME.test(payload.name) || !KUBERNETES_NAME.test(payload.namespace)) return request;
+  return Object.assign(Object.create(null), request, { rollout: { namespace: payload.namespace, name: payload.name } });
+}
+
 export function eventText(verdict: Verdict, reason: string): string {
   const line = `canary-judge ${verdict}: ${reason}`.replace(/\s+/g, ' ');
   return line.length > 300 ? `${line.slice(0, 297)}...` : line;

@@ -31,13 +31,13 @@ export function openApiDocument(version: string): JsonSchema {
       '/v1/analyze': {
         post: {
           summary: 'Judge a canary against its baseline',
-          parameters: [{ name: 'format', in: 'query', required: false, schema: { type: 'string', enum: ['json', 'text'] } }],
+          parameters: [{ name: 'format', in: 'query', required: false, schema: { type: 'string', enum: ['json', 'text', 'html'] } }],
           requestBody: { required: true, content: json('AnalyzeRequest') },
           responses: {
-            '200': { description: 'A verdict (pass, fail or inconclusive), whatever it is', content: { ...json('AnalyzeResponse'), 'text/plain': { schema: { type: 'string' } } } },
+            '200': { description: 'A verdict (pass, fail or inconclusive), whatever it is', content: { ...json('AnalyzeResponse'), 'text/plain': { schema: { type: 'string' } }, 'text/html': { schema: { type: 'string' } } } },
             '400': { description: 'Invalid request or unknown ?format: every problem listed', content: json('Problem') },
             '405': { description: 'Wrong method (see the Allow header)', content: json('Problem') },
-            '406': { description: 'Accept admits neither application/json nor text/plain', content: json('Problem') },
+            '406': { description: 'Accept admits none of application/json, text/plain and text/html', content: json('Problem') },
             '413': { description: 'Body over the limit', content: json('Problem') },
             '503': { description: 'The metric source (Prometheus) could not answer: no verdict', content: json('Problem') },
           },
@@ -55,6 +55,22 @@ export function openApiDocument(version: string): JsonSchema {
             '400': { description: 'Invalid payload or metadata', content: json('Problem') },
             '404': { description: 'Unknown hook type', content: json('Problem') },
             '503': { description: 'Prometheus could not answer: a failed check, never a rollback', content: json('Problem') },
+          },
+        },
+      },
+      '/v1/report': {
+        get: {
+          summary: 'The HTML report behind the link of a Prometheus-backed answer, recomputed over the same window',
+          parameters: [
+            { name: 'a', in: 'query', required: false, schema: { type: 'string' }, description: 'an analysis request (base64url JSON, with start and end)' },
+            { name: 'f', in: 'query', required: false, schema: { type: 'string' }, description: 'a Flagger payload (base64url JSON, with metadata start and end)' },
+            { name: 'sig', in: 'query', required: false, schema: { type: 'string' }, description: 'the link signature, when AUTH_TOKEN is set' },
+          ],
+          responses: {
+            '200': { description: 'The report page', content: { 'text/html': { schema: { type: 'string' } } } },
+            '400': { description: 'Not a report link of a Prometheus-backed analysis', content: json('Problem') },
+            '401': { description: 'AUTH_TOKEN is set and the link is not signed by this service', content: json('Problem') },
+            '503': { description: 'Prometheus could not answer', content: json('Problem') },
           },
         },
       },

@@ -43,6 +43,16 @@ export class RequestError extends Error {
 type Entry = AnalyzeRequest['metrics'][number];
 
 export async function runAnalysis(request: AnalyzeRequest, deps: AnalysisDeps, overrides: MetricOverrides = new Map()): Promise<AnalysisOutcome> {
+  return (await runAnalysisWithInputs(request, deps, overrides)).outcome;
+}
+
+/** The analysis and the data each metric was judged on (the HTML report plots it). */
+export interface AnalysisWithInputs {
+  readonly outcome: AnalysisOutcome;
+  readonly inputs: ReadonlyMap<string, MetricInput>;
+}
+
+export async function runAnalysisWithInputs(request: AnalyzeRequest, deps: AnalysisDeps, overrides: MetricOverrides = new Map()): Promise<AnalysisWithInputs> {
   const profile = resolveProfile(request, deps.profiles);
   const entries = withProfile(request.metrics, profile, overrides);
   const reporter = request.reporter ?? profile?.reporter;
@@ -113,13 +123,14 @@ export async function runAnalysis(request: AnalyzeRequest, deps: AnalysisDeps, o
       ? { traffic: { expectedCanaryShare: request.expectedCanaryShare, ...requests, onMismatch: request.onTrafficMismatch } }
       : {}),
   });
-  return {
+  const outcome: AnalysisOutcome = {
     ...result,
     metrics: result.metrics.map((m) => (fetched.has(m.name) ? { ...m, queries: fetched.get(m.name)!.queries } : m)),
     ...(profile ? { profile: profile.name } : {}),
     ...(window ? { window: { start: new Date(window.start * 1000).toISOString(), end: new Date(window.end * 1000).toISOString() } } : {}),
     ...(skipped.length ? { skipped } : {}),
   };
+  return { outcome, inputs: new Map(inputs.map((i) => [i.name, i])) };
 }
 
 /** The named profile, or the default one when the request lists no metrics of its own. */

@@ -2,14 +2,14 @@
 import { parseDurationSeconds } from '../contracts/time-window';
 import type { AnalysisDeps } from '../contracts/run-analysis';
 import { loadProfiles } from '../profiles/profiles';
-import { PrometheusClient } from '../sources/prometheus/client';
+import { PrometheusClient, type QueryObserver } from '../sources/prometheus/client';
 import { PrometheusSource } from '../sources/prometheus/prometheus-source';
 import type { Config } from './config';
 
 /** Throws a readable Error when the profiles file is invalid. */
-export function analysisDepsFromConfig(config: Config): AnalysisDeps {
+export function analysisDepsFromConfig(config: Config, observe?: QueryObserver): AnalysisDeps {
   const source = config.PROMETHEUS_URL
-    ? new PrometheusSource(new PrometheusClient({ baseUrl: config.PROMETHEUS_URL, headers: config.PROMETHEUS_HEADERS, queryTimeoutMs: config.PROMETHEUS_QUERY_TIMEOUT_MS }))
+    ? new PrometheusSource(new PrometheusClient({ baseUrl: config.PROMETHEUS_URL, headers: config.PROMETHEUS_HEADERS, queryTimeoutMs: config.PROMETHEUS_QUERY_TIMEOUT_MS, observe }))
     : undefined;
   return {
     source,

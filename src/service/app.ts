@@ -14,6 +14,8 @@ import { flaggerPathSecret, requireBearerToken, trustedByPath } from './authenti
 import { withoutPathSecret } from './redact';
 import { analyzeRouter } from '../contracts/analyze-route';
 import { flaggerRouter } from '../contracts/flagger-route';
+import { reportRouter } from '../contracts/report-route';
+import { signedReport, type ReportLinkConfig } from '../report/report-link';
 import { openApiDocument } from '../contracts/openapi';
 import { BODY_PATH, invalidRequest, type Problem } from '../contracts/problems';
 import type { AnalysisDeps } from '../contracts/run-analysis';
@@ -26,7 +28,7 @@ export interface Lifecycle {
 }
 
 export interface AppDeps {
-  readonly config: Pick<Config, 'BODY_LIMIT'> & Partial<Pick<Config, 'AUTH_TOKEN' | 'FLAGGER_PATH_SECRET'>>;
+  readonly config: Pick<Config, 'BODY_LIMIT'> & Partial<Pick<Config, 'AUTH_TOKEN' | 'FLAGGER_PATH_SECRET' | 'PUBLIC_URL'>>;
   readonly logger: Logger;
   readonly metrics: SelfMetrics;
   readonly lifecycle: Lifecycle;
@@ -94,15 +96,20 @@ export function createApp({ config, logger, metrics, lifecycle, analysis }: AppD
 
   if (config.AUTH_TOKEN) {
     const bearer = requireBearerToken(config.AUTH_TOKEN);
-    app.use('/v1', (req, res, next) => (trustedByPath(req) ? next() : bearer(req, res, next)));
+    // A browser opening a report link cannot send the token: the link's signature stands in.
+    const token = config.AUTH_TOKEN;
+    const signedLink = (req: express.Request) => (req.method === 'GET' || req.method === 'HEAD') && req.path === '/report' && signedReport(req.query as Record<string, unknown>, token);
+    app.use('/v1', (req, res, next) => (trustedByPath(req) || signedLink(req) ? next() : bearer(req, res, next)));
   }
   // Any content type is read as JSON: `curl -d @request.json` sends form encoding by default.
   // Not strict: `null` or `5` is valid JSON, and the schema says "expected an object, got null"
   // where body-parser would call it malformed.
   app.use('/v1', express.json({ limit: config.BODY_LIMIT, type: () => true, strict: false }));
-  app.use(analyzeRouter(metrics, analysis));
+  const links: ReportLinkConfig = { publicUrl: config.PUBLIC_URL, authToken: config.AUTH_TOKEN };
+  app.use(analyzeRouter(metrics, analysis, links));
   // Secrets to mask in Flagger's event texts before they are logged.
-  app.use(flaggerRouter(metrics, analysis, [config.FLAGGER_PATH_SECRET, config.AUTH_TOKEN].filter((s): s is string => !!s)));
+  app.use(flaggerRouter(metrics, analysis, links, [config.FLAGGER_PATH_SECRET, config.AUTH_TOKEN].filter((s): s is string => !!s)));
+  app.use(reportRouter(metrics, analysis, links));
 
   app.use(methodNotAllowed);
   app.use((req, res) => {
@@ -117,6 +124,7 @@ export function createApp({ config, logger, metrics, lifecycle, analysis }: AppD
 /** The methods of each known path (routing is case-insensitive and ignores a trailing slash). */
 const METHODS_BY_PATH: readonly [RegExp, readonly string[]][] = [
   [/^\/v1\/analyze\/?$/i, ['POST']],
+  [/^\/v1\/report\/?$/i, ['GET', 'HEAD']],
   [/^\/v1\/flagger\/[^/]+\/?$/i, ['POST']],
   [/^\/(healthz|readyz|openapi\.json|metrics)\/?$/i, ['GET', 'HEAD']],
 ];

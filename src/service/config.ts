@@ -40,6 +40,18 @@ const schema = z.object({
   /** Window when a request gives neither lookback nor start (a Prometheus duration). */
   DEFAULT_LOOKBACK: z.string().regex(/^(\d+[wdhms])+$/, 'expected a duration such as "10m"').default('10m'),
   PROFILES_FILE: z.string().min(1).optional(),
+  /** How long a rollout's verdict gauges stay after its last analysis (a Prometheus duration). */
+  VERDICT_SERIES_TTL: z.string().regex(/^(\d+[wdhms])+$/, 'expected a duration such as "15m"').default('15m'),
+  /** At most this many (namespace, rollout, metric) keys in the verdict gauges; more are counted, not exported. */
+  VERDICT_SERIES_MAX: z.coerce.number().int().min(1).max(100_000).default(1000),
+  /**
+   * The service's address as people reach it (https://canary-judge.example.com): when set, answers
+   * of Prometheus-backed analyses carry a link to their HTML report under it. Never a secret in it.
+   */
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
+    .refine((u) => { const url = new URL(u); return !url.username && !url.password && !url.search && !url.hash; }, 'expected a plain base URL: no user, password, query or fragment')
+    .optional(),
   /** When set, /v1/* requires Authorization: Bearer <AUTH_TOKEN>. */
   AUTH_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   /** When set, Flagger may call /v1/flagger/<FLAGGER_PATH_SECRET>/<type> without a token. */

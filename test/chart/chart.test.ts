@@ -391,6 +391,12 @@ describe('what real Helm renders', () => {
     expect(helm.template(CHART, { replicaCount: 1_000_000 })).toMatch(/replicas: 1000000\n/);
   });
 
+  it('sets PUBLIC_URL from config.publicUrl (report links), and nothing without it; refuses a URL without a scheme', () => {
+    expect(env(helm.objects(CHART, { config: { publicUrl: 'https://judge.example.org' } })).get('PUBLIC_URL')?.value).toBe('https://judge.example.org');
+    expect(env(helm.objects(CHART)).has('PUBLIC_URL')).toBe(false);
+    expect(() => helm.template(CHART, { config: { publicUrl: 'judge.example.org' } })).toThrow(/publicUrl/);
+  });
+
   it('the profiles ConfigMap as the service reads it, nested lists included, and a checksum of exactly that text', () => {
     const profiles = {
       nested: {

@@ -30,10 +30,10 @@ describe('405 with Allow for a known path asked with the wrong method', () => {
 });
 
 describe('format and Accept', () => {
-  it.each([['txt'], ['TEXT'], ['html'], ['']])('?format=%s is a 400 listing the formats', async (format) => {
+  it.each([['txt'], ['TEXT'], ['htm'], ['']])('?format=%s is a 400 listing the formats', async (format) => {
     const res = await request(app).post(`/v1/analyze?format=${format}`).send(body);
     expect(res.status).toBe(400);
-    expect(res.body.issues).toEqual([{ path: 'query.format', message: `got ${JSON.stringify(format)}; expected one of "json", "text" (one value)` }]);
+    expect(res.body.issues).toEqual([{ path: 'query.format', message: `got ${JSON.stringify(format)}; expected one of "json", "text", "html" (one value)` }]);
   });
 
   it('a repeated format is a 400, listed beside the body\'s problems', async () => {
@@ -42,11 +42,11 @@ describe('format and Accept', () => {
     expect(res.body.issues.map((i: { path: string }) => i.path)).toEqual(['query.format', 'alfa']);
   });
 
-  it.each([['application/xml'], ['text/html'], ['image/png, application/pdf']])('Accept: %s is a 406 naming what can be served', async (accept) => {
+  it.each([['application/xml'], ['image/svg+xml'], ['image/png, application/pdf']])('Accept: %s is a 406 naming what can be served', async (accept) => {
     const res = await request(app).post('/v1/analyze').set('Accept', accept).send(body);
     expect(res.status).toBe(406);
     expect(res.body.error).toBe('not_acceptable');
-    expect(res.body.message).toMatch(/answers application\/json or text\/plain \(or ask with \?format=json or \?format=text\)$/);
+    expect(res.body.message).toMatch(/answers application\/json, text\/plain or text\/html \(or ask with \?format=json, \?format=text or \?format=html\)$/);
   });
 
   it.each([
@@ -56,6 +56,9 @@ describe('format and Accept', () => {
     ['text/plain', undefined, /text\/plain/],
     ['application/xml', 'text', /text\/plain/],
     ['text/plain', 'json', /json/],
+    ['text/html', undefined, /text\/html/],
+    ['text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8', undefined, /text\/html/],
+    [undefined, 'html', /text\/html/],
   ])('Accept %s with format %s answers %s', async (accept, format, type) => {
     let req = request(app).post(`/v1/analyze${format ? `?format=${format}` : ''}`);
     if (accept) req = req.set('Accept', accept);

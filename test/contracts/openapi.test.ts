@@ -16,7 +16,7 @@ describe('GET /openapi.json', () => {
     const doc = res.body;
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.info.version).toBe(JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8')).version);
-    expect(Object.keys(doc.paths)).toEqual(['/v1/analyze', '/v1/flagger/{type}']);
+    expect(Object.keys(doc.paths)).toEqual(['/v1/analyze', '/v1/flagger/{type}', '/v1/report']);
     const requestSchema = doc.components.schemas.AnalyzeRequest;
     expect(Object.keys(requestSchema.properties)).toEqual(expect.arrayContaining(['metrics', 'profile', 'evidence', 'labels', 'baseline', 'canary', 'lookback', 'start', 'end', 'expectedCanaryShare']));
     // Numbers may arrive as strings (Argo args): the document says so.

@@ -65,6 +65,23 @@ describe('the CLI', () => {
     }
   }, 30_000);
 
+  it('--html writes the report page of examples/request.json beside the table; a missing file name is a usage error', () => {
+    const out = path.join(dir, 'report.html');
+    const run = cli('analyze', path.join(root, 'examples/request.json'), '--html', out);
+    expect(run.status).toBe(2);
+    expect(run.stdout).toMatch(/^verdict: INCONCLUSIVE/);
+    const html = fs.readFileSync(out, 'utf8');
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain('<header class="verdict inconclusive"');
+    expect((html.match(/<svg\b/g) ?? []).length).toBe(4);
+    const bad = cli('analyze', passing, '--html');
+    expect(bad.status).toBe(3);
+    expect(bad.stderr).toMatch(/--html/);
+    const unwritable = cli('analyze', passing, '--html', path.join(dir, 'no/such/dir/report.html'));
+    expect(unwritable.status).toBe(3);
+    expect(unwritable.stderr).toMatch(/^canary-judge: cannot write the HTML report to .*ENOENT/);
+  }, 30_000);
+
   it('--help prints the usage and exits 0', () => {
     const run = cli('--help');
     expect(run.status).toBe(0);

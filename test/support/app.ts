@@ -2,12 +2,13 @@
 import pino, { type Logger } from 'pino';
 import { createApp, type Lifecycle } from '../../src/service/app';
 import { createSelfMetrics } from '../../src/service/self-metrics';
+import type { VerdictMetricsOptions } from '../../src/service/verdict-metrics';
 import type { AnalysisDeps } from '../../src/contracts/run-analysis';
 import { builtInProfiles } from '../../src/profiles/profiles';
 
-export function testApp(options: { bodyLimit?: string; analysis?: Partial<AnalysisDeps>; authToken?: string; flaggerPathSecret?: string; logger?: Logger } = {}) {
+export function testApp(options: { bodyLimit?: string; analysis?: Partial<AnalysisDeps>; authToken?: string; flaggerPathSecret?: string; publicUrl?: string; logger?: Logger; verdicts?: VerdictMetricsOptions } = {}) {
   const lifecycle: Lifecycle = { draining: false };
-  const metrics = createSelfMetrics(false);
+  const metrics = createSelfMetrics(false, options.verdicts);
   const analysis: AnalysisDeps = {
     profiles: builtInProfiles(),
     deadlineMs: 8000,
@@ -16,7 +17,7 @@ export function testApp(options: { bodyLimit?: string; analysis?: Partial<Analys
     ...options.analysis,
   };
   const app = createApp({
-    config: { BODY_LIMIT: options.bodyLimit ?? '32mb', AUTH_TOKEN: options.authToken, FLAGGER_PATH_SECRET: options.flaggerPathSecret },
+    config: { BODY_LIMIT: options.bodyLimit ?? '32mb', AUTH_TOKEN: options.authToken, FLAGGER_PATH_SECRET: options.flaggerPathSecret, PUBLIC_URL: options.publicUrl },
     logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     metrics,
     lifecycle,

@@ -27,7 +27,12 @@ export interface PrometheusClientOptions {
   readonly queryTimeoutMs: number;
   /** Injected for tests; default the global fetch. */
   readonly fetch?: typeof fetch;
+  /** Told of every query once it settles: its duration and "ok" or the failure's reason. */
+  readonly observe?: QueryObserver;
 }
+
+export type QueryOutcome = 'ok' | SourceUnavailableError['reason'] | 'other';
+export type QueryObserver = (seconds: number, outcome: QueryOutcome) => void;
 
 /** One sample: unix seconds and its value (NaN and ±Infinity as Prometheus sent them). */
 export type Sample = readonly [time: number, value: number];
@@ -87,6 +92,7 @@ export class PrometheusClient {
   readonly #headers: Headers;
   readonly #timeoutMs: number;
   readonly #fetch: typeof fetch;
+  readonly #observe: QueryObserver | undefined;
   /** The server as shown in messages: no user info, no query string. */
   readonly server: string;
 
@@ -123,11 +129,35 @@ export class PrometheusClient {
     this.#headers.set('Accept', 'application/json');
     this.#timeoutMs = options.queryTimeoutMs;
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+    this.#observe = options.observe;
     this.server = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
   }
 
   /** Instant query at `timeSeconds` (unix seconds); the answer must be a vector. */
   async instant(query: string, timeSeconds: number, signal: AbortSignal): Promise<InstantVector> {
+    return this.#observed(() => this.#instant(query, timeSeconds, signal));
+  }
+
+  /** Range query from `startSeconds` to `endSeconds` every `stepSeconds`; the answer must be a matrix. */
+  async range(query: string, startSeconds: number, endSeconds: number, stepSeconds: number, signal: AbortSignal): Promise<RangeMatrix> {
+    return this.#observed(() => this.#range(query, startSeconds, endSeconds, stepSeconds, signal));
+  }
+
+  async #observed<T>(run: () => Promise<T>): Promise<T> {
+    if (!this.#observe) return run();
+    const started = process.hrtime.bigint();
+    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+    try {
+      const answer = await run();
+      this.#observe(seconds(), 'ok');
+      return answer;
+    } catch (error) {
+      this.#observe(seconds(), error instanceof SourceUnavailableError ? error.reason : 'other');
+      throw error;
+    }
+  }
+
+  async #instant(query: string, timeSeconds: number, signal: AbortSignal): Promise<InstantVector> {
     checkTime('time', timeSeconds);
     const body = await this.#post('/api/v1/query', { query, time: String(timeSeconds) }, signal);
     const parsed = vectorSchema.safeParse(body);
@@ -140,8 +170,7 @@ export class PrometheusClient {
     });
   }
 
-  /** Range query from `startSeconds` to `endSeconds` every `stepSeconds`; the answer must be a matrix. */
-  async range(query: string, startSeconds: number, endSeconds: number, stepSeconds: number, signal: AbortSignal): Promise<RangeMatrix> {
+  async #range(query: string, startSeconds: number, endSeconds: number, stepSeconds: number, signal: AbortSignal): Promise<RangeMatrix> {
     checkTime('start', startSeconds);
     checkTime('end', endSeconds);
     if (!(endSeconds >= startSeconds)) throw new Error('the end of a range query must not be before its start.');

@@ -1,0 +1,160 @@
+/**
+ * The analysis as one self-contained HTML page for the person on call: the verdict, score and
+ * reason first, then the forest plot (every metric's effect against its margin), one plot per
+ * metric and the traffic split, and the text table of `?format=text` so every number also
+ * reads without the plots. Inline SVG and CSS only: no script, font, image or stylesheet is
+ * fetched, so the page opens offline and under a strict Content-Security-Policy.
+ */
+import { FORMAT_BY_UNIT } from '../judge/describe';
+import type { AnalysisResult, EffectUnit, MetricInput, MetricResult } from '../judge/types';
+import { textReport } from '../contracts/text-report';
+import { categoricalSpec, cdfSpec, decisiveMetrics, forestSpec, proportionSpec, renderSvg, trafficSpec, VERDICT_COLOURS } from './plots';
+
+export interface ReportInput {
+  readonly result: AnalysisResult & { readonly window?: { readonly start: string; readonly end: string }; readonly profile?: string; readonly skipped?: readonly string[] };
+  /** The data each metric was judged on (for the CDFs, rates and shares), by metric name. */
+  readonly inputs?: ReadonlyMap<string, MetricInput>;
+  /** A heading such as "shop/checkout" (the analysis key), when known. */
+  readonly subject?: string;
+  /** The report's own link, shown so it can be shared. */
+  readonly link?: string;
+  /** Unix seconds when the page was rendered; default now. */
+  readonly renderedAt?: number;
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+const WORDS = { pass: 'PASS', fail: 'FAIL', inconclusive: 'INCONCLUSIVE' } as const;
+
+export async function htmlReport(input: ReportInput): Promise<string> {
+  const { result } = input;
+  const decisive = decisiveMetrics(result);
+  const forest = forestSpec(result);
+  const forestSvg = forest ? await renderSvg(forest) : '';
+  const metricSections = await Promise.all(result.metrics.map((m) => metricSection(m, input.inputs?.get(m.name), decisive.has(m.name))));
+  const checks = await Promise.all(
+    (result.checks ?? []).map(
+      async (c) => `<section class="metric"><h3>traffic split <span class="badge ${c.verdict}">${c.verdict}</span></h3>
+<p>${escapeHtml(c.reason)}</p>
+<p class="numbers">expected canary share ${pct(c.expectedCanaryShare)}, observed ${c.observedCanaryShare === null ? 'none' : pct(c.observedCanaryShare)} (${c.canary} canary / ${c.baseline} baseline requests, e-value ${round(c.eValue)})</p>
+<figure>${await renderSvg(trafficSpec(c))}</figure></section>`,
+    ),
+  );
+  const renderedAt = new Date((input.renderedAt ?? Date.now() / 1000) * 1000).toISOString();
+  const title = `${WORDS[result.verdict]}${input.subject ? ` · ${input.subject}` : ''} · canary-judge`;
+  const context = [
+    input.subject ? `<span>${escapeHtml(input.subject)}</span>` : '',
+    result.window ? `<span>window ${escapeHtml(result.window.start)} → ${escapeHtml(result.window.end)}</span>` : '',
+    result.profile ? `<span>profile ${escapeHtml(result.profile)}</span>` : '',
+    `<span>evidence ${escapeHtml(result.evidence)}, alpha ${result.alpha}</span>`,
+    `<span>rendered ${renderedAt}</span>`,
+  ].filter(Boolean).join('');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${escapeHtml(title)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<header class="verdict ${result.verdict}" role="banner">
+<div class="word">${WORDS[result.verdict]}</div>
+<div class="summary">
+<div class="score">score ${result.score} / 100</div>
+<p class="reason"><strong>Why:</strong> ${escapeHtml(result.reason)}</p>
+</div>
+</header>
+<main>
+<p class="context">${context}</p>
+${input.link ? `<p class="context">this report: <a href="${escapeHtml(input.link)}">${escapeHtml(input.link)}</a></p>` : ''}
+${result.skipped?.length ? `<p class="context">left out (optional, no series on either side): ${escapeHtml(result.skipped.join(', '))}</p>` : ''}
+<section class="forest">
+<h2>The decision: each metric's effect against its margin</h2>
+<p class="help">Diamond: the estimated change of the canary against the baseline; bar: its confidence interval; dashed lines: the margin. A metric passes when its whole interval is inside the margin and fails when it is wholly beyond it. ▶ marks the metric${decisive.size === 1 ? '' : 's'} the reason names.</p>
+${forestSvg ? `<figure>${forestSvg}</figure>` : '<p>No metric has an effect to plot.</p>'}
+</section>
+<h2>Per metric</h2>
+<div class="metrics">
+${metricSections.join('\n')}
+${checks.join('\n')}
+</div>
+<section class="table">
+<h2>Every number, as text</h2>
+<pre>${escapeHtml(textReport(result))}</pre>
+</section>
+</main>
+</body>
+</html>
+`;
+}
+
+async function metricSection(metric: MetricResult, input: MetricInput | undefined, isDecisive: boolean): Promise<string> {
+  const effect = metric.effect;
+  const numbers = effect
+    ? `${escapeHtml(effect.measure)}: ${FORMAT_BY_UNIT[effect.unit](effect.estimate)} [${bound(effect.unit, effect.lower)}, ${bound(effect.unit, effect.upper)}], margin ${FORMAT_BY_UNIT[effect.unit](effect.tolerance)}`
+    : 'no effect estimate';
+  let plot = '';
+  if (input) {
+    const spec =
+      input.kind === 'continuous' || input.kind === 'distribution'
+        ? cdfSpec(input)
+        : input.kind === 'proportion'
+          ? proportionSpec(input)
+          : categoricalSpec(input);
+    if (spec) plot = `<figure>${await renderSvg(spec)}</figure>`;
+  }
+  return `<section class="metric${isDecisive ? ' decisive' : ''}">
+<h3>${isDecisive ? '▶ ' : ''}${escapeHtml(metric.name)} <span class="badge ${metric.verdict}">${metric.verdict}</span>${metric.critical ? ' <span class="tag">critical</span>' : ''} <span class="tag">${metric.kind}</span></h3>
+<p>${escapeHtml(metric.reason)}</p>
+<p class="numbers">${numbers}</p>
+${plot}
+</section>`;
+}
+
+function bound(unit: EffectUnit, x: number): string {
+  return Number.isFinite(x) ? escapeHtml(FORMAT_BY_UNIT[unit](x)) : x > 0 ? '+∞' : '−∞';
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(2)} %`;
+}
+
+function round(x: number): string {
+  return Number.isFinite(x) ? Number(x.toPrecision(4)).toString() : String(x);
+}
+
+const CSS = `
+:root { color-scheme: light; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1f2328; background: #f6f8fa; }
+header.verdict { display: flex; gap: 24px; align-items: center; padding: 20px 28px; color: #fff; }
+header.verdict.pass { background: ${VERDICT_COLOURS.pass}; }
+header.verdict.fail { background: ${VERDICT_COLOURS.fail}; }
+header.verdict.inconclusive { background: ${VERDICT_COLOURS.inconclusive}; }
+header .word { font-size: 44px; font-weight: 800; letter-spacing: 0.04em; }
+header .score { font-size: 18px; font-weight: 600; opacity: 0.95; }
+header .reason { margin: 4px 0 0; font-size: 17px; max-width: 70em; }
+main { padding: 8px 28px 40px; max-width: 1200px; }
+.context { color: #57606a; font-size: 13px; margin: 6px 0; }
+.context span + span::before { content: " · "; }
+h2 { font-size: 19px; margin: 24px 0 6px; }
+h3 { font-size: 16px; margin: 0 0 6px; }
+.help { color: #57606a; font-size: 13px; margin: 0 0 8px; max-width: 60em; }
+figure { margin: 8px 0; overflow-x: auto; max-width: 100%; }
+figure svg { max-width: 100%; height: auto; }
+.forest figure, .metric { background: #fff; border: 1px solid #d0d7de; border-radius: 6px; }
+.forest figure { padding: 12px; display: inline-block; }
+.metrics { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 16px; }
+.metric { padding: 14px 16px; }
+.metric.decisive { border: 2px solid #24292f; }
+.metric p { margin: 4px 0; }
+.numbers { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; }
+.badge { display: inline-block; padding: 1px 8px; border-radius: 10px; color: #fff; font-size: 12px; font-weight: 700; vertical-align: middle; }
+.badge.pass { background: ${VERDICT_COLOURS.pass}; } .badge.fail { background: ${VERDICT_COLOURS.fail}; } .badge.inconclusive { background: ${VERDICT_COLOURS.inconclusive}; }
+.tag { font-size: 12px; color: #57606a; border: 1px solid #d0d7de; border-radius: 10px; padding: 0 6px; font-weight: 400; }
+pre { background: #fff; border: 1px solid #d0d7de; border-radius: 6px; padding: 12px; overflow-x: auto; font-size: 12.5px; }
+`;

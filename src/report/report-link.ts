@@ -1,0 +1,78 @@
+/**
+ * Report links (issue 14): an answer of a Prometheus-backed analysis carries the URL of its HTML
+ * report, `GET /v1/report?a=...` (a /v1/analyze request) or `?f=...` (a Flagger payload). The
+ * parameter is the request itself as base64url JSON with its window made absolute (start and
+ * end, no lookback), so any replica recomputes the same analysis from Prometheus: no state.
+ *
+ * Nothing secret goes in: a request holds label selectors, a profile name and PromQL templates;
+ * Prometheus' address and headers, the bearer token and Flagger's path secret are server
+ * configuration and never part of one. When AUTH_TOKEN is set, a browser cannot send the bearer
+ * header, so the link carries `sig`, an HMAC-SHA256 of the parameter keyed by a hash of the
+ * token: it proves the service issued the link (nobody can run arbitrary queries with it) and
+ * reveals nothing of the token.
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+
+export type ReportKind = 'a' | 'f';
+
+export interface ReportLinkConfig {
+  /** PUBLIC_URL: without it, answers carry no link. */
+  readonly publicUrl?: string;
+  /** AUTH_TOKEN: when set, links are signed. */
+  readonly authToken?: string;
+}
+
+/** Window edges as the request's own `start` and `end` (RFC 3339). */
+export interface AbsoluteWindow {
+  readonly start: string;
+  readonly end: string;
+}
+
+function signingKey(token: string): Buffer {
+  return createHash('sha256').update(`canary-judge report links\0${token}`).digest();
+}
+
+function signature(token: string, kind: ReportKind, encoded: string): string {
+  return createHmac('sha256', signingKey(token)).update(`${kind}=${encoded}`).digest('base64url');
+}
+
+/** The link to the report of a /v1/analyze body (`a`) or a Flagger payload (`f`), or undefined. */
+export function reportLink(config: ReportLinkConfig, kind: ReportKind, requestOrPayload: Record<string, unknown>, window: AbsoluteWindow): string | undefined {
+  if (!config.publicUrl) return undefined;
+  const fixed = kind === 'a' ? withWindow(requestOrPayload, window) : { ...requestOrPayload, metadata: withWindow((requestOrPayload.metadata as Record<string, unknown> | undefined) ?? {}, window) };
+  const encoded = Buffer.from(JSON.stringify(fixed), 'utf8').toString('base64url');
+  const url = new URL(`${config.publicUrl.replace(/\/+$/, '')}/v1/report`);
+  url.searchParams.set(kind, encoded);
+  if (config.authToken) url.searchParams.set('sig', signature(config.authToken, kind, encoded));
+  return url.href;
+}
+
+function withWindow(request: Record<string, unknown>, window: AbsoluteWindow): Record<string, unknown> {
+  const { lookback: _lookback, start: _start, end: _end, ...rest } = request;
+  return { ...rest, start: window.start, end: window.end };
+}
+
+export type ReadReport = { kind: ReportKind; body: unknown } | { problem: string };
+
+/** Decodes `a` or `f` from a report URL's query; the signature is checked by `signedReport`. */
+export function readReportQuery(query: Record<string, unknown>): ReadReport {
+  const kinds = (['a', 'f'] as const).filter((k) => query[k] !== undefined);
+  if (kinds.length !== 1) return { problem: 'expected exactly one of the query parameters "a" (an analysis) or "f" (a Flagger check), as in the link an answer carries' };
+  const encoded = query[kinds[0]];
+  if (typeof encoded !== 'string' || !/^[A-Za-z0-9_-]+$/.test(encoded)) return { problem: `"${kinds[0]}" is not base64url` };
+  try {
+    return { kind: kinds[0], body: JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')) };
+  } catch {
+    return { problem: `"${kinds[0]}" is not base64url JSON` };
+  }
+}
+
+/** True when the query carries a valid signature of its parameter for this token. */
+export function signedReport(query: Record<string, unknown>, token: string): boolean {
+  const kind = (['a', 'f'] as const).find((k) => typeof query[k] === 'string');
+  const given = query.sig;
+  if (!kind || typeof given !== 'string') return false;
+  const expected = Buffer.from(signature(token, kind, query[kind] as string));
+  const actual = Buffer.from(given);
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}

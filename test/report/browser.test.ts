@@ -1,0 +1,115 @@
+/**
+ * The HTML report in a real browser (issue 14): headless Debian Chromium driven by
+ * puppeteer-core opens the page of examples/request.json as the service answers it (CSP and
+ * all), and the plots must be there and drawn, with no console error and no request beyond the
+ * page itself. A screenshot is written to test-output/ (UPDATE_SCREENSHOT=1: to docs/ too).
+ * Without Chromium the test is skipped with the install command, except under CI=true.
+ */
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Server } from 'node:http';
+import puppeteer, { type Browser } from 'puppeteer-core';
+import { testApp } from '../support/app';
+import { CHROMIUM_ARGS, chromiumMissingMessage, findChromium } from '../support/chromium';
+
+/** Run in the page (this project compiles without the DOM library). */
+declare const getComputedStyle: (element: unknown) => { backgroundColor: string; fontSize: string };
+type Sized = { getBoundingClientRect(): { top: number; bottom: number; width: number; height: number } };
+
+const binary = findChromium();
+const inCi = process.env.CI === 'true';
+if (!binary && !inCi) console.warn(`Skipping the browser test of the HTML report. ${chromiumMissingMessage()}`);
+const describeWithChromium = binary || inCi ? describe : describe.skip;
+
+const root = path.join(__dirname, '..', '..');
+const example = fs.readFileSync(path.join(root, 'examples/request.json'), 'utf8');
+
+describeWithChromium('the HTML report in headless Chromium', () => {
+  let server: Server;
+  let base: string;
+  let browser: Browser | undefined;
+
+  beforeAll(async () => {
+    if (!binary) throw new Error(`CI=true and ${chromiumMissingMessage()}`);
+    server = testApp().app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    browser = await puppeteer.launch({ executablePath: binary, args: CHROMIUM_ARGS, headless: true });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  it('shows the verdict and reason in the first screen, draws every plot, logs no error and fetches nothing else', async () => {
+    const page = await browser!.newPage();
+    await page.setViewport({ width: 1280, height: 900 });
+    const errors: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warn') errors.push(`${message.type()}: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => errors.push(`page error: ${(error as Error).message}`));
+    const reportUrl = `${base}/v1/analyze?format=html`;
+    const others: string[] = [];
+    await page.setRequestInterception(true);
+    page.on('request', (req) => {
+      // The page itself is a POST of the example request; anything else is refused and noted.
+      if (req.url() === reportUrl && req.isNavigationRequest()) {
+        void req.continue({ method: 'POST', postData: example, headers: { ...req.headers(), 'content-type': 'application/json' } });
+      } else {
+        others.push(req.url());
+        void req.abort();
+      }
+    });
+    const response = await page.goto(reportUrl, { waitUntil: 'load' });
+    expect(response?.status()).toBe(200);
+    expect(response?.headers()['content-security-policy']).toMatch(/^default-src 'none'/);
+
+    // The verdict and its reason in the first screen, large and coloured.
+    const header = await page.$eval('header.verdict', (el) => {
+      const box = el.getBoundingClientRect();
+      return { top: box.top, bottom: box.bottom, text: (el as unknown as { innerText: string }).innerText, background: getComputedStyle(el).backgroundColor, wordSize: parseFloat(getComputedStyle(el.querySelector('.word')!).fontSize) };
+    });
+    expect(header.bottom).toBeLessThanOrEqual(900);
+    expect(header.text).toMatch(/^INCONCLUSIVE/);
+    expect(header.text).toMatch(/score 50 \/ 100/);
+    expect(header.text).toMatch(/Why: critical metric not yet passing, latency-ms: p95 changed by/);
+    expect(header.background).not.toBe('rgba(0, 0, 0, 0)');
+    expect(header.wordSize).toBeGreaterThanOrEqual(32);
+
+    // Forest plot + one plot per metric, each drawn with a size and marks inside.
+    const plots = await page.$$eval('figure > svg', (svgs) =>
+      svgs.map((svg) => {
+        const box = svg.getBoundingClientRect();
+        const marks = [...svg.querySelectorAll('path, line, rect, text')].filter((m) => {
+          const b = (m as unknown as Sized).getBoundingClientRect();
+          return b.width > 0 || b.height > 0;
+        });
+        return { width: box.width, height: box.height, marks: marks.length, label: svg.closest('section')?.querySelector('h2, h3')?.textContent ?? '' };
+      }),
+    );
+    expect(plots).toHaveLength(4);
+    for (const plot of plots) {
+      expect(plot.width).toBeGreaterThan(200);
+      expect(plot.height).toBeGreaterThan(60);
+      expect(plot.marks).toBeGreaterThan(10);
+    }
+    // The CDF lines of both sides are drawn (a path with a long "d").
+    const cdfLines = await page.$$eval('section.metric.decisive svg path[aria-roledescription="line mark"]', (paths) => paths.map((p) => p.getAttribute('d')!.length));
+    expect(cdfLines).toHaveLength(2);
+    for (const length of cdfLines) expect(length).toBeGreaterThan(200);
+    // The text table is there too.
+    expect(await page.$eval('section.table pre', (el) => el.textContent)).toMatch(/latency-ms \(critical\)\s+continuous\s+inconclusive/);
+
+    const outDir = path.join(root, 'test-output');
+    fs.mkdirSync(outDir, { recursive: true });
+    await page.screenshot({ path: path.join(outDir, 'report.png') });
+    if (process.env.UPDATE_SCREENSHOT === '1') await page.screenshot({ path: path.join(root, 'docs/report-screenshot.png'), clip: { x: 0, y: 0, width: 1280, height: 900 } });
+
+    expect(errors).toEqual([]);
+    expect(others).toEqual([]);
+    await page.close();
+  }, 60_000);
+});

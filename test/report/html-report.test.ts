@@ -1,0 +1,86 @@
+/** The HTML report (issue 14): one self-contained page, verdict and reason first, plots drawn by Vega. */
+import fs from 'node:fs';
+import path from 'node:path';
+import request from 'supertest';
+import { testApp } from '../support/app';
+import { continuousMetric, distributionMetric, proportionMetric } from '../support/requests';
+
+const { app } = testApp();
+const example = JSON.parse(fs.readFileSync(path.join(__dirname, '../../examples/request.json'), 'utf8'));
+
+function svgCount(html: string): number {
+  return (html.match(/<svg\b/g) ?? []).length;
+}
+
+describe('POST /v1/analyze?format=html', () => {
+  it('answers one self-contained page: verdict, score and reason first, then the plots and the text table', async () => {
+    const res = await request(app).post('/v1/analyze?format=html').send({ ...example, expectedCanaryShare: 0.01, traffic: { baseline: 9900, canary: 100 } });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/html; charset=utf-8/);
+    expect(res.headers['content-security-policy']).toMatch(/^default-src 'none'; style-src 'unsafe-inline'/);
+    const json = (await request(app).post('/v1/analyze').send(example)).body;
+    const html = res.text;
+    // The verdict, score and reason come before any plot.
+    const header = html.slice(0, html.indexOf('<svg'));
+    expect(header).toContain(`<header class="verdict ${json.verdict}"`);
+    expect(header).toContain(json.verdict.toUpperCase());
+    expect(header).toContain(`score ${json.score} / 100`);
+    expect(header).toContain(json.reason.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+    // Forest plot + one plot per metric (3) + the traffic split.
+    expect(svgCount(html)).toBe(5);
+    expect(html).toContain('▶ latency-ms');
+    expect(html).toMatch(/judged quantile p95/);
+    expect(html).toContain('traffic split');
+    // Every number as text: the table of ?format=text.
+    const text = (await request(app).post('/v1/analyze?format=text').send(example)).text;
+    expect(html).toContain(text.split('\n')[3].replace(/&/g, '&amp;'));
+    // Nothing to fetch: no script, no external reference.
+    expect(html).not.toMatch(/<script|<link|<img|@import|url\(/i);
+    expect(html).not.toMatch(/(src|href)\s*=\s*["']?(https?:)?\/\//i);
+  });
+
+  it('answers Accept: text/html (a browser) with the page, and a repeated format is still a 400', async () => {
+    const res = await request(app).post('/v1/analyze').set('Accept', 'text/html,application/xhtml+xml,*/*;q=0.8').send(example);
+    expect(res.status).toBe(200);
+    expect(res.text).toMatch(/^<!doctype html>/);
+    expect((await request(app).post('/v1/analyze?format=html&format=json').send(example)).status).toBe(400);
+  });
+
+  it('escapes every name and reason from the request', async () => {
+    const name = '<img src=x onerror=alert(1)>';
+    const res = await request(app).post('/v1/analyze?format=html').send({ metrics: [proportionMetric(name, [10, 1000], [10, 1000])] });
+    expect(res.status).toBe(200);
+    expect(res.text).not.toContain(name);
+    expect(res.text).toContain('&lt;img src=x onerror=alert(1)&gt;');
+  });
+
+  it('draws CDFs of histograms with the SLO threshold marked, and distributions', async () => {
+    const buckets = (counts: number[]) => {
+      let total = 0;
+      return [10, 25, 50, 100, 250, Infinity].map((le, i) => ({ le: Number.isFinite(le) ? le : '+Inf', count: (total += counts[i]) }));
+    };
+    const body = {
+      metrics: [
+        { name: 'slo', kind: 'continuous', threshold: 100, baseline: { histogram: { buckets: buckets([1000, 4000, 3000, 1500, 400, 100]) } }, canary: { histogram: { buckets: buckets([900, 3900, 3000, 1600, 500, 100]) } } },
+        distributionMetric('scores', 0.01, 2000),
+        continuousMetric('latency', 1.0, 500, { statistic: 'mean' }),
+      ],
+    };
+    const res = await request(app).post('/v1/analyze?format=html').send(body);
+    expect(res.status === 200 ? res.status : res.text).toBe(200);
+    expect(svgCount(res.text)).toBe(4);
+    expect(res.text).toContain('threshold 100');
+    expect(res.text).toContain('value (histogram bucket bounds)');
+  });
+});
+
+describe('hostile names', () => {
+  it.each([['__proto__'], ['constructor'], ['a.b[0]'], ['"quoted" \\ back'], ['datum.x + alert(1)'], ['{{x}}'], ['ünïcödé 🚀']])('renders a metric named %s, escaped', async (name) => {
+    const res = await request(app).post('/v1/analyze?format=html').send({
+      metrics: [proportionMetric(name, [10, 1000], [10, 1000]), { name: `${name}-shares`, kind: 'categorical', baseline: { counts: { [name]: 10, other: 20 } }, canary: { counts: { [name]: 11, other: 19 } } }],
+    });
+    expect(res.status).toBe(200);
+    expect(svgCount(res.text)).toBe(3);
+    expect(res.text).not.toMatch(/<script/i);
+  });
+});
