@@ -173,8 +173,10 @@ describe.each(Object.entries(VALUE_SETS))('rendered with the %s values', (_name,
     expect(c.lifecycle.preStop.exec.command).toEqual(['sleep', String(merged.preStopSleepSeconds)]);
     const grace = one(objs, 'Deployment').spec.template.spec.terminationGracePeriodSeconds as number;
     const shutdownMs = Number(env(objs).get('SHUTDOWN_TIMEOUT_MS')?.value);
+    const drainMs = Number(env(objs).get('DRAIN_GRACE_MS')?.value);
     expect(shutdownMs).toBe(merged.config.shutdownTimeoutMs);
-    expect(grace).toBeGreaterThan(merged.preStopSleepSeconds + shutdownMs / 1000);
+    expect(drainMs).toBe(merged.config.drainGraceMs);
+    expect(grace).toBeGreaterThan(merged.preStopSleepSeconds + (drainMs + shutdownMs) / 1000);
   });
 
   it('runs non-root, read-only, without capabilities, under RuntimeDefault seccomp', () => {
@@ -335,9 +337,10 @@ describe('minimal', () => {
 
 
 describe('the chart refuses (template `fail`: JSON Schema cannot compare two values)', () => {
-  it('a grace period not longer than preStop sleep + shutdown timeout', () => {
-    expect(() => render({ terminationGracePeriodSeconds: 15, preStopSleepSeconds: 5, config: { shutdownTimeoutMs: 10000 } })).toThrow(/terminationGracePeriodSeconds must exceed/);
-    expect(() => render({ terminationGracePeriodSeconds: 16, preStopSleepSeconds: 5, config: { shutdownTimeoutMs: 10000 } })).not.toThrow();
+  it('a grace period not longer than preStop sleep + drain grace + shutdown timeout', () => {
+    expect(() => render({ terminationGracePeriodSeconds: 18, preStopSleepSeconds: 5, config: { shutdownTimeoutMs: 10000, drainGraceMs: 3000 } })).toThrow(/terminationGracePeriodSeconds must exceed/);
+    expect(() => render({ terminationGracePeriodSeconds: 19, preStopSleepSeconds: 5, config: { shutdownTimeoutMs: 10000, drainGraceMs: 3000 } })).not.toThrow();
+    expect(() => render({ terminationGracePeriodSeconds: 16, preStopSleepSeconds: 5, config: { shutdownTimeoutMs: 10000, drainGraceMs: 0 } })).not.toThrow();
   });
 
   it('autoscaling.minReplicas above maxReplicas', () => {

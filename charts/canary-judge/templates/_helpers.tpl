@@ -33,8 +33,8 @@ Value combinations the schema cannot express (JSON Schema compares no two values
 here so that `helm install` stops instead of deploying something that cannot work.
 */}}
 {{- define "canary-judge.validate" -}}
-{{- if le (int .Values.terminationGracePeriodSeconds) (add (div (int .Values.config.shutdownTimeoutMs) 1000) (int .Values.preStopSleepSeconds)) }}
-{{- fail "terminationGracePeriodSeconds must exceed preStopSleepSeconds + config.shutdownTimeoutMs / 1000" }}
+{{- if le (int .Values.terminationGracePeriodSeconds) (add (div (add (int .Values.config.shutdownTimeoutMs) (int .Values.config.drainGraceMs)) 1000) (int .Values.preStopSleepSeconds)) }}
+{{- fail "terminationGracePeriodSeconds must exceed preStopSleepSeconds + (config.drainGraceMs + config.shutdownTimeoutMs) / 1000" }}
 {{- end }}
 {{- if and .Values.autoscaling.enabled (gt (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
 {{- fail (printf "autoscaling.minReplicas (%d) must not exceed autoscaling.maxReplicas (%d)" (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
