@@ -45,6 +45,8 @@ const metricResult = z.object({
   effects: z.array(effect).optional(),
   tests: z.array(testReport),
   queries: z.object({ baseline: z.array(z.string()), canary: z.array(z.string()) }).optional(),
+  intervals: z.number().int().optional().meta({ description: 'with a timeline: how many intervals (looks) the data hold' }),
+  decidedAt: z.number().int().optional().meta({ description: 'with a timeline: the interval (1-based) of the first look at which the verdict was reached; it stands at later looks' }),
 });
 
 const trafficCheck = z.object({

@@ -7,6 +7,9 @@
  * multiply false rollbacks. Each pass decision keeps the full alpha: the analysis passes only
  * if every (critical) metric does, which is an intersection-union test at level alpha.
  *
+ * Timelines (`intervals` on both sides): with anytime-valid evidence, rates are tested per
+ * interval and every kind reports the first decisive look (src/judge/timeline.ts).
+ *
  * Evidence: anytime-valid bounds by default (valid at every look of a rollout); fixed-sample
  * bounds on request, for a single look such as a one-off comparison.
  */
@@ -20,6 +23,7 @@ import type { MetricContext } from './metric-context';
 import { overallVerdict } from './overall';
 import { judgeProportion } from './proportion';
 import { checkTrafficSplit } from './traffic-split';
+import { stickyOverPrefixes, timelineLength } from './timeline';
 import type { AnalysisInput, AnalysisResult, EvidenceName, MetricInput, MetricResult } from './types';
 
 export const EVIDENCE: Record<EvidenceName, Evidence> = {
@@ -47,6 +51,13 @@ export function analyze(input: AnalysisInput, evidence: Evidence = EVIDENCE[inpu
 }
 
 function judgeMetric(metric: MetricInput, ctx: MetricContext): MetricResult {
+  // Rates judge their timeline per interval themselves; other kinds re-judge past looks.
+  const perInterval = metric.kind === 'proportion' || (metric.kind === 'continuous' && metric.threshold !== undefined);
+  if (ctx.evidence.sequential && timelineLength(metric) > 0 && !perInterval) return stickyOverPrefixes(metric, (m) => judgeLook(m, ctx));
+  return judgeLook(metric, ctx);
+}
+
+function judgeLook(metric: MetricInput, ctx: MetricContext): MetricResult {
   switch (metric.kind) {
     case 'continuous':
       return judgeContinuous(metric, ctx);
