@@ -24,6 +24,7 @@ import { overallVerdict } from './overall';
 import { judgeProportion } from './proportion';
 import { checkTrafficSplit } from './traffic-split';
 import { stickyOverPrefixes, timelineLength } from './timeline';
+import { withProjection } from './projection';
 import type { AnalysisInput, AnalysisResult, EvidenceName, MetricInput, MetricResult } from './types';
 
 export const EVIDENCE: Record<EvidenceName, Evidence> = {
@@ -35,7 +36,7 @@ export function analyze(input: AnalysisInput, evidence: Evidence = EVIDENCE[inpu
   const alpha = input.alpha ?? DEFAULT_ALPHA;
   const thresholds = { ...DEFAULT_THRESHOLDS, ...input.thresholds };
   const ctx: MetricContext = { evidence, rates: { fail: alpha / Math.max(1, input.metrics.length), pass: alpha } };
-  const metrics = input.metrics.map((metric) => judgeMetric(metric, ctx));
+  const metrics = input.metrics.map((metric) => withProjection(judgeMetric(metric, ctx), latestCanaryInterval(metric)));
   const overall = overallVerdict(metrics, thresholds);
   if (!input.traffic) return { ...overall, alpha, evidence: evidence.name, metrics };
   const traffic = checkTrafficSplit(input.traffic, alpha);
@@ -68,4 +69,14 @@ function judgeLook(metric: MetricInput, ctx: MetricContext): MetricResult {
     case 'categorical':
       return judgeCategorical(metric, ctx);
   }
+}
+
+/** The canary's observations in the latest interval of a timeline (requests for rates), for the projection in intervals. */
+function latestCanaryInterval(metric: MetricInput): number | undefined {
+  const latest = metric.canary.intervals?.at(-1);
+  if (!latest) return undefined;
+  if ('total' in latest) return latest.total;
+  if ('counts' in latest) return latest.counts.reduce((sum, [, n]) => sum + n, 0);
+  if ('values' in latest) return latest.values.length;
+  return latest.histogram.buckets.at(-1)?.count;
 }

@@ -139,6 +139,8 @@ export interface MetricResult {
   readonly intervals?: number;
   /** With a timeline: the interval (1-based) of the first look at which the verdict was reached. */
   readonly decidedAt?: number;
+  /** Inconclusive: how much more canary data a decision needs if the effect stays where it is (src/judge/projection.ts). */
+  readonly projection?: { readonly toward: 'pass' | 'fail'; readonly moreCanary: number; readonly moreIntervals?: number };
 }
 
 export interface AnalysisResult {

@@ -131,3 +131,20 @@ describe('timelines: a mismatch is a 400 naming it', () => {
     expect(got.map((i) => i.message).join(' ')).toMatch(/not both/);
   });
 });
+
+describe('time to decision', () => {
+  it('an inconclusive metric says how much more canary data it needs, in the JSON, the text report and Flagger-sized reasons', async () => {
+    const baseline = Array.from({ length: 5 }, () => ({ events: 50, total: 9900 }));
+    const canary = Array.from({ length: 5 }, () => ({ events: 1, total: 200 }));
+    const metric = { name: 'errors', kind: 'proportion', margin: { relative: 0.5 }, baseline: { intervals: baseline }, canary: { intervals: canary } };
+    const res = await analyze([metric]);
+    const m = res.body.metrics[0];
+    expect(m.verdict).toBe('inconclusive');
+    expect(m.projection).toEqual({ toward: 'pass', moreCanary: expect.any(Number), moreIntervals: expect.any(Number) });
+    expect(m.projection.moreIntervals).toBe(Math.ceil(m.projection.moreCanary / 200));
+    expect(m.reason).toMatch(/a pass needs about [\d,]+ more canary requests \(about \d+ more intervals/);
+    expect(analyzeResponseSchema.safeParse(res.body).success).toBe(true);
+    const text = await request(app).post('/v1/analyze?format=text').send({ metrics: [metric] });
+    expect(text.text).toMatch(/more canary requests/);
+  });
+});
