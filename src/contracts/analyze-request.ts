@@ -378,6 +378,8 @@ export const analyzeRequestSchema = strictObject({
     baseline: side.optional(),
     canary: side.optional(),
     lookback: durationSeconds.optional(),
+    /** Fetch template metrics as a timeline, one interval per step (per-interval tests, sticky verdicts). */
+    timelineStep: durationSeconds.refine((s) => s >= 1, 'must be at least 1s').optional(),
     start: instant.optional(),
     end: instant.optional(),
 }, { hints: TOP_LEVEL_HINTS })

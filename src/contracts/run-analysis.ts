@@ -63,7 +63,7 @@ export async function runAnalysis(request: AnalyzeRequest, deps: AnalysisDeps, o
     let trafficData: Map<string, FetchedMetric> | undefined;
     try {
       [metricsData, trafficData] = await Promise.all([
-        fetchAll(templates.map((e) => e.metric as TemplateMetric), deps.source, request, window, deadline.signal),
+        fetchAll(templates.map((e) => e.metric as TemplateMetric), deps.source, request, window, deadline.signal, request.timelineStep),
         trafficFromPrometheus ? fetchAll([TRAFFIC_METRIC], deps.source, request, trafficWindow, deadline.signal) : undefined,
       ]);
     } finally {
@@ -130,12 +130,13 @@ function withProfile(requested: readonly Entry[], profile: Profile | undefined, 
 /** Requests per side, for the traffic-split check. */
 const TRAFFIC_METRIC: TemplateMetric = { name: 'traffic-split', template: 'istio-requests' };
 
-async function fetchAll(metrics: TemplateMetric[], source: MetricSource, request: AnalyzeRequest, window: TimeWindow, deadline: AbortSignal): Promise<Map<string, FetchedMetric>> {
+async function fetchAll(metrics: TemplateMetric[], source: MetricSource, request: AnalyzeRequest, window: TimeWindow, deadline: AbortSignal, timelineStepSeconds?: number): Promise<Map<string, FetchedMetric>> {
   const common = request.labels ?? {};
   const ctx = {
     baseline: { ...common, ...request.baseline!.labels },
     canary: { ...common, ...request.canary!.labels },
     window,
+    ...(timelineStepSeconds !== undefined ? { timelineStepSeconds } : {}),
     signal: deadline,
   };
   const answers = await Promise.all(metrics.map((m) => source.fetch(m, ctx)));

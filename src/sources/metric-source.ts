@@ -55,6 +55,11 @@ export interface FetchContext {
   readonly baseline: Labels;
   readonly canary: Labels;
   readonly window: TimeWindow;
+  /**
+   * Fetch the window as a timeline: one interval per step (seconds), so the judge can test
+   * per interval and report the first decisive look. Without it, one total per side.
+   */
+  readonly timelineStepSeconds?: number;
   /** Aborted when the analysis' overall deadline passes. */
   readonly signal: AbortSignal;
 }
