@@ -380,6 +380,9 @@ export const analyzeRequestSchema = strictObject({
     lookback: durationSeconds.optional(),
     /** Fetch template metrics as a timeline, one interval per step (per-interval tests, sticky verdicts). */
     timelineStep: durationSeconds.refine((s) => s >= 1, 'must be at least 1s').optional(),
+    /** "canary": the window starts when the canary's Istio request series first had traffic (at most maxAge ago); implies a 1m timeline. */
+    since: z.enum(['canary']).optional(),
+    maxAge: durationSeconds.refine((s) => s >= 60, 'must be at least 1m').optional(),
     start: instant.optional(),
     end: instant.optional(),
 }, { hints: TOP_LEVEL_HINTS })
@@ -422,6 +425,7 @@ export const analyzeRequestSchema = strictObject({
         if (!request[side]) ctx.addIssue({ code: 'custom', path: [side], message: `missing: ${why} need "baseline.labels" and "canary.labels" to tell the two sides apart, e.g. {"labels": {"destination_version": "v1"}}` });
       }
       if (request.start !== undefined && request.lookback !== undefined) ctx.addIssue({ code: 'custom', path: ['lookback'], message: 'give either "lookback" or "start", not both' });
+      if (request.since !== undefined && request.start !== undefined) ctx.addIssue({ code: 'custom', path: ['since'], message: 'give either "since" (the window follows the canary) or "start", not both' });
       if (request.start !== undefined && request.end !== undefined && request.start >= request.end) ctx.addIssue({ code: 'custom', path: ['start'], message: '"start" must be before "end"' });
     } else if (request.metrics.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['metrics'], message: 'give at least one metric' });

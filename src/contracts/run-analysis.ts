@@ -41,6 +41,11 @@ export class RequestError extends Error {
 
 type Entry = AnalyzeRequest['metrics'][number];
 
+/** The step of a timeline that follows the canary, unless "timelineStep" says otherwise. */
+export const DEFAULT_TIMELINE_STEP_SECONDS = 60;
+/** How far back "since": "canary" looks for the canary's first traffic, unless "maxAge" says otherwise. */
+export const DEFAULT_MAX_CANARY_AGE_SECONDS = 6 * 3600;
+
 export async function runAnalysis(request: AnalyzeRequest, deps: AnalysisDeps, overrides: MetricOverrides = new Map()): Promise<AnalysisOutcome> {
   const profile = resolveProfile(request, deps.profiles);
   const entries = withProfile(request.metrics, profile, overrides);
@@ -55,6 +60,23 @@ export async function runAnalysis(request: AnalyzeRequest, deps: AnalysisDeps, o
     if (!deps.source) throw new SourceUnavailableError('no Prometheus is configured (set PROMETHEUS_URL)', 'not-configured');
     const end = request.end ?? deps.now();
     window = { start: request.start ?? end - (request.lookback ?? deps.defaultLookbackSeconds), end };
+    // A window that follows the canary: from its first traffic, at most maxAge back (Flagger
+    // reuses the workload across revisions; Argo's later steps outlive a fixed lookback).
+    const timelineStep = request.timelineStep ?? (request.since === 'canary' ? DEFAULT_TIMELINE_STEP_SECONDS : undefined);
+    if (request.since === 'canary') {
+      if (!deps.source.firstTraffic) throw new SourceUnavailableError('the metric source cannot tell when the canary started', 'not-configured');
+      const maxAge = request.maxAge ?? DEFAULT_MAX_CANARY_AGE_SECONDS;
+      const canaryLabels = { ...(request.labels ?? {}), ...request.canary!.labels };
+      const lookup = linkedAbort(undefined, deps.deadlineMs);
+      let started: number | null;
+      try {
+        started = await deps.source.firstTraffic(canaryLabels, { start: end - maxAge, end }, timelineStep!, lookup.signal);
+      } finally {
+        lookup.dispose();
+      }
+      // No canary traffic yet: the usual lookback (the judge will say there is no data).
+      if (started !== null && started < end) window = { start: started, end };
+    }
     const trafficWindow = request.trafficLookback !== undefined ? { start: end - request.trafficLookback, end } : window;
     // One deadline for every query; released when they settle, so a failed metric abandons
     // the others at once and no timer outlives the request.
@@ -63,7 +85,7 @@ export async function runAnalysis(request: AnalyzeRequest, deps: AnalysisDeps, o
     let trafficData: Map<string, FetchedMetric> | undefined;
     try {
       [metricsData, trafficData] = await Promise.all([
-        fetchAll(templates.map((e) => e.metric as TemplateMetric), deps.source, request, window, deadline.signal, request.timelineStep),
+        fetchAll(templates.map((e) => e.metric as TemplateMetric), deps.source, request, window, deadline.signal, timelineStep),
         trafficFromPrometheus ? fetchAll([TRAFFIC_METRIC], deps.source, request, trafficWindow, deadline.signal) : undefined,
       ]);
     } finally {

@@ -105,3 +105,34 @@ describe('POST /v1/analyze with "timelineStep": template metrics judged per inte
     expect(requests.every((r) => r.url.endsWith('/api/v1/query_range'))).toBe(true);
   });
 });
+
+describe('"since": "canary": a window that follows the canary', () => {
+  it('starts at the first step with canary traffic, at most maxAge back, with a 1m timeline by default', async () => {
+    const end = START + 3600;
+    const { source: s, requests } = source((req) => {
+      const start = Number(req.params.start);
+      const step = Number(req.params.step);
+      const points = Math.round((Number(req.params.end) - start) / step) + 1;
+      const q = req.params.query;
+      const canary = q.includes('"v2"');
+      // The canary's first requests arrive in the step ending at START + 1200.
+      const values = Array.from({ length: points }, (_, k) => String(canary && start + k * step < START + 1200 ? 0 : q.includes('=~"5.."') ? 1 : 500));
+      return matrix([[{}, values]], start, step);
+    });
+    const { app } = testApp({ analysis: { source: s } });
+    const res = await request(app)
+      .post('/v1/analyze')
+      .send({ metrics: [{ name: 'errors', template: 'istio-error-rate' }], baseline: { labels: { destination_version: 'v1' } }, canary: { labels: { destination_version: 'v2' } }, end, since: 'canary', maxAge: '1h' });
+    expect(res.status).toBe(200);
+    expect(res.body.window.start).toBe(new Date((START + 1200 - 60) * 1000).toISOString());
+    expect(requests[0].params).toEqual(expect.objectContaining({ start: String(end - 3600 + 60), step: '60' }));
+    expect(res.body.metrics[0].intervals).toBe(41);
+  });
+
+  it('refuses "since" with "start"', async () => {
+    const { app } = testApp({ analysis: { source: source(() => matrix([])).source } });
+    const res = await request(app).post('/v1/analyze').send({ metrics: [{ name: 'errors', template: 'istio-error-rate' }], baseline: { labels: { v: '1' } }, canary: { labels: { v: '2' } }, since: 'canary', start: START });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body.issues)).toMatch(/give either \\"since\\"/);
+  });
+});

@@ -14,7 +14,7 @@
  *   "no data"; `noSeries` is set when neither side had a series.
  */
 import type { CategoricalSide, CountSide, HistogramBucket, ValuesSide } from '../../judge/types';
-import { SourceUnavailableError, type FetchContext, type FetchedMetric, type MetricSource, type TemplateMetric } from '../metric-source';
+import { SourceUnavailableError, type FetchContext, type FetchedMetric, type Labels, type MetricSource, type TemplateMetric, type TimeWindow } from '../metric-source';
 import { parseSampleValue, type InstantVector, type PrometheusClient, type RangeMatrix, type VectorSeries } from './client';
 import { sumCategoricalIntervals, sumCountIntervals, sumValuesIntervals } from '../../judge/timeline';
 import { planQueries, planSide, type SidePlan } from './templates';
@@ -61,6 +61,18 @@ export class PrometheusSource implements MetricSource {
     if (b.shape === 'proportion' && c.shape === 'proportion') return { kind: 'proportion', baseline: b.side, canary: c.side, queries, ...noSeries };
     if (b.shape === 'categorical' && c.shape === 'categorical') return { kind: 'categorical', baseline: b.side, canary: c.side, queries, ...noSeries };
     throw new Error('internal: the two sides of one metric have different shapes');
+  }
+
+  /** The first step of the window in which the side's Istio request counter grew. */
+  async firstTraffic(labels: Labels, window: TimeWindow, stepSeconds: number, signal: AbortSignal): Promise<number | null> {
+    const step = timelineStep(window, stepSeconds);
+    const grid = timelineGrid(window, step);
+    const plan = planSide({ name: 'first-traffic', template: 'istio-requests' }, labels, { start: 0, end: step });
+    if (plan.shape !== 'proportion') throw new Error('internal: istio-requests is a proportion');
+    const matrix = await this.client.range(plan.total, grid[0], grid[grid.length - 1], step, signal);
+    let first = Infinity;
+    for (const series of matrix) for (const [time, value] of series.values) if (value > 0 && time < first) first = time;
+    return first === Infinity ? null : first - step;
   }
 
   private async side(metric: TemplateMetric, name: SideName, plan: SidePlan, ctx: FetchContext, signal: AbortSignal): Promise<SideAnswer> {
