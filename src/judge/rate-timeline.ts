@@ -31,7 +31,7 @@ import {
 import { checkAgainstMargin, type Check, type ErrorRates } from './margin-check';
 import type { MetricContext } from './metric-context';
 import type { Bounds, CountInterval, Direction, Effect, Margin, Verdict } from './types';
-import { sumCountIntervals } from './timeline';
+import { looksToJudge, sumCountIntervals } from './timeline';
 
 export interface TimelineDecision {
   readonly verdict: Verdict;
@@ -154,9 +154,12 @@ function differenceCheck(baseline: readonly CountInterval[], canary: readonly Co
       c.total > 0 && b.total > 0 ? ctx.evidence.proportionDifferenceBounds(c.events, c.total, b.events, b.total, aL, aU) : { lower: -1, upper: 1 };
     return checkAgainstMargin({ measure: `change in ${what}`, unit: 'rate', estimate, tolerance: tol, bounds }, direction, rates);
   };
-  const looks = baseline.map((_, k) => checkAt(k));
+  // Per-side bounds at a subset of the looks (any subset is valid; every look would cost a
+  // bisection per side per look): evenly spaced, always the last.
+  const judgedLooks = new Set(looksToJudge(baseline.length).map((look) => look - 1));
+  const looks = baseline.map((_, k) => (judgedLooks.has(k) ? checkAt(k) : undefined));
   return {
-    claims: { failing: looks.map((l) => l.verdict === 'fail'), passing: looks.map((l) => l.verdict === 'pass') },
-    effectAt: (_verdict, look) => looks[look].effect,
+    claims: { failing: looks.map((l) => l?.verdict === 'fail'), passing: looks.map((l) => l?.verdict === 'pass') },
+    effectAt: (_verdict, look) => (looks[look] ?? checkAt(look)).effect,
   };
 }

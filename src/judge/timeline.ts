@@ -61,7 +61,7 @@ export function prefixMetric<M extends MetricInput>(metric: M, looks: number): M
 }
 
 /** At most this many past looks are re-judged for kinds whose judge reads cumulative data; any subset of looks is valid. */
-export const MAX_LOOKS_REJUDGED = 64;
+export const MAX_LOOKS_REJUDGED = 32;
 
 /** 1-based looks to re-judge: all of them when few, else evenly spaced, always including the last. */
 export function looksToJudge(intervals: number, max = MAX_LOOKS_REJUDGED): number[] {
