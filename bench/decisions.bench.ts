@@ -27,6 +27,7 @@ import {
   LATENCY_BOUNDS,
   LOOKS,
   LOOKS_PER_STEP,
+  modelsAt,
   probabilities,
   REQUESTS_PER_MINUTE,
   RolloutData,
@@ -127,7 +128,11 @@ function runScenario(scenario: Scenario, methods: readonly Method[], options: Op
   const stride = options.worker === undefined ? 1 : options.workers;
   for (let r = first; r < options.rollouts; r += stride) {
     const uniform = seededRandom(rolloutSeed(options.seed, scenario.stream, r));
-    const data = new RolloutData(baseline, canary, uniform, normalSampler(uniform));
+    const trend = scenario.errorRates || scenario.latencyLoad ? (look: number) => {
+      const models = modelsAt(scenario, look);
+      return { baseline: probabilities(models.baseline), canary: probabilities(models.canary) };
+    } : undefined;
+    const data = new RolloutData(baseline, canary, uniform, normalSampler(uniform), scenario.requestsPerMinute ?? REQUESTS_PER_MINUTE, trend);
     const judges: { method: Method; judge: LookJudge; tally: Tally; firstPass: number; firstFail: number; last?: ReturnType<LookJudge> }[] =
       methods.map((method) => ({ method, judge: method.start(scenario), tally: tallies.get(method.name)!, firstPass: 0, firstFail: 0 }));
     for (let look = 1; look <= LOOKS; look++) {
@@ -188,6 +193,9 @@ function trueEffect(scenario: Scenario): string {
   let share = 0;
   for (let i = 0; i < b.classes.length; i++) share = Math.max(share, Math.abs(c.classes[i] - b.classes[i]));
   if (share > 1e-9) parts.push(`largest class-share change ${(share * 100).toFixed(1)} pp (margin 5 pp)`);
+  if (scenario.errorRates) parts.push(`both sides' error rate rises ${scenario.errorRates.map((r) => `${(r * 100).toFixed(1)} %`).join(' -> ')} over the rollout`);
+  if (scenario.latencyLoad) parts.push(`both sides' median latency follows load, rising to ${scenario.latencyLoad}x over the rollout`);
+  if (scenario.requestsPerMinute) parts.push(`${scenario.requestsPerMinute.toLocaleString('en-US')} requests/minute`);
   if (scenario.margins === 'zero') parts.push('none; judged with zero margins (any judged change fails)');
   return parts.length ? parts.join('; ') : 'none';
 }
@@ -263,7 +271,7 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   if (options.histograms && options.worker === undefined) await histogramReport(options);
   if (options.histograms && !options.scenarios.length) return;
-  const methods: Method[] = [canaryJudge(options.evidence), kayentaStyle, flaggerStyle];
+  const methods: Method[] = [canaryJudge(options.evidence), canaryJudge(options.evidence, true), kayentaStyle, flaggerStyle];
   if (options.worker !== undefined) {
     for (const scenario of options.scenarios) {
       const data = toData(runScenario(scenario, methods, options));
@@ -321,32 +329,35 @@ async function main(): Promise<void> {
   );
 
   console.log('\n## Targets (canary-judge)\n');
-  const tally = (scenario: string) => runs.find((r) => r.scenario.name === scenario)?.tallies.get('canary-judge');
-  const targets: { text: string; scenario: string; value: (t: Tally) => number; ok: (v: number) => boolean }[] = [
+  const tallyOf = (scenario: string, method: string) => runs.find((r) => r.scenario.name === scenario)?.tallies.get(method);
+  const targets: { text: string; scenario: string; value: (t: Tally) => number; ok: (v: number) => boolean; looks?: boolean }[] = [
     { text: 'A/A false-rollback rate over all looks, zero margin <= 5 %', scenario: 'aa-zero-margin', value: (t) => t.rolledBack(), ok: (v) => v <= 0.05 },
-    { text: 'A/A false-rollback rate over all looks, default margins <= 5 %', scenario: 'aa', value: (t) => t.rolledBack(), ok: (v) => v <= 0.05 },
-    { text: 'detection of 3x errors within the rollout >= 90 %', scenario: 'errors-3x', value: (t) => t.rolledBack(), ok: (v) => v >= 0.9 },
+    ...['aa', 'aa-1k', 'aa-rising-errors', 'aa-latency-load'].map((scenario) => ({ text: 'A/A false-rollback rate over all looks, default margins <= 5 %', scenario, value: (t: Tally) => t.rolledBack(), ok: (v: number) => v <= 0.05 })),
+    { text: 'detection of 3x errors within the rollout >= 95 %', scenario: 'errors-3x', value: (t) => t.rolledBack(), ok: (v) => v >= 0.95 },
+    { text: 'median look of the 3x-errors rollback <= 14 (by the 10 % step)', scenario: 'errors-3x', value: (t) => t.medianLookOfRollback() ?? Infinity, ok: (v) => v <= 14, looks: true },
+    { text: 'detection of 3x errors within the rollout (low traffic)', scenario: 'errors-3x-1k', value: (t) => t.rolledBack(), ok: (v) => v >= 0.95 },
     { text: 'detection of +30 % latency within the rollout >= 90 %', scenario: 'latency+30%', value: (t) => t.rolledBack(), ok: (v) => v >= 0.9 },
     { text: 'healthy canary (A/A) reaches pass by the 50 % step >= 90 %', scenario: 'aa', value: (t) => t.passedBy50(), ok: (v) => v >= 0.9 },
+    { text: 'healthy canary at 1,000 requests/minute reaches pass by the 50 % step', scenario: 'aa-1k', value: (t) => t.passedBy50(), ok: (v) => v >= 0.9 },
+    { text: 'healthy canary, rising error rate, reaches pass by the 50 % step', scenario: 'aa-rising-errors', value: (t) => t.passedBy50(), ok: (v) => v >= 0.9 },
   ];
-  const targetRows = [['target', 'scenario', 'measured %', 'met']];
+  const targetRows = [['target', 'scenario', 'method', 'measured', 'met']];
   for (const target of targets) {
-    const t = tally(target.scenario);
-    if (!t) {
-      targetRows.push([target.text, target.scenario, 'not run', '-']);
-      continue;
+    for (const method of ['canary-judge', 'canary-judge timeline']) {
+      const t = tallyOf(target.scenario, method);
+      if (!t) continue;
+      const v = target.value(t);
+      targetRows.push([target.text, target.scenario, method, target.looks ? lookText(Number.isFinite(v) ? v : null) : `${pct(v)} %`, target.ok(v) ? 'yes' : 'NO']);
     }
-    const v = target.value(t);
-    targetRows.push([target.text, target.scenario, pct(v), target.ok(v) ? 'yes' : 'NO']);
   }
   console.log(markdownTable(targetRows));
 
   console.log('\n## canary-judge per metric\n');
   const metricRows = [['scenario', ...METRIC_NAMES.map((m) => `${m} pass/inc/fail % at last look`), 'failing at rollback (count)', 'not passing when undecided (count)']];
-  for (const run of runs) {
-    const t = run.tallies.get('canary-judge')!;
+  for (const run of runs) for (const method of ['canary-judge', 'canary-judge timeline']) {
+    const t = run.tallies.get(method)!;
     metricRows.push([
-      run.scenario.name,
+      `${run.scenario.name} (${method})`,
       ...METRIC_NAMES.map((m) => {
         const v = t.metricVerdicts[m];
         return `${pct(v.pass / t.rollouts)}/${pct(v.inconclusive / t.rollouts)}/${pct(v.fail / t.rollouts)}`;
@@ -409,9 +420,9 @@ async function histogramReport(options: Options): Promise<void> {
   console.log(markdownTable(rows));
   const checks: [string, (s: HistogramScenario) => boolean, HistogramMethod[], 'passed' | 'failed', (v: number) => boolean][] = [
     ['A/A and x1.05 falsely failed <= 5 %', (s) => s.factor < 1.2, ['p95 envoy', 'p95 resolving'], 'failed', (v) => v <= 0.05],
-    ['x1.2 never passes (<= 5 %)', (s) => s.factor === 1.2, ['p95 envoy', 'p95 resolving', 'threshold envoy'], 'passed', (v) => v <= 0.05],
-    ['threshold: x1.2 detected >= 90 %', (s) => s.factor === 1.2, ['threshold envoy'], 'failed', (v) => v >= 0.9],
-    ['threshold: A/A passes >= 80 %', (s) => s.factor === 1, ['threshold envoy'], 'passed', (v) => v >= 0.8],
+    ['x1.2 never passes (<= 5 %)', (s) => s.factor === 1.2, ['p95 envoy', 'p95 resolving', 'threshold envoy', 'threshold envoy timeline'], 'passed', (v) => v <= 0.05],
+    ['threshold: x1.2 detected >= 90 %', (s) => s.factor === 1.2, ['threshold envoy', 'threshold envoy timeline'], 'failed', (v) => v >= 0.9],
+    ['threshold: A/A passes >= 80 %', (s) => s.factor === 1, ['threshold envoy', 'threshold envoy timeline'], 'passed', (v) => v >= 0.8],
   ];
   const targetRows = [['target', 'method', 'worst position', 'measured %', 'met']];
   for (const [text, applies, methods, field, ok] of checks) {

@@ -148,6 +148,12 @@ export async function playRollout(options: RolloutOptions): Promise<RolloutResul
         log(`[${options.scenario}] step ${step.label.padEnd(16)} look ${look}  ${weights.padEnd(24)} argo ${String(argo.phase).padEnd(12)} flagger ${gate} ${flaggerGate.status}, rollback ${flaggerRollback.status}  ${verdict.verdict ?? '?'}: ${lastReason.slice(0, 160)}`);
         if (argo.phase === 'Failed' || flaggerRollback.status === 200 || (flaggerGate.status === 412 && verdict.verdict === 'fail')) {
           traffic.setWeights({ v1: 100, v2: 0 });
+          // The four calls of a look judge a few scrapes apart: the reason is the deciding
+          // call's (Flagger's answer line carries it) when the separate detail call lags.
+          if (verdict.verdict !== 'fail') {
+            const deciding = [flaggerRollback.status === 200 ? flaggerRollback : undefined, flaggerGate.status === 412 ? flaggerGate : undefined].find((r) => r?.text.includes('canary-judge fail'));
+            if (deciding) lastReason = deciding.text;
+          }
           log(`[${options.scenario}] ROLLED BACK at ${step.label}: ${lastReason}`);
           return { scenario: options.scenario, outcome: 'rolled-back', step: step.label, looks, lastReason };
         }

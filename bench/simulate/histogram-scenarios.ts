@@ -10,7 +10,9 @@
  * - `p95 resolving`: the same on the bounds the seed ships in its pod annotation
  *   (demo/latency-buckets.ts);
  * - `threshold envoy`: the share above the Envoy bound nearest the baseline's p95 (the bound
- *   whose true baseline share above is closest to 5 % on the logit scale), default margins.
+ *   whose true baseline share above is closest to 5 % on the logit scale), default margins;
+ * - `threshold envoy timeline`: the same, fed the per-minute histograms as `intervals`, so the
+ *   share's ratio is judged by the per-interval conditional e-process (issue 12).
  */
 import { analyze } from '../../src/judge/analyze';
 import type { Evidence } from '../../src/judge/evidence';
@@ -53,7 +55,7 @@ function positionOf(p95: number): string {
   return `p95 ${p95.toFixed(0)} inside (${finite[above - 1]}, ${finite[above]}]`;
 }
 
-export const HISTOGRAM_METHODS = ['p95 envoy', 'p95 resolving', 'threshold envoy'] as const;
+export const HISTOGRAM_METHODS = ['p95 envoy', 'p95 resolving', 'threshold envoy', 'threshold envoy timeline'] as const;
 export type HistogramMethod = (typeof HISTOGRAM_METHODS)[number];
 
 const UNION = [...new Set([...ENVOY_DEFAULT_BUCKETS, ...RESOLVING_LATENCY_BUCKETS])].sort((a, b) => a - b).concat(Infinity);
@@ -113,17 +115,19 @@ export function runHistogramScenario(scenario: HistogramScenario, rollouts: numb
     const uniform = seededRandom(rolloutSeed(seed, stream, r));
     const normal = normalSampler(uniform);
     const sides = { baseline: new Float64Array(UNION.length), canary: new Float64Array(UNION.length) };
+    const minutes = { baseline: [] as Float64Array[], canary: [] as Float64Array[] };
     const state = Object.fromEntries(HISTOGRAM_METHODS.map((m) => [m, { pass: false, fail: false }])) as Record<HistogramMethod, { pass: boolean; fail: boolean }>;
     for (let look = 1; look <= LOOKS; look++) {
       const canaryRequests = Math.round(REQUESTS_PER_MINUTE * canaryShareAt(look));
       for (const [side, n, probabilities] of [['baseline', REQUESTS_PER_MINUTE - canaryRequests, baseline], ['canary', canaryRequests, canary]] as const) {
         multinomial(n, probabilities, minute, uniform, normal);
         for (let i = 0; i < minute.length; i++) sides[side][i] += minute[i];
+        minutes[side].push(minute.slice());
       }
       for (const method of HISTOGRAM_METHODS) {
         const s = state[method];
         if (s.fail) continue;
-        const verdict = judge(method, sides, threshold, evidence);
+        const verdict = judge(method, sides, minutes, threshold, evidence);
         if (verdict === 'fail') s.fail = true;
         else if (verdict === 'pass') s.pass = true;
       }
@@ -137,15 +141,26 @@ export function runHistogramScenario(scenario: HistogramScenario, rollouts: numb
   return outcomes;
 }
 
-function judge(method: HistogramMethod, sides: { baseline: Float64Array; canary: Float64Array }, threshold: number, evidence: Evidence): Verdict {
+function judge(
+  method: HistogramMethod,
+  sides: { baseline: Float64Array; canary: Float64Array },
+  minutes: { baseline: readonly Float64Array[]; canary: readonly Float64Array[] },
+  threshold: number,
+  evidence: Evidence,
+): Verdict {
   const layout = method === 'p95 resolving' ? RESOLVING_LATENCY_BUCKETS : ENVOY_DEFAULT_BUCKETS;
+  const timeline = method === 'threshold envoy timeline';
+  const side = (name: 'baseline' | 'canary') => ({
+    histogram: { buckets: onLayout(sides[name], layout) },
+    ...(timeline ? { intervals: minutes[name].map((m) => ({ histogram: { buckets: onLayout(m, layout) } })) } : {}),
+  });
   const metric: MetricInput = {
     name: 'latency',
     kind: 'continuous',
     critical: true,
-    ...(method === 'threshold envoy' ? { threshold } : { quantile: 0.95, margin: { relative: 0.1 } }),
-    baseline: { histogram: { buckets: onLayout(sides.baseline, layout) } },
-    canary: { histogram: { buckets: onLayout(sides.canary, layout) } },
+    ...(method.startsWith('threshold') ? { threshold } : { quantile: 0.95, margin: { relative: 0.1 } }),
+    baseline: side('baseline'),
+    canary: side('canary'),
   };
   return analyze({ metrics: [metric], evidence: evidence.name as 'anytime-valid' | 'fixed-sample' }).verdict;
 }

@@ -95,11 +95,42 @@ export function canaryJudgeMetrics(data: RolloutData, margins: Scenario['margins
   ];
 }
 
-export function canaryJudge(evidence: Evidence): Method {
+/**
+ * The same four metrics with every minute as an interval (`intervals`), as the Prometheus
+ * source fetches them: errors tested per interval, sticky verdicts for all.
+ */
+export function canaryJudgeTimelineMetrics(data: RolloutData, margins: Scenario['margins']): MetricInput[] {
+  const cumulative = canaryJudgeMetrics(data, margins);
+  const classCounts = (side: SideCounts) => CLASSES.map((name, i) => [name, side.classes[i]] as const);
+  const intervals = (name: MetricName, side: 'baseline' | 'canary') =>
+    data.minutes.map((minute) => {
+      const m = minute[side];
+      switch (name) {
+        case 'latency':
+          return { histogram: { buckets: cumulativeBuckets(LATENCY_BOUNDS, m.latency) } };
+        case 'errors':
+          return { events: m.errors, total: m.requests };
+        case 'score':
+          return { histogram: { buckets: cumulativeBuckets(SCORE_BOUNDS, m.score) } };
+        case 'class':
+          return { counts: classCounts(m) };
+      }
+    });
+  return cumulative.map((metric) => {
+    const name = metric.name as MetricName;
+    return {
+      ...metric,
+      baseline: { ...metric.baseline, intervals: intervals(name, 'baseline') },
+      canary: { ...metric.canary, intervals: intervals(name, 'canary') },
+    } as MetricInput;
+  });
+}
+
+export function canaryJudge(evidence: Evidence, timeline = false): Method {
   return {
-    name: 'canary-judge',
+    name: timeline ? 'canary-judge timeline' : 'canary-judge',
     start: (scenario) => (data) => {
-      const result = analyze({ metrics: canaryJudgeMetrics(data, scenario.margins) }, evidence);
+      const result = analyze({ metrics: (timeline ? canaryJudgeTimelineMetrics : canaryJudgeMetrics)(data, scenario.margins) }, evidence);
       const metrics = {} as Record<MetricName, Verdict>;
       for (const m of result.metrics) metrics[m.name as MetricName] = m.verdict;
       return { verdict: result.verdict, metrics };

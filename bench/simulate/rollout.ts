@@ -76,6 +76,30 @@ export interface Scenario {
   readonly margins: 'default' | 'zero';
   /** Scenarios with the same stream see the same random data (aa and aa-zero-margin). */
   readonly stream: number;
+  /** Requests per minute (default REQUESTS_PER_MINUTE). */
+  readonly requestsPerMinute?: number;
+  /** Both sides' error rate moves linearly from the first to the last look (the canary keeps its multiple of the baseline's). */
+  readonly errorRates?: readonly [number, number];
+  /** Both sides' median latency follows load, rising linearly to this factor at the last look. */
+  readonly latencyLoad?: number;
+}
+
+/** The side models of one minute of a scenario with a trend over time (both sides move together). */
+export function modelsAt(scenario: Scenario, look: number): { baseline: SideModel; canary: SideModel } {
+  const t = (look - 1) / (LOOKS - 1);
+  let baseline = BASELINE;
+  let canary = scenario.canary;
+  if (scenario.errorRates) {
+    const rate = scenario.errorRates[0] + (scenario.errorRates[1] - scenario.errorRates[0]) * t;
+    baseline = { ...baseline, errorRate: rate };
+    canary = { ...canary, errorRate: rate * (scenario.canary.errorRate / BASELINE.errorRate) };
+  }
+  if (scenario.latencyLoad) {
+    const factor = 1 + (scenario.latencyLoad - 1) * t;
+    baseline = { ...baseline, latencyMedianMs: baseline.latencyMedianMs * factor };
+    canary = { ...canary, latencyMedianMs: canary.latencyMedianMs * factor };
+  }
+  return { baseline, canary };
 }
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -88,6 +112,11 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'score-0.1sd', role: 'within-margin', canary: { ...BASELINE, scoreMean: 0.7 - 0.1 * 0.12 }, margins: 'default', stream: 6 },
   { name: 'score-0.3sd', role: 'harmful', canary: { ...BASELINE, scoreMean: 0.7 - 0.3 * 0.12 }, margins: 'default', stream: 7 },
   { name: 'class-mix', role: 'at-margin', canary: { ...BASELINE, classShares: [0.45, 0.4, 0.15] }, margins: 'default', stream: 8 },
+  // Issue 12: low traffic, and A/As whose rates move over time while the split rises.
+  { name: 'aa-1k', role: 'healthy', canary: BASELINE, margins: 'default', stream: 9, requestsPerMinute: 1000 },
+  { name: 'errors-3x-1k', role: 'harmful', canary: { ...BASELINE, errorRate: 0.015 }, margins: 'default', stream: 10, requestsPerMinute: 1000 },
+  { name: 'aa-rising-errors', role: 'healthy', canary: BASELINE, margins: 'default', stream: 11, errorRates: [0.002, 0.01] },
+  { name: 'aa-latency-load', role: 'healthy', canary: BASELINE, margins: 'default', stream: 12, latencyLoad: 1.5 },
 ];
 
 /** Bucket probabilities of a side, precomputed once per scenario. */
@@ -148,12 +177,14 @@ export function drawMinute(requests: number, side: SideProbabilities, out: SideC
   out.errors = binomial(requests, side.errorRate, uniform, normal);
 }
 
-/** Cumulative counts of both sides since the rollout started, plus the canary's last minute. */
+/** Cumulative counts of both sides since the rollout started, the canary's last minute, and every minute (the timeline). */
 export class RolloutData {
   readonly baseline = new SideCounts();
   readonly canary = new SideCounts();
   readonly lastMinuteCanary = new SideCounts();
   private readonly lastMinuteBaseline = new SideCounts();
+  /** Each minute's counts per side, oldest first: what a timeline (`intervals`) carries. */
+  readonly minutes: { baseline: SideCounts; canary: SideCounts }[] = [];
   look = 0;
 
   constructor(
@@ -161,16 +192,24 @@ export class RolloutData {
     private readonly canaryModel: SideProbabilities,
     private readonly uniform: Uniform,
     private readonly normal: Normal,
+    private readonly requestsPerMinute = REQUESTS_PER_MINUTE,
+    /** Per-minute models of a scenario with a trend; else the fixed ones. */
+    private readonly modelsAt?: (look: number) => { baseline: SideProbabilities; canary: SideProbabilities },
   ) {}
 
   /** Advances one simulated minute (one look). */
   nextMinute(): void {
     this.look++;
-    const canaryRequests = Math.round(REQUESTS_PER_MINUTE * canaryShareAt(this.look));
-    drawMinute(REQUESTS_PER_MINUTE - canaryRequests, this.baselineModel, this.lastMinuteBaseline, this.uniform, this.normal);
-    drawMinute(canaryRequests, this.canaryModel, this.lastMinuteCanary, this.uniform, this.normal);
+    const models = this.modelsAt?.(this.look) ?? { baseline: this.baselineModel, canary: this.canaryModel };
+    const canaryRequests = Math.round(this.requestsPerMinute * canaryShareAt(this.look));
+    drawMinute(this.requestsPerMinute - canaryRequests, models.baseline, this.lastMinuteBaseline, this.uniform, this.normal);
+    drawMinute(canaryRequests, models.canary, this.lastMinuteCanary, this.uniform, this.normal);
     this.baseline.add(this.lastMinuteBaseline);
     this.canary.add(this.lastMinuteCanary);
+    const minute = { baseline: new SideCounts(), canary: new SideCounts() };
+    minute.baseline.add(this.lastMinuteBaseline);
+    minute.canary.add(this.lastMinuteCanary);
+    this.minutes.push(minute);
   }
 }
 

@@ -6,7 +6,8 @@
  * increase()) into typed values and lists every problem it finds, with its path.
  */
 import { z } from 'zod';
-import type { HistogramBucket, MetricInput } from '../judge/types';
+import type { CategoricalSide, CountSide, HistogramBucket, MetricInput, ValuesInterval, ValuesSide } from '../judge/types';
+import { sumCategoricalIntervals, sumCountIntervals, sumValuesIntervals } from '../judge/timeline';
 import { TEMPLATE_NAMES, type TemplateMetric } from '../sources/metric-source';
 import { expectedGot, lenientBoolean, lenientNumber, numberArray, readNumber, stringMap } from './lenient-numbers';
 import { strictObject } from './strict-object';
@@ -87,23 +88,83 @@ const KIND_OF_SIDE_KEY: Record<string, string> = {
 const sideHints = (kind: string, own: string[]) =>
   Object.fromEntries(Object.entries(KIND_OF_SIDE_KEY).filter(([key]) => !own.includes(key)).map(([key, belongs]) => [key, `${belongs}; this metric is kind "${kind}", whose sides take ${own.map((k) => `"${k}"`).join(' and ')}`]));
 
-const valuesSide = (kind: string) =>
-  strictObject({ values: numberArray.optional(), histogram: histogram.optional() }, { hints: sideHints(kind, ['values', 'histogram']), expected: 'this side\'s data, {"values": [...]} or {"histogram": {"buckets": [...]}}' })
+/** A timeline of at most a day of 1-minute intervals. */
+export const MAX_INTERVALS = 1440;
+const TIMELINE_HINT = 'oldest first, baseline and canary aligned by index (interval i covers the same span of time on both sides)';
+
+const valuesInterval = strictObject({ values: numberArray.optional(), histogram: histogram.optional() }, { expected: 'one interval\'s data, {"values": [...]} or {"histogram": {"buckets": [...]}}' })
   .superRefine((side, ctx) => {
     if ((side.values === undefined) === (side.histogram === undefined)) {
       ctx.addIssue({ code: 'custom', message: `give exactly one of "values" or "histogram", got ${side.values === undefined ? 'neither' : 'both'}` });
     }
   })
-  .transform((side) =>
+  .transform((side): ValuesInterval =>
     side.values !== undefined
       ? { values: side.values }
       : { histogram: { buckets: side.histogram!.buckets as HistogramBucket[], ...(side.histogram!.sum !== undefined ? { sum: side.histogram!.sum } : {}) } },
   );
 
-const countSide = strictObject({ events: count, total: count }, { hints: sideHints('proportion', ['events', 'total']), expected: 'this side\'s counts, {"events": n, "total": n}' })
+const valuesSide = (kind: string) =>
+  strictObject(
+    { values: numberArray.optional(), histogram: histogram.optional(), intervals: z.array(valuesInterval).min(1, 'give at least one interval').max(MAX_INTERVALS, `at most ${MAX_INTERVALS} intervals`).optional() },
+    { hints: sideHints(kind, ['values', 'histogram', 'intervals']), expected: 'this side\'s data, {"values": [...]} or {"histogram": {"buckets": [...]}}, or a timeline {"intervals": [...]}' },
+  )
+  .superRefine((side, ctx) => {
+    if (side.intervals !== undefined && (side.values !== undefined || side.histogram !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['intervals'], message: `give either cumulative "values" or "histogram", or "intervals" (${TIMELINE_HINT}), not both` });
+      return;
+    }
+    if (side.intervals === undefined && (side.values === undefined) === (side.histogram === undefined)) {
+      ctx.addIssue({ code: 'custom', message: `give exactly one of "values" or "histogram", got ${side.values === undefined ? 'neither' : 'both'}` });
+      return;
+    }
+    const intervals = side.intervals;
+    if (!intervals) return;
+    const first = intervals[0];
+    intervals.forEach((interval, i) => {
+      if ('values' in first !== 'values' in interval) {
+        ctx.addIssue({ code: 'custom', path: ['intervals', i], message: `interval ${i} gives ${'values' in interval ? '"values"' : 'a "histogram"'} but interval 0 gives ${'values' in first ? '"values"' : 'a "histogram"'}: every interval of a side has the same kind of data` });
+      } else if ('histogram' in first && 'histogram' in interval && !sameBounds(first.histogram.buckets, interval.histogram.buckets)) {
+        ctx.addIssue({ code: 'custom', path: ['intervals', i, 'histogram', 'buckets'], message: `interval ${i}'s bucket bounds differ from interval 0's: every interval of a side has the same bounds` });
+      }
+    });
+  })
+  .transform((side): ValuesSide => {
+    if (side.intervals) return { ...sumValuesIntervals(side.intervals), intervals: side.intervals };
+    return side.values !== undefined
+      ? { values: side.values }
+      : { histogram: { buckets: side.histogram!.buckets as HistogramBucket[], ...(side.histogram!.sum !== undefined ? { sum: side.histogram!.sum } : {}) } };
+  });
+
+function sameBounds(a: readonly HistogramBucket[], b: readonly HistogramBucket[]): boolean {
+  return a.length === b.length && a.every((bucket, i) => bucket.le === b[i].le);
+}
+
+const countInterval = strictObject({ events: count, total: count }, { expected: 'one interval\'s counts, {"events": n, "total": n}' })
   .superRefine((s, ctx) => {
     if (s.events > s.total) ctx.addIssue({ code: 'custom', path: ['events'], message: `events must not exceed total, got events ${s.events} > total ${s.total}` });
   });
+
+const countSide = strictObject(
+    { events: count.optional(), total: count.optional(), intervals: z.array(countInterval).min(1, 'give at least one interval').max(MAX_INTERVALS, `at most ${MAX_INTERVALS} intervals`).optional() },
+    { hints: sideHints('proportion', ['events', 'total', 'intervals']), expected: 'this side\'s counts, {"events": n, "total": n} or {"intervals": [{"events": n, "total": n}, ...]}' },
+  )
+  .superRefine((s, ctx) => {
+    if (s.intervals !== undefined) {
+      if (s.events !== undefined || s.total !== undefined) ctx.addIssue({ code: 'custom', path: ['intervals'], message: `give either "events" and "total" (cumulative) or "intervals" (${TIMELINE_HINT}), not both` });
+      return;
+    }
+    if (s.events === undefined || s.total === undefined) {
+      for (const key of ['events', 'total'] as const) if (s[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'missing: expected a finite number (a count), or give "intervals" instead of "events" and "total"' });
+      return;
+    }
+    if (s.events > s.total) ctx.addIssue({ code: 'custom', path: ['events'], message: `events must not exceed total, got events ${s.events} > total ${s.total}` });
+  })
+  .transform((s): CountSide =>
+    s.intervals
+      ? { ...sumCountIntervals(s.intervals), intervals: s.intervals }
+      : { events: s.events!, total: s.total! },
+  );
 
 /**
  * Category counts as ordered pairs. Read by hand rather than with z.record, which copies into
@@ -123,7 +184,30 @@ const categoryCounts = z.unknown().transform((input, ctx): [string, number][] =>
   return pairs;
 }).meta({ type: 'object', additionalProperties: { anyOf: [{ type: 'number' }, { type: 'string' }] }, description: 'category -> count' });
 
-const categoricalSide = strictObject({ counts: categoryCounts }, { hints: sideHints('categorical', ['counts']), expected: 'this side\'s counts, {"counts": {"category": n, ...}}' });
+const categoricalSide = strictObject(
+    { counts: categoryCounts.optional(), intervals: z.array(strictObject({ counts: categoryCounts }, { expected: 'one interval\'s counts, {"counts": {"category": n, ...}}' })).min(1, 'give at least one interval').max(MAX_INTERVALS, `at most ${MAX_INTERVALS} intervals`).optional() },
+    { hints: sideHints('categorical', ['counts', 'intervals']), expected: 'this side\'s counts, {"counts": {"category": n, ...}} or {"intervals": [{"counts": {...}}, ...]}' },
+  )
+  .superRefine((s, ctx) => {
+    if ((s.counts === undefined) === (s.intervals === undefined)) ctx.addIssue({ code: 'custom', message: `give exactly one of "counts" or "intervals" (${TIMELINE_HINT}), got ${s.counts === undefined ? 'neither' : 'both'}` });
+  })
+  .transform((s): CategoricalSide => {
+    if (!s.intervals) return { counts: s.counts! };
+    return { ...sumCategoricalIntervals(s.intervals), intervals: s.intervals };
+  });
+
+/** Both sides carry a timeline of the same length, or neither does: a 400 naming the mismatch. */
+function alignedTimelines(m: { baseline: { intervals?: readonly unknown[] }; canary: { intervals?: readonly unknown[] } }, ctx: z.RefinementCtx): void {
+  const b = m.baseline.intervals?.length;
+  const c = m.canary.intervals?.length;
+  if (b === undefined && c === undefined) return;
+  if (b === undefined || c === undefined) {
+    const [has, lacks] = b === undefined ? ['canary', 'baseline'] : ['baseline', 'canary'];
+    ctx.addIssue({ code: 'custom', path: [lacks, 'intervals'], message: `missing: the ${has} gives "intervals" (${b ?? c}), the ${lacks} cumulative data; give both sides intervals, ${TIMELINE_HINT}` });
+  } else if (b !== c) {
+    ctx.addIssue({ code: 'custom', path: ['canary', 'intervals'], message: `the baseline has ${b} intervals and the canary ${c}: intervals are ${TIMELINE_HINT}, so both sides need as many` });
+  }
+}
 
 /** "p95", "p99.9": a quantile level strictly between 0 and 100; or "mean". */
 const statistic = z
@@ -159,6 +243,7 @@ const inlineShapes = {
 };
 const inlineMetric = z.discriminatedUnion('kind', [
   strictObject(inlineShapes.continuous).superRefine((m, ctx) => {
+    alignedTimelines(m, ctx);
     if (m.statistic !== undefined && m.threshold !== undefined) ctx.addIssue({ code: 'custom', path: ['threshold'], message: thresholdWithStatistic });
     if (m.threshold === undefined) return;
     for (const side of ['baseline', 'canary'] as const) {
@@ -170,9 +255,9 @@ const inlineMetric = z.discriminatedUnion('kind', [
       }
     }
   }),
-  strictObject(inlineShapes.distribution),
-  strictObject(inlineShapes.proportion),
-  strictObject(inlineShapes.categorical),
+  strictObject(inlineShapes.distribution).superRefine(alignedTimelines),
+  strictObject(inlineShapes.proportion).superRefine(alignedTimelines),
+  strictObject(inlineShapes.categorical).superRefine(alignedTimelines),
 ]);
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -292,7 +377,7 @@ function unknownMetricKeys(raw: unknown): { path: string[]; message: string }[] 
 const METRIC_KEY_AT_TOP = 'this key belongs to a metric: put each metric in "metrics": [{"name": ..., "kind": ..., ...}]';
 const FLAGGER_KEY_AT_TOP = 'this looks like a Flagger webhook payload: Flagger calls POST /v1/flagger/{type}';
 const TOP_LEVEL_HINTS: Record<string, string> = {
-  ...Object.fromEntries(['name', 'kind', 'template', 'margin', 'direction', 'statistic', 'critical', 'weight', 'minSamples', 'values', 'histogram', 'events', 'total', 'counts'].map((k) => [k, METRIC_KEY_AT_TOP])),
+  ...Object.fromEntries(['name', 'kind', 'template', 'margin', 'direction', 'statistic', 'critical', 'weight', 'minSamples', 'values', 'histogram', 'events', 'total', 'counts', 'intervals'].map((k) => [k, METRIC_KEY_AT_TOP])),
   ...Object.fromEntries(['namespace', 'metadata', 'phase', 'checksum'].map((k) => [k, FLAGGER_KEY_AT_TOP])),
 };
 
@@ -319,6 +404,11 @@ export const analyzeRequestSchema = strictObject({
     baseline: side.optional(),
     canary: side.optional(),
     lookback: durationSeconds.optional(),
+    /** Fetch template metrics as a timeline, one interval per step (per-interval tests, sticky verdicts). */
+    timelineStep: durationSeconds.refine((s) => s >= 1, 'must be at least 1s').optional(),
+    /** "canary": the window starts when the canary's Istio request series first had traffic (at most maxAge ago); implies a 1m timeline. */
+    since: z.enum(['canary']).optional(),
+    maxAge: durationSeconds.refine((s) => s >= 60, 'must be at least 1m').optional(),
     start: instant.optional(),
     end: instant.optional(),
     rollout: strictObject({ namespace: kubernetesName, name: kubernetesName }, { expected: 'the analysis key, {"namespace": "shop", "name": "checkout"} (the Rollout\'s or Canary\'s own)' }).optional(),
@@ -362,6 +452,7 @@ export const analyzeRequestSchema = strictObject({
         if (!request[side]) ctx.addIssue({ code: 'custom', path: [side], message: `missing: ${why} need "baseline.labels" and "canary.labels" to tell the two sides apart, e.g. {"labels": {"destination_version": "v1"}}` });
       }
       if (request.start !== undefined && request.lookback !== undefined) ctx.addIssue({ code: 'custom', path: ['lookback'], message: 'give either "lookback" or "start", not both' });
+      if (request.since !== undefined && request.start !== undefined) ctx.addIssue({ code: 'custom', path: ['since'], message: 'give either "since" (the window follows the canary) or "start", not both' });
       if (request.start !== undefined && request.end !== undefined && request.start >= request.end) ctx.addIssue({ code: 'custom', path: ['start'], message: '"start" must be before "end"' });
     } else if (request.metrics.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['metrics'], message: 'give at least one metric' });

@@ -56,7 +56,7 @@ const WORKLOAD_NAME = /^[a-z0-9]([-a-z0-9.]{0,243}[a-z0-9])?$/;
 
 const METRIC_FIELDS = ['margin.relative', 'margin.absolute', 'margin.allowLargeRelative', 'critical', 'weight', 'direction', 'statistic', 'threshold'] as const;
 const PER_METRIC = new RegExp(`^metrics\\.([^.]+)\\.(${METRIC_FIELDS.map((f) => f.replace('.', '\\.')).join('|')})$`);
-const REQUEST_KEYS = ['reporter', 'profile', 'lookback', 'start', 'end', 'alpha', 'evidence', 'expectedCanaryShare', 'trafficLookback', 'onTrafficMismatch'] as const;
+const REQUEST_KEYS = ['reporter', 'profile', 'lookback', 'start', 'end', 'alpha', 'evidence', 'expectedCanaryShare', 'trafficLookback', 'onTrafficMismatch', 'timelineStep', 'since', 'maxAge'] as const;
 const LABEL_PREFIXES = ['labels.', 'canary.labels.', 'baseline.labels.'] as const;
 
 /**
@@ -76,13 +76,13 @@ function unknownMetadataKeyMessage(key: string): string {
     const prefix = closestKey(key.slice(0, lastDot + 1), LABEL_PREFIXES);
     closest = prefix && `${prefix}${key.slice(lastDot + 1)}`;
   } else closest = closestKey(key, [...REQUEST_KEYS, 'onInconclusive', 'target']);
-  const known = 'the keys are target, reporter, profile, lookback, start, end, alpha, evidence, expectedCanaryShare, trafficLookback, onTrafficMismatch, onInconclusive, labels.<name>, canary.labels.<name>, baseline.labels.<name> and metrics.<metric>.(margin.relative|margin.absolute|critical|weight|direction|statistic|threshold)';
+  const known = 'the keys are target, reporter, profile, lookback, start, end, alpha, evidence, expectedCanaryShare, trafficLookback, onTrafficMismatch, timelineStep, since, maxAge, onInconclusive, labels.<name>, canary.labels.<name>, baseline.labels.<name> and metrics.<metric>.(margin.relative|margin.absolute|critical|weight|direction|statistic|threshold)';
   return closest !== undefined ? `unknown metadata key ${shown}; did you mean \`${closest}\`?` : `unknown metadata key ${shown}; ${known}`;
 }
 
 /**
  * Metadata keys: `target` (the Canary's targetRef.name), `reporter`, `profile`, `lookback`, `start`, `end`, `alpha`, `evidence`, `expectedCanaryShare`,
- * `trafficLookback`, `onTrafficMismatch`, `onInconclusive` (fail|pass),
+ * `trafficLookback`, `onTrafficMismatch`, `timelineStep` (fetch the window per step, e.g. "1m"), `since` ("canary": the window starts at the canary's first traffic), `maxAge`, `onInconclusive` (fail|pass),
  * `labels.<name>` (both sides), `canary.labels.<name>`, `baseline.labels.<name>`, and per
  * metric of the profile `metrics.<metric>.margin.relative|margin.absolute|critical|weight|
  * direction|statistic|threshold`. Anything else is a 400: a typo must not silently change a rollout.

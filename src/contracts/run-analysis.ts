@@ -42,6 +42,11 @@ export class RequestError extends Error {
 
 type Entry = AnalyzeRequest['metrics'][number];
 
+/** The step of a timeline that follows the canary, unless "timelineStep" says otherwise. */
+export const DEFAULT_TIMELINE_STEP_SECONDS = 60;
+/** How far back "since": "canary" looks for the canary's first traffic, unless "maxAge" says otherwise. */
+export const DEFAULT_MAX_CANARY_AGE_SECONDS = 6 * 3600;
+
 export async function runAnalysis(request: AnalyzeRequest, deps: AnalysisDeps, overrides: MetricOverrides = new Map()): Promise<AnalysisOutcome> {
   return (await runAnalysisWithInputs(request, deps, overrides)).outcome;
 }
@@ -75,6 +80,23 @@ export async function runAnalysisWithInputs(request: AnalyzeRequest, deps: Analy
     if (!deps.source) throw new SourceUnavailableError('no Prometheus is configured (set PROMETHEUS_URL)', 'not-configured');
     window = analysisWindow(request, deps);
     const end = window.end;
+    // A window that follows the canary: from its first traffic, at most maxAge back (Flagger
+    // reuses the workload across revisions; Argo's later steps outlive a fixed lookback).
+    const timelineStep = request.timelineStep ?? (request.since === 'canary' ? DEFAULT_TIMELINE_STEP_SECONDS : undefined);
+    if (request.since === 'canary') {
+      if (!deps.source.firstTraffic) throw new SourceUnavailableError('the metric source cannot tell when the canary started', 'not-configured');
+      const maxAge = request.maxAge ?? DEFAULT_MAX_CANARY_AGE_SECONDS;
+      const canaryLabels = { ...(request.labels ?? {}), ...request.canary!.labels };
+      const lookup = linkedAbort(undefined, deps.deadlineMs);
+      let started: number | null;
+      try {
+        started = await deps.source.firstTraffic(canaryLabels, { start: end - maxAge, end }, timelineStep!, lookup.signal, reporter);
+      } finally {
+        lookup.dispose();
+      }
+      // No canary traffic yet: the usual lookback (the judge will say there is no data).
+      if (started !== null && started < end) window = { start: started, end };
+    }
     const trafficWindow = request.trafficLookback !== undefined ? { start: end - request.trafficLookback, end } : window;
     // One deadline for every query; released when they settle, so a failed metric abandons
     // the others at once and no timer outlives the request.
@@ -83,7 +105,7 @@ export async function runAnalysisWithInputs(request: AnalyzeRequest, deps: Analy
     let trafficData: Map<string, FetchedMetric> | undefined;
     try {
       [metricsData, trafficData] = await Promise.all([
-        fetchAll(templates.map((e) => e.metric as TemplateMetric), deps.source, sides, reporter, window, deadline.signal),
+        fetchAll(templates.map((e) => e.metric as TemplateMetric), deps.source, sides, reporter, window, deadline.signal, timelineStep),
         trafficFromPrometheus ? fetchAll([TRAFFIC_METRIC], deps.source, resolveSides([TRAFFIC_METRIC], request), reporter, trafficWindow, deadline.signal) : undefined,
       ]);
     } finally {
@@ -168,12 +190,20 @@ function resolveSides(metrics: readonly TemplateMetric[], request: AnalyzeReques
   return new Map(metrics.map((m) => [m.name, metricSides(m, sides)]));
 }
 
-async function fetchAll(metrics: TemplateMetric[], source: MetricSource, sides: ReadonlyMap<string, MetricSides>, reporter: string | undefined, window: TimeWindow, deadline: AbortSignal): Promise<Map<string, FetchedMetric>> {
+async function fetchAll(
+  metrics: TemplateMetric[],
+  source: MetricSource,
+  sides: ReadonlyMap<string, MetricSides>,
+  reporter: string | undefined,
+  window: TimeWindow,
+  deadline: AbortSignal,
+  timelineStepSeconds?: number,
+): Promise<Map<string, FetchedMetric>> {
   const answers = await Promise.all(
     metrics.map((m) => {
       const own = sides.get(m.name);
       if (!own || 'unresolved' in own) throw new Error(`internal: metric ${JSON.stringify(m.name)} has no side selectors`);
-      return source.fetch(m, { baseline: own.baseline, canary: own.canary, reporter, window, signal: deadline });
+      return source.fetch(m, { baseline: own.baseline, canary: own.canary, reporter, window, ...(timelineStepSeconds !== undefined ? { timelineStepSeconds } : {}), signal: deadline });
     }),
   );
   return new Map(metrics.map((m, i) => [m.name, answers[i]]));

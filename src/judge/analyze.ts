@@ -7,6 +7,9 @@
  * multiply false rollbacks. Each pass decision keeps the full alpha: the analysis passes only
  * if every (critical) metric does, which is an intersection-union test at level alpha.
  *
+ * Timelines (`intervals` on both sides): with anytime-valid evidence, rates are tested per
+ * interval and every kind reports the first decisive look (src/judge/timeline.ts).
+ *
  * Evidence: anytime-valid bounds by default (valid at every look of a rollout); fixed-sample
  * bounds on request, for a single look such as a one-off comparison.
  */
@@ -20,6 +23,8 @@ import type { MetricContext } from './metric-context';
 import { overallVerdict } from './overall';
 import { judgeProportion } from './proportion';
 import { checkTrafficSplit } from './traffic-split';
+import { stickyOverPrefixes, timelineLength } from './timeline';
+import { withProjection } from './projection';
 import type { AnalysisInput, AnalysisResult, EvidenceName, MetricInput, MetricResult } from './types';
 
 export const EVIDENCE: Record<EvidenceName, Evidence> = {
@@ -31,7 +36,7 @@ export function analyze(input: AnalysisInput, evidence: Evidence = EVIDENCE[inpu
   const alpha = input.alpha ?? DEFAULT_ALPHA;
   const thresholds = { ...DEFAULT_THRESHOLDS, ...input.thresholds };
   const ctx: MetricContext = { evidence, rates: { fail: alpha / Math.max(1, input.metrics.length), pass: alpha } };
-  const metrics = input.metrics.map((metric) => judgeMetric(metric, ctx));
+  const metrics = input.metrics.map((metric) => withProjection(judgeMetric(metric, ctx), latestCanaryInterval(metric)));
   const overall = overallVerdict(metrics, thresholds);
   if (!input.traffic) return { ...overall, alpha, evidence: evidence.name, metrics };
   const traffic = checkTrafficSplit(input.traffic, alpha);
@@ -47,6 +52,13 @@ export function analyze(input: AnalysisInput, evidence: Evidence = EVIDENCE[inpu
 }
 
 function judgeMetric(metric: MetricInput, ctx: MetricContext): MetricResult {
+  // Rates judge their timeline per interval themselves; other kinds re-judge past looks.
+  const perInterval = metric.kind === 'proportion' || (metric.kind === 'continuous' && metric.threshold !== undefined);
+  if (ctx.evidence.sequential && timelineLength(metric) > 0 && !perInterval) return stickyOverPrefixes(metric, (m) => judgeLook(m, ctx));
+  return judgeLook(metric, ctx);
+}
+
+function judgeLook(metric: MetricInput, ctx: MetricContext): MetricResult {
   switch (metric.kind) {
     case 'continuous':
       return judgeContinuous(metric, ctx);
@@ -57,4 +69,14 @@ function judgeMetric(metric: MetricInput, ctx: MetricContext): MetricResult {
     case 'categorical':
       return judgeCategorical(metric, ctx);
   }
+}
+
+/** The canary's observations in the latest interval of a timeline (requests for rates), for the projection in intervals. */
+function latestCanaryInterval(metric: MetricInput): number | undefined {
+  const latest = metric.canary.intervals?.at(-1);
+  if (!latest) return undefined;
+  if ('total' in latest) return latest.total;
+  if ('counts' in latest) return latest.counts.reduce((sum, [, n]) => sum + n, 0);
+  if ('values' in latest) return latest.values.length;
+  return latest.histogram.buckets.at(-1)?.count;
 }

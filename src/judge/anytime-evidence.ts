@@ -12,7 +12,9 @@
  *   per side, each at half the error rate, combined into ratio or difference bounds. Per side
  *   rather than conditional on the total events, because the traffic split changes at every
  *   step of a rollout (1 % -> 10 % -> 50 %), which a conditional test on cumulative totals
- *   would mistake for a difference.
+ *   would mistake for a difference. With a timeline (`intervals`), rate ratios use the
+ *   per-interval conditional e-process instead (src/judge/rate-timeline.ts), which is exactly
+ *   what a changing split needs.
  */
 import { bernoulliConfidenceSequence } from '../stats/bernoulli-confidence-sequence';
 import { dkwConfidenceSequenceHalfWidth } from '../stats/dkw-confidence-sequence';
@@ -31,6 +33,7 @@ function sideBounds(ce: number, ct: number, be: number, bt: number, alphaLower: 
 
 export const anytimeValidEvidence: Evidence = {
   name: 'anytime-valid',
+  sequential: true,
   quantileBounds: quantileConfidenceSequence,
   cdfBandHalfWidth: dkwConfidenceSequenceHalfWidth,
   rateRatioBounds(ce, ct, be, bt, alphaLower, alphaUpper): Bounds {

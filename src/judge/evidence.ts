@@ -15,6 +15,8 @@ import type { WeightedSample } from '../stats/weighted-sample';
 export interface Evidence {
   /** Named in every response, so a reader knows which guarantee the bounds carry. */
   readonly name: string;
+  /** Valid at every look at once: then a timeline's past looks may be re-judged (sticky verdicts) and its intervals tested sequentially. */
+  readonly sequential?: boolean;
   quantileBounds(sample: WeightedSample, p: number, alphaLower: number, alphaUpper: number): Bounds;
   /** Half-width of a band that holds for the whole empirical CDF at once (two-sided). */
   cdfBandHalfWidth(n: number, alpha: number): number;

@@ -9,9 +9,11 @@ import { twoProportionZ } from '../stats/two-proportion-z';
 import { describeCheck } from './describe';
 import { insufficientData } from './data-gate';
 import { checkAgainstMargins, type EffectCandidate } from './margin-check';
-import { judged, resolve, withoutEvidence, type MetricContext } from './metric-context';
+import { judged, resolve, withoutEvidence, type MetricContext, type Resolved } from './metric-context';
+import { judgeRateTimeline, type TimelineDecision } from './rate-timeline';
+import { stickyPhrase } from './timeline';
 import { countSummary } from './summaries';
-import type { CountSide, Margin, MetricInput, MetricResult, TestReport } from './types';
+import type { CountSide, Margin, MetricInput, MetricResult, SideSummary, TestReport } from './types';
 
 type ProportionMetric = Extract<MetricInput, { kind: 'proportion' }>;
 
@@ -24,10 +26,33 @@ export function judgeProportion(metric: ProportionMetric, ctx: MetricContext): M
   const gap = insufficientData(b.total, c.total, resolved.minSamples, 'trials');
   if (gap) return withoutEvidence(metric, resolved, summaries, gap, tests);
 
+  const rates = `the rate is ${percent(c.events / c.total)} on the canary vs ${percent(b.events / b.total)} on the baseline`;
+  const timeline = rateTimeline(b, c, resolved, ctx, 'rate');
+  if (timeline) return judgedTimeline(metric, resolved, summaries, tests, timeline, rates);
   const { verdict, checks } = checkAgainstMargins(rateCandidates(c, b, resolved.margin, ctx, 'rate'), resolved.direction, ctx.rates);
   const decisive = checks.find((check) => check.verdict === verdict) ?? checks[0];
-  const rates = `the rate is ${percent(c.events / c.total)} on the canary vs ${percent(b.events / b.total)} on the baseline`;
   return judged(metric, resolved, summaries, tests, { verdict, checks, decisive, reason: `${rates}; ${describeCheck('it', decisive, resolved.direction)}` });
+}
+
+/** The sequential per-interval judgement when both sides carry a timeline and the evidence is anytime-valid; else null. */
+export function rateTimeline(b: CountSide, c: CountSide, resolved: Resolved, ctx: MetricContext, what: string): (TimelineDecision & { intervals: number }) | null {
+  if (!ctx.evidence.sequential || !b.intervals || !c.intervals || b.intervals.length !== c.intervals.length) return null;
+  return { ...judgeRateTimeline(b.intervals, c.intervals, resolved.margin, resolved.direction, ctx, what), intervals: b.intervals.length };
+}
+
+/** The result of a sticky timeline decision, its reason led by when it was decided. */
+export function judgedTimeline(
+  metric: MetricInput,
+  resolved: Resolved,
+  summaries: { baseline: SideSummary; canary: SideSummary },
+  tests: readonly TestReport[],
+  timeline: TimelineDecision & { intervals: number },
+  subject: string,
+): MetricResult {
+  const { verdict, checks, decisive, decidedAt, intervals, still } = timeline;
+  const when = verdict !== 'inconclusive' && decidedAt !== undefined ? `${stickyPhrase(verdict, decidedAt, intervals, still)}: ` : '';
+  const result = judged(metric, resolved, summaries, tests, { verdict, checks, decisive, reason: `${when}${subject}; ${describeCheck('it', decisive, resolved.direction)}` });
+  return { ...result, intervals, ...(decidedAt !== undefined ? { decidedAt } : {}) };
 }
 
 /**

@@ -7,6 +7,10 @@
  * read from the buckets, not estimated inside one. A threshold between bounds is refused
  * with the reason, since a histogram does not say how many observations lie above it.
  *
+ * With a timeline (`intervals`) and anytime-valid evidence, each interval's count above the
+ * threshold is judged sequentially like a proportion's (src/judge/rate-timeline.ts): a change
+ * of load over time that moves both sides' tails cancels within each interval.
+ *
  * The direction carries over: for `increase` (bigger values are worse) a growing share above
  * the threshold is the harm; for `decrease` a shrinking one.
  */
@@ -14,10 +18,10 @@ import { countAtOrBelow, type WeightedSample } from '../stats/weighted-sample';
 import { describeCheck } from './describe';
 import { checkAgainstMargins } from './margin-check';
 import { judged, withoutEvidence, type MetricContext, type Resolved } from './metric-context';
-import { countTests, percent, rateCandidates } from './proportion';
+import { countTests, judgedTimeline, percent, rateCandidates, rateTimeline } from './proportion';
 import type { SidePair } from './side-samples';
 import type { ValuesData } from './values-data';
-import type { CountSide, MetricInput, MetricResult } from './types';
+import type { CountSide, MetricInput, MetricResult, ValuesInterval } from './types';
 
 type ContinuousMetric = Extract<MetricInput, { kind: 'continuous' }>;
 
@@ -29,6 +33,17 @@ export function judgeThresholdShare(metric: ContinuousMetric, threshold: number,
   const c = exceedances(pair.canary, threshold);
   const tests = [...countTests(c.events, c.total, b.events, b.total), ...data.tests];
   const what = `the share above ${threshold}`;
+  const shares0 = `${what} is ${percent(c.events / c.total)} on the canary vs ${percent(b.events / b.total)} on the baseline`;
+  const withTimeline = metric.baseline.intervals && metric.canary.intervals
+    ? rateTimeline(
+        { ...b, intervals: metric.baseline.intervals.map((i) => intervalExceedances(i, threshold)) },
+        { ...c, intervals: metric.canary.intervals.map((i) => intervalExceedances(i, threshold)) },
+        resolved,
+        ctx,
+        what,
+      )
+    : null;
+  if (withTimeline) return judgedTimeline(metric, resolved, summaries, tests, withTimeline, shares0);
   const { verdict, checks } = checkAgainstMargins(rateCandidates(c, b, resolved.margin, ctx, what), resolved.direction, ctx.rates);
   const decisive = checks.find((check) => check.verdict === verdict) ?? checks[0];
   const shares = `${what} is ${percent(c.events / c.total)} on the canary vs ${percent(b.events / b.total)} on the baseline`;
@@ -38,6 +53,19 @@ export function judgeThresholdShare(metric: ContinuousMetric, threshold: number,
 /** How many observations lie above the threshold, among all of the side's. */
 export function exceedances(sample: WeightedSample, threshold: number): CountSide {
   return { events: sample.n - countAtOrBelow(sample, threshold), total: sample.n };
+}
+
+/** One interval's observations above the threshold (a bucket bound of its histogram, as checked for the cumulative one). */
+export function intervalExceedances(interval: ValuesInterval, threshold: number): CountSide {
+  if ('values' in interval) {
+    let events = 0;
+    for (let i = 0; i < interval.values.length; i++) if (interval.values[i] > threshold) events++;
+    return { events, total: interval.values.length };
+  }
+  const buckets = interval.histogram.buckets;
+  const total = buckets.at(-1)?.count ?? 0;
+  const atOrBelow = buckets.filter((b) => b.le <= threshold).at(-1)?.count ?? 0;
+  return { events: Math.max(0, total - atOrBelow), total };
 }
 
 /** Why the data cannot count the observations above the threshold exactly, or null. */

@@ -22,17 +22,30 @@ export interface HistogramBucket {
   readonly count: number;
 }
 
-export type ValuesSide =
+/**
+ * The timeline of a side: the same data per interval, oldest first, baseline and canary
+ * aligned by index (interval i covers the same span of time on both sides). When a side has
+ * `intervals`, its cumulative fields are their sum, so every judge can still read the totals;
+ * the sequential tests and sticky verdicts read the intervals.
+ */
+export interface Timeline<Interval> {
+  readonly intervals?: readonly Interval[];
+}
+
+export type ValuesInterval =
   | { readonly values: ArrayLike<number> }
   | { readonly histogram: { readonly buckets: readonly HistogramBucket[]; readonly sum?: number } };
-export interface CountSide {
+export type ValuesSide = ValuesInterval & Timeline<ValuesInterval>;
+export interface CountInterval {
   readonly events: number;
   readonly total: number;
 }
+export interface CountSide extends CountInterval, Timeline<CountInterval> {}
 /** Category counts as ordered pairs (never a plain object, so no key can collide with its prototype). */
-export interface CategoricalSide {
+export interface CategoricalInterval {
   readonly counts: ReadonlyArray<readonly [string, number]>;
 }
+export interface CategoricalSide extends CategoricalInterval, Timeline<CategoricalInterval> {}
 
 interface MetricCommon {
   readonly name: string;
@@ -122,6 +135,12 @@ export interface MetricResult {
   /** All checked effects when more than one margin applies. */
   readonly effects?: readonly Effect[];
   readonly tests: readonly TestReport[];
+  /** With a timeline: how many intervals (looks) there were. */
+  readonly intervals?: number;
+  /** With a timeline: the interval (1-based) of the first look at which the verdict was reached. */
+  readonly decidedAt?: number;
+  /** Inconclusive: how much more canary data a decision needs if the effect stays where it is (src/judge/projection.ts). */
+  readonly projection?: { readonly toward: 'pass' | 'fail'; readonly moreCanary: number; readonly moreIntervals?: number };
 }
 
 export interface AnalysisResult {

@@ -11,6 +11,7 @@
  * token: it proves the service issued the link (nobody can run arbitrary queries with it) and
  * reveals nothing of the token.
  */
+import { DEFAULT_TIMELINE_STEP_SECONDS } from '../contracts/run-analysis';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 export type ReportKind = 'a' | 'f';
@@ -47,9 +48,15 @@ export function reportLink(config: ReportLinkConfig, kind: ReportKind, requestOr
   return url.href;
 }
 
+/**
+ * The request over the window it was judged on. A window that followed the canary (`since`)
+ * becomes that absolute window, keeping the timeline `since` implied, so the link judges the
+ * same data the same way.
+ */
 function withWindow(request: Record<string, unknown>, window: AbsoluteWindow): Record<string, unknown> {
-  const { lookback: _lookback, start: _start, end: _end, ...rest } = request;
-  return { ...rest, start: window.start, end: window.end };
+  const { lookback: _lookback, start: _start, end: _end, since, maxAge: _maxAge, ...rest } = request;
+  const timeline = since !== undefined && rest.timelineStep === undefined ? { timelineStep: `${DEFAULT_TIMELINE_STEP_SECONDS}s` } : {};
+  return { ...rest, ...timeline, start: window.start, end: window.end };
 }
 
 export type ReadReport = { kind: ReportKind; body: unknown } | { problem: string };

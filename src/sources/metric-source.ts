@@ -69,6 +69,11 @@ export interface FetchContext {
   readonly window: TimeWindow;
   /** Istio's `reporter` for the istio-* templates (default "destination"; "waypoint" in ambient mesh). */
   readonly reporter?: string;
+  /**
+   * Fetch the window as a timeline: one interval per step (seconds), so the judge can test
+   * per interval and report the first decisive look. Without it, one total per side.
+   */
+  readonly timelineStepSeconds?: number;
   /** Aborted when the analysis' overall deadline passes. */
   readonly signal: AbortSignal;
 }
@@ -87,6 +92,12 @@ export type FetchedMetric = FetchedSides & {
 
 export interface MetricSource {
   fetch(metric: TemplateMetric, ctx: FetchContext): Promise<FetchedMetric>;
+  /**
+   * When the side with these labels first had traffic within the window (unix seconds, the
+   * start of the first step with a request), or null if it had none: the start of a window
+   * that follows the canary. Optional: a source without it cannot follow the canary.
+   */
+  firstTraffic?(labels: Labels, window: TimeWindow, stepSeconds: number, signal: AbortSignal, reporter?: string): Promise<number | null>;
 }
 
 /** The backend could not answer: the analysis must not produce a verdict (HTTP 503). */

@@ -14,8 +14,9 @@
  *   "no data"; `noSeries` is set when neither side had a series.
  */
 import type { CategoricalSide, CountSide, HistogramBucket, ValuesSide } from '../../judge/types';
-import { SourceUnavailableError, type FetchContext, type FetchedMetric, type MetricSource, type TemplateMetric } from '../metric-source';
-import { parseSampleValue, type InstantVector, type PrometheusClient, type RangeMatrix } from './client';
+import { SourceUnavailableError, type FetchContext, type FetchedMetric, type Labels, type MetricSource, type TemplateMetric, type TimeWindow } from '../metric-source';
+import { parseSampleValue, type InstantVector, type PrometheusClient, type RangeMatrix, type VectorSeries } from './client';
+import { sumCategoricalIntervals, sumCountIntervals, sumValuesIntervals } from '../../judge/timeline';
 import { planQueries, planSide, type SidePlan } from './templates';
 import { linkedAbort } from '../linked-abort';
 
@@ -35,7 +36,10 @@ export class PrometheusSource implements MetricSource {
   async fetch(metric: TemplateMetric, ctx: FetchContext): Promise<FetchedMetric> {
     const options = { reporter: ctx.reporter };
     const plans = { baseline: planSide(metric, ctx.baseline, ctx.window, options), canary: planSide(metric, ctx.canary, ctx.window, options) };
-    const queries = { baseline: planQueries(plans.baseline), canary: planQueries(plans.canary) };
+    // A timeline asks for increase() over one step at every step (custom queries stay as they are).
+    const stepWindow = ctx.timelineStepSeconds !== undefined && plans.baseline.shape !== 'values' ? { start: 0, end: timelineStep(ctx.window, ctx.timelineStepSeconds) } : undefined;
+    const sent = stepWindow ? { baseline: planSide(metric, ctx.baseline, stepWindow, options), canary: planSide(metric, ctx.canary, stepWindow, options) } : plans;
+    const queries = { baseline: planQueries(sent.baseline), canary: planQueries(sent.canary) };
 
     // The first failed query abandons its siblings (Promise.all settles at once, then `finally`)
     // instead of letting them run to their own timeouts.
@@ -60,9 +64,23 @@ export class PrometheusSource implements MetricSource {
     throw new Error('internal: the two sides of one metric have different shapes');
   }
 
+  /** The first step of the window in which the side's Istio request counter grew. */
+  async firstTraffic(labels: Labels, window: TimeWindow, stepSeconds: number, signal: AbortSignal, reporter?: string): Promise<number | null> {
+    const step = timelineStep(window, stepSeconds);
+    const grid = timelineGrid(window, step);
+    // The same reporter as the metrics: an ambient mesh reports only "waypoint".
+    const plan = planSide({ name: 'first-traffic', template: 'istio-requests' }, labels, { start: 0, end: step }, { reporter });
+    if (plan.shape !== 'proportion') throw new Error('internal: istio-requests is a proportion');
+    const matrix = await this.client.range(plan.total, grid[0], grid[grid.length - 1], step, signal);
+    let first = Infinity;
+    for (const series of matrix) for (const [time, value] of series.values) if (value > 0 && time < first) first = time;
+    return first === Infinity ? null : first - step;
+  }
+
   private async side(metric: TemplateMetric, name: SideName, plan: SidePlan, ctx: FetchContext, signal: AbortSignal): Promise<SideAnswer> {
     const at = ctx.window.end;
     const what = `metric ${JSON.stringify(metric.name)} (${name})`;
+    if (ctx.timelineStepSeconds !== undefined && plan.shape !== 'values') return this.timelineSide(metric, name, ctx, signal);
     switch (plan.shape) {
       case 'histogram': {
         const vector = await this.client.instant(plan.query, at, signal);
@@ -82,6 +100,80 @@ export class PrometheusSource implements MetricSource {
       }
     }
   }
+
+  /**
+   * One side as a timeline: the template's query with increase() over one step, as a range
+   * query whose points are the intervals' counts (each point covers the step before it).
+   */
+  private async timelineSide(metric: TemplateMetric, name: SideName, ctx: FetchContext, signal: AbortSignal): Promise<SideAnswer> {
+    const what = `metric ${JSON.stringify(metric.name)} (${name})`;
+    const step = timelineStep(ctx.window, ctx.timelineStepSeconds!);
+    const grid = timelineGrid(ctx.window, step);
+    const labels = name === 'baseline' ? ctx.baseline : ctx.canary;
+    const plan = planSide(metric, labels, { start: 0, end: step });
+    const first = grid[0];
+    const last = grid[grid.length - 1];
+    switch (plan.shape) {
+      case 'histogram': {
+        const matrix = await this.client.range(plan.query, first, last, step, signal);
+        const intervals = alignedHistograms(vectorsAt(matrix, grid).map((v) => toHistogram(v, what)));
+        return { converted: { shape: 'values', side: { ...sumValuesIntervals(intervals), intervals } as ValuesSide }, series: matrix.length };
+      }
+      case 'proportion': {
+        const [events, total] = await Promise.all([this.client.range(plan.events, first, last, step, signal), this.client.range(plan.total, first, last, step, signal)]);
+        const e = vectorsAt(events, grid);
+        const t = vectorsAt(total, grid);
+        const intervals = grid.map((_, k) => toCounts(sumOf(e[k], `${what} events`), sumOf(t[k], `${what} total`), what));
+        return { converted: { shape: 'proportion', side: { ...sumCountIntervals(intervals), intervals } }, series: events.length + total.length };
+      }
+      case 'categorical': {
+        const matrix = await this.client.range(plan.query, first, last, step, signal);
+        const intervals = vectorsAt(matrix, grid).map((v) => toCategories(v, plan.by, what));
+        return { converted: { shape: 'categorical', side: { ...sumCategoricalIntervals(intervals), intervals } }, series: matrix.length };
+      }
+      case 'values':
+        throw new Error('internal: a custom query has no timeline');
+    }
+  }
+}
+
+/** At most this many intervals per side: a longer window gets a longer step. */
+export const MAX_TIMELINE_POINTS = 240;
+
+/** The step actually used for a window: the asked step, lengthened so the window has at most MAX_TIMELINE_POINTS intervals. */
+export function timelineStep(window: { start: number; end: number }, askedSeconds: number): number {
+  const span = window.end - window.start;
+  return Math.max(askedSeconds, Math.ceil(span / MAX_TIMELINE_POINTS / askedSeconds) * askedSeconds);
+}
+
+/** The end of each interval of the window: start + step, start + 2 step, ..., the last at or before the end. */
+export function timelineGrid(window: { start: number; end: number }, step: number): number[] {
+  const count = Math.max(1, Math.floor((window.end - window.start) / step));
+  return Array.from({ length: count }, (_, k) => window.start + (k + 1) * step);
+}
+
+/** Samples of a matrix regrouped per grid time, as instant vectors (a missing sample: the series had no increase there). */
+function vectorsAt(matrix: RangeMatrix, grid: readonly number[]): InstantVector[] {
+  const index = new Map(grid.map((t, k) => [Math.round(t), k]));
+  const out: VectorSeries[][] = grid.map(() => []);
+  for (const series of matrix) {
+    for (const sample of series.values) {
+      const k = index.get(Math.round(sample[0]));
+      if (k !== undefined) out[k].push({ metric: series.metric, value: sample });
+    }
+  }
+  return out;
+}
+
+/** Every interval on one set of bucket bounds (the union over the side), cumulative counts carried across bounds an interval lacks. */
+function alignedHistograms(intervals: readonly ValuesSide[]): ValuesSide[] {
+  const bounds = [...new Set(intervals.flatMap((i) => ('histogram' in i ? i.histogram.buckets.map((b) => b.le) : [])))].sort((a, b) => a - b);
+  if (!bounds.length) return intervals.map(() => ({ values: [] }));
+  return intervals.map((interval) => {
+    const raw = new Map('histogram' in interval ? interval.histogram.buckets.map((b) => [b.le, b.count] as const) : []);
+    let running = 0;
+    return { histogram: { buckets: bounds.map((le) => ({ le, count: (running = Math.max(running, raw.get(le) ?? running)) })) } };
+  });
 }
 
 function unusable(what: string, why: string): SourceUnavailableError {

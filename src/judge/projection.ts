@@ -1,0 +1,79 @@
+/**
+ * Time to decision: how much more canary data an inconclusive metric needs if the effect stays
+ * where it is. Confidence bounds narrow about as 1/sqrt(n) (anytime-valid ones a little
+ * slower, by a log log factor), so the half-width w on the side that must clear the margin
+ * reaches the gap g between the estimate and the margin after about n (w/g)^2 observations:
+ * n ((w/g)^2 - 1) more (for a relative change, on the log of the ratio, where its bounds are
+ * about symmetric). Toward a fail when the estimate lies beyond the margin, toward a pass
+ * when it lies within (for `either`, the wider of the two sides decides). With a timeline the
+ * latest interval's canary traffic turns it into intervals ("about 8 more intervals at the
+ * latest interval's traffic"). A projection, not a promise: the estimate moves as data come.
+ */
+import type { Direction, Effect, MetricResult } from './types';
+
+export interface Projection {
+  /** Which verdict the data head for if the effect stays where it is. */
+  readonly toward: 'pass' | 'fail';
+  /** More canary observations (requests for rates) needed, rounded to 2 significant digits. */
+  readonly moreCanary: number;
+  /** The same in intervals at the latest interval's canary traffic, with a timeline. */
+  readonly moreIntervals?: number;
+}
+
+/** Beyond this many times the current data, the effect sits (practically) at the margin: no projection. */
+const MAX_GROWTH = 100;
+
+export function projectDecision(effect: Effect, direction: Direction, canaryN: number, latestIntervalN?: number): Projection | null {
+  if (!(canaryN > 0)) return null;
+  // A ratio's bounds are symmetric on the log scale, not on the ratio's own.
+  const scale = effect.unit === 'relative' ? Math.log1p : (x: number) => x;
+  const e = scale(effect.estimate);
+  const lower = scale(effect.lower);
+  const upper = scale(effect.upper);
+  if (!Number.isFinite(e) || !Number.isFinite(lower) || !Number.isFinite(upper)) return null;
+  const t = effect.unit === 'relative' ? scale(effect.tolerance) : effect.tolerance;
+  // Each entry: the current half-width on a side and the gap it must fall under.
+  const sides: { width: number; gap: number }[] = [];
+  let toward: 'pass' | 'fail';
+  if (direction === 'increase') {
+    toward = e > t ? 'fail' : 'pass';
+    sides.push(toward === 'fail' ? { width: e - lower, gap: e - t } : { width: upper - e, gap: t - e });
+  } else if (direction === 'decrease') {
+    const low = effect.unit === 'relative' ? (effect.tolerance < 1 ? Math.log1p(-effect.tolerance) : -Infinity) : -effect.tolerance;
+    if (!Number.isFinite(low)) return null;
+    toward = e < low ? 'fail' : 'pass';
+    sides.push(toward === 'fail' ? { width: upper - e, gap: low - e } : { width: e - lower, gap: e - low });
+  } else {
+    // The lower margin of a ratio is 1 - tolerance on its own scale.
+    const low = effect.unit === 'relative' ? (effect.tolerance < 1 ? Math.log1p(-effect.tolerance) : -Infinity) : -t;
+    toward = e > t || e < low ? 'fail' : 'pass';
+    if (toward === 'fail') sides.push(e > t ? { width: e - lower, gap: e - t } : { width: upper - e, gap: low - e });
+    else sides.push({ width: upper - e, gap: t - e }, ...(Number.isFinite(low) ? [{ width: e - lower, gap: e - low }] : []));
+  }
+  if (sides.some((s) => !(s.gap > 0) || !(s.width > 0))) return null;
+  const growth = Math.max(...sides.map((s) => (s.width / s.gap) ** 2));
+  if (growth <= 1 || growth > MAX_GROWTH) return null;
+  const moreCanary = roundTo2(canaryN * (growth - 1));
+  const moreIntervals = latestIntervalN && latestIntervalN > 0 ? Math.max(1, Math.ceil(moreCanary / latestIntervalN)) : undefined;
+  return { toward, moreCanary, ...(moreIntervals !== undefined ? { moreIntervals } : {}) };
+}
+
+function roundTo2(x: number): number {
+  return Number(x.toPrecision(2));
+}
+
+/** "about 4,100 more canary requests (about 8 more intervals at the latest interval's traffic) if the effect stays where it is" */
+export function describeProjection(p: Projection, unit: string): string {
+  const intervals = p.moreIntervals !== undefined ? ` (about ${p.moreIntervals} more interval${p.moreIntervals > 1 ? 's' : ''} at the latest interval's canary traffic)` : '';
+  return `a ${p.toward} needs about ${p.moreCanary.toLocaleString('en-US')} more canary ${unit}${intervals} if the effect stays where it is`;
+}
+
+/** Adds the projection to an inconclusive metric's result and reason. */
+export function withProjection(result: MetricResult, latestIntervalN?: number): MetricResult {
+  // Buckets too coarse to ever decide: more data cannot help, and the reason says so.
+  if (result.verdict !== 'inconclusive' || !result.effect || /too coarse to ever/.test(result.reason)) return result;
+  const projection = projectDecision(result.effect, result.kind === 'categorical' || result.kind === 'distribution' ? 'increase' : result.direction, result.canary.n, latestIntervalN);
+  if (!projection) return result;
+  const unit = result.kind === 'proportion' ? 'requests' : 'observations';
+  return { ...result, projection, reason: `${result.reason}; ${describeProjection(projection, unit)}` };
+}

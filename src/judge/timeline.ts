@@ -1,0 +1,107 @@
+/**
+ * The rollout's timeline (`intervals` on both sides): sums of intervals, the prefixes a
+ * stateless judge re-reads as past looks, and the sticky verdict over them.
+ *
+ * Sticky verdicts: with a timeline in hand, the judge re-evaluates every past look (every
+ * prefix of the intervals) and reports the first decisive one. This stays valid for
+ * anytime-valid evidence, because its confidence sequences hold at every sample size at once:
+ * the running intersection of the sequence over the looks covers the truth with the same
+ * probability, so "the bound crossed the margin at some look" errs no more often than "at this
+ * look" (Howard et al. 2021, section 3; Ramdas et al. 2023, section 4). With fixed-sample
+ * evidence the same scan would be a repeated test, so a timeline is judged at its last look.
+ */
+import type { CategoricalInterval, CountInterval, MetricInput, MetricResult, ValuesInterval, Verdict } from './types';
+
+export function sumCountIntervals(intervals: readonly CountInterval[]): CountInterval {
+  let events = 0;
+  let total = 0;
+  for (const i of intervals) (events += i.events), (total += i.total);
+  return { events, total };
+}
+
+/** Values concatenated, or histograms' counts (and sums, when every interval has one) added; all intervals of one kind and bounds. */
+export function sumValuesIntervals(intervals: readonly ValuesInterval[]): ValuesInterval {
+  if (intervals.length === 0 || 'values' in intervals[0]) {
+    const out = new Float64Array(intervals.reduce((n, i) => n + ('values' in i ? i.values.length : 0), 0));
+    let at = 0;
+    for (const i of intervals) if ('values' in i) for (let j = 0; j < i.values.length; j++) out[at++] = i.values[j];
+    return { values: out };
+  }
+  const histograms = intervals.map((i) => ('histogram' in i ? i.histogram : { buckets: [] as const, sum: undefined }));
+  const buckets = histograms[0].buckets.map((bucket, j) => ({ le: bucket.le, count: histograms.reduce((sum, h) => sum + (h.buckets[j]?.count ?? 0), 0) }));
+  const sums = histograms.map((h) => h.sum);
+  return { histogram: { buckets, ...(sums.every((x) => x !== undefined) ? { sum: sums.reduce((a, b) => a! + b!, 0) } : {}) } };
+}
+
+export function sumCategoricalIntervals(intervals: readonly CategoricalInterval[]): CategoricalInterval {
+  const totals = new Map<string, number>();
+  for (const interval of intervals) for (const [category, n] of interval.counts) totals.set(category, (totals.get(category) ?? 0) + n);
+  return { counts: [...totals.entries()] };
+}
+
+/** The number of intervals of a metric's timeline, or 0 without one. */
+export function timelineLength(metric: MetricInput): number {
+  return Math.min(metric.baseline.intervals?.length ?? 0, metric.canary.intervals?.length ?? 0);
+}
+
+/** The metric as it stood after `looks` intervals: cumulative data of the prefix, and the prefix as its timeline. */
+export function prefixMetric<M extends MetricInput>(metric: M, looks: number): M {
+  const side = (s: M['baseline']) => {
+    const intervals = s.intervals!.slice(0, looks);
+    switch (metric.kind) {
+      case 'proportion':
+        return { ...sumCountIntervals(intervals as CountInterval[]), intervals };
+      case 'categorical':
+        return { ...sumCategoricalIntervals(intervals as CategoricalInterval[]), intervals };
+      default:
+        return { ...sumValuesIntervals(intervals as ValuesInterval[]), intervals };
+    }
+  };
+  return { ...metric, baseline: side(metric.baseline), canary: side(metric.canary) };
+}
+
+/** At most this many past looks are re-judged for kinds whose judge reads cumulative data; any subset of looks is valid. */
+export const MAX_LOOKS_REJUDGED = 32;
+
+/** 1-based looks to re-judge: all of them when few, else evenly spaced, always including the last. */
+export function looksToJudge(intervals: number, max = MAX_LOOKS_REJUDGED): number[] {
+  if (intervals <= max) return Array.from({ length: intervals }, (_, i) => i + 1);
+  const looks = new Set<number>();
+  for (let j = 1; j <= max; j++) looks.add(Math.round((j * intervals) / max));
+  return [...looks].sort((a, b) => a - b);
+}
+
+const PAST: Record<Exclude<Verdict, 'inconclusive'>, string> = { pass: 'passed', fail: 'failed' };
+const STILL: Record<Exclude<Verdict, 'inconclusive'>, string> = { pass: 'still passing', fail: 'still failing' };
+
+/** "failed at interval 7 of 12 and still failing" / "passed at interval 12 of 12". */
+export function stickyPhrase(verdict: Exclude<Verdict, 'inconclusive'>, decidedAt: number, intervals: number, still: boolean): string {
+  if (decidedAt === intervals) return `${PAST[verdict]} at interval ${decidedAt} of ${intervals} (the latest)`;
+  return `${PAST[verdict]} at interval ${decidedAt} of ${intervals} and ${still ? STILL[verdict] : 'the latest look alone is not decisive (the earlier look stands: its bounds hold at every look)'}`;
+}
+
+/**
+ * The sticky verdict of a judge that reads cumulative data: the metric is judged at past
+ * looks (prefixes) and the first decisive look's verdict stands; the result keeps the latest
+ * data's summaries and, when decided, the decisive look's effect.
+ */
+export function stickyOverPrefixes<M extends MetricInput>(metric: M, judge: (m: M) => MetricResult): MetricResult {
+  const intervals = timelineLength(metric);
+  const latest = judge(metric);
+  for (const look of looksToJudge(intervals)) {
+    const result = look === intervals ? latest : judge(prefixMetric(metric, look));
+    if (result.verdict === 'inconclusive') continue;
+    const still = latest.verdict === result.verdict;
+    const decisive = still ? latest : result;
+    return {
+      ...latest,
+      verdict: result.verdict,
+      reason: `${stickyPhrase(result.verdict, look, intervals, still)}: ${decisive.reason}`,
+      ...(decisive.effect ? { effect: decisive.effect } : {}),
+      ...(decisive.effects ? { effects: decisive.effects } : {}),
+      intervals,
+      decidedAt: look,
+    };
+  }
+  return { ...latest, intervals };
+}

@@ -1,0 +1,150 @@
+import request from 'supertest';
+import { analyzeResponseSchema } from '../../src/contracts/analyze-response';
+import { testApp } from '../support/app';
+
+const { app } = testApp();
+const analyze = (metrics: object[], extra: object = {}) => request(app).post('/v1/analyze').send({ metrics, ...extra });
+
+/** Per-interval error counts of a rollout: the canary's share steps up, both sides' rate rises. */
+function errorTimeline(canaryRates: (i: number) => number, baselineRate: (i: number) => number, intervals = 21) {
+  const baseline: { events: number; total: number }[] = [];
+  const canary: { events: number; total: number }[] = [];
+  for (let i = 0; i < intervals; i++) {
+    const share = [0.01, 0.1, 0.5][Math.min(2, Math.floor((3 * i) / intervals))];
+    const canaryTotal = Math.round(10_000 * share);
+    const baselineTotal = 10_000 - canaryTotal;
+    baseline.push({ events: Math.round(baselineTotal * baselineRate(i)), total: baselineTotal });
+    canary.push({ events: Math.round(canaryTotal * canaryRates(i)), total: canaryTotal });
+  }
+  return { baseline, canary };
+}
+
+describe('timelines: "intervals" on both sides', () => {
+  it('passes a healthy canary whose error rate rises with the baseline\'s while the split rises, and says when', async () => {
+    const rate = (i: number) => 0.002 + 0.0004 * i;
+    const { baseline, canary } = errorTimeline(rate, rate);
+    const res = await analyze([{ name: 'errors', kind: 'proportion', baseline: { intervals: baseline }, canary: { intervals: canary } }]);
+    expect(res.status).toBe(200);
+    expect(analyzeResponseSchema.safeParse(res.body).success).toBe(true);
+    const m = res.body.metrics[0];
+    expect(m.verdict).toBe('pass');
+    expect(m.intervals).toBe(21);
+    expect(m.decidedAt).toBeGreaterThanOrEqual(8);
+    expect(m.decidedAt).toBeLessThanOrEqual(21);
+    expect(m.reason).toMatch(new RegExp(`^passed at interval ${m.decidedAt} of 21`));
+    // The sums are what the summaries show.
+    expect(m.canary.n).toBe(canary.reduce((s, i) => s + i.total, 0));
+  });
+
+  it('the same data as cumulative totals does not pass (the split and the trend pose as a difference)', async () => {
+    const rate = (i: number) => 0.002 + 0.0004 * i;
+    const { baseline, canary } = errorTimeline(rate, rate);
+    const sum = (xs: { events: number; total: number }[]) => ({ events: xs.reduce((s, i) => s + i.events, 0), total: xs.reduce((s, i) => s + i.total, 0) });
+    const res = await analyze([{ name: 'errors', kind: 'proportion', margin: { relative: 0.5 }, baseline: sum(baseline), canary: sum(canary) }]);
+    expect(res.body.metrics[0].verdict).not.toBe('pass');
+    expect(res.body.metrics[0].decidedAt).toBeUndefined();
+  });
+
+  it('fails a 3x canary at an early interval, sticky: "failed at interval k of n and still failing"', async () => {
+    const { baseline, canary } = errorTimeline(() => 0.015, () => 0.005);
+    const res = await analyze([{ name: 'errors', kind: 'proportion', baseline: { intervals: baseline }, canary: { intervals: canary } }]);
+    const m = res.body.metrics[0];
+    expect(m.verdict).toBe('fail');
+    expect(m.decidedAt).toBeLessThanOrEqual(14);
+    expect(m.reason).toMatch(/^failed at interval \d+ of 21 and still failing/);
+    expect(m.effect.lower).toBeGreaterThan(0.5);
+  });
+
+  it('a verdict reached at an earlier look stands when the latest look alone is not decisive', async () => {
+    // A clear early regression, then the canary recovers: the earlier fail stands.
+    const { baseline, canary } = errorTimeline((i) => (i < 10 ? 0.05 : 0.005), () => 0.005);
+    const res = await analyze([{ name: 'errors', kind: 'proportion', margin: { relative: 0.5 }, baseline: { intervals: baseline }, canary: { intervals: canary } }]);
+    const m = res.body.metrics[0];
+    expect(m.verdict).toBe('fail');
+    expect(m.decidedAt).toBeLessThan(21);
+  });
+
+  it('judges the share above a threshold per interval, and re-judges past looks of other kinds', async () => {
+    const hist = (above: number, n: number) => ({ histogram: { buckets: [{ le: 250, count: n - above }, { le: '+Inf', count: n }] } });
+    const baseline = Array.from({ length: 10 }, (_, i) => hist(5 * (i + 1), 5000));
+    const canary = Array.from({ length: 10 }, (_, i) => hist(5 * (i + 1), 5000));
+    const values = (shift: number) => Array.from({ length: 10 }, (_, i) => ({ values: Array.from({ length: 400 }, (_, j) => 100 + ((j * 37 + i) % 100) + shift) }));
+    const res = await analyze([
+      { name: 'slo', kind: 'continuous', threshold: 250, baseline: { intervals: baseline }, canary: { intervals: canary } },
+      { name: 'latency', kind: 'continuous', baseline: { intervals: values(0) }, canary: { intervals: values(0) } },
+      { name: 'classes', kind: 'categorical', baseline: { intervals: Array.from({ length: 5 }, () => ({ counts: { cat: 5000, dog: 5000 } })) }, canary: { intervals: Array.from({ length: 5 }, () => ({ counts: { cat: 5000, dog: 5000 } })) } },
+    ]);
+    expect(res.status).toBe(200);
+    expect(analyzeResponseSchema.safeParse(res.body).success).toBe(true);
+    const [slo, latency, classes] = res.body.metrics;
+    expect(slo.intervals).toBe(10);
+    expect(slo.effect.measure).toBe('relative change in the share above 250');
+    expect(latency.intervals).toBe(10);
+    expect(latency.verdict).toBe('pass');
+    expect(latency.decidedAt).toBeLessThanOrEqual(10);
+    expect(classes.verdict).toBe('pass');
+    expect(classes.decidedAt).toBeLessThanOrEqual(5);
+  });
+
+  it('keeps cumulative-only input as it was (no intervals, no decidedAt)', async () => {
+    const res = await analyze([{ name: 'errors', kind: 'proportion', baseline: { events: 500, total: 100000 }, canary: { events: 480, total: 100000 } }]);
+    expect(res.body.metrics[0].verdict).toBe('pass');
+    expect(res.body.metrics[0]).not.toHaveProperty('intervals');
+    expect(res.body.metrics[0]).not.toHaveProperty('decidedAt');
+  });
+
+  it('judges a timeline at its last look only with fixed-sample evidence', async () => {
+    const { baseline, canary } = errorTimeline(() => 0.005, () => 0.005);
+    const res = await analyze([{ name: 'errors', kind: 'proportion', baseline: { intervals: baseline }, canary: { intervals: canary } }], { evidence: 'fixed-sample' });
+    expect(res.status).toBe(200);
+    expect(res.body.metrics[0]).not.toHaveProperty('decidedAt');
+  });
+});
+
+describe('timelines: a mismatch is a 400 naming it', () => {
+  const issues = async (metric: object) => {
+    const res = await analyze([metric]);
+    expect(res.status).toBe(400);
+    return res.body.issues as { path: string; message: string }[];
+  };
+
+  it('names a length mismatch', async () => {
+    const got = await issues({ name: 'e', kind: 'proportion', baseline: { intervals: [{ events: 1, total: 100 }, { events: 1, total: 100 }] }, canary: { intervals: [{ events: 1, total: 10 }] } });
+    expect(got).toEqual([expect.objectContaining({ path: expect.stringContaining('canary.intervals'), message: expect.stringMatching(/baseline has 2 intervals and the canary 1/) })]);
+  });
+
+  it('names a side without intervals when the other has them', async () => {
+    const got = await issues({ name: 'e', kind: 'proportion', baseline: { intervals: [{ events: 1, total: 100 }] }, canary: { events: 1, total: 10 } });
+    expect(got[0].path).toContain('canary.intervals');
+    expect(got[0].message).toMatch(/the baseline gives "intervals"/);
+  });
+
+  it('names an interval of the wrong kind, and mixed kinds within a side', async () => {
+    const wrong = await issues({ name: 'e', kind: 'proportion', baseline: { intervals: [{ values: [1, 2] }] }, canary: { intervals: [{ events: 1, total: 10 }] } });
+    expect(wrong.some((i) => i.path.includes('baseline.intervals[0]') || i.path.includes('baseline.intervals.0'))).toBe(true);
+    const mixed = await issues({ name: 'l', kind: 'continuous', baseline: { intervals: [{ values: [1, 2] }, { histogram: { buckets: [{ le: '+Inf', count: 2 }] } }] }, canary: { intervals: [{ values: [1] }, { values: [2] }] } });
+    expect(mixed.map((i) => i.message).join(' ')).toMatch(/interval 1 gives a "histogram" but interval 0 gives "values"/);
+  });
+
+  it('refuses cumulative data and intervals on the same side', async () => {
+    const got = await issues({ name: 'e', kind: 'proportion', baseline: { events: 1, total: 100, intervals: [{ events: 1, total: 100 }] }, canary: { intervals: [{ events: 1, total: 10 }] } });
+    expect(got.map((i) => i.message).join(' ')).toMatch(/not both/);
+  });
+});
+
+describe('time to decision', () => {
+  it('an inconclusive metric says how much more canary data it needs, in the JSON, the text report and Flagger-sized reasons', async () => {
+    const baseline = Array.from({ length: 5 }, () => ({ events: 50, total: 9900 }));
+    const canary = Array.from({ length: 5 }, () => ({ events: 1, total: 200 }));
+    const metric = { name: 'errors', kind: 'proportion', margin: { relative: 0.5 }, baseline: { intervals: baseline }, canary: { intervals: canary } };
+    const res = await analyze([metric]);
+    const m = res.body.metrics[0];
+    expect(m.verdict).toBe('inconclusive');
+    expect(m.projection).toEqual({ toward: 'pass', moreCanary: expect.any(Number), moreIntervals: expect.any(Number) });
+    expect(m.projection.moreIntervals).toBe(Math.ceil(m.projection.moreCanary / 200));
+    expect(m.reason).toMatch(/a pass needs about [\d,]+ more canary requests \(about \d+ more intervals/);
+    expect(analyzeResponseSchema.safeParse(res.body).success).toBe(true);
+    const text = await request(app).post('/v1/analyze?format=text').send({ metrics: [metric] });
+    expect(text.text).toMatch(/more canary requests/);
+  });
+});

@@ -1,0 +1,138 @@
+import request from 'supertest';
+import { testApp } from '../support/app';
+import type { FetchContext, TemplateMetric } from '../../src/sources/metric-source';
+import { PrometheusClient } from '../../src/sources/prometheus/client';
+import { MAX_TIMELINE_POINTS, PrometheusSource, timelineGrid, timelineStep } from '../../src/sources/prometheus/prometheus-source';
+import { fakeFetch, matrix, type Responder } from './fake-prometheus';
+
+const START = 1700000000;
+const END = 1700000600;
+const STEP = 60;
+
+function context(overrides: Partial<FetchContext> = {}): FetchContext {
+  return {
+    baseline: { destination_version: 'v1' },
+    canary: { destination_version: 'v2' },
+    window: { start: START, end: END },
+    timelineStepSeconds: STEP,
+    signal: new AbortController().signal,
+    ...overrides,
+  };
+}
+
+function source(respond: Responder) {
+  const fake = fakeFetch(respond);
+  const client = new PrometheusClient({ baseUrl: 'http://prometheus:9090', queryTimeoutMs: 2000, fetch: fake.fetch });
+  return { source: new PrometheusSource(client), requests: fake.requests };
+}
+
+const ten = (f: (k: number) => number) => Array.from({ length: 10 }, (_, k) => String(f(k)));
+
+describe('Prometheus timelines: range queries at a step', () => {
+  it('fetches errors and requests per side as intervals of increase() over one step', async () => {
+    const { source: s, requests } = source((request) => {
+      const q = request.params.query;
+      const canary = q.includes('"v2"');
+      if (q.includes('response_code=~"5.."')) return matrix([[{}, ten((k) => (canary ? k : 10 * k))]], START + STEP, STEP);
+      return matrix([[{}, ten(() => (canary ? 100 : 900))]], START + STEP, STEP);
+    });
+    const metric: TemplateMetric = { name: 'errors', template: 'istio-error-rate' };
+    const fetched = await s.fetch(metric, context());
+    expect(requests.every((r) => r.url.endsWith('/api/v1/query_range'))).toBe(true);
+    expect(requests[0].params).toEqual(expect.objectContaining({ start: String(START + STEP), end: String(END), step: String(STEP) }));
+    expect(requests.every((r) => r.params.query.includes('[60s]'))).toBe(true);
+    expect(fetched.queries.canary[0]).toContain('[60s]');
+    if (fetched.kind !== 'proportion') throw new Error('expected a proportion');
+    expect(fetched.canary.intervals).toHaveLength(10);
+    expect(fetched.canary.intervals![3]).toEqual({ events: 3, total: 100 });
+    expect(fetched.canary).toEqual(expect.objectContaining({ events: 45, total: 1000 }));
+    expect(fetched.baseline.intervals).toHaveLength(10);
+  });
+
+  it('turns bucket series into one histogram per interval on shared bounds, a missing sample an empty interval', async () => {
+    const { source: s } = source((request) => {
+      const canary = request.params.query.includes('"v2"');
+      // The canary has no traffic in the first two intervals: no samples there.
+      const values = (n: number) => ten((k) => (canary && k < 2 ? NaN : n));
+      const series = [[{ le: '100' }, values(8)], [{ le: '+Inf' }, values(10)]] as const;
+      const answer = matrix(series.map(([m, v]) => [m, v.map((x) => (x === 'NaN' ? 'NaN' : x))] as const), START + STEP, STEP);
+      return answer;
+    });
+    const fetched = await s.fetch({ name: 'latency', template: 'istio-latency' }, context());
+    if (fetched.kind !== 'continuous') throw new Error('expected continuous');
+    const intervals = fetched.canary.intervals!;
+    expect(intervals).toHaveLength(10);
+    expect(intervals[0]).toEqual({ histogram: { buckets: [{ le: 100, count: 0 }, { le: Infinity, count: 0 }] } });
+    expect(intervals[5]).toEqual({ histogram: { buckets: [{ le: 100, count: 8 }, { le: Infinity, count: 10 }] } });
+    expect('histogram' in fetched.canary && fetched.canary.histogram.buckets.at(-1)!.count).toBe(80);
+  });
+
+  it('categories per interval', async () => {
+    const { source: s } = source(() => matrix([[{ class: 'cat' }, ten(() => 3)], [{ class: 'dog' }, ten(() => 1)]], START + STEP, STEP));
+    const fetched = await s.fetch({ name: 'class', template: 'categorical', metric: 'predictions_total', by: 'class' }, context());
+    if (fetched.kind !== 'categorical') throw new Error('expected categorical');
+    expect(fetched.canary.intervals![0].counts).toEqual([['cat', 3], ['dog', 1]]);
+    expect(fetched.canary.counts).toEqual([['cat', 30], ['dog', 10]]);
+  });
+
+  it('bounds the number of points: a long window gets a longer step', () => {
+    const day = { start: 0, end: 86400 };
+    expect(timelineStep(day, 60)).toBe(360);
+    expect(timelineGrid(day, timelineStep(day, 60))).toHaveLength(MAX_TIMELINE_POINTS);
+    expect(timelineStep({ start: 0, end: 7200 }, 60)).toBe(60);
+  });
+});
+
+describe('POST /v1/analyze with "timelineStep": template metrics judged per interval', () => {
+  it('fetches the window per step and reports the first decisive look', async () => {
+    const { source: s, requests } = source((req) => {
+      const q = req.params.query;
+      const canary = q.includes('"v2"');
+      const total = ten(() => (canary ? 2000 : 8000));
+      if (q.includes('response_code=~"5.."')) return matrix([[{}, ten(() => (canary ? 60 : 40))]], START + STEP, STEP);
+      return matrix([[{}, total]], START + STEP, STEP);
+    });
+    const { app } = testApp({ analysis: { source: s } });
+    const res = await request(app)
+      .post('/v1/analyze')
+      .send({ metrics: [{ name: 'errors', template: 'istio-error-rate', critical: true }], baseline: { labels: { destination_version: 'v1' } }, canary: { labels: { destination_version: 'v2' } }, start: START, end: END, timelineStep: '1m' });
+    expect(res.status).toBe(200);
+    const m = res.body.metrics[0];
+    expect(m.intervals).toBe(10);
+    expect(m.verdict).toBe('fail');
+    expect(m.decidedAt).toBeLessThanOrEqual(10);
+    expect(m.reason).toMatch(/^failed at interval \d+ of 10/);
+    expect(requests.every((r) => r.url.endsWith('/api/v1/query_range'))).toBe(true);
+  });
+});
+
+describe('"since": "canary": a window that follows the canary', () => {
+  it('starts at the first step with canary traffic, at most maxAge back, with a 1m timeline by default', async () => {
+    const end = START + 3600;
+    const { source: s, requests } = source((req) => {
+      const start = Number(req.params.start);
+      const step = Number(req.params.step);
+      const points = Math.round((Number(req.params.end) - start) / step) + 1;
+      const q = req.params.query;
+      const canary = q.includes('"v2"');
+      // The canary's first requests arrive in the step ending at START + 1200.
+      const values = Array.from({ length: points }, (_, k) => String(canary && start + k * step < START + 1200 ? 0 : q.includes('=~"5.."') ? 1 : 500));
+      return matrix([[{}, values]], start, step);
+    });
+    const { app } = testApp({ analysis: { source: s } });
+    const res = await request(app)
+      .post('/v1/analyze')
+      .send({ metrics: [{ name: 'errors', template: 'istio-error-rate' }], baseline: { labels: { destination_version: 'v1' } }, canary: { labels: { destination_version: 'v2' } }, end, since: 'canary', maxAge: '1h' });
+    expect(res.status).toBe(200);
+    expect(res.body.window.start).toBe(new Date((START + 1200 - 60) * 1000).toISOString());
+    expect(requests[0].params).toEqual(expect.objectContaining({ start: String(end - 3600 + 60), step: '60' }));
+    expect(res.body.metrics[0].intervals).toBe(41);
+  });
+
+  it('refuses "since" with "start"', async () => {
+    const { app } = testApp({ analysis: { source: source(() => matrix([])).source } });
+    const res = await request(app).post('/v1/analyze').send({ metrics: [{ name: 'errors', template: 'istio-error-rate' }], baseline: { labels: { v: '1' } }, canary: { labels: { v: '2' } }, since: 'canary', start: START });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body.issues)).toMatch(/give either \\"since\\"/);
+  });
+});
