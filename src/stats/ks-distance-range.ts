@@ -22,32 +22,16 @@
  * // { d: 1, dPlus: 1, dMinus: 1 }
  */
 import type { KsDistance } from './kolmogorov-smirnov';
+import { forEachSharedBucket } from './shared-buckets';
 import type { WeightedSample } from './weighted-sample';
 
 export function ksDistanceUpperLimits(canary: WeightedSample, baseline: WeightedSample): KsDistance {
-  if (!canary.lowerEdges || !baseline.lowerEdges) throw new Error('Both samples must be histograms');
-  if (!(canary.n > 0 && baseline.n > 0)) throw new Error('Neither sample can be empty');
-  let i = 0;
-  let j = 0;
-  let canaryCdf = 0;
-  let baselineCdf = 0;
   let dPlus = 0;
   let dMinus = 0;
-  // Walk the union of both samples' non-empty buckets in order of their upper bounds; between
-  // two consecutive bounds both CDFs rise from their values at the lower one to those at the
-  // upper one.
-  while (i < canary.points.length || j < baseline.points.length) {
-    // A side that has run out takes no step, even at a +Inf bound the other side has.
-    const c = i < canary.points.length ? canary.points[i] : NaN;
-    const b = j < baseline.points.length ? baseline.points[j] : NaN;
-    const bound = Number.isNaN(c) ? b : Number.isNaN(b) ? c : Math.min(c, b);
-    const canaryBelow = canaryCdf;
-    const baselineBelow = baselineCdf;
-    if (c === bound) canaryCdf += canary.counts[i++] / canary.n;
-    if (b === bound) baselineCdf += baseline.counts[j++] / baseline.n;
-    dPlus = Math.max(dPlus, baselineCdf - canaryBelow);
-    dMinus = Math.max(dMinus, canaryCdf - baselineBelow);
-  }
+  forEachSharedBucket(canary, baseline, (b) => {
+    dPlus = Math.max(dPlus, b.baseline - b.canaryBelow);
+    dMinus = Math.max(dMinus, b.canary - b.baselineBelow);
+  });
   dPlus = Math.min(1, dPlus);
   dMinus = Math.min(1, dMinus);
   return { d: Math.max(dPlus, dMinus), dPlus, dMinus };

@@ -22,45 +22,28 @@
  * // { lower: 0, upper: 10 }
  */
 import type { Bounds } from './quantile-bounds';
+import { forEachSharedBucket } from './shared-buckets';
 import type { WeightedSample } from './weighted-sample';
 
 export function wassersteinRange(canary: WeightedSample, baseline: WeightedSample): Bounds {
-  if (!canary.lowerEdges || !baseline.lowerEdges) throw new Error('Both samples must be histograms');
-  if (!(canary.n > 0 && baseline.n > 0)) throw new Error('Neither sample can be empty');
-  let i = 0;
-  let j = 0;
-  let canaryCdf = 0;
-  let baselineCdf = 0;
   let lower = 0;
   let upper = 0;
-  // Walk the union of both samples' non-empty buckets in order; each step covers the bucket
-  // from the previous bound (or the bucket's own lower edge, for the first) to this one.
-  let previous = Math.min(canary.lowerEdges[0], baseline.lowerEdges[0]);
-  while (i < canary.points.length || j < baseline.points.length) {
-    // A side that has run out takes no step, even at a +Inf bound the other side has.
-    const c = i < canary.points.length ? canary.points[i] : NaN;
-    const b = j < baseline.points.length ? baseline.points[j] : NaN;
-    const bound = Number.isNaN(c) ? b : Number.isNaN(b) ? c : Math.min(c, b);
-    // This step covers this bucket only: from its lower edge (the previous bound, unless
-    // buckets empty on both sides lie between) to its bound.
-    const from = Math.max(previous, c === bound ? canary.lowerEdges[i] : -Infinity, b === bound ? baseline.lowerEdges[j] : -Infinity);
-    const canaryBelow = canaryCdf;
-    const baselineBelow = baselineCdf;
+  let previous = NaN;
+  forEachSharedBucket(canary, baseline, (b) => {
     // Buckets empty on both sides between the previous bound and this bucket: both CDFs are
     // flat there, so that stretch adds the same known area to both ends.
-    const flat = from - previous;
-    if (flat > 0 && canaryBelow !== baselineBelow) {
-      lower += flat * Math.abs(canaryBelow - baselineBelow);
-      upper += flat * Math.abs(canaryBelow - baselineBelow);
+    const flat = b.lower - previous;
+    if (flat > 0 && b.canaryBelow !== b.baselineBelow) {
+      lower += flat * Math.abs(b.canaryBelow - b.baselineBelow);
+      upper += flat * Math.abs(b.canaryBelow - b.baselineBelow);
     }
-    if (c === bound) canaryCdf += canary.counts[i++] / canary.n;
-    if (b === bound) baselineCdf += baseline.counts[j++] / baseline.n;
-    const largestGap = Math.max(canaryCdf - baselineBelow, baselineCdf - canaryBelow);
-    const smallestGap = Math.max(0, canaryBelow - baselineCdf, baselineBelow - canaryCdf);
-    const width = bound - from;
-    upper += largestGap > 0 ? width * largestGap : 0;
-    lower += smallestGap > 0 ? width * smallestGap : 0;
-    previous = bound;
-  }
+    const largestGap = Math.max(b.canary - b.baselineBelow, b.baseline - b.canaryBelow);
+    const smallestGap = Math.max(0, b.canaryBelow - b.baseline, b.baselineBelow - b.canary);
+    const width = b.bound - b.lower;
+    // 0 x Infinity would be NaN: a gap of 0 adds nothing, however wide the bucket.
+    if (largestGap > 0) upper += width * largestGap;
+    if (smallestGap > 0) lower += width * smallestGap;
+    previous = b.bound;
+  });
   return { lower, upper };
 }
