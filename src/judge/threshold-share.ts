@@ -33,7 +33,7 @@ export function judgeThresholdShare(metric: ContinuousMetric, threshold: number,
   const c = exceedances(pair.canary, threshold);
   const tests = [...countTests(c.events, c.total, b.events, b.total), ...data.tests];
   const what = `the share above ${threshold}`;
-  const shares0 = `${what} is ${percent(c.events / c.total)} on the canary vs ${percent(b.events / b.total)} on the baseline`;
+  const shares = `${what} is ${percent(c.events / c.total)} on the canary vs ${percent(b.events / b.total)} on the baseline`;
   const withTimeline = metric.baseline.intervals && metric.canary.intervals
     ? rateTimeline(
         { ...b, intervals: metric.baseline.intervals.map((i) => intervalExceedances(i, threshold)) },
@@ -43,10 +43,9 @@ export function judgeThresholdShare(metric: ContinuousMetric, threshold: number,
         what,
       )
     : null;
-  if (withTimeline) return judgedTimeline(metric, resolved, summaries, tests, withTimeline, shares0);
+  if (withTimeline) return judgedTimeline(metric, resolved, summaries, tests, withTimeline, shares);
   const { verdict, checks } = checkAgainstMargins(rateCandidates(c, b, resolved.margin, ctx, what), resolved.direction, ctx.rates);
   const decisive = checks.find((check) => check.verdict === verdict) ?? checks[0];
-  const shares = `${what} is ${percent(c.events / c.total)} on the canary vs ${percent(b.events / b.total)} on the baseline`;
   return judged(metric, resolved, summaries, tests, { verdict, checks, decisive, reason: `${shares}; ${describeCheck('it', decisive, resolved.direction)}` });
 }
 
