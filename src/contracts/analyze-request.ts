@@ -454,10 +454,17 @@ export const analyzeRequestSchema = strictObject({
       if (request.start !== undefined && request.lookback !== undefined) ctx.addIssue({ code: 'custom', path: ['lookback'], message: 'give either "lookback" or "start", not both' });
       if (request.since !== undefined && request.start !== undefined) ctx.addIssue({ code: 'custom', path: ['since'], message: 'give either "since" (the window follows the canary) or "start", not both' });
       if (request.start !== undefined && request.end !== undefined && request.start >= request.end) ctx.addIssue({ code: 'custom', path: ['start'], message: '"start" must be before "end"' });
-    } else if (request.metrics.length === 0) {
-      ctx.addIssue({ code: 'custom', path: ['metrics'], message: 'give at least one metric' });
+    } else {
+      if (request.metrics.length === 0) ctx.addIssue({ code: 'custom', path: ['metrics'], message: 'give at least one metric' });
+      // Keys that only steer a Prometheus fetch would be ignored with inline data: say so.
+      for (const key of PROMETHEUS_ONLY_KEYS) {
+        if (request[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `"${key}" applies to metrics fetched from Prometheus (templates or a profile); every metric here carries its data inline, so it would be ignored` });
+      }
     }
   });
+
+/** Request keys that only steer fetching from Prometheus. */
+const PROMETHEUS_ONLY_KEYS = ['labels', 'baseline', 'canary', 'reporter', 'lookback', 'start', 'end', 'since', 'maxAge', 'timelineStep', 'trafficLookback'] as const;
 
 export type AnalyzeRequest = z.output<typeof analyzeRequestSchema>;
 

@@ -53,6 +53,14 @@ describe('unknown keys are a 400 naming the key and the closest known one', () =
     expect(issue(res, 'metrics[0].colour').message).toMatch(/^unknown key `colour`; the keys here are `name`, .*`kind`, `baseline`, `canary`$/);
   });
 
+  it('refuses Prometheus-only keys when every metric is inline, instead of ignoring them', async () => {
+    const inline = { name: 'e', kind: 'proportion', baseline: { events: 1, total: 100 }, canary: { events: 1, total: 100 } };
+    const res = await post({ metrics: [inline], lookback: '30m', since: 'canary', timelineStep: '1m' });
+    expect(res.status).toBe(400);
+    for (const key of ['lookback', 'since', 'timelineStep']) expect(issue(res, key).message).toMatch(/applies to metrics fetched from Prometheus .* so it would be ignored/);
+    expect((await post({ metrics: [inline] })).status).toBe(200);
+  });
+
   it('explains inline data sent with a template', async () => {
     const res = await post({ ...selectors, metrics: [{ name: 't', template: 'istio-latency', baseline: { values: [1] } }] });
     // A template metric's own `baseline` takes label selectors only (issue 13): the data key is named.
