@@ -18,7 +18,10 @@
  * - promotion needs a pass from both (Argo Successful, Flagger confirm-promotion 200), looking
  *   up to `maxPromotionLooks` times before leaving the rollout paused, as Argo leaves an
  *   inconclusive analysis.
- * The window always starts at the rollout's start, so every look sees all the canary's data.
+ * Every look sees all the canary's data: the Argo template's window follows the canary ("since":
+ * "canary", by 5 s intervals, so rates are tested per interval and verdicts are sticky), the
+ * Flagger calls' starts at the rollout's start, and the detail call (the reason printed) is
+ * the Argo template's request.
  */
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -30,7 +33,7 @@ import { createSelfMetrics } from '../src/service/self-metrics';
 import { builtInProfiles } from '../src/profiles/profiles';
 import { PrometheusClient } from '../src/sources/prometheus/client';
 import { PrometheusSource } from '../src/sources/prometheus/prometheus-source';
-import { measure, type WebMetric } from '../test/support/argo-web-metric';
+import { measure, substituteArgs, type WebMetric } from '../test/support/argo-web-metric';
 import { startPrometheus } from '../test/support/prometheus';
 import { createFleet, HEALTHY, type Behaviour } from './fleet';
 import { ENVOY_DEFAULT_BUCKETS } from './latency-buckets';
@@ -133,14 +136,16 @@ export async function playRollout(options: RolloutOptions): Promise<RolloutResul
       for (let look = 1; look <= maxLooks && !advanced; look++) {
         await sleep(lookIntervalMs);
         looks++;
-        const args = { namespace: 'ml', 'stable-version': 'v1', 'canary-version': 'v2', lookback: '15m', profile: 'default', reporter: 'destination', 'judge-url': `${judgeUrl}/v1/analyze` };
+        // The shipped template follows the canary ("since": "canary"); the demo's minutes are
+        // seconds, so its timeline steps are too.
+        const args = { namespace: 'ml', 'stable-version': 'v1', 'canary-version': 'v2', 'max-age': '15m', 'timeline-step': '5s', profile: 'default', reporter: 'destination', 'judge-url': `${judgeUrl}/v1/analyze` };
         const flaggerBody = { name: 'model', namespace: 'ml', phase: 'Progressing', checksum: options.scenario, metadata: { start } };
         const gate = step.promotion ? 'confirm-promotion' : 'confirm-traffic-increase';
         const [argo, flaggerGate, flaggerRollback, detail] = await Promise.all([
           measure(argoMetric, args),
           post(`${judgeUrl}/v1/flagger/${gate}`, flaggerBody),
           post(`${judgeUrl}/v1/flagger/rollback`, flaggerBody),
-          post(`${judgeUrl}/v1/analyze`, { profile: 'default', start, labels: { destination_workload_namespace: 'ml' }, baseline: { labels: { destination_version: 'v1' } }, canary: { labels: { destination_version: 'v2' } } }),
+          post(`${judgeUrl}/v1/analyze`, substituteArgs(argoMetric.provider.web.jsonBody, args)),
         ]);
         const verdict = (JSON.parse(detail.text) as { verdict?: string; reason?: string });
         lastReason = verdict.reason ?? detail.text;

@@ -80,17 +80,18 @@ export async function runAnalysisWithInputs(request: AnalyzeRequest, deps: Analy
     if (!deps.source) throw new SourceUnavailableError('no Prometheus is configured (set PROMETHEUS_URL)', 'not-configured');
     window = analysisWindow(request, deps);
     const end = window.end;
-    // A window that follows the canary: from its first traffic, at most maxAge back (Flagger
-    // reuses the workload across revisions; Argo's later steps outlive a fixed lookback).
+    // A window that follows the canary: from the start of its latest run of traffic, at most
+    // maxAge back (Flagger reuses the workload across revisions; Argo's later steps outlive a
+    // fixed lookback).
     const timelineStep = request.timelineStep ?? (request.since === 'canary' ? DEFAULT_TIMELINE_STEP_SECONDS : undefined);
     if (request.since === 'canary') {
-      if (!deps.source.firstTraffic) throw new SourceUnavailableError('the metric source cannot tell when the canary started', 'not-configured');
+      if (!deps.source.trafficStart) throw new SourceUnavailableError('the metric source cannot tell when the canary started', 'not-configured');
       const maxAge = request.maxAge ?? DEFAULT_MAX_CANARY_AGE_SECONDS;
       const canaryLabels = { ...(request.labels ?? {}), ...request.canary!.labels };
       const lookup = linkedAbort(undefined, deps.deadlineMs);
       let started: number | null;
       try {
-        started = await deps.source.firstTraffic(canaryLabels, { start: end - maxAge, end }, timelineStep!, lookup.signal, reporter);
+        started = await deps.source.trafficStart(canaryLabels, { start: end - maxAge, end }, timelineStep!, lookup.signal, reporter);
       } finally {
         lookup.dispose();
       }

@@ -93,11 +93,12 @@ export type FetchedMetric = FetchedSides & {
 export interface MetricSource {
   fetch(metric: TemplateMetric, ctx: FetchContext): Promise<FetchedMetric>;
   /**
-   * When the side with these labels first had traffic within the window (unix seconds, the
-   * start of the first step with a request), or null if it had none: the start of a window
-   * that follows the canary. Optional: a source without it cannot follow the canary.
+   * When the side with these labels began its latest run of traffic within the window (unix
+   * seconds, the start of the run's first step with a request; src/sources/canary-start.ts), or
+   * null if it had none: the start of a window that follows the canary. Optional: a source
+   * without it cannot follow the canary.
    */
-  firstTraffic?(labels: Labels, window: TimeWindow, stepSeconds: number, signal: AbortSignal, reporter?: string): Promise<number | null>;
+  trafficStart?(labels: Labels, window: TimeWindow, stepSeconds: number, signal: AbortSignal, reporter?: string): Promise<number | null>;
 }
 
 /** The backend could not answer: the analysis must not produce a verdict (HTTP 503). */

@@ -4,11 +4,13 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { SourceUnavailableError } from '../../src/sources/metric-source';
 import { testApp } from '../support/app';
-import { evaluate, jsonPath, measure, phaseOf, type WebMetric } from '../support/argo-web-metric';
+import { assessMetric, evaluate, jsonPath, measure, phaseOf, type MetricLimits, type Phase, type WebMetric } from '../support/argo-web-metric';
 import { FakeSource, type Health } from '../support/fake-source';
 
 const template = parse(fs.readFileSync(path.join(__dirname, '../../analysis-templates/argo/analysis-template.yaml'), 'utf8'));
 const metric: WebMetric = template.spec.metrics[0];
+const watchTemplate = parse(fs.readFileSync(path.join(__dirname, '../../analysis-templates/argo/analysis-template-watch.yaml'), 'utf8'));
+const watch: WebMetric & MetricLimits = watchTemplate.spec.metrics[0];
 
 async function withServer<T>(source: FakeSource, run: (url: string) => Promise<T>): Promise<T> {
   const { app } = testApp({ analysis: { source } });
@@ -21,7 +23,7 @@ async function withServer<T>(source: FakeSource, run: (url: string) => Promise<T
   }
 }
 
-const args = (url: string, reporter = 'destination') => ({ namespace: 'ml', 'stable-version': 'v1', 'canary-version': 'v2', lookback: '15m', profile: 'default', reporter, 'judge-url': url });
+const args = (url: string, reporter = 'destination') => ({ namespace: 'ml', 'stable-version': 'v1', 'canary-version': 'v2', 'max-age': '6h', 'timeline-step': '1m', profile: 'default', reporter, 'judge-url': url });
 
 describe('the shipped AnalysisTemplate, measured the way Argo Rollouts measures it', () => {
   it.each([
@@ -44,13 +46,17 @@ describe('the shipped AnalysisTemplate, measured the way Argo Rollouts measures 
     expect(source.calls.find((c) => c.metric.name === 'prediction-score')?.ctx.canary).toEqual({ version: 'v2', namespace: 'ml' });
   });
 
-  it('sends the sides as destination_version labels and a window covering the whole analysis', async () => {
+  it('sends the sides as destination_version labels and a window from the canary\'s start, per minute', async () => {
     const source = new FakeSource({ latency: 'pass', errors: 'pass' });
+    source.canaryAgeSeconds = 47 * 60;
     await withServer(source, (url) => measure(metric, args(url)));
     const call = source.calls[0];
     expect(call.ctx.baseline).toEqual({ destination_workload_namespace: 'ml', destination_version: 'v1' });
     expect(call.ctx.canary).toEqual({ destination_workload_namespace: 'ml', destination_version: 'v2' });
-    expect(call.ctx.window.end - call.ctx.window.start).toBe(900);
+    // Looked up at most max-age back, on the canary's labels, by minute.
+    expect(source.trafficStartCalls).toEqual([{ labels: { destination_workload_namespace: 'ml', destination_version: 'v2' }, age: 6 * 3600, stepSeconds: 60 }]);
+    expect(call.ctx.window.end - call.ctx.window.start).toBe(47 * 60);
+    expect(call.ctx.timelineStepSeconds).toBe(60);
   });
 
   it('turns a Prometheus outage into a measurement Error (retried), never a verdict', async () => {
@@ -80,5 +86,60 @@ describe('Argo evaluation rules (contracts.md)', () => {
     expect(evaluate('result >= 75', 80)).toBe(true);
     expect(evaluate('result == "pass" || result == "inconclusive"', 'inconclusive')).toBe(true);
     expect(evaluate('result > 1', 'text')).toBe('error');
+  });
+});
+
+/** What canary-judge answers at each look: a verdict of the fake source, or a Prometheus outage (503). */
+type Look = Health | 'outage';
+
+/** Measures a shipped metric look by look against the service, and lets Argo's rules end it. */
+async function runMetric(spec: WebMetric & MetricLimits, looks: readonly Look[]): Promise<{ phase: string; after: number; measurements: Phase[] }> {
+  const source = new FakeSource({ latency: 'pass', errors: 'pass' });
+  const measurements: Phase[] = [];
+  return withServer(source, async (url) => {
+    for (const look of looks) {
+      source.failure = look === 'outage' ? new SourceUnavailableError('Prometheus is unreachable', 'unreachable') : undefined;
+      if (look !== 'outage') source.health = { latency: look, errors: look === 'empty' ? 'empty' : 'pass' };
+      measurements.push((await measure(spec, args(url))).phase);
+      const assessed = assessMetric(spec, measurements);
+      if (assessed.phase !== 'Running') return { ...assessed, measurements };
+    }
+    return { phase: 'Running', after: measurements.length, measurements };
+  });
+}
+
+describe('the shipped templates over a whole analysis, with Argo Rollouts\' metric rules (analysis.go)', () => {
+  const gate = metric as WebMetric & MetricLimits;
+  const inconclusive = (n: number): Look[] => Array.from({ length: n }, () => 'inconclusive');
+
+  it('the gate ends Successful at the first pass (no waiting out count x interval)', async () => {
+    expect(await runMetric(gate, [...inconclusive(3), 'pass', ...inconclusive(6)])).toMatchObject({ phase: 'Successful', after: 4 });
+  });
+
+  it('the gate ends Failed at the first fail', async () => {
+    expect(await runMetric(gate, [...inconclusive(2), 'fail', 'pass'])).toMatchObject({ phase: 'Failed', after: 3 });
+  });
+
+  it('the gate pauses the Rollout (Inconclusive) when all 10 looks are inconclusive; no look is ever promoted without a pass', async () => {
+    expect(await runMetric(gate, inconclusive(12))).toMatchObject({ phase: 'Inconclusive', after: 10 });
+  });
+
+  it('a Prometheus outage: Errors are retried and not counted; the 5th in a row ends the metric with phase Error', async () => {
+    const outages = (n: number): Look[] => Array.from({ length: n }, () => 'outage');
+    expect(await runMetric(gate, [...outages(4), 'pass'])).toMatchObject({ phase: 'Successful', after: 5 });
+    expect(await runMetric(gate, ['inconclusive', ...outages(5), 'pass'])).toMatchObject({ phase: 'Error', after: 6 });
+    expect(await runMetric(watch, [...outages(4), ...inconclusive(10)])).toMatchObject({ phase: 'Successful', after: 14 });
+  });
+
+  it('the watch lets inconclusive and pass looks go on for all 10 looks, and fails at the first fail', async () => {
+    expect(await runMetric(watch, inconclusive(10))).toMatchObject({ phase: 'Successful', after: 10, measurements: Array(10).fill('Successful') });
+    expect(await runMetric(watch, ['pass', ...inconclusive(5), 'fail'])).toMatchObject({ phase: 'Failed', after: 7 });
+  });
+
+  it('why the gate has consecutiveSuccessLimit: without it one early pass promotes after 9 inconclusive looks, and a pass does not end the metric', () => {
+    const old: MetricLimits = { count: 10, failureLimit: 0, inconclusiveLimit: 9 };
+    expect(assessMetric(old, ['Successful', ...Array(9).fill('Inconclusive')])).toEqual({ phase: 'Successful', after: 10 });
+    expect(assessMetric(old, ['Successful', 'Successful', 'Failed'])).toEqual({ phase: 'Failed', after: 3 });
+    expect(assessMetric(old, Array(10).fill('Inconclusive'))).toEqual({ phase: 'Inconclusive', after: 10 });
   });
 });

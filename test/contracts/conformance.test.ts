@@ -46,7 +46,11 @@ describe('Argo Rollouts templates we ship', () => {
   for (const { file, manifest } of templates) {
     const args = Object.fromEntries((manifest.spec.args ?? []).map((a: { name: string; value?: string }) => [a.name, a.value ?? (a.name === 'namespace' ? 'ml' : 'x')]));
     for (const metric of (manifest.spec.metrics as (WebMetric & { name: string })[]).filter((m) => m.provider?.web)) {
-      it.each(scenarios.map(([label, l, e], i) => [label, ['Successful', 'Failed', 'Inconclusive'][i], l, e]))(
+      // A look with no data is Inconclusive for the gate; the harm watch has only a
+      // failureCondition, so it is a Successful look there, and the watch never promotes: every
+      // shipped Rollout ends with the gate (test/manifests checks that).
+      const noData = metric.successCondition ? 'Inconclusive' : 'Successful';
+      it.each(scenarios.map(([label, l, e], i) => [label, ['Successful', 'Failed', noData][i], l, e]))(
         `${file} ${manifest.kind} ${metric.name}: %s canary -> %s`,
         async (_label, phase, latency, errors) => {
           const result = await serve(new FakeSource({ latency: latency as Health, errors: errors as Health }), (base) =>

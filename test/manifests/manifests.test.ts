@@ -4,6 +4,7 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import { parseAllDocuments, parseDocument } from 'yaml';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { RESOLVING_LATENCY_BUCKETS } from '../../demo/latency-buckets';
+import { validateLimits } from '../support/argo-web-metric';
 
 // Every YAML document shipped under analysis-templates/ is validated against the upstream CRD
 // of its apiVersion + kind (vendored in shared/crds, beside the clone; see its README.md).
@@ -202,17 +203,43 @@ describe('broken manifests are rejected', () => {
 describe('manifest semantics', () => {
   const templates = [...ofKind('AnalysisTemplate'), ...ofKind('ClusterAnalysisTemplate')].map((d) => d.manifest);
 
-  it('the ClusterAnalysisTemplate has the same spec as the AnalysisTemplate', () => {
-    const [namespaced] = ofKind('AnalysisTemplate');
-    const [cluster] = ofKind('ClusterAnalysisTemplate');
-    expect(cluster.manifest.metadata.name).toBe(namespaced.manifest.metadata.name);
-    expect(cluster.manifest.spec).toEqual(namespaced.manifest.spec);
+  it('every ClusterAnalysisTemplate has the same name and spec as a shipped AnalysisTemplate (the gate and the watch)', () => {
+    const namespaced = ofKind('AnalysisTemplate').map((d) => d.manifest);
+    const cluster = ofKind('ClusterAnalysisTemplate').map((d) => d.manifest);
+    expect(cluster.map((t) => t.metadata.name).sort()).toEqual(['canary-judge', 'canary-judge-watch']);
+    expect(namespaced.map((t) => t.metadata.name).sort()).toEqual(['canary-judge', 'canary-judge-watch']);
+    for (const c of cluster) expect(c.spec).toEqual(namespaced.find((t) => t.metadata.name === c.metadata.name)!.spec);
+  });
+
+  it('every template\'s limits pass Argo\'s own validation (utils/analysis/factory.go)', () => {
+    for (const t of templates) for (const m of t.spec.metrics) expect([t.metadata.name, validateLimits(m)]).toEqual([t.metadata.name, []]);
+  });
+
+  it('the gate ends at the first pass or fail; the watch only fails (so an inconclusive look never stops it)', () => {
+    const gate = templates.find((t) => t.kind === 'AnalysisTemplate' && t.metadata.name === 'canary-judge')!.spec.metrics[0];
+    expect(gate).toMatchObject({ consecutiveSuccessLimit: 1, failureLimit: 0, successCondition: 'result == "pass"', failureCondition: 'result == "fail"' });
+    const watch = templates.find((t) => t.kind === 'AnalysisTemplate' && t.metadata.name === 'canary-judge-watch')!.spec.metrics[0];
+    expect(watch.successCondition).toBeUndefined();
+    expect(watch.consecutiveSuccessLimit).toBeUndefined();
+    expect(watch).toMatchObject({ failureLimit: 0, failureCondition: 'result == "fail"' });
+    // Both follow the canary, per minute.
+    for (const m of [gate, watch]) expect(m.provider.web.jsonBody).toMatchObject({ since: 'canary', maxAge: '{{args.max-age}}', timelineStep: '{{args.timeline-step}}' });
   });
 
   const analysisUses = ofKind('Rollout').flatMap(({ file, manifest }) => {
     const canary = manifest.spec.strategy.canary;
     const steps = canary.steps.flatMap((s: any, i: number) => (s.analysis ? [{ where: `${file} step ${i}`, a: s.analysis }] : []));
     return canary.analysis ? [...steps, { where: `${file} background`, a: canary.analysis }] : steps;
+  });
+
+  it('in every Rollout only the last analysis (before promotion) is the gate; the earlier ones and a background run watch for harm', () => {
+    for (const { file, manifest } of ofKind('Rollout')) {
+      const steps = (manifest.spec.strategy.canary.steps as any[]).filter((s) => s.analysis).map((s) => s.analysis.templates.map((t: any) => t.templateName));
+      expect([file, steps[steps.length - 1]]).toEqual([file, ['canary-judge']]);
+      for (const earlier of steps.slice(0, -1)) expect([file, earlier]).toEqual([file, ['canary-judge-watch']]);
+      const background = manifest.spec.strategy.canary.analysis;
+      if (background) expect(background.templates.map((t: any) => t.templateName)).toEqual(['canary-judge-watch']);
+    }
   });
 
   it('the Rollouts judge at every weight', () => {
@@ -241,7 +268,7 @@ describe('manifest semantics', () => {
     expect(steps.slice(0, 5).map((s) => Object.keys(s)[0])).toEqual(['setCanaryScale', 'setMirrorRoute', 'analysis', 'setMirrorRoute', 'setCanaryScale']);
     expect(steps[0].setCanaryScale.replicas).toBeGreaterThanOrEqual(1);
     expect(steps[1].setMirrorRoute).toEqual({ name: 'shadow-v2', percentage: 20, match: [{ method: { exact: 'POST' }, path: { prefix: '/predict' } }] });
-    expect(steps[2].analysis.templates).toEqual([{ templateName: 'canary-judge' }]);
+    expect(steps[2].analysis.templates).toEqual([{ templateName: 'canary-judge-watch' }]);
     expect(steps[3].setMirrorRoute).toEqual({ name: 'shadow-v2' }); // no match: the mirror is removed
     expect(steps[4].setCanaryScale).toEqual({ matchTrafficWeight: true });
     // Before any user weight: the first setWeight comes after the shadow.
@@ -276,7 +303,7 @@ describe('manifest semantics', () => {
   });
 
   const judging = ['rollout', 'confirm-promotion', 'rollback', 'pre-rollout', 'confirm-traffic-increase'];
-  const fixedKeys = ['target', 'reporter', 'profile', 'lookback', 'start', 'end', 'alpha', 'evidence', 'expectedCanaryShare', 'trafficLookback', 'onTrafficMismatch', 'onInconclusive'];
+  const fixedKeys = ['target', 'reporter', 'profile', 'lookback', 'since', 'maxAge', 'timelineStep', 'start', 'end', 'alpha', 'evidence', 'expectedCanaryShare', 'trafficLookback', 'onTrafficMismatch', 'onInconclusive'];
   const metricFields = ['margin.relative', 'margin.absolute', 'critical', 'weight', 'direction', 'statistic'];
   const knownKey = (k: string) =>
     fixedKeys.includes(k) ||
@@ -296,7 +323,7 @@ describe('manifest semantics', () => {
       }
       // Flagger's payload names the Canary, not its target: metadata target does.
       expect(h.metadata.target).toBe(manifest.spec.targetRef.name);
-      expect(h.metadata).toEqual(h.type === 'confirm-rollout' ? { target: 'model', lookback: '15m' } : { target: 'model', lookback: '15m', profile: 'default' });
+      expect(h.metadata).toEqual(h.type === 'confirm-rollout' ? { target: 'model', lookback: '15m' } : { target: 'model', since: 'canary', profile: 'default' });
     }
     expect(manifest.spec.analysis.metrics).toEqual([]);
     expect(manifest.spec.service).toMatchObject({ port: 80, targetPort: 8080 });

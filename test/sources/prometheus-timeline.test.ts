@@ -129,6 +129,29 @@ describe('"since": "canary": a window that follows the canary', () => {
     expect(res.body.metrics[0].intervals).toBe(41);
   });
 
+  it('starts at the latest run of canary traffic: an earlier revision of a reused workload, 15+ silent minutes before, is left out', async () => {
+    const end = START + 3600;
+    const { source: s } = source((req) => {
+      const start = Number(req.params.start);
+      const step = Number(req.params.step);
+      const points = Math.round((Number(req.params.end) - start) / step) + 1;
+      const q = req.params.query;
+      const canary = q.includes('"v2"');
+      // The canary served from START + 600 to START + 1200, then nothing for 20 minutes, then
+      // again from the step ending at START + 2460 on.
+      const serving = (t: number) => (t > START + 540 && t <= START + 1200) || t >= START + 2460;
+      const values = Array.from({ length: points }, (_, k) => String(canary && !serving(start + k * step) ? 0 : q.includes('=~"5.."') ? 1 : 500));
+      return matrix([[{}, values]], start, step);
+    });
+    const { app } = testApp({ analysis: { source: s } });
+    const res = await request(app)
+      .post('/v1/analyze')
+      .send({ metrics: [{ name: 'errors', template: 'istio-error-rate' }], baseline: { labels: { destination_version: 'v1' } }, canary: { labels: { destination_version: 'v2' } }, end, since: 'canary', maxAge: '1h' });
+    expect(res.status).toBe(200);
+    expect(res.body.window.start).toBe(new Date((START + 2460 - 60) * 1000).toISOString());
+    expect(res.body.metrics[0].intervals).toBe(20);
+  });
+
   it('refuses "since" with "start"', async () => {
     const { app } = testApp({ analysis: { source: source(() => matrix([])).source } });
     const res = await request(app).post('/v1/analyze').send({ metrics: [{ name: 'errors', template: 'istio-error-rate' }], baseline: { labels: { v: '1' } }, canary: { labels: { v: '2' } }, since: 'canary', start: START });

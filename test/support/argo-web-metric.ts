@@ -103,3 +103,86 @@ export function evaluate(condition: string, result: unknown): boolean | 'error' 
   }
   return any;
 }
+
+/** The limits of an Argo Rollouts metric (AnalysisTemplate `spec.metrics[]`). */
+export interface MetricLimits {
+  readonly count?: number | string;
+  readonly failureLimit?: number | string;
+  readonly inconclusiveLimit?: number | string;
+  readonly consecutiveErrorLimit?: number | string;
+  readonly consecutiveSuccessLimit?: number | string;
+}
+
+/**
+ * The metric's phase after a sequence of measurements, as Argo Rollouts assesses it after
+ * each one (analysis/analysis.go, assessMetricStatus and assessMetricFailureInconclusiveOrError,
+ * v1.8+): Failed when failures exceed failureLimit, Inconclusive when inconclusive looks exceed
+ * inconclusiveLimit, Error when consecutive errors exceed consecutiveErrorLimit (default 4;
+ * Error wins over Inconclusive, which wins over Failed), Successful once consecutiveSuccessLimit
+ * passes in a row are reached; at `count` (Errors are not counted): Inconclusive with both a
+ * consecutiveSuccessLimit and a failureLimit >= 0, Failed with only the former, else
+ * Successful. Returns the phase and how many measurements it took; Running if none ended it.
+ */
+export function assessMetric(metric: MetricLimits, measurements: readonly Phase[]): { phase: Phase | 'Running'; after: number } {
+  const int = (x: number | string | undefined, fallback: number) => (x === undefined ? fallback : Number(x));
+  const failureLimit = int(metric.failureLimit, 0);
+  const inconclusiveLimit = int(metric.inconclusiveLimit, 0);
+  const errorLimit = int(metric.consecutiveErrorLimit, 4);
+  const successLimit = int(metric.consecutiveSuccessLimit, 0);
+  const count = metric.count === undefined ? undefined : Number(metric.count);
+  let failed = 0;
+  let inconclusive = 0;
+  let consecutiveErrors = 0;
+  let consecutiveSuccesses = 0;
+  let counted = 0;
+  for (let i = 0; i < measurements.length; i++) {
+    const m = measurements[i];
+    if (m === 'Error') {
+      consecutiveErrors++;
+      consecutiveSuccesses = 0;
+    } else {
+      consecutiveErrors = 0;
+      counted++;
+      if (m === 'Failed') failed++;
+      if (m === 'Inconclusive') inconclusive++;
+      consecutiveSuccesses = m === 'Successful' ? consecutiveSuccesses + 1 : 0;
+    }
+    let phase: Phase | undefined;
+    if (failureLimit >= 0 && failed > failureLimit) phase = 'Failed';
+    if (inconclusive > inconclusiveLimit) phase = 'Inconclusive';
+    if (consecutiveErrors > errorLimit) phase = 'Error';
+    if (phase) return { phase, after: i + 1 };
+    if (successLimit > 0 && consecutiveSuccesses >= successLimit) return { phase: 'Successful', after: i + 1 };
+    if (count !== undefined && counted >= count) {
+      if (successLimit > 0 && failureLimit >= 0) return { phase: 'Inconclusive', after: i + 1 };
+      if (successLimit > 0) return { phase: 'Failed', after: i + 1 };
+      return { phase: 'Successful', after: i + 1 };
+    }
+  }
+  return { phase: 'Running', after: measurements.length };
+}
+
+/**
+ * Argo Rollouts' validation of a metric's limits (utils/analysis/factory.go, ValidateMetric):
+ * the problems Argo would reject the template with.
+ */
+export function validateLimits(metric: MetricLimits & { interval?: string }): string[] {
+  const n = (x: number | string | undefined) => (x === undefined ? 0 : Number(x));
+  const count = n(metric.count);
+  const failureLimit = n(metric.failureLimit);
+  const successLimit = n(metric.consecutiveSuccessLimit);
+  const inconclusiveLimit = n(metric.inconclusiveLimit);
+  const problems: string[] = [];
+  if (successLimit < 0) problems.push('consecutiveSuccessLimit must be >= 0');
+  if (failureLimit < -1) problems.push('failureLimit must be >= 0, or -1 to be disabled');
+  if (successLimit === 0 && failureLimit === -1) problems.push('failureLimit and consecutiveSuccessLimit cannot both be disabled');
+  if (inconclusiveLimit < 0) problems.push('inconclusiveLimit must be >= 0');
+  if (n(metric.consecutiveErrorLimit) < 0) problems.push('consecutiveErrorLimit must be >= 0');
+  if (count > 0) {
+    if (successLimit >= 0 && failureLimit >= 0 && count < failureLimit + successLimit) problems.push('count must be >= failureLimit + consecutiveSuccessLimit');
+    if (failureLimit < 0 && count < successLimit) problems.push('count must be >= consecutiveSuccessLimit');
+    if (count < inconclusiveLimit) problems.push('count must be >= inconclusiveLimit');
+  }
+  if (count > 1 && !metric.interval) problems.push('interval must be specified when count > 1');
+  return problems;
+}

@@ -1,5 +1,5 @@
 /** A MetricSource that answers from canned sides and records what it was asked. */
-import type { FetchContext, FetchedMetric, MetricSource, TemplateMetric } from '../../src/sources/metric-source';
+import type { FetchContext, FetchedMetric, Labels, MetricSource, TemplateMetric, TimeWindow } from '../../src/sources/metric-source';
 import { SourceUnavailableError } from '../../src/sources/metric-source';
 
 export type Health = 'pass' | 'fail' | 'inconclusive' | 'empty';
@@ -32,7 +32,16 @@ const errors: Record<Health, { events: number; total: number }> = {
 export class FakeSource implements MetricSource {
   readonly calls: { metric: TemplateMetric; ctx: FetchContext }[] = [];
   requests = { baseline: 90000, canary: 10000 };
+  /** How long ago the canary's traffic began (trafficStart), or null for none. */
+  canaryAgeSeconds: number | null = 20 * 60;
+  readonly trafficStartCalls: { labels: Labels; age: number; stepSeconds: number }[] = [];
   constructor(public health: { latency: Health; errors: Health }, public failure?: SourceUnavailableError) {}
+
+  async trafficStart(labels: Labels, window: TimeWindow, stepSeconds: number): Promise<number | null> {
+    this.trafficStartCalls.push({ labels, age: window.end - window.start, stepSeconds });
+    if (this.failure) throw this.failure;
+    return this.canaryAgeSeconds === null ? null : window.end - this.canaryAgeSeconds;
+  }
 
   async fetch(metric: TemplateMetric, ctx: FetchContext): Promise<FetchedMetric> {
     this.calls.push({ metric, ctx });

@@ -19,6 +19,7 @@ import { parseSampleValue, type InstantVector, type PrometheusClient, type Range
 import { sumCategoricalIntervals, sumCountIntervals, sumValuesIntervals } from '../../judge/timeline';
 import { planQueries, planSide, type SidePlan } from './templates';
 import { linkedAbort } from '../linked-abort';
+import { latestRunStart } from '../canary-start';
 
 type SideName = 'baseline' | 'canary';
 type Converted =
@@ -64,17 +65,21 @@ export class PrometheusSource implements MetricSource {
     throw new Error('internal: the two sides of one metric have different shapes');
   }
 
-  /** The first step of the window in which the side's Istio request counter grew. */
-  async firstTraffic(labels: Labels, window: TimeWindow, stepSeconds: number, signal: AbortSignal, reporter?: string): Promise<number | null> {
+  /**
+   * When the side's latest run of traffic within the window began (src/sources/canary-start.ts):
+   * its Istio request counter per step, then the first step of the run after the last long
+   * silence.
+   */
+  async trafficStart(labels: Labels, window: TimeWindow, stepSeconds: number, signal: AbortSignal, reporter?: string): Promise<number | null> {
     const step = timelineStep(window, stepSeconds);
     const grid = timelineGrid(window, step);
     // The same reporter as the metrics: an ambient mesh reports only "waypoint".
-    const plan = planSide({ name: 'first-traffic', template: 'istio-requests' }, labels, { start: 0, end: step }, { reporter });
+    const plan = planSide({ name: 'traffic-start', template: 'istio-requests' }, labels, { start: 0, end: step }, { reporter });
     if (plan.shape !== 'proportion') throw new Error('internal: istio-requests is a proportion');
     const matrix = await this.client.range(plan.total, grid[0], grid[grid.length - 1], step, signal);
-    let first = Infinity;
-    for (const series of matrix) for (const [time, value] of series.values) if (value > 0 && time < first) first = time;
-    return first === Infinity ? null : first - step;
+    const withTraffic: number[] = [];
+    for (const series of matrix) for (const [time, value] of series.values) if (value > 0) withTraffic.push(time);
+    return latestRunStart(withTraffic, step);
   }
 
   private async side(metric: TemplateMetric, name: SideName, plan: SidePlan, ctx: FetchContext, signal: AbortSignal): Promise<SideAnswer> {
