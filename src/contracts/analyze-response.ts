@@ -46,7 +46,7 @@ const metricResult = z.object({
   tests: z.array(testReport),
   queries: z.object({ baseline: z.array(z.string()), canary: z.array(z.string()) }).optional(),
   intervals: z.number().int().optional().meta({ description: 'with a timeline: how many intervals (looks) the data hold' }),
-  projection: z.object({ toward: z.enum(['pass', 'fail']), moreCanary: z.number(), moreIntervals: z.number().int().optional() }).optional().meta({ description: 'inconclusive: how much more canary data a decision needs if the effect stays where it is (requests for rates, observations otherwise); moreIntervals at the latest interval\'s canary traffic' }),
+  projection: z.object({ toward: z.enum(['pass', 'fail']), moreCanary: z.number(), moreIntervals: z.number().int().optional(), moreSeconds: z.number().int().optional() }).optional().meta({ description: 'inconclusive: how much more canary data a decision needs if the effect stays where it is (requests for rates, observations otherwise); moreIntervals at the latest interval\'s canary traffic, and moreSeconds the same in time when the interval\'s length is known (a timeline fetched from Prometheus)' }),
   decidedAt: z.number().int().optional().meta({ description: 'with a timeline: the interval (1-based) of the first look at which the verdict was reached; it stands at later looks' }),
 });
 

@@ -218,6 +218,7 @@ function toMetricInput(metric: TemplateMetric, data: FetchedMetric): MetricInput
     critical: metric.critical,
     weight: metric.weight,
     minSamples: metric.minSamples,
+    ...(data.intervalSeconds !== undefined ? { intervalSeconds: data.intervalSeconds } : {}),
   };
   switch (data.kind) {
     case 'continuous':

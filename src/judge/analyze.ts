@@ -36,7 +36,7 @@ export function analyze(input: AnalysisInput, evidence: Evidence = EVIDENCE[inpu
   const alpha = input.alpha ?? DEFAULT_ALPHA;
   const thresholds = { ...DEFAULT_THRESHOLDS, ...input.thresholds };
   const ctx: MetricContext = { evidence, rates: { fail: alpha / Math.max(1, input.metrics.length), pass: alpha } };
-  const metrics = input.metrics.map((metric) => withProjection(judgeMetric(metric, ctx), latestCanaryInterval(metric)));
+  const metrics = input.metrics.map((metric) => withProjection(judgeMetric(metric, ctx), latestCanaryInterval(metric), metric.intervalSeconds));
   const overall = overallVerdict(metrics, thresholds);
   if (!input.traffic) return { ...overall, alpha, evidence: evidence.name, metrics };
   const traffic = checkTrafficSplit(input.traffic, alpha);

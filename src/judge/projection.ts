@@ -7,7 +7,9 @@
  * about symmetric). Toward a fail when the estimate lies beyond the margin, toward a pass
  * when it lies within (for `either`, the wider of the two sides decides). With a timeline the
  * latest interval's canary traffic turns it into intervals ("about 8 more intervals at the
- * latest interval's traffic"). A projection, not a promise: the estimate moves as data come.
+ * latest interval's traffic"), and into time when the interval's length is known (a timeline
+ * fetched from Prometheus: "about 8 minutes"). A projection, not a promise: the estimate moves
+ * as data come.
  */
 import type { Direction, Effect, MetricResult } from './types';
 
@@ -18,12 +20,14 @@ export interface Projection {
   readonly moreCanary: number;
   /** The same in intervals at the latest interval's canary traffic, with a timeline. */
   readonly moreIntervals?: number;
+  /** The same in seconds, when the intervals' length is known. */
+  readonly moreSeconds?: number;
 }
 
 /** Beyond this many times the current data, the effect sits (practically) at the margin: no projection. */
 const MAX_GROWTH = 100;
 
-export function projectDecision(effect: Effect, direction: Direction, canaryN: number, latestIntervalN?: number): Projection | null {
+export function projectDecision(effect: Effect, direction: Direction, canaryN: number, latestIntervalN?: number, intervalSeconds?: number): Projection | null {
   if (!(canaryN > 0)) return null;
   // A ratio's bounds are symmetric on the log scale, not on the ratio's own.
   const scale = effect.unit === 'relative' ? Math.log1p : (x: number) => x;
@@ -55,24 +59,34 @@ export function projectDecision(effect: Effect, direction: Direction, canaryN: n
   if (growth <= 1 || growth > MAX_GROWTH) return null;
   const moreCanary = roundTo2(canaryN * (growth - 1));
   const moreIntervals = latestIntervalN && latestIntervalN > 0 ? Math.max(1, Math.ceil(moreCanary / latestIntervalN)) : undefined;
-  return { toward, moreCanary, ...(moreIntervals !== undefined ? { moreIntervals } : {}) };
+  const moreSeconds = moreIntervals !== undefined && intervalSeconds !== undefined && intervalSeconds > 0 ? moreIntervals * intervalSeconds : undefined;
+  return { toward, moreCanary, ...(moreIntervals !== undefined ? { moreIntervals } : {}), ...(moreSeconds !== undefined ? { moreSeconds } : {}) };
 }
 
 function roundTo2(x: number): number {
   return Number(x.toPrecision(2));
 }
 
-/** "about 4,100 more canary requests (about 8 more intervals at the latest interval's traffic) if the effect stays where it is" */
+/** "about 8 minutes", "about 2.5 hours": whole units below 90 of them, else the next larger unit. */
+export function describeDuration(seconds: number): string {
+  const plural = (n: number, unit: string) => `about ${n} ${unit}${n === 1 ? '' : 's'}`;
+  if (seconds < 90) return plural(Math.round(seconds), 'second');
+  if (seconds < 90 * 60) return plural(Math.round(seconds / 60), 'minute');
+  return plural(Number((seconds / 3600).toFixed(1)), 'hour');
+}
+
+/** "about 4,100 more canary requests (about 8 minutes at the latest interval's canary traffic) if the effect stays where it is" */
 export function describeProjection(p: Projection, unit: string): string {
-  const intervals = p.moreIntervals !== undefined ? ` (about ${p.moreIntervals} more interval${p.moreIntervals > 1 ? 's' : ''} at the latest interval's canary traffic)` : '';
+  const more = p.moreSeconds !== undefined ? describeDuration(p.moreSeconds) : p.moreIntervals !== undefined ? `about ${p.moreIntervals} more interval${p.moreIntervals > 1 ? 's' : ''}` : undefined;
+  const intervals = more !== undefined ? ` (${more} at the latest interval's canary traffic)` : '';
   return `a ${p.toward} needs about ${p.moreCanary.toLocaleString('en-US')} more canary ${unit}${intervals} if the effect stays where it is`;
 }
 
 /** Adds the projection to an inconclusive metric's result and reason. */
-export function withProjection(result: MetricResult, latestIntervalN?: number): MetricResult {
+export function withProjection(result: MetricResult, latestIntervalN?: number, intervalSeconds?: number): MetricResult {
   // Buckets too coarse to ever decide: more data cannot help, and the reason says so.
   if (result.verdict !== 'inconclusive' || !result.effect || /too coarse to ever/.test(result.reason)) return result;
-  const projection = projectDecision(result.effect, result.kind === 'categorical' || result.kind === 'distribution' ? 'increase' : result.direction, result.canary.n, latestIntervalN);
+  const projection = projectDecision(result.effect, result.kind === 'categorical' || result.kind === 'distribution' ? 'increase' : result.direction, result.canary.n, latestIntervalN, intervalSeconds);
   if (!projection) return result;
   const unit = result.kind === 'proportion' ? 'requests' : 'observations';
   return { ...result, projection, reason: `${result.reason}; ${describeProjection(projection, unit)}` };

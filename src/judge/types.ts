@@ -54,6 +54,8 @@ interface MetricCommon {
   readonly critical?: boolean;
   readonly weight?: number;
   readonly minSamples?: number;
+  /** How long each interval of the timeline lasts (seconds), when known: the projection then speaks in time. */
+  readonly intervalSeconds?: number;
 }
 export type MetricInput =
   | (MetricCommon & {
@@ -140,7 +142,7 @@ export interface MetricResult {
   /** With a timeline: the interval (1-based) of the first look at which the verdict was reached. */
   readonly decidedAt?: number;
   /** Inconclusive: how much more canary data a decision needs if the effect stays where it is (src/judge/projection.ts). */
-  readonly projection?: { readonly toward: 'pass' | 'fail'; readonly moreCanary: number; readonly moreIntervals?: number };
+  readonly projection?: { readonly toward: 'pass' | 'fail'; readonly moreCanary: number; readonly moreIntervals?: number; readonly moreSeconds?: number };
 }
 
 export interface AnalysisResult {

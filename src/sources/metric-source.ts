@@ -88,6 +88,8 @@ export type FetchedMetric = FetchedSides & {
   readonly queries: { readonly baseline: readonly string[]; readonly canary: readonly string[] };
   /** Set when neither side had a single series (lets `optional` metrics drop out). */
   readonly noSeries?: boolean;
+  /** The length of each interval, in seconds, when fetched as a timeline. */
+  readonly intervalSeconds?: number;
 };
 
 export interface MetricSource {

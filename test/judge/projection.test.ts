@@ -1,4 +1,4 @@
-import { describeProjection, projectDecision, withProjection } from '../../src/judge/projection';
+import { describeDuration, describeProjection, projectDecision, withProjection } from '../../src/judge/projection';
 import type { Effect, MetricResult } from '../../src/judge/types';
 
 const effect = (estimate: number, lower: number, upper: number, tolerance: number): Effect => Object.freeze({ measure: 'change in rate', unit: 'rate', estimate, lower, upper, tolerance });
@@ -26,6 +26,26 @@ describe('projectDecision', () => {
     const ratio: Effect = { measure: 'relative change in rate', unit: 'relative', estimate: 0, lower: -0.5, upper: 1, tolerance: 0.5 };
     // upper half-width ln 2, gap ln 1.5: (ln 2 / ln 1.5)^2 - 1 = 1.92 times the data more.
     expect(projectDecision(ratio, 'increase', 1000)).toEqual({ toward: 'pass', moreCanary: 1900 });
+  });
+
+  it('turns intervals into time when their length is known', () => {
+    expect(projectDecision(effect(1, 0, 3, 0.5), 'increase', 1000, 200, 60)).toEqual({ toward: 'fail', moreCanary: 3000, moreIntervals: 15, moreSeconds: 900 });
+    expect(describeProjection({ toward: 'fail', moreCanary: 3000, moreIntervals: 15, moreSeconds: 900 }, 'requests')).toBe(
+      "a fail needs about 3,000 more canary requests (about 15 minutes at the latest interval's canary traffic) if the effect stays where it is",
+    );
+  });
+
+  it('words durations in the unit a person reads', () => {
+    expect([30, 60, 89, 90, 600, 5340, 5400, 9000].map(describeDuration)).toEqual([
+      'about 30 seconds',
+      'about 60 seconds',
+      'about 89 seconds',
+      'about 2 minutes',
+      'about 10 minutes',
+      'about 89 minutes',
+      'about 1.5 hours',
+      'about 2.5 hours',
+    ]);
   });
 
   it('words it as a projection', () => {

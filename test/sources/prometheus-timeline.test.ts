@@ -104,6 +104,25 @@ describe('POST /v1/analyze with "timelineStep": template metrics judged per inte
     expect(m.reason).toMatch(/^failed at interval \d+ of 10/);
     expect(requests.every((r) => r.url.endsWith('/api/v1/query_range'))).toBe(true);
   });
+
+  it('says how long an inconclusive metric still needs, in time: the interval is the fetched step', async () => {
+    const { source: s } = source((req) => {
+      const q = req.params.query;
+      const canary = q.includes('"v2"');
+      if (q.includes('response_code=~"5.."')) return matrix([[{}, ten(() => (canary ? 1 : 4))]], START + STEP, STEP);
+      return matrix([[{}, ten(() => (canary ? 200 : 800))]], START + STEP, STEP);
+    });
+    const { app } = testApp({ analysis: { source: s } });
+    const res = await request(app)
+      .post('/v1/analyze')
+      .send({ metrics: [{ name: 'errors', template: 'istio-error-rate', critical: true }], baseline: { labels: { destination_version: 'v1' } }, canary: { labels: { destination_version: 'v2' } }, start: START, end: END, timelineStep: '1m' });
+    expect(res.status).toBe(200);
+    const m = res.body.metrics[0];
+    expect(m.verdict).toBe('inconclusive');
+    expect(m.projection.moreIntervals).toBe(Math.ceil(m.projection.moreCanary / 200));
+    expect(m.projection.moreSeconds).toBe(m.projection.moreIntervals * 60);
+    expect(m.reason).toMatch(/\(about \d+(\.\d)? (minutes|hours) at the latest interval's canary traffic\)/);
+  });
 });
 
 describe('"since": "canary": a window that follows the canary', () => {

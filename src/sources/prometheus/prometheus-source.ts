@@ -54,14 +54,16 @@ export class PrometheusSource implements MetricSource {
     }
 
     const noSeries = baseline.series === 0 && canary.series === 0 ? { noSeries: true as const } : {};
+    // The interval's length lets the projection speak in time ("about 8 minutes").
+    const extra = { ...noSeries, ...(stepWindow ? { intervalSeconds: stepWindow.end } : {}) };
     const b = baseline.converted;
     const c = canary.converted;
     if (b.shape === 'values' && c.shape === 'values') {
       const kind = plans.baseline.shape === 'histogram' || plans.baseline.shape === 'values' ? plans.baseline.kind : 'continuous';
-      return { kind, baseline: b.side, canary: c.side, queries, ...noSeries };
+      return { kind, baseline: b.side, canary: c.side, queries, ...extra };
     }
-    if (b.shape === 'proportion' && c.shape === 'proportion') return { kind: 'proportion', baseline: b.side, canary: c.side, queries, ...noSeries };
-    if (b.shape === 'categorical' && c.shape === 'categorical') return { kind: 'categorical', baseline: b.side, canary: c.side, queries, ...noSeries };
+    if (b.shape === 'proportion' && c.shape === 'proportion') return { kind: 'proportion', baseline: b.side, canary: c.side, queries, ...extra };
+    if (b.shape === 'categorical' && c.shape === 'categorical') return { kind: 'categorical', baseline: b.side, canary: c.side, queries, ...extra };
     throw new Error('internal: the two sides of one metric have different shapes');
   }
 
