@@ -193,3 +193,73 @@ function logSumExp(xs: readonly number[]): number {
   if (max === -Infinity) return max;
   return max + Math.log(xs.reduce((sum, x) => sum + Math.exp(x - max), 0));
 }
+
+/**
+ * The confidence sequence at each of several looks (1-based, ascending), for a plot of the
+ * bounds narrowing over a timeline. `rateRatioConfidenceSequence` at every look would cost a
+ * 48-step bisection per bound per look; here each bound starts from the previous look's (bounds
+ * move little between looks) and is found by the Illinois variant of regula falsi, which
+ * converges superlinearly on the smooth, monotone e-value: a handful of evaluations a bound.
+ * Agrees with `rateRatioConfidenceSequence` to about 1e-6 in ln theta.
+ */
+export function rateRatioConfidenceSequences(intervals: readonly RateInterval[], looks: readonly number[], alphasAt: (look: number) => readonly [number, number]): Bounds[] {
+  let hints: [number, number] = [NaN, NaN];
+  return looks.map((look) => {
+    const prefix = intervals.slice(0, look);
+    const [alphaLower, alphaUpper] = alphasAt(look);
+    const start = Math.log(mantelHaenszelRateRatio(prefix));
+    const lower = edgeFrom(prefix, 'greater', Math.log(1 / alphaLower), Number.isNaN(hints[0]) ? start : hints[0]);
+    const upper = edgeFrom(prefix, 'less', Math.log(1 / alphaUpper), Number.isNaN(hints[1]) ? start : hints[1]);
+    hints = [lower, upper];
+    return { lower: lower === -Infinity ? 0 : Math.exp(lower), upper: upper === Infinity ? Infinity : Math.exp(upper) };
+  });
+}
+
+/** The edge of `edge` (ln theta0 where the one-sided e-value falls to the threshold), searched from a hint. */
+function edgeFrom(intervals: readonly RateInterval[], alternative: 'greater' | 'less', threshold: number, hint: number): number {
+  const f = (x: number) => logRateRatioEValue(intervals, Math.exp(x), alternative) - threshold; // >= 0: rejected
+  // `greater` rejects small theta0: the rejected side is below the edge; `less`, above it.
+  const outward = alternative === 'greater' ? -1 : 1;
+  // No estimate or an unbounded previous look: likely unbounded still, which one evaluation at the range's end tells.
+  if (!Number.isFinite(hint) && f(outward * LOG_RANGE) < 0) return outward * Infinity;
+  let a = Number.isFinite(hint) ? Math.max(-LOG_RANGE, Math.min(LOG_RANGE, hint)) : 0;
+  let fa = f(a);
+  // Walk away from the hint with doubling steps until the sign changes or the range ends.
+  const away = fa >= 0 ? -outward : outward;
+  let step = 0.25;
+  let b: number;
+  let fb: number;
+  for (;;) {
+    b = Math.max(-LOG_RANGE, Math.min(LOG_RANGE, a + away * step));
+    fb = f(b);
+    if (fa >= 0 !== fb >= 0) break;
+    if (Math.abs(b) === LOG_RANGE) {
+      // Not rejected anywhere outward: unbounded; rejected everywhere inward: the far end.
+      if (fb < 0) return outward * Infinity;
+      return b;
+    }
+    a = b;
+    fa = fb;
+    step *= 2;
+  }
+  // Illinois: regula falsi that halves the stale end's value, so both ends keep moving.
+  let side = 0;
+  let c = (a + b) / 2;
+  for (let i = 0; i < 60 && Math.abs(b - a) > 1e-7; i++) {
+    c = (a * fb - b * fa) / (fb - fa);
+    const fc = f(c);
+    if (Math.abs(fc) < 1e-7) break;
+    if (fc >= 0 === fb >= 0) {
+      b = c;
+      fb = fc;
+      if (side === -1) fa /= 2;
+      side = -1;
+    } else {
+      a = c;
+      fa = fc;
+      if (side === 1) fb /= 2;
+      side = 1;
+    }
+  }
+  return c;
+}
