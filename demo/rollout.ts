@@ -84,6 +84,8 @@ export interface RolloutOptions {
   readonly looksPerStep?: number;
   readonly maxPromotionLooks?: number;
   readonly log?: (line: string) => void;
+  /** Where to write the HTML report of the deciding look (`<scenario>.html`); none when unset. */
+  readonly reportDir?: string;
 }
 
 export interface RolloutResult {
@@ -92,6 +94,8 @@ export interface RolloutResult {
   readonly step: string;
   readonly looks: number;
   readonly lastReason: string;
+  /** The HTML report of the deciding look, when `reportDir` was given. */
+  readonly report?: string;
 }
 
 const template = parse(fs.readFileSync(path.join(__dirname, '../analysis-templates/argo/analysis-template.yaml'), 'utf8'));
@@ -122,6 +126,8 @@ export async function playRollout(options: RolloutOptions): Promise<RolloutResul
 
   let looks = 0;
   let lastReason = '';
+  /** The deciding look's analysis request (the last look's: every outcome is decided by its last look). */
+  let lastBody: object = {};
   try {
     log(`[${options.scenario}] ${SCENARIOS[options.scenario].description}`);
     for (const step of STEPS) {
@@ -133,6 +139,9 @@ export async function playRollout(options: RolloutOptions): Promise<RolloutResul
       for (let look = 1; look <= maxLooks && !advanced; look++) {
         await sleep(lookIntervalMs);
         looks++;
+        // The look's window ends now, so its report page (asked after the decision) shows the same window.
+        const end = new Date().toISOString();
+        const detailBody = { profile: 'default', start, end, labels: { destination_workload_namespace: 'ml' }, baseline: { labels: { destination_version: 'v1' } }, canary: { labels: { destination_version: 'v2' } } };
         const args = { namespace: 'ml', 'stable-version': 'v1', 'canary-version': 'v2', lookback: '15m', profile: 'default', reporter: 'destination', 'judge-url': `${judgeUrl}/v1/analyze` };
         const flaggerBody = { name: 'model', namespace: 'ml', phase: 'Progressing', checksum: options.scenario, metadata: { start } };
         const gate = step.promotion ? 'confirm-promotion' : 'confirm-traffic-increase';
@@ -140,7 +149,7 @@ export async function playRollout(options: RolloutOptions): Promise<RolloutResul
           measure(argoMetric, args),
           post(`${judgeUrl}/v1/flagger/${gate}`, flaggerBody),
           post(`${judgeUrl}/v1/flagger/rollback`, flaggerBody),
-          post(`${judgeUrl}/v1/analyze`, { profile: 'default', start, labels: { destination_workload_namespace: 'ml' }, baseline: { labels: { destination_version: 'v1' } }, canary: { labels: { destination_version: 'v2' } } }),
+          post(`${judgeUrl}/v1/analyze`, detailBody),
         ]);
         const verdict = (JSON.parse(detail.text) as { verdict?: string; reason?: string });
         lastReason = verdict.reason ?? detail.text;
@@ -155,24 +164,43 @@ export async function playRollout(options: RolloutOptions): Promise<RolloutResul
             if (deciding) lastReason = deciding.text;
           }
           log(`[${options.scenario}] ROLLED BACK at ${step.label}: ${lastReason}`);
-          return { scenario: options.scenario, outcome: 'rolled-back', step: step.label, looks, lastReason };
+          const report = await writeReport(judgeUrl, detailBody, options, log);
+          return { scenario: options.scenario, outcome: 'rolled-back', step: step.label, looks, lastReason, ...(report ? { report } : {}) };
         }
         advanced = step.promotion ? argo.phase === 'Successful' && flaggerGate.status === 200 : look === maxLooks && flaggerGate.status === 200;
+        lastBody = detailBody;
       }
       if (!advanced) {
         log(`[${options.scenario}] PAUSED at ${step.label}: still inconclusive after ${maxLooks} looks`);
-        return { scenario: options.scenario, outcome: 'paused', step: step.label, looks, lastReason };
+        const report = await writeReport(judgeUrl, lastBody, options, log);
+        return { scenario: options.scenario, outcome: 'paused', step: step.label, looks, lastReason, ...(report ? { report } : {}) };
       }
     }
     traffic.setWeights({ v1: 0, v2: 100 });
     log(`[${options.scenario}] PROMOTED: model-v2 now takes 100 % of traffic`);
-    return { scenario: options.scenario, outcome: 'promoted', step: '50%', looks, lastReason };
+    const report = await writeReport(judgeUrl, lastBody, options, log);
+    return { scenario: options.scenario, outcome: 'promoted', step: '50%', looks, lastReason, ...(report ? { report } : {}) };
   } finally {
     await traffic.stop();
     await new Promise((resolve) => judge.close(resolve));
     await prometheus.stop();
     await fleet.close();
   }
+}
+
+/** The deciding look's HTML report written to `<reportDir>/<scenario>.html`; its path, or undefined without a reportDir. */
+async function writeReport(judgeUrl: string, body: object, options: RolloutOptions, log: (line: string) => void): Promise<string | undefined> {
+  if (!options.reportDir) return undefined;
+  const page = await post(`${judgeUrl}/v1/analyze?format=html`, body);
+  if (page.status !== 200) {
+    log(`[${options.scenario}] no report page: the judge answered ${page.status} ${page.text.slice(0, 200)}`);
+    return undefined;
+  }
+  fs.mkdirSync(options.reportDir, { recursive: true });
+  const file = path.join(options.reportDir, `${options.scenario}.html`);
+  fs.writeFileSync(file, page.text);
+  log(`[${options.scenario}] report of the deciding look: ${file}`);
+  return file;
 }
 
 async function post(url: string, body: unknown): Promise<{ status: number; text: string }> {
