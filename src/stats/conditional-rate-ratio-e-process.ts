@@ -208,15 +208,15 @@ export function rateRatioConfidenceSequences(intervals: readonly RateInterval[],
     const prefix = intervals.slice(0, look);
     const [alphaLower, alphaUpper] = alphasAt(look);
     const start = Math.log(mantelHaenszelRateRatio(prefix));
-    const lower = edgeFrom(prefix, 'greater', Math.log(1 / alphaLower), Number.isNaN(hints[0]) ? start : hints[0]);
-    const upper = edgeFrom(prefix, 'less', Math.log(1 / alphaUpper), Number.isNaN(hints[1]) ? start : hints[1]);
+    const lower = edgeFrom(prefix, 'greater', Math.log(1 / alphaLower), Number.isNaN(hints[0]) ? start : hints[0], Number.isNaN(hints[0]) ? 0.25 : 0.05);
+    const upper = edgeFrom(prefix, 'less', Math.log(1 / alphaUpper), Number.isNaN(hints[1]) ? start : hints[1], Number.isNaN(hints[1]) ? 0.25 : 0.05);
     hints = [lower, upper];
     return { lower: lower === -Infinity ? 0 : Math.exp(lower), upper: upper === Infinity ? Infinity : Math.exp(upper) };
   });
 }
 
 /** The edge of `edge` (ln theta0 where the one-sided e-value falls to the threshold), searched from a hint. */
-function edgeFrom(intervals: readonly RateInterval[], alternative: 'greater' | 'less', threshold: number, hint: number): number {
+function edgeFrom(intervals: readonly RateInterval[], alternative: 'greater' | 'less', threshold: number, hint: number, firstStep: number): number {
   const f = (x: number) => logRateRatioEValue(intervals, Math.exp(x), alternative) - threshold; // >= 0: rejected
   // `greater` rejects small theta0: the rejected side is below the edge; `less`, above it.
   const outward = alternative === 'greater' ? -1 : 1;
@@ -226,7 +226,8 @@ function edgeFrom(intervals: readonly RateInterval[], alternative: 'greater' | '
   let fa = f(a);
   // Walk away from the hint with doubling steps until the sign changes or the range ends.
   const away = fa >= 0 ? -outward : outward;
-  let step = 0.25;
+  // A small first step after a previous look's edge (late looks move little), doubling from there.
+  let step = firstStep;
   let b: number;
   let fb: number;
   for (;;) {
@@ -245,10 +246,11 @@ function edgeFrom(intervals: readonly RateInterval[], alternative: 'greater' | '
   // Illinois: regula falsi that halves the stale end's value, so both ends keep moving.
   let side = 0;
   let c = (a + b) / 2;
-  for (let i = 0; i < 60 && Math.abs(b - a) > 1e-7; i++) {
+  for (let i = 0; i < 60 && Math.abs(b - a) > 1e-6; i++) {
     c = (a * fb - b * fa) / (fb - fa);
     const fc = f(c);
-    if (Math.abs(fc) < 1e-7) break;
+    // ln E within 1e-6 of the threshold: theta within about 1e-6 / |d ln E / d ln theta|, far below what a plot shows.
+    if (Math.abs(fc) < 1e-6) break;
     if (fc >= 0 === fb >= 0) {
       b = c;
       fb = fc;

@@ -65,7 +65,7 @@ describe('the per-look series of a timeline', () => {
     const metric = withTimeline<MetricInput>({ name: 'errors', kind: 'proportion', margin: { relative: 0.5 }, baseline: { events: 0, total: 0, intervals: baseline }, canary: { events: 0, total: 0, intervals: canary } });
     const result = judgeOne(metric);
     expect(result.verdict).toBe('fail');
-    expect(result.timeline!.length).toBeLessThanOrEqual(17);
+    expect(result.timeline!.length).toBeLessThanOrEqual(13);
     expectAgreesWithPrefixes(metric, result, 4);
     // With the default margins (relative and absolute) too.
     const both = { ...metric, margin: undefined };
