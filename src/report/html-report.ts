@@ -9,7 +9,7 @@ import { FORMAT_BY_UNIT } from '../judge/describe';
 import type { AnalysisResult, EffectUnit, MetricInput, MetricResult } from '../judge/types';
 import { textReport } from '../contracts/text-report';
 import { categoricalSpec, cdfSpec, decisiveMetrics, forestSpec, proportionSpec, renderSvg, trafficSpec, VERDICT_COLOURS } from './plots';
-import { decisionLabel, timelineRows, timelineSpec } from './timeline-plot';
+import { decisionLabel, marginSides, timelineRows, timelineSpec } from './timeline-plot';
 
 export interface ReportInput {
   readonly result: AnalysisResult & { readonly window?: { readonly start: string; readonly end: string }; readonly profile?: string; readonly skipped?: readonly string[] };
@@ -125,6 +125,7 @@ async function timelineFigure(metric: MetricResult): Promise<string> {
   const unit = metric.effect.unit;
   const format = FORMAT_BY_UNIT[unit];
   const decided = metric.verdict !== 'inconclusive' && metric.decidedAt !== undefined;
+  const sides = marginSides(metric.direction, unit);
   const table = rows
     .map((r) => {
       const at = decided && r.interval === metric.decidedAt;
@@ -134,7 +135,7 @@ async function timelineFigure(metric: MetricResult): Promise<string> {
     .join('');
   return `<div class="timeline">
 <figure>${await renderSvg(spec)}</figure>
-<p class="help">Over the rollout's looks: the band is the confidence interval of ${escapeHtml(metric.effect.measure)} computed from the intervals up to each look, the line its estimate, dashed the margin${metric.direction === 'either' ? 's' : ''}. A look decides when the whole band is beyond a margin (fail) or within it (pass); ${decided ? 'the bar marks the deciding look, whose verdict stands at later looks' : 'no look has decided yet'}. Ends beyond the axis are cut at its edge.</p>
+<p class="help">Over the rollout's looks: the band is the confidence interval of ${escapeHtml(metric.effect.measure)} computed from the intervals up to each look, the line its estimate, dashed the margin${sides.harmUp && sides.harmDown ? 's' : ''}. A look decides when the whole band is beyond a margin (fail) or within it (pass); ${decided ? 'the bar marks the deciding look, whose verdict stands at later looks' : 'no look has decided yet'}. Ends beyond the axis are cut at its edge.</p>
 <details><summary>the ${rows.length} looks as numbers</summary>
 <table class="looks"><thead><tr><th>interval</th><th>estimate</th><th>lower</th><th>upper</th><th></th></tr></thead><tbody>${table}</tbody></table>
 </details>

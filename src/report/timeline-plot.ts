@@ -7,7 +7,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { FORMAT_BY_UNIT } from '../judge/describe';
-import type { EffectUnit, MetricResult } from '../judge/types';
+import type { Direction, EffectUnit, MetricResult } from '../judge/types';
 import { VERDICT_COLOURS } from './plots';
 
 const BAND = '#0969da';
@@ -65,19 +65,24 @@ function yDomain(rows: readonly TimelineRow[], tolerance: number, harmUp: boolea
   return [lo, hi];
 }
 
+/** Which margin lines apply: distances and category-share changes are unsigned, so only their upper margin exists. */
+export function marginSides(direction: Direction, unit: EffectUnit): { harmUp: boolean; harmDown: boolean } {
+  const unsigned = unit === 'distance' || unit === 'share';
+  return { harmUp: unsigned || direction !== 'decrease', harmDown: !unsigned && direction !== 'increase' };
+}
+
 export function timelineSpec(metric: MetricResult): TopLevelSpec | undefined {
   const rows = timelineRows(metric);
   const effect = metric.effect;
   if (!rows || !effect) return undefined;
   const tol = effect.tolerance;
-  const harmUp = metric.direction !== 'decrease';
-  const harmDown = metric.direction !== 'increase';
+  const { harmUp, harmDown } = marginSides(metric.direction, effect.unit);
   const [lo, hi] = yDomain(rows, tol, harmUp, harmDown, effect.unit);
   const clip = (x: number | null, unbounded: number) => Math.max(lo, Math.min(hi, x ?? unbounded));
   const plotted = rows.map((r) => ({ interval: r.interval, estimate: r.estimate === null ? null : clip(r.estimate, 0), lower: clip(r.lower, -Infinity), upper: clip(r.upper, Infinity) }));
   const last = metric.intervals ?? rows.at(-1)!.interval;
   const format = FORMAT_BY_UNIT[effect.unit];
-  const x = { field: 'interval', type: 'quantitative', title: 'look (intervals so far)', scale: { domain: [rows[0].interval === 1 ? 1 : 0, last], nice: false }, axis: { tickMinStep: 1, format: 'd' } } as const;
+  const x = { field: 'interval', type: 'quantitative', title: 'look (intervals so far)', scale: { domain: [1, Math.max(2, last)], nice: false }, axis: { tickMinStep: 1, format: 'd' } } as const;
   const y = { type: 'quantitative', title: effect.measure, scale: { domain: [lo, hi], nice: false, zero: false }, axis: { labelExpr: AXIS_LABEL[effect.unit] } } as const;
   const margins = [
     ...(harmUp ? [{ y: tol, text: `margin ${format(tol)}` }] : []),
