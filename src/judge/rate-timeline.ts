@@ -65,8 +65,8 @@ interface TimelineCheck {
 
 /**
  * The rate ratio's series lists at most this many looks (plus the deciding one): each look's
- * bounds cost a root search on the e-process of its prefix (about 13 passes over it), so on a
- * 2-hour timeline of 1-minute intervals 12 looks add ~15-20 ms to a rate metric's ~20 ms
+ * bounds cost a root search on the e-process of its prefix (about 8 passes over it), so on a
+ * 2-hour timeline of 1-minute intervals 12 looks add ~8 ms to a rate metric's ~13 ms
  * (BENCHMARKS.md); the looks the verdict rests on (every e-process value) are not limited.
  */
 const MAX_RATIO_SERIES_LOOKS = 12;

@@ -8,6 +8,7 @@ import { analyze, EVIDENCE } from '../../src/judge/analyze';
 import { prefixMetric } from '../../src/judge/timeline';
 import type { CountInterval, Look, MetricInput, MetricResult, ValuesInterval } from '../../src/judge/types';
 import { rateRatioConfidenceSequence, rateRatioConfidenceSequences, type RateInterval } from '../../src/stats/conditional-rate-ratio-e-process';
+import { seededRandom } from '../support/random';
 
 /** Per-interval error counts: the canary's share steps 1 % -> 10 % -> 50 %. */
 function rateTimeline(canaryRate: (i: number) => number, baselineRate: (i: number) => number, intervals: number) {
@@ -136,6 +137,29 @@ describe('the per-look series of a timeline', () => {
 });
 
 describe('rateRatioConfidenceSequences (the series\' root search)', () => {
+  it('agrees with rateRatioConfidenceSequence on random timelines (rare to frequent events, any split)', () => {
+    const random = seededRandom(14);
+    for (let run = 0; run < 25; run++) {
+      const rate = 10 ** (-4 + 3 * random());
+      const ratio = 0.2 + 4 * random();
+      const intervals: RateInterval[] = Array.from({ length: 5 + Math.floor(20 * random()) }, () => {
+        const canaryTotal = Math.floor(5000 * random() ** 2);
+        const baselineTotal = 100 + Math.floor(20_000 * random());
+        const count = (n: number, p: number) => Math.min(n, Math.round(n * p * (0.5 + random())));
+        return { canaryEvents: count(canaryTotal, Math.min(1, rate * ratio)), canaryTotal, baselineEvents: count(baselineTotal, rate), baselineTotal };
+      });
+      const looks = Array.from({ length: intervals.length }, (_, i) => i + 1).filter((look) => look % 3 === 0 || look === intervals.length);
+      const fast = rateRatioConfidenceSequences(intervals, looks, () => [0.01, 0.05]);
+      looks.forEach((look, i) => {
+        const exact = rateRatioConfidenceSequence(intervals.slice(0, look), 0.01, 0.05);
+        for (const side of ['lower', 'upper'] as const) {
+          if (exact[side] === 0 || !Number.isFinite(exact[side])) expect(fast[i][side]).toBe(exact[side]);
+          else expect(Math.log(fast[i][side])).toBeCloseTo(Math.log(exact[side]), 4);
+        }
+      });
+    }
+  });
+
   it('agrees with rateRatioConfidenceSequence at every look, unbounded ends included', () => {
     const cases: RateInterval[][] = [
       Array.from({ length: 30 }, (_, i) => ({ canaryEvents: i % 3, canaryTotal: 100 * (1 + (i % 5)), baselineEvents: 4 + (i % 7), baselineTotal: 2000 })),
