@@ -1,8 +1,9 @@
 /**
  * The analysis as one self-contained HTML page for the person on call: the verdict, score and
- * reason first, then the forest plot (every metric's effect against its margin), one plot per
- * metric and the traffic split, and the text table of `?format=text` so every number also
- * reads without the plots. Inline SVG and CSS only: no script, font, image or stylesheet is
+ * reason first, then the forest plot (every metric's effect against its margin), per metric its
+ * timeline plot when judged on a timeline (src/report/timeline-plot.ts, with its looks as a
+ * table) and a plot of its data, the traffic split, and the text table of `?format=text` so
+ * every number also reads without the plots. Inline SVG and CSS only: no script, font, image or stylesheet is
  * fetched, so the page opens offline and under a strict Content-Security-Policy.
  */
 import { FORMAT_BY_UNIT } from '../judge/describe';
