@@ -87,6 +87,8 @@ export interface RolloutOptions {
   readonly looksPerStep?: number;
   readonly maxPromotionLooks?: number;
   readonly log?: (line: string) => void;
+  /** Where to write the HTML report of the deciding look (`<scenario>.html`); none when unset. */
+  readonly reportDir?: string;
 }
 
 export interface RolloutResult {
@@ -95,6 +97,8 @@ export interface RolloutResult {
   readonly step: string;
   readonly looks: number;
   readonly lastReason: string;
+  /** The HTML report of the deciding look, when `reportDir` was given. */
+  readonly report?: string;
 }
 
 const template = parse(fs.readFileSync(path.join(__dirname, '../analysis-templates/argo/analysis-template.yaml'), 'utf8'));
@@ -125,6 +129,8 @@ export async function playRollout(options: RolloutOptions): Promise<RolloutResul
 
   let looks = 0;
   let lastReason = '';
+  /** The deciding look's analysis request (the last look's: every outcome is decided by its last look). */
+  let lastBody: object = {};
   try {
     log(`[${options.scenario}] ${SCENARIOS[options.scenario].description}`);
     for (const step of STEPS) {
@@ -139,13 +145,16 @@ export async function playRollout(options: RolloutOptions): Promise<RolloutResul
         // The shipped template follows the canary ("since": "canary"); the demo's minutes are
         // seconds, so its timeline steps are too.
         const args = { namespace: 'ml', 'stable-version': 'v1', 'canary-version': 'v2', 'max-age': '15m', 'timeline-step': '5s', profile: 'default', reporter: 'destination', 'judge-url': `${judgeUrl}/v1/analyze` };
+        // The detail call (the reason printed, the report page) is the Argo template's request,
+        // its window ending now, so the report page (asked after the decision) shows the same window.
+        const detailBody = { ...substituteArgs(argoMetric.provider.web.jsonBody as Record<string, unknown>, args), end: new Date().toISOString() };
         const flaggerBody = { name: 'model', namespace: 'ml', phase: 'Progressing', checksum: options.scenario, metadata: { start } };
         const gate = step.promotion ? 'confirm-promotion' : 'confirm-traffic-increase';
         const [argo, flaggerGate, flaggerRollback, detail] = await Promise.all([
           measure(argoMetric, args),
           post(`${judgeUrl}/v1/flagger/${gate}`, flaggerBody),
           post(`${judgeUrl}/v1/flagger/rollback`, flaggerBody),
-          post(`${judgeUrl}/v1/analyze`, substituteArgs(argoMetric.provider.web.jsonBody, args)),
+          post(`${judgeUrl}/v1/analyze`, detailBody),
         ]);
         const verdict = (JSON.parse(detail.text) as { verdict?: string; reason?: string });
         lastReason = verdict.reason ?? detail.text;
@@ -160,24 +169,43 @@ export async function playRollout(options: RolloutOptions): Promise<RolloutResul
             if (deciding) lastReason = deciding.text;
           }
           log(`[${options.scenario}] ROLLED BACK at ${step.label}: ${lastReason}`);
-          return { scenario: options.scenario, outcome: 'rolled-back', step: step.label, looks, lastReason };
+          const report = await writeReport(judgeUrl, detailBody, options, log);
+          return { scenario: options.scenario, outcome: 'rolled-back', step: step.label, looks, lastReason, ...(report ? { report } : {}) };
         }
         advanced = step.promotion ? argo.phase === 'Successful' && flaggerGate.status === 200 : look === maxLooks && flaggerGate.status === 200;
+        lastBody = detailBody;
       }
       if (!advanced) {
         log(`[${options.scenario}] PAUSED at ${step.label}: still inconclusive after ${maxLooks} looks`);
-        return { scenario: options.scenario, outcome: 'paused', step: step.label, looks, lastReason };
+        const report = await writeReport(judgeUrl, lastBody, options, log);
+        return { scenario: options.scenario, outcome: 'paused', step: step.label, looks, lastReason, ...(report ? { report } : {}) };
       }
     }
     traffic.setWeights({ v1: 0, v2: 100 });
     log(`[${options.scenario}] PROMOTED: model-v2 now takes 100 % of traffic`);
-    return { scenario: options.scenario, outcome: 'promoted', step: '50%', looks, lastReason };
+    const report = await writeReport(judgeUrl, lastBody, options, log);
+    return { scenario: options.scenario, outcome: 'promoted', step: '50%', looks, lastReason, ...(report ? { report } : {}) };
   } finally {
     await traffic.stop();
     await new Promise((resolve) => judge.close(resolve));
     await prometheus.stop();
     await fleet.close();
   }
+}
+
+/** The deciding look's HTML report written to `<reportDir>/<scenario>.html`; its path, or undefined without a reportDir. */
+async function writeReport(judgeUrl: string, body: object, options: RolloutOptions, log: (line: string) => void): Promise<string | undefined> {
+  if (!options.reportDir) return undefined;
+  const page = await post(`${judgeUrl}/v1/analyze?format=html`, body);
+  if (page.status !== 200) {
+    log(`[${options.scenario}] no report page: the judge answered ${page.status} ${page.text.slice(0, 200)}`);
+    return undefined;
+  }
+  fs.mkdirSync(options.reportDir, { recursive: true });
+  const file = path.join(options.reportDir, `${options.scenario}.html`);
+  fs.writeFileSync(file, page.text);
+  log(`[${options.scenario}] report of the deciding look: ${file}`);
+  return file;
 }
 
 async function post(url: string, body: unknown): Promise<{ status: number; text: string }> {

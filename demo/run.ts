@@ -1,9 +1,13 @@
 /**
- * `npm run demo [scenario ...]`: plays the seed's rollout for each scenario (default: all four)
- * against a real Prometheus and prints a progress line per look.
+ * `npm run demo [scenario ...]`: plays the seed's rollout for each scenario (default: all)
+ * against a real Prometheus, prints a progress line per look, and writes the HTML report of
+ * each scenario's deciding look to demo-reports/<scenario>.html (git-ignored).
  */
+import path from 'node:path';
 import { findPrometheus, prometheusMissingMessage } from '../test/support/prometheus';
 import { playRollout, SCENARIOS, type Scenario } from './rollout';
+
+const REPORT_DIR = path.join(process.cwd(), 'demo-reports');
 
 async function main(): Promise<void> {
   if (!findPrometheus()) {
@@ -18,10 +22,10 @@ async function main(): Promise<void> {
   }
   const results = [];
   for (const scenario of requested.length ? requested : (Object.keys(SCENARIOS) as Scenario[])) {
-    results.push(await playRollout({ scenario }));
+    results.push(await playRollout({ scenario, reportDir: REPORT_DIR }));
   }
   process.stdout.write('\nsummary\n');
-  for (const r of results) process.stdout.write(`  ${r.scenario.padEnd(12)} ${r.outcome.padEnd(12)} at ${r.step} after ${r.looks} looks\n`);
+  for (const r of results) process.stdout.write(`  ${r.scenario.padEnd(15)} ${r.outcome.padEnd(12)} at ${r.step} after ${r.looks} looks${r.report ? `  report: ${r.report}` : ''}\n`);
 }
 
 main().catch((error) => {

@@ -47,6 +47,11 @@ const metricResult = z.object({
   queries: z.object({ baseline: z.array(z.string()), canary: z.array(z.string()) }).optional(),
   intervals: z.number().int().optional().meta({ description: 'with a timeline: how many intervals (looks) the data hold' }),
   projection: z.object({ toward: z.enum(['pass', 'fail']), moreCanary: z.number(), moreIntervals: z.number().int().optional(), moreSeconds: z.number().int().optional() }).optional().meta({ description: 'inconclusive: how much more canary data a decision needs if the effect stays where it is (requests for rates, observations otherwise); moreIntervals at the latest interval\'s canary traffic, and moreSeconds the same in time when the interval\'s length is known (a timeline fetched from Prometheus)' }),
+  timeline: z
+    .array(z.object({ interval: z.number().int().min(1), estimate: z.number().nullable(), lower: bound, upper: bound }))
+    .max(64)
+    .optional()
+    .meta({ description: "with a timeline and anytime-valid evidence: the effect (measure and units of `effect`) at the looks the judge evaluated, oldest first, each from the data up to that interval; at most 33 looks (evenly spaced, the deciding and the latest among them)" }),
   decidedAt: z.number().int().optional().meta({ description: 'with a timeline: the interval (1-based) of the first look at which the verdict was reached; it stands at later looks' }),
 });
 

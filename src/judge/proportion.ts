@@ -49,10 +49,10 @@ export function judgedTimeline(
   timeline: TimelineDecision & { intervals: number },
   subject: string,
 ): MetricResult {
-  const { verdict, checks, decisive, decidedAt, intervals, still } = timeline;
+  const { verdict, checks, decisive, decidedAt, intervals, still, timeline: looks } = timeline;
   const when = verdict !== 'inconclusive' && decidedAt !== undefined ? `${stickyPhrase(verdict, decidedAt, intervals, still)}: ` : '';
   const result = judged(metric, resolved, summaries, tests, { verdict, checks, decisive, reason: `${when}${subject}; ${describeCheck('it', decisive, resolved.direction)}` });
-  return { ...result, intervals, ...(decidedAt !== undefined ? { decidedAt } : {}) };
+  return { ...result, intervals, ...(decidedAt !== undefined ? { decidedAt } : {}), ...(looks.length ? { timeline: looks } : {}) };
 }
 
 /**

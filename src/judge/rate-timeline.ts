@@ -25,12 +25,14 @@ import {
   logRateRatioEProcess,
   mantelHaenszelRateRatio,
   rateRatioConfidenceSequence,
+  rateRatioConfidenceSequences,
   type Alternative,
   type RateInterval,
 } from '../stats/conditional-rate-ratio-e-process';
 import { checkAgainstMargin, type Check, type ErrorRates } from './margin-check';
 import type { MetricContext } from './metric-context';
-import type { Bounds, CountInterval, Direction, Effect, Margin, Verdict } from './types';
+import { lookOf } from './look-series';
+import type { Bounds, CountInterval, Direction, Effect, Look, Margin, Verdict } from './types';
 import { looksToJudge, sumCountIntervals } from './timeline';
 
 export interface TimelineDecision {
@@ -41,6 +43,8 @@ export interface TimelineDecision {
   readonly decidedAt?: number;
   /** Whether the latest look alone is decisive the same way. */
   readonly still: boolean;
+  /** The decisive check's effect at evenly spaced looks and the deciding one (src/judge/look-series.ts). */
+  readonly timeline: readonly Look[];
 }
 
 /** Per look (0-based), whether a claim holds: crossing once is enough (sticky). */
@@ -53,7 +57,19 @@ interface TimelineCheck {
   readonly claims: Claims;
   /** The effect as reported for a verdict reached at look k (0-based). */
   readonly effectAt: (verdict: Verdict, look: number) => Effect;
+  /** The looks (0-based) this check's series lists when it is the decisive check. */
+  readonly seriesLooks: readonly number[];
+  /** Each listed look's own effect, at the error rates of the verdict standing then. */
+  readonly series: (looks: readonly number[], verdictAt: (look: number) => Verdict) => Look[];
 }
+
+/**
+ * The rate ratio's series lists at most this many looks (plus the deciding one): each look's
+ * bounds cost a root search on the e-process of its prefix (about 8 passes over it), so on a
+ * 2-hour timeline of 1-minute intervals 12 looks add ~8 ms to a rate metric's ~13 ms
+ * (BENCHMARKS.md); the looks the verdict rests on (every e-process value) are not limited.
+ */
+const MAX_RATIO_SERIES_LOOKS = 12;
 
 const first = (xs: readonly boolean[]) => {
   const i = xs.indexOf(true);
@@ -84,7 +100,9 @@ export function judgeRateTimeline(baseline: readonly CountInterval[], canary: re
     return { verdict: v, effect: c.effectAt(v, v === 'fail' ? f! : v === 'pass' ? p! : last) };
   });
   const decisiveIndex = verdict === 'pass' ? checks.findIndex((c) => first(c.claims.passing) === passAt) : 0;
-  return { verdict, checks: perCheck, decisive: perCheck[decisiveIndex], ...(decidedAt !== undefined ? { decidedAt: decidedAt + 1 } : {}), still };
+  const seriesLooks = [...new Set([...checks[decisiveIndex].seriesLooks, ...(decidedAt !== undefined ? [decidedAt] : [])])].sort((a, b) => a - b);
+  const timeline = checks[decisiveIndex].series(seriesLooks, (k) => (decidedAt !== undefined && k >= decidedAt ? verdict : 'inconclusive'));
+  return { verdict, checks: perCheck, decisive: perCheck[decisiveIndex], ...(decidedAt !== undefined ? { decidedAt: decidedAt + 1 } : {}), still, timeline };
 }
 
 function min(xs: readonly (number | undefined)[]): number | undefined {
@@ -136,6 +154,14 @@ function ratioCheck(intervals: readonly RateInterval[], tol: number, direction: 
   const estimate = mantelHaenszelRateRatio(intervals);
   return {
     claims,
+    seriesLooks: looksToJudge(intervals.length, MAX_RATIO_SERIES_LOOKS).map((look) => look - 1),
+    series: (looks, verdictAt) => {
+      const bounds = rateRatioConfidenceSequences(intervals, looks.map((k) => k + 1), (look) => reportedAlphas(verdictAt(look - 1), direction, rates));
+      return looks.map((k, i) => {
+        const at = mantelHaenszelRateRatio(intervals.slice(0, k + 1));
+        return lookOf(k + 1, { estimate: Number.isNaN(at) ? 0 : at - 1, lower: bounds[i].lower - 1, upper: bounds[i].upper - 1 });
+      });
+    },
     effectAt: (verdict, look) => {
       const [aL, aU] = reportedAlphas(verdict, direction, rates);
       const last = intervals.length - 1;
@@ -161,5 +187,7 @@ function differenceCheck(baseline: readonly CountInterval[], canary: readonly Co
   return {
     claims: { failing: looks.map((l) => l?.verdict === 'fail'), passing: looks.map((l) => l?.verdict === 'pass') },
     effectAt: (_verdict, look) => (looks[look] ?? checkAt(look)).effect,
+    seriesLooks: [...judgedLooks].sort((a, b) => a - b),
+    series: (listed) => listed.map((k) => lookOf(k + 1, (looks[k] ?? checkAt(k)).effect)),
   };
 }

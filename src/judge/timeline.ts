@@ -10,6 +10,7 @@
  * look" (Howard et al. 2021, section 3; Ramdas et al. 2023, section 4). With fixed-sample
  * evidence the same scan would be a repeated test, so a timeline is judged at its last look.
  */
+import { seriesOfResults } from './look-series';
 import type { CategoricalInterval, CountInterval, MetricInput, MetricResult, ValuesInterval, Verdict } from './types';
 
 export function sumCountIntervals(intervals: readonly CountInterval[]): CountInterval {
@@ -88,11 +89,16 @@ export function stickyPhrase(verdict: Exclude<Verdict, 'inconclusive'>, decidedA
 export function stickyOverPrefixes<M extends MetricInput>(metric: M, judge: (m: M) => MetricResult): MetricResult {
   const intervals = timelineLength(metric);
   const latest = judge(metric);
+  // Every judged look, kept for the per-look series (src/judge/look-series.ts).
+  const judgedLooks: { look: number; result: MetricResult }[] = [];
   for (const look of looksToJudge(intervals)) {
     const result = look === intervals ? latest : judge(prefixMetric(metric, look));
+    judgedLooks.push({ look, result });
     if (result.verdict === 'inconclusive') continue;
     const still = latest.verdict === result.verdict;
     const decisive = still ? latest : result;
+    if (look !== intervals) judgedLooks.push({ look: intervals, result: latest });
+    const timeline = seriesOfResults(judgedLooks, decisive.effect);
     return {
       ...latest,
       verdict: result.verdict,
@@ -101,7 +107,9 @@ export function stickyOverPrefixes<M extends MetricInput>(metric: M, judge: (m: 
       ...(decisive.effects ? { effects: decisive.effects } : {}),
       intervals,
       decidedAt: look,
+      ...(timeline ? { timeline } : {}),
     };
   }
-  return { ...latest, intervals };
+  const timeline = seriesOfResults(judgedLooks, latest.effect);
+  return { ...latest, intervals, ...(timeline ? { timeline } : {}) };
 }

@@ -115,6 +115,18 @@ export interface Effect {
   readonly tolerance: number;
 }
 
+/**
+ * One look of a timeline: the effect (in the measure and units of the metric's `effect`) as
+ * the judge computed it from the first `interval` intervals alone, before the sticky rule.
+ */
+export interface Look {
+  /** 1-based: the look after this many intervals. */
+  readonly interval: number;
+  readonly estimate: number;
+  readonly lower: number;
+  readonly upper: number;
+}
+
 export interface TestReport {
   readonly name: string;
   readonly statistic: number;
@@ -141,6 +153,11 @@ export interface MetricResult {
   readonly intervals?: number;
   /** With a timeline: the interval (1-based) of the first look at which the verdict was reached. */
   readonly decidedAt?: number;
+  /**
+   * With a timeline and anytime-valid evidence: the effect at the looks the judge evaluated,
+   * oldest first (src/judge/look-series.ts): at most 33, the deciding and the latest among them.
+   */
+  readonly timeline?: readonly Look[];
   /** Inconclusive: how much more canary data a decision needs if the effect stays where it is (src/judge/projection.ts). */
   readonly projection?: { readonly toward: 'pass' | 'fail'; readonly moreCanary: number; readonly moreIntervals?: number; readonly moreSeconds?: number };
 }

@@ -1,14 +1,16 @@
 /**
  * The analysis as one self-contained HTML page for the person on call: the verdict, score and
- * reason first, then the forest plot (every metric's effect against its margin), one plot per
- * metric and the traffic split, and the text table of `?format=text` so every number also
- * reads without the plots. Inline SVG and CSS only: no script, font, image or stylesheet is
+ * reason first, then the forest plot (every metric's effect against its margin), per metric its
+ * timeline plot when judged on a timeline (src/report/timeline-plot.ts, with its looks as a
+ * table) and a plot of its data, the traffic split, and the text table of `?format=text` so
+ * every number also reads without the plots. Inline SVG and CSS only: no script, font, image or stylesheet is
  * fetched, so the page opens offline and under a strict Content-Security-Policy.
  */
 import { FORMAT_BY_UNIT } from '../judge/describe';
 import type { AnalysisResult, EffectUnit, MetricInput, MetricResult } from '../judge/types';
 import { textReport } from '../contracts/text-report';
 import { categoricalSpec, cdfSpec, decisiveMetrics, forestSpec, proportionSpec, renderSvg, trafficSpec, VERDICT_COLOURS } from './plots';
+import { decisionLabel, marginSides, timelineRows, timelineSpec } from './timeline-plot';
 
 export interface ReportInput {
   readonly result: AnalysisResult & { readonly window?: { readonly start: string; readonly end: string }; readonly profile?: string; readonly skipped?: readonly string[] };
@@ -111,8 +113,34 @@ async function metricSection(metric: MetricResult, input: MetricInput | undefine
 <h3>${isDecisive ? '▶ ' : ''}${escapeHtml(metric.name)} <span class="badge ${metric.verdict}">${metric.verdict}</span>${metric.critical ? ' <span class="tag">critical</span>' : ''} <span class="tag">${metric.kind}</span></h3>
 <p>${escapeHtml(metric.reason)}</p>
 <p class="numbers">${numbers}</p>
+${await timelineFigure(metric)}
 ${plot}
 </section>`;
+}
+
+/** The timeline plot with its caption and the looks as a table, or nothing without a timeline series. */
+async function timelineFigure(metric: MetricResult): Promise<string> {
+  const spec = timelineSpec(metric);
+  const rows = timelineRows(metric);
+  if (!spec || !rows || !metric.effect) return '';
+  const unit = metric.effect.unit;
+  const format = FORMAT_BY_UNIT[unit];
+  const decided = metric.verdict !== 'inconclusive' && metric.decidedAt !== undefined;
+  const sides = marginSides(metric.direction, unit);
+  const table = rows
+    .map((r) => {
+      const at = decided && r.interval === metric.decidedAt;
+      const cells = [String(r.interval), r.estimate === null ? '–' : escapeHtml(format(r.estimate)), bound(unit, r.lower ?? -Infinity), bound(unit, r.upper ?? Infinity)];
+      return `<tr${at ? ` class="decided ${metric.verdict}"` : ''}>${cells.map((c) => `<td>${c}</td>`).join('')}<td>${at ? escapeHtml(decisionLabel(metric)) : ''}</td></tr>`;
+    })
+    .join('');
+  return `<div class="timeline">
+<figure>${await renderSvg(spec)}</figure>
+<p class="help">Over the rollout's looks: the band is the confidence interval of ${escapeHtml(metric.effect.measure)} computed from the intervals up to each look, the line its estimate, dashed the margin${sides.harmUp && sides.harmDown ? 's' : ''}. A look decides when the whole band is beyond a margin (fail) or within it (pass); ${decided ? 'the bar marks the deciding look, whose verdict stands at later looks' : 'no look has decided yet'}. Ends beyond the axis are cut at its edge.</p>
+<details><summary>the ${rows.length} looks as numbers</summary>
+<table class="looks"><thead><tr><th>interval</th><th>estimate</th><th>lower</th><th>upper</th><th></th></tr></thead><tbody>${table}</tbody></table>
+</details>
+</div>`;
 }
 
 function bound(unit: EffectUnit, x: number): string {
@@ -156,5 +184,10 @@ figure svg { max-width: 100%; height: auto; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; color: #fff; font-size: 12px; font-weight: 700; vertical-align: middle; }
 .badge.pass { background: ${VERDICT_COLOURS.pass}; } .badge.fail { background: ${VERDICT_COLOURS.fail}; } .badge.inconclusive { background: ${VERDICT_COLOURS.inconclusive}; }
 .tag { font-size: 12px; color: #57606a; border: 1px solid #d0d7de; border-radius: 10px; padding: 0 6px; font-weight: 400; }
+table.looks { border-collapse: collapse; font: 12.5px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; margin: 6px 0; }
+table.looks th, table.looks td { padding: 2px 10px 2px 0; text-align: right; }
+table.looks tr.decided td { font-weight: 700; }
+table.looks tr.decided.pass td { color: ${VERDICT_COLOURS.pass}; } table.looks tr.decided.fail td { color: ${VERDICT_COLOURS.fail}; }
+summary { cursor: pointer; color: #57606a; font-size: 13px; }
 pre { background: #fff; border: 1px solid #d0d7de; border-radius: 6px; padding: 12px; overflow-x: auto; font-size: 12.5px; }
 `;

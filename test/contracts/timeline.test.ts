@@ -53,6 +53,13 @@ describe('timelines: "intervals" on both sides', () => {
     expect(m.decidedAt).toBeLessThanOrEqual(14);
     expect(m.reason).toMatch(/^failed at interval \d+ of 21 and still failing/);
     expect(m.effect.lower).toBeGreaterThan(0.5);
+    // The per-look series: oldest first, the deciding and the latest look among them, unbounded ends as null.
+    const looks = m.timeline.map((l: { interval: number }) => l.interval);
+    expect(looks).toContain(m.decidedAt);
+    expect(looks.at(-1)).toBe(21);
+    expect(m.timeline.at(-1).lower).toBeGreaterThan(0.5);
+    expect(m.timeline[0].upper === null || m.timeline[0].upper > m.timeline.at(-1).upper).toBe(true);
+    expect(analyzeResponseSchema.safeParse(res.body).success).toBe(true);
   });
 
   it('a verdict reached at an earlier look stands when the latest look alone is not decisive', async () => {

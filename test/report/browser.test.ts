@@ -2,7 +2,9 @@
  * The HTML report in a real browser (issue 14): headless Debian Chromium driven by
  * puppeteer-core opens the page of examples/request.json as the service answers it (CSP and
  * all), and the plots must be there and drawn, with no console error and no request beyond the
- * page itself. A screenshot is written to test-output/ (UPDATE_SCREENSHOT=1: to docs/ too).
+ * page itself; then the page of a request with timelines, whose timeline plots must be drawn
+ * with the deciding look labelled. Screenshots are written to test-output/ (UPDATE_SCREENSHOT=1:
+ * to docs/ too).
  * Without Chromium the test is skipped with the install command, except under CI=true.
  */
 import fs from 'node:fs';
@@ -12,6 +14,7 @@ import type { Server } from 'node:http';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { testApp } from '../support/app';
 import { CHROMIUM_ARGS, chromiumMissingMessage, findChromium } from '../support/chromium';
+import { timelineRequest } from '../support/timeline-request';
 
 /** Run in the page (this project compiles without the DOM library). */
 declare const getComputedStyle: (element: unknown) => { backgroundColor: string; fontSize: string };
@@ -43,7 +46,8 @@ describeWithChromium('the HTML report in headless Chromium', () => {
     await new Promise((resolve) => server?.close(resolve));
   });
 
-  it('shows the verdict and reason in the first screen, draws every plot, logs no error and fetches nothing else', async () => {
+  /** A page opened on the report of `body` (POSTed), noting console errors and any other request (refused). */
+  async function openReport(body: string) {
     const page = await browser!.newPage();
     await page.setViewport({ width: 1280, height: 900 });
     const errors: string[] = [];
@@ -55,15 +59,20 @@ describeWithChromium('the HTML report in headless Chromium', () => {
     const others: string[] = [];
     await page.setRequestInterception(true);
     page.on('request', (req) => {
-      // The page itself is a POST of the example request; anything else is refused and noted.
+      // The page itself is a POST of the request; anything else is refused and noted.
       if (req.url() === reportUrl && req.isNavigationRequest()) {
-        void req.continue({ method: 'POST', postData: example, headers: { ...req.headers(), 'content-type': 'application/json' } });
+        void req.continue({ method: 'POST', postData: body, headers: { ...req.headers(), 'content-type': 'application/json' } });
       } else {
         others.push(req.url());
         void req.abort();
       }
     });
     const response = await page.goto(reportUrl, { waitUntil: 'load' });
+    return { page, response, errors, others };
+  }
+
+  it('shows the verdict and reason in the first screen, draws every plot, logs no error and fetches nothing else', async () => {
+    const { page, response, errors, others } = await openReport(example);
     expect(response?.status()).toBe(200);
     expect(response?.headers()['content-security-policy']).toMatch(/^default-src 'none'/);
 
@@ -108,6 +117,60 @@ describeWithChromium('the HTML report in headless Chromium', () => {
     await page.screenshot({ path: path.join(outDir, 'report.png') });
     if (process.env.UPDATE_SCREENSHOT === '1') await page.screenshot({ path: path.join(root, 'docs/report-screenshot.png'), clip: { x: 0, y: 0, width: 1280, height: 900 } });
 
+    expect(errors).toEqual([]);
+    expect(others).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('draws the timeline plot of a request with intervals: the bounds over the looks and the deciding look, labelled', async () => {
+    const { page, response, errors, others } = await openReport(JSON.stringify(timelineRequest()));
+    expect(response?.status()).toBe(200);
+    const header = await page.$eval('header.verdict', (el) => (el as unknown as { innerText: string }).innerText);
+    expect(header).toMatch(/^FAIL/);
+    expect(header).toMatch(/http-errors: failed at interval \d+ of 21/);
+
+    const timelines = await page.$$eval('.timeline figure > svg', (svgs) =>
+      svgs.map((svg) => {
+        const box = svg.getBoundingClientRect();
+        // A flat line (an estimate that never moved) has no height: a width or a height counts.
+        const sized = (selector: string) =>
+          [...svg.querySelectorAll(selector)].filter((m) => {
+            const b = (m as unknown as Sized).getBoundingClientRect();
+            return b.width > 0 || b.height > 0;
+          }).length;
+        const texts = [...svg.querySelectorAll('text')].map((t) => t.textContent ?? '');
+        return { width: box.width, height: box.height, areas: sized('path[aria-roledescription="area mark"]'), lines: sized('path[aria-roledescription="line mark"]'), texts, section: svg.closest('section')?.querySelector('h3')?.textContent ?? '' };
+      }),
+    );
+    expect(timelines).toHaveLength(2);
+    for (const plot of timelines) {
+      expect(plot.width).toBeGreaterThan(300);
+      expect(plot.height).toBeGreaterThan(150);
+      // The band of the bounds, and lines for the bounds and the estimate, each drawn with a size.
+      expect(plot.areas).toBe(1);
+      expect(plot.lines).toBeGreaterThanOrEqual(3);
+      expect(plot.texts.some((t) => /^margin \+/.test(t))).toBe(true);
+    }
+    expect(timelines[0].section).toMatch(/http-errors/);
+    expect(timelines[0].texts.some((t) => /^FAIL at interval \d+ of 21$/.test(t))).toBe(true);
+    expect(timelines[1].texts.some((t) => /^PASS at interval \d+ of 21$/.test(t))).toBe(true);
+    // The deciding label sits inside the figure, not cut off.
+    const label = await page.$eval('.timeline figure > svg', (svg) => {
+      const text = [...svg.querySelectorAll('text')].find((t) => /^FAIL at/.test(t.textContent ?? ''))!;
+      const t = (text as unknown as Sized).getBoundingClientRect();
+      const s = (svg as unknown as Sized).getBoundingClientRect();
+      return { inside: t.top >= s.top && t.bottom <= s.bottom, width: t.width };
+    });
+    expect(label.inside).toBe(true);
+    expect(label.width).toBeGreaterThan(50);
+
+    const outDir = path.join(root, 'test-output');
+    fs.mkdirSync(outDir, { recursive: true });
+    await page.screenshot({ path: path.join(outDir, 'report-timeline.png'), fullPage: true });
+    if (process.env.UPDATE_SCREENSHOT === '1') {
+      const top = await page.$eval('.metrics', (el) => (el as unknown as Sized).getBoundingClientRect().top);
+      await page.screenshot({ path: path.join(root, 'docs/report-timeline-screenshot.png'), clip: { x: 0, y: Math.max(0, top - 40), width: 1280, height: 620 } });
+    }
     expect(errors).toEqual([]);
     expect(others).toEqual([]);
     await page.close();

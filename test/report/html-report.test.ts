@@ -4,6 +4,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { testApp } from '../support/app';
 import { continuousMetric, distributionMetric, proportionMetric } from '../support/requests';
+import { timelineRequest } from '../support/timeline-request';
 
 const { app } = testApp();
 const example = JSON.parse(fs.readFileSync(path.join(__dirname, '../../examples/request.json'), 'utf8'));
@@ -71,6 +72,45 @@ describe('POST /v1/analyze?format=html', () => {
     expect(svgCount(res.text)).toBe(4);
     expect(res.text).toContain('threshold 100');
     expect(res.text).toContain('value (histogram bucket bounds)');
+  });
+});
+
+describe('the timeline plot (a request with intervals)', () => {
+  it('plots the bounds at each look, the margin and the deciding look, with every look as text too', async () => {
+    const json = (await request(app).post('/v1/analyze').send(timelineRequest())).body;
+    const errors = json.metrics[0];
+    expect(errors.verdict).toBe('fail');
+    const res = await request(app).post('/v1/analyze?format=html').send(timelineRequest());
+    expect(res.status).toBe(200);
+    const html = res.text;
+    // Forest plot, then per metric its timeline and its data plot.
+    expect(svgCount(html)).toBe(5);
+    const section = html.slice(html.indexOf('<h3>▶ http-errors'), html.indexOf('<h3>latency-ms'));
+    const timelineSvg = section.slice(section.indexOf('<div class="timeline">'), section.indexOf('</figure>'));
+    // The deciding look's label and the margin inside the plot (Vega draws them as SVG text).
+    expect(timelineSvg).toContain(`FAIL at interval ${errors.decidedAt} of 21`);
+    expect(timelineSvg).toContain('margin +50%');
+    expect(timelineSvg).toContain('look (intervals so far)');
+    // The band (an area), the bounds and the estimate (lines) and the deciding bar (a rule).
+    expect(timelineSvg).toMatch(/aria-roledescription="area mark"/);
+    expect((timelineSvg.match(/aria-roledescription="line mark"/g) ?? []).length).toBeGreaterThanOrEqual(3);
+    // Every look as a row, the deciding one marked.
+    const rows = section.match(/<tr(?: class="[^"]*")?><td>\d+<\/td>/g) ?? [];
+    expect(rows).toHaveLength(errors.timeline.length);
+    expect(section).toContain(`<tr class="decided fail"><td>${errors.decidedAt}</td>`);
+    // A pass (latency) says so in its colour; no timeline plot without intervals (the example).
+    expect(html).toContain(`PASS at interval ${json.metrics[1].decidedAt} of 21`);
+    expect(await request(app).post('/v1/analyze?format=html').send(example).then((r) => r.text)).not.toContain('class="timeline"');
+  });
+
+  it('draws from a JSON answer too (unbounded ends as null), as the CLI does with a service\'s answer', async () => {
+    const { htmlReport } = await import('../../src/report/html-report');
+    const json = (await request(app).post('/v1/analyze').send(timelineRequest())).body;
+    expect(json.metrics[0].timeline[0].upper === null || json.metrics[0].timeline[0].lower === -1).toBe(true);
+    const html = await htmlReport({ result: json });
+    expect(svgCount(html)).toBe(3);
+    expect(html).toContain(`FAIL at interval ${json.metrics[0].decidedAt} of 21`);
+    expect(html).not.toMatch(/NaN|Infinity/);
   });
 });
 
