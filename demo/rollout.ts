@@ -2,7 +2,8 @@
  * The seed's rollout, played end to end: a simulated fleet (model-v1 stable, model-v2 canary)
  * behind a traffic generator that routes like the Istio VirtualService, a real Prometheus
  * scraping it, and canary-judge deciding at every step, asked both the Argo Rollouts way
- * (the shipped AnalysisTemplate, evaluated with Argo's jsonPath and condition rules) and the
+ * (the shipped AnalysisTemplates as rollout.yaml uses them: the harm watch before the last
+ * step, the gate at it; evaluated with Argo's jsonPath and condition rules) and the
  * Flagger way (confirm-traffic-increase / confirm-promotion and rollback webhooks).
  *
  * Steps: a shadow (20 % of the requests to v1 mirrored to v2, v2's answers dropped: Argo's
@@ -13,8 +14,8 @@
  * The driver looks every `lookIntervalMs`, as both callers would:
  * - traffic steps take `looksPerStep` looks; a fail from either caller (Argo Failed, Flagger
  *   confirm-traffic-increase 412, or Flagger's rollback hook answering 200) rolls back at
- *   once; inconclusive looks let the weight grow, as Flagger's confirm-traffic-increase and an
- *   Argo background analysis with an inconclusiveLimit do, because evidence at 1 % takes time;
+ *   once; inconclusive looks let the weight grow, as Flagger's confirm-traffic-increase and
+ *   Argo's harm watch (canary-judge-watch) do, because evidence at 1 % takes time;
  * - promotion needs a pass from both (Argo Successful, Flagger confirm-promotion 200), looking
  *   up to `maxPromotionLooks` times before leaving the rollout paused, as Argo leaves an
  *   inconclusive analysis.
@@ -101,8 +102,10 @@ export interface RolloutResult {
   readonly report?: string;
 }
 
-const template = parse(fs.readFileSync(path.join(__dirname, '../analysis-templates/argo/analysis-template.yaml'), 'utf8'));
-const argoMetric: WebMetric = template.spec.metrics[0];
+/** The shipped gate (the promotion step) and harm watch (the steps before it), as rollout.yaml uses them. */
+const shippedMetric = (file: string): WebMetric => parse(fs.readFileSync(path.join(__dirname, '../analysis-templates/argo', file), 'utf8')).spec.metrics[0];
+const argoGate = shippedMetric('analysis-template.yaml');
+const argoWatch = shippedMetric('analysis-template-watch.yaml');
 
 export async function playRollout(options: RolloutOptions): Promise<RolloutResult> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
@@ -147,6 +150,7 @@ export async function playRollout(options: RolloutOptions): Promise<RolloutResul
         const args = { namespace: 'ml', 'stable-version': 'v1', 'canary-version': 'v2', 'max-age': '15m', 'timeline-step': '5s', profile: 'default', reporter: 'destination', 'judge-url': `${judgeUrl}/v1/analyze` };
         // The detail call (the reason printed, the report page) is the Argo template's request,
         // its window ending now, so the report page (asked after the decision) shows the same window.
+        const argoMetric = step.promotion ? argoGate : argoWatch;
         const detailBody = { ...substituteArgs(argoMetric.provider.web.jsonBody as Record<string, unknown>, args), end: new Date().toISOString() };
         const flaggerBody = { name: 'model', namespace: 'ml', phase: 'Progressing', checksum: options.scenario, metadata: { start } };
         const gate = step.promotion ? 'confirm-promotion' : 'confirm-traffic-increase';

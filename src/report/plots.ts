@@ -125,10 +125,11 @@ function empiricalCdf(side: ValuesSide, limit = 400): { x: number; p: number }[]
     const n = sorted.length;
     if (!n) return [];
     const stride = Math.max(1, Math.ceil(n / limit));
-    const points: { x: number; p: number }[] = [];
-    for (let i = 0; i < n; i += stride) points.push({ x: sorted[i], p: (i + 1) / n });
-    if (points[points.length - 1].p !== 1) points.push({ x: sorted[n - 1], p: 1 });
-    return points;
+    const indices = new Set<number>();
+    for (let i = 0; i < n; i += stride) indices.add(i);
+    // The point where the axis may end (cdfPoints) and the last one are always drawn.
+    indices.add(Math.max(0, Math.ceil(CDF_AXIS_SHARE * n) - 1)).add(n - 1);
+    return [...indices].sort((a, b) => a - b).map((i) => ({ x: sorted[i], p: (i + 1) / n }));
   }
   const buckets = side.histogram.buckets;
   const total = buckets.length ? buckets[buckets.length - 1].count : 0;
@@ -136,16 +137,33 @@ function empiricalCdf(side: ValuesSide, limit = 400): { x: number; p: number }[]
   return buckets.filter((b) => Number.isFinite(b.le)).map((b) => ({ x: b.le, p: b.count / total }));
 }
 
+/** Where both sides' CDFs have reached this share, the plot's value axis ends. */
+const CDF_AXIS_SHARE = 0.999;
+
+/**
+ * Both sides' CDF points, cut where both have reached CDF_AXIS_SHARE (but never before the
+ * threshold): Istio's top buckets (10 s, 30 s, 60 s) or one slow outlier would otherwise squash
+ * every curve against the left edge of an axis running to 60,000 ms.
+ */
+export function cdfPoints(metric: Pick<Extract<MetricInput, { kind: 'continuous' | 'distribution' }>, 'baseline' | 'canary'>, threshold?: number): { x: number; p: number; side: 'baseline' | 'canary' }[] {
+  const sides = (['baseline', 'canary'] as const).map((side) => ({ side, points: empiricalCdf(metric[side]) })).filter((s) => s.points.length);
+  if (!sides.length) return [];
+  const reached = sides.map(({ points }) => (points.find((pt) => pt.p >= CDF_AXIS_SHARE) ?? points[points.length - 1]).x);
+  const end = Math.max(...reached, threshold ?? -Infinity);
+  return sides.flatMap(({ side, points }) => points.filter((pt) => pt.x <= end).map((pt) => ({ ...pt, side })));
+}
+
 /** Overlaid CDFs of both sides, with the judged quantile (a level) or threshold (a value). */
 export function cdfSpec(metric: Extract<MetricInput, { kind: 'continuous' | 'distribution' }>): TopLevelSpec | undefined {
-  const points = (['baseline', 'canary'] as const).flatMap((side) => empiricalCdf(metric[side]).map((pt) => ({ ...pt, side })));
+  const threshold = metric.kind === 'continuous' ? metric.threshold : undefined;
+  const points = cdfPoints(metric, threshold);
   if (!points.length) return undefined;
   const histogram = 'histogram' in metric.baseline;
   const colour = { field: 'side', type: 'nominal', scale: { domain: ['baseline', 'canary'], range: [SIDE_COLOURS.baseline, SIDE_COLOURS.canary] }, title: null } as const;
   const markers: object[] = [];
-  if (metric.kind === 'continuous' && metric.threshold !== undefined) {
+  if (threshold !== undefined) {
     markers.push({
-      data: { values: [{ x: metric.threshold, text: `threshold ${metric.threshold}` }] },
+      data: { values: [{ x: threshold, text: `threshold ${threshold}` }] },
       layer: [
         { mark: { type: 'rule', strokeDash: [6, 4], color: '#24292f' }, encoding: { x: { field: 'x', type: 'quantitative' } } },
         { mark: { type: 'text', align: 'left', dx: 4, y: 8, fontSize: 11 }, encoding: { x: { field: 'x', type: 'quantitative' }, text: { field: 'text' } } },
