@@ -12,7 +12,8 @@
  * empty and cannot overlap the blocks). The service runs in this process (createApp with the
  * Prometheus source, as src/main.ts builds it) and is sent POST /v1/analyze with 6 template
  * metrics over the absolute window with `timelineStep: "1m"`: sequential requests after a
- * warm-up, timed from send to parsed answer.
+ * warm-up, timed from send to parsed answer, alternating with two references: the same queries
+ * sent straight to Prometheus at once (the floor), and the judge alone on the fetched data.
  *
  * The canary is healthy in latency and serves 3x the baseline's 5xx: latency metrics should
  * pass (p99 may stay inconclusive), the two error metrics fail. The verdicts are printed.
@@ -26,6 +27,9 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { RESOLVING_LATENCY_BUCKETS } from '../demo/latency-buckets';
+import { analyzeRequestSchema } from '../src/contracts/analyze-request';
+import { runAnalysisWithInputs } from '../src/contracts/run-analysis';
+import { analyze as analyzeInputs } from '../src/judge/analyze';
 import { builtInProfiles } from '../src/profiles/profiles';
 import { createApp } from '../src/service/app';
 import { createSelfMetrics, prometheusQueryObserver } from '../src/service/self-metrics';
@@ -234,13 +238,8 @@ async function main(): Promise<void> {
 
     const metrics = createSelfMetrics(false);
     const source = new PrometheusSource(new PrometheusClient({ baseUrl: prometheus.url, queryTimeoutMs: 10_000, observe: prometheusQueryObserver(metrics) }));
-    const app = createApp({
-      config: { BODY_LIMIT: '1mb' },
-      logger: pino({ level: 'silent' }),
-      metrics,
-      lifecycle: { draining: false },
-      analysis: { source, profiles: builtInProfiles(), deadlineMs: 10_000, defaultLookbackSeconds: 600, now: () => Date.now() / 1000 },
-    });
+    const deps = { source, profiles: builtInProfiles(), deadlineMs: 10_000, defaultLookbackSeconds: 600, now: () => Date.now() / 1000 };
+    const app = createApp({ config: { BODY_LIMIT: '1mb' }, logger: pino({ level: 'silent' }), metrics, lifecycle: { draining: false }, analysis: deps });
     server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server!.once('listening', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -280,9 +279,13 @@ async function main(): Promise<void> {
       await fn();
       return Number(process.hrtime.bigint() - t) / 1e6;
     };
-    for (let i = 1; i < options.warmup; i++) (await analyze(), await queryAll());
+    // The judge alone, on the data the service fetched (the analysis minus fetching and HTTP).
+    const { inputs } = await runAnalysisWithInputs(analyzeRequestSchema.parse(JSON.parse(body)), deps);
+    const judgeAlone = async () => analyzeInputs({ metrics: [...inputs.values()] });
+    for (let i = 1; i < options.warmup; i++) (await analyze(), await queryAll(), await judgeAlone());
     const times: number[] = [];
     const floorTimes: number[] = [];
+    const judgeTimes: number[] = [];
     let queries = 0;
     let failedQueries = 0;
     let querySeconds = 0;
@@ -296,6 +299,7 @@ async function main(): Promise<void> {
       failedQueries += delta('canary_judge_source_queries_total', 'source="prometheus"') - delta('canary_judge_source_queries_total', 'outcome="ok"');
       querySeconds += delta('canary_judge_source_query_duration_seconds_sum');
       floorTimes.push(await timed(queryAll));
+      judgeTimes.push(await timed(judgeAlone));
     }
     const sorted = [...times].sort((a, b) => a - b);
     const cpus = os.cpus();
@@ -325,6 +329,7 @@ async function main(): Promise<void> {
         ['', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'mean ms', 'Prometheus queries', 'mean query ms', 'target p99 < 300 ms'],
         row('POST /v1/analyze', sorted, [`${(queries / options.requests).toFixed(1)} per analysis (${distinct} distinct), ${failedQueries} failed`, queries ? ((querySeconds / queries) * 1000).toFixed(1) : '-', p99 < 300 ? 'met' : 'NOT met']),
         row('its queries straight to Prometheus (floor)', floorSorted, [`${sent.length} at once`, '-', '-']),
+        row('the judge alone on the fetched data', [...judgeTimes].sort((a, b) => a - b), ['-', '-', '-']),
       ]),
     );
     console.log(
