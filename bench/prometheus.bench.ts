@@ -214,6 +214,7 @@ function metricValue(text: string, name: string, filter = ''): number {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  const loadAtStart = os.loadavg().map((l) => l.toFixed(2)).join(' ');
   const prometheusBinary = findPrometheus();
   if (!prometheusBinary) throw new Error(prometheusMissingMessage());
   const promtool = path.join(path.dirname(prometheusBinary), 'promtool');
@@ -309,7 +310,7 @@ async function main(): Promise<void> {
         `window ${new Date(start * 1000).toISOString()} .. ${new Date(end * 1000).toISOString()} (2 h), timelineStep 1m (120 intervals per side); ` +
         `baseline ${BASELINE.pods} pods x ${BASELINE.requestsPerMinutePerPod}/min, canary ${CANARY.pods} pod x ${CANARY.requestsPerMinutePerPod}/min, ${BOUNDS.length} latency buckets; service in-process, one request at a time`,
     );
-    console.log(`node ${process.version}, ${cpus[0]?.model ?? 'unknown cpu'} x ${cpus.length}, ${os.platform()} ${os.arch()}\n`);
+    console.log(`node ${process.version}, ${cpus[0]?.model ?? 'unknown cpu'} x ${cpus.length}, ${os.platform()} ${os.arch()}, load average at the start ${loadAtStart}, at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
 
     console.log(`## Verdicts (overall: ${first.verdict}${first.score !== undefined ? `, score ${first.score}` : ''})\n`);
     const rows = [['metric', 'expected', 'verdict', 'reason']];
