@@ -225,6 +225,20 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'canary-judge-bench-prometheus-'));
   let prometheus: PrometheusServer | undefined;
   let server: ReturnType<ReturnType<typeof createApp>['listen']> | undefined;
+  let starting: Promise<PrometheusServer> | undefined;
+  // Interrupted: stop Prometheus (once started, if it was starting) and remove its data before leaving.
+  const interrupted = (signal: NodeJS.Signals) => {
+    void (async () => {
+      try {
+        await (prometheus ?? (await starting?.catch(() => undefined)))?.stop();
+        fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+      } finally {
+        process.exit(signal === 'SIGINT' ? 130 : 143);
+      }
+    })();
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     const t0 = Date.now();
     const data = openMetrics(start, end, options.seed);
@@ -233,7 +247,8 @@ async function main(): Promise<void> {
     execFileSync(promtool, ['tsdb', 'create-blocks-from', 'openmetrics', file, path.join(dir, 'data')], { stdio: ['ignore', 'ignore', 'pipe'] });
     fs.rmSync(file);
     const backfillMs = Date.now() - t0;
-    prometheus = await startPrometheus({ targets: [], dir, waitForFirstScrape: false, binary: prometheusBinary });
+    starting = startPrometheus({ targets: [], dir, waitForFirstScrape: false, binary: prometheusBinary });
+    prometheus = await starting;
     const loaded = await queryVector(prometheus.url, 'count({__name__=~"istio_.*"})', end);
     const version = execFileSync(prometheusBinary, ['--version'], { encoding: 'utf8' }).split('\n')[0];
 
@@ -339,7 +354,12 @@ async function main(): Promise<void> {
         '(canary_judge_source_queries_total, canary_judge_source_query_duration_seconds), read around each analysis.',
     );
   } finally {
-    if (server) await new Promise((resolve) => server!.close(resolve));
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+    if (server) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server!.close(resolve));
+    }
     await prometheus?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
