@@ -1,7 +1,10 @@
 /**
  * `npm run bench:decisions`: false rollbacks, detection and time to a decision over simulated
  * rollouts, canary-judge beside Kayenta-style repeated classic tests and Flagger-style
- * absolute thresholds. Seeded and reproducible.
+ * absolute thresholds. Seeded and reproducible. Also, for canary-judge (cumulative and
+ * timeline): the efficiency ratio (share decided correctly by the last look over that of one
+ * fixed-sample test on all the data at look 21) and the error of the time-to-decision
+ * projections (projected look against the look where the metric was decided).
  *
  * Flags: --rollouts N (default 1000), --seed S (default 20240601), --scenario NAME (repeatable
  * or comma-separated; default all), --evidence anytime-valid|fixed-sample (canary-judge's
@@ -20,9 +23,11 @@ import { fixedSampleEvidence, type Evidence } from '../src/judge/evidence';
 import { quantile } from '../src/stats/quantile';
 import { fromBuckets } from '../src/stats/weighted-sample';
 import { normalSampler, seededRandom } from '../test/support/random';
-import { canaryJudge, flaggerStyle, kayentaStyle, METRIC_NAMES, type LookJudge, type Method } from './simulate/methods';
+import { analyze } from '../src/judge/analyze';
+import { canaryJudge, canaryJudgeMetrics, flaggerStyle, kayentaStyle, METRIC_NAMES, type LookJudge, type LookProjection, type LookResult, type MetricName, type Method } from './simulate/methods';
 import {
   BASELINE,
+  canaryShareAt,
   LAST_LOOK_OF_50_PERCENT_STEP,
   LATENCY_BOUNDS,
   LOOKS,
@@ -37,7 +42,7 @@ import {
   type Scenario,
   type SideProbabilities,
 } from './simulate/rollout';
-import { Tally, type TallyData } from './simulate/tally';
+import { median, Tally, type TallyData } from './simulate/tally';
 import { HISTOGRAM_METHODS, HISTOGRAM_SCENARIOS, runHistogramScenario, thresholdFor, type HistogramMethod, type HistogramOutcome, type HistogramScenario } from './simulate/histogram-scenarios';
 
 // ---------------------------------------------------------------- options
@@ -117,13 +122,56 @@ interface ScenarioRun {
   readonly scenario: Scenario;
   readonly tallies: ReadonlyMap<string, Tally>;
   dataMs: number;
+  /** Time of the one fixed-sample judgement per rollout at the last look. */
+  fixedSampleMs: number;
+}
+
+/** One look of a canary-judge rollout, kept to score its projections afterwards. */
+interface LookRecord {
+  readonly look: number;
+  readonly result: LookResult;
+  /** The canary's requests in the look's minute: turns `moreCanary` into looks without a timeline. */
+  readonly latestCanary: number;
+}
+
+/**
+ * Scores every projection of a rollout: made at look L toward a decision in `moreIntervals`
+ * looks (without a timeline: `moreCanary` over the latest minute's canary traffic, rounded up
+ * as src/judge/projection.ts does), against the first later look where the metric was pass or
+ * fail; censored when no later look (up to the rollback or look 21) decided it.
+ */
+function scoreProjections(history: readonly LookRecord[], tally: Tally, requestsPerMinute: number): void {
+  for (let i = 0; i < history.length; i++) {
+    const { look, result, latestCanary } = history[i];
+    for (const [name, p] of Object.entries(result.projections ?? {}) as [MetricName, LookProjection][]) {
+      if (result.metrics![name] !== 'inconclusive') continue;
+      const more = p.moreIntervals ?? (latestCanary > 0 ? Math.max(1, Math.ceil(p.moreCanary / latestCanary)) : undefined);
+      if (more === undefined) continue;
+      const decided = history.slice(i + 1).find((h) => h.result.metrics![name] !== 'inconclusive')?.look;
+      const scores = tally.projections[name];
+      if (decided === undefined) {
+        scores.censored++;
+        continue;
+      }
+      const error = look + more - decided;
+      scores.signed.push(error);
+      scores.relative.push(Math.abs(error) / (decided - look));
+      // The same projection read against the steps to come: the first look by which the
+      // canary has served moreCanary more requests.
+      let served = 0;
+      let scheduled = look;
+      while (served < p.moreCanary && scheduled < look + 1000) served += Math.round(requestsPerMinute * canaryShareAt(++scheduled));
+      scores.scheduledSigned.push(scheduled - decided);
+      scores.scheduledRelative.push(Math.abs(scheduled - decided) / (decided - look));
+    }
+  }
 }
 
 function runScenario(scenario: Scenario, methods: readonly Method[], options: Options): ScenarioRun {
   const baseline = probabilities(BASELINE);
   const canary = probabilities(scenario.canary);
   const tallies = new Map(methods.map((m) => [m.name, new Tally()] as const));
-  const run: ScenarioRun = { scenario, tallies, dataMs: 0 };
+  const run: ScenarioRun = { scenario, tallies, dataMs: 0, fixedSampleMs: 0 };
   const first = options.worker ?? 0;
   const stride = options.worker === undefined ? 1 : options.workers;
   for (let r = first; r < options.rollouts; r += stride) {
@@ -133,8 +181,8 @@ function runScenario(scenario: Scenario, methods: readonly Method[], options: Op
       return { baseline: probabilities(models.baseline), canary: probabilities(models.canary) };
     } : undefined;
     const data = new RolloutData(baseline, canary, uniform, normalSampler(uniform), scenario.requestsPerMinute ?? REQUESTS_PER_MINUTE, trend);
-    const judges: { method: Method; judge: LookJudge; tally: Tally; firstPass: number; firstFail: number; last?: ReturnType<LookJudge> }[] =
-      methods.map((method) => ({ method, judge: method.start(scenario), tally: tallies.get(method.name)!, firstPass: 0, firstFail: 0 }));
+    const judges: { method: Method; judge: LookJudge; tally: Tally; firstPass: number; firstFail: number; last?: ReturnType<LookJudge>; history: LookRecord[] }[] =
+      methods.map((method) => ({ method, judge: method.start(scenario), tally: tallies.get(method.name)!, firstPass: 0, firstFail: 0, history: [] }));
     for (let look = 1; look <= LOOKS; look++) {
       const t0 = process.hrtime.bigint();
       data.nextMinute();
@@ -147,14 +195,24 @@ function runScenario(scenario: Scenario, methods: readonly Method[], options: Op
         j.tally.judgeMs += elapsedMs(t1);
         j.tally.looksJudged++;
         j.last = result;
+        if (result.metrics) j.history.push({ look, result, latestCanary: data.lastMinuteCanary.requests });
         if (result.verdict === 'pass' && !j.firstPass) j.firstPass = look;
         if (result.verdict === 'fail') j.firstFail = look;
         else open++;
       }
       if (!open) break;
     }
+    // The yardstick of the efficiency ratio: one fixed-sample test on all the data at the last
+    // look (drawn on if every method rolled back earlier; the draws so far are unchanged).
+    const t2 = process.hrtime.bigint();
+    while (data.look < LOOKS) data.nextMinute();
+    run.dataMs += elapsedMs(t2);
+    const t3 = process.hrtime.bigint();
+    const fixedSample = analyze({ metrics: canaryJudgeMetrics(data, scenario.margins) }, fixedSampleEvidence).verdict;
+    run.fixedSampleMs += elapsedMs(t3);
     for (const j of judges) {
-      j.tally.outcomes.push({ firstPass: j.firstPass, firstFail: j.firstFail });
+      j.tally.outcomes.push({ firstPass: j.firstPass, firstFail: j.firstFail, ...(j.history.length ? { fixedSample } : {}) });
+      scoreProjections(j.history, j.tally, scenario.requestsPerMinute ?? REQUESTS_PER_MINUTE);
       const metrics = j.last?.metrics;
       if (!metrics) continue;
       const passedBy50 = j.firstPass > 0 && j.firstPass <= LAST_LOOK_OF_50_PERCENT_STEP && (j.firstFail === 0 || j.firstFail > j.firstPass);
@@ -220,6 +278,27 @@ function markdownTable(rows: readonly (readonly string[])[]): string {
   return [line(rows[0]), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
 }
 
+/** The verdict a scenario owes: pass for healthy and within-margin canaries, fail for harmful ones, none at the margin. */
+function owedVerdict(scenario: Scenario): 'pass' | 'fail' | null {
+  if (scenario.role === 'harmful') return 'fail';
+  if (scenario.role === 'healthy' || scenario.role === 'within-margin') return 'pass';
+  return null;
+}
+
+function ratioText(r: number): string {
+  if (Number.isNaN(r)) return 'n/a';
+  return Number.isFinite(r) ? r.toFixed(2) : 'inf';
+}
+
+function projectionText(p: { signed: number[]; relative: number[]; censored: number }): string {
+  const n = p.signed.length + p.censored;
+  if (!n) return '-';
+  const abs = median(p.signed.map(Math.abs));
+  const rel = median(p.relative);
+  const late = p.signed.length ? `, ${pct(p.signed.filter((e) => e > 0).length / p.signed.length)} % late` : '';
+  return `${abs === null ? '-' : lookText(abs)} / ${rel === null ? '-' : rel.toFixed(2)}${late} (${p.signed.length}, ${pct(p.censored / n)} %)`;
+}
+
 function roleMeaning(run: ScenarioRun): string {
   switch (run.scenario.role) {
     case 'healthy':
@@ -236,16 +315,17 @@ function roleMeaning(run: ScenarioRun): string {
 interface RunData {
   readonly scenario: string;
   readonly dataMs: number;
+  readonly fixedSampleMs: number;
   readonly tallies: [string, TallyData][];
 }
 
 function toData(run: ScenarioRun): RunData {
-  return { scenario: run.scenario.name, dataMs: run.dataMs, tallies: [...run.tallies].map(([name, t]) => [name, { ...t }] as [string, TallyData]) };
+  return { scenario: run.scenario.name, dataMs: run.dataMs, fixedSampleMs: run.fixedSampleMs, tallies: [...run.tallies].map(([name, t]) => [name, { ...t }] as [string, TallyData]) };
 }
 
 /** Forks one process per worker (each runs every scenario on its share of the rollouts) and merges their tallies. */
 async function runInWorkers(options: Options, methods: readonly Method[]): Promise<ScenarioRun[]> {
-  const runs = options.scenarios.map((scenario) => ({ scenario, dataMs: 0, tallies: new Map(methods.map((m) => [m.name, new Tally()] as const)) }));
+  const runs = options.scenarios.map((scenario) => ({ scenario, dataMs: 0, fixedSampleMs: 0, tallies: new Map(methods.map((m) => [m.name, new Tally()] as const)) }));
   const args = ['--rollouts', String(options.rollouts), '--seed', String(options.seed), '--evidence', options.evidence.name, '--workers', String(options.workers)];
   args.push('--scenario', options.scenarios.map((s) => s.name).join(','));
   await Promise.all(
@@ -256,6 +336,7 @@ async function runInWorkers(options: Options, methods: readonly Method[]): Promi
           const data = message as RunData;
           const run = runs.find((r) => r.scenario.name === data.scenario)!;
           run.dataMs += data.dataMs;
+          run.fixedSampleMs += data.fixedSampleMs;
           for (const [name, t] of data.tallies) run.tallies.get(name)!.merge(t);
           if (w === 0) process.stderr.write(`${data.scenario} done\n`);
         });
@@ -371,12 +452,64 @@ async function main(): Promise<void> {
     '\n"last look": the look of the rollback, else look 21. "not passing when undecided": rollouts with neither a pass by the 50 % step nor a rollback, by metric still short of pass at look 21.',
   );
 
+  console.log('\n## Efficiency: decided correctly by the last look, against one fixed-sample test at the last look\n');
+  const CJ = ['canary-judge', 'canary-judge timeline'];
+  const efficiencyRows = [['scenario', 'role', 'correct', 'fixed-sample test at look 21 correct %', ...CJ.flatMap((m) => [`${m} correct %`, `${m} ratio`]), 'ratio >= 0.8']];
+  for (const run of runs) {
+    const owed = owedVerdict(run.scenario);
+    if (!owed) {
+      efficiencyRows.push([run.scenario.name, run.scenario.role, '-', '-', ...CJ.flatMap(() => ['-', '-']), '-']);
+      continue;
+    }
+    const fixed = run.tallies.get(CJ[0])!.correct(owed, true)!;
+    const cells = CJ.map((m) => run.tallies.get(m)!.correct(owed)!);
+    const ratios = cells.map((c) => (fixed > 0 ? c / fixed : c > 0 ? Infinity : NaN));
+    efficiencyRows.push([
+      run.scenario.name,
+      run.scenario.role,
+      owed,
+      pct(fixed),
+      ...cells.flatMap((c, i) => [pct(c), ratioText(ratios[i])]),
+      ratios.map((r, i) => `${CJ[i] === 'canary-judge' ? 'cum.' : 'timeline'} ${Number.isNaN(r) ? '-' : r >= 0.8 ? 'yes' : 'NO'}`).join(', '),
+    ]);
+  }
+  console.log(markdownTable(efficiencyRows));
+  console.log(
+    '\ncorrect: a pass with no rollback (healthy and within-margin scenarios) or a rollback (harmful ones) by the last look; at-margin scenarios owe neither ("-"). ' +
+      'The fixed-sample test: canary-judge once on the cumulative totals at look 21 with fixed-sample bounds (valid for that one look only), on the same data. ' +
+      'ratio: canary-judge\'s share over the fixed-sample test\'s ("n/a": neither decides correctly; "inf": only canary-judge does).',
+  );
+
+  console.log('\n## Time-to-decision projection error (canary-judge)\n');
+  const projectionRows = [['scenario', 'method', ...METRIC_NAMES.map((m) => `${m}: abs err looks / rel, late (n, censored)`), 'pooled: abs err / rel, late (n, censored)', 'pooled, steps known: abs err / rel, late (n, censored)']];
+  for (const run of runs) for (const method of CJ) {
+    const t = run.tallies.get(method)!;
+    const all = <K extends 'signed' | 'relative' | 'scheduledSigned' | 'scheduledRelative'>(key: K) => METRIC_NAMES.flatMap((m) => t.projections[m][key]);
+    const censored = METRIC_NAMES.reduce((n, m) => n + t.projections[m].censored, 0);
+    projectionRows.push([
+      run.scenario.name,
+      method,
+      ...METRIC_NAMES.map((m) => projectionText(t.projections[m])),
+      projectionText({ signed: all('signed'), relative: all('relative'), censored }),
+      projectionText({ signed: all('scheduledSigned'), relative: all('scheduledRelative'), censored }),
+    ]);
+  }
+  console.log(markdownTable(projectionRows));
+  console.log(
+    '\nAt every look where a metric is inconclusive with a projection, the projected look is that look + moreIntervals (cumulative: moreCanary over the look\'s canary requests, rounded up); ' +
+      'it is compared with the first later look where the metric is pass or fail. Medians over the projections whose metric was decided by the last look (the rollback, else look 21); ' +
+      'rel: the error over the looks it actually took; late: the share projected after the look it was decided (too pessimistic); n: projections scored; censored: the share of projections whose metric was never decided afterwards. ' +
+      'The projection assumes the latest minute\'s canary traffic, which grows 10x and 5x at the step changes (looks 8 and 15); ' +
+      '"steps known" reads the same moreCanary against the traffic to come instead (the first look by which the canary has served that many more requests).',
+  );
+
   console.log('\n## Runtime\n');
-  const timeRows = [['scenario', 'data ms', ...methods.map((m) => `${m.name} ms (per look)`)]];
+  const timeRows = [['scenario', 'data ms', 'fixed-sample test ms', ...methods.map((m) => `${m.name} ms (per look)`)]];
   for (const run of runs) {
     timeRows.push([
       run.scenario.name,
       run.dataMs.toFixed(0),
+      run.fixedSampleMs.toFixed(0),
       ...methods.map((m) => {
         const t = run.tallies.get(m.name)!;
         return `${t.judgeMs.toFixed(0)} (${(t.judgeMs / Math.max(1, t.looksJudged)).toFixed(3)})`;

@@ -22,10 +22,17 @@ import { CLASSES, LATENCY_BOUNDS, SCORE_BOUNDS, type RolloutData, type Scenario,
 export const METRIC_NAMES = ['latency', 'errors', 'score', 'class'] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
-/** What a method says at one look; `metrics` (canary-judge only) explains it. */
+/** An inconclusive metric's time-to-decision projection (src/judge/projection.ts). */
+export interface LookProjection {
+  readonly moreCanary: number;
+  readonly moreIntervals?: number;
+}
+
+/** What a method says at one look; `metrics` and `projections` (canary-judge only) explain it. */
 export interface LookResult {
   readonly verdict: Verdict;
   readonly metrics?: Readonly<Record<MetricName, Verdict>>;
+  readonly projections?: Readonly<Partial<Record<MetricName, LookProjection>>>;
 }
 
 /** A method keeps per-rollout state (Flagger's failed-check counter), so one instance per rollout. */
@@ -126,14 +133,18 @@ export function canaryJudgeTimelineMetrics(data: RolloutData, margins: Scenario[
   });
 }
 
-export function canaryJudge(evidence: Evidence, timeline = false): Method {
+export function canaryJudge(evidence: Evidence, timeline = false, name = timeline ? 'canary-judge timeline' : 'canary-judge'): Method {
   return {
-    name: timeline ? 'canary-judge timeline' : 'canary-judge',
+    name,
     start: (scenario) => (data) => {
       const result = analyze({ metrics: (timeline ? canaryJudgeTimelineMetrics : canaryJudgeMetrics)(data, scenario.margins) }, evidence);
       const metrics = {} as Record<MetricName, Verdict>;
-      for (const m of result.metrics) metrics[m.name as MetricName] = m.verdict;
-      return { verdict: result.verdict, metrics };
+      const projections: Partial<Record<MetricName, LookProjection>> = {};
+      for (const m of result.metrics) {
+        metrics[m.name as MetricName] = m.verdict;
+        if (m.projection) projections[m.name as MetricName] = m.projection;
+      }
+      return { verdict: result.verdict, metrics, projections };
     },
   };
 }

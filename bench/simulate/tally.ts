@@ -10,10 +10,25 @@ export interface RolloutOutcome {
   /** 1-based look of the first pass / first fail; 0 when there was none. */
   firstPass: number;
   firstFail: number;
+  /** canary-judge only: the verdict of one fixed-sample test on the cumulative data at the last look (look 21). */
+  fixedSample?: Verdict;
+}
+
+/** Time-to-decision projections of one metric, scored against the look where it was decided. */
+export interface ProjectionScores {
+  /** projected look - look decided (positive: projected too late), for projections whose metric was decided later. */
+  readonly signed: number[];
+  /** The same over the looks it actually took (look decided - look projected). */
+  readonly relative: number[];
+  /** The same two with moreCanary turned into looks by the rollout's known traffic schedule (the steps' growth included). */
+  readonly scheduledSigned: number[];
+  readonly scheduledRelative: number[];
+  /** Projections whose metric was not decided by the rollout's last look. */
+  censored: number;
 }
 
 /** A tally as plain data, to cross a process boundary. */
-export type TallyData = Pick<Tally, 'outcomes' | 'metricVerdicts' | 'notPassingWhenUndecided' | 'failingAtRollback' | 'judgeMs' | 'looksJudged'>;
+export type TallyData = Pick<Tally, 'outcomes' | 'metricVerdicts' | 'notPassingWhenUndecided' | 'failingAtRollback' | 'judgeMs' | 'looksJudged' | 'projections'>;
 
 export class Tally {
   readonly outcomes: RolloutOutcome[] = [];
@@ -25,6 +40,10 @@ export class Tally {
   readonly notPassingWhenUndecided: Record<MetricName, number> = Object.fromEntries(METRIC_NAMES.map((m) => [m, 0])) as Record<MetricName, number>;
   /** canary-judge only: at the first fail, which metrics failed. */
   readonly failingAtRollback: Record<MetricName, number> = Object.fromEntries(METRIC_NAMES.map((m) => [m, 0])) as Record<MetricName, number>;
+  /** canary-judge only: the projection error per metric. */
+  readonly projections: Record<MetricName, ProjectionScores> = Object.fromEntries(
+    METRIC_NAMES.map((m) => [m, { signed: [], relative: [], scheduledSigned: [], scheduledRelative: [], censored: 0 }]),
+  ) as unknown as Record<MetricName, ProjectionScores>;
   judgeMs = 0;
   looksJudged = 0;
 
@@ -35,6 +54,11 @@ export class Tally {
       for (const v of ['pass', 'fail', 'inconclusive'] as const) this.metricVerdicts[m][v] += other.metricVerdicts[m][v];
       this.notPassingWhenUndecided[m] += other.notPassingWhenUndecided[m];
       this.failingAtRollback[m] += other.failingAtRollback[m];
+      this.projections[m].signed.push(...other.projections[m].signed);
+      this.projections[m].relative.push(...other.projections[m].relative);
+      this.projections[m].scheduledSigned.push(...other.projections[m].scheduledSigned);
+      this.projections[m].scheduledRelative.push(...other.projections[m].scheduledRelative);
+      this.projections[m].censored += other.projections[m].censored;
     }
     this.judgeMs += other.judgeMs;
     this.looksJudged += other.looksJudged;
@@ -65,6 +89,19 @@ export class Tally {
     return median(this.outcomes.map((o) => o.firstFail).filter((l) => l > 0));
   }
 
+  /**
+   * Share of rollouts with the owed decision by the last look: never rolled back and passed
+   * (`pass`), or rolled back (`fail`); with `fixedSample`, that of the one fixed-sample test at
+   * the last look instead. null when the outcomes carry no fixed-sample verdict.
+   */
+  correct(owed: 'pass' | 'fail', fixedSample = false): number | null {
+    if (fixedSample) {
+      if (this.outcomes.some((o) => o.fixedSample === undefined)) return null;
+      return this.outcomes.filter((o) => o.fixedSample === owed).length / this.rollouts;
+    }
+    return this.outcomes.filter((o) => (owed === 'fail' ? o.firstFail > 0 : o.firstPass > 0 && o.firstFail === 0)).length / this.rollouts;
+  }
+
   decided(): number {
     return this.outcomes.filter((o) => firstOf(o.firstPass, o.firstFail) > 0).length / this.rollouts;
   }
@@ -76,7 +113,7 @@ function firstOf(a: number, b: number): number {
   return Math.min(a, b);
 }
 
-function median(xs: number[]): number | null {
+export function median(xs: number[]): number | null {
   if (!xs.length) return null;
   const s = [...xs].sort((a, b) => a - b);
   const mid = s.length >> 1;
