@@ -200,11 +200,13 @@ async function fetchAll(
   deadline: AbortSignal,
   timelineStepSeconds?: number,
 ): Promise<Map<string, FetchedMetric>> {
+  // One query cache per analysis: p50, p95 and p99 of one histogram read the same series.
+  const shared = new Map<string, Promise<unknown>>();
   const answers = await Promise.all(
     metrics.map((m) => {
       const own = sides.get(m.name);
       if (!own || 'unresolved' in own) throw new Error(`internal: metric ${JSON.stringify(m.name)} has no side selectors`);
-      return source.fetch(m, { baseline: own.baseline, canary: own.canary, reporter, window, ...(timelineStepSeconds !== undefined ? { timelineStepSeconds } : {}), signal: deadline });
+      return source.fetch(m, { baseline: own.baseline, canary: own.canary, reporter, window, ...(timelineStepSeconds !== undefined ? { timelineStepSeconds } : {}), signal: deadline, shared });
     }),
   );
   return new Map(metrics.map((m, i) => [m.name, answers[i]]));

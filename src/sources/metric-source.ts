@@ -76,6 +76,12 @@ export interface FetchContext {
   readonly timelineStepSeconds?: number;
   /** Aborted when the analysis' overall deadline passes. */
   readonly signal: AbortSignal;
+  /**
+   * Queries of this analysis already sent, shared by its metrics (one map per analysis), so
+   * that the same query (several quantiles of one histogram) goes out once. Answers must not be
+   * mutated. Without it every metric sends its own.
+   */
+  readonly shared?: Map<string, Promise<unknown>>;
 }
 
 export type FetchedSides =

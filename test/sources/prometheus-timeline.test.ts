@@ -125,6 +125,19 @@ describe('POST /v1/analyze with "timelineStep": template metrics judged per inte
   });
 });
 
+describe('one analysis sends each distinct query once', () => {
+  it('p50, p95 and p99 of one histogram share its two queries (one per side)', async () => {
+    const { source: s, requests } = source(() => matrix([[{ le: '100' }, ten(() => 8)], [{ le: '+Inf' }, ten(() => 10)]], START + STEP, STEP));
+    const { app } = testApp({ analysis: { source: s } });
+    const metrics = ['p50', 'p95', 'p99'].map((statistic) => ({ name: statistic, template: 'istio-latency', statistic }));
+    const res = await request(app).post('/v1/analyze').send({ metrics, baseline: { labels: { destination_version: 'v1' } }, canary: { labels: { destination_version: 'v2' } }, start: START, end: END, timelineStep: '1m' });
+    expect([res.status, res.body.issues]).toEqual([200, undefined]);
+    expect(res.body.metrics.map((m: { canary: { n: number } }) => m.canary.n)).toEqual([100, 100, 100]);
+    expect(requests).toHaveLength(2);
+    expect(new Set(requests.map((r) => r.params.query)).size).toBe(2);
+  });
+});
+
 describe('"since": "canary": a window that follows the canary', () => {
   it('starts at the first step with canary traffic, at most maxAge back, with a 1m timeline by default', async () => {
     const end = START + 3600;

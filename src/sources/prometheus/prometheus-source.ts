@@ -84,25 +84,48 @@ export class PrometheusSource implements MetricSource {
     return latestRunStart(withTraffic, step);
   }
 
+  /**
+   * One query of an analysis, sent once: metrics reading the same series (p50, p95 and p99 of
+   * one histogram) share the answer through `ctx.shared`. A shared query runs under the
+   * analysis' own signal, so one metric's abandoned siblings cannot cancel it for the others.
+   */
+  private once<T>(ctx: FetchContext, key: string, run: (signal: AbortSignal) => Promise<T>, signal: AbortSignal): Promise<T> {
+    if (!ctx.shared) return run(signal);
+    let answer = ctx.shared.get(key) as Promise<T> | undefined;
+    if (!answer) {
+      answer = run(ctx.signal);
+      ctx.shared.set(key, answer);
+    }
+    return answer;
+  }
+
+  private instant(query: string, at: number, ctx: FetchContext, signal: AbortSignal): Promise<InstantVector> {
+    return this.once(ctx, `instant ${at} ${query}`, (s) => this.client.instant(query, at, s), signal);
+  }
+
+  private range(query: string, start: number, end: number, step: number, ctx: FetchContext, signal: AbortSignal): Promise<RangeMatrix> {
+    return this.once(ctx, `range ${start} ${end} ${step} ${query}`, (s) => this.client.range(query, start, end, step, s), signal);
+  }
+
   private async side(metric: TemplateMetric, name: SideName, plan: SidePlan, ctx: FetchContext, signal: AbortSignal): Promise<SideAnswer> {
     const at = ctx.window.end;
     const what = `metric ${JSON.stringify(metric.name)} (${name})`;
     if (ctx.timelineStepSeconds !== undefined && plan.shape !== 'values') return this.timelineSide(metric, name, ctx, signal);
     switch (plan.shape) {
       case 'histogram': {
-        const vector = await this.client.instant(plan.query, at, signal);
+        const vector = await this.instant(plan.query, at, ctx, signal);
         return { converted: { shape: 'values', side: toHistogram(vector, what) }, series: vector.length };
       }
       case 'proportion': {
-        const [events, total] = await Promise.all([this.client.instant(plan.events, at, signal), this.client.instant(plan.total, at, signal)]);
+        const [events, total] = await Promise.all([this.instant(plan.events, at, ctx, signal), this.instant(plan.total, at, ctx, signal)]);
         return { converted: { shape: 'proportion', side: toCounts(sumOf(events, `${what} events`), sumOf(total, `${what} total`), what) }, series: events.length + total.length };
       }
       case 'categorical': {
-        const vector = await this.client.instant(plan.query, at, signal);
+        const vector = await this.instant(plan.query, at, ctx, signal);
         return { converted: { shape: 'categorical', side: toCategories(vector, plan.by, what) }, series: vector.length };
       }
       case 'values': {
-        const matrix = await this.client.range(plan.query, ctx.window.start, ctx.window.end, plan.stepSeconds, signal);
+        const matrix = await this.range(plan.query, ctx.window.start, ctx.window.end, plan.stepSeconds, ctx, signal);
         return { converted: { shape: 'values', side: toValues(matrix, what) }, series: matrix.length };
       }
     }
@@ -122,19 +145,19 @@ export class PrometheusSource implements MetricSource {
     const last = grid[grid.length - 1];
     switch (plan.shape) {
       case 'histogram': {
-        const matrix = await this.client.range(plan.query, first, last, step, signal);
+        const matrix = await this.range(plan.query, first, last, step, ctx, signal);
         const intervals = alignedHistograms(vectorsAt(matrix, grid).map((v) => toHistogram(v, what)));
         return { converted: { shape: 'values', side: { ...sumValuesIntervals(intervals), intervals } as ValuesSide }, series: matrix.length };
       }
       case 'proportion': {
-        const [events, total] = await Promise.all([this.client.range(plan.events, first, last, step, signal), this.client.range(plan.total, first, last, step, signal)]);
+        const [events, total] = await Promise.all([this.range(plan.events, first, last, step, ctx, signal), this.range(plan.total, first, last, step, ctx, signal)]);
         const e = vectorsAt(events, grid);
         const t = vectorsAt(total, grid);
         const intervals = grid.map((_, k) => toCounts(sumOf(e[k], `${what} events`), sumOf(t[k], `${what} total`), what));
         return { converted: { shape: 'proportion', side: { ...sumCountIntervals(intervals), intervals } }, series: events.length + total.length };
       }
       case 'categorical': {
-        const matrix = await this.client.range(plan.query, first, last, step, signal);
+        const matrix = await this.range(plan.query, first, last, step, ctx, signal);
         const intervals = vectorsAt(matrix, grid).map((v) => toCategories(v, plan.by, what));
         return { converted: { shape: 'categorical', side: { ...sumCategoricalIntervals(intervals), intervals } }, series: matrix.length };
       }
