@@ -86,27 +86,42 @@ export function boundaryMaximiser(c: number, nc: number, b: number, nb: number, 
   const hi = Math.min(1, 1 - delta);
   const score = (p: number) =>
     (c > 0 ? c / Math.max(0, p + delta) : 0) - (nc - c > 0 ? (nc - c) / Math.max(0, 1 - p - delta) : 0) + (b > 0 ? b / p : 0) - (nb - b > 0 ? (nb - b) / (1 - p) : 0);
-  return maximiseConcave(score, lo, hi);
+  const curvature = (p: number) => -(c / (p + delta) ** 2) - (nc - c) / (1 - p - delta) ** 2 - b / p ** 2 - (nb - b) / (1 - p) ** 2;
+  // Start from the pooled rate moved onto the boundary.
+  return maximiseConcave(score, curvature, lo, hi, (c + b - nc * delta) / (nc + nb));
 }
 
-/** The argmax on [lo, hi] of a concave function, by bisection on its (decreasing) derivative. */
-function maximiseConcave(derivative: (p: number) => number, lo: number, hi: number): number {
+/**
+ * The argmax on [lo, hi] of a concave function from its (decreasing) derivative and its
+ * second derivative: Newton's method from `start`, kept inside a bracket that bisection
+ * shrinks whenever a Newton step leaves it.
+ */
+function maximiseConcave(derivative: (p: number) => number, second: (p: number) => number, lo: number, hi: number, start: number): number {
   if (!(derivative(lo) > 0)) return lo;
   if (!(derivative(hi) < 0)) return hi;
   let a = lo;
   let z = hi;
-  for (let k = 0; k < 80 && z - a > 1e-15; k++) {
-    const m = (a + z) / 2;
-    if (derivative(m) > 0) a = m;
-    else z = m;
+  let p = start > lo && start < hi ? start : (lo + hi) / 2;
+  for (let k = 0; k < 100; k++) {
+    const g = derivative(p);
+    if (g === 0) return p;
+    if (g > 0) a = p;
+    else z = p;
+    const step = g / second(p);
+    let next = p - step;
+    if (!(next > a && next < z)) next = (a + z) / 2;
+    if (Math.abs(next - p) <= 1e-13 * Math.max(1e-3, Math.abs(p)) || z - a <= 1e-16) return next;
+    p = next;
   }
-  return (a + z) / 2;
+  return p;
 }
 
 /** One interval's tilts (ln-odds ratios of the plug-in over its nearest null element). */
 export interface Tilt {
   readonly canary: number;
   readonly baseline: number;
+  /** The baseline rate of the nearest null element (where the null's moment peaks, unless clipped). */
+  readonly nullRate?: number;
 }
 
 /**
@@ -115,7 +130,7 @@ export interface Tilt {
  */
 export function plugInTilt(qc: number, qb: number, nc: number, nb: number, delta: number): Tilt {
   const p = boundaryMaximiser(nc * qc, nc, nb * qb, nb, delta);
-  return { canary: clampTilt(logit(qc) - logit(clampRate(p + delta))), baseline: clampTilt(logit(qb) - logit(clampRate(p))) };
+  return { canary: clampTilt(logit(qc) - logit(clampRate(p + delta))), baseline: clampTilt(logit(qb) - logit(clampRate(p))), nullRate: p };
 }
 
 /**
@@ -129,7 +144,10 @@ export function logNullMoment(tilt: Tilt, nc: number, nb: number, delta: number)
   const bm = Math.expm1(tilt.baseline);
   const value = (p: number) => nc * Math.log1p(Math.max(0, p + delta) * a) + nb * Math.log1p(p * bm);
   const derivative = (p: number) => (nc * a) / (1 + Math.max(0, p + delta) * a) + (nb * bm) / (1 + p * bm);
-  return value(maximiseConcave(derivative, Math.max(0, -delta), Math.min(1, 1 - delta)));
+  const second = (p: number) => -((nc * a * a) / (1 + Math.max(0, p + delta) * a) ** 2) - (nb * bm * bm) / (1 + p * bm) ** 2;
+  const lo = Math.max(0, -delta);
+  const hi = Math.min(1, 1 - delta);
+  return value(maximiseConcave(derivative, second, lo, hi, tilt.nullRate ?? (lo + hi) / 2));
 }
 
 /**
