@@ -155,44 +155,66 @@ export function logNullMoment(tilt: Tilt, nc: number, nb: number, delta: number)
  * p_c - p_b <= delta (`greater`) or >= delta (`less`) in every interval.
  */
 export function logRateDifferenceEProcess(intervals: readonly RateInterval[], delta: number, alternative: DifferenceAlternative): Float64Array {
-  if (!(Number.isFinite(delta) && delta > -1 && delta < 1)) throw new Error('delta must be a difference of rates between -1 and 1');
   checkIntervals(intervals);
-  const sign = alternative === 'greater' ? 1 : -1;
-  const out = new Float64Array(intervals.length);
-  let logE = 0;
-  // Mantel-Haenszel sums of the earlier intervals, for the plug-in difference.
+  return eProcess(intervals, plugIns(intervals), delta, alternative);
+}
+
+/** Each interval's plug-in from the earlier intervals only (NaN before any data): it does not depend on delta. */
+interface PlugIns {
+  /** The Mantel-Haenszel difference of the earlier intervals. */
+  readonly difference: Float64Array;
+  /** The smoothed pooled baseline rate of the last BASELINE_WINDOW intervals. */
+  readonly baselineRate: Float64Array;
+}
+
+function plugIns(intervals: readonly RateInterval[]): PlugIns {
+  const difference = new Float64Array(intervals.length).fill(NaN);
+  const baselineRate = new Float64Array(intervals.length).fill(NaN);
   let top = 0;
   let weights = 0;
   intervals.forEach((interval, k) => {
+    if (weights > 0) {
+      difference[k] = top / weights;
+      let events = 0;
+      let total = 0;
+      for (let j = Math.max(0, k - BASELINE_WINDOW); j < k; j++) {
+        events += intervals[j].baselineEvents;
+        total += intervals[j].baselineTotal;
+      }
+      baselineRate[k] = clampRate((events + 0.5) / (total + 1));
+    }
     const { canaryEvents: c, canaryTotal: nc, baselineEvents: b, baselineTotal: nb } = interval;
-    const tilt = nc > 0 && nb > 0 && weights > 0 ? plugIn(intervals, k, top / weights, delta, sign) : undefined;
-    if (tilt) logE += tilt.canary * c + tilt.baseline * b - logNullMoment(tilt, nc, nb, delta);
     if (nc > 0 && nb > 0) {
       const w = (nc * nb) / (nc + nb);
       top += w * (c / nc - b / nb);
       weights += w;
     }
-    out[k] = logE;
   });
-  return out;
+  return { difference, baselineRate };
 }
 
-/** Interval k's tilt from the earlier intervals only; undefined: no bet (factor 1). */
-function plugIn(intervals: readonly RateInterval[], k: number, estimate: number, delta: number, sign: number): Tilt | undefined {
-  if (!(sign * (estimate - delta) > 0)) return undefined;
-  let events = 0;
-  let total = 0;
-  for (let j = Math.max(0, k - BASELINE_WINDOW); j < k; j++) {
-    events += intervals[j].baselineEvents;
-    total += intervals[j].baselineTotal;
+function eProcess(intervals: readonly RateInterval[], plugIn: PlugIns, delta: number, alternative: DifferenceAlternative): Float64Array {
+  if (!(Number.isFinite(delta) && delta > -1 && delta < 1)) throw new Error('delta must be a difference of rates between -1 and 1');
+  const sign = alternative === 'greater' ? 1 : -1;
+  const out = new Float64Array(intervals.length);
+  let logE = 0;
+  for (let k = 0; k < intervals.length; k++) {
+    const { canaryEvents: c, canaryTotal: nc, baselineEvents: b, baselineTotal: nb } = intervals[k];
+    const d = plugIn.difference[k];
+    // No bet (factor 1) without traffic on both sides, before any data, or while the plug-in
+    // points into the null.
+    if (nc > 0 && nb > 0 && sign * (d - delta) > 0) {
+      const qb = plugIn.baselineRate[k];
+      const qc = clampRate(qb + d);
+      if (sign * (qc - qb - delta) > 0) {
+        const tilt = plugInTilt(qc, qb, nc, nb, delta);
+        // The null's worst case is on its boundary only for tilts of these signs.
+        if (sign * tilt.canary > 0 && sign * tilt.baseline <= 0) logE += tilt.canary * c + tilt.baseline * b - logNullMoment(tilt, nc, nb, delta);
+      }
+    }
+    out[k] = logE;
   }
-  const qb = clampRate((events + 0.5) / (total + 1));
-  const qc = clampRate(qb + estimate);
-  if (!(sign * (qc - qb - delta) > 0)) return undefined;
-  const { canaryTotal: nc, baselineTotal: nb } = intervals[k];
-  const tilt = plugInTilt(qc, qb, nc, nb, delta);
-  // The null's worst case is on its boundary only for tilts of these signs.
-  return sign * tilt.canary > 0 && sign * tilt.baseline <= 0 ? tilt : undefined;
+  return out;
 }
 
 /** ln E after all the intervals. */
@@ -214,22 +236,76 @@ export function rateDifferenceConfidenceSequence(intervals: readonly RateInterva
   };
 }
 
-/** The delta at which the one-sided test stops rejecting, by bisection on (-1, 1). */
+/**
+ * The delta at which the one-sided test stops rejecting, within (-1, 1): bracketed outwards
+ * from the estimate, then secant steps on ln E - threshold nudged past the root, with a
+ * bisection whenever the bracket has not halved in two steps (ln E need not be smooth in delta).
+ */
 function edge(intervals: readonly RateInterval[], alternative: DifferenceAlternative, threshold: number): number {
-  const rejected = (delta: number) => logRateDifferenceEValue(intervals, delta, alternative) >= threshold;
+  if (intervals.length === 0) return alternative === 'greater' ? -1 : 1;
+  checkIntervals(intervals);
+  const prepared = plugIns(intervals);
+  const excess = (delta: number) => eProcess(intervals, prepared, delta, alternative)[intervals.length - 1] - threshold;
   // `greater` rejects small deltas (the lower bound), `less` rejects large ones.
   const [far, near] = alternative === 'greater' ? [-1, 1] : [1, -1];
   let out = far + (near - far) * 1e-9;
-  if (!rejected(out)) return far;
-  let inside = near;
+  let fOut = excess(out);
+  if (!(fOut >= 0)) return far;
+  let inside = near - (near - far) * 1e-9;
+  let fInside = excess(inside);
+  if (fInside >= 0) return inside; // every difference in range is rejected: the far end of the range
+  // Bracket outwards from the estimate in growing steps, from three standard errors (anytime-
+  // valid bounds lie a few standard errors out), so that few steps remain for the root.
   const estimate = mantelHaenszelRateDifference(intervals);
-  if (Number.isFinite(estimate) && !rejected(estimate)) inside = estimate;
-  for (let i = 0; i < 60 && Math.abs(out - inside) > 1e-7; i++) {
-    const probe = (out + inside) / 2;
-    if (rejected(probe)) out = probe;
-    else inside = probe;
+  if (Number.isFinite(estimate) && (estimate - out) * (inside - estimate) > 0) {
+    const f = excess(estimate);
+    if (f >= 0) [out, fOut] = [estimate, f];
+    else {
+      [inside, fInside] = [estimate, f];
+      const towardsFar = Math.sign(far - near);
+      for (let step = 3 * standardError(intervals); ; step *= 2) {
+        const probe = estimate + towardsFar * step;
+        if (!((probe - out) * (inside - probe) > 0)) break;
+        const fProbe = excess(probe);
+        if (fProbe >= 0) {
+          [out, fOut] = [probe, fProbe];
+          break;
+        }
+        [inside, fInside] = [probe, fProbe];
+      }
+    }
+  }
+  const tolerance = 1e-7;
+  let slow = 0;
+  for (let i = 0; i < 100 && Math.abs(out - inside) > tolerance; i++) {
+    // The secant's root, nudged half the tolerance past it so that the bracket can close from
+    // both sides; a bisection when the bracket has not halved in two steps.
+    const width = Math.abs(out - inside);
+    let probe = inside - (fInside * (out - inside)) / (fOut - fInside) + (Math.sign(out - inside) * tolerance) / 2;
+    if (slow >= 2 || !((probe - out) * (inside - probe) > 0)) {
+      probe = (out + inside) / 2;
+      slow = 0;
+    }
+    const f = excess(probe);
+    if (f >= 0) [out, fOut] = [probe, f];
+    else [inside, fInside] = [probe, f];
+    slow = Math.abs(out - inside) > width / 2 ? slow + 1 : 0;
   }
   return inside;
+}
+
+/** The Mantel-Haenszel difference's standard error with the pooled rate on both sides (a scale only; at least 1e-6). */
+function standardError(intervals: readonly RateInterval[]): number {
+  let events = 0;
+  let total = 0;
+  let weights = 0;
+  for (const i of intervals) {
+    events += i.canaryEvents + i.baselineEvents;
+    total += i.canaryTotal + i.baselineTotal;
+    if (i.canaryTotal > 0 && i.baselineTotal > 0) weights += (i.canaryTotal * i.baselineTotal) / (i.canaryTotal + i.baselineTotal);
+  }
+  const rate = (events + 1) / (total + 2);
+  return weights > 0 ? Math.max(1e-6, Math.sqrt((rate * (1 - rate)) / weights)) : 1;
 }
 
 /**
