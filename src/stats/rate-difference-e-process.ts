@@ -25,7 +25,10 @@
  * t_c >= 0 >= t_b, so the null's interior is never worse than its boundary). The running
  * product is a nonnegative supermartingale under every element of the product null, and by
  * Ville's inequality P(exists k: E_k >= 1/alpha) <= alpha: a verdict may be taken at any look
- * and kept (sticky). At P* the maximum is 0, so X_i = Q_i/P*_i, the growth-optimal bet for Q_i.
+ * and kept (sticky). The maximum sits at p* (the derivative of the null's moment vanishes
+ * there, by the projection's first-order condition), so X_i = Q_i/P*_i, the growth-optimal
+ * e-value for Q_i. Tilts are clipped to +-MAX_TILT (a plug-in far off, say from the 1 % step's
+ * handful of requests, costs at most that many nats per event); the maximum is then recomputed.
  *
  * Why this and not the suggested universal-inference ratio L_i(Q_i) / sup_{H0_i} L_i
  * (Wasserman, Ramdas & Balakrishnan 2020, PNAS): that denominator refits the baseline's rate
@@ -35,13 +38,14 @@
  * all of it in the 1 % and 10 % steps): on 400 simulated errors-3x-1k rollouts the
  * universal-inference e-process (even skipping intervals predicted to carry less than a nat)
  * crossed 1/alpha (alpha 1.25 %) in 22 %, the per-side anytime-valid bounds on cumulative
- * totals in 65 %, this e-process in 85 %. Its tilt is orthogonal to the nuisance at the
+ * totals in 65 %, this e-process in 84 %. Its tilt is orthogonal to the nuisance at the
  * plug-in (the derivative of the null's moment in p vanishes at p*), so a baseline rate near
  * the plug-in costs only second-order evidence, and no refit is paid for. A rate trend moves
  * q_bi off the truth by the trend over BASELINE_WINDOW intervals: a loss of power only.
  *
  * Inverting the test at each delta gives a confidence sequence for the difference (the set of
- * delta not rejected, by bisection); the running intersection over looks is valid too.
+ * delta not rejected, found by a bracketed root search); the running intersection over looks
+ * is valid too.
  *
  * References: Larsson, M., Ramdas, A. & Ruf, J. (2024) "The numeraire e-variable and reverse
  * information projection", arXiv 2402.18810; Grunwald, P., de Heide, R. & Koolen, W. (2024)
@@ -73,7 +77,8 @@ function checkIntervals(intervals: readonly RateInterval[]): void {
 
 const clampRate = (p: number) => Math.min(1 - 1e-9, Math.max(1e-9, p));
 const logit = (p: number) => Math.log(p) - Math.log1p(-p);
-const MAX_TILT = 3;
+/** Largest |ln-odds ratio| a bet takes per event. */
+export const MAX_TILT = 3;
 const clampTilt = (x: number) => Math.min(MAX_TILT, Math.max(-MAX_TILT, x));
 
 /**
