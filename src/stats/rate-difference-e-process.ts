@@ -247,37 +247,42 @@ export function rateDifferenceConfidenceSequence(intervals: readonly RateInterva
  * bisection whenever the bracket has not halved in two steps (ln E need not be smooth in delta).
  */
 function edge(intervals: readonly RateInterval[], alternative: DifferenceAlternative, threshold: number): number {
-  if (intervals.length === 0) return alternative === 'greater' ? -1 : 1;
-  checkIntervals(intervals);
-  const prepared = plugIns(intervals);
-  const excess = (delta: number) => eProcess(intervals, prepared, delta, alternative)[intervals.length - 1] - threshold;
   // `greater` rejects small deltas (the lower bound), `less` rejects large ones.
   const [far, near] = alternative === 'greater' ? [-1, 1] : [1, -1];
-  let out = far + (near - far) * 1e-9;
-  let fOut = excess(out);
-  if (!(fOut >= 0)) return far;
-  let inside = near - (near - far) * 1e-9;
-  let fInside = excess(inside);
-  if (fInside >= 0) return inside; // every difference in range is rejected: the far end of the range
-  // Bracket outwards from the estimate in growing steps, from three standard errors (anytime-
-  // valid bounds lie a few standard errors out), so that few steps remain for the root.
+  if (intervals.length === 0) return far;
+  checkIntervals(intervals);
   const estimate = mantelHaenszelRateDifference(intervals);
-  if (Number.isFinite(estimate) && (estimate - out) * (inside - estimate) > 0) {
-    const f = excess(estimate);
-    if (f >= 0) [out, fOut] = [estimate, f];
-    else {
-      [inside, fInside] = [estimate, f];
-      const towardsFar = Math.sign(far - near);
-      for (let step = 3 * standardError(intervals); ; step *= 2) {
-        const probe = estimate + towardsFar * step;
-        if (!((probe - out) * (inside - probe) > 0)) break;
-        const fProbe = excess(probe);
-        if (fProbe >= 0) {
-          [out, fOut] = [probe, fProbe];
-          break;
-        }
-        [inside, fInside] = [probe, fProbe];
+  // No interval with traffic on both sides: no bet anywhere, nothing rejected.
+  if (!Number.isFinite(estimate)) return far;
+  const prepared = plugIns(intervals);
+  const excess = (delta: number) => eProcess(intervals, prepared, delta, alternative)[intervals.length - 1] - threshold;
+  const farEnd = far + (near - far) * 1e-9;
+  const nearEnd = near - (near - far) * 1e-9;
+  let inside = Math.min(Math.max(estimate, -1 + 1e-9), 1 - 1e-9);
+  let fInside = excess(inside);
+  let out: number;
+  let fOut: number;
+  if (fInside >= 0) {
+    // The estimate itself is rejected: the edge lies towards the near end, if anywhere.
+    [out, fOut] = [inside, fInside];
+    inside = nearEnd;
+    fInside = excess(inside);
+    if (fInside >= 0) return inside; // every difference in range is rejected: the end of the range
+  } else {
+    // Bracket outwards from the estimate in growing steps, from three standard errors
+    // (anytime-valid bounds lie a few standard errors out), so that few steps remain for the
+    // root; nothing rejected up to the end of the range: no bound.
+    const towardsFar = Math.sign(far - near);
+    for (let step = 3 * standardError(intervals); ; step *= 2) {
+      let probe = estimate + towardsFar * step;
+      if (!((probe - farEnd) * (inside - probe) > 0)) probe = farEnd;
+      const fProbe = excess(probe);
+      if (fProbe >= 0) {
+        [out, fOut] = [probe, fProbe];
+        break;
       }
+      if (probe === farEnd) return far;
+      [inside, fInside] = [probe, fProbe];
     }
   }
   const tolerance = 1e-7;
