@@ -24,8 +24,8 @@
  * whose tilt is insensitive to the baseline's rate near the plug-in; see that file for why
  * not universal inference. It replaced per-side anytime-valid bounds on cumulative totals
  * re-judged at past looks, which added the canary's uncertainty to the baseline's and mixed
- * early and late traffic: on errors-3x-1k the difference claim alone now fails 84 % of the
- * rollouts (65 % before). Reported bounds are its confidence sequence, as for the ratio. The
+ * early and late traffic: on 400 simulated errors-3x-1k rollouts the difference claim alone
+ * now fails 84 % (65 % before). Reported bounds are its confidence sequence, as for the ratio. The
  * two margins remain alternatives (pass if either passes, fail if both fail), as without a
  * timeline.
  */
