@@ -62,6 +62,32 @@ describe('timelines: "intervals" on both sides', () => {
     expect(analyzeResponseSchema.safeParse(res.body).success).toBe(true);
   });
 
+  it('judges the absolute margin (rate difference) per interval: a +1 pp canary fails against +0.1 pp while the rate rises', async () => {
+    const rate = (i: number) => 0.002 + 0.0004 * i;
+    const { baseline, canary } = errorTimeline((i) => rate(i) + 0.01, rate);
+    const res = await analyze([{ name: 'errors', kind: 'proportion', margin: { absolute: 0.001 }, baseline: { intervals: baseline }, canary: { intervals: canary } }]);
+    expect(res.status).toBe(200);
+    expect(analyzeResponseSchema.safeParse(res.body).success).toBe(true);
+    const m = res.body.metrics[0];
+    expect(m.verdict).toBe('fail');
+    expect(m.reason).toMatch(/^failed at interval \d+ of 21 and still failing/);
+    expect(m.effect.unit).toBe('rate');
+    expect(m.effect.estimate).toBeCloseTo(0.01, 3);
+    expect(m.effect.lower).toBeGreaterThan(0.001);
+    expect(m.effect.upper).toBeGreaterThan(m.effect.estimate);
+  });
+
+  it('passes a healthy canary on the absolute margin alone while the rate rises and the split steps', async () => {
+    const rate = (i: number) => 0.002 + 0.0004 * i;
+    const { baseline, canary } = errorTimeline(rate, rate);
+    const res = await analyze([{ name: 'errors', kind: 'proportion', margin: { absolute: 0.002 }, baseline: { intervals: baseline }, canary: { intervals: canary } }]);
+    const m = res.body.metrics[0];
+    expect(m.verdict).toBe('pass');
+    expect(m.reason).toMatch(/^passed at interval \d+ of 21/);
+    expect(m.effect.lower).toBeLessThanOrEqual(0);
+    expect(m.effect.upper).toBeLessThanOrEqual(0.002);
+  });
+
   it('a verdict reached at an earlier look stands when the latest look alone is not decisive', async () => {
     // A clear early regression, then the canary recovers: the earlier fail stands.
     const { baseline, canary } = errorTimeline((i) => (i < 10 ? 0.05 : 0.005), () => 0.005);

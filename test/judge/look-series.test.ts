@@ -5,7 +5,7 @@
  * prefix must agree with the series' deciding look.
  */
 import { analyze, EVIDENCE } from '../../src/judge/analyze';
-import { prefixMetric } from '../../src/judge/timeline';
+import { looksToJudge, prefixMetric } from '../../src/judge/timeline';
 import type { CountInterval, Look, MetricInput, MetricResult, ValuesInterval } from '../../src/judge/types';
 import { rateRatioConfidenceSequence, rateRatioConfidenceSequences, type RateInterval } from '../../src/stats/conditional-rate-ratio-e-process';
 import { seededRandom } from '../support/random';
@@ -88,12 +88,12 @@ describe('the per-look series of a timeline', () => {
     expectAgreesWithPrefixes(metric, result, 4);
   });
 
-  it('rate difference (absolute margin): the judged looks, each the prefix judged alone', () => {
+  it('rate difference (absolute margin): at most 12 evenly spaced looks and the deciding one, each the prefix judged alone', () => {
     const { baseline, canary } = rateTimeline(() => 0.004, () => 0.004, 15);
     const metric = withTimeline<MetricInput>({ name: 'errors', kind: 'proportion', margin: { absolute: 0.003 }, baseline: { events: 0, total: 0, intervals: baseline }, canary: { events: 0, total: 0, intervals: canary } });
     const result = judgeOne(metric);
     expect(result.verdict).toBe('pass');
-    expect(result.timeline!.map((l) => l.interval)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+    expect(result.timeline!.map((l) => l.interval)).toEqual([...new Set([...looksToJudge(15, 12), result.decidedAt!])].sort((a, b) => a - b));
     expectAgreesWithPrefixes(metric, result, 12);
   });
 
