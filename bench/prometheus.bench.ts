@@ -277,10 +277,12 @@ async function main(): Promise<void> {
     const selfMetrics = async () => (await fetch(`${base}/metrics`)).text();
 
     const first = await analyze();
-    // The floor: the analysis' own range queries sent straight to Prometheus, all at once as
-    // the service sends them (one interval per step, the same grid).
-    const sent = (first.metrics ?? []).flatMap((m) => [...(m.queries?.baseline ?? []), ...(m.queries?.canary ?? [])]);
-    const distinct = new Set(sent).size;
+    // The floor: the analysis' own distinct range queries (the service sends each once) sent
+    // straight to Prometheus, all at once as the service sends them (one interval per step, the
+    // same grid).
+    const listed = (first.metrics ?? []).flatMap((m) => [...(m.queries?.baseline ?? []), ...(m.queries?.canary ?? [])]);
+    const sent = [...new Set(listed)];
+    const distinct = sent.length;
     const queryAll = () =>
       Promise.all(
         sent.map(async (query) => {
