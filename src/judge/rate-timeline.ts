@@ -135,32 +135,44 @@ function intersect(a: Bounds, b: Bounds): Bounds {
   return { lower: Math.max(a.lower, b.lower), upper: Math.min(a.upper, b.upper) };
 }
 
-function ratioCheck(intervals: readonly RateInterval[], tol: number, direction: Direction, rates: ErrorRates, what: string): TimelineCheck {
-  const never = intervals.map(() => false);
-  const always = intervals.map(() => true);
-  const crossing = (theta0: number, alternative: Alternative, alpha: number) =>
-    Array.from(logRateRatioEProcess(intervals, theta0, alternative), (x) => x >= Math.log(1 / alpha));
+/**
+ * The fail and pass claims at each look from one-sided tests at the margin's boundaries:
+ * `greater` beyond the upper one, `less` below the lower one (undefined: a boundary no value
+ * can cross, so that side never fails and always passes). For `either` the fail alpha is
+ * split between the two sides, and a pass needs both one-sided claims, each holding from its
+ * first crossing on.
+ */
+function marginClaims(
+  looks: number,
+  crossing: (boundary: number, alternative: 'greater' | 'less', alpha: number) => boolean[],
+  upper: number | undefined,
+  lower: number | undefined,
+  direction: Direction,
+  rates: ErrorRates,
+): Claims {
+  const never: boolean[] = Array(looks).fill(false);
+  const always: boolean[] = Array(looks).fill(true);
   const sticky = (xs: readonly boolean[]) => xs.map((_, k) => xs.slice(0, k + 1).includes(true));
-  const upper = 1 + tol;
-  const lower = 1 - tol;
-  let claims: Claims;
   switch (direction) {
     case 'increase':
-      claims = { failing: crossing(upper, 'greater', rates.fail), passing: crossing(upper, 'less', rates.pass) };
-      break;
+      return upper === undefined ? { failing: never, passing: always } : { failing: crossing(upper, 'greater', rates.fail), passing: crossing(upper, 'less', rates.pass) };
     case 'decrease':
-      claims = lower > 0 ? { failing: crossing(lower, 'less', rates.fail), passing: crossing(lower, 'greater', rates.pass) } : { failing: never, passing: always };
-      break;
+      return lower === undefined ? { failing: never, passing: always } : { failing: crossing(lower, 'less', rates.fail), passing: crossing(lower, 'greater', rates.pass) };
     case 'either': {
-      const up = crossing(upper, 'greater', rates.fail / 2);
-      const down = lower > 0 ? crossing(lower, 'less', rates.fail / 2) : never;
-      // Pass needs both one-sided claims; each holds from its first crossing on.
-      const belowUpper = sticky(crossing(upper, 'less', rates.pass));
-      const aboveLower = lower > 0 ? sticky(crossing(lower, 'greater', rates.pass)) : always;
-      claims = { failing: up.map((u, k) => u || down[k]), passing: belowUpper.map((b, k) => b && aboveLower[k]) };
-      break;
+      const up = upper === undefined ? never : crossing(upper, 'greater', rates.fail / 2);
+      const down = lower === undefined ? never : crossing(lower, 'less', rates.fail / 2);
+      const belowUpper = upper === undefined ? always : sticky(crossing(upper, 'less', rates.pass));
+      const aboveLower = lower === undefined ? always : sticky(crossing(lower, 'greater', rates.pass));
+      return { failing: up.map((u, k) => u || down[k]), passing: belowUpper.map((b, k) => b && aboveLower[k]) };
     }
   }
+}
+
+function ratioCheck(intervals: readonly RateInterval[], tol: number, direction: Direction, rates: ErrorRates, what: string): TimelineCheck {
+  const crossing = (theta0: number, alternative: Alternative, alpha: number) =>
+    Array.from(logRateRatioEProcess(intervals, theta0, alternative), (x) => x >= Math.log(1 / alpha));
+  // No ratio lies below 1 - tol when tol >= 1: that boundary cannot be crossed.
+  const claims = marginClaims(intervals.length, crossing, 1 + tol, tol < 1 ? 1 - tol : undefined, direction, rates);
   const boundsAt = (look: number, aL: number, aU: number): Bounds => {
     const ratio = rateRatioConfidenceSequence(intervals.slice(0, look + 1), aL, aU);
     return { lower: ratio.lower - 1, upper: ratio.upper - 1 };
@@ -186,35 +198,11 @@ function ratioCheck(intervals: readonly RateInterval[], tol: number, direction: 
 }
 
 function differenceCheck(intervals: readonly RateInterval[], tol: number, direction: Direction, rates: ErrorRates, what: string): TimelineCheck {
-  const never = intervals.map(() => false);
-  const always = intervals.map(() => true);
   const crossing = (delta: number, alternative: DifferenceAlternative, alpha: number) =>
     Array.from(logRateDifferenceEProcess(intervals, delta, alternative), (x) => x >= Math.log(1 / alpha));
-  const sticky = (xs: readonly boolean[]) => xs.map((_, k) => xs.slice(0, k + 1).includes(true));
   // A tolerance of a whole rate (or more) can never be exceeded: fail never, pass at once.
   const within = tol < 1;
-  let claims: Claims;
-  switch (direction) {
-    case 'increase':
-      claims = within ? { failing: crossing(tol, 'greater', rates.fail), passing: crossing(tol, 'less', rates.pass) } : { failing: never, passing: always };
-      break;
-    case 'decrease':
-      claims = within ? { failing: crossing(-tol, 'less', rates.fail), passing: crossing(-tol, 'greater', rates.pass) } : { failing: never, passing: always };
-      break;
-    case 'either': {
-      if (!within) {
-        claims = { failing: never, passing: always };
-        break;
-      }
-      const up = crossing(tol, 'greater', rates.fail / 2);
-      const down = crossing(-tol, 'less', rates.fail / 2);
-      // Pass needs both one-sided claims; each holds from its first crossing on.
-      const belowUpper = sticky(crossing(tol, 'less', rates.pass));
-      const aboveLower = sticky(crossing(-tol, 'greater', rates.pass));
-      claims = { failing: up.map((u, k) => u || down[k]), passing: belowUpper.map((b, k) => b && aboveLower[k]) };
-      break;
-    }
-  }
+  const claims = marginClaims(intervals.length, crossing, within ? tol : undefined, within ? -tol : undefined, direction, rates);
   const boundsAt = (look: number, aL: number, aU: number): Bounds => rateDifferenceConfidenceSequence(intervals.slice(0, look + 1), aL, aU);
   const estimate = mantelHaenszelRateDifference(intervals);
   return {

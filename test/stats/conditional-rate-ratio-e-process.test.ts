@@ -1,6 +1,5 @@
 import fixtures from '../fixtures/rate-ratio-e-process.json';
-import { binomial } from '../../bench/simulate/binomial';
-import { normalSampler, seededRandom } from '../support/random';
+import { risingRateRollout } from '../support/rising-rate-rollout';
 import {
   logRateRatioEProcess,
   logRateRatioEValue,
@@ -41,28 +40,9 @@ describe('logRateRatioEValue (scipy binom.logpmf reference)', () => {
   });
 });
 
-/**
- * A rollout's timeline: the canary's share steps up (1 % -> 10 % -> 50 %, changing at every
- * step) while both sides' error rate rises from 0.2 % to 1.0 %; the canary's rate is theta
- * times the baseline's at every moment.
- */
-function simulate(seed: number, theta: number, requestsPerInterval = 10_000, intervals = 30): RateInterval[] {
-  const uniform = seededRandom(seed);
-  const normal = normalSampler(uniform);
-  const shares = [0.01, 0.1, 0.5];
-  return Array.from({ length: intervals }, (_, i) => {
-    const share = shares[Math.min(2, Math.floor((3 * i) / intervals))];
-    const rate = 0.002 + (0.008 * i) / (intervals - 1);
-    const canaryTotal = Math.round(requestsPerInterval * share);
-    const baselineTotal = requestsPerInterval - canaryTotal;
-    return {
-      canaryEvents: binomial(canaryTotal, Math.min(1, rate * theta), uniform, normal),
-      canaryTotal,
-      baselineEvents: binomial(baselineTotal, rate, uniform, normal),
-      baselineTotal,
-    };
-  });
-}
+/** The canary's rate is theta times the baseline's at every moment (test/support/rising-rate-rollout.ts). */
+const simulate = (seed: number, theta: number, requestsPerInterval?: number, intervals?: number): RateInterval[] =>
+  risingRateRollout(seed, (rate) => rate * theta, requestsPerInterval, intervals);
 
 /** Every look's cumulative totals as one interval: the test as if the split were fixed. */
 function cumulativeLooks(intervals: readonly RateInterval[]): RateInterval[][] {

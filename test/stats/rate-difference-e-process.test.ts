@@ -1,4 +1,5 @@
 import fixtures from '../fixtures/rate-difference-e-process.json';
+import { risingRateRollout } from '../support/rising-rate-rollout';
 import { binomial } from '../../bench/simulate/binomial';
 import { normalSampler, seededRandom } from '../support/random';
 import {
@@ -63,28 +64,9 @@ describe('edge cases', () => {
   });
 });
 
-/**
- * A rollout's timeline: the canary's share steps up (1 % -> 10 % -> 50 %) while the
- * baseline's error rate rises from 0.2 % to 1.0 %; the canary's rate is the baseline's plus
- * `difference` at every moment.
- */
-function simulate(seed: number, difference: number, requestsPerInterval = 10_000, intervals = 30): RateInterval[] {
-  const uniform = seededRandom(seed);
-  const normal = normalSampler(uniform);
-  const shares = [0.01, 0.1, 0.5];
-  return Array.from({ length: intervals }, (_, i) => {
-    const share = shares[Math.min(2, Math.floor((3 * i) / intervals))];
-    const rate = 0.002 + (0.008 * i) / (intervals - 1);
-    const canaryTotal = Math.round(requestsPerInterval * share);
-    const baselineTotal = requestsPerInterval - canaryTotal;
-    return {
-      canaryEvents: binomial(canaryTotal, rate + difference, uniform, normal),
-      canaryTotal,
-      baselineEvents: binomial(baselineTotal, rate, uniform, normal),
-      baselineTotal,
-    };
-  });
-}
+/** The canary's rate is the baseline's plus `difference` at every moment (test/support/rising-rate-rollout.ts). */
+const simulate = (seed: number, difference: number, requestsPerInterval?: number, intervals?: number): RateInterval[] =>
+  risingRateRollout(seed, (rate) => rate + difference, requestsPerInterval, intervals);
 
 const ALPHA = 0.05;
 const RUNS = 400;
