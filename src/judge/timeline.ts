@@ -9,6 +9,18 @@
  * probability, so "the bound crossed the margin at some look" errs no more often than "at this
  * look" (Howard et al. 2021, section 3; Ramdas et al. 2023, section 4). With fixed-sample
  * evidence the same scan would be a repeated test, so a timeline is judged at its last look.
+ *
+ * Which kinds use the intervals themselves: rates (proportions and the share above a
+ * threshold) are tested per interval (src/judge/rate-timeline.ts), where conditioning on each
+ * interval's events cancels the split's steps and a shared trend. Continuous, distribution and
+ * categorical metrics are re-judged on cumulative prefixes: their per-side anytime-valid bounds
+ * stay valid whatever the split does, but each side's cumulative data mix the times that side
+ * was served, so a load trend meeting a changing split (the canary's traffic late and slow, the
+ * baseline's early and fast) widens what they must exclude. In `npm run bench:decisions` that
+ * costs passes, not false fails (aa-latency-load: 0 % rolled back, 3 % passed). A time-matched
+ * comparison (per interval, the canary's observations above (1 + margin) q against the
+ * baseline's above q, q predictable, with the conditional e-process of the rates) would cancel
+ * the trend as it does for rates; it is not built.
  */
 import { seriesOfResults } from './look-series';
 import type { CategoricalInterval, CountInterval, MetricInput, MetricResult, ValuesInterval, Verdict } from './types';
