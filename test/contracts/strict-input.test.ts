@@ -222,9 +222,9 @@ describe('closest key', () => {
     expect(closestKey('colour', ['margin', 'name', 'weight'])).toBeUndefined();
   });
 
+  // Not timed against a bound (speed lives in benchmarks): the fuzz suite's 60k-character key
+  // took seconds before the fix; a few hundred such keys would run into the test's timeout.
   it('gives up at once on a long key (found by the fuzz suite: a 60k-character key took seconds)', () => {
-    const started = process.hrtime.bigint();
-    expect(closestKey('x'.repeat(100_000), ['margin'])).toBeUndefined();
-    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(50);
+    for (let i = 0; i < 300; i++) expect(closestKey('x'.repeat(100_000 + i), ['margin', 'name', 'weight'])).toBeUndefined();
   });
 });

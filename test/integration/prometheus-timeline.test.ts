@@ -63,7 +63,6 @@ describeWithPrometheus('"since": "canary" and timelines against a real Prometheu
   it('starts the window at the canary\'s first traffic and judges per interval', async () => {
     const source = new PrometheusSource(new PrometheusClient({ baseUrl: prometheus!.url, queryTimeoutMs: 5000 }));
     const { app } = testApp({ analysis: { source } });
-    const started = Date.now();
     const res = await request(app)
       .post('/v1/analyze')
       .send({
@@ -75,7 +74,6 @@ describeWithPrometheus('"since": "canary" and timelines against a real Prometheu
         maxAge: '1m',
         timelineStep: '2s',
       });
-    expect(Date.now() - started).toBeLessThan(3000);
     expect(res.status).toBe(200);
     const windowStart = Date.parse(res.body.window.start) / 1000;
     // The first step with canary requests ends at most one step (and one scrape) after it appeared.

@@ -167,12 +167,13 @@ describe('exactDifferenceBounds: values', () => {
     expect(exactDifferenceBounds(3, 10, 1, 10, 1, 1)).toEqual({ lower: 1, upper: -1 });
   });
 
-  it('stays fast at a million trials a side', () => {
-    exactDifferenceBounds(300000, 1000000, 299000, 1000000, 0.05, 0.05); // warm the JIT
-    const start = performance.now();
-    exactDifferenceBounds(300000, 1000000, 299000, 1000000, 0.05, 0.05);
-    // Two bounds; generous for a shared CI machine (about 25 ms each on an idle core).
-    expect(performance.now() - start).toBeLessThan(1000);
+  // Speed is measured in `npm run bench:difference` (about 25 ms a bound on an idle core), not
+  // timed here; a search over the whole grid would run into the test's timeout.
+  it('answers at a million trials a side', () => {
+    const { lower, upper } = exactDifferenceBounds(300000, 1000000, 299000, 1000000, 0.05, 0.05);
+    expect(lower).toBeLessThan(0.001);
+    expect(upper).toBeGreaterThan(0.001);
+    expect(upper - lower).toBeLessThan(0.01);
   });
 
   it('refuses what the arithmetic cannot use', () => {

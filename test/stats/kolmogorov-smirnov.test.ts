@@ -116,17 +116,18 @@ describe('kolmogorovSmirnov behaviour', () => {
     expect(kolmogorovSmirnovPValue(0.2, 40.5, 60.25).method).toMatch(/^kstwo-/);
   });
 
-  it('stays within a few tens of milliseconds at the most expensive exact sizes', () => {
-    const started = process.hrtime.bigint();
+  // Speed is measured in benchmarks, not timed here; a walk that blew up would run into the
+  // test's timeout.
+  it('answers at the most expensive exact sizes', () => {
     // D sqrt(en) just under the 2.2 tail cut-off: the longest lattice walk the code will run.
     const { pValue, method } = kolmogorovSmirnovPValue(0.0311, 9999, 10000);
-    const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
     expect(method).toBe('exact-lattice-paths');
     expect(pValue).toBeGreaterThan(1e-4);
-    expect(elapsedMs).toBeLessThan(500);
   });
 
-  it('merges a million distinct points per side in linear time', () => {
+  // Not timed (speed lives in benchmarks); a quadratic merge (1e12 steps) would run into the
+  // test's timeout.
+  it('merges a million distinct points per side', () => {
     const size = 1_000_000;
     const canaryPoints = new Float64Array(size);
     const baselinePoints = new Float64Array(size);
@@ -135,15 +136,12 @@ describe('kolmogorovSmirnov behaviour', () => {
       baselinePoints[i] = 2 * i;
     }
     const ones = new Float64Array(size).fill(1);
-    const started = process.hrtime.bigint();
     const result = kolmogorovSmirnov({ points: canaryPoints, counts: ones, n: size }, {
       points: baselinePoints,
       counts: ones,
       n: size,
     });
-    const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
     expect(result.statistic).toBeCloseTo(1 / size, 15);
     expect(result.pValue).toBe(1);
-    expect(elapsedMs).toBeLessThan(500);
   });
 });
