@@ -139,7 +139,12 @@ describe('one analysis sends each distinct query once', () => {
 });
 
 describe('"since": "canary": a window that follows the canary', () => {
-  it('starts at the first step with canary traffic, at most maxAge back, with a 1m timeline by default', async () => {
+  /**
+   * A fake Prometheus whose canary (v2) has requests only in the steps ending at times where
+   * `serving` holds (500 a step, 1 of them an error; the baseline always), and the analysis of
+   * the error rate with "since": "canary" over the hour ending at START + 3600.
+   */
+  async function sinceCanary(serving: (stepEnd: number) => boolean) {
     const end = START + 3600;
     const { source: s, requests } = source((req) => {
       const start = Number(req.params.start);
@@ -147,31 +152,6 @@ describe('"since": "canary": a window that follows the canary', () => {
       const points = Math.round((Number(req.params.end) - start) / step) + 1;
       const q = req.params.query;
       const canary = q.includes('"v2"');
-      // The canary's first requests arrive in the step ending at START + 1200.
-      const values = Array.from({ length: points }, (_, k) => String(canary && start + k * step < START + 1200 ? 0 : q.includes('=~"5.."') ? 1 : 500));
-      return matrix([[{}, values]], start, step);
-    });
-    const { app } = testApp({ analysis: { source: s } });
-    const res = await request(app)
-      .post('/v1/analyze')
-      .send({ metrics: [{ name: 'errors', template: 'istio-error-rate' }], baseline: { labels: { destination_version: 'v1' } }, canary: { labels: { destination_version: 'v2' } }, end, since: 'canary', maxAge: '1h' });
-    expect(res.status).toBe(200);
-    expect(res.body.window.start).toBe(new Date((START + 1200 - 60) * 1000).toISOString());
-    expect(requests[0].params).toEqual(expect.objectContaining({ start: String(end - 3600 + 60), step: '60' }));
-    expect(res.body.metrics[0].intervals).toBe(41);
-  });
-
-  it('starts at the latest run of canary traffic: an earlier revision of a reused workload, 15+ silent minutes before, is left out', async () => {
-    const end = START + 3600;
-    const { source: s } = source((req) => {
-      const start = Number(req.params.start);
-      const step = Number(req.params.step);
-      const points = Math.round((Number(req.params.end) - start) / step) + 1;
-      const q = req.params.query;
-      const canary = q.includes('"v2"');
-      // The canary served from START + 600 to START + 1200, then nothing for 20 minutes, then
-      // again from the step ending at START + 2460 on.
-      const serving = (t: number) => (t > START + 540 && t <= START + 1200) || t >= START + 2460;
       const values = Array.from({ length: points }, (_, k) => String(canary && !serving(start + k * step) ? 0 : q.includes('=~"5.."') ? 1 : 500));
       return matrix([[{}, values]], start, step);
     });
@@ -179,6 +159,22 @@ describe('"since": "canary": a window that follows the canary', () => {
     const res = await request(app)
       .post('/v1/analyze')
       .send({ metrics: [{ name: 'errors', template: 'istio-error-rate' }], baseline: { labels: { destination_version: 'v1' } }, canary: { labels: { destination_version: 'v2' } }, end, since: 'canary', maxAge: '1h' });
+    return { res, requests, end };
+  }
+
+  it('starts at the first step with canary traffic, at most maxAge back, with a 1m timeline by default', async () => {
+    // The canary's first requests arrive in the step ending at START + 1200.
+    const { res, requests, end } = await sinceCanary((t) => t >= START + 1200);
+    expect(res.status).toBe(200);
+    expect(res.body.window.start).toBe(new Date((START + 1200 - 60) * 1000).toISOString());
+    expect(requests[0].params).toEqual(expect.objectContaining({ start: String(end - 3600 + 60), step: '60' }));
+    expect(res.body.metrics[0].intervals).toBe(41);
+  });
+
+  it('starts at the latest run of canary traffic: an earlier revision of a reused workload, 15+ silent minutes before, is left out', async () => {
+    // The canary served from START + 600 to START + 1200, then nothing for 20 minutes, then
+    // again from the step ending at START + 2460 on.
+    const { res } = await sinceCanary((t) => (t > START + 540 && t <= START + 1200) || t >= START + 2460);
     expect(res.status).toBe(200);
     expect(res.body.window.start).toBe(new Date((START + 2460 - 60) * 1000).toISOString());
     expect(res.body.metrics[0].intervals).toBe(20);
