@@ -84,18 +84,25 @@ describe('Prometheus timelines: range queries at a step', () => {
 });
 
 describe('POST /v1/analyze with "timelineStep": template metrics judged per interval', () => {
-  it('fetches the window per step and reports the first decisive look', async () => {
-    const { source: s, requests } = source((req) => {
+  /**
+   * The error rate judged with a 1m timeline on a fake Prometheus whose every step holds the
+   * same counts per side: `errors` of `requests` (canary, baseline).
+   */
+  async function errorRateTimeline(errors: { canary: number; baseline: number }, requests: { canary: number; baseline: number }) {
+    const fake = source((req) => {
       const q = req.params.query;
-      const canary = q.includes('"v2"');
-      const total = ten(() => (canary ? 2000 : 8000));
-      if (q.includes('response_code=~"5.."')) return matrix([[{}, ten(() => (canary ? 60 : 40))]], START + STEP, STEP);
-      return matrix([[{}, total]], START + STEP, STEP);
+      const side = q.includes('"v2"') ? 'canary' : 'baseline';
+      return matrix([[{}, ten(() => (q.includes('response_code=~"5.."') ? errors : requests)[side])]], START + STEP, STEP);
     });
-    const { app } = testApp({ analysis: { source: s } });
+    const { app } = testApp({ analysis: { source: fake.source } });
     const res = await request(app)
       .post('/v1/analyze')
       .send({ metrics: [{ name: 'errors', template: 'istio-error-rate', critical: true }], baseline: { labels: { destination_version: 'v1' } }, canary: { labels: { destination_version: 'v2' } }, start: START, end: END, timelineStep: '1m' });
+    return { res, requests: fake.requests };
+  }
+
+  it('fetches the window per step and reports the first decisive look', async () => {
+    const { res, requests } = await errorRateTimeline({ canary: 60, baseline: 40 }, { canary: 2000, baseline: 8000 });
     expect(res.status).toBe(200);
     const m = res.body.metrics[0];
     expect(m.intervals).toBe(10);
@@ -106,16 +113,7 @@ describe('POST /v1/analyze with "timelineStep": template metrics judged per inte
   });
 
   it('says how long an inconclusive metric still needs, in time: the interval is the fetched step', async () => {
-    const { source: s } = source((req) => {
-      const q = req.params.query;
-      const canary = q.includes('"v2"');
-      if (q.includes('response_code=~"5.."')) return matrix([[{}, ten(() => (canary ? 1 : 4))]], START + STEP, STEP);
-      return matrix([[{}, ten(() => (canary ? 200 : 800))]], START + STEP, STEP);
-    });
-    const { app } = testApp({ analysis: { source: s } });
-    const res = await request(app)
-      .post('/v1/analyze')
-      .send({ metrics: [{ name: 'errors', template: 'istio-error-rate', critical: true }], baseline: { labels: { destination_version: 'v1' } }, canary: { labels: { destination_version: 'v2' } }, start: START, end: END, timelineStep: '1m' });
+    const { res } = await errorRateTimeline({ canary: 1, baseline: 4 }, { canary: 200, baseline: 800 });
     expect(res.status).toBe(200);
     const m = res.body.metrics[0];
     expect(m.verdict).toBe('inconclusive');
