@@ -19,6 +19,8 @@ import { DEFAULT_QUANTILE } from './defaults';
 import { describeChange, describeCheck } from './describe';
 import { checkAgainstMargins, type Check, type EffectCandidate } from './margin-check';
 import { judged, resolve, withoutEvidence, type MetricContext, type Resolved } from './metric-context';
+import { judgedTimeline } from './proportion';
+import { judgeQuantileTimeline } from './quantile-timeline';
 import { judgeThresholdShare } from './threshold-share';
 import { valuesData, type ValuesData } from './values-data';
 import type { Bounds, Margin, MetricInput, MetricResult, TestReport } from './types';
@@ -47,25 +49,36 @@ export function judgeContinuous(metric: ContinuousMetric, ctx: MetricContext): M
   const candidates = quantileCandidates(estimates, subject, resolved.margin, (side, aL, aU) =>
     ctx.evidence.quantileBounds(pair[side], statistic, aL / 2, aU / 2),
   );
-  if (!pair.binned) return decide(metric, resolved, summaries, tests, candidates, subject, ctx);
-
   // A binned estimate is interpolated inside its bucket (as histogram_quantile does); its
   // bounds are bucket edges, and the buckets may be too coarse to ever decide.
-  const estimated = `${subject} (interpolated inside its bucket)`;
-  const buckets = { baseline: bucketHolding(pair.baseline, statistic), canary: bucketHolding(pair.canary, statistic) };
-  return decide(metric, resolved, summaries, tests, candidates, estimated, ctx, (check) => {
-    const unresolvable = unresolvableBuckets({
-      subject,
-      baselineBucket: buckets.baseline,
-      canaryBucket: buckets.canary,
-      limitCandidates: quantileCandidates(estimates, subject, resolved.margin, (side) => buckets[side]),
-      direction: resolved.direction,
-      rates: ctx.rates,
-    });
-    // "Not yet enough evidence" would promise that waiting helps; with these buckets it cannot.
-    return unresolvable && `${describeChange(estimated, check)}; ${unresolvable}`;
-  });
+  const estimated = pair.binned ? `${subject} (interpolated inside its bucket)` : subject;
+  const whyInconclusive = pair.binned
+    ? (check: Check, changed = estimated) => {
+        const buckets = { baseline: bucketHolding(pair.baseline, statistic), canary: bucketHolding(pair.canary, statistic) };
+        const unresolvable = unresolvableBuckets({
+          subject,
+          baselineBucket: buckets.baseline,
+          canaryBucket: buckets.canary,
+          limitCandidates: quantileCandidates(estimates, subject, resolved.margin, (side) => buckets[side]),
+          direction: resolved.direction,
+          rates: ctx.rates,
+        });
+        // "Not yet enough evidence" would promise that waiting helps; with these buckets it cannot.
+        return unresolvable && `${describeChange(changed, check)}; ${unresolvable}`;
+      }
+    : undefined;
+  if (ctx.evidence.sequential && metric.baseline.intervals && metric.canary.intervals) {
+    const { baseline, canary } = metric;
+    const decision = judgeQuantileTimeline(baseline.intervals!, canary.intervals!, statistic, resolved.margin, resolved.direction, ctx, subject);
+    const matched = `${subject} is ${round(estimates.canary)} on the canary vs ${round(estimates.baseline)} on the baseline over the timeline; matched by interval (each against the baseline's ${subject} of the intervals before)`;
+    const result = judgedTimeline(metric, resolved, summaries, tests, { ...decision, intervals: baseline.intervals!.length }, matched);
+    const why = decision.verdict === 'inconclusive' ? whyInconclusive?.(decision.decisive, `matched by interval, ${subject}`) : null;
+    return why ? { ...result, reason: why } : result;
+  }
+  return decide(metric, resolved, summaries, tests, candidates, estimated, ctx, whyInconclusive);
 }
+
+const round = (x: number) => Number(x.toPrecision(4)).toString();
 
 /**
  * The verdict over the candidates and its reason; `whyInconclusive` may replace the reason of

@@ -43,129 +43,20 @@ import {
   rateDifferenceConfidenceSequence,
   type DifferenceAlternative,
 } from '../stats/rate-difference-e-process';
-import type { Check, ErrorRates } from './margin-check';
+import type { ErrorRates } from './margin-check';
 import type { MetricContext } from './metric-context';
 import { lookOf } from './look-series';
-import type { Bounds, CountInterval, Direction, Effect, Look, Margin, Verdict } from './types';
-import { looksToJudge } from './timeline';
-
-export interface TimelineDecision {
-  readonly verdict: Verdict;
-  readonly checks: Check[];
-  readonly decisive: Check;
-  /** 1-based interval of the first decisive look. */
-  readonly decidedAt?: number;
-  /** Whether the latest look alone is decisive the same way. */
-  readonly still: boolean;
-  /** The decisive check's effect at evenly spaced looks and the deciding one (src/judge/look-series.ts). */
-  readonly timeline: readonly Look[];
-}
-
-/** Per look (0-based), whether a claim holds: crossing once is enough (sticky). */
-interface Claims {
-  readonly failing: readonly boolean[];
-  readonly passing: readonly boolean[];
-}
-
-interface TimelineCheck {
-  readonly claims: Claims;
-  /** The effect as reported for a verdict reached at look k (0-based). */
-  readonly effectAt: (verdict: Verdict, look: number) => Effect;
-  /** The looks (0-based) this check's series lists when it is the decisive check. */
-  readonly seriesLooks: readonly number[];
-  /** Each listed look's own effect, at the error rates of the verdict standing then. */
-  readonly series: (looks: readonly number[], verdictAt: (look: number) => Verdict) => Look[];
-}
-
-/**
- * A rate check's series lists at most this many looks (plus the deciding one): each look's
- * bounds cost a root search on the e-process of its prefix (about 8 passes over it), so on a
- * 2-hour timeline of 1-minute intervals 12 looks add ~8 ms to a rate metric's ~13 ms
- * (BENCHMARKS.md); the looks the verdict rests on (every e-process value) are not limited.
- */
-const MAX_RATE_SERIES_LOOKS = 12;
-
-const first = (xs: readonly boolean[]) => {
-  const i = xs.indexOf(true);
-  return i < 0 ? undefined : i;
-};
+import { checkRates, decideTimeline, intersect, marginClaims, reportedAlphas, seriesLooksOf, type TimelineCheck, type TimelineDecision } from './timeline-checks';
+import type { Bounds, CountInterval, Direction, Margin } from './types';
 
 /** Judges a rate's timeline against its margins; `what` names the rate ("rate", "share above 250"). */
 export function judgeRateTimeline(baseline: readonly CountInterval[], canary: readonly CountInterval[], margin: Margin, direction: Direction, ctx: MetricContext, what: string): TimelineDecision {
   const intervals: RateInterval[] = canary.map((c, i) => ({ canaryEvents: c.events, canaryTotal: c.total, baselineEvents: baseline[i].events, baselineTotal: baseline[i].total }));
-  const candidates = (margin.relative !== undefined ? 1 : 0) + (margin.absolute !== undefined ? 1 : 0);
-  const rates: ErrorRates = { fail: ctx.rates.fail, pass: ctx.rates.pass / Math.max(1, candidates) };
+  const rates = checkRates(ctx.rates, (margin.relative !== undefined ? 1 : 0) + (margin.absolute !== undefined ? 1 : 0));
   const checks: TimelineCheck[] = [];
   if (margin.relative !== undefined) checks.push(ratioCheck(intervals, margin.relative, direction, rates, what));
   if (margin.absolute !== undefined) checks.push(differenceCheck(intervals, margin.absolute, direction, rates, what));
-
-  const last = intervals.length - 1;
-  const passAt = min(checks.map((c) => first(c.claims.passing)));
-  const failAts = checks.map((c) => first(c.claims.failing));
-  const failAt = failAts.some((x) => x === undefined) ? undefined : Math.max(...(failAts as number[]));
-  const verdict: Verdict = failAt !== undefined && (passAt === undefined || failAt <= passAt) ? 'fail' : passAt !== undefined ? 'pass' : 'inconclusive';
-  const decidedAt = verdict === 'fail' ? failAt : verdict === 'pass' ? passAt : undefined;
-  const still = verdict === 'fail' ? checks.every((c) => c.claims.failing[last]) : verdict === 'pass' ? checks.some((c) => c.claims.passing[last]) : false;
-
-  const perCheck: Check[] = checks.map((c) => {
-    const f = first(c.claims.failing);
-    const p = first(c.claims.passing);
-    const v: Verdict = f !== undefined && (p === undefined || f <= p) ? 'fail' : p !== undefined ? 'pass' : 'inconclusive';
-    return { verdict: v, effect: c.effectAt(v, v === 'fail' ? f! : v === 'pass' ? p! : last) };
-  });
-  const decisiveIndex = verdict === 'pass' ? checks.findIndex((c) => first(c.claims.passing) === passAt) : 0;
-  const seriesLooks = [...new Set([...checks[decisiveIndex].seriesLooks, ...(decidedAt !== undefined ? [decidedAt] : [])])].sort((a, b) => a - b);
-  const timeline = checks[decisiveIndex].series(seriesLooks, (k) => (decidedAt !== undefined && k >= decidedAt ? verdict : 'inconclusive'));
-  return { verdict, checks: perCheck, decisive: perCheck[decisiveIndex], ...(decidedAt !== undefined ? { decidedAt: decidedAt + 1 } : {}), still, timeline };
-}
-
-function min(xs: readonly (number | undefined)[]): number | undefined {
-  const defined = xs.filter((x): x is number => x !== undefined);
-  return defined.length ? Math.min(...defined) : undefined;
-}
-
-/** The one-sided alphas a verdict's reported bounds take (as in margin-check.ts). */
-function reportedAlphas(verdict: Verdict, direction: Direction, rates: ErrorRates): [number, number] {
-  if (direction === 'increase') return [rates.fail, rates.pass];
-  if (direction === 'decrease') return [rates.pass, rates.fail];
-  return verdict === 'fail' ? [rates.fail / 2, rates.fail / 2] : [rates.pass, rates.pass];
-}
-
-function intersect(a: Bounds, b: Bounds): Bounds {
-  return { lower: Math.max(a.lower, b.lower), upper: Math.min(a.upper, b.upper) };
-}
-
-/**
- * The fail and pass claims at each look from one-sided tests at the margin's boundaries:
- * `greater` beyond the upper one, `less` below the lower one (undefined: a boundary no value
- * can cross, so that side never fails and always passes). For `either` the fail alpha is
- * split between the two sides, and a pass needs both one-sided claims, each holding from its
- * first crossing on.
- */
-function marginClaims(
-  looks: number,
-  crossing: (boundary: number, alternative: 'greater' | 'less', alpha: number) => boolean[],
-  upper: number | undefined,
-  lower: number | undefined,
-  direction: Direction,
-  rates: ErrorRates,
-): Claims {
-  const never: boolean[] = Array(looks).fill(false);
-  const always: boolean[] = Array(looks).fill(true);
-  const sticky = (xs: readonly boolean[]) => xs.map((_, k) => xs.slice(0, k + 1).includes(true));
-  switch (direction) {
-    case 'increase':
-      return upper === undefined ? { failing: never, passing: always } : { failing: crossing(upper, 'greater', rates.fail), passing: crossing(upper, 'less', rates.pass) };
-    case 'decrease':
-      return lower === undefined ? { failing: never, passing: always } : { failing: crossing(lower, 'less', rates.fail), passing: crossing(lower, 'greater', rates.pass) };
-    case 'either': {
-      const up = upper === undefined ? never : crossing(upper, 'greater', rates.fail / 2);
-      const down = lower === undefined ? never : crossing(lower, 'less', rates.fail / 2);
-      const belowUpper = upper === undefined ? always : sticky(crossing(upper, 'less', rates.pass));
-      const aboveLower = lower === undefined ? always : sticky(crossing(lower, 'greater', rates.pass));
-      return { failing: up.map((u, k) => u || down[k]), passing: belowUpper.map((b, k) => b && aboveLower[k]) };
-    }
-  }
+  return decideTimeline(checks, intervals.length);
 }
 
 function ratioCheck(intervals: readonly RateInterval[], tol: number, direction: Direction, rates: ErrorRates, what: string): TimelineCheck {
@@ -180,7 +71,7 @@ function ratioCheck(intervals: readonly RateInterval[], tol: number, direction: 
   const estimate = mantelHaenszelRateRatio(intervals);
   return {
     claims,
-    seriesLooks: looksToJudge(intervals.length, MAX_RATE_SERIES_LOOKS).map((look) => look - 1),
+    seriesLooks: seriesLooksOf(intervals.length),
     series: (looks, verdictAt) => {
       const bounds = rateRatioConfidenceSequences(intervals, looks.map((k) => k + 1), (look) => reportedAlphas(verdictAt(look - 1), direction, rates));
       return looks.map((k, i) => {
@@ -207,7 +98,7 @@ function differenceCheck(intervals: readonly RateInterval[], tol: number, direct
   const estimate = mantelHaenszelRateDifference(intervals);
   return {
     claims,
-    seriesLooks: looksToJudge(intervals.length, MAX_RATE_SERIES_LOOKS).map((look) => look - 1),
+    seriesLooks: seriesLooksOf(intervals.length),
     series: (looks, verdictAt) =>
       looks.map((k) => {
         const prefix = intervals.slice(0, k + 1);

@@ -97,11 +97,26 @@ describe('the per-look series of a timeline', () => {
     expectAgreesWithPrefixes(metric, result, 12);
   });
 
-  it('re-judged kinds (a p95): the looks up to the deciding one and the latest, each as that cumulative prefix alone', () => {
+  it('quantiles (matched by interval): at most 12 evenly spaced looks and the deciding one, each the prefix judged alone', () => {
+    const values = (shift: number) => (i: number): ValuesInterval => ({ values: Array.from({ length: 150 }, (_, j) => 100 + ((j * 37 + i * 11) % 100) + shift) });
+    const baseline = Array.from({ length: 30 }, (_, i) => values(0)(i));
+    const canary = Array.from({ length: 30 }, (_, i) => values(25)(i));
+    const metric = withTimeline<MetricInput>({ name: 'latency', kind: 'continuous', baseline: { values: [], intervals: baseline }, canary: { values: [], intervals: canary } });
+    const result = judgeOne(metric);
+    expect(result.verdict).toBe('fail');
+    expect(result.effect!.measure).toBe('relative shift of p95');
+    expect(result.timeline!.map((l) => l.interval)).toEqual([...new Set([...looksToJudge(30, 12), result.decidedAt!])].sort((a, b) => a - b));
+    expectAgreesWithPrefixes(metric, result, 3);
+    // With an absolute margin too (the shift in the metric's units).
+    const both = { ...metric, margin: { relative: 0.1, absolute: 5 } };
+    expectAgreesWithPrefixes(both, judgeOne(both), 3);
+  });
+
+  it('re-judged kinds (a mean): the looks up to the deciding one and the latest, each as that cumulative prefix alone', () => {
     const values = (shift: number) => (i: number): ValuesInterval => ({ values: Array.from({ length: 150 }, (_, j) => 100 + ((j * 37 + i * 11) % 100) + shift) });
     const baseline = Array.from({ length: 12 }, (_, i) => values(0)(i));
     const canary = Array.from({ length: 12 }, (_, i) => values(25)(i));
-    const metric = withTimeline<MetricInput>({ name: 'latency', kind: 'continuous', baseline: { values: [], intervals: baseline }, canary: { values: [], intervals: canary } });
+    const metric = withTimeline<MetricInput>({ name: 'latency', kind: 'continuous', quantile: 'mean', baseline: { values: [], intervals: baseline }, canary: { values: [], intervals: canary } });
     const result = judgeOne(metric);
     expect(result.verdict).toBe('fail');
     expect(result.decidedAt).toBeGreaterThan(1);

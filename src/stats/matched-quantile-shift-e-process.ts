@@ -1,0 +1,349 @@
+/**
+ * An e-process for the shift of a quantile (canary against baseline) from per-interval data,
+ * matched in time: valid whatever the traffic split does, and a change of load over time that
+ * moves both sides' latencies cannot pose as a canary effect.
+ *
+ * The test. Before interval i, a threshold q_i is fixed from the baseline's earlier intervals
+ * alone (its p-quantile there: predictable). In interval i the baseline's tail is its count
+ * beyond q_i, the canary's its count beyond q_i moved by the shift r under test (q_i (1 + r)
+ * for a relative shift, q_i + r for an absolute one). "The canary's p-quantile is shifted by
+ * more than r" reads, at the quantile level the baseline has at q_i, as "the canary's tail
+ * beyond the moved threshold is heavier than the baseline's beyond q_i": a ratio theta_i(r)
+ * of two tail rates above 1. Conditioning on each interval's tail events turns that into the
+ * conditional rate-ratio test at theta0 = 1 (src/stats/conditional-rate-ratio-e-process.ts):
+ * the interval's split and load cancel within it, as they do for error rates.
+ *
+ * Tail: the upper one (counts above) for p >= 0.5, the lower one (counts at or below) else, so
+ * the events are the rarer side, where the conditional binomial loses least. Both tails test
+ * the same r: for a continuous distribution theta_i(r) = 1 at r = Q_c(F_b(q_i)) / q_i - 1 in
+ * either, the relative shift at the baseline's level at q_i.
+ *
+ * Why it stays valid for counts that are binomial rather than Poisson: at theta0 = 1 the
+ * canary's count given the interval's events is hypergeometric (Fisher's noncentral one off
+ * the null), which is smaller in convex order than the Binomial(E_i, n_ci / (n_ci + n_bi)) the
+ * mixture is built on (Hoeffding 1963, Theorem 4), and every mixture factor is convex in the
+ * count: each factor has mean at most 1. Under the composite nulls (the canary's tail no
+ * heavier, resp. no lighter) the count is stochastically smaller (larger) and the one-sided
+ * factors monotone, so the one-sided e-processes are supermartingales there too.
+ *
+ * Histograms: a count beyond a threshold inside a bucket is unknown, so each claim reads the
+ * count that makes it hardest: for "shifted by more than r" the canary's fewest observations
+ * beyond the moved threshold (buckets wholly beyond it) against the baseline's most beyond
+ * q_i (buckets reaching beyond it), and the reverse for "less than r". Counts of real events,
+ * whose rates bound the true ones from the right side, so validity stands; on buckets wider
+ * than the margin the test cannot decide, as it should not. q_i is a bucket bound there (the
+ * upper bound of the bucket holding the baseline's quantile), so the baseline's count is exact.
+ *
+ * What it claims when q_i misses the quantile: q_i is the baseline's quantile of the intervals
+ * before, so under a trend it lags and the level tested drifts a little from p. The claims
+ * stay exact statements about the tails at q_i (the share beyond the moved threshold against
+ * the share beyond q_i), which is what a latency objective at the baseline's current p95
+ * means; they read as statements about the p-quantile only approximately. The null is a
+ * product over intervals, as for rates: a fail says that in some intervals the canary's shift
+ * exceeded r, a pass that it stayed below r (for an effect constant over time, its shift).
+ *
+ * References: Lindon, M. & Malek, A. (2022) "Anytime-valid inference for multinomial count
+ * data", NeurIPS (the conditional-binomial construction); Howard, Ramdas, McAuliffe & Sekhon
+ * (2021) "Time-uniform, nonparametric, nonasymptotic confidence sequences", Ann. Statist.
+ * 49(2) (inverting mixtures into confidence sequences); Hoeffding, W. (1963) "Probability
+ * inequalities for sums of bounded random variables", JASA 58 (sampling without replacement is
+ * dominated in convex order); Ramdas, Grunwald, Vovk & Shafer (2023) "Game-theoretic
+ * statistics and safe anytime-valid inference", Statist. Sci. (predictable plug-ins,
+ * composite nulls, running intersections).
+ *
+ * @example
+ * const m = matchedQuantile([{ baseline: fromValues(b1), canary: fromValues(c1) }, ...], 0.95, 'relative');
+ * logShiftEProcess(m, 0.1, 'greater') // ln E per look: evidence that the p95 rose by more than 10 %
+ */
+import { logRateRatioEValue, logRateRatioEProcess, mantelHaenszelRateRatio, type RateInterval } from './conditional-rate-ratio-e-process';
+import type { Bounds } from './quantile-bounds';
+import { quantile } from './quantile';
+import type { WeightedSample } from './weighted-sample';
+
+/** Both sides of one interval (the same span of time). */
+export interface ShiftInterval {
+  readonly baseline: WeightedSample;
+  readonly canary: WeightedSample;
+}
+
+/** `relative`: the canary's threshold is q (1 + r); `absolute`: q + r. */
+export type ShiftScale = 'relative' | 'absolute';
+/** `greater`: the canary's quantile is shifted by more than r; `less`: by less. */
+export type ShiftAlternative = 'greater' | 'less';
+
+/** The baseline's pooled earlier intervals must expect at least this many tail observations to set a threshold. */
+export const MIN_TAIL_FOR_THRESHOLD = 20;
+
+/** Counts beyond x of one side of one interval, by binary search over its sorted points. */
+class TailCounter {
+  private readonly cumulative: Float64Array;
+  constructor(private readonly sample: WeightedSample) {
+    this.cumulative = new Float64Array(sample.points.length + 1);
+    for (let j = 0; j < sample.points.length; j++) this.cumulative[j + 1] = this.cumulative[j] + sample.counts[j];
+  }
+
+  get n(): number {
+    return this.sample.n;
+  }
+
+  /** Observations surely above x (`fewest`) or possibly above it (`most`); the same for raw values. */
+  above(x: number, bound: 'fewest' | 'most'): number {
+    const keys = bound === 'fewest' && this.sample.lowerEdges ? this.sample.lowerEdges : this.sample.points;
+    // A bucket lies wholly above x when its lower edge is at or above x; it reaches above x when its upper bound is.
+    const strictlyAbove = keys === this.sample.points;
+    let lo = 0;
+    let hi = keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (strictlyAbove ? keys[mid] <= x : keys[mid] < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.sample.n - this.cumulative[lo];
+  }
+}
+
+/** The timeline prepared for the test: counters per side and the predictable thresholds. */
+export interface MatchedQuantile {
+  readonly level: number;
+  readonly scale: ShiftScale;
+  /** The threshold q_i of each interval, from the baseline's earlier intervals; NaN when they had too little data. */
+  readonly thresholds: Float64Array;
+  readonly tail: 'upper' | 'lower';
+  readonly baseline: readonly TailCounter[];
+  readonly canary: readonly TailCounter[];
+  /** The widest absolute shift worth searching (data span), for absolute bounds. */
+  readonly span: number;
+}
+
+export function matchedQuantile(intervals: readonly ShiftInterval[], level: number, scale: ShiftScale): MatchedQuantile {
+  if (!(level > 0 && level < 1)) throw new Error('The quantile level must lie in (0, 1)');
+  return {
+    level,
+    scale,
+    thresholds: predictableThresholds(intervals.map((i) => i.baseline), level),
+    tail: level >= 0.5 ? 'upper' : 'lower',
+    baseline: intervals.map((i) => new TailCounter(i.baseline)),
+    canary: intervals.map((i) => new TailCounter(i.canary)),
+    span: dataSpan(intervals),
+  };
+}
+
+/**
+ * q_i: the baseline's level-quantile over the fewest latest intervals before i that expect
+ * MIN_TAIL_FOR_THRESHOLD tail observations (or all before i). A histogram's is the upper bound
+ * of the bucket holding it (the highest finite bound when that is +Inf), so that the
+ * baseline's count beyond it is exact.
+ */
+export function predictableThresholds(baselines: readonly WeightedSample[], level: number): Float64Array {
+  const out = new Float64Array(baselines.length).fill(NaN);
+  const needed = MIN_TAIL_FOR_THRESHOLD / Math.min(level, 1 - level);
+  for (let i = 1; i < baselines.length; i++) {
+    const pooled: WeightedSample[] = [];
+    let n = 0;
+    for (let j = i - 1; j >= 0 && n < needed; j--) if (baselines[j].n > 0) (pooled.push(baselines[j]), (n += baselines[j].n));
+    if (n === 0) continue;
+    out[i] = pooled.length === 1 ? thresholdOf(pooled[0], level) : thresholdOf(pool(pooled), level);
+  }
+  return out;
+}
+
+function thresholdOf(sample: WeightedSample, level: number): number {
+  if (!sample.lowerEdges) return quantile(sample, level);
+  let seen = 0;
+  const rank = level * sample.n;
+  for (let j = 0; j < sample.points.length; j++) {
+    seen += sample.counts[j];
+    if (seen >= rank) return Number.isFinite(sample.points[j]) ? sample.points[j] : sample.lowerEdges[j];
+  }
+  return sample.points[sample.points.length - 1];
+}
+
+/** Several samples of one kind as one (points merged, counts added). */
+function pool(samples: readonly WeightedSample[]): WeightedSample {
+  const counts = new Map<number, number>();
+  const lower = new Map<number, number>();
+  for (const s of samples) {
+    for (let j = 0; j < s.points.length; j++) {
+      counts.set(s.points[j], (counts.get(s.points[j]) ?? 0) + s.counts[j]);
+      if (s.lowerEdges) lower.set(s.points[j], Math.max(lower.get(s.points[j]) ?? -Infinity, s.lowerEdges[j]));
+    }
+  }
+  const points = Float64Array.from([...counts.keys()].sort((a, b) => a - b));
+  const merged = Float64Array.from(points, (p) => counts.get(p)!);
+  const n = merged.reduce((a, b) => a + b, 0);
+  if (samples[0].lowerEdges) return { points, counts: merged, n, lowerEdges: Float64Array.from(points, (p) => lower.get(p)!) };
+  const observations = new Float64Array(n);
+  let at = 0;
+  points.forEach((p, j) => {
+    for (let k = 0; k < merged[j]; k++) observations[at++] = p;
+  });
+  return { points, counts: merged, n, observations };
+}
+
+function dataSpan(intervals: readonly ShiftInterval[]): number {
+  let max = 0;
+  for (const i of intervals) {
+    for (const s of [i.baseline, i.canary]) {
+      for (const x of [s.points[0], s.points[s.points.length - 1], s.lowerEdges?.[s.lowerEdges.length - 1]]) {
+        if (x !== undefined && Number.isFinite(x)) max = Math.max(max, Math.abs(x));
+      }
+    }
+  }
+  return 2 * max || 1;
+}
+
+/** The canary's threshold: q moved by r. */
+function moved(m: MatchedQuantile, q: number, r: number): number {
+  return m.scale === 'relative' ? q * (1 + r) : q + r;
+}
+
+/**
+ * The per-interval tail counts that test "shifted by more than r" (`greater`) or "by less"
+ * (`less`), each read the way that makes its claim hardest, as rate intervals whose ratio
+ * exceeds 1 when the canary's tail is heavier. The first `looks` intervals (default all).
+ */
+export function shiftRateIntervals(m: MatchedQuantile, r: number, alternative: ShiftAlternative, looks = m.thresholds.length): RateInterval[] {
+  // "More than r": the canary's fewest beyond its threshold against the baseline's most.
+  const canaryBound = alternative === 'greater' ? 'fewest' : 'most';
+  const baselineBound = alternative === 'greater' ? 'most' : 'fewest';
+  const out: RateInterval[] = [];
+  for (let i = 0; i < looks; i++) {
+    const q = m.thresholds[i];
+    const c = m.canary[i];
+    const b = m.baseline[i];
+    if (Number.isNaN(q)) {
+      out.push({ canaryEvents: 0, canaryTotal: c.n, baselineEvents: 0, baselineTotal: b.n });
+      continue;
+    }
+    const cAbove = c.above(moved(m, q, r), canaryBound);
+    const bAbove = b.above(q, baselineBound);
+    out.push(
+      m.tail === 'upper'
+        ? { canaryEvents: cAbove, canaryTotal: c.n, baselineEvents: bAbove, baselineTotal: b.n }
+        : { canaryEvents: c.n - cAbove, canaryTotal: c.n, baselineEvents: b.n - bAbove, baselineTotal: b.n },
+    );
+  }
+  return out;
+}
+
+/** In the lower tail a larger shift is a lighter tail: the rate-ratio side flips. */
+function rateSide(m: MatchedQuantile, alternative: ShiftAlternative): 'greater' | 'less' {
+  return (m.tail === 'upper') === (alternative === 'greater') ? 'greater' : 'less';
+}
+
+/** ln E per look (one value per interval) for "the shift exceeds r" (`greater`) or "falls short of r" (`less`). */
+export function logShiftEProcess(m: MatchedQuantile, r: number, alternative: ShiftAlternative): Float64Array {
+  return logRateRatioEProcess(shiftRateIntervals(m, r, alternative), 1, rateSide(m, alternative));
+}
+
+/** ln E after the first `looks` intervals. */
+export function logShiftEValue(m: MatchedQuantile, r: number, alternative: ShiftAlternative, looks = m.thresholds.length): number {
+  if (looks === 0) return 0;
+  return logRateRatioEValue(shiftRateIntervals(m, r, alternative, looks), 1, rateSide(m, alternative));
+}
+
+/** The search runs on u = ln(1 + r) for a relative shift, on r itself for an absolute one. */
+function toShift(m: MatchedQuantile, u: number): number {
+  return m.scale === 'relative' ? Math.expm1(u) : u;
+}
+function fromShift(m: MatchedQuantile, r: number): number {
+  return m.scale === 'relative' ? Math.log1p(r) : r;
+}
+/** Relative shifts within e^-8 .. e^8 (-99.97 % to x2981); absolute ones within the data's span. */
+const LOG_RANGE = 8;
+function range(m: MatchedQuantile): number {
+  return m.scale === 'relative' ? LOG_RANGE : m.span;
+}
+
+/**
+ * The confidence sequence for the shift after the first `looks` intervals: the lower bound
+ * from `greater` at alphaLower, the upper from `less` at alphaUpper (-1 or -Infinity, and
+ * Infinity, when no shift is excluded on that side). `hint`: a previous look's bounds to
+ * start the search from (bounds move little from look to look).
+ */
+export function shiftConfidenceSequence(m: MatchedQuantile, alphaLower: number, alphaUpper: number, looks = m.thresholds.length, hint?: Bounds): Bounds {
+  const lower = edge(m, 'greater', Math.log(1 / alphaLower), looks, hint && fromShift(m, hint.lower));
+  const upper = edge(m, 'less', Math.log(1 / alphaUpper), looks, hint && fromShift(m, hint.upper));
+  return { lower: lower === -Infinity ? toShift(m, -Infinity) : toShift(m, lower), upper: upper === Infinity ? Infinity : toShift(m, upper) };
+}
+
+/**
+ * The edge (on the search scale) of the shifts that `alternative`'s e-value rejects at
+ * `threshold`: `greater` rejects the shifts below the lower bound, `less` those above the upper.
+ */
+function edge(m: MatchedQuantile, alternative: ShiftAlternative, threshold: number, looks: number, hint?: number): number {
+  const rejected = (u: number) => logShiftEValue(m, toShift(m, u), alternative, looks) >= threshold;
+  const reach = range(m);
+  const sign = alternative === 'greater' ? -1 : 1; // the direction of the rejected shifts
+  const outside = sign * reach;
+  if (!rejected(outside)) return sign * Infinity;
+  if (rejected(-outside)) return -outside;
+  // Bracket from the hint (or the estimate, or 0) outward, then bisect.
+  const start = hint !== undefined && Number.isFinite(hint) ? hint : fromShift(m, matchedShiftEstimate(m, looks));
+  let out = outside;
+  let inside = -outside;
+  if (Number.isFinite(start) && Math.abs(start) < reach) {
+    let step = reach * 0.01;
+    if (rejected(start)) {
+      out = start;
+      for (let probe = start - sign * step; Math.abs(probe) < reach; step *= 4, probe = start - sign * step) {
+        if (!rejected(probe)) {
+          inside = probe;
+          break;
+        }
+        out = probe;
+      }
+    } else {
+      inside = start;
+      for (let probe = start + sign * step; Math.abs(probe) < reach; step *= 4, probe = start + sign * step) {
+        if (rejected(probe)) {
+          out = probe;
+          break;
+        }
+        inside = probe;
+      }
+    }
+  }
+  const tolerance = reach * 1e-5;
+  while (Math.abs(out - inside) > tolerance) {
+    const probe = (out + inside) / 2;
+    if (rejected(probe)) out = probe;
+    else inside = probe;
+  }
+  return inside;
+}
+
+/**
+ * The matched estimate of the shift: the r at which the Mantel-Haenszel ratio of the tails
+ * (canary beyond q_i moved by r, baseline beyond q_i) is 1, each bucket straddling a
+ * threshold counted half. NaN without tail events; a side's range end when nothing crosses.
+ */
+export function matchedShiftEstimate(m: MatchedQuantile, looks = m.thresholds.length): number {
+  const ratio = (u: number) => {
+    const fewest = shiftRateIntervals(m, toShift(m, u), 'greater', looks);
+    const most = shiftRateIntervals(m, toShift(m, u), 'less', looks);
+    const halfway = fewest.map((f, i) => ({
+      canaryEvents: (f.canaryEvents + most[i].canaryEvents) / 2,
+      canaryTotal: f.canaryTotal,
+      baselineEvents: (f.baselineEvents + most[i].baselineEvents) / 2,
+      baselineTotal: f.baselineTotal,
+    }));
+    const mh = mantelHaenszelRateRatio(halfway);
+    // Upper tail: the ratio falls as the shift grows; lower tail: it rises. `beyond`: the shift is larger than u.
+    return m.tail === 'upper' ? mh : 1 / mh;
+  };
+  const reach = range(m);
+  const beyond = (u: number) => ratio(u) > 1;
+  const atLow = ratio(-reach);
+  if (Number.isNaN(atLow) || Number.isNaN(ratio(reach))) return NaN;
+  if (!beyond(-reach)) return toShift(m, -reach);
+  if (beyond(reach)) return toShift(m, reach);
+  let lo = -reach;
+  let hi = reach;
+  while (hi - lo > reach * 1e-6) {
+    const mid = (lo + hi) / 2;
+    if (beyond(mid)) lo = mid;
+    else hi = mid;
+  }
+  return toShift(m, (lo + hi) / 2);
+}
