@@ -5,6 +5,8 @@
  * `threshold`, on the share of observations above it (src/judge/threshold-share.ts).
  * Histogram bounds are bucket edges, and when the buckets around the quantile are too coarse
  * to ever decide against the margin, the reason says so (src/judge/bucket-resolution.ts).
+ * With a timeline and anytime-valid evidence a quantile is judged per interval, matched in
+ * time (src/judge/quantile-timeline.ts).
  * Mann-Whitney U and Kolmogorov-Smirnov are reported to explain the shape of any difference;
  * they do not decide, because with enough data they flag shifts far below any margin a user
  * cares about.

@@ -68,6 +68,7 @@ function boundsOf(side: ValuesSide): number[] | null {
 
 /** Bounds present on every binned side (+Inf always is); null sides (raw values) fit any. */
 function commonBounds(a: number[] | null, b: number[] | null): number[] {
+  if (a && b && sameBounds(a, b)) return a;
   if (a && b) {
     const inB = new Set(b);
     return a.filter((le) => inB.has(le));
@@ -85,6 +86,13 @@ function binOnto(side: ValuesSide, bounds: number[]): WeightedSample {
       while (sorted[i] > bounds[bucket]) bucket++;
       counts[bucket]++;
     }
+  } else if (sameBounds(side.histogram.buckets.map((b) => b.le), bounds)) {
+    // The side's own bounds (the usual case: both sides scraped with one bucket layout).
+    let previous = 0;
+    side.histogram.buckets.forEach((b, i) => {
+      counts[i] = b.count - previous;
+      previous = b.count;
+    });
   } else {
     // Cumulative counts at the retained bounds, then differences.
     const cumulativeAt = new Map(side.histogram.buckets.map((b) => [b.le, b.count] as const));
@@ -97,4 +105,10 @@ function binOnto(side: ValuesSide, bounds: number[]): WeightedSample {
   }
   // Prometheus reads a positive first bucket as starting at 0 (durations, scores).
   return fromBuckets(bounds, counts, bounds[0] > 0 ? 0 : -Infinity);
+}
+
+function sameBounds(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -12,15 +12,20 @@
  *
  * Which kinds use the intervals themselves: rates (proportions and the share above a
  * threshold) are tested per interval (src/judge/rate-timeline.ts), where conditioning on each
- * interval's events cancels the split's steps and a shared trend. Continuous, distribution and
- * categorical metrics are re-judged on cumulative prefixes: their per-side anytime-valid bounds
- * stay valid whatever the split does, but each side's cumulative data mix the times that side
- * was served, so a load trend meeting a changing split (the canary's traffic late and slow, the
- * baseline's early and fast) widens what they must exclude. In `npm run bench:decisions` that
- * costs passes, not false fails (aa-latency-load: 0 % rolled back, 3 % passed). A time-matched
- * comparison (per interval, the canary's observations above (1 + margin) q against the
- * baseline's above q, q predictable, with the conditional e-process of the rates) would cancel
- * the trend as it does for rates; it is not built.
+ * interval's events cancels the split's steps and a shared trend; quantiles are too, matched in
+ * time (src/judge/quantile-timeline.ts): each interval's canary tail beyond the baseline's
+ * predictable quantile moved by the margin, against the baseline's tail beyond it, so a load
+ * trend meeting a changing split cancels as a rate trend does (aa-latency-load in `npm run
+ * bench:decisions`: 3 % passed on cumulative prefixes, all of them matched). The mean,
+ * distribution and categorical metrics are re-judged on cumulative prefixes: their per-side
+ * anytime-valid bounds stay valid whatever the split does, but each side's cumulative data mix
+ * the times that side was served, so a trend meeting a changing split widens what they must
+ * exclude, which costs passes, not false fails. Why they are not matched: a mean has no tail
+ * count to condition on (a per-interval test of means needs each interval's variance, which
+ * the bounds would pay for again); a distance between distributions (KS, Wasserstein) or
+ * between category shares is a maximum or sum over the whole range, for which a per-interval
+ * statistic would need a threshold per point of the range at once, and what they watch (model
+ * scores, predicted classes) does not follow load the way latency does.
  */
 import { seriesOfResults } from './look-series';
 import type { CategoricalInterval, CountInterval, MetricInput, MetricResult, ValuesInterval, Verdict } from './types';

@@ -115,6 +115,85 @@ function eProcess(intervals: readonly RateInterval[], theta0: number, alternativ
   return out;
 }
 
+/**
+ * The one-sided mixture at theta0 over fixed interval totals, evaluated for many sets of event
+ * counts: the same e-process as `logRateRatioEProcess`, for a caller that re-counts the same
+ * intervals many times (the matched quantile test counts them at every shift it tries). Each
+ * interval's ln(1 + p_i(theta0) (e^{+-d} - 1)) over the grid is tabulated once, so an
+ * evaluation is a weighted sum per grid point instead of a logarithm per interval and point.
+ */
+export class RateRatioMixture {
+  private readonly table: Float64Array;
+  /** 1 where both sides served requests: elsewhere the interval carries no information. */
+  private readonly informative: Uint8Array;
+  private readonly signedOffsets: Float64Array;
+  private readonly looks: number;
+
+  constructor(totals: readonly Pick<RateInterval, 'canaryTotal' | 'baselineTotal'>[], theta0: number, alternative: 'greater' | 'less') {
+    if (!(theta0 > 0 && Number.isFinite(theta0))) throw new Error('theta0 must be a positive finite ratio');
+    const sign = alternative === 'greater' ? 1 : -1;
+    const m = EXPM1[alternative];
+    this.looks = totals.length;
+    this.signedOffsets = Float64Array.from(OFFSETS, (d) => sign * d);
+    this.table = new Float64Array(totals.length * OFFSETS.length);
+    this.informative = new Uint8Array(totals.length);
+    totals.forEach((t, i) => {
+      // An interval where one side serves nothing carries no information (as in eProcess).
+      if (!(t.canaryTotal > 0 && t.baselineTotal > 0)) return;
+      this.informative[i] = 1;
+      const p0 = (t.canaryTotal * theta0) / (t.canaryTotal * theta0 + t.baselineTotal);
+      for (let j = 0; j < OFFSETS.length; j++) this.table[j * totals.length + i] = Math.log1p(p0 * m[j]);
+    });
+  }
+
+  /** ln E after each interval, for these per-interval event counts (checked against the totals by the caller). */
+  logEProcess(canaryEvents: ArrayLike<number>, baselineEvents: ArrayLike<number>, looks = this.looks): Float64Array {
+    const out = new Float64Array(looks);
+    this.accumulate(canaryEvents, baselineEvents, looks, out);
+    return out;
+  }
+
+  /** ln E after the first `looks` intervals. */
+  logEValue(canaryEvents: ArrayLike<number>, baselineEvents: ArrayLike<number>, looks = this.looks): number {
+    if (looks === 0) return 0;
+    return this.accumulate(canaryEvents, baselineEvents, looks);
+  }
+
+  private accumulate(canaryEvents: ArrayLike<number>, baselineEvents: ArrayLike<number>, looks: number, everyLook?: Float64Array): number {
+    const grid = OFFSETS.length;
+    const { table, informative } = this;
+    const width = this.looks;
+    // Each interval's events where it carries information (else 0), and the canary's running total.
+    const events = new Float64Array(looks);
+    const canary = new Float64Array(looks);
+    let canarySoFar = 0;
+    for (let i = 0; i < looks; i++) {
+      if (informative[i] === 1) {
+        events[i] = canaryEvents[i] + baselineEvents[i];
+        canarySoFar += canaryEvents[i];
+      }
+      canary[i] = canarySoFar;
+    }
+    const sums = new Float64Array(grid);
+    if (!everyLook) {
+      // One grid point at a time over the intervals (the table is stored that way): a dot product.
+      for (let j = 0; j < grid; j++) {
+        let acc = 0;
+        for (let i = 0, at = j * width; i < looks; i++, at++) acc += events[i] * table[at];
+        sums[j] = canarySoFar * this.signedOffsets[j] - acc;
+      }
+      return logSumExpWeighted(sums);
+    }
+    const running = new Float64Array(grid);
+    for (let i = 0; i < looks; i++) {
+      if (events[i] > 0) for (let j = 0; j < grid; j++) running[j] -= events[i] * table[j * width + i];
+      for (let j = 0; j < grid; j++) sums[j] = running[j] + canary[i] * this.signedOffsets[j];
+      everyLook[i] = logSumExpWeighted(sums);
+    }
+    return looks > 0 ? everyLook[looks - 1] : 0;
+  }
+}
+
 /** ln E after all the intervals. */
 export function logRateRatioEValue(intervals: readonly RateInterval[], theta0: number, alternative: Alternative): number {
   if (intervals.length === 0) return 0;

@@ -55,7 +55,7 @@
  * const m = matchedQuantile([{ baseline: fromValues(b1), canary: fromValues(c1) }, ...], 0.95, 'relative');
  * logShiftEProcess(m, 0.1, 'greater') // ln E per look: evidence that the p95 rose by more than 10 %
  */
-import { logRateRatioEValue, logRateRatioEProcess, mantelHaenszelRateRatio, type RateInterval } from './conditional-rate-ratio-e-process';
+import { RateRatioMixture, type RateInterval } from './conditional-rate-ratio-e-process';
 import type { Bounds } from './quantile-bounds';
 import { quantile } from './quantile';
 import type { WeightedSample } from './weighted-sample';
@@ -113,18 +113,25 @@ export interface MatchedQuantile {
   readonly canary: readonly TailCounter[];
   /** The widest absolute shift worth searching (data span), for absolute bounds. */
   readonly span: number;
+  /** The conditional mixtures at theta0 = 1 over these intervals' totals, by rate-ratio side. */
+  readonly mixtures: { readonly greater: RateRatioMixture; readonly less: RateRatioMixture };
 }
 
 export function matchedQuantile(intervals: readonly ShiftInterval[], level: number, scale: ShiftScale): MatchedQuantile {
   if (!(level > 0 && level < 1)) throw new Error('The quantile level must lie in (0, 1)');
+  const thresholds = predictableThresholds(intervals.map((i) => i.baseline), level);
+  // A relative shift moves nothing from a threshold at or below 0 (relative margins assume positive data).
+  if (scale === 'relative') thresholds.forEach((q, i) => q <= 0 && (thresholds[i] = NaN));
+  const totals = intervals.map((i) => ({ canaryTotal: i.canary.n, baselineTotal: i.baseline.n }));
   return {
     level,
     scale,
-    thresholds: predictableThresholds(intervals.map((i) => i.baseline), level),
+    thresholds,
     tail: level >= 0.5 ? 'upper' : 'lower',
     baseline: intervals.map((i) => new TailCounter(i.baseline)),
     canary: intervals.map((i) => new TailCounter(i.canary)),
     span: dataSpan(intervals),
+    mixtures: { greater: new RateRatioMixture(totals, 1, 'greater'), less: new RateRatioMixture(totals, 1, 'less') },
   };
 }
 
@@ -203,27 +210,8 @@ function moved(m: MatchedQuantile, q: number, r: number): number {
  * exceeds 1 when the canary's tail is heavier. The first `looks` intervals (default all).
  */
 export function shiftRateIntervals(m: MatchedQuantile, r: number, alternative: ShiftAlternative, looks = m.thresholds.length): RateInterval[] {
-  // "More than r": the canary's fewest beyond its threshold against the baseline's most.
-  const canaryBound = alternative === 'greater' ? 'fewest' : 'most';
-  const baselineBound = alternative === 'greater' ? 'most' : 'fewest';
-  const out: RateInterval[] = [];
-  for (let i = 0; i < looks; i++) {
-    const q = m.thresholds[i];
-    const c = m.canary[i];
-    const b = m.baseline[i];
-    if (Number.isNaN(q)) {
-      out.push({ canaryEvents: 0, canaryTotal: c.n, baselineEvents: 0, baselineTotal: b.n });
-      continue;
-    }
-    const cAbove = c.above(moved(m, q, r), canaryBound);
-    const bAbove = b.above(q, baselineBound);
-    out.push(
-      m.tail === 'upper'
-        ? { canaryEvents: cAbove, canaryTotal: c.n, baselineEvents: bAbove, baselineTotal: b.n }
-        : { canaryEvents: c.n - cAbove, canaryTotal: c.n, baselineEvents: b.n - bAbove, baselineTotal: b.n },
-    );
-  }
-  return out;
+  const { canary, baseline } = tailCounts(m, r, alternative, looks);
+  return Array.from({ length: looks }, (_, i) => ({ canaryEvents: canary[i], canaryTotal: m.canary[i].n, baselineEvents: baseline[i], baselineTotal: m.baseline[i].n }));
 }
 
 /** In the lower tail a larger shift is a lighter tail: the rate-ratio side flips. */
@@ -231,15 +219,36 @@ function rateSide(m: MatchedQuantile, alternative: ShiftAlternative): 'greater' 
   return (m.tail === 'upper') === (alternative === 'greater') ? 'greater' : 'less';
 }
 
+/** The tail counts of `shiftRateIntervals` as two arrays (no objects: the searches count thousands of times). */
+function tailCounts(m: MatchedQuantile, r: number, alternative: ShiftAlternative, looks: number): { canary: Float64Array; baseline: Float64Array } {
+  const canaryBound = alternative === 'greater' ? 'fewest' : 'most';
+  const baselineBound = alternative === 'greater' ? 'most' : 'fewest';
+  const canary = new Float64Array(looks);
+  const baseline = new Float64Array(looks);
+  for (let i = 0; i < looks; i++) {
+    const q = m.thresholds[i];
+    if (Number.isNaN(q)) continue;
+    const c = m.canary[i];
+    const b = m.baseline[i];
+    const cAbove = c.above(moved(m, q, r), canaryBound);
+    const bAbove = b.above(q, baselineBound);
+    canary[i] = m.tail === 'upper' ? cAbove : c.n - cAbove;
+    baseline[i] = m.tail === 'upper' ? bAbove : b.n - bAbove;
+  }
+  return { canary, baseline };
+}
+
 /** ln E per look (one value per interval) for "the shift exceeds r" (`greater`) or "falls short of r" (`less`). */
 export function logShiftEProcess(m: MatchedQuantile, r: number, alternative: ShiftAlternative): Float64Array {
-  return logRateRatioEProcess(shiftRateIntervals(m, r, alternative), 1, rateSide(m, alternative));
+  const { canary, baseline } = tailCounts(m, r, alternative, m.thresholds.length);
+  return m.mixtures[rateSide(m, alternative)].logEProcess(canary, baseline);
 }
 
 /** ln E after the first `looks` intervals. */
 export function logShiftEValue(m: MatchedQuantile, r: number, alternative: ShiftAlternative, looks = m.thresholds.length): number {
   if (looks === 0) return 0;
-  return logRateRatioEValue(shiftRateIntervals(m, r, alternative, looks), 1, rateSide(m, alternative));
+  const { canary, baseline } = tailCounts(m, r, alternative, looks);
+  return m.mixtures[rateSide(m, alternative)].logEValue(canary, baseline, looks);
 }
 
 /** The search runs on u = ln(1 + r) for a relative shift, on r itself for an absolute one. */
@@ -270,45 +279,75 @@ export function shiftConfidenceSequence(m: MatchedQuantile, alphaLower: number, 
 /**
  * The edge (on the search scale) of the shifts that `alternative`'s e-value rejects at
  * `threshold`: `greater` rejects the shifts below the lower bound, `less` those above the upper.
+ * Bracketed by steps growing from the hint (or no shift), then narrowed by regula falsi with
+ * the Illinois modification, bisecting whenever a step fails to halve the bracket: ln E is a
+ * staircase in the shift (counts change at data points or bucket bounds) but with many small
+ * steps, so the secant finds its crossing in a few evaluations and bisection bounds the worst.
  */
 function edge(m: MatchedQuantile, alternative: ShiftAlternative, threshold: number, looks: number, hint?: number): number {
-  const rejected = (u: number) => logShiftEValue(m, toShift(m, u), alternative, looks) >= threshold;
+  const gap = (u: number) => logShiftEValue(m, toShift(m, u), alternative, looks) - threshold;
   const reach = range(m);
   const sign = alternative === 'greater' ? -1 : 1; // the direction of the rejected shifts
-  const outside = sign * reach;
-  if (!rejected(outside)) return sign * Infinity;
-  if (rejected(-outside)) return -outside;
-  // Bracket from the hint (or the estimate, or 0) outward, then bisect.
-  const start = hint !== undefined && Number.isFinite(hint) ? hint : fromShift(m, matchedShiftEstimate(m, looks));
-  let out = outside;
-  let inside = -outside;
-  if (Number.isFinite(start) && Math.abs(start) < reach) {
-    let step = reach * 0.01;
-    if (rejected(start)) {
-      out = start;
-      for (let probe = start - sign * step; Math.abs(probe) < reach; step *= 4, probe = start - sign * step) {
-        if (!rejected(probe)) {
-          inside = probe;
-          break;
-        }
-        out = probe;
+  const start = hint !== undefined && Number.isFinite(hint) && Math.abs(hint) < reach ? hint : 0;
+  // out: rejected (gap >= 0); inside: not rejected.
+  let out: number;
+  let gOut: number;
+  let inside: number;
+  let gIn: number;
+  const gStart = gap(start);
+  let step = reach * 0.01;
+  if (gStart >= 0) {
+    [out, gOut] = [start, gStart];
+    for (;;) {
+      const probe = Math.max(-reach, Math.min(reach, start - sign * step));
+      const g = gap(probe);
+      if (g < 0) {
+        [inside, gIn] = [probe, g];
+        break;
       }
-    } else {
-      inside = start;
-      for (let probe = start + sign * step; Math.abs(probe) < reach; step *= 4, probe = start + sign * step) {
-        if (rejected(probe)) {
-          out = probe;
-          break;
-        }
-        inside = probe;
+      [out, gOut] = [probe, g];
+      if (Math.abs(probe) >= reach) return probe; // every shift in range is rejected on this side
+      step *= 4;
+    }
+  } else {
+    [inside, gIn] = [start, gStart];
+    for (;;) {
+      const probe = Math.max(-reach, Math.min(reach, start + sign * step));
+      const g = gap(probe);
+      if (g >= 0) {
+        [out, gOut] = [probe, g];
+        break;
       }
+      [inside, gIn] = [probe, g];
+      if (Math.abs(probe) >= reach) return sign * Infinity; // no shift in range is rejected
+      step *= 4;
     }
   }
-  const tolerance = reach * 1e-5;
+  // 2e-4 in ln(1 + r) for a relative shift (0.02 %), far below what a report shows.
+  const tolerance = reach * 2.5e-5;
+  let kept: 'out' | 'inside' | undefined;
   while (Math.abs(out - inside) > tolerance) {
-    const probe = (out + inside) / 2;
-    if (rejected(probe)) out = probe;
-    else inside = probe;
+    const width = Math.abs(out - inside);
+    const secant = inside - (gIn * (out - inside)) / (gOut - gIn);
+    const probe = Number.isFinite(secant) && Math.abs(secant - inside) < width && Math.abs(secant - out) < width ? secant : (out + inside) / 2;
+    const g = gap(probe);
+    if (g >= 0) {
+      [out, gOut] = [probe, g];
+      if (kept === 'inside') gIn /= 2; // the same end kept twice: Illinois
+      kept = 'inside';
+    } else {
+      [inside, gIn] = [probe, g];
+      if (kept === 'out') gOut /= 2;
+      kept = 'out';
+    }
+    // A step that did not halve the bracket is followed by a bisection.
+    if (Math.abs(out - inside) > width / 2 && Math.abs(out - inside) > tolerance) {
+      const mid = (out + inside) / 2;
+      const gm = gap(mid);
+      if (gm >= 0) [out, gOut] = [mid, gm];
+      else [inside, gIn] = [mid, gm];
+      kept = undefined;
+    }
   }
   return inside;
 }
@@ -320,27 +359,31 @@ function edge(m: MatchedQuantile, alternative: ShiftAlternative, threshold: numb
  */
 export function matchedShiftEstimate(m: MatchedQuantile, looks = m.thresholds.length): number {
   const ratio = (u: number) => {
-    const fewest = shiftRateIntervals(m, toShift(m, u), 'greater', looks);
-    const most = shiftRateIntervals(m, toShift(m, u), 'less', looks);
-    const halfway = fewest.map((f, i) => ({
-      canaryEvents: (f.canaryEvents + most[i].canaryEvents) / 2,
-      canaryTotal: f.canaryTotal,
-      baselineEvents: (f.baselineEvents + most[i].baselineEvents) / 2,
-      baselineTotal: f.baselineTotal,
-    }));
-    const mh = mantelHaenszelRateRatio(halfway);
-    // Upper tail: the ratio falls as the shift grows; lower tail: it rises. `beyond`: the shift is larger than u.
+    const r = toShift(m, u);
+    const fewest = tailCounts(m, r, 'greater', looks);
+    const most = tailCounts(m, r, 'less', looks);
+    let top = 0;
+    let bottom = 0;
+    for (let i = 0; i < looks; i++) {
+      const nc = m.canary[i].n;
+      const nb = m.baseline[i].n;
+      if (nc + nb === 0) continue;
+      top += ((fewest.canary[i] + most.canary[i]) / 2) * (nb / (nc + nb));
+      bottom += ((fewest.baseline[i] + most.baseline[i]) / 2) * (nc / (nc + nb));
+    }
+    // The Mantel-Haenszel ratio (as mantelHaenszelRateRatio); upper tail: it falls as the shift grows, lower tail: it rises.
+    const mh = bottom > 0 ? top / bottom : top > 0 ? Infinity : NaN;
     return m.tail === 'upper' ? mh : 1 / mh;
   };
   const reach = range(m);
+  // `beyond`: the canary's shift is larger than u.
   const beyond = (u: number) => ratio(u) > 1;
-  const atLow = ratio(-reach);
-  if (Number.isNaN(atLow) || Number.isNaN(ratio(reach))) return NaN;
+  if (Number.isNaN(ratio(-reach)) || Number.isNaN(ratio(reach))) return NaN;
   if (!beyond(-reach)) return toShift(m, -reach);
   if (beyond(reach)) return toShift(m, reach);
   let lo = -reach;
   let hi = reach;
-  while (hi - lo > reach * 1e-6) {
+  while (hi - lo > reach * 1e-5) {
     const mid = (lo + hi) / 2;
     if (beyond(mid)) lo = mid;
     else hi = mid;

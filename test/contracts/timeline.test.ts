@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { analyzeResponseSchema } from '../../src/contracts/analyze-response';
+import { normalQuantileOf } from '../../src/stats/normal';
 import { testApp } from '../support/app';
 
 const { app } = testApp();
@@ -97,7 +98,7 @@ describe('timelines: "intervals" on both sides', () => {
     expect(m.decidedAt).toBeLessThan(21);
   });
 
-  it('judges the share above a threshold per interval, and re-judges past looks of other kinds', async () => {
+  it('judges the share above a threshold and a quantile per interval, and re-judges past looks of categories', async () => {
     const hist = (above: number, n: number) => ({ histogram: { buckets: [{ le: 250, count: n - above }, { le: '+Inf', count: n }] } });
     const baseline = Array.from({ length: 10 }, (_, i) => hist(5 * (i + 1), 5000));
     const canary = Array.from({ length: 10 }, (_, i) => hist(5 * (i + 1), 5000));
@@ -117,6 +118,89 @@ describe('timelines: "intervals" on both sides', () => {
     expect(latency.decidedAt).toBeLessThanOrEqual(10);
     expect(classes.verdict).toBe('pass');
     expect(classes.decidedAt).toBeLessThanOrEqual(5);
+  });
+
+  describe('quantiles, matched in time', () => {
+    /**
+     * Latency whose median follows load from 40 to 60 ms over 21 minutes on both sides while the
+     * split steps 1 % -> 10 % -> 50 % (2,000 requests a minute): lognormal (sigma 0.5) at evenly
+     * spaced probabilities, the canary's scaled by `factor`.
+     */
+    function loadTimeline(factor: number) {
+      const side = (n: number, median: number, scale: number, offset: number) => ({
+        values: Array.from({ length: n }, (_, j) => Number((scale * median * Math.exp(0.5 * normalQuantileOf((j + offset) / n))).toFixed(3))),
+      });
+      const baseline: object[] = [];
+      const canary: object[] = [];
+      for (let i = 0; i < 21; i++) {
+        const share = [0.01, 0.1, 0.5][Math.floor(i / 7)];
+        const median = 40 * (1 + (0.5 * i) / 20);
+        const nc = Math.round(2000 * share);
+        baseline.push(side(2000 - nc, median, 1, 0.5));
+        canary.push(side(nc, median, factor, 0.37));
+      }
+      return { baseline, canary };
+    }
+    const cumulative = (intervals: object[]) => ({ values: intervals.flatMap((i) => (i as { values: number[] }).values) });
+
+    it('passes an A/A whose latency follows load while the split rises, comparing each interval with the baseline of the same minutes', async () => {
+      const { baseline, canary } = loadTimeline(1);
+      const res = await analyze([{ name: 'latency', kind: 'continuous', baseline: { intervals: baseline }, canary: { intervals: canary } }]);
+      expect(res.status).toBe(200);
+      expect(analyzeResponseSchema.safeParse(res.body).success).toBe(true);
+      const m = res.body.metrics[0];
+      expect(m.verdict).toBe('pass');
+      expect(m.reason).toMatch(new RegExp(`^passed at interval ${m.decidedAt} of 21.*matched by interval`));
+      expect(m.effect).toMatchObject({ measure: 'relative shift of p95', unit: 'relative', tolerance: 0.1 });
+      expect(Math.abs(m.effect.estimate)).toBeLessThan(0.03);
+      expect(m.effect.upper).toBeLessThanOrEqual(0.1);
+      expect(m.timeline.map((l: { interval: number }) => l.interval)).toContain(m.decidedAt);
+    });
+
+    it('the same data as cumulative values do not pass: the canary, served late, looks slower by more than the margin', async () => {
+      const { baseline, canary } = loadTimeline(1);
+      const res = await analyze([{ name: 'latency', kind: 'continuous', baseline: cumulative(baseline), canary: cumulative(canary) }]);
+      const m = res.body.metrics[0];
+      expect(m.verdict).not.toBe('pass');
+      expect(m.effect.estimate).toBeGreaterThan(0.1);
+    });
+
+    it('fails a canary 30 % slower under the same load, sticky, with bounds beyond the margin', async () => {
+      const { baseline, canary } = loadTimeline(1.3);
+      const res = await analyze([{ name: 'latency', kind: 'continuous', baseline: { intervals: baseline }, canary: { intervals: canary } }]);
+      const m = res.body.metrics[0];
+      expect(m.verdict).toBe('fail');
+      expect(m.reason).toMatch(/^failed at interval \d+ of 21 and still failing/);
+      expect(m.effect.lower).toBeGreaterThan(0.1);
+      expect(m.effect.estimate).toBeGreaterThan(0.25);
+      expect(m.effect.estimate).toBeLessThan(0.35);
+    });
+
+    it('judges an absolute margin in the metric\'s units, and a score whose lower quantile must not drop (the lower tail)', async () => {
+      const { baseline, canary } = loadTimeline(1.3);
+      const res = await analyze([
+        { name: 'latency', kind: 'continuous', margin: { absolute: 2 }, baseline: { intervals: baseline }, canary: { intervals: canary } },
+        { name: 'score', kind: 'continuous', statistic: 'p10', direction: 'decrease', margin: { relative: 0.1 }, baseline: { intervals: canary }, canary: { intervals: baseline } },
+      ]);
+      const [latency, score] = res.body.metrics;
+      expect(latency.verdict).toBe('fail');
+      expect(latency.effect).toMatchObject({ measure: 'shift of p95', unit: 'units', tolerance: 2 });
+      // The "canary" here is the faster side: its p10 is 1/1.3 of the other's, a drop beyond 10 %.
+      expect(score.verdict).toBe('fail');
+      expect(score.effect.measure).toBe('relative shift of p10');
+      expect(score.effect.upper).toBeLessThan(-0.1);
+    });
+
+    it('says that buckets too coarse for the margin cannot decide, interval by interval too', async () => {
+      const bounds = [25, 50, 100, 250, 500, 1000];
+      const hist = (values: number[]) => ({ histogram: { buckets: [...bounds.map((le) => ({ le, count: values.filter((v) => v <= le).length })), { le: '+Inf', count: values.length }] } });
+      const { baseline, canary } = loadTimeline(1);
+      const res = await analyze([{ name: 'latency', kind: 'continuous', baseline: { intervals: baseline.map((i) => hist((i as { values: number[] }).values)) }, canary: { intervals: canary.map((i) => hist((i as { values: number[] }).values)) } }]);
+      const m = res.body.metrics[0];
+      expect(m.verdict).toBe('inconclusive');
+      expect(m.reason).toMatch(/too coarse to ever/);
+      expect(m).not.toHaveProperty('projection');
+    });
   });
 
   it('keeps cumulative-only input as it was (no intervals, no decidedAt)', async () => {

@@ -5,6 +5,7 @@ import {
   logRateRatioEValue,
   mantelHaenszelRateRatio,
   rateRatioConfidenceSequence,
+  RateRatioMixture,
   type RateInterval,
 } from '../../src/stats/conditional-rate-ratio-e-process';
 
@@ -33,6 +34,21 @@ describe('logRateRatioEValue (scipy binom.logpmf reference)', () => {
     expect(b.upper).toBe(Infinity);
     expect(() => logRateRatioEValue(asIntervals([[5, 4, 0, 10]]), 1, 'greater')).toThrow('Events must not exceed the total of their side');
     expect(() => logRateRatioEValue(asIntervals([[1, 4, 0, 10]]), 0, 'greater')).toThrow('theta0 must be a positive finite ratio');
+  });
+
+  it('RateRatioMixture (the tabulated mixture) gives the same e-process for any counts over the same totals', () => {
+    const intervals = asIntervals([[3, 100, 50, 9900], [0, 0, 7, 700], [2, 50, 0, 0], [0, 1000, 0, 9000], [30, 5000, 28, 5000], [12, 1000, 40, 9000]]);
+    for (const theta0 of [0.7, 1, 1.5]) {
+      for (const alternative of ['greater', 'less'] as const) {
+        const mixture = new RateRatioMixture(intervals, theta0, alternative);
+        const canary = intervals.map((i) => i.canaryEvents);
+        const baseline = intervals.map((i) => i.baselineEvents);
+        const expected = logRateRatioEProcess(intervals, theta0, alternative);
+        Array.from(mixture.logEProcess(canary, baseline)).forEach((x, k) => expect(x).toBeCloseTo(expected[k], 9));
+        for (let looks = 1; looks <= intervals.length; looks++) expect(mixture.logEValue(canary, baseline, looks)).toBeCloseTo(logRateRatioEValue(intervals.slice(0, looks), theta0, alternative), 9);
+        expect(mixture.logEValue(canary, baseline, 0)).toBe(0);
+      }
+    }
   });
 
   it('estimates the ratio within intervals (Mantel-Haenszel)', () => {

@@ -39,8 +39,8 @@ describe('the matched quantile-shift e-process (numpy/scipy reference)', () => {
 
     it.each(c.confidence.map((b) => [b.looks, b] as const))('the confidence sequence after %d looks', (_k, b) => {
       const bounds = shiftConfidenceSequence(m, b.alphaLower, b.alphaUpper, b.looks);
-      // The search stops within 1e-5 of its range (ln(1 + r) for a relative shift, r for an absolute one).
-      const close = (x: number, y: number | null) => (c.scale === 'relative' ? expect(Math.log1p(x)).toBeCloseTo(Math.log1p(y!), 3) : expect(Math.abs(x - y!)).toBeLessThan(m.span * 2e-5));
+      // The search stops within 2.5e-5 of its range (ln(1 + r) for a relative shift, r for an absolute one).
+      const close = (x: number, y: number | null) => (c.scale === 'relative' ? expect(Math.log1p(x)).toBeCloseTo(Math.log1p(y!), 3) : expect(Math.abs(x - y!)).toBeLessThan(m.span * 3e-5));
       close(bounds.lower, b.lower);
       close(bounds.upper, b.upper);
     });
@@ -48,7 +48,7 @@ describe('the matched quantile-shift e-process (numpy/scipy reference)', () => {
     it('estimates the shift where the tails balance', () => {
       const e = matchedShiftEstimate(m);
       if (c.scale === 'relative') expect(Math.log1p(e)).toBeCloseTo(Math.log1p(c.estimate), 3);
-      else expect(Math.abs(e - c.estimate)).toBeLessThan(m.span * 2e-5);
+      else expect(Math.abs(e - c.estimate)).toBeLessThan(m.span * 3e-5);
     });
   });
 });
