@@ -70,19 +70,22 @@ function shiftCheck(m: MatchedQuantile, tol: number, direction: Direction, rates
   const claims = marginClaims(looks, crossing, tol, lowerBoundary, direction, rates);
   const unit = m.scale === 'relative' ? ('relative' as const) : ('units' as const);
   const boundsAt = (look: number, [aL, aU]: [number, number], hint?: Bounds): Bounds => shiftConfidenceSequence(m, aL, aU, look + 1, hint);
-  const estimateAt = (look: number) => {
-    const e = matchedShiftEstimate(m, look + 1);
+  const estimateAt = (look: number, hint?: number) => {
+    const e = matchedShiftEstimate(m, look + 1, hint);
     return Number.isNaN(e) ? 0 : e;
   };
   return {
     claims,
     seriesLooks: seriesLooksOf(looks),
     series: (series, verdictAt) => {
+      // Each look's searches start from the previous look's answers: they move little.
       let hint: Bounds | undefined;
+      let estimate: number | undefined;
       return series.map((k) => {
         const bounds = boundsAt(k, reportedAlphas(verdictAt(k), direction, rates), hint);
         hint = bounds;
-        return lookOf(k + 1, { estimate: estimateAt(k), ...bounds });
+        estimate = estimateAt(k, estimate);
+        return lookOf(k + 1, { estimate, ...bounds });
       });
     },
     effectAt: (verdict, look) => {

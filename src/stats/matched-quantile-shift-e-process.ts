@@ -279,58 +279,65 @@ export function shiftConfidenceSequence(m: MatchedQuantile, alphaLower: number, 
 /**
  * The edge (on the search scale) of the shifts that `alternative`'s e-value rejects at
  * `threshold`: `greater` rejects the shifts below the lower bound, `less` those above the upper.
- * Bracketed by steps growing from the hint (or no shift), then narrowed by regula falsi with
- * the Illinois modification, bisecting whenever a step fails to halve the bracket: ln E is a
- * staircase in the shift (counts change at data points or bucket bounds) but with many small
- * steps, so the secant finds its crossing in a few evaluations and bisection bounds the worst.
  */
 function edge(m: MatchedQuantile, alternative: ShiftAlternative, threshold: number, looks: number, hint?: number): number {
   const gap = (u: number) => logShiftEValue(m, toShift(m, u), alternative, looks) - threshold;
-  const reach = range(m);
-  const sign = alternative === 'greater' ? -1 : 1; // the direction of the rejected shifts
-  const start = hint !== undefined && Number.isFinite(hint) && Math.abs(hint) < reach ? hint : 0;
-  // out: rejected (gap >= 0); inside: not rejected.
+  // 2e-4 in ln(1 + r) for a relative shift (0.02 %), far below what a report shows.
+  return boundary(gap, alternative === 'greater' ? -1 : 1, hint, range(m), range(m) * 2.5e-5);
+}
+
+/**
+ * Where f, non-negative on the side `sign` of it and negative on the other, changes sign within
+ * [-reach, reach]: the last negative point found, within `tolerance` of the change; sign *
+ * Infinity when f is negative all the way, -sign * reach when it is non-negative all the way.
+ * Bracketed by steps growing from `start` (a previous look's answer; else 0), then narrowed by
+ * regula falsi with the Illinois modification, bisecting whenever a step fails to halve the
+ * bracket: the functions searched are staircases in the shift (counts change at data points or
+ * bucket bounds) but with many small steps, so the secant finds the change in a few
+ * evaluations and bisection bounds the worst case.
+ */
+function boundary(f: (u: number) => number, sign: 1 | -1, start: number | undefined, reach: number, tolerance: number): number {
+  const from = start !== undefined && Number.isFinite(start) && Math.abs(start) < reach ? start : 0;
+  // out: f >= 0; inside: f < 0.
   let out: number;
   let gOut: number;
   let inside: number;
   let gIn: number;
-  const gStart = gap(start);
+  const gFrom = f(from);
   let step = reach * 0.01;
-  if (gStart >= 0) {
-    [out, gOut] = [start, gStart];
+  if (gFrom >= 0) {
+    [out, gOut] = [from, gFrom];
     for (;;) {
-      const probe = Math.max(-reach, Math.min(reach, start - sign * step));
-      const g = gap(probe);
+      const probe = Math.max(-reach, Math.min(reach, from - sign * step));
+      const g = f(probe);
       if (g < 0) {
         [inside, gIn] = [probe, g];
         break;
       }
       [out, gOut] = [probe, g];
-      if (Math.abs(probe) >= reach) return probe; // every shift in range is rejected on this side
+      if (Math.abs(probe) >= reach) return probe;
       step *= 4;
     }
   } else {
-    [inside, gIn] = [start, gStart];
+    [inside, gIn] = [from, gFrom];
     for (;;) {
-      const probe = Math.max(-reach, Math.min(reach, start + sign * step));
-      const g = gap(probe);
+      const probe = Math.max(-reach, Math.min(reach, from + sign * step));
+      const g = f(probe);
       if (g >= 0) {
         [out, gOut] = [probe, g];
         break;
       }
       [inside, gIn] = [probe, g];
-      if (Math.abs(probe) >= reach) return sign * Infinity; // no shift in range is rejected
+      if (Math.abs(probe) >= reach) return sign * Infinity;
       step *= 4;
     }
   }
-  // 2e-4 in ln(1 + r) for a relative shift (0.02 %), far below what a report shows.
-  const tolerance = reach * 2.5e-5;
   let kept: 'out' | 'inside' | undefined;
   while (Math.abs(out - inside) > tolerance) {
     const width = Math.abs(out - inside);
     const secant = inside - (gIn * (out - inside)) / (gOut - gIn);
     const probe = Number.isFinite(secant) && Math.abs(secant - inside) < width && Math.abs(secant - out) < width ? secant : (out + inside) / 2;
-    const g = gap(probe);
+    const g = f(probe);
     if (g >= 0) {
       [out, gOut] = [probe, g];
       if (kept === 'inside') gIn /= 2; // the same end kept twice: Illinois
@@ -343,7 +350,7 @@ function edge(m: MatchedQuantile, alternative: ShiftAlternative, threshold: numb
     // A step that did not halve the bracket is followed by a bisection.
     if (Math.abs(out - inside) > width / 2 && Math.abs(out - inside) > tolerance) {
       const mid = (out + inside) / 2;
-      const gm = gap(mid);
+      const gm = f(mid);
       if (gm >= 0) [out, gOut] = [mid, gm];
       else [inside, gIn] = [mid, gm];
       kept = undefined;
@@ -355,10 +362,12 @@ function edge(m: MatchedQuantile, alternative: ShiftAlternative, threshold: numb
 /**
  * The matched estimate of the shift: the r at which the Mantel-Haenszel ratio of the tails
  * (canary beyond q_i moved by r, baseline beyond q_i) is 1, each bucket straddling a
- * threshold counted half. NaN without tail events; a side's range end when nothing crosses.
+ * threshold counted half. NaN without tail events; a range end when nothing crosses. `hint`:
+ * a previous look's estimate to start the search from.
  */
-export function matchedShiftEstimate(m: MatchedQuantile, looks = m.thresholds.length): number {
-  const ratio = (u: number) => {
+export function matchedShiftEstimate(m: MatchedQuantile, looks = m.thresholds.length, hint?: number): number {
+  // ln of the ratio, oriented so that it is positive where the canary's shift is larger than u.
+  const logRatio = (u: number) => {
     const r = toShift(m, u);
     const fewest = tailCounts(m, r, 'greater', looks);
     const most = tailCounts(m, r, 'less', looks);
@@ -372,21 +381,11 @@ export function matchedShiftEstimate(m: MatchedQuantile, looks = m.thresholds.le
       bottom += ((fewest.baseline[i] + most.baseline[i]) / 2) * (nc / (nc + nb));
     }
     // The Mantel-Haenszel ratio (as mantelHaenszelRateRatio); upper tail: it falls as the shift grows, lower tail: it rises.
-    const mh = bottom > 0 ? top / bottom : top > 0 ? Infinity : NaN;
-    return m.tail === 'upper' ? mh : 1 / mh;
+    const log = Math.log(top) - Math.log(bottom);
+    return m.tail === 'upper' ? log : -log;
   };
   const reach = range(m);
-  // `beyond`: the canary's shift is larger than u.
-  const beyond = (u: number) => ratio(u) > 1;
-  if (Number.isNaN(ratio(-reach)) || Number.isNaN(ratio(reach))) return NaN;
-  if (!beyond(-reach)) return toShift(m, -reach);
-  if (beyond(reach)) return toShift(m, reach);
-  let lo = -reach;
-  let hi = reach;
-  while (hi - lo > reach * 1e-5) {
-    const mid = (lo + hi) / 2;
-    if (beyond(mid)) lo = mid;
-    else hi = mid;
-  }
-  return toShift(m, (lo + hi) / 2);
+  if (Number.isNaN(logRatio(-reach)) || Number.isNaN(logRatio(reach))) return NaN;
+  const u = boundary(logRatio, -1, hint === undefined ? undefined : fromShift(m, hint), reach, reach * 1e-5);
+  return toShift(m, Math.max(-reach, Math.min(reach, u)));
 }
