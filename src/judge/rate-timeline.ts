@@ -32,7 +32,6 @@
 import {
   logRateRatioEProcess,
   mantelHaenszelRateRatio,
-  rateRatioConfidenceSequence,
   rateRatioConfidenceSequences,
   type Alternative,
   type RateInterval,
@@ -64,10 +63,9 @@ function ratioCheck(intervals: readonly RateInterval[], tol: number, direction: 
     Array.from(logRateRatioEProcess(intervals, theta0, alternative), (x) => x >= Math.log(1 / alpha));
   // No ratio lies below 1 - tol when tol >= 1: that boundary cannot be crossed.
   const claims = marginClaims(intervals.length, crossing, 1 + tol, tol < 1 ? 1 - tol : undefined, direction, rates);
-  const boundsAt = (look: number, aL: number, aU: number): Bounds => {
-    const ratio = rateRatioConfidenceSequence(intervals.slice(0, look + 1), aL, aU);
-    return { lower: ratio.lower - 1, upper: ratio.upper - 1 };
-  };
+  // The searches of the series (Newton from the previous look's bound), a few passes a bound.
+  const boundsAtLooks = (looks: readonly number[], aL: number, aU: number): Bounds[] =>
+    rateRatioConfidenceSequences(intervals, looks.map((k) => k + 1), () => [aL, aU]).map((ratio) => ({ lower: ratio.lower - 1, upper: ratio.upper - 1 }));
   const estimate = mantelHaenszelRateRatio(intervals);
   return {
     claims,
@@ -82,7 +80,8 @@ function ratioCheck(intervals: readonly RateInterval[], tol: number, direction: 
     effectAt: (verdict, look) => {
       const [aL, aU] = reportedAlphas(verdict, direction, rates);
       const last = intervals.length - 1;
-      const bounds = look === last ? boundsAt(last, aL, aU) : intersect(boundsAt(look, aL, aU), boundsAt(last, aL, aU));
+      const [atLook, atLast] = boundsAtLooks(look === last ? [last] : [look, last], aL, aU);
+      const bounds = atLast ? intersect(atLook, atLast) : atLook;
       return { measure: `relative change in ${what}`, unit: 'relative', estimate: Number.isNaN(estimate) ? 0 : estimate - 1, ...bounds, tolerance: tol };
     },
   };

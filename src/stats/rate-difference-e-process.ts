@@ -87,13 +87,39 @@ const clampTilt = (x: number) => Math.min(MAX_TILT, Math.max(-MAX_TILT, x));
  * and, fed the plug-in's expected counts, the null element nearest the plug-in in KL.
  */
 export function boundaryMaximiser(c: number, nc: number, b: number, nb: number, delta: number): number {
-  const lo = Math.max(0, -delta);
-  const hi = Math.min(1, 1 - delta);
-  const score = (p: number) =>
-    (c > 0 ? c / Math.max(0, p + delta) : 0) - (nc - c > 0 ? (nc - c) / Math.max(0, 1 - p - delta) : 0) + (b > 0 ? b / p : 0) - (nb - b > 0 ? (nb - b) / (1 - p) : 0);
-  const curvature = (p: number) => -(c / (p + delta) ** 2) - (nc - c) / (1 - p - delta) ** 2 - b / p ** 2 - (nb - b) / (1 - p) ** 2;
   // Start from the pooled rate moved onto the boundary.
-  return maximiseConcave(score, curvature, lo, hi, (c + b - nc * delta) / (nc + nb));
+  return maximiseConcave(new BoundaryLikelihood(c, nc, b, nb, delta), Math.max(0, -delta), Math.min(1, 1 - delta), (c + b - nc * delta) / (nc + nb));
+}
+
+/** A concave function of p through its derivative (decreasing) and second derivative. */
+interface Concave {
+  derivative(p: number): number;
+  second(p: number): number;
+}
+
+/**
+ * The two sides' binomial log-likelihood on the boundary p_c = p_b + delta, as a function of
+ * p = p_b. (Classes rather than closures: these are built once per interval and look, and a
+ * class costs nothing per instance to define.)
+ */
+class BoundaryLikelihood implements Concave {
+  constructor(
+    private readonly c: number,
+    private readonly nc: number,
+    private readonly b: number,
+    private readonly nb: number,
+    private readonly delta: number,
+  ) {}
+
+  derivative(p: number): number {
+    const { c, nc, b, nb, delta } = this;
+    return (c > 0 ? c / Math.max(0, p + delta) : 0) - (nc - c > 0 ? (nc - c) / Math.max(0, 1 - p - delta) : 0) + (b > 0 ? b / p : 0) - (nb - b > 0 ? (nb - b) / (1 - p) : 0);
+  }
+
+  second(p: number): number {
+    const { c, nc, b, nb, delta } = this;
+    return -(c / (p + delta) ** 2) - (nc - c) / (1 - p - delta) ** 2 - b / p ** 2 - (nb - b) / (1 - p) ** 2;
+  }
 }
 
 /**
@@ -101,18 +127,18 @@ export function boundaryMaximiser(c: number, nc: number, b: number, nb: number, 
  * second derivative: Newton's method from `start`, kept inside a bracket that bisection
  * shrinks whenever a Newton step leaves it.
  */
-function maximiseConcave(derivative: (p: number) => number, second: (p: number) => number, lo: number, hi: number, start: number): number {
-  if (!(derivative(lo) > 0)) return lo;
-  if (!(derivative(hi) < 0)) return hi;
+function maximiseConcave(f: Concave, lo: number, hi: number, start: number): number {
+  if (!(f.derivative(lo) > 0)) return lo;
+  if (!(f.derivative(hi) < 0)) return hi;
   let a = lo;
   let z = hi;
   let p = start > lo && start < hi ? start : (lo + hi) / 2;
   for (let k = 0; k < 100; k++) {
-    const g = derivative(p);
+    const g = f.derivative(p);
     if (g === 0) return p;
     if (g > 0) a = p;
     else z = p;
-    const step = g / second(p);
+    const step = g / f.second(p);
     let next = p - step;
     if (!(next > a && next < z)) next = (a + z) / 2;
     if (Math.abs(next - p) <= 1e-13 * Math.max(1e-3, Math.abs(p)) || z - a <= 1e-16) return next;
@@ -145,14 +171,35 @@ export function plugInTilt(qc: number, qb: number, nc: number, nb: number, delta
  * null is never worse than the boundary.
  */
 export function logNullMoment(tilt: Tilt, nc: number, nb: number, delta: number): number {
-  const a = Math.expm1(tilt.canary);
-  const bm = Math.expm1(tilt.baseline);
-  const value = (p: number) => nc * Math.log1p(Math.max(0, p + delta) * a) + nb * Math.log1p(p * bm);
-  const derivative = (p: number) => (nc * a) / (1 + Math.max(0, p + delta) * a) + (nb * bm) / (1 + p * bm);
-  const second = (p: number) => -((nc * a * a) / (1 + Math.max(0, p + delta) * a) ** 2) - (nb * bm * bm) / (1 + p * bm) ** 2;
+  const moment = new BoundaryMoment(Math.expm1(tilt.canary), Math.expm1(tilt.baseline), nc, nb, delta);
   const lo = Math.max(0, -delta);
   const hi = Math.min(1, 1 - delta);
-  return value(maximiseConcave(derivative, second, lo, hi, tilt.nullRate ?? (lo + hi) / 2));
+  return moment.value(maximiseConcave(moment, lo, hi, tilt.nullRate ?? (lo + hi) / 2));
+}
+
+/** ln E exp(t_c c + t_b b) on the boundary as a function of p = p_b; a = e^t_c - 1, bm = e^t_b - 1. */
+class BoundaryMoment implements Concave {
+  constructor(
+    private readonly a: number,
+    private readonly bm: number,
+    private readonly nc: number,
+    private readonly nb: number,
+    private readonly delta: number,
+  ) {}
+
+  value(p: number): number {
+    return this.nc * Math.log1p(Math.max(0, p + this.delta) * this.a) + this.nb * Math.log1p(p * this.bm);
+  }
+
+  derivative(p: number): number {
+    const { a, bm, nc, nb, delta } = this;
+    return (nc * a) / (1 + Math.max(0, p + delta) * a) + (nb * bm) / (1 + p * bm);
+  }
+
+  second(p: number): number {
+    const { a, bm, nc, nb, delta } = this;
+    return -((nc * a * a) / (1 + Math.max(0, p + delta) * a) ** 2) - (nb * bm * bm) / (1 + p * bm) ** 2;
+  }
 }
 
 /**
