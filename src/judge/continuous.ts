@@ -21,9 +21,9 @@ import { DEFAULT_QUANTILE } from './defaults';
 import { describeChange, describeCheck } from './describe';
 import { checkAgainstMargins, type Check, type EffectCandidate } from './margin-check';
 import { judged, resolve, withoutEvidence, type MetricContext, type Resolved } from './metric-context';
-import { judgedTimeline } from './proportion';
 import { judgeQuantileTimeline } from './quantile-timeline';
 import { judgeThresholdShare } from './threshold-share';
+import { judgedTimeline } from './timeline-checks';
 import { valuesData, type ValuesData } from './values-data';
 import type { Bounds, Margin, MetricInput, MetricResult, TestReport } from './types';
 
@@ -69,11 +69,11 @@ export function judgeContinuous(metric: ContinuousMetric, ctx: MetricContext): M
         return unresolvable && `${describeChange(changed, check)}; ${unresolvable}`;
       }
     : undefined;
-  if (ctx.evidence.sequential && metric.baseline.intervals && metric.canary.intervals) {
-    const { baseline, canary } = metric;
-    const decision = judgeQuantileTimeline(baseline.intervals!, canary.intervals!, statistic, resolved.margin, resolved.direction, ctx, subject);
+  const timeline = { baseline: metric.baseline.intervals, canary: metric.canary.intervals };
+  if (ctx.evidence.sequential && timeline.baseline && timeline.canary) {
+    const decision = judgeQuantileTimeline(timeline.baseline, timeline.canary, statistic, resolved.margin, resolved.direction, ctx, subject);
     const matched = `${subject} is ${round(estimates.canary)} on the canary vs ${round(estimates.baseline)} on the baseline over the timeline; matched by interval (each against the baseline's ${subject} of the intervals before)`;
-    const result = judgedTimeline(metric, resolved, summaries, tests, { ...decision, intervals: baseline.intervals!.length }, matched);
+    const result = judgedTimeline(metric, resolved, summaries, tests, { ...decision, intervals: timeline.baseline.length }, matched);
     const why = decision.verdict === 'inconclusive' ? whyInconclusive?.(decision.decisive, `matched by interval, ${subject}`) : null;
     return why ? { ...result, reason: why } : result;
   }

@@ -11,8 +11,7 @@ import { insufficientData } from './data-gate';
 import { checkAgainstMargins, type EffectCandidate } from './margin-check';
 import { judged, resolve, withoutEvidence, type MetricContext, type Resolved } from './metric-context';
 import { judgeRateTimeline } from './rate-timeline';
-import type { TimelineDecision } from './timeline-checks';
-import { stickyPhrase } from './timeline';
+import { judgedTimeline, type TimelineDecision } from './timeline-checks';
 import { countSummary } from './summaries';
 import type { CountSide, Margin, MetricInput, MetricResult, SideSummary, TestReport } from './types';
 
@@ -39,21 +38,6 @@ export function judgeProportion(metric: ProportionMetric, ctx: MetricContext): M
 export function rateTimeline(b: CountSide, c: CountSide, resolved: Resolved, ctx: MetricContext, what: string): (TimelineDecision & { intervals: number }) | null {
   if (!ctx.evidence.sequential || !b.intervals || !c.intervals || b.intervals.length !== c.intervals.length) return null;
   return { ...judgeRateTimeline(b.intervals, c.intervals, resolved.margin, resolved.direction, ctx, what), intervals: b.intervals.length };
-}
-
-/** The result of a sticky timeline decision, its reason led by when it was decided. */
-export function judgedTimeline(
-  metric: MetricInput,
-  resolved: Resolved,
-  summaries: { baseline: SideSummary; canary: SideSummary },
-  tests: readonly TestReport[],
-  timeline: TimelineDecision & { intervals: number },
-  subject: string,
-): MetricResult {
-  const { verdict, checks, decisive, decidedAt, intervals, still, timeline: looks } = timeline;
-  const when = verdict !== 'inconclusive' && decidedAt !== undefined ? `${stickyPhrase(verdict, decidedAt, intervals, still)}: ` : '';
-  const result = judged(metric, resolved, summaries, tests, { verdict, checks, decisive, reason: `${when}${subject}; ${describeCheck('it', decisive, resolved.direction)}` });
-  return { ...result, intervals, ...(decidedAt !== undefined ? { decidedAt } : {}), ...(looks.length ? { timeline: looks } : {}) };
 }
 
 /**

@@ -11,9 +11,11 @@
  * check's pass claim holds (each at alpha/k), and fails at the first look by which every
  * check's fail claim has held.
  */
+import { describeCheck } from './describe';
 import type { Check, ErrorRates } from './margin-check';
-import type { Bounds, Direction, Effect, Look, Verdict } from './types';
-import { looksToJudge } from './timeline';
+import { judged, type Resolved } from './metric-context';
+import type { Bounds, Direction, Effect, Look, MetricInput, MetricResult, SideSummary, TestReport, Verdict } from './types';
+import { looksToJudge, stickyPhrase } from './timeline';
 
 export interface TimelineDecision {
   readonly verdict: Verdict;
@@ -135,4 +137,19 @@ export function marginClaims(
       return { failing: up.map((u, k) => u || down[k]), passing: belowUpper.map((b, k) => b && aboveLower[k]) };
     }
   }
+}
+
+/** The result of a sticky timeline decision, its reason led by when it was decided. */
+export function judgedTimeline(
+  metric: MetricInput,
+  resolved: Resolved,
+  summaries: { baseline: SideSummary; canary: SideSummary },
+  tests: readonly TestReport[],
+  timeline: TimelineDecision & { intervals: number },
+  subject: string,
+): MetricResult {
+  const { verdict, checks, decisive, decidedAt, intervals, still, timeline: looks } = timeline;
+  const when = verdict !== 'inconclusive' && decidedAt !== undefined ? `${stickyPhrase(verdict, decidedAt, intervals, still)}: ` : '';
+  const result = judged(metric, resolved, summaries, tests, { verdict, checks, decisive, reason: `${when}${subject}; ${describeCheck('it', decisive, resolved.direction)}` });
+  return { ...result, intervals, ...(decidedAt !== undefined ? { decidedAt } : {}), ...(looks.length ? { timeline: looks } : {}) };
 }

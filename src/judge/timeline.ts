@@ -16,16 +16,18 @@
  * time (src/judge/quantile-timeline.ts): each interval's canary tail beyond the baseline's
  * predictable quantile moved by the margin, against the baseline's tail beyond it, so a load
  * trend meeting a changing split cancels as a rate trend does (aa-latency-load in `npm run
- * bench:decisions`: 3 % passed on cumulative prefixes, all of them matched). The mean,
- * distribution and categorical metrics are re-judged on cumulative prefixes: their per-side
- * anytime-valid bounds stay valid whatever the split does, but each side's cumulative data mix
- * the times that side was served, so a trend meeting a changing split widens what they must
- * exclude, which costs passes, not false fails. Why they are not matched: a mean has no tail
- * count to condition on (a per-interval test of means needs each interval's variance, which
- * the bounds would pay for again); a distance between distributions (KS, Wasserstein) or
- * between category shares is a maximum or sum over the whole range, for which a per-interval
- * statistic would need a threshold per point of the range at once, and what they watch (model
- * scores, predicted classes) does not follow load the way latency does.
+ * bench:decisions`: its latency metric passed in none of 300 rollouts on cumulative prefixes
+ * and in all of them matched).
+ *
+ * The mean, distribution and categorical metrics are re-judged on cumulative prefixes: their
+ * per-side anytime-valid bounds stay valid whatever the split does, but each side's cumulative
+ * data mix the times that side was served, so a trend meeting a changing split widens what
+ * they must exclude, which costs passes, not false fails. Not matched, for these reasons: a
+ * mean has no tail count to condition on (matching it needs a variance-adaptive e-process per
+ * interval); a KS or Wasserstein distance is a supremum or integral over the whole range and a
+ * category-share distance a maximum over categories, so matching them needs a matched test at
+ * every point of the range at once, combined; and what they watch in this scenario (model
+ * scores, predicted classes) does not follow load the way latency does. Not built.
  */
 import { seriesOfResults } from './look-series';
 import type { CategoricalInterval, CountInterval, MetricInput, MetricResult, ValuesInterval, Verdict } from './types';

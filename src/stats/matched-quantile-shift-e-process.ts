@@ -221,6 +221,7 @@ function rateSide(m: MatchedQuantile, alternative: ShiftAlternative): 'greater' 
 
 /** The tail counts of `shiftRateIntervals` as two arrays (no objects: the searches count thousands of times). */
 function tailCounts(m: MatchedQuantile, r: number, alternative: ShiftAlternative, looks: number): { canary: Float64Array; baseline: Float64Array } {
+  // "More than r": the canary's fewest beyond its threshold against the baseline's most; "less": the reverse.
   const canaryBound = alternative === 'greater' ? 'fewest' : 'most';
   const baselineBound = alternative === 'greater' ? 'most' : 'fewest';
   const canary = new Float64Array(looks);
