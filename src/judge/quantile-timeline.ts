@@ -9,8 +9,11 @@
  * sides' bound widths makes the test slower still. Matched by interval, the canary's
  * observations are compared only with the baseline's of the same minutes, and one two-sample
  * test (the conditional rate-ratio of tail counts) replaces two one-sample bounds combined by
- * Bonferroni. In `npm run bench:decisions` (BENCHMARKS.md) it is what lets aa-latency-load pass
- * at all, and it passes the plain A/A no later.
+ * Bonferroni: the two sides' uncertainty combines inside one binomial likelihood (their
+ * variances add, as in quadrature) instead of the widths adding, exactly rather than
+ * asymptotically. In `npm run bench:decisions` (BENCHMARKS.md) it is what lets
+ * aa-latency-load pass at all (95 % of rollouts, 3 % before), passes the plain A/A as often,
+ * and lifts the latency metric's passes at 1,000 requests/minute from 5 % to 86 %.
  *
  * The reported effect is the matched shift: the estimate where the tails balance, and the
  * confidence sequence of shifts neither one-sided test rejects (at the decisive look
