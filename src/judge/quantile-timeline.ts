@@ -26,6 +26,7 @@ import {
   matchedQuantile,
   matchedShiftEstimate,
   shiftConfidenceSequence,
+  withScale,
   type MatchedQuantile,
 } from '../stats/matched-quantile-shift-e-process';
 import type { ErrorRates } from './margin-check';
@@ -47,9 +48,10 @@ export function judgeQuantileTimeline(
 ): TimelineDecision {
   const intervals = baseline.map((b, i) => intervalPair(b, canary[i]));
   const rates = checkRates(ctx.rates, (margin.relative !== undefined ? 1 : 0) + (margin.absolute !== undefined ? 1 : 0));
+  const prepared = matchedQuantile(intervals, level, 'relative');
   const checks: TimelineCheck[] = [];
-  if (margin.relative !== undefined) checks.push(shiftCheck(matchedQuantile(intervals, level, 'relative'), margin.relative, direction, rates, `relative shift of ${subject}`));
-  if (margin.absolute !== undefined) checks.push(shiftCheck(matchedQuantile(intervals, level, 'absolute'), margin.absolute, direction, rates, `shift of ${subject}`));
+  if (margin.relative !== undefined) checks.push(shiftCheck(prepared, margin.relative, direction, rates, `relative shift of ${subject}`));
+  if (margin.absolute !== undefined) checks.push(shiftCheck(withScale(prepared, 'absolute'), margin.absolute, direction, rates, `shift of ${subject}`));
   return decideTimeline(checks, intervals.length);
 }
 

@@ -58,7 +58,7 @@
 import { RateRatioMixture, type RateInterval } from './conditional-rate-ratio-e-process';
 import type { Bounds } from './quantile-bounds';
 import { quantile } from './quantile';
-import type { WeightedSample } from './weighted-sample';
+import { fromValues, type WeightedSample } from './weighted-sample';
 
 /** Both sides of one interval (the same span of time). */
 export interface ShiftInterval {
@@ -106,7 +106,7 @@ class TailCounter {
 export interface MatchedQuantile {
   readonly level: number;
   readonly scale: ShiftScale;
-  /** The threshold q_i of each interval, from the baseline's earlier intervals; NaN when they had too little data. */
+  /** The threshold q_i of each interval, from the baseline's earlier intervals; NaN before any (a relative shift also skips q_i <= 0). */
   readonly thresholds: Float64Array;
   readonly tail: 'upper' | 'lower';
   readonly baseline: readonly TailCounter[];
@@ -120,8 +120,6 @@ export interface MatchedQuantile {
 export function matchedQuantile(intervals: readonly ShiftInterval[], level: number, scale: ShiftScale): MatchedQuantile {
   if (!(level > 0 && level < 1)) throw new Error('The quantile level must lie in (0, 1)');
   const thresholds = predictableThresholds(intervals.map((i) => i.baseline), level);
-  // A relative shift moves nothing from a threshold at or below 0 (relative margins assume positive data).
-  if (scale === 'relative') thresholds.forEach((q, i) => q <= 0 && (thresholds[i] = NaN));
   const totals = intervals.map((i) => ({ canaryTotal: i.canary.n, baselineTotal: i.baseline.n }));
   return {
     level,
@@ -133,6 +131,11 @@ export function matchedQuantile(intervals: readonly ShiftInterval[], level: numb
     span: dataSpan(intervals),
     mixtures: { greater: new RateRatioMixture(totals, 1, 'greater'), less: new RateRatioMixture(totals, 1, 'less') },
   };
+}
+
+/** The same prepared timeline tested on the other scale (the thresholds, counters and mixtures do not depend on it). */
+export function withScale(m: MatchedQuantile, scale: ShiftScale): MatchedQuantile {
+  return { ...m, scale };
 }
 
 /**
@@ -165,26 +168,25 @@ function thresholdOf(sample: WeightedSample, level: number): number {
   return sample.points[sample.points.length - 1];
 }
 
-/** Several samples of one kind as one (points merged, counts added). */
+/** Several samples of one kind as one: raw observations together, or histograms' counts added per bound. */
 function pool(samples: readonly WeightedSample[]): WeightedSample {
+  if (!samples[0].lowerEdges) {
+    const all = new Float64Array(samples.reduce((n, s) => n + s.n, 0));
+    let at = 0;
+    for (const s of samples) for (let j = 0; j < s.points.length; j++) for (let k = 0; k < s.counts[j]; k++) all[at++] = s.points[j];
+    return fromValues(all);
+  }
   const counts = new Map<number, number>();
   const lower = new Map<number, number>();
   for (const s of samples) {
     for (let j = 0; j < s.points.length; j++) {
       counts.set(s.points[j], (counts.get(s.points[j]) ?? 0) + s.counts[j]);
-      if (s.lowerEdges) lower.set(s.points[j], Math.max(lower.get(s.points[j]) ?? -Infinity, s.lowerEdges[j]));
+      lower.set(s.points[j], Math.max(lower.get(s.points[j]) ?? -Infinity, s.lowerEdges![j]));
     }
   }
   const points = Float64Array.from([...counts.keys()].sort((a, b) => a - b));
   const merged = Float64Array.from(points, (p) => counts.get(p)!);
-  const n = merged.reduce((a, b) => a + b, 0);
-  if (samples[0].lowerEdges) return { points, counts: merged, n, lowerEdges: Float64Array.from(points, (p) => lower.get(p)!) };
-  const observations = new Float64Array(n);
-  let at = 0;
-  points.forEach((p, j) => {
-    for (let k = 0; k < merged[j]; k++) observations[at++] = p;
-  });
-  return { points, counts: merged, n, observations };
+  return { points, counts: merged, n: merged.reduce((a, b) => a + b, 0), lowerEdges: Float64Array.from(points, (p) => lower.get(p)!) };
 }
 
 function dataSpan(intervals: readonly ShiftInterval[]): number {
@@ -228,7 +230,8 @@ function tailCounts(m: MatchedQuantile, r: number, alternative: ShiftAlternative
   const baseline = new Float64Array(looks);
   for (let i = 0; i < looks; i++) {
     const q = m.thresholds[i];
-    if (Number.isNaN(q)) continue;
+    // No threshold yet; or one a relative shift cannot move (relative margins assume positive data).
+    if (Number.isNaN(q) || (m.scale === 'relative' && q <= 0)) continue;
     const c = m.canary[i];
     const b = m.baseline[i];
     const cAbove = c.above(moved(m, q, r), canaryBound);
