@@ -47,7 +47,7 @@ export function judgeQuantileTimeline(
   subject: string,
 ): TimelineDecision {
   const intervals = baseline.map((b, i) => intervalPair(b, canary[i]));
-  const rates = checkRates(ctx.rates, (margin.relative !== undefined ? 1 : 0) + (margin.absolute !== undefined ? 1 : 0));
+  const rates = checkRates(ctx.rates, margin);
   const prepared = matchedQuantile(intervals, level, 'relative');
   const checks: TimelineCheck[] = [];
   if (margin.relative !== undefined) checks.push(shiftCheck(prepared, margin.relative, direction, rates, `relative shift of ${subject}`));

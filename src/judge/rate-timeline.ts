@@ -51,7 +51,7 @@ import type { Bounds, CountInterval, Direction, Margin } from './types';
 /** Judges a rate's timeline against its margins; `what` names the rate ("rate", "share above 250"). */
 export function judgeRateTimeline(baseline: readonly CountInterval[], canary: readonly CountInterval[], margin: Margin, direction: Direction, ctx: MetricContext, what: string): TimelineDecision {
   const intervals: RateInterval[] = canary.map((c, i) => ({ canaryEvents: c.events, canaryTotal: c.total, baselineEvents: baseline[i].events, baselineTotal: baseline[i].total }));
-  const rates = checkRates(ctx.rates, (margin.relative !== undefined ? 1 : 0) + (margin.absolute !== undefined ? 1 : 0));
+  const rates = checkRates(ctx.rates, margin);
   const checks: TimelineCheck[] = [];
   if (margin.relative !== undefined) checks.push(ratioCheck(intervals, margin.relative, direction, rates, what));
   if (margin.absolute !== undefined) checks.push(differenceCheck(intervals, margin.absolute, direction, rates, what));

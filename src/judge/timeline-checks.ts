@@ -14,7 +14,7 @@
 import { describeCheck } from './describe';
 import type { Check, ErrorRates } from './margin-check';
 import { judged, type Resolved } from './metric-context';
-import type { Bounds, Direction, Effect, Look, MetricInput, MetricResult, SideSummary, TestReport, Verdict } from './types';
+import type { Bounds, Direction, Effect, Look, Margin, MetricInput, MetricResult, SideSummary, TestReport, Verdict } from './types';
 import { looksToJudge, stickyPhrase } from './timeline';
 
 export interface TimelineDecision {
@@ -68,8 +68,9 @@ function min(xs: readonly (number | undefined)[]): number | undefined {
   return defined.length ? Math.min(...defined) : undefined;
 }
 
-/** The error rates of each check: the pass rate is shared among the alternative margins. */
-export function checkRates(rates: ErrorRates, margins: number): ErrorRates {
+/** The error rates of each check: the pass rate is shared among the alternative margins (relative, absolute). */
+export function checkRates(rates: ErrorRates, margin: Margin): ErrorRates {
+  const margins = (margin.relative !== undefined ? 1 : 0) + (margin.absolute !== undefined ? 1 : 0);
   return { fail: rates.fail, pass: rates.pass / Math.max(1, margins) };
 }
 
