@@ -2,7 +2,8 @@
  * Categorical metrics (predicted class mix): the verdict rests on the largest change in any
  * category's share, with the evidence's difference bounds per category (exact ones with
  * fixed-sample evidence) made simultaneous by Bonferroni over the categories. Chi-squared
- * homogeneity, Jensen-Shannon distance and PSI explain it.
+ * homogeneity, Jensen-Shannon distance and PSI explain it. With a timeline and anytime-valid
+ * evidence every category's share is tested per interval (src/judge/categorical-timeline.ts).
  */
 import { chiSquaredHomogeneity } from '../stats/chi-squared';
 import { jensenShannonDistance } from '../stats/jensen-shannon';
@@ -13,6 +14,8 @@ import { DRIFT_THRESHOLDS } from './distribution';
 import { checkAgainstMargin } from './margin-check';
 import { judged, resolve, withoutEvidence, type MetricContext } from './metric-context';
 import { categoricalSummary } from './summaries';
+import { judgeCategoricalTimeline } from './categorical-timeline';
+import { judgedTimeline } from './timeline-checks';
 import type { Bounds, MetricInput, MetricResult, TestReport } from './types';
 
 type CategoricalMetric = Extract<MetricInput, { kind: 'categorical' }>;
@@ -26,6 +29,13 @@ export function judgeCategorical(metric: CategoricalMetric, ctx: MetricContext):
   const tests = nb > 0 && nc > 0 ? categoricalTests(canary, baseline) : [];
   const gap = insufficientData(nb, nc, resolved.minSamples, 'observations');
   if (gap) return withoutEvidence(metric, resolved, summaries, gap, tests);
+
+  const timeline = { baseline: metric.baseline.intervals, canary: metric.canary.intervals };
+  if (ctx.evidence.sequential && timeline.baseline && timeline.canary) {
+    const decision = judgeCategoricalTimeline(timeline.baseline, timeline.canary, resolved.margin.absolute!, ctx);
+    const subject = `the largest change in a category's share, matched by interval (${JSON.stringify(decision.largest.category)}: ${asPercentagePoints(decision.largest.change)})`;
+    return judgedTimeline(metric, resolved, summaries, tests, { ...decision, intervals: timeline.baseline.length }, subject, (decisive) => describeDistance(subject, decisive));
+  }
 
   const k = categories.length;
   const changes = categories.map((_, i) => canary[i] / nc - baseline[i] / nb);

@@ -140,7 +140,11 @@ export function marginClaims(
   }
 }
 
-/** The result of a sticky timeline decision, its reason led by when it was decided. */
+/**
+ * The result of a sticky timeline decision, its reason led by when it was decided: "<when>:
+ * <subject>; it changed by ...", or `sentence` of the decisive check in place of the part
+ * after the subject's semicolon (a distance is worded differently).
+ */
 export function judgedTimeline(
   metric: MetricInput,
   resolved: Resolved,
@@ -148,9 +152,10 @@ export function judgedTimeline(
   tests: readonly TestReport[],
   timeline: TimelineDecision & { intervals: number },
   subject: string,
+  sentence: (decisive: Check) => string = (decisive) => `${subject}; ${describeCheck('it', decisive, resolved.direction)}`,
 ): MetricResult {
   const { verdict, checks, decisive, decidedAt, intervals, still, timeline: looks } = timeline;
   const when = verdict !== 'inconclusive' && decidedAt !== undefined ? `${stickyPhrase(verdict, decidedAt, intervals, still)}: ` : '';
-  const result = judged(metric, resolved, summaries, tests, { verdict, checks, decisive, reason: `${when}${subject}; ${describeCheck('it', decisive, resolved.direction)}` });
+  const result = judged(metric, resolved, summaries, tests, { verdict, checks, decisive, reason: `${when}${sentence(decisive)}` });
   return { ...result, intervals, ...(decidedAt !== undefined ? { decidedAt } : {}), ...(looks.length ? { timeline: looks } : {}) };
 }

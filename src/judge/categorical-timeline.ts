@@ -1,0 +1,104 @@
+/**
+ * Categorical metrics with a timeline (`intervals` of category counts): sticky verdicts from
+ * per-interval tests of every category's share, src/stats/rate-difference-e-process.ts.
+ *
+ * A category's share among a side's observations is a rate (its count among the interval's
+ * total), and the margin ("no category's share may move by more than 5 pp") is a rate
+ * difference, so each category gets the per-interval difference e-process of error rates: in
+ * each interval the canary's share is compared with the baseline's share of the same minutes,
+ * so a class mix that drifts over the rollout (by time of day, say) while the split rises
+ * cannot pose as a canary effect, and one two-sample test per category replaces two
+ * one-sample bounds whose widths were added.
+ *
+ * Fail: some category's share moved beyond the margin, either way. The 2k one-sided fail
+ * claims (k categories, up and down) share the fail rate by Bonferroni, as the cumulative
+ * judge's bounds do. Pass: every category's share stayed within the margin both ways; an
+ * intersection-union test, so each category's pass claims take the full pass rate, each
+ * holding from its first crossing on. The reported effect is the cumulative judge's measure,
+ * the largest change in a category share, from the per-category confidence sequences at
+ * alpha / 2k a tail; the estimate is the largest Mantel-Haenszel difference.
+ */
+import {
+  logRateDifferenceEProcess,
+  mantelHaenszelRateDifference,
+  rateDifferenceConfidenceSequence,
+  type RateInterval,
+} from '../stats/rate-difference-e-process';
+import { lookOf } from './look-series';
+import type { ErrorRates } from './margin-check';
+import type { MetricContext } from './metric-context';
+import { decideTimeline, intersect, marginClaims, seriesLooksOf, type Claims, type TimelineDecision } from './timeline-checks';
+import type { Bounds, CategoricalInterval, Effect } from './types';
+
+export const LARGEST_SHARE_CHANGE = 'largest change in a category share';
+
+/** Judges a categorical timeline against an absolute margin on every category's share. */
+export function judgeCategoricalTimeline(
+  baseline: readonly CategoricalInterval[],
+  canary: readonly CategoricalInterval[],
+  tol: number,
+  ctx: MetricContext,
+): TimelineDecision & { largest: { category: string; change: number } } {
+  const categories = [...new Set([...baseline, ...canary].flatMap((i) => i.counts.map(([category]) => category)))];
+  const perCategory = categories.map((category) => categoryIntervals(baseline, canary, category));
+  const looks = baseline.length;
+  const k = Math.max(1, categories.length);
+  const claims = combinedClaims(perCategory, tol, looks, ctx.rates);
+  const estimates = perCategory.map((intervals) => mantelHaenszelRateDifference(intervals));
+  const largest = estimates.reduce((best, d, j) => (Math.abs(d) > Math.abs(estimates[best] || 0) ? j : best), 0);
+  // The largest change's bounds from every category's confidence sequence, alpha / 2k a tail.
+  const boundsAt = (look: number, [aL, aU]: [number, number]): Bounds => {
+    const lower = perCategory.map((intervals) => rateDifferenceConfidenceSequence(intervals.slice(0, look + 1), aL / (2 * k), aL / (2 * k)));
+    const upper = perCategory.map((intervals) => rateDifferenceConfidenceSequence(intervals.slice(0, look + 1), aU / (2 * k), aU / (2 * k)));
+    return {
+      lower: Math.max(0, ...lower.map((b) => Math.max(b.lower, -b.upper))),
+      upper: Math.max(...upper.map((b) => Math.max(Math.abs(b.lower), Math.abs(b.upper)))),
+    };
+  };
+  const largestAt = (look: number) => Math.max(0, ...perCategory.map((intervals) => Math.abs(mantelHaenszelRateDifference(intervals.slice(0, look + 1))) || 0));
+  // The largest change only grows with harm: its lower bound takes the fail rate, its upper the pass rate.
+  const alphas = (): [number, number] => [ctx.rates.fail, ctx.rates.pass];
+  const effectOf = (estimate: number, bounds: Bounds): Effect => ({ measure: LARGEST_SHARE_CHANGE, unit: 'share', estimate, ...bounds, tolerance: tol });
+  const decision = decideTimeline(
+    [
+      {
+        claims,
+        seriesLooks: seriesLooksOf(looks),
+        series: (series) => series.map((look) => lookOf(look + 1, { estimate: largestAt(look), ...boundsAt(look, alphas()) })),
+        effectAt: (_verdict, look) => {
+          const latest = boundsAt(looks - 1, alphas());
+          return effectOf(largestAt(looks - 1), look === looks - 1 ? latest : intersect(boundsAt(look, alphas()), latest));
+        },
+      },
+    ],
+    looks,
+  );
+  return { ...decision, largest: { category: categories[largest] ?? '', change: estimates[largest] || 0 } };
+}
+
+/** One category's count among each side's observations, per interval. */
+function categoryIntervals(baseline: readonly CategoricalInterval[], canary: readonly CategoricalInterval[], category: string): RateInterval[] {
+  const countOf = (interval: CategoricalInterval) => interval.counts.reduce((sum, [c, n]) => (c === category ? sum + n : sum), 0);
+  const totalOf = (interval: CategoricalInterval) => interval.counts.reduce((sum, [, n]) => sum + n, 0);
+  return baseline.map((b, i) => ({ canaryEvents: countOf(canary[i]), canaryTotal: totalOf(canary[i]), baselineEvents: countOf(b), baselineTotal: totalOf(b) }));
+}
+
+/**
+ * Fail at a look when some category's claim of a move beyond +-tol has held (each of the 2k
+ * one-sided claims at fail / 2k: marginClaims splits `either`'s rate between the two sides);
+ * pass when every category's claims of staying within it have (each at the full pass rate).
+ */
+function combinedClaims(perCategory: readonly RateInterval[][], tol: number, looks: number, rates: ErrorRates): Claims {
+  // A tolerance of a whole share (or more) can never be exceeded: fail never, pass at once.
+  if (!(tol < 1)) return { failing: Array(looks).fill(false), passing: Array(looks).fill(true) };
+  const k = Math.max(1, perCategory.length);
+  const each = perCategory.map((intervals) => {
+    const crossing = (delta: number, alternative: 'greater' | 'less', alpha: number) =>
+      Array.from(logRateDifferenceEProcess(intervals, delta, alternative), (x) => x >= Math.log(1 / alpha));
+    return marginClaims(looks, crossing, tol, -tol, 'either', { fail: rates.fail / k, pass: rates.pass });
+  });
+  return {
+    failing: Array.from({ length: looks }, (_, look) => each.some((c) => c.failing[look])),
+    passing: Array.from({ length: looks }, (_, look) => each.every((c) => c.passing[look])),
+  };
+}
