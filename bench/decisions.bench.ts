@@ -176,7 +176,7 @@ function runScenario(scenario: Scenario, methods: readonly Method[], options: Op
   const stride = options.worker === undefined ? 1 : options.workers;
   for (let r = first; r < options.rollouts; r += stride) {
     const uniform = seededRandom(rolloutSeed(options.seed, scenario.stream, r));
-    const trend = scenario.errorRates || scenario.latencyLoad ? (look: number) => {
+    const trend = scenario.errorRates || scenario.latencyLoad || scenario.classDrift ? (look: number) => {
       const models = modelsAt(scenario, look);
       return { baseline: probabilities(models.baseline), canary: probabilities(models.canary) };
     } : undefined;
@@ -253,6 +253,7 @@ function trueEffect(scenario: Scenario): string {
   if (share > 1e-9) parts.push(`largest class-share change ${(share * 100).toFixed(1)} pp (margin 5 pp)`);
   if (scenario.errorRates) parts.push(`both sides' error rate rises ${scenario.errorRates.map((r) => `${(r * 100).toFixed(1)} %`).join(' -> ')} over the rollout`);
   if (scenario.latencyLoad) parts.push(`both sides' median latency follows load, rising to ${scenario.latencyLoad}x over the rollout`);
+  if (scenario.classDrift) parts.push(`both sides' class shares drift from ${scenario.classDrift[0].join('/')} to ${scenario.classDrift[1].join('/')} over the rollout`);
   if (scenario.requestsPerMinute) parts.push(`${scenario.requestsPerMinute.toLocaleString('en-US')} requests/minute`);
   if (scenario.margins === 'zero') parts.push('none; judged with zero margins (any judged change fails)');
   return parts.length ? parts.join('; ') : 'none';
@@ -413,7 +414,7 @@ async function main(): Promise<void> {
   const tallyOf = (scenario: string, method: string) => runs.find((r) => r.scenario.name === scenario)?.tallies.get(method);
   const targets: { text: string; scenario: string; value: (t: Tally) => number; ok: (v: number) => boolean; looks?: boolean }[] = [
     { text: 'A/A false-rollback rate over all looks, zero margin <= 5 %', scenario: 'aa-zero-margin', value: (t) => t.rolledBack(), ok: (v) => v <= 0.05 },
-    ...['aa', 'aa-1k', 'aa-rising-errors', 'aa-latency-load'].map((scenario) => ({ text: 'A/A false-rollback rate over all looks, default margins <= 5 %', scenario, value: (t: Tally) => t.rolledBack(), ok: (v: number) => v <= 0.05 })),
+    ...['aa', 'aa-1k', 'aa-rising-errors', 'aa-latency-load', 'aa-class-drift'].map((scenario) => ({ text: 'A/A false-rollback rate over all looks, default margins <= 5 %', scenario, value: (t: Tally) => t.rolledBack(), ok: (v: number) => v <= 0.05 })),
     { text: 'detection of 3x errors within the rollout >= 95 %', scenario: 'errors-3x', value: (t) => t.rolledBack(), ok: (v) => v >= 0.95 },
     { text: 'median look of the 3x-errors rollback <= 14 (by the 10 % step)', scenario: 'errors-3x', value: (t) => t.medianLookOfRollback() ?? Infinity, ok: (v) => v <= 14, looks: true },
     { text: 'detection of 3x errors within the rollout (low traffic)', scenario: 'errors-3x-1k', value: (t) => t.rolledBack(), ok: (v) => v >= 0.95 },

@@ -82,6 +82,8 @@ export interface Scenario {
   readonly errorRates?: readonly [number, number];
   /** Both sides' median latency follows load, rising linearly to this factor at the last look. */
   readonly latencyLoad?: number;
+  /** Both sides' class shares move linearly from the first to the second mix over the rollout (time of day). */
+  readonly classDrift?: readonly [readonly number[], readonly number[]];
 }
 
 /** The side models of one minute of a scenario with a trend over time (both sides move together). */
@@ -98,6 +100,12 @@ export function modelsAt(scenario: Scenario, look: number): { baseline: SideMode
     const factor = 1 + (scenario.latencyLoad - 1) * t;
     baseline = { ...baseline, latencyMedianMs: baseline.latencyMedianMs * factor };
     canary = { ...canary, latencyMedianMs: canary.latencyMedianMs * factor };
+  }
+  if (scenario.classDrift) {
+    const [from, to] = scenario.classDrift;
+    const classShares = from.map((share, i) => share + (to[i] - share) * t);
+    baseline = { ...baseline, classShares };
+    canary = { ...canary, classShares };
   }
   return { baseline, canary };
 }
@@ -117,6 +125,7 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'errors-3x-1k', role: 'harmful', canary: { ...BASELINE, errorRate: 0.015 }, margins: 'default', stream: 10, requestsPerMinute: 1000 },
   { name: 'aa-rising-errors', role: 'healthy', canary: BASELINE, margins: 'default', stream: 11, errorRates: [0.002, 0.01] },
   { name: 'aa-latency-load', role: 'healthy', canary: BASELINE, margins: 'default', stream: 12, latencyLoad: 1.5 },
+  { name: 'aa-class-drift', role: 'healthy', canary: BASELINE, margins: 'default', stream: 13, classDrift: [[0.6, 0.3, 0.1], [0.3, 0.6, 0.1]] },
 ];
 
 /** Bucket probabilities of a side, precomputed once per scenario. */
