@@ -19,15 +19,20 @@
  * bench:decisions`: its latency metric passed in none of 300 rollouts on cumulative prefixes
  * and in all of them matched).
  *
- * The mean, distribution and categorical metrics are re-judged on cumulative prefixes: their
- * per-side anytime-valid bounds stay valid whatever the split does, but each side's cumulative
- * data mix the times that side was served, so a trend meeting a changing split widens what
- * they must exclude, which costs passes, not false fails. Not matched, for these reasons: a
- * mean has no tail count to condition on (matching it needs a variance-adaptive e-process per
- * interval); a KS or Wasserstein distance is a supremum or integral over the whole range and a
- * category-share distance a maximum over categories, so matching them needs a matched test at
- * every point of the range at once, combined; and what they watch in this scenario (model
- * scores, predicted classes) does not follow load the way latency does. Not built.
+ * Category shares are too (src/judge/categorical-timeline.ts): each category's count among
+ * each interval's observations is a rate, tested per interval by the rate-difference
+ * e-process against the absolute margin (aa-class-drift: a class mix drifting over the
+ * rollout rolled back 90 % of A/As on cumulative counts in a first run, none per interval).
+ *
+ * The mean and distribution metrics are re-judged on cumulative prefixes: their per-side
+ * anytime-valid bounds stay valid whatever the split does, but each side's cumulative data mix
+ * the times that side was served, so a trend meeting a changing split widens what they must
+ * exclude (or, past the bounds' width, fails a canary that differs from the baseline only in
+ * when it was served). Not matched, for these reasons: a mean has no tail count to condition
+ * on (matching it needs a variance-adaptive e-process per interval); a KS or Wasserstein
+ * distance is a supremum or integral over the whole range, so matching it needs a matched
+ * test at every point of the range at once, combined; and what they watch in the benchmark's
+ * scenarios (model scores) does not follow load the way latency does. Not built.
  */
 import { seriesOfResults } from './look-series';
 import type { CategoricalInterval, CountInterval, MetricInput, MetricResult, ValuesInterval, Verdict } from './types';

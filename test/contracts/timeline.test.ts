@@ -98,7 +98,7 @@ describe('timelines: "intervals" on both sides', () => {
     expect(m.decidedAt).toBeLessThan(21);
   });
 
-  it('judges the share above a threshold and a quantile per interval, and re-judges past looks of categories', async () => {
+  it('judges the share above a threshold, a quantile and category shares per interval', async () => {
     const hist = (above: number, n: number) => ({ histogram: { buckets: [{ le: 250, count: n - above }, { le: '+Inf', count: n }] } });
     const baseline = Array.from({ length: 10 }, (_, i) => hist(5 * (i + 1), 5000));
     const canary = Array.from({ length: 10 }, (_, i) => hist(5 * (i + 1), 5000));
