@@ -22,7 +22,7 @@
  * Category shares are too (src/judge/categorical-timeline.ts): each category's count among
  * each interval's observations is a rate, tested per interval by the rate-difference
  * e-process against the absolute margin (aa-class-drift: a class mix drifting over the
- * rollout rolled back 90 % of A/As on cumulative counts in a first run, none per interval).
+ * rollout rolled back 93 % of 300 A/As on cumulative counts, none per interval).
  *
  * The mean and distribution metrics are re-judged on cumulative prefixes: their per-side
  * anytime-valid bounds stay valid whatever the split does, but each side's cumulative data mix
