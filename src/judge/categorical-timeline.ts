@@ -30,6 +30,7 @@ import type { MetricContext } from './metric-context';
 import { decideTimeline, intersect, marginClaims, seriesLooksOf, type Claims, type TimelineDecision } from './timeline-checks';
 import type { Bounds, CategoricalInterval, Effect } from './types';
 
+/** The measure of categorical metrics, with or without a timeline. */
 export const LARGEST_SHARE_CHANGE = 'largest change in a category share';
 
 /** Judges a categorical timeline against an absolute margin on every category's share. */
@@ -57,17 +58,17 @@ export function judgeCategoricalTimeline(
   };
   const largestAt = (look: number) => Math.max(0, ...perCategory.map((intervals) => Math.abs(mantelHaenszelRateDifference(intervals.slice(0, look + 1))) || 0));
   // The largest change only grows with harm: its lower bound takes the fail rate, its upper the pass rate.
-  const alphas = (): [number, number] => [ctx.rates.fail, ctx.rates.pass];
+  const alphas: [number, number] = [ctx.rates.fail, ctx.rates.pass];
   const effectOf = (estimate: number, bounds: Bounds): Effect => ({ measure: LARGEST_SHARE_CHANGE, unit: 'share', estimate, ...bounds, tolerance: tol });
   const decision = decideTimeline(
     [
       {
         claims,
         seriesLooks: seriesLooksOf(looks),
-        series: (series) => series.map((look) => lookOf(look + 1, { estimate: largestAt(look), ...boundsAt(look, alphas()) })),
+        series: (series) => series.map((look) => lookOf(look + 1, { estimate: largestAt(look), ...boundsAt(look, alphas) })),
         effectAt: (_verdict, look) => {
-          const latest = boundsAt(looks - 1, alphas());
-          return effectOf(largestAt(looks - 1), look === looks - 1 ? latest : intersect(boundsAt(look, alphas()), latest));
+          const latest = boundsAt(looks - 1, alphas);
+          return effectOf(largestAt(looks - 1), look === looks - 1 ? latest : intersect(boundsAt(look, alphas), latest));
         },
       },
     ],

@@ -14,7 +14,7 @@ import { DRIFT_THRESHOLDS } from './distribution';
 import { checkAgainstMargin } from './margin-check';
 import { judged, resolve, withoutEvidence, type MetricContext } from './metric-context';
 import { categoricalSummary } from './summaries';
-import { judgeCategoricalTimeline } from './categorical-timeline';
+import { judgeCategoricalTimeline, LARGEST_SHARE_CHANGE } from './categorical-timeline';
 import { judgedTimeline } from './timeline-checks';
 import type { Bounds, MetricInput, MetricResult, TestReport } from './types';
 
@@ -45,7 +45,7 @@ export function judgeCategorical(metric: CategoricalMetric, ctx: MetricContext):
     categories.map((_, i) => ctx.evidence.proportionDifferenceBounds(canary[i], nc, baseline[i], nb, alpha / (2 * k), alpha / (2 * k)));
   const check = checkAgainstMargin(
     {
-      measure: 'largest change in a category share',
+      measure: LARGEST_SHARE_CHANGE,
       unit: 'share',
       estimate: Math.abs(changes[largest]),
       tolerance: resolved.margin.absolute!,
