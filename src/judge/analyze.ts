@@ -7,8 +7,9 @@
  * multiply false rollbacks. Each pass decision keeps the full alpha: the analysis passes only
  * if every (critical) metric does, which is an intersection-union test at level alpha.
  *
- * Timelines (`intervals` on both sides): with anytime-valid evidence, rates and quantiles are
- * tested per interval and every kind reports the first decisive look (src/judge/timeline.ts).
+ * Timelines (`intervals` on both sides): with anytime-valid evidence, rates, quantiles and
+ * category shares are tested per interval and every kind reports the first decisive look
+ * (src/judge/timeline.ts).
  *
  * Evidence: anytime-valid bounds by default (valid at every look of a rollout); fixed-sample
  * bounds on request, for a single look such as a one-off comparison.

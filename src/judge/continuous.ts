@@ -18,7 +18,7 @@ import { quantile } from '../stats/quantile';
 import type { WeightedSample } from '../stats/weighted-sample';
 import { bucketHolding, unresolvableBuckets } from './bucket-resolution';
 import { DEFAULT_QUANTILE } from './defaults';
-import { describeChange, describeCheck } from './describe';
+import { describeChange, describeCheck, significant } from './describe';
 import { checkAgainstMargins, type Check, type EffectCandidate } from './margin-check';
 import { judged, resolve, withoutEvidence, type MetricContext, type Resolved } from './metric-context';
 import { judgeQuantileTimeline } from './quantile-timeline';
@@ -72,15 +72,13 @@ export function judgeContinuous(metric: ContinuousMetric, ctx: MetricContext): M
   const timeline = { baseline: metric.baseline.intervals, canary: metric.canary.intervals };
   if (ctx.evidence.sequential && timeline.baseline && timeline.canary) {
     const decision = judgeQuantileTimeline(timeline.baseline, timeline.canary, statistic, resolved.margin, resolved.direction, ctx, subject);
-    const matched = `${subject} is ${round(estimates.canary)} on the canary vs ${round(estimates.baseline)} on the baseline over the timeline; matched by interval (each against the baseline's ${subject} of the intervals before)`;
+    const matched = `${subject} is ${significant(estimates.canary, 4)} on the canary vs ${significant(estimates.baseline, 4)} on the baseline over the timeline; matched by interval (each against the baseline's ${subject} of the intervals before)`;
     const result = judgedTimeline(metric, resolved, summaries, tests, { ...decision, intervals: timeline.baseline.length }, matched);
     const why = decision.verdict === 'inconclusive' ? whyInconclusive?.(decision.decisive, `matched by interval, ${subject}`) : null;
     return why ? { ...result, reason: why } : result;
   }
   return decide(metric, resolved, summaries, tests, candidates, estimated, ctx, whyInconclusive);
 }
-
-const round = (x: number) => Number(x.toPrecision(4)).toString();
 
 /**
  * The verdict over the candidates and its reason; `whyInconclusive` may replace the reason of

@@ -7,7 +7,8 @@ import type { Direction, EffectUnit } from './types';
 
 export type Formatter = (x: number) => string;
 
-const significant = (x: number, digits = 3) => Number(x.toPrecision(digits)).toString();
+/** x to `digits` significant digits, without trailing zeros. */
+export const significant = (x: number, digits = 3) => Number(x.toPrecision(digits)).toString();
 const signed = (text: string, x: number) => (x > 0 ? `+${text}` : text);
 
 export const asPercentChange: Formatter = (x) =>
