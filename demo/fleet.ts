@@ -83,14 +83,20 @@ export interface Identity {
   readonly namespace: string;
   readonly service: string;
   readonly app: string;
+  /**
+   * The pod-template hash of the revision the server plays: its pod is named
+   * `<workload>-<hash>-<5 characters>`, as a ReplicaSet's pods are, and every series carries
+   * that name as `pod` (what the scrape config adds in a cluster).
+   */
+  readonly hash: string;
 }
 
 export const NAMESPACE = 'ml';
 export const SERVICE = 'model-service';
 export const APP = 'model';
 export const IDENTITIES: Readonly<Record<Version, Identity>> = Object.freeze({
-  v1: Object.freeze({ version: 'v1' as const, workload: 'model-primary', namespace: NAMESPACE, service: SERVICE, app: APP }),
-  v2: Object.freeze({ version: 'v2' as const, workload: 'model', namespace: NAMESPACE, service: SERVICE, app: APP }),
+  v1: Object.freeze({ version: 'v1' as const, workload: 'model-primary', namespace: NAMESPACE, service: SERVICE, app: APP, hash: '6d5f7c9b8' }),
+  v2: Object.freeze({ version: 'v2' as const, workload: 'model', namespace: NAMESPACE, service: SERVICE, app: APP, hash: '7c9d8f6b4' }),
 });
 
 /**
@@ -123,6 +129,7 @@ export const ISTIO_LABELS = [
   'response_code',
   'response_flags',
   'connection_security_policy',
+  'pod',
 ] as const;
 
 export const MODEL_LABELS = [
@@ -135,6 +142,7 @@ export const MODEL_LABELS = [
   'namespace',
   'version',
   'app',
+  'pod',
 ] as const;
 
 export interface FleetOptions {
@@ -251,6 +259,7 @@ async function startModelServer(identity: Identity, initial: Behaviour, seed: nu
     request_protocol: 'http',
     response_flags: '-',
     connection_security_policy: 'mutual_tls',
+    pod: podName(identity),
   };
   const modelLabels = {
     destination_workload: identity.workload,
@@ -264,6 +273,7 @@ async function startModelServer(identity: Identity, initial: Behaviour, seed: nu
     // The pod label `app`: Flagger rewrites the primary's to `<target>-primary`, so it equals
     // the workload name (the default profile's app metric maps app <- destination_workload).
     app: identity.workload,
+    pod: podName(identity),
   };
   // Label children cached per response code / class: no label hashing per request.
   const istioChildren = new Map<number, { requests: { inc(): void }; duration: { observe(v: number): void } }>();
@@ -370,6 +380,11 @@ async function startModelServer(identity: Identity, initial: Behaviour, seed: nu
         server.closeAllConnections();
       })),
   };
+}
+
+/** The pod a server plays: `<workload>-<hash>-` and a fixed 5-character suffix. */
+export function podName(identity: Identity): string {
+  return `${identity.workload}-${identity.hash}-${identity.version === 'v1' ? 'x2kqz' : 'p9wzt'}`;
 }
 
 function pickClass(classes: Readonly<Record<string, number>>, u: number): string {

@@ -147,7 +147,20 @@ export async function playRollout(options: RolloutOptions): Promise<RolloutResul
         looks++;
         // The shipped template follows the canary ("since": "canary"); the demo's minutes are
         // seconds, so its timeline steps are too.
-        const args = { namespace: 'ml', 'stable-version': 'v1', 'canary-version': 'v2', 'max-age': '15m', 'timeline-step': '5s', profile: 'default', reporter: 'destination', 'judge-url': `${judgeUrl}/v1/analyze` };
+        // The pod-template hashes are what Argo's valueFrom.podTemplateHashValue gives (Latest, Stable).
+        const args = {
+          namespace: 'ml',
+          rollout: 'model',
+          'canary-hash': fleet.identities.v2.hash,
+          'stable-hash': fleet.identities.v1.hash,
+          'canary-service': 'model-canary',
+          'stable-service': 'model-stable',
+          'max-age': '15m',
+          'timeline-step': '5s',
+          profile: 'default',
+          reporter: 'destination',
+          'judge-url': `${judgeUrl}/v1/analyze`,
+        };
         // The detail call (the reason printed, the report page) is the Argo template's request,
         // its window ending now, so the report page (asked after the decision) shows the same window.
         const argoMetric = step.promotion ? argoGate : argoWatch;

@@ -384,7 +384,25 @@ const TOP_LEVEL_HINTS: Record<string, string> = {
 /** A Kubernetes object name or namespace: it becomes a label of the verdict gauges and a query parameter of the report link. */
 const kubernetesName = z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9._-]{0,251}[A-Za-z0-9])?$/, 'expected a Kubernetes name (letters, digits, ".", "-", "_"; at most 253)');
 
-const side = strictObject({ labels: labelsSchema.default({}) }, { expected: 'this side\'s label selectors, {"labels": {"name": "value"}}' });
+/**
+ * A pod-template hash: Argo's `rollouts-pod-template-hash` (`valueFrom.podTemplateHashValue`) or
+ * a Deployment's `pod-template-hash`, the last part of the ReplicaSet's name.
+ */
+const podTemplateHash = z
+  .string()
+  .regex(/^[a-z0-9]{1,32}$/, 'expected a pod-template hash (the last part of the ReplicaSet\'s name, e.g. "7c9d8f6b4"; Argo: valueFrom.podTemplateHashValue Latest or Stable)')
+  .meta({ description: "this side's pod-template hash: the side is that ReplicaSet's pods (Argo: valueFrom.podTemplateHashValue Latest for the canary, Stable for the baseline)" });
+
+const side = strictObject(
+  {
+    labels: labelsSchema.default({}),
+    revision: podTemplateHash.optional(),
+    sourceLabels: labelsSchema.optional().meta({
+      description: 'this side\'s requests as the callers\' proxies report them (reporter="source"), e.g. {"destination_service_name": "model-canary"}: requests routed to it that failed before it answered (no healthy upstream, refused or reset connections, timeouts) count as errors',
+    }),
+  },
+  { expected: 'this side\'s label selectors, {"labels": {"name": "value"}}, and optionally "revision" (its pod-template hash) and "sourceLabels"' },
+);
 
 export const analyzeRequestSchema = strictObject({
     metrics: z.array(z.unknown()).max(100, 'at most 100 metrics per analysis').optional(),
@@ -408,6 +426,11 @@ export const analyzeRequestSchema = strictObject({
     timelineStep: durationSeconds.refine((s) => s >= 1, 'must be at least 1s').optional(),
     /** "canary": the window starts when the canary's Istio request series first had traffic (at most maxAge ago); implies a 1m timeline. */
     since: z.enum(['canary']).optional(),
+    /**
+     * How revisions are told apart: "pods" (default) by the ReplicaSet in each series' `pod`
+     * label; "labels" when the sides' labels change with every revision (series without pods).
+     */
+    revisionFrom: z.enum(['pods', 'labels']).optional(),
     maxAge: durationSeconds.refine((s) => s >= 60, 'must be at least 1m').optional(),
     start: instant.optional(),
     end: instant.optional(),
@@ -453,6 +476,11 @@ export const analyzeRequestSchema = strictObject({
       }
       if (request.start !== undefined && request.lookback !== undefined) ctx.addIssue({ code: 'custom', path: ['lookback'], message: 'give either "lookback" or "start", not both' });
       if (request.since !== undefined && request.start !== undefined) ctx.addIssue({ code: 'custom', path: ['since'], message: 'give either "since" (the window follows the canary) or "start", not both' });
+      if (request.revisionFrom === 'labels') {
+        for (const side of ['baseline', 'canary'] as const) {
+          if (request[side]?.revision !== undefined) ctx.addIssue({ code: 'custom', path: [side, 'revision'], message: 'a pod-template hash selects the revision by its pods; "revisionFrom": "labels" says the labels alone do: give one or the other' });
+        }
+      }
       if (request.start !== undefined && request.end !== undefined && request.start >= request.end) ctx.addIssue({ code: 'custom', path: ['start'], message: '"start" must be before "end"' });
     } else {
       if (request.metrics.length === 0) ctx.addIssue({ code: 'custom', path: ['metrics'], message: 'give at least one metric' });
@@ -464,7 +492,7 @@ export const analyzeRequestSchema = strictObject({
   });
 
 /** Request keys that only steer fetching from Prometheus. */
-const PROMETHEUS_ONLY_KEYS = ['labels', 'baseline', 'canary', 'reporter', 'lookback', 'start', 'end', 'since', 'maxAge', 'timelineStep', 'trafficLookback'] as const;
+const PROMETHEUS_ONLY_KEYS = ['labels', 'baseline', 'canary', 'reporter', 'lookback', 'start', 'end', 'since', 'maxAge', 'timelineStep', 'trafficLookback', 'revisionFrom'] as const;
 
 export type AnalyzeRequest = z.output<typeof analyzeRequestSchema>;
 

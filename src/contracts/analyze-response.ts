@@ -31,6 +31,8 @@ const testReport = z.object({
   method: z.string().optional(),
 });
 
+const clientSideFailures = z.object({ count: z.number(), flags: z.record(z.string(), z.number()).meta({ description: 'by Envoy response flags: UH no healthy upstream, UF connection failure, URX retries exhausted, UT timeout, ...' }) });
+
 const metricResult = z.object({
   name: z.string(),
   kind: z.enum(['continuous', 'proportion', 'distribution', 'categorical']),
@@ -45,6 +47,10 @@ const metricResult = z.object({
   effects: z.array(effect).optional(),
   tests: z.array(testReport),
   queries: z.object({ baseline: z.array(z.string()), canary: z.array(z.string()) }).optional(),
+  clientSide: z
+    .object({ baseline: clientSideFailures, canary: clientSideFailures })
+    .optional()
+    .meta({ description: 'Istio error templates with the sides\' sourceLabels: requests routed to each side that its callers\' proxies failed before it answered, counted as errors' }),
   intervals: z.number().int().optional().meta({ description: 'with a timeline: how many intervals (looks) the data hold' }),
   projection: z.object({ toward: z.enum(['pass', 'fail']), moreCanary: z.number(), moreIntervals: z.number().int().optional(), moreSeconds: z.number().int().optional() }).optional().meta({ description: 'inconclusive: how much more canary data a decision needs if the effect stays where it is (requests for rates, observations otherwise); moreIntervals at the latest interval\'s canary traffic, and moreSeconds the same in time when the interval\'s length is known (a timeline fetched from Prometheus)' }),
   timeline: z
@@ -66,6 +72,17 @@ const trafficCheck = z.object({
   eValue: z.number().nullable(),
 });
 
+const revision = z.union([
+  z.object({
+    method: z.enum(['pod-template-hash', 'newest-replicaset', 'labels']),
+    replicaSet: z.string().optional(),
+    pods: z.string().optional().meta({ description: 'the regex of the revision\'s pods (the `pod` label) every query of this side carries' }),
+    since: z.string().nullable().meta({ description: 'where the revision\'s latest run of traffic began; null: it has served no request yet' }),
+    excluded: z.array(z.string()).optional().meta({ description: 'other ReplicaSets the side\'s labels select, left out' }),
+  }),
+  z.object({ unknown: z.string() }),
+]);
+
 export const analyzeResponseSchema = z.strictObject({
   verdict,
   score: z.number().min(0).max(100),
@@ -77,6 +94,8 @@ export const analyzeResponseSchema = z.strictObject({
   profile: z.string().optional(),
   window: z.object({ start: z.string(), end: z.string() }).optional(),
   skipped: z.array(z.string()).optional(),
+  revisions: z.object({ baseline: revision, canary: revision }).optional().meta({ description: 'Prometheus-backed: which revision each side is (how the judge knows which revision it judges)' }),
+  undecidable: z.string().optional().meta({ description: 'the revision under analysis could not be established: the verdict is held at inconclusive, for this reason' }),
   /** The HTML report of a Prometheus-backed analysis, when PUBLIC_URL is set. */
   report: z.string().optional(),
 });

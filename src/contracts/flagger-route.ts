@@ -67,7 +67,7 @@ export function flaggerRouter(metrics: SelfMetrics, deps: AnalysisDeps, links: R
       const result = await runAnalysis(parsed.data, deps, options.overrides);
       metrics.analyses.inc({ verdict: result.verdict });
       const criticalFailed = result.metrics.some((m) => m.critical && m.verdict === 'fail');
-      const status = flaggerStatus(type as JudgingType, result.verdict, criticalFailed, options.onInconclusive);
+      const status = flaggerStatus(type as JudgingType, result.verdict, criticalFailed, options.onInconclusive, result.undecidable !== undefined);
       const rollout = parsed.data.rollout;
       if (rollout) metrics.verdicts.record({ namespace: rollout.namespace, rollout: rollout.name }, result);
       const report = result.window && prometheusBacked(parsed.data) ? reportLink(links, 'f', { name, namespace, ...(payload.data.metadata ? { metadata: payload.data.metadata } : {}) }, result.window) : undefined;

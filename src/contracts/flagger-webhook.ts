@@ -56,8 +56,8 @@ const WORKLOAD_NAME = /^[a-z0-9]([-a-z0-9.]{0,243}[a-z0-9])?$/;
 
 const METRIC_FIELDS = ['margin.relative', 'margin.absolute', 'margin.allowLargeRelative', 'critical', 'weight', 'direction', 'statistic', 'threshold'] as const;
 const PER_METRIC = new RegExp(`^metrics\\.([^.]+)\\.(${METRIC_FIELDS.map((f) => f.replace('.', '\\.')).join('|')})$`);
-const REQUEST_KEYS = ['reporter', 'profile', 'lookback', 'start', 'end', 'alpha', 'evidence', 'expectedCanaryShare', 'trafficLookback', 'onTrafficMismatch', 'timelineStep', 'since', 'maxAge'] as const;
-const LABEL_PREFIXES = ['labels.', 'canary.labels.', 'baseline.labels.'] as const;
+const REQUEST_KEYS = ['reporter', 'profile', 'lookback', 'start', 'end', 'alpha', 'evidence', 'expectedCanaryShare', 'trafficLookback', 'onTrafficMismatch', 'timelineStep', 'since', 'maxAge', 'revisionFrom'] as const;
+const LABEL_PREFIXES = ['labels.', 'canary.labels.', 'baseline.labels.', 'canary.sourceLabels.', 'baseline.sourceLabels.'] as const;
 
 /**
  * "unknown metadata key `lookbak`; did you mean `lookback`?" A per-metric key is matched on its
@@ -75,17 +75,23 @@ function unknownMetadataKeyMessage(key: string): string {
   } else if (lastDot > 0 && !(REQUEST_KEYS as readonly string[]).some((k) => closestKey(key, [k]))) {
     const prefix = closestKey(key.slice(0, lastDot + 1), LABEL_PREFIXES);
     closest = prefix && `${prefix}${key.slice(lastDot + 1)}`;
-  } else closest = closestKey(key, [...REQUEST_KEYS, 'onInconclusive', 'target']);
-  const known = 'the keys are target, reporter, profile, lookback, start, end, alpha, evidence, expectedCanaryShare, trafficLookback, onTrafficMismatch, timelineStep, since, maxAge, onInconclusive, labels.<name>, canary.labels.<name>, baseline.labels.<name> and metrics.<metric>.(margin.relative|margin.absolute|critical|weight|direction|statistic|threshold)';
+  } else closest = closestKey(key, [...REQUEST_KEYS, 'onInconclusive', 'target', 'service']);
+  const known =
+    'the keys are target, service, reporter, profile, lookback, start, end, alpha, evidence, expectedCanaryShare, trafficLookback, onTrafficMismatch, timelineStep, since, maxAge, revisionFrom, onInconclusive, labels.<name>, canary.labels.<name>, baseline.labels.<name>, canary.sourceLabels.<name>, baseline.sourceLabels.<name> and metrics.<metric>.(margin.relative|margin.absolute|critical|weight|direction|statistic|threshold)';
   return closest !== undefined ? `unknown metadata key ${shown}; did you mean \`${closest}\`?` : `unknown metadata key ${shown}; ${known}`;
 }
 
 /**
- * Metadata keys: `target` (the Canary's targetRef.name), `reporter`, `profile`, `lookback`, `start`, `end`, `alpha`, `evidence`, `expectedCanaryShare`,
- * `trafficLookback`, `onTrafficMismatch`, `timelineStep` (fetch the window per step, e.g. "1m"), `since` ("canary": the window starts at the canary's first traffic), `maxAge`, `onInconclusive` (fail|pass),
- * `labels.<name>` (both sides), `canary.labels.<name>`, `baseline.labels.<name>`, and per
- * metric of the profile `metrics.<metric>.margin.relative|margin.absolute|critical|weight|
- * direction|statistic|threshold`. Anything else is a 400: a typo must not silently change a rollout.
+ * Metadata keys: `target` (the Canary's targetRef.name), `service` (its spec.service.name, by
+ * default the target: the callers route to `<service>-canary` and `<service>-primary`),
+ * `reporter`, `profile`, `lookback`, `start`, `end`, `alpha`, `evidence`, `expectedCanaryShare`,
+ * `trafficLookback`, `onTrafficMismatch`, `timelineStep` (fetch the window per step, e.g. "1m"),
+ * `since` ("canary": the window starts where the canary's revision began), `maxAge`,
+ * `revisionFrom` (pods|labels), `onInconclusive` (fail|pass), `labels.<name>` (both sides),
+ * `canary.labels.<name>`, `baseline.labels.<name>`, `canary.sourceLabels.<name>`,
+ * `baseline.sourceLabels.<name>`, and per metric of the profile
+ * `metrics.<metric>.margin.relative|margin.absolute|critical|weight|direction|statistic|threshold`.
+ * Anything else is a 400: a typo must not silently change a rollout.
  */
 export function readFlaggerOptions(payload: FlaggerPayload): FlaggerOptions | { issues: Issue[] } {
   const metadata = payload.metadata ?? {};
@@ -97,14 +103,26 @@ export function readFlaggerOptions(payload: FlaggerPayload): FlaggerOptions | { 
   if (metadata.target !== undefined && !WORKLOAD_NAME.test(target)) issues.push({ path: 'metadata.target', message: 'expected the name of the Canary\'s targetRef (a Kubernetes object name)' });
   const canary: Record<string, string> = Object.assign(Object.create(null), { destination_workload: target });
   const baseline: Record<string, string> = Object.assign(Object.create(null), { destination_workload: `${target}-primary` });
+  // Flagger routes to the Services <service>-canary and <service>-primary (the service name is
+  // the Canary's spec.service.name, by default the target's): what the callers' proxies report.
+  const service = metadata.service ?? target;
+  if (metadata.service !== undefined && !WORKLOAD_NAME.test(service)) issues.push({ path: 'metadata.service', message: "expected the Canary's spec.service.name (a Kubernetes object name)" });
+  const routed = (suffix: string): Record<string, string> =>
+    Object.assign(Object.create(null), { destination_service_name: `${service}-${suffix}`, destination_service_namespace: payload.namespace });
+  const canarySource = routed('canary');
+  const baselineSource = routed('primary');
   const overrides = new Map<string, Partial<TemplateMetric> & Record<string, unknown>>();
-  const request: Record<string, unknown> = Object.assign(Object.create(null), { labels, canary: { labels: canary }, baseline: { labels: baseline } });
+  const request: Record<string, unknown> = Object.assign(Object.create(null), {
+    labels,
+    canary: { labels: canary, sourceLabels: canarySource },
+    baseline: { labels: baseline, sourceLabels: baselineSource },
+  });
   let onInconclusive: OnInconclusive = 'default';
 
   for (const [key, value] of Object.entries(metadata)) {
     const path = `metadata.${key}`;
     const perMetric = PER_METRIC.exec(key);
-    if (key === 'target') continue;
+    if (key === 'target' || key === 'service') continue;
     if ((REQUEST_KEYS as readonly string[]).includes(key)) request[key] = value;
     else if (key === 'onInconclusive') {
       if (value === 'fail' || value === 'pass') onInconclusive = value;
@@ -112,6 +130,8 @@ export function readFlaggerOptions(payload: FlaggerPayload): FlaggerOptions | { 
     } else if (key.startsWith('labels.')) labels[key.slice(7)] = value;
     else if (key.startsWith('canary.labels.')) canary[key.slice(14)] = value;
     else if (key.startsWith('baseline.labels.')) baseline[key.slice(16)] = value;
+    else if (key.startsWith('canary.sourceLabels.')) canarySource[key.slice(20)] = value;
+    else if (key.startsWith('baseline.sourceLabels.')) baselineSource[key.slice(22)] = value;
     else if (perMetric) {
       const [, metric, field] = perMetric;
       const override = overrides.get(metric) ?? {};
@@ -207,10 +227,15 @@ export interface FlaggerAnswer {
  * still building (pre-rollout, rollout, confirm-traffic-increase), 412 at confirm-promotion
  * (never promote without evidence), unless metadata says otherwise. The rollback hook
  * inverts the sense: 200 means "roll back now", given only for a confident failure of a
- * critical metric; anything else is 409.
+ * critical metric; anything else is 409. When the revision under analysis cannot be
+ * established (`undecidable`), the gates (confirm-traffic-increase, confirm-promotion) answer
+ * 412 and the rollback hook 409: nothing advances or rolls back on data that may be another
+ * revision's; the rollout hook answers 200 (no failed check).
  */
-export function flaggerStatus(type: JudgingType, verdict: Verdict, criticalFailed: boolean, onInconclusive: OnInconclusive): number {
-  if (type === 'rollback') return criticalFailed ? 200 : 409;
+export function flaggerStatus(type: JudgingType, verdict: Verdict, criticalFailed: boolean, onInconclusive: OnInconclusive, undecidable = false): number {
+  if (type === 'rollback') return criticalFailed && !undecidable ? 200 : 409;
+  // The revision under analysis is unknown: no gate opens, whatever onInconclusive says.
+  if (undecidable) return type === 'rollout' || type === 'pre-rollout' ? 200 : 412;
   if (verdict === 'pass') return 200;
   if (verdict === 'fail') return 412;
   if (onInconclusive !== 'default') return onInconclusive === 'pass' ? 200 : 412;

@@ -6,7 +6,9 @@
 import { analyze } from '../judge/analyze';
 import type { AnalysisResult, MetricInput, MetricResult } from '../judge/types';
 import { DEFAULT_PROFILE_NAME, type Profile, type Profiles } from '../profiles/profiles';
-import { SourceUnavailableError, type FetchedMetric, type MetricSource, type TemplateMetric, type TimeWindow } from '../sources/metric-source';
+import { SourceUnavailableError, type FetchContext, type FetchedMetric, type MetricSource, type TemplateMetric, type TimeWindow } from '../sources/metric-source';
+import type { RevisionMethod, SideRevision } from '../sources/revision/identify-revision';
+import { resolveRevisions, type Revisions } from '../sources/revision/resolve-revisions';
 import { linkedAbort } from '../sources/linked-abort';
 import { metricSides, type MetricSides, type RequestSides } from '../sources/side-labels';
 import type { AnalyzeRequest } from './analyze-request';
@@ -25,9 +27,18 @@ export interface AnalysisDeps {
 /** Per-metric changes to a profile's metrics (Flagger metadata), applied before fetching. */
 export type MetricOverrides = ReadonlyMap<string, Partial<TemplateMetric>>;
 
+/** How one side's revision was told (src/sources/revision/identify-revision.ts), or why it was not. */
+export type RevisionReport =
+  | { readonly method: RevisionMethod; readonly replicaSet?: string; readonly pods?: string; readonly since: string | null; readonly excluded?: readonly string[] }
+  | { readonly unknown: string };
+
 export type AnalysisOutcome = AnalysisResult & {
-  readonly metrics: readonly (MetricResult & { readonly queries?: FetchedMetric['queries'] })[];
+  readonly metrics: readonly (MetricResult & { readonly queries?: FetchedMetric['queries']; readonly clientSide?: FetchedMetric['clientSide'] })[];
   readonly window?: { readonly start: string; readonly end: string };
+  /** Prometheus-backed: which revision each side is. */
+  readonly revisions?: { readonly baseline: RevisionReport; readonly canary: RevisionReport };
+  /** Set when the revisions could not be established: the verdict is held at inconclusive, for this reason. */
+  readonly undecidable?: string;
   readonly profile?: string;
   /** Optional metrics left out because neither side had a single series. */
   readonly skipped?: readonly string[];
@@ -42,7 +53,7 @@ export class RequestError extends Error {
 
 type Entry = AnalyzeRequest['metrics'][number];
 
-/** The step of a timeline that follows the canary, unless "timelineStep" says otherwise. */
+/** The step of the timeline of a Prometheus-backed analysis, unless "timelineStep" says otherwise. */
 export const DEFAULT_TIMELINE_STEP_SECONDS = 60;
 /** How far back "since": "canary" looks for the canary's first traffic, unless "maxAge" says otherwise. */
 export const DEFAULT_MAX_CANARY_AGE_SECONDS = 6 * 3600;
@@ -64,7 +75,7 @@ export async function runAnalysisWithInputs(request: AnalyzeRequest, deps: Analy
   // A metric whose sides cannot be told apart is never fetched: optional ones are skipped
   // (like one without series), any other makes the request one that can never succeed.
   const templateMetrics = entries.filter((e) => e.from === 'template').map((e) => e.metric as TemplateMetric);
-  const sides = templateMetrics.length ? resolveSides(templateMetrics, request) : new Map<string, MetricSides>();
+  const sides = templateMetrics.length ? resolveSides(templateMetrics, request, reporter) : new Map<string, MetricSides>();
   const unresolved = new Map<string, string>();
   for (const [name, own] of sides) if ('unresolved' in own) unresolved.set(name, own.unresolved);
   const blocking = entries.filter((e) => e.from === 'template' && unresolved.has(e.metric.name) && !(e.metric as TemplateMetric).optional);
@@ -73,32 +84,22 @@ export async function runAnalysisWithInputs(request: AnalyzeRequest, deps: Analy
 
   // Request counts for the traffic-split check come inline, or from Istio over their own window.
   const trafficFromPrometheus = request.expectedCanaryShare !== undefined && !request.traffic;
+  const trafficSides = trafficFromPrometheus ? resolveSides([TRAFFIC_METRIC], request, reporter) : undefined;
+  const trafficUnresolved = trafficSides?.get(TRAFFIC_METRIC.name);
+  if (trafficUnresolved && 'unresolved' in trafficUnresolved) throw new RequestError([{ path: 'expectedCanaryShare', message: `the traffic split is counted on Istio's requests, and ${trafficUnresolved.unresolved}` }]);
   let window: TimeWindow | undefined;
+  let revisions: Revisions | undefined;
   let fetched = new Map<string, FetchedMetric>();
   let requests: { baseline: number; canary: number } | undefined = request.traffic;
   if (templates.length || trafficFromPrometheus) {
     if (!deps.source) throw new SourceUnavailableError('no Prometheus is configured (set PROMETHEUS_URL)', 'not-configured');
-    window = analysisWindow(request, deps);
-    const end = window.end;
-    // A window that follows the canary: from the start of its latest run of traffic, at most
-    // maxAge back (Flagger reuses the workload across revisions; Argo's later steps outlive a
-    // fixed lookback).
-    const timelineStep = request.timelineStep ?? (request.since === 'canary' ? DEFAULT_TIMELINE_STEP_SECONDS : undefined);
-    if (request.since === 'canary') {
-      if (!deps.source.trafficStart) throw new SourceUnavailableError('the metric source cannot tell when the canary started', 'not-configured');
-      const maxAge = request.maxAge ?? DEFAULT_MAX_CANARY_AGE_SECONDS;
-      const canaryLabels = { ...(request.labels ?? {}), ...request.canary!.labels };
-      const lookup = linkedAbort(undefined, deps.deadlineMs);
-      let started: number | null;
-      try {
-        started = await deps.source.trafficStart(canaryLabels, { start: end - maxAge, end }, timelineStep!, lookup.signal, reporter);
-      } finally {
-        lookup.dispose();
-      }
-      // No canary traffic yet: the usual lookback (the judge will say there is no data).
-      if (started !== null && started < end) window = { start: started, end };
-    }
-    const trafficWindow = request.trafficLookback !== undefined ? { start: end - request.trafficLookback, end } : window;
+    // Fetched from Prometheus, every analysis is a timeline: per-interval tests keep a changing
+    // split or load from posing as an effect (Flagger's lookback and curl's too).
+    const timelineStep = request.timelineStep ?? DEFAULT_TIMELINE_STEP_SECONDS;
+    revisions = await windowAndRevisions(request, deps, reporter, timelineStep);
+    window = revisions.window;
+    const pins = revisions.pins;
+    const trafficWindow = request.trafficLookback !== undefined ? { start: window.end - request.trafficLookback, end: window.end } : window;
     // One deadline for every query; released when they settle, so a failed metric abandons
     // the others at once and no timer outlives the request.
     const deadline = linkedAbort(undefined, deps.deadlineMs);
@@ -106,8 +107,8 @@ export async function runAnalysisWithInputs(request: AnalyzeRequest, deps: Analy
     let trafficData: Map<string, FetchedMetric> | undefined;
     try {
       [metricsData, trafficData] = await Promise.all([
-        fetchAll(templates.map((e) => e.metric as TemplateMetric), deps.source, sides, reporter, window, deadline.signal, timelineStep),
-        trafficFromPrometheus ? fetchAll([TRAFFIC_METRIC], deps.source, resolveSides([TRAFFIC_METRIC], request), reporter, trafficWindow, deadline.signal) : undefined,
+        fetchAll(templates.map((e) => e.metric as TemplateMetric), deps.source, sides, { reporter, window, pins, signal: deadline.signal, timelineStepSeconds: timelineStep }),
+        trafficFromPrometheus ? fetchAll([TRAFFIC_METRIC], deps.source, trafficSides!, { reporter, window: trafficWindow, pins, signal: deadline.signal }) : undefined,
       ]);
     } finally {
       deadline.dispose();
@@ -137,7 +138,7 @@ export async function runAnalysisWithInputs(request: AnalyzeRequest, deps: Analy
     throw new RequestError([{ path: 'metrics', message: `no metric left to judge: every metric is optional and was left out (${why})` }]);
   }
 
-  const result = analyze({
+  const judged = analyze({
     metrics: inputs,
     alpha: request.alpha ?? profile?.alpha,
     thresholds: { ...profile?.thresholds, ...request.thresholds },
@@ -146,14 +147,96 @@ export async function runAnalysisWithInputs(request: AnalyzeRequest, deps: Analy
       ? { traffic: { expectedCanaryShare: request.expectedCanaryShare, ...requests, onMismatch: request.onTrafficMismatch } }
       : {}),
   });
+  // Data that may hold another revision's observations decide nothing (fail closed both ways).
+  const result = revisions?.unknown ? undecided(judged, revisions.unknown) : judged;
   const outcome: AnalysisOutcome = {
     ...result,
-    metrics: result.metrics.map((m) => (fetched.has(m.name) ? { ...m, queries: fetched.get(m.name)!.queries } : m)),
+    metrics: result.metrics.map((m) => {
+      const data = fetched.get(m.name);
+      if (!data) return m;
+      return { ...withClientSideNote(m, data.clientSide), queries: data.queries, ...(data.clientSide ? { clientSide: data.clientSide } : {}) };
+    }),
     ...(profile ? { profile: profile.name } : {}),
     ...(window ? { window: { start: new Date(window.start * 1000).toISOString(), end: new Date(window.end * 1000).toISOString() } } : {}),
+    ...(revisions ? { revisions: { baseline: revisionReport(revisions.baseline), canary: revisionReport(revisions.canary) } } : {}),
+    ...(revisions?.unknown ? { undecidable: revisions.unknown } : {}),
     ...(skipped.length ? { skipped } : {}),
   };
   return { outcome, inputs: new Map(inputs.map((i) => [i.name, i])) };
+}
+
+/**
+ * The window and the revisions of the sides (src/sources/revision/): the asked window (or the
+ * default lookback), starting no earlier than the canary's revision, or, with `since: canary`,
+ * exactly where it began (at most maxAge back).
+ */
+async function windowAndRevisions(request: AnalyzeRequest, deps: AnalysisDeps, reporter: string | undefined, stepSeconds: number): Promise<Revisions> {
+  const lookup = linkedAbort(undefined, deps.deadlineMs);
+  const common = request.labels ?? {};
+  const side = (name: 'baseline' | 'canary') => {
+    const given = request[name]!;
+    return { labels: { ...common, ...given.labels }, ...(given.revision !== undefined ? { hash: given.revision } : {}), ...(given.sourceLabels ? { sourceLabels: given.sourceLabels } : {}) };
+  };
+  try {
+    return await resolveRevisions(
+      deps.source!,
+      {
+        baseline: side('baseline'),
+        canary: side('canary'),
+        from: request.revisionFrom ?? 'pods',
+        reporter: reporter ?? 'destination',
+        window: analysisWindow(request, deps),
+        followCanary: request.since === 'canary',
+        maxAgeSeconds: request.maxAge ?? DEFAULT_MAX_CANARY_AGE_SECONDS,
+        stepSeconds,
+      },
+      lookup.signal,
+    );
+  } finally {
+    lookup.dispose();
+  }
+}
+
+/** Every verdict held back to inconclusive, saying why and what the data alone would say. */
+function undecided(result: AnalysisResult, why: string): AnalysisResult {
+  const metrics = result.metrics.map((m) => (m.verdict === 'inconclusive' ? m : { ...m, verdict: 'inconclusive' as const, reason: `not decided (${m.verdict} on data that may hold another revision's): ${m.reason}` }));
+  return { ...result, verdict: 'inconclusive', reason: `${why}; no verdict rests on data that may belong to another revision`, metrics };
+}
+
+/** What each Envoy response flag of a client-side failure means. */
+const FLAG_MEANINGS: Readonly<Record<string, string>> = {
+  UH: 'no healthy upstream',
+  UF: 'connection failure',
+  UO: 'circuit breaker overflow',
+  URX: 'retries exhausted',
+  UT: 'upstream timeout',
+  UC: 'upstream connection terminated',
+  UR: 'upstream reset',
+  LR: 'local reset',
+};
+
+/** The canary's client-side failures named in its reason: a crashing canary is harm, not silence. */
+function withClientSideNote(metric: MetricResult, clientSide: FetchedMetric['clientSide']): MetricResult {
+  const canary = clientSide?.canary;
+  if (!canary || canary.count === 0) return metric;
+  const flags = Object.entries(canary.flags)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 4)
+    .map(([flag, n]) => `${flag} ${n}${flag.split(',').every((f) => FLAG_MEANINGS[f]) ? ` (${flag.split(',').map((f) => FLAG_MEANINGS[f]).join(', ')})` : ''}`)
+    .join(', ');
+  return { ...metric, reason: `${metric.reason}; counted: ${canary.count} requests routed to the canary that its callers' proxies failed before it answered: ${flags}` };
+}
+
+/** A side's revision for the response: how it was told, which ReplicaSet, since when. */
+function revisionReport(revision: SideRevision): RevisionReport {
+  if (!revision.known) return { unknown: revision.reason };
+  return {
+    method: revision.method,
+    ...(revision.replicaSet !== undefined ? { replicaSet: revision.replicaSet } : {}),
+    ...(revision.pods !== undefined ? { pods: revision.pods } : {}),
+    since: revision.start === null ? null : new Date(revision.start * 1000).toISOString(),
+    ...(revision.excluded.length ? { excluded: revision.excluded } : {}),
+  };
 }
 
 /** The named profile, or the default one when the request lists no metrics of its own. */
@@ -186,27 +269,34 @@ export function analysisWindow(request: AnalyzeRequest, deps: Pick<AnalysisDeps,
 }
 
 /** Each metric's side selectors (side-labels.ts), or why it has none. */
-function resolveSides(metrics: readonly TemplateMetric[], request: AnalyzeRequest): Map<string, MetricSides> {
-  const sides: RequestSides = { common: request.labels ?? {}, baseline: request.baseline!.labels, canary: request.canary!.labels };
+function resolveSides(metrics: readonly TemplateMetric[], request: AnalyzeRequest, reporter?: string): Map<string, MetricSides> {
+  const sides: RequestSides = {
+    common: request.labels ?? {},
+    baseline: request.baseline!.labels,
+    canary: request.canary!.labels,
+    revisions: { baseline: request.baseline!.revision, canary: request.canary!.revision },
+    ...(reporter !== undefined ? { reporter } : {}),
+  };
   return new Map(metrics.map((m) => [m.name, metricSides(m, sides)]));
 }
 
-async function fetchAll(
-  metrics: TemplateMetric[],
-  source: MetricSource,
-  sides: ReadonlyMap<string, MetricSides>,
-  reporter: string | undefined,
-  window: TimeWindow,
-  deadline: AbortSignal,
-  timelineStepSeconds?: number,
-): Promise<Map<string, FetchedMetric>> {
+interface FetchOptions {
+  readonly reporter: string | undefined;
+  readonly window: TimeWindow;
+  readonly pins: FetchContext['pins'];
+  readonly signal: AbortSignal;
+  readonly timelineStepSeconds?: number;
+}
+
+async function fetchAll(metrics: TemplateMetric[], source: MetricSource, sides: ReadonlyMap<string, MetricSides>, options: FetchOptions): Promise<Map<string, FetchedMetric>> {
   // One query cache per analysis: p50, p95 and p99 of one histogram read the same series.
   const shared = new Map<string, Promise<unknown>>();
+  const { timelineStepSeconds, ...rest } = options;
   const answers = await Promise.all(
     metrics.map((m) => {
       const own = sides.get(m.name);
       if (!own || 'unresolved' in own) throw new Error(`internal: metric ${JSON.stringify(m.name)} has no side selectors`);
-      return source.fetch(m, { baseline: own.baseline, canary: own.canary, reporter, window, ...(timelineStepSeconds !== undefined ? { timelineStepSeconds } : {}), signal: deadline, shared });
+      return source.fetch(m, { baseline: own.baseline, canary: own.canary, ...rest, ...(timelineStepSeconds !== undefined ? { timelineStepSeconds } : {}), shared });
     }),
   );
   return new Map(metrics.map((m, i) => [m.name, answers[i]]));

@@ -9,6 +9,7 @@
  * not an error: the side comes back empty and the judge answers inconclusive with the reason.
  */
 import type { CategoricalSide, CountSide, Direction, Margin, MetricKind, ValuesSide } from '../judge/types';
+import type { SideActivity } from './revision/identify-revision';
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -62,10 +63,30 @@ export interface TimeWindow {
   readonly end: number;
 }
 
+/**
+ * What pins one side to the revision under analysis beyond its labels (src/sources/revision/).
+ */
+export interface SidePins {
+  /**
+   * A regex of the revision's pods (`pod=~"..."`), added to the series its pods report
+   * themselves: Istio's with `reporter="destination"` and the app's own metrics.
+   */
+  readonly pods?: string;
+  /**
+   * The side's requests as the callers' proxies report them (`reporter="source"`), e.g.
+   * `{destination_service_name: "model-canary"}`: requests routed to the side that failed before
+   * it answered (no healthy upstream, connection refused or reset, timeouts) count as errors of
+   * the Istio error templates.
+   */
+  readonly sourceLabels?: Labels;
+}
+
 export interface FetchContext {
   /** Labels of each side, already merged with the request's common labels. */
   readonly baseline: Labels;
   readonly canary: Labels;
+  /** Each side's revision pins; none: the labels alone select the side. */
+  readonly pins?: { readonly baseline: SidePins; readonly canary: SidePins };
   readonly window: TimeWindow;
   /** Istio's `reporter` for the istio-* templates (default "destination"; "waypoint" in ambient mesh). */
   readonly reporter?: string;
@@ -89,7 +110,16 @@ export type FetchedSides =
   | { readonly kind: 'proportion'; readonly baseline: CountSide; readonly canary: CountSide }
   | { readonly kind: 'categorical'; readonly baseline: CategoricalSide; readonly canary: CategoricalSide };
 
+/** Requests routed to a side that its callers' proxies failed before it answered. */
+export interface ClientSideFailures {
+  readonly count: number;
+  /** By Envoy's response flags as reported ("UH", "URX,UF"). */
+  readonly flags: Readonly<Record<string, number>>;
+}
+
 export type FetchedMetric = FetchedSides & {
+  /** Istio error templates with the sides' sourceLabels: the client-side failures counted as errors. */
+  readonly clientSide?: { readonly baseline: ClientSideFailures; readonly canary: ClientSideFailures };
   /** The queries sent, per side, for the response (people debug with them). */
   readonly queries: { readonly baseline: readonly string[]; readonly canary: readonly string[] };
   /** Set when neither side had a single series (lets `optional` metrics drop out). */
@@ -101,12 +131,13 @@ export type FetchedMetric = FetchedSides & {
 export interface MetricSource {
   fetch(metric: TemplateMetric, ctx: FetchContext): Promise<FetchedMetric>;
   /**
-   * When the side with these labels began its latest run of traffic within the window (unix
-   * seconds, the start of the run's first step with a request; src/sources/canary-start.ts), or
-   * null if it had none: the start of a window that follows the canary. Optional: a source
-   * without it cannot follow the canary.
+   * The side's requests per pod and step within the window, as `reporter` reports them
+   * (`destination`: the side's own pods), and which pods' series are still present at the
+   * window's end: what tells one revision from another and where the canary's traffic began
+   * (src/sources/revision/identify-revision.ts). Optional: a source without it cannot follow
+   * the canary or tell revisions apart. `pods`: only pods matching this regex.
    */
-  trafficStart?(labels: Labels, window: TimeWindow, stepSeconds: number, signal: AbortSignal, reporter?: string): Promise<number | null>;
+  sideActivity?(labels: Labels, window: TimeWindow, stepSeconds: number, signal: AbortSignal, reporter: string, pods?: string): Promise<SideActivity>;
 }
 
 /** The backend could not answer: the analysis must not produce a verdict (HTTP 503). */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { SourceUnavailableError } from '../../src/sources/metric-source';
 import { testApp } from '../support/app';
-import { assessMetric, evaluate, jsonPath, measure, phaseOf, type MetricLimits, type Phase, type WebMetric } from '../support/argo-web-metric';
+import { assessMetric, evaluate, jsonPath, measure, phaseOf, substituteArgs, type MetricLimits, type Phase, type WebMetric } from '../support/argo-web-metric';
 import { FakeSource, type Health } from '../support/fake-source';
 
 const template = parse(fs.readFileSync(path.join(__dirname, '../../analysis-templates/argo/analysis-template.yaml'), 'utf8'));
@@ -23,7 +23,20 @@ async function withServer<T>(source: FakeSource, run: (url: string) => Promise<T
   }
 }
 
-const args = (url: string, reporter = 'destination') => ({ namespace: 'ml', 'stable-version': 'v1', 'canary-version': 'v2', 'max-age': '6h', 'timeline-step': '1m', profile: 'default', reporter, 'judge-url': url });
+/** The args as rollout.yaml passes them (the hashes: valueFrom.podTemplateHashValue Latest and Stable). */
+const args = (url: string, reporter = 'destination') => ({
+  namespace: 'ml',
+  rollout: 'model',
+  'canary-hash': '7c9d8f6b4',
+  'stable-hash': '6d5f7c9b8',
+  'canary-service': 'model-canary',
+  'stable-service': 'model-stable',
+  'max-age': '6h',
+  'timeline-step': '1m',
+  profile: 'default',
+  reporter,
+  'judge-url': url,
+});
 
 describe('the shipped AnalysisTemplate, measured the way Argo Rollouts measures it', () => {
   it.each([
@@ -38,23 +51,38 @@ describe('the shipped AnalysisTemplate, measured the way Argo Rollouts measures 
     expect(result.status).toBe(200);
   });
 
-  it('passes the reporter arg on ("waypoint" for ambient mesh) and maps the app metric to its own version label', async () => {
+  it('passes the reporter arg on ("waypoint" for ambient mesh): the hashes cannot tell a waypoint\'s series apart, so 400 (Error), never a comparison with itself', async () => {
     const source = new FakeSource({ latency: 'pass', errors: 'pass' });
-    await withServer(source, (url) => measure(metric, args(url, 'waypoint')));
-    expect(source.calls.length).toBeGreaterThan(0);
-    expect(source.calls.every((c) => c.ctx.reporter === 'waypoint')).toBe(true);
-    expect(source.calls.find((c) => c.metric.name === 'prediction-score')?.ctx.canary).toEqual({ version: 'v2', namespace: 'ml' });
+    const result = await withServer(source, (url) => measure(metric, args(url, 'waypoint')));
+    expect(result).toEqual({ phase: 'Error', status: 400 });
+    expect(source.calls).toEqual([]);
+    const res = await withServer(source, (url) => fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(substituteArgs(metric.provider.web.jsonBody, args(url, 'waypoint'))) }).then((r) => r.json() as Promise<{ issues: { path: string; message: string }[] }>));
+    expect(res.issues.map((i: { path: string }) => i.path)).toEqual(['metrics.latency', 'metrics.error-rate']);
+    expect(res.issues[0].message).toMatch(/reporter "waypoint" reports another pod .*: give the sides labels that reporter carries, such as destination_workload/);
   });
 
-  it('sends the sides as destination_version labels and a window from the canary\'s start, per minute', async () => {
+  it('pins the app metric to each side\'s pods', async () => {
+    const source = new FakeSource({ latency: 'pass', errors: 'pass' });
+    await withServer(source, (url) => measure(metric, args(url)));
+    const score = source.calls.find((c) => c.metric.name === 'prediction-score')!;
+    expect(score.ctx.canary).toEqual({ namespace: 'ml' });
+    expect(score.ctx.pins?.canary.pods).toBe('fake-7c9d8f6b4-[a-z0-9]{5}');
+    expect(score.ctx.pins?.baseline.pods).toBe('fake-6d5f7c9b8-[a-z0-9]{5}');
+  });
+
+  it('sends each side as its ReplicaSet (the pod-template hashes) and a window from the canary revision\'s start, per minute', async () => {
     const source = new FakeSource({ latency: 'pass', errors: 'pass' });
     source.canaryAgeSeconds = 47 * 60;
     await withServer(source, (url) => measure(metric, args(url)));
     const call = source.calls[0];
-    expect(call.ctx.baseline).toEqual({ destination_workload_namespace: 'ml', destination_version: 'v1' });
-    expect(call.ctx.canary).toEqual({ destination_workload_namespace: 'ml', destination_version: 'v2' });
-    // Looked up at most max-age back, on the canary's labels, by minute.
-    expect(source.trafficStartCalls).toEqual([{ labels: { destination_workload_namespace: 'ml', destination_version: 'v2' }, age: 6 * 3600, stepSeconds: 60 }]);
+    expect(call.ctx.baseline).toEqual({ destination_workload_namespace: 'ml' });
+    expect(call.ctx.canary).toEqual({ destination_workload_namespace: 'ml' });
+    expect(call.ctx.pins).toEqual({
+      baseline: { pods: 'fake-6d5f7c9b8-[a-z0-9]{5}', sourceLabels: { destination_service_name: 'model-stable', destination_service_namespace: 'ml' } },
+      canary: { pods: 'fake-7c9d8f6b4-[a-z0-9]{5}', sourceLabels: { destination_service_name: 'model-canary', destination_service_namespace: 'ml' } },
+    });
+    // Looked up at most max-age back, by the sidecars' own reports, by minute.
+    expect(source.activityCalls).toContainEqual({ labels: { destination_workload_namespace: 'ml' }, age: 6 * 3600, stepSeconds: 60, reporter: 'destination' });
     expect(call.ctx.window.end - call.ctx.window.start).toBe(47 * 60);
     expect(call.ctx.timelineStepSeconds).toBe(60);
   });

@@ -43,8 +43,10 @@ const scenarios: [string, Health, Health][] = [
 describe('Argo Rollouts templates we ship', () => {
   it('exist', () => expect(templates.length).toBeGreaterThanOrEqual(1));
 
+  // What a Rollout passes for the args without a default (rollout.yaml).
+  const given: Record<string, string> = { namespace: 'ml', rollout: 'model', 'canary-hash': '7c9d8f6b4', 'stable-hash': '6d5f7c9b8', 'canary-service': 'model-canary', 'stable-service': 'model-stable' };
   for (const { file, manifest } of templates) {
-    const args = Object.fromEntries((manifest.spec.args ?? []).map((a: { name: string; value?: string }) => [a.name, a.value ?? (a.name === 'namespace' ? 'ml' : 'x')]));
+    const args = Object.fromEntries((manifest.spec.args ?? []).map((a: { name: string; value?: string }) => [a.name, a.value ?? given[a.name] ?? 'x']));
     for (const metric of (manifest.spec.metrics as (WebMetric & { name: string })[]).filter((m) => m.provider?.web)) {
       // A look with no data is Inconclusive for the gate; the harm watch has only a
       // failureCondition, so it is a Successful look there, and the watch never promotes: every

@@ -61,10 +61,15 @@ describe('Flagger webhooks: sides, metadata and errors', () => {
     expect(latency.ctx.baseline).toEqual({ destination_workload_namespace: 'ml', destination_workload: 'model-primary' });
     expect(latency.ctx.window.end - latency.ctx.window.start).toBe(600);
     expect(source.calls.map((c) => c.metric.name).sort()).toEqual(['error-rate', 'latency', 'prediction-score']);
+    // Client-side failures: what the callers' proxies report of the Services Flagger routes to.
+    expect(latency.ctx.pins?.canary.sourceLabels).toEqual({ destination_service_name: 'model-canary', destination_service_namespace: 'ml' });
+    expect(latency.ctx.pins?.baseline.sourceLabels).toEqual({ destination_service_name: 'model-primary', destination_service_namespace: 'ml' });
+    expect(latency.ctx.pins?.canary.pods).toMatch(/^fake-[a-z0-9]+-\[a-z0-9\]\{5\}$/);
   });
 
   it('reads lookback, labels, per-metric margins and onInconclusive from metadata', async () => {
     const { app, source } = appWith('inconclusive', 'pass');
+    source.canaryAgeSeconds = 3600;
     const res = await request(app).post('/v1/flagger/confirm-promotion').send(
       // Issue 15: a relative margin above 1 (here: the error rate may triple) now needs its opt-in.
       payload({ lookback: '30m', 'labels.reporter': 'source', 'canary.labels.destination_version': 'v2', 'metrics.error-rate.margin.relative': '2', 'metrics.error-rate.margin.allowLargeRelative': 'true', 'metrics.latency.critical': 'false', onInconclusive: 'pass' }),
@@ -133,7 +138,8 @@ describe('/v1/analyze with templates', () => {
   });
 
   it('reports the window, the queries per metric and skipped optional metrics', async () => {
-    const { app } = appWith('pass', 'pass');
+    const { app, source } = appWith('pass', 'pass');
+    source.canaryAgeSeconds = 3600;
     const res = await request(app).post('/v1/analyze').send({ baseline: { labels: { destination_version: 'v1' } }, canary: { labels: { destination_version: 'v2' } }, start: '2026-11-24T10:00:00Z', end: 1795516200 });
     expect(res.status).toBe(200);
     expect(res.body.window).toEqual({ start: '2026-11-24T10:00:00.000Z', end: '2026-11-24T10:30:00.000Z' });

@@ -6,13 +6,13 @@ import request from 'supertest';
 import { PrometheusClient } from '../../src/sources/prometheus/client';
 import { PrometheusSource } from '../../src/sources/prometheus/prometheus-source';
 import { testApp } from '../support/app';
-import { closedPort, EMPTY_VECTOR, fakeFetch, promError, startServer, vector, type Responder } from '../sources/fake-prometheus';
+import { closedPort, EMPTY_VECTOR, fakeFetch, promError, startServer, vector, vectorsAsTimeline, withOnePodPerSide, type Responder } from '../sources/fake-prometheus';
 
 const sides = { labels: { destination_workload_namespace: 'ml' }, baseline: { labels: { destination_version: 'v1' } }, canary: { labels: { destination_version: 'v2' } }, lookback: '10m' };
 const errorRate = { ...sides, metrics: [{ name: 'errors', template: 'istio-error-rate' }] };
 
 function appWithFetch(respond: Responder, deadlineMs = 2000) {
-  const fake = fakeFetch(respond);
+  const fake = fakeFetch(withOnePodPerSide(vectorsAsTimeline(respond)));
   const source = new PrometheusSource(new PrometheusClient({ baseUrl: 'http://127.0.0.1:9090', queryTimeoutMs: 1000, fetch: fake.fetch }));
   return { ...testApp({ analysis: { source, deadlineMs } }), requests: fake.requests };
 }

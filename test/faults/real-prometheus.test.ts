@@ -113,6 +113,8 @@ describeWithPrometheus('a real Prometheus failing under the running service', ()
       canary: { labels: { destination_version: 'v2' } },
       lookback: '2m',
       end,
+      // 6 s of traffic: intervals of 3 s (every Prometheus-backed analysis is a timeline).
+      timelineStep: '3s',
       // Generous margins: the control must pass on what a busy machine's 6 s of traffic
       // yields (about 1,500 requests per side here; the score's KS bound is then ~0.16 plus
       // the largest gap the score buckets allow inside one bucket, and still under 0.5 with
@@ -236,7 +238,9 @@ describeWithPrometheus('a real Prometheus failing under the running service', ()
       const res = await analyze();
       expect(res.status).toBe(200);
       expect(res.body.verdict).toBe('inconclusive');
-      expect(res.body.reason).toMatch(/score: neither side has any data; errors: neither side has any data/);
+      // No series: no revision to judge, and no data to judge it on.
+      expect(res.body.reason).toMatch(/^cannot tell which revision the canary is: no pod of it served a request in the last 2m/);
+      expect(res.body.metrics.map((m: { reason: string }) => m.reason)).toEqual(['neither side has any data', 'neither side has any data']);
       await prometheus!.stop();
     } finally {
       fs.rmSync(empty, { recursive: true, force: true });

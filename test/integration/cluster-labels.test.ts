@@ -23,10 +23,12 @@ const inCi = process.env.CI === 'true';
 if (!binary && !inCi) console.warn(`Skipping cluster-labels.test.ts. ${prometheusMissingMessage()}`);
 const describeWithPrometheus = binary || inCi ? describe : describe.skip;
 
+// Each side is one pod, named as its ReplicaSet's pods are (the scrape adds `pod`).
 const SIDES = {
-  v1: { workload: 'model-primary', version: 'v1', grpcFailed: 1, waypointFailed: 0 },
-  v2: { workload: 'model', version: 'v2', grpcFailed: 20, waypointFailed: 0 },
+  v1: { workload: 'model-primary', pod: 'model-primary-6d5f7c9b8-x2kqz', version: 'v1', grpcFailed: 1, waypointFailed: 0 },
+  v2: { workload: 'model', pod: 'model-7c9d8f6b4-p9wzt', version: 'v2', grpcFailed: 20, waypointFailed: 0 },
 } as const;
+const WAYPOINT_POD = 'waypoint-5c7d9f8b6-zzzzz';
 const LATENCY_BUCKETS = ['10', '25', '50', '100', '+Inf'];
 const SCORE_BUCKETS = ['0.2', '0.4', '0.6', '0.8', '1', '+Inf'];
 
@@ -34,7 +36,8 @@ const SCORE_BUCKETS = ['0.2', '0.4', '0.6', '0.8', '1', '+Inf'];
 function exposition(n: number): string {
   const lines = ['# TYPE istio_requests_total counter', '# TYPE istio_request_duration_milliseconds histogram', '# TYPE model_prediction_score histogram'];
   for (const side of Object.values(SIDES)) {
-    const istio = (reporter: string) => `reporter="${reporter}",destination_workload="${side.workload}",destination_workload_namespace="ml",destination_version="${side.version}"`;
+    const istio = (reporter: string) =>
+      `reporter="${reporter}",destination_workload="${side.workload}",destination_workload_namespace="ml",destination_version="${side.version}",pod="${reporter === 'waypoint' ? WAYPOINT_POD : side.pod}"`;
     // Sidecar: 100 HTTP OK and 100 gRPC calls per scrape, some failing with UNAVAILABLE (14) under HTTP 200.
     lines.push(`istio_requests_total{${istio('destination')},request_protocol="http",response_code="200",grpc_response_status=""} ${100 * n}`);
     lines.push(`istio_requests_total{${istio('destination')},request_protocol="grpc",response_code="200",grpc_response_status="0"} ${(100 - side.grpcFailed) * n}`);
@@ -45,7 +48,7 @@ function exposition(n: number): string {
       LATENCY_BUCKETS.forEach((le, i) => lines.push(`istio_request_duration_milliseconds_bucket{${istio(reporter)},le="${le}"} ${[20, 60, 90, 100, 100][i] * n}`));
     }
     // The model server's own metric: its scrape config's labels, not Istio's.
-    const app = `app="${side.workload}",namespace="ml",version="${side.version}",pod="${side.workload}-abc"`;
+    const app = `app="${side.workload}",namespace="ml",version="${side.version}",pod="${side.pod}"`;
     const scores = side.version === 'v1' ? [10, 30, 60, 90, 100, 100] : [40, 70, 90, 98, 100, 100];
     SCORE_BUCKETS.forEach((le, i) => lines.push(`model_prediction_score_bucket{${app},le="${le}"} ${scores[i] * n}`));
   }
@@ -84,7 +87,8 @@ describeWithPrometheus('cluster labels against a real Prometheus: app metrics, g
     return { status: res.status, text: await res.text() };
   };
   type Metric = { name: string; verdict: string; baseline: { n: number; events?: number }; canary: { n: number; events?: number }; queries: { baseline: string[]; canary: string[] } };
-  const argo = () => ({ profile: 'default', start, labels: { destination_workload_namespace: 'ml' }, baseline: { labels: { destination_version: 'v1' } }, canary: { labels: { destination_version: 'v2' } } });
+  // Every Prometheus-backed analysis is a timeline; the data span seconds, so the intervals do too.
+  const argo = () => ({ profile: 'default', start, timelineStep: '2s', labels: { destination_workload_namespace: 'ml' }, baseline: { labels: { destination_version: 'v1' } }, canary: { labels: { destination_version: 'v2' } } });
 
   it('Argo: one destination_version per side judges the app metric labelled version, and gRPC failures as errors', async () => {
     const res = await post('/v1/analyze', argo());
@@ -122,7 +126,7 @@ describeWithPrometheus('cluster labels against a real Prometheus: app metrics, g
 
   it('Flagger: a Canary named unlike its target finds the target\'s series through metadata target; confirm-rollout answers 200', async () => {
     const flagger = (type: string, metadata: Record<string, string>) => post(`/v1/flagger/${type}`, { name: 'model-canary', namespace: 'ml', phase: 'Progressing', checksum: 'c1', metadata });
-    const meta = { target: 'model', start: String(start) };
+    const meta = { target: 'model', start: String(start), timelineStep: '2s' };
     const rollout = await flagger('rollout', meta);
     expect(rollout.status).toBe(412);
     expect(rollout.text).toMatch(/^canary-judge fail: .*error-rate/);

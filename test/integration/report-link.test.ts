@@ -61,7 +61,8 @@ describeWithPrometheus('report links against a real Prometheus', () => {
     const pre = /<pre>([\s\S]*)<\/pre>/.exec(page.text)![1].replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'");
     // The text answer ends with its own report link; the page's table is the rest of it.
     expect(pre).toBe(table.replace(/report: \S+\n$/, ''));
-    // The forest plot, one plot per metric and one per check.
-    expect((page.text.match(/<svg\b/g) ?? []).length).toBe(1 + answer.body.metrics.length + (answer.body.checks?.length ?? 0));
+    // The forest plot, per metric its data and (judged on a timeline) its timeline, one per check.
+    const timelines = answer.body.metrics.filter((m: { timeline?: unknown[] }) => m.timeline?.length).length;
+    expect((page.text.match(/<svg\b/g) ?? []).length).toBe(1 + answer.body.metrics.length + timelines + (answer.body.checks?.length ?? 0));
   }, 60_000);
 });

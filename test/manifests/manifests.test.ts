@@ -3,6 +3,7 @@ import path from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import { parseAllDocuments, parseDocument } from 'yaml';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { Service } from 'kubernetes-models/v1/Service';
 import { RESOLVING_LATENCY_BUCKETS } from '../../demo/latency-buckets';
 import { validateLimits } from '../support/argo-web-metric';
 
@@ -103,7 +104,8 @@ function unknownFields(schema: any, value: any, at = ''): string[] {
 }
 
 function problems(crds: Crd[], manifest: Manifest): string[] {
-  if (manifest.apiVersion === 'apps/v1' && manifest.kind === 'Deployment') return deploymentProblems(manifest);
+  if (manifest.apiVersion === 'apps/v1' && manifest.kind === 'Deployment') return builtInProblems(() => new Deployment(manifest as never).validate());
+  if (manifest.apiVersion === 'v1' && manifest.kind === 'Service') return builtInProblems(() => new Service(manifest as never).validate());
   const validate = validatorFor(crds, manifest.apiVersion, manifest.kind);
   const errors = validate(manifest) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
   const [group, version] = manifest.apiVersion.split('/');
@@ -113,9 +115,9 @@ function problems(crds: Crd[], manifest: Manifest): string[] {
 }
 
 /** Built-in kinds have no CRD: the Kubernetes OpenAPI schema of kubernetes-models checks them. */
-function deploymentProblems(manifest: Manifest): string[] {
+function builtInProblems(validate: () => void): string[] {
   try {
-    new Deployment(manifest as never).validate();
+    validate();
     return [];
   } catch (error) {
     return [(error as Error).message];
@@ -172,8 +174,15 @@ describe('broken manifests are rejected', () => {
 
   it('a DestinationRule reference without its required stableSubsetName', () => {
     const broken = clone(rollout);
-    delete broken.spec.strategy.canary.trafficRouting.istio.destinationRule.stableSubsetName;
+    broken.spec.strategy.canary.trafficRouting.istio.destinationRule = { name: 'model-destination', canarySubsetName: 'v2' };
     expect(problems(crds, broken).join('\n')).toMatch(/must have required property 'stableSubsetName'/);
+  });
+
+  it('an analysis arg whose podTemplateHashValue is misspelt', () => {
+    const broken = clone(rollout);
+    const step = broken.spec.strategy.canary.steps.find((s: any) => s.analysis);
+    step.analysis.args.find((a: any) => a.name === 'canary-hash').valueFrom = { podTemplateHashValues: 'Latest' };
+    expect(problems(crds, broken).join('\n')).toMatch(/podTemplateHashValues is not in the schema/);
   });
 
   it('a misspelt field', () => {
@@ -282,10 +291,13 @@ describe('manifest semantics', () => {
     expect(problems(crds, broken).join('\n')).toMatch(/percentage must be integer/);
   });
 
-  it('the Rollouts route the seed header to the canary subset v2, in subset mode', () => {
+  it('the Rollouts split by host (canaryService, stableService) and route the seed header to the canary', () => {
+    const services = ofKind('Service').map((d) => d.manifest.metadata.name);
     for (const { manifest } of ofKind('Rollout')) {
       const canary = manifest.spec.strategy.canary;
-      expect(canary.trafficRouting.istio.destinationRule).toEqual({ name: 'model-destination', canarySubsetName: 'v2', stableSubsetName: 'v1' });
+      expect([canary.canaryService, canary.stableService]).toEqual(['model-canary', 'model-stable']);
+      for (const name of [canary.canaryService, canary.stableService]) expect(services).toContain(name);
+      expect(canary.trafficRouting.istio.destinationRule).toBeUndefined();
       expect(canary.trafficRouting.istio.virtualService).toEqual({ name: 'model-virtual-service', routes: ['primary'] });
       const header = canary.steps.find((s: any) => s.setHeaderRoute).setHeaderRoute;
       // Every route a step sets is managed (Argo refuses a step whose route is not listed).
@@ -293,21 +305,47 @@ describe('manifest semantics', () => {
       expect(canary.trafficRouting.managedRoutes).toEqual([{ name: header.name }, ...mirrors.map((name) => ({ name }))]);
       expect(header.match).toEqual([{ headerName: 'x-canary-version', headerValue: { exact: 'v2' } }]);
     }
-    // Argo's copies of the VirtualService / DestinationRule: a `primary` route over both subsets,
-    // no header route (Argo adds it), subsets not pinned to a version label.
+    // Argo's copy of the VirtualService: a `primary` route over both Services, no header route (Argo adds it).
     const argoVs = ofKind('VirtualService').find((d) => d.file.includes('argo/'))!.manifest;
+    expect(argoVs.spec.hosts).toEqual(['model-service']);
     expect(argoVs.spec.http.map((r: any) => r.name)).toEqual(['primary']);
-    expect(argoVs.spec.http[0].route.map((r: any) => r.destination.subset)).toEqual(['v1', 'v2']);
-    const argoDr = ofKind('DestinationRule').find((d) => d.file.includes('argo/'))!.manifest;
-    for (const s of argoDr.spec.subsets) expect(s.labels.version).toBeUndefined();
+    expect(argoVs.spec.http[0].route.map((r: any) => r.destination)).toEqual([{ host: 'model-stable' }, { host: 'model-canary' }]);
+  });
+
+  it('no release edits: the pods carry no version label and every analysis passes the ReplicaSets\' hashes and Services', () => {
+    for (const { manifest } of ofKind('Rollout')) {
+      expect(manifest.spec.template.metadata.labels).toEqual({ app: 'model' });
+      expect(manifest.spec.selector.matchLabels).toEqual({ app: 'model' });
+    }
+    for (const { where, a } of analysisUses) {
+      const args = Object.fromEntries((a.args as any[]).map((x) => [x.name, x.value ?? x.valueFrom]));
+      expect([where, args]).toEqual([
+        where,
+        {
+          namespace: { fieldRef: { fieldPath: 'metadata.namespace' } },
+          rollout: { fieldRef: { fieldPath: 'metadata.name' } },
+          'canary-hash': { podTemplateHashValue: 'Latest' },
+          'stable-hash': { podTemplateHashValue: 'Stable' },
+          'canary-service': 'model-canary',
+          'stable-service': 'model-stable',
+        },
+      ]);
+    }
+    for (const t of templates) {
+      expect(t.spec.metrics[0].provider.web.jsonBody).toMatchObject({
+        rollout: { namespace: '{{args.namespace}}', name: '{{args.rollout}}' },
+        canary: { revision: '{{args.canary-hash}}', sourceLabels: { destination_service_name: '{{args.canary-service}}', destination_service_namespace: '{{args.namespace}}' } },
+        baseline: { revision: '{{args.stable-hash}}', sourceLabels: { destination_service_name: '{{args.stable-service}}', destination_service_namespace: '{{args.namespace}}' } },
+      });
+    }
   });
 
   const judging = ['rollout', 'confirm-promotion', 'rollback', 'pre-rollout', 'confirm-traffic-increase'];
-  const fixedKeys = ['target', 'reporter', 'profile', 'lookback', 'since', 'maxAge', 'timelineStep', 'start', 'end', 'alpha', 'evidence', 'expectedCanaryShare', 'trafficLookback', 'onTrafficMismatch', 'onInconclusive'];
+  const fixedKeys = ['target', 'service', 'revisionFrom', 'reporter', 'profile', 'lookback', 'since', 'maxAge', 'timelineStep', 'start', 'end', 'alpha', 'evidence', 'expectedCanaryShare', 'trafficLookback', 'onTrafficMismatch', 'onInconclusive'];
   const metricFields = ['margin.relative', 'margin.absolute', 'critical', 'weight', 'direction', 'statistic'];
   const knownKey = (k: string) =>
     fixedKeys.includes(k) ||
-    /^(labels|canary\.labels|baseline\.labels)\.[A-Za-z_][A-Za-z0-9_]*$/.test(k) ||
+    /^(labels|canary\.labels|baseline\.labels|canary\.sourceLabels|baseline\.sourceLabels)\.[A-Za-z_][A-Za-z0-9_]*$/.test(k) ||
     metricFields.some((f) => new RegExp(`^metrics\\.[^.]+\\.${f.replace('.', '\\.')}$`).test(k));
 
   it('the Flagger Canary calls canary-judge for judging types and confirm-rollout only, naming its target, with keys canary-judge reads', () => {

@@ -106,3 +106,48 @@ export async function closedPort(): Promise<number> {
   await server.close();
   return server.port;
 }
+
+/**
+ * Answers the revision look-up (src/sources/revision/) as a cluster whose every side is one
+ * running pod that served at every step: the requests per pod (`sum by (pod)`, a range query on
+ * the asked grid) and the pods still scraped (`count by (pod)`). The pod is named after the
+ * side's selector, like `model-<hash>-abcde`. Every other query goes to `respond`.
+ */
+export function withOnePodPerSide(respond: Responder): Responder {
+  return (request) => {
+    const query = request.params.query ?? '';
+    if (!/^(sum|count) by \(pod\) /.test(query)) return respond(request);
+    const pod = `model-${fnv(query.slice(query.indexOf('{')).replace(/\[\d+s\]\)\)$|\)$/, ''))}-abcde`;
+    if (request.url.endsWith('/query_range')) {
+      const start = Number(request.params.start);
+      const step = Number(request.params.step);
+      const count = Math.floor((Number(request.params.end) - start) / step) + 1;
+      return matrix([[{ pod }, Array.from({ length: count }, () => '1')]], start, step);
+    }
+    return vector([[{ pod }, '1']]);
+  };
+}
+
+/** A short [a-z0-9] digest of a text (FNV-1a). */
+function fnv(text: string): string {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619) >>> 0;
+  return h.toString(36);
+}
+
+/**
+ * Range queries answered from an instant-query responder: each series of a vector answer holds
+ * its value at every step of the asked grid (per-interval counts that stay the same).
+ */
+export function vectorsAsTimeline(respond: Responder): Responder {
+  return async (request) => {
+    const answer = await respond(request);
+    if (!request.url.endsWith('/query_range')) return answer;
+    const body = answer.body as { status?: string; data?: { resultType?: string; result?: { metric: Record<string, string>; value: [number, string] }[] } };
+    if (typeof body !== 'object' || body === null || body.data?.resultType !== 'vector') return answer;
+    const start = Number(request.params.start);
+    const step = Number(request.params.step);
+    const count = Math.floor((Number(request.params.end) - start) / step) + 1;
+    return { ...answer, ...matrix(body.data.result!.map((s) => [s.metric, Array.from({ length: count }, () => s.value[1])] as const), start, step) };
+  };
+}

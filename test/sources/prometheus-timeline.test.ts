@@ -3,7 +3,7 @@ import { testApp } from '../support/app';
 import type { FetchContext, TemplateMetric } from '../../src/sources/metric-source';
 import { PrometheusClient } from '../../src/sources/prometheus/client';
 import { MAX_TIMELINE_POINTS, PrometheusSource, timelineGrid, timelineStep } from '../../src/sources/prometheus/prometheus-source';
-import { fakeFetch, matrix, type Responder } from './fake-prometheus';
+import { fakeFetch, matrix, vector, withOnePodPerSide, type Responder } from './fake-prometheus';
 
 const START = 1700000000;
 const END = 1700000600;
@@ -20,8 +20,11 @@ function context(overrides: Partial<FetchContext> = {}): FetchContext {
   };
 }
 
-function source(respond: Responder) {
-  const fake = fakeFetch(respond);
+/** The revision look-up's queries (src/sources/revision/), which every analysis sends first. */
+const isRevisionLookup = (r: { params: Record<string, string> }) => / by \(pod\) /.test(r.params.query);
+
+function source(respond: Responder, { podPerSide = true } = {}) {
+  const fake = fakeFetch(podPerSide ? withOnePodPerSide(respond) : respond);
   const client = new PrometheusClient({ baseUrl: 'http://prometheus:9090', queryTimeoutMs: 2000, fetch: fake.fetch });
   return { source: new PrometheusSource(client), requests: fake.requests };
 }
@@ -109,7 +112,7 @@ describe('POST /v1/analyze with "timelineStep": template metrics judged per inte
     expect(m.verdict).toBe('fail');
     expect(m.decidedAt).toBeLessThanOrEqual(10);
     expect(m.reason).toMatch(/^failed at interval \d+ of 10/);
-    expect(requests.every((r) => r.url.endsWith('/api/v1/query_range'))).toBe(true);
+    expect(requests.filter((r) => !isRevisionLookup(r)).every((r) => r.url.endsWith('/api/v1/query_range'))).toBe(true);
   });
 
   it('says how long an inconclusive metric still needs, in time: the interval is the fetched step', async () => {
@@ -131,8 +134,9 @@ describe('one analysis sends each distinct query once', () => {
     const res = await request(app).post('/v1/analyze').send({ metrics, baseline: { labels: { destination_version: 'v1' } }, canary: { labels: { destination_version: 'v2' } }, start: START, end: END, timelineStep: '1m' });
     expect([res.status, res.body.issues]).toEqual([200, undefined]);
     expect(res.body.metrics.map((m: { canary: { n: number } }) => m.canary.n)).toEqual([100, 100, 100]);
-    expect(requests).toHaveLength(2);
-    expect(new Set(requests.map((r) => r.params.query)).size).toBe(2);
+    const sent = requests.filter((r) => !isRevisionLookup(r));
+    expect(sent).toHaveLength(2);
+    expect(new Set(sent.map((r) => r.params.query)).size).toBe(2);
   });
 });
 
@@ -144,15 +148,21 @@ describe('"since": "canary": a window that follows the canary', () => {
    */
   async function sinceCanary(serving: (stepEnd: number) => boolean) {
     const end = START + 3600;
-    const { source: s, requests } = source((req) => {
-      const start = Number(req.params.start);
-      const step = Number(req.params.step);
-      const points = Math.round((Number(req.params.end) - start) / step) + 1;
-      const q = req.params.query;
-      const canary = q.includes('"v2"');
-      const values = Array.from({ length: points }, (_, k) => String(canary && !serving(start + k * step) ? 0 : q.includes('=~"5.."') ? 1 : 500));
-      return matrix([[{}, values]], start, step);
-    });
+    const { source: s, requests } = source(
+      (req) => {
+        const q = req.params.query;
+        const canary = q.includes('"v2"');
+        // One pod a side; the canary's is running at the end.
+        const pod = canary ? 'model-c4n4ry-abcde' : 'model-primary-b4s3-abcde';
+        if (!req.url.endsWith('/query_range')) return vector([[{ pod }, '1']]);
+        const start = Number(req.params.start);
+        const step = Number(req.params.step);
+        const points = Math.round((Number(req.params.end) - start) / step) + 1;
+        const values = Array.from({ length: points }, (_, k) => String(canary && !serving(start + k * step) ? 0 : q.includes('=~"5.."') ? 1 : 500));
+        return matrix([[isRevisionLookup(req) ? { pod } : {}, values]], start, step);
+      },
+      { podPerSide: false },
+    );
     const { app } = testApp({ analysis: { source: s } });
     const res = await request(app)
       .post('/v1/analyze')
@@ -165,11 +175,14 @@ describe('"since": "canary": a window that follows the canary', () => {
     const { res, requests, end } = await sinceCanary((t) => t >= START + 1200);
     expect(res.status).toBe(200);
     expect(res.body.window.start).toBe(new Date((START + 1200 - 60) * 1000).toISOString());
+    // Looked up per pod, at most maxAge back, by minute.
     expect(requests[0].params).toEqual(expect.objectContaining({ start: String(end - 3600 + 60), step: '60' }));
+    expect(isRevisionLookup(requests[0])).toBe(true);
+    expect(res.body.revisions.canary).toEqual({ method: 'newest-replicaset', replicaSet: 'model-c4n4ry', pods: 'model-c4n4ry-[a-z0-9]{5}', since: new Date((START + 1200 - 60) * 1000).toISOString() });
     expect(res.body.metrics[0].intervals).toBe(41);
   });
 
-  it('starts at the latest run of canary traffic: an earlier revision of a reused workload, 15+ silent minutes before, is left out', async () => {
+  it('starts at the latest run of the revision\'s traffic: the same ReplicaSet scaled to zero 15+ minutes before (an aborted rollout retried) is judged from its latest run', async () => {
     // The canary served from START + 600 to START + 1200, then nothing for 20 minutes, then
     // again from the step ending at START + 2460 on.
     const { res } = await sinceCanary((t) => (t > START + 540 && t <= START + 1200) || t >= START + 2460);

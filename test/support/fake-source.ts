@@ -1,6 +1,7 @@
 /** A MetricSource that answers from canned sides and records what it was asked. */
 import type { FetchContext, FetchedMetric, Labels, MetricSource, TemplateMetric, TimeWindow } from '../../src/sources/metric-source';
 import { SourceUnavailableError } from '../../src/sources/metric-source';
+import type { SideActivity } from '../../src/sources/revision/identify-revision';
 
 export type Health = 'pass' | 'fail' | 'inconclusive' | 'empty';
 
@@ -32,15 +33,23 @@ const errors: Record<Health, { events: number; total: number }> = {
 export class FakeSource implements MetricSource {
   readonly calls: { metric: TemplateMetric; ctx: FetchContext }[] = [];
   requests = { baseline: 90000, canary: 10000 };
-  /** How long ago the canary's traffic began (trafficStart), or null for none. */
+  /** How long ago each side's traffic began (sideActivity), or null for none. */
   canaryAgeSeconds: number | null = 20 * 60;
-  readonly trafficStartCalls: { labels: Labels; age: number; stepSeconds: number }[] = [];
+  readonly activityCalls: { labels: Labels; age: number; stepSeconds: number; reporter: string }[] = [];
   constructor(public health: { latency: Health; errors: Health }, public failure?: SourceUnavailableError) {}
 
-  async trafficStart(labels: Labels, window: TimeWindow, stepSeconds: number): Promise<number | null> {
-    this.trafficStartCalls.push({ labels, age: window.end - window.start, stepSeconds });
+  /** One running pod per side, named after the side's labels, serving every step since `canaryAgeSeconds` ago. */
+  async sideActivity(labels: Labels, window: TimeWindow, stepSeconds: number, _signal: AbortSignal, reporter: string, pods?: string): Promise<SideActivity> {
+    this.activityCalls.push({ labels, age: window.end - window.start, stepSeconds, reporter });
     if (this.failure) throw this.failure;
-    return this.canaryAgeSeconds === null ? null : window.end - this.canaryAgeSeconds;
+    // A side named by its pod-template hash (`.+-<hash>-[a-z0-9]{5}`) is that ReplicaSet's pod.
+    const hash = pods !== undefined ? /^\.\+-([a-z0-9]+)-/.exec(pods)?.[1] : undefined;
+    const pod = `fake-${hash ?? labelsHash(labels)}-abcde`;
+    if (this.canaryAgeSeconds === null) return { traffic: [], present: new Set([pod]) };
+    const first = Math.max(window.start, window.end - this.canaryAgeSeconds);
+    const stepEnds: number[] = [];
+    for (let end = first + stepSeconds; end <= window.end; end += stepSeconds) stepEnds.push(end);
+    return { traffic: [{ pod, stepEnds }], present: new Set([pod]) };
   }
 
   async fetch(metric: TemplateMetric, ctx: FetchContext): Promise<FetchedMetric> {
@@ -58,4 +67,11 @@ export class FakeSource implements MetricSource {
         return { kind: 'distribution', baseline: { values: [] }, canary: { values: [] }, queries, noSeries: true };
     }
   }
+}
+
+/** A short [a-z0-9] name for a label set (a pod-template hash stand-in). */
+function labelsHash(labels: Labels): string {
+  let h = 2166136261;
+  for (const ch of JSON.stringify(Object.entries(labels).sort())) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
+  return h.toString(36);
 }

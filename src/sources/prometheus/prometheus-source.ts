@@ -14,12 +14,13 @@
  *   "no data"; `noSeries` is set when neither side had a series.
  */
 import type { CategoricalSide, CountSide, HistogramBucket, ValuesSide } from '../../judge/types';
-import { SourceUnavailableError, type FetchContext, type FetchedMetric, type Labels, type MetricSource, type TemplateMetric, type TimeWindow } from '../metric-source';
+import { SourceUnavailableError, type ClientSideFailures, type FetchContext, type FetchedMetric, type Labels, type MetricSource, type TemplateMetric, type TimeWindow } from '../metric-source';
 import { parseSampleValue, type InstantVector, type PrometheusClient, type RangeMatrix, type VectorSeries } from './client';
 import { sumCategoricalIntervals, sumCountIntervals, sumValuesIntervals } from '../../judge/timeline';
-import { planQueries, planSide, type SidePlan } from './templates';
+import { ISTIO_REQUESTS, planQueries, planSide, type PlanOptions, type SidePlan } from './templates';
 import { linkedAbort } from '../linked-abort';
-import { latestRunStart } from '../canary-start';
+import type { SideActivity } from '../revision/identify-revision';
+import { quoteLabelValue, rangeSeconds, selector } from './promql';
 
 type SideName = 'baseline' | 'canary';
 type Converted =
@@ -29,17 +30,20 @@ type Converted =
 interface SideAnswer {
   readonly converted: Converted;
   readonly series: number;
+  /** Requests its callers' proxies failed (proportion plans with `clientFailed`), by response flags. */
+  readonly clientSide?: ClientSideFailures;
 }
 
 export class PrometheusSource implements MetricSource {
   constructor(private readonly client: PrometheusClient) {}
 
   async fetch(metric: TemplateMetric, ctx: FetchContext): Promise<FetchedMetric> {
-    const options = { reporter: ctx.reporter };
-    const plans = { baseline: planSide(metric, ctx.baseline, ctx.window, options), canary: planSide(metric, ctx.canary, ctx.window, options) };
+    const plans = { baseline: planSide(metric, ctx.baseline, ctx.window, planOptions(ctx, 'baseline')), canary: planSide(metric, ctx.canary, ctx.window, planOptions(ctx, 'canary')) };
     // A timeline asks for increase() over one step at every step (custom queries stay as they are).
     const stepWindow = ctx.timelineStepSeconds !== undefined && plans.baseline.shape !== 'values' ? { start: 0, end: timelineStep(ctx.window, ctx.timelineStepSeconds) } : undefined;
-    const sent = stepWindow ? { baseline: planSide(metric, ctx.baseline, stepWindow, options), canary: planSide(metric, ctx.canary, stepWindow, options) } : plans;
+    const sent = stepWindow
+      ? { baseline: planSide(metric, ctx.baseline, stepWindow, planOptions(ctx, 'baseline')), canary: planSide(metric, ctx.canary, stepWindow, planOptions(ctx, 'canary')) }
+      : plans;
     const queries = { baseline: planQueries(sent.baseline), canary: planQueries(sent.canary) };
 
     // The first failed query abandons its siblings (Promise.all settles at once, then `finally`)
@@ -62,26 +66,32 @@ export class PrometheusSource implements MetricSource {
       const kind = plans.baseline.shape === 'histogram' || plans.baseline.shape === 'values' ? plans.baseline.kind : 'continuous';
       return { kind, baseline: b.side, canary: c.side, queries, ...extra };
     }
-    if (b.shape === 'proportion' && c.shape === 'proportion') return { kind: 'proportion', baseline: b.side, canary: c.side, queries, ...extra };
+    if (b.shape === 'proportion' && c.shape === 'proportion') {
+      const clientSide = baseline.clientSide && canary.clientSide ? { clientSide: { baseline: baseline.clientSide, canary: canary.clientSide } } : {};
+      return { kind: 'proportion', baseline: b.side, canary: c.side, queries, ...extra, ...clientSide };
+    }
     if (b.shape === 'categorical' && c.shape === 'categorical') return { kind: 'categorical', baseline: b.side, canary: c.side, queries, ...extra };
     throw new Error('internal: the two sides of one metric have different shapes');
   }
 
   /**
-   * When the side's latest run of traffic within the window began (src/sources/canary-start.ts):
-   * its Istio request counter per step, then the first step of the run after the last long
-   * silence.
+   * The side's requests per pod and step, as `reporter` reports them, and the pods whose series
+   * are present at the window's end (src/sources/revision/identify-revision.ts). The steps are
+   * the asked ones (not lengthened to MAX_TIMELINE_POINTS): where a revision began matters to
+   * the step.
    */
-  async trafficStart(labels: Labels, window: TimeWindow, stepSeconds: number, signal: AbortSignal, reporter?: string): Promise<number | null> {
-    const step = timelineStep(window, stepSeconds);
-    const grid = timelineGrid(window, step);
-    // The same reporter as the metrics: an ambient mesh reports only "waypoint".
-    const plan = planSide({ name: 'traffic-start', template: 'istio-requests' }, labels, { start: 0, end: step }, { reporter });
-    if (plan.shape !== 'proportion') throw new Error('internal: istio-requests is a proportion');
-    const matrix = await this.client.range(plan.total, grid[0], grid[grid.length - 1], step, signal);
-    const withTraffic: number[] = [];
-    for (const series of matrix) for (const [time, value] of series.values) if (value > 0) withTraffic.push(time);
-    return latestRunStart(withTraffic, step);
+  async sideActivity(labels: Labels, window: TimeWindow, stepSeconds: number, signal: AbortSignal, reporter: string, pods?: string): Promise<SideActivity> {
+    const grid = timelineGrid(window, stepSeconds);
+    const { reporter: _own, ...rest } = labels;
+    const requests = selector(ISTIO_REQUESTS, { ...rest, reporter }, { extra: pods !== undefined ? [`pod=~${quoteLabelValue(pods)}`] : [] });
+    const [matrix, vector] = await Promise.all([
+      this.client.range(`sum by (pod) (increase(${requests}${rangeSeconds(stepSeconds)}))`, grid[0], grid[grid.length - 1], stepSeconds, signal),
+      this.client.instant(`count by (pod) (${requests})`, window.end, signal),
+    ]);
+    return {
+      traffic: matrix.map((series) => ({ pod: series.metric.pod ?? '', stepEnds: series.values.filter(([, value]) => value > 0).map(([time]) => time) })),
+      present: new Set(vector.map((series) => series.metric.pod ?? '')),
+    };
   }
 
   /**
@@ -117,8 +127,18 @@ export class PrometheusSource implements MetricSource {
         return { converted: { shape: 'values', side: toHistogram(vector, what) }, series: vector.length };
       }
       case 'proportion': {
-        const [events, total] = await Promise.all([this.instant(plan.events, at, ctx, signal), this.instant(plan.total, at, ctx, signal)]);
-        return { converted: { shape: 'proportion', side: toCounts(sumOf(events, `${what} events`), sumOf(total, `${what} total`), what) }, series: events.length + total.length };
+        const [events, total, failed] = await Promise.all([
+          this.instant(plan.events, at, ctx, signal),
+          this.instant(plan.total, at, ctx, signal),
+          plan.clientFailed !== undefined ? this.instant(plan.clientFailed, at, ctx, signal) : undefined,
+        ]);
+        const clientSide = failed && byFlags(failed, `${what} client-side failures`);
+        const extra = clientSide?.count ?? 0;
+        return {
+          converted: { shape: 'proportion', side: toCounts(sumOf(events, `${what} events`) + extra, sumOf(total, `${what} total`) + extra, what) },
+          series: events.length + total.length + (failed?.length ?? 0),
+          ...(clientSide ? { clientSide } : {}),
+        };
       }
       case 'categorical': {
         const vector = await this.instant(plan.query, at, ctx, signal);
@@ -140,7 +160,7 @@ export class PrometheusSource implements MetricSource {
     const step = timelineStep(ctx.window, ctx.timelineStepSeconds!);
     const grid = timelineGrid(ctx.window, step);
     const labels = name === 'baseline' ? ctx.baseline : ctx.canary;
-    const plan = planSide(metric, labels, { start: 0, end: step });
+    const plan = planSide(metric, labels, { start: 0, end: step }, planOptions(ctx, name));
     const first = grid[0];
     const last = grid[grid.length - 1];
     switch (plan.shape) {
@@ -150,11 +170,24 @@ export class PrometheusSource implements MetricSource {
         return { converted: { shape: 'values', side: { ...sumValuesIntervals(intervals), intervals } as ValuesSide }, series: matrix.length };
       }
       case 'proportion': {
-        const [events, total] = await Promise.all([this.range(plan.events, first, last, step, ctx, signal), this.range(plan.total, first, last, step, ctx, signal)]);
+        const [events, total, failed] = await Promise.all([
+          this.range(plan.events, first, last, step, ctx, signal),
+          this.range(plan.total, first, last, step, ctx, signal),
+          plan.clientFailed !== undefined ? this.range(plan.clientFailed, first, last, step, ctx, signal) : undefined,
+        ]);
         const e = vectorsAt(events, grid);
         const t = vectorsAt(total, grid);
-        const intervals = grid.map((_, k) => toCounts(sumOf(e[k], `${what} events`), sumOf(t[k], `${what} total`), what));
-        return { converted: { shape: 'proportion', side: { ...sumCountIntervals(intervals), intervals } }, series: events.length + total.length };
+        const f = failed && vectorsAt(failed, grid).map((v) => byFlags(v, `${what} client-side failures`));
+        const intervals = grid.map((_, k) => {
+          const extra = f?.[k].count ?? 0;
+          return toCounts(sumOf(e[k], `${what} events`) + extra, sumOf(t[k], `${what} total`) + extra, what);
+        });
+        const clientSide = f && mergeFlags(f);
+        return {
+          converted: { shape: 'proportion', side: { ...sumCountIntervals(intervals), intervals } },
+          series: events.length + total.length + (failed?.length ?? 0),
+          ...(clientSide ? { clientSide } : {}),
+        };
       }
       case 'categorical': {
         const matrix = await this.range(plan.query, first, last, step, ctx, signal);
@@ -167,19 +200,31 @@ export class PrometheusSource implements MetricSource {
   }
 }
 
+/** How one side's queries are planned: the analysis' reporter and the side's revision pins. */
+function planOptions(ctx: FetchContext, side: SideName): PlanOptions {
+  return { reporter: ctx.reporter, ...ctx.pins?.[side] };
+}
+
 /** At most this many intervals per side: a longer window gets a longer step. */
 export const MAX_TIMELINE_POINTS = 240;
 
-/** The step actually used for a window: the asked step, lengthened so the window has at most MAX_TIMELINE_POINTS intervals. */
+/**
+ * The step actually used for a window: the asked step, lengthened so the window has at most
+ * MAX_TIMELINE_POINTS intervals; a window shorter than one step is one interval of its own length.
+ */
 export function timelineStep(window: { start: number; end: number }, askedSeconds: number): number {
   const span = window.end - window.start;
+  if (span < askedSeconds) return Math.max(1, Math.floor(span));
   return Math.max(askedSeconds, Math.ceil(span / MAX_TIMELINE_POINTS / askedSeconds) * askedSeconds);
 }
 
-/** The end of each interval of the window: start + step, start + 2 step, ..., the last at or before the end. */
+/**
+ * The end of each interval of the window, the last at the window's end and each one step before
+ * the next: a window that is not a whole number of steps loses its oldest part, never its latest.
+ */
 export function timelineGrid(window: { start: number; end: number }, step: number): number[] {
   const count = Math.max(1, Math.floor((window.end - window.start) / step));
-  return Array.from({ length: count }, (_, k) => window.start + (k + 1) * step);
+  return Array.from({ length: count }, (_, k) => window.end - (count - 1 - k) * step);
 }
 
 /** Samples of a matrix regrouped per grid time, as instant vectors (a missing sample: the series had no increase there). */
@@ -217,6 +262,30 @@ function count(value: number, what: string): number | undefined {
   const rounded = Math.round(value);
   if (rounded < 0) throw unusable(what, `a count is negative (${value}); is the metric a counter?`);
   return rounded === 0 ? 0 : rounded; // no -0
+}
+
+/** Client-side failures by their response flags ("UH", "URX,UF"). */
+function byFlags(vector: InstantVector, what: string): ClientSideFailures {
+  const flags: Record<string, number> = Object.create(null);
+  let total = 0;
+  for (const series of vector) {
+    const c = count(series.value[1], what) ?? 0;
+    if (c === 0) continue;
+    const name = series.metric.response_flags ?? '';
+    flags[name] = (flags[name] ?? 0) + c;
+    total += c;
+  }
+  return { count: total, flags };
+}
+
+function mergeFlags(parts: readonly ClientSideFailures[]): ClientSideFailures {
+  const flags: Record<string, number> = Object.create(null);
+  let total = 0;
+  for (const part of parts) {
+    total += part.count;
+    for (const [name, c] of Object.entries(part.flags)) flags[name] = (flags[name] ?? 0) + c;
+  }
+  return { count: total, flags };
 }
 
 function sumOf(vector: InstantVector, what: string): number {

@@ -81,7 +81,8 @@ export function rangeSeconds(seconds: number): string {
 }
 
 /**
- * Fills every `{{labels}}` of a custom query with one side's matchers.
+ * Fills every `{{labels}}` of a custom query with one side's matchers (`extra`: raw matchers
+ * after them, such as the revision's `pod=~"..."`).
  *
  * Inside braces (`{ {{labels}} }`, `{{{labels}}}`, `{job="x", {{labels}}}`) the matchers are
  * inserted comma-joined; with no labels the placeholder goes away together with the comma
@@ -89,8 +90,8 @@ export function rangeSeconds(seconds: number): string {
  * String literals and comments are left alone; a query without a placeholder outside them is
  * refused (both sides would send the same query).
  */
-export function fillLabels(template: string, labels: Labels): string {
-  const matchers = labelMatchers(labels).join(',');
+export function fillLabels(template: string, labels: Labels, extra: readonly string[] = []): string {
+  const matchers = [...labelMatchers(labels), ...extra].join(',');
   let out = '';
   let depth = 0;
   let filled = 0;

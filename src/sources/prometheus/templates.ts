@@ -26,55 +26,87 @@
  */
 import type { MetricKind } from '../../judge/types';
 import type { Labels, TemplateMetric, TimeWindow } from '../metric-source';
-import { checkLabelName, fillLabels, PromQLInputError, rangeSeconds, selector } from './promql';
+import { checkLabelName, fillLabels, PromQLInputError, quoteLabelValue, rangeSeconds, selector } from './promql';
 
 /** What to ask for one side, and how its answer becomes a side. */
 export type SidePlan =
   | { readonly shape: 'histogram'; readonly kind: 'continuous' | 'distribution'; readonly query: string }
-  | { readonly shape: 'proportion'; readonly events: string; readonly total: string }
+  /**
+   * `clientFailed`: the side's requests its callers' proxies failed, by `response_flags`: added
+   * to both `events` and `total` (they never reached the side, so its own reports lack them).
+   */
+  | { readonly shape: 'proportion'; readonly events: string; readonly total: string; readonly clientFailed?: string }
   | { readonly shape: 'categorical'; readonly by: string; readonly query: string }
   | { readonly shape: 'values'; readonly kind: 'continuous' | 'distribution'; readonly query: string; readonly stepSeconds: number };
 
 const ISTIO_DEFAULTS: Labels = { reporter: 'destination' };
 const ISTIO_LATENCY = 'istio_request_duration_milliseconds_bucket';
-const ISTIO_REQUESTS = 'istio_requests_total';
+export const ISTIO_REQUESTS = 'istio_requests_total';
 const GRPC = 'request_protocol="grpc"';
 const GRPC_FAILED = 'grpc_response_status!~"0|"';
+/**
+ * Envoy response flags (comma-joined in `response_flags`) of a request the caller's proxy
+ * failed because the destination did not answer: no healthy upstream (UH), connection failure
+ * (UF), circuit-breaker overflow (UO), retries exhausted (URX), upstream timeout (UT), upstream
+ * connection termination (UC) or remote reset (UR), local reset (LR). Not DC (the caller went
+ * away) nor routing faults (NR, NC), which are no side's doing.
+ */
+export const CLIENT_SIDE_FAILURE_FLAGS = ['UH', 'UF', 'UO', 'URX', 'UT', 'UC', 'UR', 'LR'] as const;
+const CLIENT_SIDE_FAILED = `response_flags=~"(.*,)?(${CLIENT_SIDE_FAILURE_FLAGS.join('|')})(,.*)?"`;
 
-export function planSide(metric: TemplateMetric, labels: Labels, window: TimeWindow, options: { reporter?: string } = {}): SidePlan {
+export interface PlanOptions {
+  /** Istio's reporter for the istio-* templates (a side label `reporter` wins). */
+  readonly reporter?: string;
+  /** The revision's pods (a regex for `pod`), for series the side's own pods report. */
+  readonly pods?: string;
+  /** The side's requests as the callers' proxies report them: client-side failures count as errors. */
+  readonly sourceLabels?: Labels;
+}
+
+export function planSide(metric: TemplateMetric, labels: Labels, window: TimeWindow, options: PlanOptions = {}): SidePlan {
   const range = rangeSeconds(windowSeconds(window));
   const increase = (sel: string) => `increase(${sel}${range})`;
   const defaults: Labels = options.reporter ? { reporter: options.reporter } : ISTIO_DEFAULTS;
-  const istio = (extra: readonly string[] = []) => selector(ISTIO_REQUESTS, labels, { defaults, extra });
+  // The revision's pods pin only what they report themselves: Istio's destination reports
+  // (a source or waypoint report's pod is the caller's or the waypoint's) and the app's metrics.
+  const reporter = Object.hasOwn(labels, 'reporter') ? labels.reporter : defaults.reporter;
+  const ownPods = options.pods !== undefined ? [`pod=~${quoteLabelValue(options.pods)}`] : [];
+  const istioPods = reporter === 'destination' ? ownPods : [];
+  const istio = (extra: readonly string[] = []) => selector(ISTIO_REQUESTS, labels, { defaults, extra: [...istioPods, ...extra] });
+  // Requests routed to the side that its callers' proxies failed: they never reached it, so its
+  // own reports lack them (a crashing canary is otherwise silence).
+  const clientFailed = options.sourceLabels
+    ? { clientFailed: `sum by (response_flags) (${increase(selector(ISTIO_REQUESTS, { ...options.sourceLabels, reporter: 'source' }, { extra: [CLIENT_SIDE_FAILED] }))})` }
+    : {};
   // HTTP failures by status code, or gRPC calls that failed under a non-failing HTTP code.
-  const failed = (httpFailure: string, notHttpFailure: string) =>
-    `sum(${increase(istio([httpFailure]))} or ${increase(istio([GRPC, notHttpFailure, GRPC_FAILED]))})`;
+  const failed = (httpFailure: string, notHttpFailure: string) => `sum(${increase(istio([httpFailure]))} or ${increase(istio([GRPC, notHttpFailure, GRPC_FAILED]))})`;
+  const requests = `sum(${increase(istio())})`;
   switch (metric.template) {
     case 'istio-latency':
-      return { shape: 'histogram', kind: 'continuous', query: `sum by (le) (${increase(selector(ISTIO_LATENCY, labels, { defaults }))})` };
+      return { shape: 'histogram', kind: 'continuous', query: `sum by (le) (${increase(selector(ISTIO_LATENCY, labels, { defaults, extra: istioPods }))})` };
     case 'istio-error-rate':
-      return { shape: 'proportion', events: failed('response_code=~"5.."', 'response_code!~"5.."'), total: `sum(${increase(istio())})` };
+      return { shape: 'proportion', events: failed('response_code=~"5.."', 'response_code!~"5.."'), total: requests, ...clientFailed };
     case 'istio-requests':
-      return { shape: 'proportion', events: failed('response_code!~"[23].."', 'response_code=~"[23].."'), total: `sum(${increase(istio())})` };
+      return { shape: 'proportion', events: failed('response_code!~"[23].."', 'response_code=~"[23].."'), total: requests, ...clientFailed };
     case 'histogram': {
       const base = need(metric, 'metric');
       const bucket = base.endsWith('_bucket') ? base : `${base}_bucket`;
-      return { shape: 'histogram', kind: valuesKind(metric), query: `sum by (le) (${increase(selector(bucket, labels))})` };
+      return { shape: 'histogram', kind: valuesKind(metric), query: `sum by (le) (${increase(selector(bucket, labels, { extra: ownPods }))})` };
     }
     case 'categorical': {
       const by = checkLabelName(need(metric, 'by'));
-      return { shape: 'categorical', by, query: `sum by (${by}) (${increase(selector(need(metric, 'metric'), labels))})` };
+      return { shape: 'categorical', by, query: `sum by (${by}) (${increase(selector(need(metric, 'metric'), labels, { extra: ownPods }))})` };
     }
     case 'proportion':
       return {
         shape: 'proportion',
-        events: `sum(${increase(selector(need(metric, 'events'), labels))})`,
-        total: `sum(${increase(selector(need(metric, 'total'), labels))})`,
+        events: `sum(${increase(selector(need(metric, 'events'), labels, { extra: ownPods }))})`,
+        total: `sum(${increase(selector(need(metric, 'total'), labels, { extra: ownPods }))})`,
       };
     case 'query': {
       const step = metric.stepSeconds ?? Math.max(1, Math.round(windowSeconds(window) / 60));
       if (!Number.isFinite(step) || step <= 0) throw new PromQLInputError(`the step of metric ${JSON.stringify(metric.name)} must be a positive number of seconds.`);
-      return { shape: 'values', kind: valuesKind(metric), query: fillLabels(need(metric, 'query'), labels), stepSeconds: step };
+      return { shape: 'values', kind: valuesKind(metric), query: fillLabels(need(metric, 'query'), labels, ownPods), stepSeconds: step };
     }
     default:
       throw new PromQLInputError(`unknown template ${JSON.stringify((metric as { template: unknown }).template)}.`);
@@ -83,7 +115,7 @@ export function planSide(metric: TemplateMetric, labels: Labels, window: TimeWin
 
 /** The queries of a plan, in the order they are sent. */
 export function planQueries(plan: SidePlan): string[] {
-  return plan.shape === 'proportion' ? [plan.events, plan.total] : [plan.query];
+  return plan.shape === 'proportion' ? [plan.events, plan.total, ...(plan.clientFailed !== undefined ? [plan.clientFailed] : [])] : [plan.query];
 }
 
 function windowSeconds(window: TimeWindow): number {
