@@ -75,6 +75,7 @@ const trafficCheck = z.object({
 const revision = z.union([
   z.object({
     method: z.enum(['pod-template-hash', 'newest-replicaset', 'labels']),
+    via: z.literal('kube-state-metrics').optional().meta({ description: 'told from kube-state-metrics\' ReplicaSets: no sidecar reports the side\'s pods (ambient mesh)' }),
     replicaSet: z.string().optional(),
     pods: z.string().optional().meta({ description: 'the regex of the revision\'s pods (the `pod` label) every query of this side carries' }),
     since: z.string().nullable().meta({ description: 'where the revision\'s latest run of traffic began; null: it has served no request yet' }),

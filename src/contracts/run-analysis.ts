@@ -29,7 +29,7 @@ export type MetricOverrides = ReadonlyMap<string, Partial<TemplateMetric>>;
 
 /** How one side's revision was told (src/sources/revision/identify-revision.ts), or why it was not. */
 export type RevisionReport =
-  | { readonly method: RevisionMethod; readonly replicaSet?: string; readonly pods?: string; readonly since: string | null; readonly excluded?: readonly string[] }
+  | { readonly method: RevisionMethod; readonly via?: 'kube-state-metrics'; readonly replicaSet?: string; readonly pods?: string; readonly since: string | null; readonly excluded?: readonly string[] }
   | { readonly unknown: string };
 
 export type AnalysisOutcome = AnalysisResult & {
@@ -232,6 +232,7 @@ function revisionReport(revision: SideRevision): RevisionReport {
   if (!revision.known) return { unknown: revision.reason };
   return {
     method: revision.method,
+    ...(revision.via ? { via: revision.via } : {}),
     ...(revision.replicaSet !== undefined ? { replicaSet: revision.replicaSet } : {}),
     ...(revision.pods !== undefined ? { pods: revision.pods } : {}),
     since: revision.start === null ? null : new Date(revision.start * 1000).toISOString(),

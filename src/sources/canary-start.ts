@@ -1,13 +1,12 @@
 /**
- * Where the canary's current run of traffic began, from the steps in which it had requests.
+ * Where a revision's current run of traffic began, from the steps in which it had requests.
  *
- * Flagger reuses the canary workload across revisions and scales it to zero between them, and
- * an aborted Argo rollout may be retried with the same version label: the first request within
- * `maxAge` can belong to an earlier rollout. The canary of this rollout is the latest run of
- * traffic, so the window starts where that run began: the first step with requests after the
- * last silence of at least `gapSeconds`. Short silences (a 1 % step of a quiet service has
- * minutes without a canary request) do not split a run; only a silence long enough to mean
- * "no canary was serving" does.
+ * An aborted rollout may be retried with the same pod template (the same ReplicaSet, scaled to
+ * zero and back): its earlier run belongs to an earlier attempt. The window starts where the
+ * latest run began: the first step with requests after the last silence of at least
+ * `gapSeconds`. Short silences (a 1 % step of a quiet service has minutes without a canary
+ * request) do not split a run; only a silence long enough to mean "no canary was serving" does.
+ * Which ReplicaSet is the revision is src/sources/revision/identify-revision.ts's question.
  */
 
 /** A silence of this long without a single canary request ends a run (and a rollout). */

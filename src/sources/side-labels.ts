@@ -47,7 +47,7 @@ export function metricSides(metric: TemplateMetric, request: RequestSides): Metr
   if (metric.baseline || metric.canary) {
     return distinct(metric, { baseline: metric.baseline?.labels ?? {}, canary: metric.canary?.labels ?? {} }, 'its baseline.labels and canary.labels', byPods, unpinned);
   }
-  if (!metric.labelsFrom) return hashes ? distinct(metric, { baseline, canary }, 'the request\'s labels', byPods, unpinned) : { baseline, canary };
+  if (!metric.labelsFrom) return distinct(metric, { baseline, canary }, 'the request\'s labels', byPods, unpinned);
 
   const mapped = { baseline: nullObject(), canary: nullObject() };
   for (const [target, source] of Object.entries(metric.labelsFrom)) {

@@ -21,7 +21,7 @@ import { PrometheusClient } from '../../src/sources/prometheus/client';
 import { PrometheusSource } from '../../src/sources/prometheus/prometheus-source';
 import { testApp } from '../support/app';
 import { measure, substituteArgs, type WebMetric } from '../support/argo-web-metric';
-import { clusterHistory, historyEnd, startBackfilledPrometheus, type CallerPlay, type PodPlay } from '../support/cluster-history';
+import { clusterHistory, historyEnd, startBackfilledPrometheus, type CallerPlay, type PodPlay, type ReplicaSetPlay } from '../support/cluster-history';
 import { findPrometheus, prometheusMissingMessage, type PrometheusServer } from '../support/prometheus';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process';
 
@@ -82,6 +82,28 @@ const PODS: PodPlay[] = [
   pod('crash-argo', 'model-eeeee55-p0005', 'model', 'v2', -20, 0, HEALTHY, (m) => (m < -17 ? 400 : 0)),
 ];
 
+// Ambient mesh (Flagger): no sidecars; the waypoint reports both revisions of `model` as one
+// series (same workload, same Helm-style app.kubernetes.io/version: destination_version is the
+// canonical revision, not the pod label `version: v2`), harmful from 12 minutes ago on.
+// kube-state-metrics knows the ReplicaSets: A ready from 45 to 17 minutes ago, B since 12.
+const WAYPOINT = 'waypoint-5c7d9f8b6-wp001';
+const ambient = (workload: string, version: string, from: number, serving: (m: number) => boolean, harmfulFrom = Infinity): PodPlay => ({
+  pod: `${workload}-ambient`,
+  waypoint: WAYPOINT,
+  labels: { destination_workload: workload, destination_workload_namespace: 'ambient', destination_version: version, destination_canonical_revision: version, destination_service_name: 'model' },
+  from,
+  to: 0,
+  requestsPerMinute: (m) => (serving(m) ? 4000 : 0),
+  errorRate: (m) => (m >= harmfulFrom ? HARMFUL.errorRate : HEALTHY.errorRate),
+  latency: (m) => (m >= harmfulFrom ? HARMFUL.latency : HEALTHY.latency),
+});
+PODS.push(ambient('model-primary', '1.4.1', -100, () => true), ambient('model', '1.4.2', -45, (m) => (m >= -45 && m < -17) || m >= -12, -12));
+const REPLICA_SETS: ReplicaSetPlay[] = [
+  { namespace: 'ambient', replicaSet: 'model-primary-6d5f7c9b8', owner: { kind: 'Deployment', name: 'model-primary' }, from: -100, to: 0, ready: [-100, 0] },
+  { namespace: 'ambient', replicaSet: 'model-aaaaa11', owner: { kind: 'Deployment', name: 'model' }, from: -46, to: 0, ready: [-45, -17] },
+  { namespace: 'ambient', replicaSet: 'model-bbbbb22', owner: { kind: 'Deployment', name: 'model' }, from: -13, to: 0, ready: [-12, 0] },
+];
+
 const CALLERS: CallerPlay[] = [
   { labels: { destination_service_name: 'model-canary', destination_service_namespace: 'crash', destination_workload: 'model', destination_workload_namespace: 'crash' }, from: -6, to: -5, failuresPerMinute: { 'URX,UF': 300 } },
   { labels: { destination_service_name: 'model-canary', destination_service_namespace: 'crash', destination_workload: 'unknown', destination_workload_namespace: 'unknown' }, from: -5, to: 0, failuresPerMinute: { UH: 400 } },
@@ -101,7 +123,7 @@ describeWithPrometheus('judging the right revision against a real Prometheus', (
 
   beforeAll(async () => {
     if (!binary) throw new Error(`CI=true and ${prometheusMissingMessage()}`);
-    prometheus = await startBackfilledPrometheus(clusterHistory(END, PODS, CALLERS, 7));
+    prometheus = await startBackfilledPrometheus(clusterHistory(END, PODS, CALLERS, 7, REPLICA_SETS));
     const source = new PrometheusSource(new PrometheusClient({ baseUrl: prometheus.url, queryTimeoutMs: 10_000 }));
     judge = testApp({ analysis: { source, deadlineMs: 20_000, now: () => clock } }).app.listen(0, '127.0.0.1');
     await new Promise((resolve) => judge!.once('listening', resolve));
@@ -193,6 +215,24 @@ describeWithPrometheus('judging the right revision against a real Prometheus', (
     expect([result.phase, result.value]).toEqual(['Failed', 'fail']);
   }, 30_000);
 
+  it('ambient mesh: the waypoint\'s series with kube-state-metrics\' ReplicaSets judge the harmful revision alone; a version label the waypoint does not report is blind, never a pass', async () => {
+    clock = END;
+    const ambientHook = async (type: string) => {
+      const res = await fetch(`${base}/v1/flagger/${type}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'model', namespace: 'ambient', phase: 'Progressing', checksum: 'c0ffee', metadata: { ...hooks.get(type), reporter: 'waypoint' } }) });
+      return { status: res.status, text: await res.text() };
+    };
+    expect((await ambientHook('rollout')).status).toBe(412);
+    expect((await ambientHook('rollback')).status).toBe(200);
+    const sides = { since: 'canary', reporter: 'waypoint', labels: { destination_workload_namespace: 'ambient' } };
+    const body = await analyze({ ...sides, baseline: { labels: { destination_workload: 'model-primary' } }, canary: { labels: { destination_workload: 'model' } } });
+    expect(body.revisions.canary).toMatchObject({ method: 'newest-replicaset', via: 'kube-state-metrics', replicaSet: 'model-bbbbb22', excluded: ['model-aaaaa11'] });
+    expect(body.verdict).toBe('fail');
+    // The pods' `version: v2` is not what the waypoint reports (app.kubernetes.io/version wins).
+    const blind = await analyze({ ...sides, revisionFrom: 'labels', baseline: { labels: { destination_version: 'v1' } }, canary: { labels: { destination_version: 'v2' } } });
+    expect(blind.verdict).toBe('inconclusive');
+    expect(blind.metrics.map((m: { reason: string }) => m.reason)).toEqual(['neither side has any data', 'neither side has any data']);
+  }, 30_000);
+
   describe('every replica answers the same: two service processes and a restarted one', () => {
     let services: ServiceProcess[] = [];
     afterAll(async () => {
@@ -200,31 +240,35 @@ describeWithPrometheus('judging the right revision against a real Prometheus', (
     });
 
     it('give identical answers for every scenario, with the time pinned by `end`', async () => {
-      const env = { PROMETHEUS_URL: prometheus!.url, ANALYSIS_DEADLINE_MS: '20000' };
+      const env = { PROMETHEUS_URL: prometheus!.url, ANALYSIS_DEADLINE_MS: '30000', PROMETHEUS_QUERY_TIMEOUT_MS: '20000' };
       services = await Promise.all([startServiceProcess({ env }), startServiceProcess({ env })]);
       const calls: { path: string; body: object }[] = [];
-      for (const [ns, at] of [['joined', END], ['joined-healthy', END], ['separated', END], ['rollback', END - 62 * 60], ['crash', END]] as const) {
+      for (const [ns, at] of [['joined', END], ['joined-healthy', END], ['separated', END], ['rollback', END - 62 * 60], ['crash', END], ['ambient', END]] as const) {
         for (const type of ['rollout', 'confirm-promotion', 'rollback']) {
-          calls.push({ path: `/v1/flagger/${type}`, body: { name: 'model', namespace: ns, phase: 'Progressing', checksum: 'c0ffee', metadata: { ...hooks.get(type), end: String(at) } } });
+          const metadata = { ...hooks.get(type), end: String(at), ...(ns === 'ambient' ? { reporter: 'waypoint' } : {}) };
+          calls.push({ path: `/v1/flagger/${type}`, body: { name: 'model', namespace: ns, phase: 'Progressing', checksum: 'c0ffee', metadata } });
         }
       }
       for (const [ns, hash] of [['reused', 'bbbbb22'], ['reused', 'aaaaa11'], ['crash-argo', 'eeeee55']]) {
         const args = { namespace: ns, rollout: 'model', 'canary-hash': hash, 'stable-hash': '5f6d7c8b9', 'canary-service': 'model-canary', 'stable-service': 'model-stable', 'max-age': '6h', 'timeline-step': '1m', profile: 'default', reporter: 'destination' };
         calls.push({ path: '/v1/analyze', body: { ...substituteArgs(gate.provider.web.jsonBody as object, args), end: END } });
       }
-      const answers = async (service: ServiceProcess) =>
-        Promise.all(
-          calls.map(async ({ path: p, body }) => {
-            const res = await fetch(`${service.url}${p}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-            return `${res.status} ${await res.text()}`;
-          }),
-        );
+      // One call at a time: a 503 from an overloaded machine is not what is compared here.
+      const answers = async (service: ServiceProcess) => {
+        const out: string[] = [];
+        for (const { path: p, body } of calls) {
+          const res = await fetch(`${service.url}${p}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+          out.push(`${res.status} ${await res.text()}`);
+        }
+        return out;
+      };
       const [first, second] = await Promise.all(services.map(answers));
       expect(second).toEqual(first);
       expect(first.filter((a) => a.startsWith('200 {')).length).toBe(3);
+      expect(first.filter((a) => a.startsWith('503'))).toEqual([]);
       await services[0].stop();
       services[0] = await startServiceProcess({ env });
       expect(await answers(services[0])).toEqual(first);
-    }, 120_000);
+    }, 240_000);
   });
 });

@@ -87,6 +87,18 @@ describe('identifyRevision', () => {
     expect(!revision.known && revision.reason).toBe('no pod of it served a request in the last 6h');
   });
 
+  it('tells ReplicaSets from kube-state-metrics\' readiness where no sidecar reports the pods (ambient mesh)', () => {
+    const side: SideActivity = {
+      traffic: [
+        { pod: 'model-aaaaa11', replicaSet: true, stepEnds: served(45, 17) },
+        { pod: 'model-bbbbb22', replicaSet: true, stepEnds: served(12) },
+      ],
+      present: new Set(['model-bbbbb22']),
+      via: 'kube-state-metrics',
+    };
+    expect(identifyRevision(side, options)).toEqual({ known: true, method: 'newest-replicaset', via: 'kube-state-metrics', replicaSet: 'model-bbbbb22', pods: podsOfPrefix('model-bbbbb22-'), start: END - 13 * MIN, excluded: ['model-aaaaa11'] });
+  });
+
   it('flags two sides that resolve to the same pods', () => {
     const side = activity({ 'model-aaaaa11-p0001': { served: served(5), present: true } });
     expect(sameRevision(identifyRevision(side, options), identifyRevision(side, options))).toBe(true);

@@ -35,6 +35,16 @@ describe('metricSides', () => {
     expect(metricSides(score({ baseline: { labels: { version: 'v2' } }, canary: { labels: { version: 'v2' } } }), ARGO)).toEqual({ unresolved: expect.stringMatching(/same selector/) });
   });
 
+  it('tells sides apart by their pod-template hashes only for series their pods report themselves', () => {
+    const ARGO_HASHES = { common: { destination_workload_namespace: 'ml' }, baseline: {}, canary: {}, revisions: { baseline: '6d5f7c9b8', canary: '7c9d8f6b4' } };
+    const latency: TemplateMetric = { name: 'latency', template: 'istio-latency' };
+    expect(metricSides(latency, ARGO_HASHES)).toEqual({ baseline: { destination_workload_namespace: 'ml' }, canary: { destination_workload_namespace: 'ml' } });
+    expect(metricSides(score({ labelsFrom: MAPPING }), { ...ARGO_HASHES, reporter: 'waypoint' })).toEqual({ baseline: { namespace: 'ml' }, canary: { namespace: 'ml' } });
+    // A waypoint's (or a caller's) series carry the waypoint's pod: the hashes cannot pin them.
+    expect(metricSides(latency, { ...ARGO_HASHES, reporter: 'waypoint' })).toEqual({ unresolved: expect.stringMatching(/reporter "waypoint" reports another pod/) });
+    expect(metricSides(latency, { ...ARGO_HASHES, revisions: { baseline: 'same', canary: 'same' } })).toEqual({ unresolved: expect.stringMatching(/same selector/) });
+  });
+
   it('refuses a mapping whose source only one side gives', () => {
     const lopsided = { common: {}, baseline: { destination_version: 'v1' }, canary: { destination_workload: 'model' } };
     expect(metricSides(score({ labelsFrom: { version: 'destination_version' } }), lopsided)).toEqual({ unresolved: expect.stringMatching(/only the baseline side gives/) });

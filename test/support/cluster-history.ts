@@ -33,12 +33,32 @@ export interface PodPlay {
   readonly to: Minute;
   /** Requests per minute while serving (0: running but idle); a function for traffic that changes. */
   readonly requestsPerMinute: number | ((minute: Minute) => number);
-  /** Share of requests answered 503. */
-  readonly errorRate: number;
+  /** Share of requests answered 503 (a function: a behaviour that changes, e.g. a waypoint's series that two revisions share). */
+  readonly errorRate: number | ((minute: Minute) => number);
   /** Lognormal latency: median (ms) and sigma of log-latency. */
-  readonly latency: { readonly medianMs: number; readonly sigma: number };
-  /** Which reporter writes the series (default destination: the pod's own sidecar). */
-  readonly reporter?: 'destination' | 'waypoint';
+  readonly latency: Latency | ((minute: Minute) => Latency);
+  /**
+   * Who reports the series: default the pod's own sidecar (`reporter="destination"`, `pod` its
+   * own name); a waypoint reports `reporter="waypoint"` with the waypoint's pod.
+   */
+  readonly waypoint?: string;
+}
+
+export interface Latency {
+  readonly medianMs: number;
+  readonly sigma: number;
+}
+
+/** A ReplicaSet as kube-state-metrics exports it (ready pods per scrape, its owner). */
+export interface ReplicaSetPlay {
+  readonly namespace: string;
+  readonly replicaSet: string;
+  readonly owner: { readonly kind: string; readonly name: string };
+  /** Exists over these minutes; has ready pods over the `ready` range within them. */
+  readonly from: Minute;
+  readonly to: Minute;
+  readonly ready: readonly [Minute, Minute];
+  readonly replicas?: number;
 }
 
 export interface CallerPlay {
@@ -58,7 +78,7 @@ export const HISTORY_BUCKETS: readonly number[] = [1, 5, 10, 20, ...Array.from({
 const SCRAPE_SECONDS = 15;
 
 /** OpenMetrics text of the plays, ending at `end` (unix seconds, on a whole minute). */
-export function clusterHistory(end: number, pods: readonly PodPlay[], callers: readonly CallerPlay[] = [], seed = 1): string {
+export function clusterHistory(end: number, pods: readonly PodPlay[], callers: readonly CallerPlay[] = [], seed = 1, replicaSets: readonly ReplicaSetPlay[] = []): string {
   const uniform = seededRandom(seed);
   const normal = normalSampler(uniform);
   const requests: string[] = [];
@@ -67,8 +87,8 @@ export function clusterHistory(end: number, pods: readonly PodPlay[], callers: r
   const sums: string[] = [];
   const bucketDraw = new Float64Array(HISTORY_BUCKETS.length);
   for (const play of pods) {
-    const probabilities = latencyProbabilities(play.latency);
-    const reporter = play.reporter ?? 'destination';
+    const at = <T>(value: T | ((minute: Minute) => T), minute: Minute): T => (typeof value === 'function' ? (value as (m: Minute) => T)(minute) : value);
+    const reporter = play.waypoint !== undefined ? 'waypoint' : 'destination';
     const state = { ok: 0, failed: 0, okBuckets: new Float64Array(HISTORY_BUCKETS.length), failedBuckets: new Float64Array(HISTORY_BUCKETS.length), sumOk: 0, sumFailed: 0 };
     let serving = false;
     const lines = { ok: [] as string[], failed: [] as string[] };
@@ -78,7 +98,8 @@ export function clusterHistory(end: number, pods: readonly PodPlay[], callers: r
       const minute = Math.floor((t - end) / 60);
       const perMinute = typeof play.requestsPerMinute === 'function' ? play.requestsPerMinute(minute) : play.requestsPerMinute;
       const n = t > end + play.from * 60 ? binomial(Math.round(perMinute * 10), SCRAPE_SECONDS / 600, uniform, normal) : 0;
-      const failed = binomial(n, play.errorRate, uniform, normal);
+      const failed = binomial(n, at(play.errorRate, minute), uniform, normal);
+      const probabilities = latencyProbabilities(at(play.latency, minute));
       for (const [kind, k] of [['ok', n - failed], ['failed', failed]] as const) {
         if (kind === 'ok') state.ok += k;
         else state.failed += k;
@@ -104,7 +125,7 @@ export function clusterHistory(end: number, pods: readonly PodPlay[], callers: r
       }
     }
     for (const kind of ['ok', 'failed'] as const) {
-      const labels = render({ reporter, ...play.labels, response_code: kind === 'ok' ? '200' : '503', response_flags: kind === 'ok' ? '-' : 'UF', pod: play.pod, namespace: play.labels.destination_workload_namespace ?? 'ml' });
+      const labels = render({ reporter, ...play.labels, response_code: kind === 'ok' ? '200' : '503', response_flags: '-', pod: play.waypoint ?? play.pod, namespace: play.labels.destination_workload_namespace ?? 'ml' });
       requests.push(...lines[kind].map((v) => `istio_requests_total{${labels}} ${v}`));
       HISTORY_BUCKETS.forEach((le, i) => buckets.push(...bucketLines[kind][i].map((v) => `istio_request_duration_milliseconds_bucket{${labels},le="${Number.isFinite(le) ? le : '+Inf'}"} ${v}`)));
       counts.push(...bucketLines[kind][HISTORY_BUCKETS.length - 1].map((v) => `istio_request_duration_milliseconds_count{${labels}} ${v}`));
@@ -121,7 +142,18 @@ export function clusterHistory(end: number, pods: readonly PodPlay[], callers: r
       }
     }
   }
+  const ready: string[] = [];
+  const owners: string[] = [];
+  for (const rs of replicaSets) {
+    const labels = `namespace="${rs.namespace}",replicaset="${rs.replicaSet}"`;
+    for (let t = end + rs.from * 60; t <= end + rs.to * 60; t += 30) {
+      const minute = (t - end) / 60;
+      ready.push(`kube_replicaset_status_ready_replicas{${labels}} ${minute >= rs.ready[0] && minute <= rs.ready[1] ? (rs.replicas ?? 2) : 0} ${t}`);
+      owners.push(`kube_replicaset_owner{${labels},owner_kind="${rs.owner.kind}",owner_name="${rs.owner.name}",owner_is_controller="true"} 1 ${t}`);
+    }
+  }
   return [
+    ...(replicaSets.length ? ['# TYPE kube_replicaset_status_ready_replicas gauge', ...ready, '# TYPE kube_replicaset_owner gauge', ...owners] : []),
     '# TYPE istio_requests counter',
     ...requests,
     '# TYPE istio_request_duration_milliseconds histogram',

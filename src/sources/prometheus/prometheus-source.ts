@@ -20,6 +20,7 @@ import { sumCategoricalIntervals, sumCountIntervals, sumValuesIntervals } from '
 import { ISTIO_REQUESTS, planQueries, planSide, type PlanOptions, type SidePlan } from './templates';
 import { linkedAbort } from '../linked-abort';
 import type { SideActivity } from '../revision/identify-revision';
+import { escapeRegex } from '../revision/pod-names';
 import { quoteLabelValue, rangeSeconds, selector } from './promql';
 
 type SideName = 'baseline' | 'canary';
@@ -92,6 +93,28 @@ export class PrometheusSource implements MetricSource {
       traffic: matrix.map((series) => ({ pod: series.metric.pod ?? '', stepEnds: series.values.filter(([, value]) => value > 0).map(([time]) => time) })),
       present: new Set(vector.map((series) => series.metric.pod ?? '')),
     };
+  }
+
+  /**
+   * A side's ReplicaSets from kube-state-metrics (its default metrics): per step, the ReplicaSets
+   * with ready pods, either the one whose name ends in the pod-template hash or those the
+   * workload (Deployment, Rollout) owns. Each ReplicaSet is one entry, marked `replicaSet`.
+   */
+  async replicaSetActivity(namespace: string, of: { readonly hash: string } | { readonly owner: string }, window: TimeWindow, stepSeconds: number, signal: AbortSignal): Promise<SideActivity> {
+    const grid = timelineGrid(window, stepSeconds);
+    const ns = `namespace=${quoteLabelValue(namespace)}`;
+    const ready =
+      'hash' in of
+        ? `max by (replicaset) (kube_replicaset_status_ready_replicas{${ns},replicaset=~${quoteLabelValue(`.+-${escapeRegex(of.hash)}`)}})`
+        : `max by (replicaset) (kube_replicaset_status_ready_replicas{${ns}} * on (namespace, replicaset) group_left () kube_replicaset_owner{${ns},owner_name=${quoteLabelValue(of.owner)}})`;
+    const matrix = await this.client.range(ready, grid[0], grid[grid.length - 1], stepSeconds, signal);
+    const end = grid[grid.length - 1];
+    const traffic = matrix.flatMap((series) => {
+      const name = series.metric.replicaset;
+      return name ? [{ pod: name, replicaSet: true as const, stepEnds: series.values.filter(([, value]) => value > 0).map(([time]) => time) }] : [];
+    });
+    const present = new Set(matrix.flatMap((series) => (series.metric.replicaset && series.values.some(([time, value]) => Math.round(time) === Math.round(end) && value > 0) ? [series.metric.replicaset] : [])));
+    return { traffic, present, via: 'kube-state-metrics' };
   }
 
   /**

@@ -18,6 +18,12 @@
  * wins, then the request's or profile's `reporter` ("waypoint" in ambient mesh, where
  * sidecar-less pods are reported only by their waypoint proxy).
  *
+ * Revision pins (src/sources/revision/): a side's pods (`pod=~"<replicaset>-[a-z0-9]{5}"`) are added
+ * to the series its pods report themselves (Istio's with reporter="destination", the app's own);
+ * a side's `sourceLabels` add the requests its callers' proxies failed (reporter="source", Envoy
+ * flags of a destination that never answered) to the error templates' events and requests, as a
+ * third query `sum by (response_flags) (...)`.
+ *
  * gRPC: a failed call is HTTP 200 with `grpc_response_status` != "0" (Istio sets it on
  * `request_protocol="grpc"` only; it is empty, i.e. absent, on plain HTTP, hence `!~"0|"`).
  * Every non-OK status counts, client-caused ones (INVALID_ARGUMENT, NOT_FOUND) included:

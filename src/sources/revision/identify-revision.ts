@@ -24,20 +24,31 @@
  * `known: false` with the reason: the analysis must then neither pass, promote nor roll back.
  */
 import { CANARY_GAP_SECONDS, latestRunStart } from '../canary-start';
-import { podPrefix, podsOfHash, podsOfPrefix, prefixHasHash, replicaSetName } from './pod-names';
+import { podPrefix, podsOfHash, podsOfPrefix, prefixHasHash, prefixOfReplicaSet, replicaSetName } from './pod-names';
 
-/** One pod's requests: the ends of the steps in which it served at least one (any order). */
+/**
+ * One pod's requests: the ends of the steps in which it served at least one (any order). Or,
+ * told by kube-state-metrics instead of the pods' own reports, one whole ReplicaSet's: the steps
+ * in which it had ready pods.
+ */
 export interface PodTraffic {
   /** The `pod` label; '' for series without one. */
   readonly pod: string;
   readonly stepEnds: readonly number[];
+  /** Set when the entry is a whole ReplicaSet (kube-state-metrics), `pod` then being its name. */
+  readonly replicaSet?: true;
 }
 
-/** What the side's own series say, over the window the revision is looked for in. */
+/** What the side's series say, over the window the revision is looked for in. */
 export interface SideActivity {
   readonly traffic: readonly PodTraffic[];
-  /** Pods whose request series are still present at the window's end (their pods are scraped). */
+  /**
+   * Pods whose request series are still present at the window's end (their pods are scraped),
+   * or ReplicaSets with ready pods there (entries marked `replicaSet`).
+   */
   readonly present: ReadonlySet<string>;
+  /** How the activity was seen: the pods' own sidecars (default) or kube-state-metrics. */
+  readonly via?: 'kube-state-metrics';
 }
 
 export type RevisionFrom = 'pods' | 'labels';
@@ -47,6 +58,8 @@ export type SideRevision =
   | {
       readonly known: true;
       readonly method: RevisionMethod;
+      /** Told from kube-state-metrics' ReplicaSets (no sidecar reports their pods: ambient mesh). */
+      readonly via?: 'kube-state-metrics';
       /** The ReplicaSet judged (methods 1 and 2, once it has served). */
       readonly replicaSet?: string;
       /** PromQL regex of the revision's pods, for the `pod` label (methods 1 and 2). */
@@ -90,6 +103,7 @@ export function identifyRevision(activity: SideActivity, options: IdentifyOption
     return {
       known: true,
       method: 'pod-template-hash',
+      ...via(activity),
       ...(own.length === 1 ? { replicaSet: replicaSetName(own[0].prefix) } : {}),
       pods: own.length === 1 ? podsOfPrefix(own[0].prefix) : podsOfHash(hash),
       start: runStart(own.flatMap((g) => g.stepEnds)),
@@ -113,6 +127,7 @@ export function identifyRevision(activity: SideActivity, options: IdentifyOption
   return {
     known: true,
     method: 'newest-replicaset',
+    ...via(activity),
     replicaSet: replicaSetName(chosen.prefix),
     pods: podsOfPrefix(chosen.prefix),
     start: runStart(chosen.stepEnds),
@@ -125,11 +140,16 @@ export function sameRevision(a: SideRevision, b: SideRevision): boolean {
   return a.known && b.known && a.pods !== undefined && a.pods === b.pods;
 }
 
+function via(activity: SideActivity): { via?: 'kube-state-metrics' } {
+  return activity.via ? { via: activity.via } : {};
+}
+
 function groupByReplicaSet(activity: SideActivity): { groups: Group[]; podless: boolean } {
   const byPrefix = new Map<string, Group>();
+  const replicaSets = new Set(activity.traffic.filter((t) => t.replicaSet).map((t) => t.pod));
   let podless = false;
   const groupOf = (pod: string): Group | undefined => {
-    const prefix = podPrefix(pod);
+    const prefix = replicaSets.has(pod) ? prefixOfReplicaSet(pod) : podPrefix(pod);
     if (prefix === undefined) {
       podless = true;
       return undefined;
