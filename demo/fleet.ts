@@ -31,6 +31,13 @@
  *   metrics too, and so does the default profile's mapping to plain names (labelsFrom). They have no `reporter` nor `response_code`: queries
  *   should add reporter="destination" to istio_* metrics only.
  *
+ * Each server is one pod, `<workload>-<pod-template hash>-<5 characters>`, and every series
+ * carries that name as `pod` (what a cluster's scrape adds). Its /metrics is also served on a
+ * second port, the pod's "sidecar" (`targets`), which keeps answering when the model server
+ * crashes (`setCrashed`: its port refuses connections, as an unready pod's would). A pod scaled
+ * to zero (`setScaledToZero`) answers on neither; `newRevision` gives the version a new hash
+ * (a new pod name) and fresh counters, as a Deployment's new ReplicaSet would.
+ *
  * POST /predict does not sleep: the latency is drawn (lognormal) and recorded, so the fleet
  * keeps up with any realistic request rate. GET /healthz answers 200.
  */
@@ -160,11 +167,21 @@ export interface ServerStats {
 }
 
 export interface Fleet {
-  /** Scrape targets (host:port), one per server: give them to Prometheus. */
+  /**
+   * Scrape targets (host:port), one per server: its "sidecar", serving /metrics, which keeps
+   * answering while the model server itself crashes (as istio-proxy does); give them to Prometheus.
+   */
   readonly targets: readonly string[];
   /** host:port of each version's server: give them to the traffic generator. */
   readonly endpoints: Readonly<Record<Version, string>>;
+  /** Each version's identity now (a new revision changes the canary's hash and pod). */
   readonly identities: Readonly<Record<Version, Identity>>;
+  /** The model server refuses connections (the app crashed; its pod and sidecar still run), or answers again. */
+  setCrashed(version: Version, crashed: boolean): Promise<void>;
+  /** The pod is gone (scaled to zero): nothing answers, not even its metrics; `up` brings it back. */
+  setScaledToZero(version: Version, down: boolean): Promise<void>;
+  /** A new revision: a new pod-template hash (so a new pod name), fresh counters, a new behaviour. */
+  newRevision(version: Version, hash: string, behaviour: Behaviour): void;
   /** Replaces the listed fields of a version's behaviour (the others are kept). */
   setBehaviour(version: Version, behaviour: Partial<Behaviour>): void;
   behaviour(version: Version): Behaviour;
@@ -190,9 +207,14 @@ export async function createFleet(options: FleetOptions = {}): Promise<Fleet> {
   const byVersion: Record<Version, ModelServer> = { v1, v2 };
   let closed: Promise<void> | undefined;
   return {
-    targets: [v1.address, v2.address],
+    targets: [v1.metricsAddress, v2.metricsAddress],
     endpoints: { v1: v1.address, v2: v2.address },
-    identities: IDENTITIES,
+    get identities() {
+      return { v1: v1.identity(), v2: v2.identity() };
+    },
+    setCrashed: (version, crashed) => byVersion[version].setListening({ app: !crashed }),
+    setScaledToZero: (version, down) => byVersion[version].setListening({ app: !down, metrics: !down }),
+    newRevision: (version, hash, behaviour) => byVersion[version].newRevision(hash, behaviour),
     setBehaviour: (version, behaviour) => byVersion[version].setBehaviour(behaviour),
     behaviour: (version) => byVersion[version].behaviour(),
     stats: () => ({ v1: v1.stats(), v2: v2.stats() }),
@@ -202,13 +224,18 @@ export async function createFleet(options: FleetOptions = {}): Promise<Fleet> {
 
 interface ModelServer {
   readonly address: string;
+  readonly metricsAddress: string;
+  identity(): Identity;
+  setListening(listening: { app?: boolean; metrics?: boolean }): Promise<void>;
+  newRevision(hash: string, behaviour: Behaviour): void;
   setBehaviour(behaviour: Partial<Behaviour>): void;
   behaviour(): Behaviour;
   stats(): ServerStats;
   close(): Promise<void>;
 }
 
-async function startModelServer(identity: Identity, initial: Behaviour, seed: number, latencyBuckets: readonly number[]): Promise<ModelServer> {
+async function startModelServer(initialIdentity: Identity, initial: Behaviour, seed: number, latencyBuckets: readonly number[]): Promise<ModelServer> {
+  let identity = initialIdentity;
   let behaviour = validateBehaviour(initial);
   const uniform = seededRandom(seed);
   const normal = normalSampler(uniform);
@@ -243,7 +270,7 @@ async function startModelServer(identity: Identity, initial: Behaviour, seed: nu
     registers: [registry],
   });
 
-  const istioBase = {
+  const istioBase = () => ({
     reporter: 'destination',
     source_workload: 'istio-ingressgateway',
     source_workload_namespace: 'istio-system',
@@ -260,8 +287,8 @@ async function startModelServer(identity: Identity, initial: Behaviour, seed: nu
     response_flags: '-',
     connection_security_policy: 'mutual_tls',
     pod: podName(identity),
-  };
-  const modelLabels = {
+  });
+  const modelLabels = () => ({
     destination_workload: identity.workload,
     destination_workload_namespace: identity.namespace,
     destination_service_name: identity.service,
@@ -274,24 +301,24 @@ async function startModelServer(identity: Identity, initial: Behaviour, seed: nu
     // the workload name (the default profile's app metric maps app <- destination_workload).
     app: identity.workload,
     pod: podName(identity),
-  };
+  });
   // Label children cached per response code / class: no label hashing per request.
   const istioChildren = new Map<number, { requests: { inc(): void }; duration: { observe(v: number): void } }>();
   const istioChild = (code: number) => {
     let child = istioChildren.get(code);
     if (!child) {
-      const labels = { ...istioBase, response_code: String(code) };
+      const labels = { ...istioBase(), response_code: String(code) };
       child = { requests: istioRequests.labels(labels), duration: istioDuration.labels(labels) };
       istioChildren.set(code, child);
     }
     return child;
   };
-  const scoreChild = predictionScore.labels(modelLabels);
+  let scoreChild = predictionScore.labels(modelLabels());
   const classChildren = new Map<string, { inc(): void }>();
   const classChild = (name: string) => {
     let child = classChildren.get(name);
     if (!child) {
-      child = predictions.labels({ ...modelLabels, class: name });
+      child = predictions.labels({ ...modelLabels(), class: name });
       classChildren.set(name, child);
     }
     return child;
@@ -322,6 +349,23 @@ async function startModelServer(identity: Identity, initial: Behaviour, seed: nu
     };
   };
 
+  const serveMetrics = (res: http.ServerResponse) =>
+    registry.metrics().then(
+      (text) => {
+        res.writeHead(200, { 'content-type': registry.contentType });
+        res.end(text);
+      },
+      (error: Error) => {
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(error.message);
+      },
+    );
+  // The pod's sidecar: its stats stay scrapeable while the model server crashes.
+  const sidecar = http.createServer((req, res) => {
+    req.resume();
+    if (req.method === 'GET' && req.url === '/metrics') void serveMetrics(res);
+    else res.writeHead(404).end();
+  });
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';
     if (req.method === 'POST' && (url === '/predict' || url.startsWith('/predict?'))) {
@@ -335,16 +379,7 @@ async function startModelServer(identity: Identity, initial: Behaviour, seed: nu
     }
     if (req.method === 'GET' && url === '/metrics') {
       req.resume();
-      registry.metrics().then(
-        (text) => {
-          res.writeHead(200, { 'content-type': registry.contentType });
-          res.end(text);
-        },
-        (error: Error) => {
-          res.writeHead(500, { 'content-type': 'text/plain' });
-          res.end(error.message);
-        },
-      );
+      void serveMetrics(res);
       return;
     }
     req.resume();
@@ -357,29 +392,57 @@ async function startModelServer(identity: Identity, initial: Behaviour, seed: nu
     res.end(JSON.stringify({ error: 'not_found' }));
   });
   server.keepAliveTimeout = 5000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server, 0);
+  const metricsPort = await listen(sidecar, 0);
+  const listening = { app: true, metrics: true };
+  /** Stops or resumes a listener on its own port (a stopped one refuses connections). */
+  const toggle = async (which: 'app' | 'metrics', on: boolean): Promise<void> => {
+    if (listening[which] === on) return;
+    listening[which] = on;
+    const target = which === 'app' ? server : sidecar;
+    if (on) await listen(target, which === 'app' ? port : metricsPort);
+    else
+      await new Promise<void>((resolve) => {
+        target.close(() => resolve());
+        target.closeAllConnections();
+      });
+  };
 
   let closed: Promise<void> | undefined;
   return {
     address: `127.0.0.1:${port}`,
+    metricsAddress: `127.0.0.1:${metricsPort}`,
+    identity: () => identity,
+    setListening: async (want) => {
+      if (want.app !== undefined) await toggle('app', want.app);
+      if (want.metrics !== undefined) await toggle('metrics', want.metrics);
+    },
+    newRevision: (hash, next) => {
+      // Every series of the old pod disappears (Prometheus marks them stale); the new pod starts at zero.
+      identity = Object.freeze({ ...identity, hash });
+      registry.resetMetrics();
+      istioChildren.clear();
+      classChildren.clear();
+      scoreChild = predictionScore.labels(modelLabels());
+      behaviour = validateBehaviour(next);
+    },
     setBehaviour: (patch) => {
       behaviour = validateBehaviour({ ...behaviour, ...patch });
     },
     behaviour: () => behaviour,
     stats: () => ({ requests, errors }),
-    close: () =>
-      (closed ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      })),
+    close: () => (closed ??= Promise.all([toggle('app', false), toggle('metrics', false)]).then(() => undefined)),
   };
+}
+
+function listen(server: http.Server, port: number): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
 }
 
 /** The pod a server plays: `<workload>-<hash>-` and a fixed 5-character suffix. */

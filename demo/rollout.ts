@@ -36,11 +36,11 @@ import { PrometheusClient } from '../src/sources/prometheus/client';
 import { PrometheusSource } from '../src/sources/prometheus/prometheus-source';
 import { measure, substituteArgs, type WebMetric } from '../test/support/argo-web-metric';
 import { startPrometheus } from '../test/support/prometheus';
-import { createFleet, HEALTHY, type Behaviour } from './fleet';
+import { createFleet, HEALTHY, type Behaviour, type Fleet } from './fleet';
 import { ENVOY_DEFAULT_BUCKETS } from './latency-buckets';
-import { createTraffic, type Weights } from './traffic';
+import { createTraffic, serveGatewayMetrics, type Traffic, type Weights } from './traffic';
 
-export type Scenario = 'healthy' | 'slower' | 'more-errors' | 'score-shift' | 'default-buckets';
+export type Scenario = 'healthy' | 'slower' | 'more-errors' | 'score-shift' | 'default-buckets' | 'crash' | 'rollback-then-fix';
 export type Outcome = 'promoted' | 'rolled-back' | 'paused';
 
 /**
@@ -55,13 +55,22 @@ export const BASELINE: Behaviour = { ...HEALTHY, errorRate: 0.01 };
  * on pods without the bucket annotation (Envoy's default latency buckets, 2-2.5x apart): the
  * honest outcome is a pause, with the reason naming the buckets and the fix.
  */
-export const SCENARIOS: Record<Scenario, { description: string; v2: Behaviour; latencyBuckets?: readonly number[] }> = {
+export const SCENARIOS: Record<Scenario, { description: string; v2: Behaviour; latencyBuckets?: readonly number[]; crashAt?: string; fix?: Behaviour }> = {
   healthy: { description: 'model-v2 behaves like model-v1', v2: BASELINE },
   slower: { description: 'model-v2 is 30 % slower', v2: { ...BASELINE, latency: { ...BASELINE.latency, multiplier: 1.3 } } },
   'more-errors': { description: 'model-v2 fails 3x as often (3 % vs 1 %)', v2: { ...BASELINE, errorRate: 0.03 } },
   'score-shift': { description: 'model-v2 is less confident (mean score 0.6 vs 0.7)', v2: { ...BASELINE, score: { ...BASELINE.score, mean: 0.6 } } },
   'default-buckets': { description: "model-v2 behaves like model-v1, on Envoy's default latency buckets (no bucket annotation)", v2: BASELINE, latencyBuckets: ENVOY_DEFAULT_BUCKETS },
+  crash: { description: 'model-v2 behaves like model-v1, then crashes at the 10 % step (its pods refuse connections; the gateway fails what it routes there)', v2: BASELINE, crashAt: '10%' },
+  'rollback-then-fix': {
+    description: 'a model-v2 failing 3x as often is rolled back; a fixed revision (a new pod-template hash, every label the same) then rolls out on the same canary workload',
+    v2: { ...BASELINE, errorRate: 0.03 },
+    fix: BASELINE,
+  },
 };
+
+/** The fixed revision's pod-template hash in `rollback-then-fix`. */
+const FIX_HASH = '5b8c7d6e9';
 
 interface Step {
   readonly label: string;
@@ -100,6 +109,8 @@ export interface RolloutResult {
   readonly lastReason: string;
   /** The HTML report of the deciding look, when `reportDir` was given. */
   readonly report?: string;
+  /** rollback-then-fix: why the first revision was rolled back. */
+  readonly rolledBackFirst?: string;
 }
 
 /** The shipped gate (the promotion step) and harm watch (the steps before it), as rollout.yaml uses them. */
@@ -109,11 +120,13 @@ const argoWatch = shippedMetric('analysis-template-watch.yaml');
 
 export async function playRollout(options: RolloutOptions): Promise<RolloutResult> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const lookIntervalMs = options.lookIntervalMs ?? 2000;
-  const looksPerStep = options.looksPerStep ?? 3;
-  const maxPromotionLooks = options.maxPromotionLooks ?? 45;
-  const fleet = await createFleet({ v1: BASELINE, v2: SCENARIOS[options.scenario].v2, latencyBuckets: SCENARIOS[options.scenario].latencyBuckets });
-  const prometheus = await startPrometheus({ targets: fleet.targets, scrapeIntervalSeconds: 1 });
+  const scenario = SCENARIOS[options.scenario];
+  const fleet = await createFleet({ v1: BASELINE, v2: scenario.v2, latencyBuckets: scenario.latencyBuckets });
+  // The generator is the ingress gateway too: its own reports (reporter="source") of what it
+  // routed to model-canary / model-primary, client-side failures included.
+  const traffic = createTraffic({ endpoints: fleet.endpoints, speed: options.speed ?? 10, weights: STEPS[0].weights, headerShare: STEPS[0].headerShare, maxDurationMs: 10 * 60_000 });
+  const gateway = await serveGatewayMetrics(traffic);
+  const prometheus = await startPrometheus({ targets: [...fleet.targets, gateway.address], scrapeIntervalSeconds: 1 });
   const source = new PrometheusSource(new PrometheusClient({ baseUrl: prometheus.url, queryTimeoutMs: 5000 }));
   const app = createApp({
     config: { BODY_LIMIT: '1mb' },
@@ -125,89 +138,127 @@ export async function playRollout(options: RolloutOptions): Promise<RolloutResul
   const judge = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => judge.once('listening', resolve));
   const judgeUrl = `http://127.0.0.1:${(judge.address() as AddressInfo).port}`;
-  const traffic = createTraffic({ endpoints: fleet.endpoints, speed: options.speed ?? 10, weights: STEPS[0].weights, headerShare: STEPS[0].headerShare, maxDurationMs: 10 * 60_000 });
-  // The window starts a little before the first request so increase() sees the series begin.
-  const start = new Date(Date.now() - 2000).toISOString();
   traffic.start();
-
-  let looks = 0;
-  let lastReason = '';
-  /** The deciding look's analysis request (the last look's: every outcome is decided by its last look). */
-  let lastBody: object = {};
   try {
-    log(`[${options.scenario}] ${SCENARIOS[options.scenario].description}`);
-    for (const step of STEPS) {
-      traffic.setWeights(step.weights);
-      traffic.setHeaderShare(step.headerShare);
-      traffic.setMirrorShare(step.mirrorShare ?? 0);
-      const maxLooks = step.promotion ? maxPromotionLooks : looksPerStep;
-      let advanced = false;
-      for (let look = 1; look <= maxLooks && !advanced; look++) {
-        await sleep(lookIntervalMs);
-        looks++;
-        // The shipped template follows the canary ("since": "canary"); the demo's minutes are
-        // seconds, so its timeline steps are too.
-        // The pod-template hashes are what Argo's valueFrom.podTemplateHashValue gives (Latest, Stable).
-        const args = {
-          namespace: 'ml',
-          rollout: 'model',
-          'canary-hash': fleet.identities.v2.hash,
-          'stable-hash': fleet.identities.v1.hash,
-          'canary-service': 'model-canary',
-          'stable-service': 'model-stable',
-          'max-age': '15m',
-          'timeline-step': '5s',
-          profile: 'default',
-          reporter: 'destination',
-          'judge-url': `${judgeUrl}/v1/analyze`,
-        };
-        // The detail call (the reason printed, the report page) is the Argo template's request,
-        // its window ending now, so the report page (asked after the decision) shows the same window.
-        const argoMetric = step.promotion ? argoGate : argoWatch;
-        const detailBody = { ...substituteArgs(argoMetric.provider.web.jsonBody as Record<string, unknown>, args), end: new Date().toISOString() };
-        const flaggerBody = { name: 'model', namespace: 'ml', phase: 'Progressing', checksum: options.scenario, metadata: { start } };
-        const gate = step.promotion ? 'confirm-promotion' : 'confirm-traffic-increase';
-        const [argo, flaggerGate, flaggerRollback, detail] = await Promise.all([
-          measure(argoMetric, args),
-          post(`${judgeUrl}/v1/flagger/${gate}`, flaggerBody),
-          post(`${judgeUrl}/v1/flagger/rollback`, flaggerBody),
-          post(`${judgeUrl}/v1/analyze`, detailBody),
-        ]);
-        const verdict = (JSON.parse(detail.text) as { verdict?: string; reason?: string });
-        lastReason = verdict.reason ?? detail.text;
-        const weights = `v1=${step.weights.v1}% v2=${step.weights.v2}%${step.headerShare ? ` +${step.headerShare * 100}% by header` : ''}`;
-        log(`[${options.scenario}] step ${step.label.padEnd(16)} look ${look}  ${weights.padEnd(24)} argo ${String(argo.phase).padEnd(12)} flagger ${gate} ${flaggerGate.status}, rollback ${flaggerRollback.status}  ${verdict.verdict ?? '?'}: ${lastReason.slice(0, 160)}`);
-        if (argo.phase === 'Failed' || flaggerRollback.status === 200 || (flaggerGate.status === 412 && verdict.verdict === 'fail')) {
-          traffic.setWeights({ v1: 100, v2: 0 });
-          // The four calls of a look judge a few scrapes apart: the reason is the deciding
-          // call's (Flagger's answer line carries it) when the separate detail call lags.
-          if (verdict.verdict !== 'fail') {
-            const deciding = [flaggerRollback.status === 200 ? flaggerRollback : undefined, flaggerGate.status === 412 ? flaggerGate : undefined].find((r) => r?.text.includes('canary-judge fail'));
-            if (deciding) lastReason = deciding.text;
-          }
-          log(`[${options.scenario}] ROLLED BACK at ${step.label}: ${lastReason}`);
-          const report = await writeReport(judgeUrl, detailBody, options, log);
-          return { scenario: options.scenario, outcome: 'rolled-back', step: step.label, looks, lastReason, ...(report ? { report } : {}) };
-        }
-        advanced = step.promotion ? argo.phase === 'Successful' && flaggerGate.status === 200 : look === maxLooks && flaggerGate.status === 200;
-        lastBody = detailBody;
-      }
-      if (!advanced) {
-        log(`[${options.scenario}] PAUSED at ${step.label}: still inconclusive after ${maxLooks} looks`);
-        const report = await writeReport(judgeUrl, lastBody, options, log);
-        return { scenario: options.scenario, outcome: 'paused', step: step.label, looks, lastReason, ...(report ? { report } : {}) };
-      }
-    }
-    traffic.setWeights({ v1: 0, v2: 100 });
-    log(`[${options.scenario}] PROMOTED: model-v2 now takes 100 % of traffic`);
-    const report = await writeReport(judgeUrl, lastBody, options, log);
-    return { scenario: options.scenario, outcome: 'promoted', step: '50%', looks, lastReason, ...(report ? { report } : {}) };
+    log(`[${options.scenario}] ${scenario.description}`);
+    const first = await runSteps({ options, log, fleet, traffic, judgeUrl }, 0);
+    if (!scenario.fix || first.outcome !== 'rolled-back') return first;
+    // Rolled back: the canary is scaled to zero (its pod is gone), then a fixed revision of the
+    // same workload comes up with a new pod-template hash and every label the same. Before it
+    // has served, the judge must not roll it back for its predecessor's failure.
+    await fleet.setScaledToZero('v2', true);
+    await sleep(options.lookIntervalMs ?? 2000);
+    fleet.newRevision('v2', FIX_HASH, scenario.fix);
+    await fleet.setScaledToZero('v2', false);
+    await sleep(1500);
+    const flaggerBody = { name: 'model', namespace: 'ml', phase: 'Progressing', checksum: `${options.scenario}-fix`, metadata: { since: 'canary', timelineStep: '5s', maxAge: '15m' } };
+    const rollback = await post(`${judgeUrl}/v1/flagger/rollback`, flaggerBody);
+    log(`[${options.scenario}] new revision ${FIX_HASH} up, not served yet: Flagger rollback hook ${rollback.status} (${rollback.text.slice(0, 200)})`);
+    if (rollback.status === 200) return { ...first, lastReason: `the fixed revision was rolled back before it served: ${rollback.text}` };
+    const second = await runSteps({ options, log, fleet, traffic, judgeUrl }, first.looks);
+    return { ...second, rolledBackFirst: first.lastReason };
   } finally {
     await traffic.stop();
     await new Promise((resolve) => judge.close(resolve));
     await prometheus.stop();
+    await gateway.close();
     await fleet.close();
   }
+}
+
+interface StepsContext {
+  readonly options: RolloutOptions;
+  readonly log: (line: string) => void;
+  readonly fleet: Fleet;
+  readonly traffic: Traffic;
+  readonly judgeUrl: string;
+}
+
+/** The steps of one rollout of the canary's current revision, asking the judge at every look. */
+async function runSteps({ options, log, fleet, traffic, judgeUrl }: StepsContext, looksBefore: number): Promise<RolloutResult> {
+  const lookIntervalMs = options.lookIntervalMs ?? 2000;
+  const looksPerStep = options.looksPerStep ?? 3;
+  const maxPromotionLooks = options.maxPromotionLooks ?? 45;
+  const scenario = SCENARIOS[options.scenario];
+  // The window starts a little before the first request so increase() sees the series begin.
+  const start = new Date(Date.now() - 2000).toISOString();
+  let looks = looksBefore;
+  let lastReason = '';
+  /** The deciding look's analysis request (the last look's: every outcome is decided by its last look). */
+  let lastBody: object = {};
+  const revision = fleet.identities.v2.hash;
+  for (const step of STEPS) {
+    traffic.setWeights(step.weights);
+    traffic.setHeaderShare(step.headerShare);
+    traffic.setMirrorShare(step.mirrorShare ?? 0);
+    if (scenario.crashAt === step.label) {
+      await fleet.setCrashed('v2', true);
+      log(`[${options.scenario}] model-v2 crashes: its pods refuse connections`);
+    }
+    const maxLooks = step.promotion ? maxPromotionLooks : looksPerStep;
+    let advanced = false;
+    for (let look = 1; look <= maxLooks && !advanced; look++) {
+      await sleep(lookIntervalMs);
+      looks++;
+      // The shipped template follows the canary ("since": "canary"); the demo's minutes are
+      // seconds, so its timeline steps are too. The pod-template hashes are what Argo's
+      // valueFrom.podTemplateHashValue gives (Latest, Stable); the Services what the gateway
+      // routes by (Flagger's names: the demo's fleet serves both callers).
+      const args = {
+        namespace: 'ml',
+        rollout: 'model',
+        'canary-hash': revision,
+        'stable-hash': fleet.identities.v1.hash,
+        'canary-service': 'model-canary',
+        'stable-service': 'model-primary',
+        'max-age': '15m',
+        'timeline-step': '5s',
+        profile: 'default',
+        reporter: 'destination',
+        'judge-url': `${judgeUrl}/v1/analyze`,
+      };
+      // The detail call (the reason printed, the report page) is the Argo template's request,
+      // its window ending now, so the report page (asked after the decision) shows the same window.
+      const argoMetric = step.promotion ? argoGate : argoWatch;
+      const detailBody = { ...substituteArgs(argoMetric.provider.web.jsonBody as Record<string, unknown>, args), end: new Date().toISOString() };
+      const flaggerBody = { name: 'model', namespace: 'ml', phase: 'Progressing', checksum: `${options.scenario}-${revision}`, metadata: { start } };
+      const gate = step.promotion ? 'confirm-promotion' : 'confirm-traffic-increase';
+      const [argo, flaggerGate, flaggerRollback, detail] = await Promise.all([
+        measure(argoMetric, args),
+        post(`${judgeUrl}/v1/flagger/${gate}`, flaggerBody),
+        post(`${judgeUrl}/v1/flagger/rollback`, flaggerBody),
+        post(`${judgeUrl}/v1/analyze`, detailBody),
+      ]);
+      const verdict = JSON.parse(detail.text) as { verdict?: string; reason?: string };
+      lastReason = verdict.reason ?? detail.text;
+      const weights = `v1=${step.weights.v1}% v2=${step.weights.v2}%${step.headerShare ? ` +${step.headerShare * 100}% by header` : ''}`;
+      log(`[${options.scenario}] step ${step.label.padEnd(16)} look ${look}  ${weights.padEnd(24)} argo ${String(argo.phase).padEnd(12)} flagger ${gate} ${flaggerGate.status}, rollback ${flaggerRollback.status}  ${verdict.verdict ?? '?'}: ${lastReason}`);
+      if (argo.phase === 'Failed' || flaggerRollback.status === 200 || (flaggerGate.status === 412 && verdict.verdict === 'fail')) {
+        traffic.setWeights({ v1: 100, v2: 0 });
+        // The four calls of a look judge a few scrapes apart: the reason is the deciding
+        // call's (Flagger's answer line carries it) when the separate detail call lags.
+        if (verdict.verdict !== 'fail') {
+          const deciding = [flaggerRollback.status === 200 ? flaggerRollback : undefined, flaggerGate.status === 412 ? flaggerGate : undefined].find((r) => r?.text.includes('canary-judge fail'));
+          if (deciding) lastReason = deciding.text;
+        }
+        log(`[${options.scenario}] ROLLED BACK at ${step.label}: ${lastReason}`);
+        await fleet.setCrashed('v2', false);
+        const report = await writeReport(judgeUrl, detailBody, options, log);
+        return { scenario: options.scenario, outcome: 'rolled-back', step: step.label, looks, lastReason, ...(report ? { report } : {}) };
+      }
+      advanced = step.promotion ? argo.phase === 'Successful' && flaggerGate.status === 200 : look === maxLooks && flaggerGate.status === 200;
+      lastBody = detailBody;
+    }
+    if (!advanced) {
+      log(`[${options.scenario}] PAUSED at ${step.label}: still inconclusive after ${maxLooks} looks`);
+      const report = await writeReport(judgeUrl, lastBody, options, log);
+      return { scenario: options.scenario, outcome: 'paused', step: step.label, looks, lastReason, ...(report ? { report } : {}) };
+    }
+  }
+  traffic.setWeights({ v1: 0, v2: 100 });
+  log(`[${options.scenario}] PROMOTED: model-v2 (${revision}) now takes 100 % of traffic`);
+  const report = await writeReport(judgeUrl, lastBody, options, log);
+  return { scenario: options.scenario, outcome: 'promoted', step: '50%', looks, lastReason, ...(report ? { report } : {}) };
 }
 
 /** The deciding look's HTML report written to `<reportDir>/<scenario>.html`; its path, or undefined without a reportDir. */

@@ -15,6 +15,8 @@
  * not queued), and it stops by itself after `maxDurationMs`. Only 127.0.0.1 targets are allowed.
  */
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Counter, Registry } from 'prom-client';
 import { seededRandom } from '../test/support/random';
 import type { Version } from './fleet';
 
@@ -44,7 +46,15 @@ export interface TrafficOptions {
   readonly maxDurationMs?: number;
   /** Seed of the routing randomness. Default 7. */
   readonly seed?: number;
+  /**
+   * The Service each version is routed by (host-level splitting: Argo's canaryService and
+   * stableService, Flagger's <name>-canary and <name>-primary). Default model-primary / model-canary.
+   */
+  readonly services?: Readonly<Record<Version, string>>;
 }
+
+/** What the generator reports as the ingress gateway's proxy (`reporter="source"`): every request it routed, by Service, code and Envoy response flags. */
+export const GATEWAY_POD = 'istio-ingressgateway-7d9c6b5f4-gw001';
 
 export interface VersionCounts {
   /** Requests sent to this version (both routes). */
@@ -74,6 +84,12 @@ export interface TrafficStats {
 }
 
 export interface Traffic {
+  /**
+   * The gateway's own `istio_requests_total` (reporter="source") in the Prometheus text format:
+   * a request whose connection failed is 503 with flag UF (refused) or UC (reset), a timeout 504
+   * with UT, as Envoy reports them; serve it with `serveGatewayMetrics`.
+   */
+  gatewayMetrics(): Promise<string>;
   /** Starts pacing (no-op when running). Throws after stop: create a new generator instead. */
   start(): void;
   /** Stops sending, waits for the requests in flight, closes the sockets; resolves to the final stats. Idempotent. */
@@ -106,6 +122,16 @@ export function createTraffic(options: TrafficOptions): Traffic {
   const random = seededRandom(options.seed ?? 7);
 
   const agent = new http.Agent({ keepAlive: true, maxSockets: maxInFlight, maxFreeSockets: maxInFlight });
+  const services = options.services ?? { v1: 'model-primary', v2: 'model-canary' };
+  const registry = new Registry();
+  const reported = new Counter({
+    name: 'istio_requests_total',
+    help: 'Requests the ingress gateway routed (simulated Istio standard metric, reporter="source").',
+    labelNames: ['reporter', 'source_workload', 'source_workload_namespace', 'destination_service_name', 'destination_service_namespace', 'response_code', 'response_flags', 'pod', 'namespace'],
+    registers: [registry],
+  });
+  const report = (version: Version, code: number, flags: string) =>
+    reported.inc({ reporter: 'source', source_workload: 'istio-ingressgateway', source_workload_namespace: 'istio-system', destination_service_name: services[version], destination_service_namespace: 'ml', response_code: String(code), response_flags: flags, pod: GATEWAY_POD, namespace: 'istio-system' });
   const counts: Record<Version, VersionCounts> = { v1: emptyCounts(), v2: emptyCounts() };
   let state: 'idle' | 'running' | 'stopped' = 'idle';
   let startedAt = 0;
@@ -149,13 +175,16 @@ export function createTraffic(options: TrafficOptions): Traffic {
     sent++;
     inFlight++;
     let finished = false;
-    const finish = (status: number | null): void => {
+    const finish = (status: number | null, error?: NodeJS.ErrnoException): void => {
       if (finished) return;
       finished = true;
       inFlight--;
       completed++;
       if (status === null) c.failed++;
       else c.responses[status] = (c.responses[status] ?? 0) + 1;
+      if (status !== null) report(version, status, '-');
+      else if (error?.message === 'request timed out') report(version, 504, 'UT');
+      else report(version, 503, error?.code === 'ECONNREFUSED' ? 'UF' : 'UC');
       if (inFlight === 0 && drained) drained();
     };
     const headers: http.OutgoingHttpHeaders = {
@@ -172,7 +201,7 @@ export function createTraffic(options: TrafficOptions): Traffic {
       },
     );
     req.on('timeout', () => req.destroy(new Error('request timed out')));
-    req.on('error', () => finish(null));
+    req.on('error', (error) => finish(null, error));
     req.end(BODY);
     if (version === 'v1' && !viaHeader && mirrorShare > 0 && random() < mirrorShare) mirror();
   };
@@ -229,6 +258,7 @@ export function createTraffic(options: TrafficOptions): Traffic {
     })());
 
   return {
+    gatewayMetrics: () => registry.metrics(),
     start() {
       if (state === 'running') return;
       if (state === 'stopped') throw new Error('traffic generator already stopped; create a new one');
@@ -273,4 +303,25 @@ function parseLocalEndpoint(endpoint: string): { host: string; port: number } {
   const match = /^127\.0\.0\.1:(\d{1,5})$/.exec(endpoint);
   if (!match) throw new Error(`endpoint must be 127.0.0.1:<port>, got ${JSON.stringify(endpoint)}`);
   return { host: '127.0.0.1', port: Number(match[1]) };
+}
+
+/** Serves the generator's gateway metrics at GET /metrics on 127.0.0.1 (a Prometheus target). */
+export async function serveGatewayMetrics(traffic: Pick<Traffic, 'gatewayMetrics'>): Promise<{ readonly address: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    if (req.method !== 'GET' || req.url !== '/metrics') return void res.writeHead(404).end();
+    traffic.gatewayMetrics().then(
+      (text) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text),
+      (error: Error) => res.writeHead(500).end(error.message),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    address: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
 }

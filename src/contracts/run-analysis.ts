@@ -154,7 +154,7 @@ export async function runAnalysisWithInputs(request: AnalyzeRequest, deps: Analy
     metrics: result.metrics.map((m) => {
       const data = fetched.get(m.name);
       if (!data) return m;
-      return { ...withClientSideNote(m, data.clientSide), queries: data.queries, ...(data.clientSide ? { clientSide: data.clientSide } : {}) };
+      return { ...m, queries: data.queries, ...(data.clientSide ? { clientSide: data.clientSide } : {}) };
     }),
     ...(profile ? { profile: profile.name } : {}),
     ...(window ? { window: { start: new Date(window.start * 1000).toISOString(), end: new Date(window.end * 1000).toISOString() } } : {}),
@@ -215,16 +215,16 @@ const FLAG_MEANINGS: Readonly<Record<string, string>> = {
   LR: 'local reset',
 };
 
-/** The canary's client-side failures named in its reason: a crashing canary is harm, not silence. */
-function withClientSideNote(metric: MetricResult, clientSide: FetchedMetric['clientSide']): MetricResult {
+/** The canary's client-side failures, named in its reason: a crashing canary is harm, not silence. */
+function clientSideNote(clientSide: FetchedMetric['clientSide']): string | undefined {
   const canary = clientSide?.canary;
-  if (!canary || canary.count === 0) return metric;
+  if (!canary || canary.count === 0) return undefined;
   const flags = Object.entries(canary.flags)
     .sort((a, b) => b[1] - a[1])
     .slice(0, 4)
-    .map(([flag, n]) => `${flag} ${n}${flag.split(',').every((f) => FLAG_MEANINGS[f]) ? ` (${flag.split(',').map((f) => FLAG_MEANINGS[f]).join(', ')})` : ''}`)
+    .map(([flag, n]) => `${flag} ${n.toLocaleString('en-US')}${flag.split(',').every((f) => FLAG_MEANINGS[f]) ? ` (${flag.split(',').map((f) => FLAG_MEANINGS[f]).join(', ')})` : ''}`)
     .join(', ');
-  return { ...metric, reason: `${metric.reason}; counted: ${canary.count} requests routed to the canary that its callers' proxies failed before it answered: ${flags}` };
+  return `counted: ${canary.count.toLocaleString('en-US')} requests routed to the canary that its callers' proxies failed before it answered: ${flags}`;
 }
 
 /** A side's revision for the response: how it was told, which ReplicaSet, since when. */
@@ -312,6 +312,7 @@ function toMetricInput(metric: TemplateMetric, data: FetchedMetric): MetricInput
     weight: metric.weight,
     minSamples: metric.minSamples,
     ...(data.intervalSeconds !== undefined ? { intervalSeconds: data.intervalSeconds } : {}),
+    ...(clientSideNote(data.clientSide) ? { note: clientSideNote(data.clientSide) } : {}),
   };
   switch (data.kind) {
     case 'continuous':

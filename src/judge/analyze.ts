@@ -37,7 +37,7 @@ export function analyze(input: AnalysisInput, evidence: Evidence = EVIDENCE[inpu
   const alpha = input.alpha ?? DEFAULT_ALPHA;
   const thresholds = { ...DEFAULT_THRESHOLDS, ...input.thresholds };
   const ctx: MetricContext = { evidence, rates: { fail: alpha / Math.max(1, input.metrics.length), pass: alpha } };
-  const metrics = input.metrics.map((metric) => withProjection(judgeMetric(metric, ctx), latestCanaryInterval(metric), metric.intervalSeconds));
+  const metrics = input.metrics.map((metric) => withNote(withProjection(judgeMetric(metric, ctx), latestCanaryInterval(metric), metric.intervalSeconds), metric.note));
   const overall = overallVerdict(metrics, thresholds);
   if (!input.traffic) return { ...overall, alpha, evidence: evidence.name, metrics };
   const traffic = checkTrafficSplit(input.traffic, alpha);
@@ -70,6 +70,10 @@ function judgeLook(metric: MetricInput, ctx: MetricContext): MetricResult {
     case 'categorical':
       return judgeCategorical(metric, ctx);
   }
+}
+
+function withNote(result: MetricResult, note: string | undefined): MetricResult {
+  return note ? { ...result, reason: `${result.reason}; ${note}` } : result;
 }
 
 /** The canary's observations in the latest interval of a timeline (requests for rates), for the projection in intervals. */

@@ -56,6 +56,8 @@ interface MetricCommon {
   readonly minSamples?: number;
   /** How long each interval of the timeline lasts (seconds), when known: the projection then speaks in time. */
   readonly intervalSeconds?: number;
+  /** What the data's source knows beyond the numbers (the client-side failures counted), appended to the metric's reason. */
+  readonly note?: string;
 }
 export type MetricInput =
   | (MetricCommon & {

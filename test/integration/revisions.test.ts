@@ -194,7 +194,7 @@ describeWithPrometheus('judging the right revision against a real Prometheus', (
     const body = await analyze({ since: 'canary', labels: { destination_workload_namespace: 'crash' }, baseline: { labels: { destination_workload: 'model-primary' }, sourceLabels: { destination_service_name: 'model-primary' } }, canary: { labels: { destination_workload: 'model' }, sourceLabels: { destination_service_name: 'model-canary', destination_service_namespace: 'crash' } } });
     const errors = body.metrics.find((m: { name: string }) => m.name === 'error-rate');
     expect(errors.verdict).toBe('fail');
-    expect(errors.reason).toMatch(/its callers' proxies failed before it answered: UH \d+ \(no healthy upstream\), URX,UF \d+ \(retries exhausted, connection failure\)/);
+    expect(errors.reason).toMatch(/its callers' proxies failed before it answered: UH [\d,]+ \(no healthy upstream\), URX,UF [\d,]+ \(retries exhausted, connection failure\)/);
     expect(errors.clientSide.canary.count).toBeGreaterThan(1500);
   }, 30_000);
 
