@@ -98,7 +98,19 @@ const ambient = (workload: string, version: string, from: number, serving: (m: n
   latency: (m) => (m >= harmfulFrom ? HARMFUL.latency : HEALTHY.latency),
 });
 PODS.push(ambient('model-primary', '1.4.1', -100, () => true), ambient('model', '1.4.2', -45, (m) => (m >= -45 && m < -17) || m >= -12, -12));
+// Ambient mesh (Argo): the Rollout's canaryMetadata / stableMetadata set the pods'
+// service.istio.io/canonical-revision to `canary` / `stable`, which the waypoint reports; the
+// quick fix B (hash bbbbb22, harmful) replaced A (aaaaa11) 12 minutes ago with the same labels.
+const argoAmbient = (role: string, from: number, serving: (m: number) => boolean, harmfulFrom = Infinity): PodPlay => ({
+  ...ambient('model', role, from, serving, harmfulFrom),
+  pod: `model-${role}-ambient`,
+  labels: { destination_workload: 'model', destination_workload_namespace: 'argo-ambient', destination_version: role, destination_canonical_revision: role, destination_service_name: 'model' },
+});
+PODS.push(argoAmbient('stable', -100, () => true), argoAmbient('canary', -45, (m) => (m >= -45 && m < -17) || m >= -12, -12));
 const REPLICA_SETS: ReplicaSetPlay[] = [
+  { namespace: 'argo-ambient', replicaSet: 'model-5f6d7c8b9', owner: { kind: 'Rollout', name: 'model' }, from: -100, to: 0, ready: [-100, 0] },
+  { namespace: 'argo-ambient', replicaSet: 'model-aaaaa11', owner: { kind: 'Rollout', name: 'model' }, from: -46, to: 0, ready: [-45, -17] },
+  { namespace: 'argo-ambient', replicaSet: 'model-bbbbb22', owner: { kind: 'Rollout', name: 'model' }, from: -13, to: 0, ready: [-12, 0] },
   { namespace: 'ambient', replicaSet: 'model-primary-6d5f7c9b8', owner: { kind: 'Deployment', name: 'model-primary' }, from: -100, to: 0, ready: [-100, 0] },
   { namespace: 'ambient', replicaSet: 'model-aaaaa11', owner: { kind: 'Deployment', name: 'model' }, from: -46, to: 0, ready: [-45, -17] },
   { namespace: 'ambient', replicaSet: 'model-bbbbb22', owner: { kind: 'Deployment', name: 'model' }, from: -13, to: 0, ready: [-12, 0] },
@@ -231,6 +243,21 @@ describeWithPrometheus('judging the right revision against a real Prometheus', (
     const blind = await analyze({ ...sides, revisionFrom: 'labels', baseline: { labels: { destination_version: 'v1' } }, canary: { labels: { destination_version: 'v2' } } });
     expect(blind.verdict).toBe('inconclusive');
     expect(blind.metrics.map((m: { reason: string }) => m.reason)).toEqual(['neither side has any data', 'neither side has any data']);
+  }, 30_000);
+
+  it('ambient mesh, Argo: sides by the canonical-revision roles the waypoint reports, the revision by its hash in kube-state-metrics', async () => {
+    clock = END;
+    const body = await analyze({
+      since: 'canary',
+      reporter: 'waypoint',
+      labels: { destination_workload_namespace: 'argo-ambient' },
+      baseline: { revision: '5f6d7c8b9', labels: { destination_canonical_revision: 'stable' } },
+      canary: { revision: 'bbbbb22', labels: { destination_canonical_revision: 'canary' } },
+    });
+    expect(body.revisions.canary).toMatchObject({ method: 'pod-template-hash', via: 'kube-state-metrics', replicaSet: 'model-bbbbb22' });
+    // The window starts where B's pods became ready: A's healthy minutes stay out.
+    expect(Date.parse(body.window.start) / 1000).toBeGreaterThanOrEqual(END - 13 * 60);
+    expect(body.verdict).toBe('fail');
   }, 30_000);
 
   describe('every replica answers the same: two service processes and a restarted one', () => {
