@@ -74,6 +74,8 @@ const FIX_HASH = '5b8c7d6e9';
 
 interface Step {
   readonly label: string;
+  /** The canary-weight arg rollout.yaml passes at this step ('' where it runs no analysis). */
+  readonly weightArg: string;
   readonly weights: Weights;
   readonly headerShare: number;
   /** Share of v1's requests copied to v2 (Istio mirror), answers dropped. */
@@ -82,11 +84,11 @@ interface Step {
 }
 
 const STEPS: readonly Step[] = [
-  { label: 'shadow (mirror 20%)', weights: { v1: 100, v2: 0 }, headerShare: 0, mirrorShare: 0.2 },
-  { label: 'testers (header)', weights: { v1: 100, v2: 0 }, headerShare: 0.02 },
-  { label: '1%', weights: { v1: 99, v2: 1 }, headerShare: 0 },
-  { label: '10%', weights: { v1: 90, v2: 10 }, headerShare: 0 },
-  { label: '50%', weights: { v1: 50, v2: 50 }, headerShare: 0, promotion: true },
+  { label: 'shadow (mirror 20%)', weightArg: '0.1667', weights: { v1: 100, v2: 0 }, headerShare: 0, mirrorShare: 0.2 },
+  { label: 'testers (header)', weightArg: '', weights: { v1: 100, v2: 0 }, headerShare: 0.02 },
+  { label: '1%', weightArg: '0.01', weights: { v1: 99, v2: 1 }, headerShare: 0 },
+  { label: '10%', weightArg: '0.1', weights: { v1: 90, v2: 10 }, headerShare: 0 },
+  { label: '50%', weightArg: '0.5', weights: { v1: 50, v2: 50 }, headerShare: 0, promotion: true },
 ];
 
 export interface RolloutOptions {
@@ -211,6 +213,7 @@ async function runSteps({ options, log, fleet, traffic, judgeUrl }: StepsContext
         'stable-hash': fleet.identities.v1.hash,
         'canary-service': 'model-canary',
         'stable-service': 'model-primary',
+        'canary-weight': step.weightArg,
         'max-age': '15m',
         'timeline-step': '5s',
         profile: 'default',

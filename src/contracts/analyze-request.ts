@@ -408,7 +408,20 @@ export const analyzeRequestSchema = strictObject({
     metrics: z.array(z.unknown()).max(100, 'at most 100 metrics per analysis').optional(),
     profile: z.string().min(1).max(200).optional(),
     evidence: z.enum(['anytime-valid', 'fixed-sample']).optional(),
-    expectedCanaryShare: lenientNumber.refine((x) => x > 0 && x < 1, 'must lie strictly between 0 and 1').optional(),
+    /**
+     * The canary's share of the traffic the routing promises (the step's weight). An empty string
+     * means none: an Argo template cannot leave a key out for the steps without a weight.
+     */
+    expectedCanaryShare: z
+      .union([z.literal(''), lenientNumber.refine((x) => x > 0 && x < 1, 'must lie strictly between 0 and 1')])
+      .transform((x) => (x === '' ? undefined : x))
+      .optional(),
+    /**
+     * Series with these label values are left out of both sides (`name!="value"`), e.g. the
+     * requests a header route forces to the canary: `{"x_canary_version": "v2"}`, with the
+     * Telemetry dimension of the README.
+     */
+    exclude: labelsSchema.optional(),
     traffic: strictObject({ baseline: count, canary: count }).optional(),
     trafficLookback: durationSeconds.optional(),
     onTrafficMismatch: z.enum(['inconclusive', 'fail']).optional(),
@@ -492,7 +505,7 @@ export const analyzeRequestSchema = strictObject({
   });
 
 /** Request keys that only steer fetching from Prometheus. */
-const PROMETHEUS_ONLY_KEYS = ['labels', 'baseline', 'canary', 'reporter', 'lookback', 'start', 'end', 'since', 'maxAge', 'timelineStep', 'trafficLookback', 'revisionFrom'] as const;
+const PROMETHEUS_ONLY_KEYS = ['labels', 'baseline', 'canary', 'reporter', 'lookback', 'start', 'end', 'since', 'maxAge', 'timelineStep', 'trafficLookback', 'revisionFrom', 'exclude'] as const;
 
 export type AnalyzeRequest = z.output<typeof analyzeRequestSchema>;
 

@@ -57,7 +57,7 @@ const WORKLOAD_NAME = /^[a-z0-9]([-a-z0-9.]{0,243}[a-z0-9])?$/;
 const METRIC_FIELDS = ['margin.relative', 'margin.absolute', 'margin.allowLargeRelative', 'critical', 'weight', 'direction', 'statistic', 'threshold'] as const;
 const PER_METRIC = new RegExp(`^metrics\\.([^.]+)\\.(${METRIC_FIELDS.map((f) => f.replace('.', '\\.')).join('|')})$`);
 const REQUEST_KEYS = ['reporter', 'profile', 'lookback', 'start', 'end', 'alpha', 'evidence', 'expectedCanaryShare', 'trafficLookback', 'onTrafficMismatch', 'timelineStep', 'since', 'maxAge', 'revisionFrom'] as const;
-const LABEL_PREFIXES = ['labels.', 'canary.labels.', 'baseline.labels.', 'canary.sourceLabels.', 'baseline.sourceLabels.'] as const;
+const LABEL_PREFIXES = ['labels.', 'canary.labels.', 'baseline.labels.', 'canary.sourceLabels.', 'baseline.sourceLabels.', 'exclude.'] as const;
 
 /**
  * "unknown metadata key `lookbak`; did you mean `lookback`?" A per-metric key is matched on its
@@ -77,7 +77,7 @@ function unknownMetadataKeyMessage(key: string): string {
     closest = prefix && `${prefix}${key.slice(lastDot + 1)}`;
   } else closest = closestKey(key, [...REQUEST_KEYS, 'onInconclusive', 'target', 'service']);
   const known =
-    'the keys are target, service, reporter, profile, lookback, start, end, alpha, evidence, expectedCanaryShare, trafficLookback, onTrafficMismatch, timelineStep, since, maxAge, revisionFrom, onInconclusive, labels.<name>, canary.labels.<name>, baseline.labels.<name>, canary.sourceLabels.<name>, baseline.sourceLabels.<name> and metrics.<metric>.(margin.relative|margin.absolute|critical|weight|direction|statistic|threshold)';
+    'the keys are target, service, reporter, profile, lookback, start, end, alpha, evidence, expectedCanaryShare, trafficLookback, onTrafficMismatch, timelineStep, since, maxAge, revisionFrom, onInconclusive, labels.<name>, canary.labels.<name>, baseline.labels.<name>, canary.sourceLabels.<name>, baseline.sourceLabels.<name>, exclude.<name> and metrics.<metric>.(margin.relative|margin.absolute|critical|weight|direction|statistic|threshold)';
   return closest !== undefined ? `unknown metadata key ${shown}; did you mean \`${closest}\`?` : `unknown metadata key ${shown}; ${known}`;
 }
 
@@ -89,7 +89,8 @@ function unknownMetadataKeyMessage(key: string): string {
  * `since` ("canary": the window starts where the canary's revision began), `maxAge`,
  * `revisionFrom` (pods|labels), `onInconclusive` (fail|pass), `labels.<name>` (both sides),
  * `canary.labels.<name>`, `baseline.labels.<name>`, `canary.sourceLabels.<name>`,
- * `baseline.sourceLabels.<name>`, and per metric of the profile
+ * `baseline.sourceLabels.<name>`, `exclude.<name>` (series left out of both sides), and per
+ * metric of the profile
  * `metrics.<metric>.margin.relative|margin.absolute|critical|weight|direction|statistic|threshold`.
  * Anything else is a 400: a typo must not silently change a rollout.
  */
@@ -130,6 +131,7 @@ export function readFlaggerOptions(payload: FlaggerPayload): FlaggerOptions | { 
     } else if (key.startsWith('labels.')) labels[key.slice(7)] = value;
     else if (key.startsWith('canary.labels.')) canary[key.slice(14)] = value;
     else if (key.startsWith('baseline.labels.')) baseline[key.slice(16)] = value;
+    else if (key.startsWith('exclude.')) ((request.exclude ??= Object.create(null)) as Record<string, string>)[key.slice(8)] = value;
     else if (key.startsWith('canary.sourceLabels.')) canarySource[key.slice(20)] = value;
     else if (key.startsWith('baseline.sourceLabels.')) baselineSource[key.slice(22)] = value;
     else if (perMetric) {

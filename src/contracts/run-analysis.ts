@@ -107,8 +107,8 @@ export async function runAnalysisWithInputs(request: AnalyzeRequest, deps: Analy
     let trafficData: Map<string, FetchedMetric> | undefined;
     try {
       [metricsData, trafficData] = await Promise.all([
-        fetchAll(templates.map((e) => e.metric as TemplateMetric), deps.source, sides, { reporter, window, pins, signal: deadline.signal, timelineStepSeconds: timelineStep }),
-        trafficFromPrometheus ? fetchAll([TRAFFIC_METRIC], deps.source, trafficSides!, { reporter, window: trafficWindow, pins, signal: deadline.signal }) : undefined,
+        fetchAll(templates.map((e) => e.metric as TemplateMetric), deps.source, sides, { reporter, exclude: request.exclude, window, pins, signal: deadline.signal, timelineStepSeconds: timelineStep }),
+        trafficFromPrometheus ? fetchAll([TRAFFIC_METRIC], deps.source, trafficSides!, { reporter, exclude: request.exclude, window: trafficWindow, pins, signal: deadline.signal }) : undefined,
       ]);
     } finally {
       deadline.dispose();
@@ -283,6 +283,7 @@ function resolveSides(metrics: readonly TemplateMetric[], request: AnalyzeReques
 
 interface FetchOptions {
   readonly reporter: string | undefined;
+  readonly exclude?: FetchContext['exclude'];
   readonly window: TimeWindow;
   readonly pins: FetchContext['pins'];
   readonly signal: AbortSignal;

@@ -85,6 +85,8 @@ export interface FetchContext {
   /** Labels of each side, already merged with the request's common labels. */
   readonly baseline: Labels;
   readonly canary: Labels;
+  /** Series with these label values are left out of both sides (`name!="value"`). */
+  readonly exclude?: Labels;
   /** Each side's revision pins; none: the labels alone select the side. */
   readonly pins?: { readonly baseline: SidePins; readonly canary: SidePins };
   readonly window: TimeWindow;

@@ -23,8 +23,12 @@ async function withServer<T>(source: FakeSource, run: (url: string) => Promise<T
   }
 }
 
+/** The template's defaults (Argo applies them to every arg the Rollout does not pass). */
+const defaults: Record<string, string> = Object.fromEntries(template.spec.args.filter((a: { value?: string }) => a.value !== undefined).map((a: { name: string; value: string }) => [a.name, a.value]));
+
 /** The args as rollout.yaml passes them (the hashes: valueFrom.podTemplateHashValue Latest and Stable). */
 const args = (url: string, reporter = 'destination') => ({
+  ...defaults,
   namespace: 'ml',
   rollout: 'model',
   'canary-hash': '7c9d8f6b4',

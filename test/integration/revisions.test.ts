@@ -125,7 +125,19 @@ const CALLERS: CallerPlay[] = [
 const templates = path.join(__dirname, '../../analysis-templates');
 const canary = parse(fs.readFileSync(path.join(templates, 'flagger/canary.yaml'), 'utf8'));
 const hooks = new Map<string, Record<string, string>>(canary.spec.analysis.webhooks.map((h: { type: string; metadata: Record<string, string> }) => [h.type, h.metadata]));
-const gate: WebMetric = parse(fs.readFileSync(path.join(templates, 'argo/analysis-template.yaml'), 'utf8')).spec.metrics[0];
+const gateTemplate = parse(fs.readFileSync(path.join(templates, 'argo/analysis-template.yaml'), 'utf8'));
+const gate: WebMetric = gateTemplate.spec.metrics[0];
+/** The shipped gate's args as the Rollout passes them, over the template's defaults (the canary's weight: its share of the scenario's requests). */
+const argoArgs = (ns: string, canaryHash: string, weight: string): Record<string, string> => ({
+  ...Object.fromEntries(gateTemplate.spec.args.filter((a: { value?: string }) => a.value !== undefined).map((a: { name: string; value: string }) => [a.name, a.value])),
+  namespace: ns,
+  rollout: 'model',
+  'canary-hash': canaryHash,
+  'stable-hash': '5f6d7c8b9',
+  'canary-service': 'model-canary',
+  'stable-service': 'model-stable',
+  'canary-weight': weight,
+});
 
 describeWithPrometheus('judging the right revision against a real Prometheus', () => {
   let prometheus: PrometheusServer | undefined;
@@ -153,8 +165,7 @@ describeWithPrometheus('judging the right revision against a real Prometheus', (
     return { status: res.status, text: await res.text() };
   };
   /** Argo's measurement of the shipped gate for the Rollout in `ns`, with the ReplicaSets' hashes. */
-  const argo = (ns: string, canaryHash: string, stableHash = '5f6d7c8b9') =>
-    measure(gate, { namespace: ns, rollout: 'model', 'canary-hash': canaryHash, 'stable-hash': stableHash, 'canary-service': 'model-canary', 'stable-service': 'model-stable', 'max-age': '6h', 'timeline-step': '1m', profile: 'default', reporter: 'destination', 'judge-url': `${base}/v1/analyze` });
+  const argo = (ns: string, canaryHash: string, weight: string) => measure(gate, { ...argoArgs(ns, canaryHash, weight), 'judge-url': `${base}/v1/analyze` });
   const analyze = async (body: object) => {
     const res = await fetch(`${base}/v1/analyze`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
     return (await res.json()) as Record<string, any>;
@@ -212,9 +223,10 @@ describeWithPrometheus('judging the right revision against a real Prometheus', (
 
   it('Argo: a quick fix that keeps every label is judged on its own pods (the hash Latest), the earlier canary on its own', async () => {
     clock = END;
-    const fix = await argo('reused', 'bbbbb22');
+    const fix = await argo('reused', 'bbbbb22', '0.5');
     expect([fix.phase, fix.value]).toEqual(['Failed', 'fail']);
-    const earlier = await argo('reused', 'aaaaa11');
+    // A's pods are gone: no weight to check now.
+    const earlier = await argo('reused', 'aaaaa11', '');
     expect([earlier.phase, earlier.value]).toEqual(['Successful', 'pass']);
     // The same sides by version label alone (templates of your own): the newest running ReplicaSet, B.
     const byLabels = await analyze({ since: 'canary', labels: { destination_workload_namespace: 'reused' }, baseline: { labels: { destination_version: 'v1' } }, canary: { labels: { destination_version: 'v2' } } });
@@ -223,7 +235,7 @@ describeWithPrometheus('judging the right revision against a real Prometheus', (
 
   it('Argo: a canary that stops answering fails the gate through its Service\'s client-side errors', async () => {
     clock = END;
-    const result = await argo('crash-argo', 'eeeee55');
+    const result = await argo('crash-argo', 'eeeee55', '0.0909');
     expect([result.phase, result.value]).toEqual(['Failed', 'fail']);
   }, 30_000);
 
@@ -276,9 +288,8 @@ describeWithPrometheus('judging the right revision against a real Prometheus', (
           calls.push({ path: `/v1/flagger/${type}`, body: { name: 'model', namespace: ns, phase: 'Progressing', checksum: 'c0ffee', metadata } });
         }
       }
-      for (const [ns, hash] of [['reused', 'bbbbb22'], ['reused', 'aaaaa11'], ['crash-argo', 'eeeee55']]) {
-        const args = { namespace: ns, rollout: 'model', 'canary-hash': hash, 'stable-hash': '5f6d7c8b9', 'canary-service': 'model-canary', 'stable-service': 'model-stable', 'max-age': '6h', 'timeline-step': '1m', profile: 'default', reporter: 'destination' };
-        calls.push({ path: '/v1/analyze', body: { ...substituteArgs(gate.provider.web.jsonBody as object, args), end: END } });
+      for (const [ns, hash, weight] of [['reused', 'bbbbb22', '0.5'], ['reused', 'aaaaa11', ''], ['crash-argo', 'eeeee55', '0.0909']]) {
+        calls.push({ path: '/v1/analyze', body: { ...substituteArgs(gate.provider.web.jsonBody as object, argoArgs(ns, hash, weight)), end: END } });
       }
       // One call at a time: a 503 from an overloaded machine is not what is compared here.
       const answers = async (service: ServiceProcess) => {

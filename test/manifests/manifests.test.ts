@@ -312,13 +312,29 @@ describe('manifest semantics', () => {
     expect(argoVs.spec.http[0].route.map((r: any) => r.destination)).toEqual([{ host: 'model-stable' }, { host: 'model-canary' }]);
   });
 
+  it('every analysis step tells the judge its weight: the shadow\'s mirrored sixth, then the setWeight before it', () => {
+    for (const { file, manifest } of ofKind('Rollout')) {
+      let weight: string | undefined;
+      for (const step of manifest.spec.strategy.canary.steps as any[]) {
+        if (step.setMirrorRoute?.percentage !== undefined) weight = String(Number((step.setMirrorRoute.percentage / (100 + step.setMirrorRoute.percentage)).toFixed(4)));
+        if (step.setWeight !== undefined) weight = String(step.setWeight / 100);
+        if (!step.analysis) continue;
+        const given = step.analysis.args.find((x: any) => x.name === 'canary-weight')?.value;
+        expect([file, given]).toEqual([file, weight]);
+      }
+      // A background run spans the steps: no single weight.
+      const background = manifest.spec.strategy.canary.analysis;
+      if (background) expect(background.args.find((x: any) => x.name === 'canary-weight')).toBeUndefined();
+    }
+  });
+
   it('no release edits: the pods carry no version label and every analysis passes the ReplicaSets\' hashes and Services', () => {
     for (const { manifest } of ofKind('Rollout')) {
       expect(manifest.spec.template.metadata.labels).toEqual({ app: 'model' });
       expect(manifest.spec.selector.matchLabels).toEqual({ app: 'model' });
     }
     for (const { where, a } of analysisUses) {
-      const args = Object.fromEntries((a.args as any[]).map((x) => [x.name, x.value ?? x.valueFrom]));
+      const { 'canary-weight': weight, ...args } = Object.fromEntries((a.args as any[]).map((x) => [x.name, x.value ?? x.valueFrom]));
       expect([where, args]).toEqual([
         where,
         {
@@ -333,6 +349,9 @@ describe('manifest semantics', () => {
     }
     for (const t of templates) {
       expect(t.spec.metrics[0].provider.web.jsonBody).toMatchObject({
+        expectedCanaryShare: '{{args.canary-weight}}',
+        trafficLookback: '{{args.timeline-step}}',
+        exclude: { x_canary_version: 'v2' },
         rollout: { namespace: '{{args.namespace}}', name: '{{args.rollout}}' },
         canary: { revision: '{{args.canary-hash}}', sourceLabels: { destination_service_name: '{{args.canary-service}}', destination_service_namespace: '{{args.namespace}}' } },
         baseline: { revision: '{{args.stable-hash}}', sourceLabels: { destination_service_name: '{{args.stable-service}}', destination_service_namespace: '{{args.namespace}}' } },

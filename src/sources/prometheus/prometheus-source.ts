@@ -225,7 +225,7 @@ export class PrometheusSource implements MetricSource {
 
 /** How one side's queries are planned: the analysis' reporter and the side's revision pins. */
 function planOptions(ctx: FetchContext, side: SideName): PlanOptions {
-  return { reporter: ctx.reporter, ...ctx.pins?.[side] };
+  return { reporter: ctx.reporter, ...ctx.pins?.[side], ...(ctx.exclude ? { exclude: ctx.exclude } : {}) };
 }
 
 /** At most this many intervals per side: a longer window gets a longer step. */

@@ -67,6 +67,8 @@ export interface PlanOptions {
   readonly pods?: string;
   /** The side's requests as the callers' proxies report them: client-side failures count as errors. */
   readonly sourceLabels?: Labels;
+  /** Left out of every selector: `name!="value"` (a header route's requests). */
+  readonly exclude?: Labels;
 }
 
 export function planSide(metric: TemplateMetric, labels: Labels, window: TimeWindow, options: PlanOptions = {}): SidePlan {
@@ -76,13 +78,14 @@ export function planSide(metric: TemplateMetric, labels: Labels, window: TimeWin
   // The revision's pods pin only what they report themselves: Istio's destination reports
   // (a source or waypoint report's pod is the caller's or the waypoint's) and the app's metrics.
   const reporter = Object.hasOwn(labels, 'reporter') ? labels.reporter : defaults.reporter;
-  const ownPods = options.pods !== undefined ? [`pod=~${quoteLabelValue(options.pods)}`] : [];
-  const istioPods = reporter === 'destination' ? ownPods : [];
+  const excluded = Object.entries(options.exclude ?? {}).map(([name, value]) => `${checkLabelName(name)}!=${quoteLabelValue(value)}`);
+  const ownPods = [...(options.pods !== undefined ? [`pod=~${quoteLabelValue(options.pods)}`] : []), ...excluded];
+  const istioPods = reporter === 'destination' ? ownPods : excluded;
   const istio = (extra: readonly string[] = []) => selector(ISTIO_REQUESTS, labels, { defaults, extra: [...istioPods, ...extra] });
   // Requests routed to the side that its callers' proxies failed: they never reached it, so its
   // own reports lack them (a crashing canary is otherwise silence).
   const clientFailed = options.sourceLabels
-    ? { clientFailed: `sum by (response_flags) (${increase(selector(ISTIO_REQUESTS, { ...options.sourceLabels, reporter: 'source' }, { extra: [CLIENT_SIDE_FAILED] }))})` }
+    ? { clientFailed: `sum by (response_flags) (${increase(selector(ISTIO_REQUESTS, { ...options.sourceLabels, reporter: 'source' }, { extra: [CLIENT_SIDE_FAILED, ...excluded] }))})` }
     : {};
   // HTTP failures by status code, or gRPC calls that failed under a non-failing HTTP code.
   const failed = (httpFailure: string, notHttpFailure: string) => `sum(${increase(istio([httpFailure]))} or ${increase(istio([GRPC, notHttpFailure, GRPC_FAILED]))})`;
