@@ -6,7 +6,8 @@
  * layouts adds each bound's count over the minutes that have that bound, and `count by (le)`
  * counts one series per layout: one pod per layout).
  *
- * The canary serves from CANARY_START to END (10 minutes); the baseline all along. Latency is
+ * The canary serves from CANARY_START to END (10 minutes); the baseline all along; 0.1 % of each
+ * side's requests fail at the callers' proxies (reported by `reporter="source"`). Latency is
  * log-normal (median 60 ms, sigma 0.35: p95 about 107 ms), read on fine bounds (5 ms apart from
  * 80 to 160 ms, where p95 lies with and without +30 %, as a bucket annotation gives) unless a
  * side's `layout` says otherwise.
@@ -25,6 +26,8 @@ export const CLASSES = ['bird', 'cat', 'dog'] as const;
 const HEALTHY_SHARES = { bird: 0.2, cat: 0.5, dog: 0.3 };
 
 export interface SideTraffic {
+  /** Its one pod, named as a ReplicaSet's pods are (`<replicaset>-<5 random>`). */
+  readonly pod: string;
   readonly requestsPerMinute: number;
   readonly errorRate: number;
   /** Every latency multiplied by this. */
@@ -32,6 +35,8 @@ export interface SideTraffic {
   readonly classShares: Readonly<Record<(typeof CLASSES)[number], number>>;
   /** Minute ends after this have traffic. */
   readonly servingFrom: number;
+  /** Requests routed to the side that its callers' proxies failed (Envoy flags UF,URX), a share of its requests. */
+  readonly clientFailureRate: number;
   /** The bucket bounds of the minute ending at `minuteEnd` (default FINE_BOUNDS). */
   readonly layout?: (minuteEnd: number) => readonly number[];
 }
@@ -41,14 +46,14 @@ export interface World {
   readonly canary: SideTraffic;
 }
 
-const BASELINE: SideTraffic = { requestsPerMinute: 9000, errorRate: 0.01, latencyScale: 1, classShares: HEALTHY_SHARES, servingFrom: END - 3 * 3600 };
-const CANARY: SideTraffic = { ...BASELINE, requestsPerMinute: 3000, servingFrom: CANARY_START };
+const BASELINE: SideTraffic = { pod: 'model-primary-5d8f7c9b6-q7w2e', requestsPerMinute: 9000, errorRate: 0.01, latencyScale: 1, classShares: HEALTHY_SHARES, servingFrom: END - 3 * 3600, clientFailureRate: 0.001 };
+const CANARY: SideTraffic = { ...BASELINE, pod: 'model-6b7c8d9f4-x2kqz', requestsPerMinute: 3000, servingFrom: CANARY_START };
 
 export type ScenarioName = 'errors-6x' | 'latency+30%' | 'class-shift' | 'low-traffic' | 'low-traffic-errors' | 'healthy';
 
 /**
  * The clean rollouts: three that fail, two whose canary has too little traffic for a verdict
- * (on errors it takes more: 400 requests a minute, 40 errors in the window; latency and classes
+ * (on errors it takes more: 200 requests a minute, 20 errors in the window; latency and classes
  * 50 a minute), and a healthy one. The low-traffic canaries are sized so that five times their
  * counts would pass: a fault that multiplies counts (copies of a series) shows.
  */
@@ -57,13 +62,13 @@ export const SCENARIOS: Record<ScenarioName, World> = {
   'latency+30%': { baseline: BASELINE, canary: { ...CANARY, latencyScale: 1.3 } },
   'class-shift': { baseline: BASELINE, canary: { ...CANARY, classShares: { bird: 0.2, cat: 0.35, dog: 0.45 } } },
   'low-traffic': { baseline: BASELINE, canary: { ...CANARY, requestsPerMinute: 50 } },
-  'low-traffic-errors': { baseline: BASELINE, canary: { ...CANARY, requestsPerMinute: 400 } },
+  'low-traffic-errors': { baseline: BASELINE, canary: { ...CANARY, requestsPerMinute: 200 } },
   healthy: { baseline: BASELINE, canary: CANARY },
 };
 
 export type SideName = 'baseline' | 'canary';
 /** Which of a side's queries: the validation stage's roles. */
-export type Role = 'events' | 'total' | 'buckets' | 'bucket-series' | 'categories';
+export type Role = 'events' | 'total' | 'client-failed' | 'buckets' | 'bucket-series' | 'categories';
 
 export interface ParsedQuery {
   readonly side: SideName;
@@ -78,8 +83,10 @@ export interface ParsedQuery {
  * from the metric name and matchers. Throws on anything else.
  */
 export function parseQuery(query: string): ParsedQuery {
-  const side = /destination_version="v2"|destination_workload="model"/.test(query) ? 'canary' : /destination_version="v1"|destination_workload="model-primary"/.test(query) ? 'baseline' : undefined;
-  const role = query.includes('istio_request_duration_milliseconds_bucket')
+  const side = parseSide(query);
+  const role = query.startsWith('sum by (response_flags)')
+    ? 'client-failed'
+    : query.includes('istio_request_duration_milliseconds_bucket')
     ? query.startsWith('count by (le)')
       ? 'bucket-series'
       : 'buckets'
@@ -91,7 +98,7 @@ export function parseQuery(query: string): ParsedQuery {
           ? 'total'
           : undefined;
   const range = /\[(\d+)s\]/.exec(query);
-  if (!side || !role || !range) throw new Error(`the canary world does not know the query ${query}`);
+  if (!role || !range) throw new Error(`the canary world does not know the query ${query}`);
   return { side, role, rangeSeconds: Number(range[1]) };
 }
 
@@ -136,6 +143,38 @@ function computeRange(world: World, q: ParsedQuery, start: number, end: number, 
   return [...byLabels.values()];
 }
 
+/**
+ * The revision look-up's answers (src/sources/revision/): a side's requests per pod and step
+ * (`sum by (pod) (increase(...))`, a range query) and its pods still scraped at the end
+ * (`count by (pod) (...)`, an instant query); undefined for any other query.
+ */
+export function podAnswer(world: World, query: string, params: Record<string, string>, instant: boolean): WorldSeries[] | undefined {
+  if (!/^(sum|count) by \(pod\) /.test(query)) return undefined;
+  const side = world[parseSide(query)];
+  const requests = (from: number, to: number) => seriesOver(side, 'total', from, to)[0]?.value ?? 0;
+  if (instant) {
+    const time = Number(params.time);
+    return requests(time - MINUTE, time) > 0 ? [{ metric: { pod: side.pod }, values: [[time, 1]] }] : [];
+  }
+  const step = Number(params.step);
+  const values: (readonly [number, number])[] = [];
+  for (let t = Number(params.start); t <= Number(params.end) + 1e-6; t += step) {
+    const n = requests(t - step, t);
+    if (n > 0) values.push([t, n]);
+  }
+  return values.length ? [{ metric: { pod: side.pod }, values }] : [];
+}
+
+/**
+ * The side a query selects: Argo's destination_version, Flagger's destination_workload ("model"
+ * vs "model-primary"), or the Service the callers' proxies route to ("model-canary" vs "model-primary").
+ */
+function parseSide(query: string): SideName {
+  if (/destination_version="v2"|destination_workload="model"|destination_service_name="model-canary"/.test(query)) return 'canary';
+  if (/destination_version="v1"|destination_workload="model-primary"|destination_service_name="model-primary"/.test(query)) return 'baseline';
+  throw new Error(`the canary world cannot tell the side of ${query}`);
+}
+
 /** The side's counts over the minutes ending in (from, to]: no series when it served in none. */
 function seriesOver(side: SideTraffic, role: Role, from: number, to: number): { metric: Record<string, string>; value: number }[] {
   const minutes: number[] = [];
@@ -147,6 +186,8 @@ function seriesOver(side: SideTraffic, role: Role, from: number, to: number): { 
       return [{ metric: {}, value: r * minutes.length }];
     case 'events':
       return [{ metric: {}, value: r * side.errorRate * minutes.length }];
+    case 'client-failed':
+      return [{ metric: { response_flags: 'UF,URX' }, value: r * side.clientFailureRate * minutes.length }];
     case 'categories':
       return CLASSES.map((c) => ({ metric: { class: c }, value: r * side.classShares[c] * minutes.length }));
     case 'buckets': {

@@ -26,12 +26,10 @@ export interface FaultMode {
   readonly name: string;
   /** The roles whose answers (or world) it changes (default: every role). */
   readonly roles?: readonly Role[];
-  /** Instant (lookback) or range (timeline) answers only, when it has no meaning in the other. */
-  readonly only?: 'instant' | 'range';
   readonly answer?: (series: WorldSeries[], context: AnswerContext) => FaultedAnswer;
   /** A change to the faulty side's world (its bucket layouts), before any query. */
   readonly world?: (side: SideTraffic) => SideTraffic;
-  readonly onHealthy: Expectation | { readonly instant: Expectation; readonly range: Expectation };
+  readonly onHealthy: Expectation;
 }
 
 const mapValues = (series: WorldSeries[], f: (value: number, k: number, of: number) => number): WorldSeries[] =>
@@ -50,6 +48,7 @@ export const FAULT_MODES: readonly FaultMode[] = [
   { name: 'NaN error counter', roles: ['events'], answer: (s) => valuesOf(s, () => NaN), onHealthy: fault('nan') },
   { name: 'NaN request total', roles: ['total'], answer: (s) => valuesOf(s, () => NaN), onHealthy: fault('nan') },
   { name: 'stale marker (NaN) at the latest sample of a bucket', roles: ['buckets'], answer: (s) => ({ series: onLe('100', s, (b) => mapValues([b], (v, k, n) => (k === n - 1 ? NaN : v))[0]) }), onHealthy: fault('nan') },
+  { name: 'NaN client-side failure count (reporter="source")', roles: ['client-failed'], answer: (s) => valuesOf(s, () => NaN), onHealthy: fault('nan') },
   { name: 'NaN category count', roles: ['categories'], answer: (s) => ({ series: s.map((c) => (c.metric.class === 'cat' ? mapValues([c], () => NaN)[0] : c)) }), onHealthy: fault('nan') },
   { name: '+Inf error counter', roles: ['events'], answer: (s) => valuesOf(s, () => Infinity), onHealthy: fault('infinite') },
   { name: '-Inf request total', roles: ['total'], answer: (s) => valuesOf(s, () => -Infinity), onHealthy: fault('infinite') },
@@ -105,9 +104,10 @@ export const FAULT_MODES: readonly FaultMode[] = [
     answer: (s, { instant }) => ({ series: s.map((x) => ({ ...x, values: x.values.map(([t, v]) => [t + (instant ? -30 : 30), v] as const) })) }),
     onHealthy: fault('unasked-time'),
   },
-  { name: 'two samples at one timestamp', only: 'range', answer: (s) => ({ series: s.map((x) => ({ ...x, values: x.values.flatMap((p) => [p, p]) })) }), onHealthy: fault('duplicate-timestamp') },
+  // Every analysis is a timeline (range queries); an instant answer has one sample per series.
+  { name: 'two samples at one timestamp', answer: (s) => ({ series: s.map((x) => ({ ...x, values: x.values.flatMap((p) => [p, p]) })) }), onHealthy: fault('duplicate-timestamp') },
   { name: 'a request total that counts in thousands (events exceed it)', roles: ['total'], answer: (s) => valuesOf(s, (v) => v / 1000), onHealthy: fault('events-exceed-total') },
   { name: 'no series at all', answer: () => ({ series: [] }), onHealthy: { status: 200, verdict: 'inconclusive', reason: /has no data|neither side has any data/ } },
-  { name: 'scrape gaps (every other interval without samples)', only: 'range', answer: (s) => ({ series: s.map((x) => ({ ...x, values: x.values.filter((_, k) => k % 2 === 0) })) }), onHealthy: 'judged' },
+  { name: 'scrape gaps (every other interval without samples)', answer: (s) => ({ series: s.map((x) => ({ ...x, values: x.values.filter((_, k) => k % 2 === 0) })) }), onHealthy: 'judged' },
   { name: 'HTTP 500', answer: () => ({ raw: { status: 500, body: { status: 'error', errorType: 'internal', error: 'out of memory' } } }), onHealthy: { status: 503, message: /answered HTTP 500: internal: out of memory/ } },
 ];
