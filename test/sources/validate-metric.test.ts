@@ -77,6 +77,18 @@ describe('counts (proportion)', () => {
     expect(split).toEqual([expect.objectContaining({ code: 'extra-series', count: 2, series: { pod: 'a' }, other: { pod: 'b' }, side: 'baseline', role: 'total' })]);
   });
 
+  it('requests the callers\' proxies failed are added to events and total, and reported by flags; a NaN there is a fault', () => {
+    const withFailed = (flags: readonly Series[]): RawSide => ({ ...counts([at({}, 5)], [at({}, 1000)]), clientFailed: answer('F', flags) });
+    expect(validate('proportion', withFailed([at({ response_flags: 'UH' }, 7), at({ response_flags: 'URX,UF' }, 3)]), withFailed([]))).toEqual({
+      kind: 'proportion',
+      baseline: { events: 5, total: 1000 },
+      canary: { events: 15, total: 1010 },
+      clientSide: { baseline: { count: 0, flags: {} }, canary: { count: 10, flags: { UH: 7, 'URX,UF': 3 } } },
+    });
+    const faults = faultsOf(() => validate('proportion', withFailed([at({ response_flags: 'UH' }, NaN)]), withFailed([])));
+    expect(faults).toEqual([expect.objectContaining({ code: 'nan', role: 'client-failed', query: 'F', series: { response_flags: 'UH' }, side: 'canary' })]);
+  });
+
   it('events above the total: clamped within the slack of separate extrapolation, a fault beyond it', () => {
     expect(validate('proportion', counts([at({}, 1009)], [at({}, 1000)]), HEALTHY_COUNTS)).toMatchObject({ canary: { events: 1000, total: 1000 } });
     const faults = faultsOf(() => validate('proportion', counts([at({}, 1020)], [at({}, 1000)]), HEALTHY_COUNTS));
