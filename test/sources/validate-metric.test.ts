@@ -78,7 +78,7 @@ describe('counts (proportion)', () => {
   });
 
   it('requests the callers\' proxies failed are added to events and total, and reported by flags; a NaN there is a fault', () => {
-    const withFailed = (flags: readonly Series[]): RawSide => ({ ...counts([at({}, 5)], [at({}, 1000)]), clientFailed: answer('F', flags) });
+    const withFailed = (flags: readonly Series[]): RawSide => ({ shape: 'proportion', events: answer('E', [at({}, 5)]), total: answer('N', [at({}, 1000)]), clientFailed: answer('F', flags) });
     expect(validate('proportion', withFailed([at({ response_flags: 'UH' }, 7), at({ response_flags: 'URX,UF' }, 3)]), withFailed([]))).toEqual({
       kind: 'proportion',
       baseline: { events: 5, total: 1000 },
