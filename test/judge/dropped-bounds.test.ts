@@ -20,13 +20,13 @@ describe('droppedBoundsNote', () => {
     const baseline: ValuesSide = { ...envoy, droppedBounds: [105, 110] };
     const canary: ValuesSide = { histogram: { buckets: cumulative(FINE, [100, 800, 40, 30, 30, 0]) } };
     expect(droppedBoundsNote({ baseline, canary }, ENVOY)).toBe(
-      "; compared only on the bounds every interval of both sides has (50, 100, 250): left out were the baseline's bounds 105, 110, which some of its intervals lack and the canary's bounds 105, 110, which the baseline lacks (a count is never carried to a bound an interval lacks)",
+      "; compared only on the bounds every series and interval of both sides has (50, 100, 250): left out were the baseline's bounds 105, 110, which some of its series or intervals lack and the canary's bounds 105, 110, which the baseline lacks (a count is never carried to a bound an interval lacks)",
     );
   });
 
   it('shortens a long list', () => {
     const baseline: ValuesSide = { ...envoy, droppedBounds: Array.from({ length: 40 }, (_, i) => 101 + i) };
-    expect(droppedBoundsNote({ baseline, canary: envoy }, ENVOY)).toMatch(/the baseline's bounds 101, 102, 103, \.\.\., 140 \(40 bounds\), which some of its intervals lack/);
+    expect(droppedBoundsNote({ baseline, canary: envoy }, ENVOY)).toMatch(/the baseline's bounds 101, 102, 103, \.\.\., 140 \(40 bounds\), which some of its series or intervals lack/);
   });
 });
 
@@ -45,6 +45,6 @@ describe('a quantile whose remaining bounds are too coarse says which were dropp
       ],
     }).metrics[0];
     expect(result.verdict).toBe('inconclusive');
-    expect(result.reason).toMatch(/too coarse to ever tell whether it is within the tolerated \+10%: p95 lies in the bucket \(100, 250\] on both sides.*; compared only on the bounds every interval of both sides has \(50, 100, 250\): left out were the baseline's bounds 105, 110, which some of its intervals lack/);
+    expect(result.reason).toMatch(/too coarse to ever tell whether it is within the tolerated \+10%: p95 lies in the bucket \(100, 250\] on both sides.*; compared only on the bounds every series and interval of both sides has \(50, 100, 250\): left out were the baseline's bounds 105, 110, which some of its series or intervals lack/);
   });
 });
