@@ -4,6 +4,7 @@
  * Infinite bounds travel as null (JSON has no Infinity): null means "unbounded".
  */
 import { z } from 'zod';
+import { QUERY_ROLES, SAMPLE_FAULT_CODES } from '../sources/validate/faults';
 
 const bound = z.number().nullable().meta({ description: 'null: unbounded (no evidence yet on that side)' });
 const verdict = z.enum(['pass', 'fail', 'inconclusive']);
@@ -105,4 +106,18 @@ export const problemSchema = z.object({
   error: z.enum(['invalid_request', 'payload_too_large', 'not_found', 'method_not_allowed', 'not_acceptable', 'unauthorized', 'source_unavailable', 'internal_error']),
   issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   message: z.string().optional(),
+  faults: z
+    .array(
+      z.object({
+        code: z.enum(SAMPLE_FAULT_CODES),
+        metric: z.string(),
+        side: z.enum(['baseline', 'canary']),
+        role: z.enum(QUERY_ROLES),
+        query: z.string(),
+        series: z.record(z.string(), z.string()),
+        at: z.string().optional(),
+        message: z.string(),
+      }),
+    )
+    .optional(),
 });

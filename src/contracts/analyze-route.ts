@@ -12,7 +12,8 @@ import { PromQLInputError } from '../sources/prometheus/promql';
 import { analyzeRequestSchema, type AnalyzeRequest } from './analyze-request';
 import { reportLink, type ReportLinkConfig } from '../report/report-link';
 import { describe } from './lenient-numbers';
-import { invalidRequest, issuesFromZod, parseContract, type Issue, type Problem } from './problems';
+import { invalidRequest, issuesFromZod, parseContract, type Issue, type Problem, type SampleFaultReport } from './problems';
+import { describeFault, SampleFaultError, type SampleFault } from '../sources/validate/faults';
 import { htmlReport, type ReportInput } from '../report/html-report';
 import { RequestError, runAnalysisWithInputs, type AnalysisDeps } from './run-analysis';
 import { textReport } from './text-report';
@@ -69,11 +70,17 @@ export function answerAnalysisError(error: unknown, req: Request, res: Response,
   if (error instanceof SourceUnavailableError) {
     metrics.analyses.inc({ verdict: 'error' });
     req.log.warn({ reason: error.reason, err: error.message }, 'metric source unavailable');
-    const problem: Problem = { error: 'source_unavailable', message: error.message };
+    const faults = error instanceof SampleFaultError ? { faults: error.faults.map(faultReport) } : {};
+    const problem: Problem = { error: 'source_unavailable', message: error.message, ...faults };
     res.status(503).json(problem);
     return true;
   }
   return false;
+}
+
+function faultReport(fault: SampleFault): SampleFaultReport {
+  const { code, metric, side, role, query, series, at } = fault;
+  return { code, metric, side, role, query, series, ...(at !== undefined ? { at: new Date(at * 1000).toISOString() } : {}), message: describeFault(fault) };
 }
 
 export const FORMATS = ['json', 'text', 'html'] as const;

@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { closestKey } from './closest-key';
 import { describe } from './lenient-numbers';
 import { expandUnknownKeys } from './strict-object';
+import type { QueryRole, SampleFaultCode } from '../sources/validate/faults';
 
 export interface Issue {
   readonly path: string;
@@ -18,6 +19,21 @@ export interface Problem {
   readonly error: 'invalid_request' | 'payload_too_large' | 'not_found' | 'method_not_allowed' | 'not_acceptable' | 'unauthorized' | 'source_unavailable' | 'internal_error';
   readonly issues?: readonly Issue[];
   readonly message?: string;
+  /** source_unavailable because of faulty samples: each fault, placed (src/sources/validate/faults.ts). */
+  readonly faults?: readonly SampleFaultReport[];
+}
+
+/** One fault of a 503, as JSON: its stable code, where it is, and what is wrong in words. */
+export interface SampleFaultReport {
+  readonly code: SampleFaultCode;
+  readonly metric: string;
+  readonly side: 'baseline' | 'canary';
+  readonly role: QueryRole;
+  readonly query: string;
+  readonly series: Readonly<Record<string, string>>;
+  /** RFC 3339, when one sample is at fault. */
+  readonly at?: string;
+  readonly message: string;
 }
 
 /** The path of a problem with the request body as a whole (empty, null, not an object). */

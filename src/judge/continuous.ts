@@ -17,6 +17,7 @@ import { mean, sampleVariance } from 'simple-statistics';
 import { quantile } from '../stats/quantile';
 import type { WeightedSample } from '../stats/weighted-sample';
 import { bucketHolding, unresolvableBuckets } from './bucket-resolution';
+import { droppedBoundsNote } from './dropped-bounds';
 import { DEFAULT_QUANTILE } from './defaults';
 import { describeChange, describeCheck, significant } from './describe';
 import { checkAgainstMargins, type Check, type EffectCandidate } from './margin-check';
@@ -66,7 +67,7 @@ export function judgeContinuous(metric: ContinuousMetric, ctx: MetricContext): M
           rates: ctx.rates,
         });
         // "Not yet enough evidence" would promise that waiting helps; with these buckets it cannot.
-        return unresolvable && `${describeChange(changed, check)}; ${unresolvable}`;
+        return unresolvable && `${describeChange(changed, check)}; ${unresolvable}${droppedBoundsNote(metric, pair.bounds)}`;
       }
     : undefined;
   const timeline = { baseline: metric.baseline.intervals, canary: metric.canary.intervals };

@@ -17,6 +17,7 @@ import type { WeightedSample } from '../stats/weighted-sample';
 import { rankTests } from './continuous';
 import { describeDistance } from './describe';
 import { driftBins } from './drift-bins';
+import { droppedBoundsNote } from './dropped-bounds';
 import { checkAgainstMargin } from './margin-check';
 import { judged, resolve, withoutEvidence, type MetricContext } from './metric-context';
 import { valuesData } from './values-data';
@@ -62,7 +63,7 @@ export function judgeDistribution(metric: DistributionMetric, ctx: MetricContext
       ? ''
       : check.verdict === 'inconclusive' && upTo > tolerance
         ? `; read at the bucket bounds, while inside the buckets it may reach ${significant(upTo)}, more than the tolerated ${significant(tolerance)}: ` +
-          'the buckets are too coarse to ever show it within the margin; give the histogram finer bounds where the observations are'
+          `the buckets are too coarse to ever show it within the margin; give the histogram finer bounds where the observations are${droppedBoundsNote(metric, pair.bounds)}`
         : `; read at the bucket bounds, while inside the buckets it may reach ${significant(upTo)}`;
   return judged(metric, resolved, summaries, tests, { verdict: check.verdict, checks: [check], decisive: check, reason: `${describeDistance(subject, check)}${insideBuckets}` });
 }

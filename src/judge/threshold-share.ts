@@ -16,6 +16,7 @@
  */
 import { countAtOrBelow, type WeightedSample } from '../stats/weighted-sample';
 import { describeCheck } from './describe';
+import { droppedBoundsNote } from './dropped-bounds';
 import { checkAgainstMargins } from './margin-check';
 import { judged, withoutEvidence, type MetricContext, type Resolved } from './metric-context';
 import { countTests, percent, rateCandidates, rateTimeline } from './proportion';
@@ -29,7 +30,7 @@ type ContinuousMetric = Extract<MetricInput, { kind: 'continuous' }>;
 export function judgeThresholdShare(metric: ContinuousMetric, threshold: number, resolved: Resolved, data: ValuesData, ctx: MetricContext): MetricResult {
   const { pair, summaries } = data;
   const problem = thresholdProblem(pair, threshold);
-  if (problem) return withoutEvidence(metric, resolved, summaries, problem, data.tests);
+  if (problem) return withoutEvidence(metric, resolved, summaries, `${problem}${droppedBoundsNote(metric, pair.bounds)}`, data.tests);
   const b = exceedances(pair.baseline, threshold);
   const c = exceedances(pair.canary, threshold);
   const tests = [...countTests(c.events, c.total, b.events, b.total), ...data.tests];

@@ -35,7 +35,15 @@ export interface Timeline<Interval> {
 export type ValuesInterval =
   | { readonly values: ArrayLike<number> }
   | { readonly histogram: { readonly buckets: readonly HistogramBucket[]; readonly sum?: number } };
-export type ValuesSide = ValuesInterval & Timeline<ValuesInterval>;
+/**
+ * Bucket bounds a source left out of a side's histograms because not every series (pod) or
+ * interval had them (a count is never carried to a bound an interval lacks): the reason names them when the
+ * bounds that remain are too coarse for the margin (src/judge/dropped-bounds.ts).
+ */
+export interface DroppedBounds {
+  readonly droppedBounds?: readonly number[];
+}
+export type ValuesSide = ValuesInterval & Timeline<ValuesInterval> & DroppedBounds;
 export interface CountInterval {
   readonly events: number;
   readonly total: number;

@@ -5,8 +5,10 @@
  *
  * Errors are data: a backend that cannot answer (down, 5xx, timeout, malformed reply) throws
  * `SourceUnavailableError`, which the HTTP layer turns into 503 (Argo: measurement Error,
- * retried; Flagger: failed check). A query that works but finds no series or no samples is
- * not an error: the side comes back empty and the judge answers inconclusive with the reason.
+ * retried; Flagger: failed check); so does one whose samples the validation stage refuses
+ * (src/sources/validate/: `SampleFaultError`, naming each fault). A query that works but finds
+ * no series or no samples is not an error: the side comes back empty and the judge answers
+ * inconclusive with the reason.
  */
 import type { CategoricalSide, CountSide, Direction, Margin, MetricKind, ValuesSide } from '../judge/types';
 import type { SideActivity } from './revision/identify-revision';
@@ -155,8 +157,9 @@ export class SourceUnavailableError extends Error {
     /**
      * 'query': Prometheus refused the query itself (a bad custom query): a client error, not an outage.
      * 'partial': it answered, but warned that part of the data could not be read.
+     * 'invalid-samples': it answered, but samples the validation stage refuses (src/sources/validate/).
      */
-    readonly reason: 'unreachable' | 'timeout' | 'status' | 'malformed' | 'partial' | 'not-configured' | 'query',
+    readonly reason: 'unreachable' | 'timeout' | 'status' | 'malformed' | 'partial' | 'not-configured' | 'query' | 'invalid-samples',
   ) {
     super(message);
     this.name = 'SourceUnavailableError';

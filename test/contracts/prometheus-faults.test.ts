@@ -3,6 +3,7 @@
  * Outages answer 503 (Argo: Error, retried; Flagger: a failed check), data gaps inconclusive.
  */
 import request from 'supertest';
+import { problemSchema } from '../../src/contracts/analyze-response';
 import { PrometheusClient } from '../../src/sources/prometheus/client';
 import { PrometheusSource } from '../../src/sources/prometheus/prometheus-source';
 import { testApp } from '../support/app';
@@ -73,10 +74,19 @@ describe('Prometheus faults never pass', () => {
     expect(res.body.metrics[0].reason).toMatch(/canary has no data/);
   });
 
-  it('is inconclusive when a count is NaN (dropped like Kayenta drops NaN)', async () => {
-    const { app } = appWithFetch(countsBy(() => vector([[{}, 'NaN']])));
+  it('is 503 naming the series and the fault when a count is NaN (never read as zero)', async () => {
+    const { app } = appWithFetch(countsBy((query) => (query.includes('response_code') ? vector([[{}, 'NaN']]) : vector([[{}, '10000']]))));
     const res = await request(app).post('/v1/analyze').send(errorRate);
-    expect(res.body.verdict).not.toBe('pass');
+    expect(res.status).toBe(503);
+    expect(res.body.error).toBe('source_unavailable');
+    expect(res.body.message).toMatch(/^Prometheus answered samples that cannot be judged: metric "errors" \(canary\), events series \{\} at .*: the sample is NaN/);
+    // One per interval of the timeline, each placed.
+    expect(res.body.faults.length).toBeGreaterThan(1);
+    for (const fault of res.body.faults) {
+      expect(fault).toEqual(expect.objectContaining({ code: 'nan', metric: 'errors', side: 'canary', role: 'events', series: {}, query: expect.stringContaining('response_code=~"5.."'), at: expect.any(String) }));
+    }
+    // The documented problem schema (OpenAPI) describes it.
+    expect(problemSchema.parse(res.body)).toEqual(res.body);
   });
 
   it('keeps label injection inside the label value', async () => {

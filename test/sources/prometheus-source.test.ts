@@ -2,7 +2,8 @@ import { SourceUnavailableError, type FetchContext, type TemplateMetric } from '
 import { PrometheusClient } from '../../src/sources/prometheus/client';
 import { PrometheusSource } from '../../src/sources/prometheus/prometheus-source';
 import { PromQLInputError } from '../../src/sources/prometheus/promql';
-import { byQuery, EMPTY_VECTOR, fakeFetch, matrix, promError, vector, type CannedAnswer, type Responder } from './fake-prometheus';
+import { SampleFaultError, type SampleFaultCode } from '../../src/sources/validate/faults';
+import { byQuery, EMPTY_VECTOR, fakeFetch, matrix, oneLayout, promError, vector, type CannedAnswer, type Responder } from './fake-prometheus';
 
 const START = 1700000000;
 const END = 1700000600;
@@ -21,12 +22,18 @@ function context(overrides: Partial<FetchContext> = {}): FetchContext {
 }
 
 function source(respond: Responder, queryTimeoutMs = 2000) {
-  const fake = fakeFetch(respond);
+  const fake = fakeFetch(oneLayout(respond));
   const client = new PrometheusClient({ baseUrl: 'http://prometheus:9090', queryTimeoutMs, fetch: fake.fetch });
   return { source: new PrometheusSource(client), requests: fake.requests };
 }
 
 const metric = (m: Partial<TemplateMetric> & Pick<TemplateMetric, 'template'>): TemplateMetric => ({ name: 'm', ...m });
+
+async function faulty(promise: Promise<unknown>): Promise<SampleFaultError> {
+  const error = await unavailable(promise);
+  expect(error).toBeInstanceOf(SampleFaultError);
+  return error as SampleFaultError;
+}
 
 async function unavailable(promise: Promise<unknown>): Promise<SourceUnavailableError> {
   const error = await promise.then(
@@ -38,7 +45,9 @@ async function unavailable(promise: Promise<unknown>): Promise<SourceUnavailable
 }
 
 describe('PromQL per template (golden strings)', () => {
-  const latency = (side: string) => `sum by (le) (increase(istio_request_duration_milliseconds_bucket{reporter="destination",${NS},${side}}[600s]))`;
+  const latencyOf = (agg: string, side: string) => `${agg} by (le) (increase(istio_request_duration_milliseconds_bucket{reporter="destination",${NS},${side}}[600s]))`;
+  // The bucket counts, and how many series have each bound.
+  const latency = (side: string) => [latencyOf('sum', side), latencyOf('count', side)];
   // HTTP failures, or gRPC calls that failed under a non-failing HTTP code (Istio: HTTP 200).
   const istio = (side: string, extra: string) => `increase(istio_requests_total{reporter="destination",${NS},${side},${extra}}[600s])`;
   const grpcFailed = 'request_protocol="grpc"';
@@ -47,14 +56,14 @@ describe('PromQL per template (golden strings)', () => {
   const requestsAll = (side: string) => `sum(increase(istio_requests_total{reporter="destination",${NS},${side}}[600s]))`;
 
   it.each<[string, TemplateMetric, string[], string[]]>([
-    ['istio-latency', metric({ template: 'istio-latency' }), [latency(V1)], [latency(V2)]],
+    ['istio-latency', metric({ template: 'istio-latency' }), latency(V1), latency(V2)],
     ['istio-error-rate', metric({ template: 'istio-error-rate' }), [requests5xx(V1), requestsAll(V1)], [requests5xx(V2), requestsAll(V2)]],
     ['istio-requests', metric({ template: 'istio-requests' }), [requestsNot2xx3xx(V1), requestsAll(V1)], [requestsNot2xx3xx(V2), requestsAll(V2)]],
     [
       'histogram',
       metric({ template: 'histogram', metric: 'model_score' }),
-      [`sum by (le) (increase(model_score_bucket{${NS},${V1}}[600s]))`],
-      [`sum by (le) (increase(model_score_bucket{${NS},${V2}}[600s]))`],
+      [`sum by (le) (increase(model_score_bucket{${NS},${V1}}[600s]))`, `count by (le) (increase(model_score_bucket{${NS},${V1}}[600s]))`],
+      [`sum by (le) (increase(model_score_bucket{${NS},${V2}}[600s]))`, `count by (le) (increase(model_score_bucket{${NS},${V2}}[600s]))`],
     ],
     [
       'categorical',
@@ -89,14 +98,17 @@ describe('PromQL per template (golden strings)', () => {
   it('a request label "reporter" replaces the default reporter="destination"', async () => {
     const { source: s } = source(() => EMPTY_VECTOR);
     const fetched = await s.fetch(metric({ template: 'istio-latency' }), context({ baseline: { reporter: 'source', destination_version: 'v1' }, canary: { destination_version: 'v2', reporter: 'source' } }));
-    expect(fetched.queries.baseline).toEqual(['sum by (le) (increase(istio_request_duration_milliseconds_bucket{reporter="source",destination_version="v1"}[600s]))']);
-    expect(fetched.queries.canary).toEqual(['sum by (le) (increase(istio_request_duration_milliseconds_bucket{destination_version="v2",reporter="source"}[600s]))']);
+    expect(fetched.queries.baseline[0]).toBe('sum by (le) (increase(istio_request_duration_milliseconds_bucket{reporter="source",destination_version="v1"}[600s]))');
+    expect(fetched.queries.canary[0]).toBe('sum by (le) (increase(istio_request_duration_milliseconds_bucket{destination_version="v2",reporter="source"}[600s]))');
   });
 
   it('windows are whole seconds; histogram accepts a name that already ends in _bucket', async () => {
     const { source: s } = source(() => EMPTY_VECTOR);
     const fetched = await s.fetch(metric({ template: 'histogram', metric: 'x_bucket' }), context({ window: { start: START + 0.3, end: START + 3600.4 }, baseline: {}, canary: { v: '2' } }));
-    expect(fetched.queries).toEqual({ baseline: ['sum by (le) (increase(x_bucket{}[3600s]))'], canary: ['sum by (le) (increase(x_bucket{v="2"}[3600s]))'] });
+    expect(fetched.queries).toEqual({
+      baseline: ['sum by (le) (increase(x_bucket{}[3600s]))', 'count by (le) (increase(x_bucket{}[3600s]))'],
+      canary: ['sum by (le) (increase(x_bucket{v="2"}[3600s]))', 'count by (le) (increase(x_bucket{v="2"}[3600s]))'],
+    });
   });
 
   it('query: the range step is stepSeconds when given, else the window / 60 (at least 1 s)', async () => {
@@ -123,7 +135,7 @@ describe('label escaping and injection attempts', () => {
     const { source: s, requests } = source(() => EMPTY_VECTOR);
     const fetched = await s.fetch(metric({ template: 'istio-latency' }), context({ baseline: { v: 'v1' }, canary: { v: value } }));
     const expected = `sum by (le) (increase(istio_request_duration_milliseconds_bucket{reporter="destination",${matcher}}[600s]))`;
-    expect(fetched.queries.canary).toEqual([expected]);
+    expect(fetched.queries.canary[0]).toEqual(expected);
     expect(requests.map((r) => r.params.query)).toContain(expected);
   });
 
@@ -211,8 +223,8 @@ describe('conversion to judge sides', () => {
     expect(fetched.baseline).toEqual({ histogram: { buckets: [{ le: 1, count: 7 }, { le: Infinity, count: 9 }] } });
   });
 
-  it('histogram: NaN buckets are dropped; tiny negatives become 0', async () => {
-    const { source: s } = source(() => vector([[{ le: '5' }, 'NaN'], [{ le: '10' }, '-0.2'], [{ le: '+Inf' }, '4']]));
+  it('histogram: tiny negatives (float noise) become 0', async () => {
+    const { source: s } = source(() => vector([[{ le: '10' }, '-0.2'], [{ le: '+Inf' }, '4']]));
     const fetched = await s.fetch(metric({ template: 'histogram', metric: 'x', kind: 'distribution' }), context());
     expect(fetched.kind).toBe('distribution');
     expect(fetched.baseline).toEqual({ histogram: { buckets: [{ le: 10, count: 0 }, { le: Infinity, count: 4 }] } });
@@ -231,17 +243,19 @@ describe('conversion to judge sides', () => {
     expect(empty).toMatchObject({ kind: 'continuous', baseline: { values: [] }, canary: { values: [] }, noSeries: true });
   });
 
-  it.each<[string, CannedAnswer, RegExp]>([
-    ['+Inf in a bucket', vector([[{ le: '10' }, '+Inf'], [{ le: '+Inf' }, '5']]), /bucket le="10" counts \+Inf/],
-    ['no +Inf bucket', vector([[{ le: '10' }, '5']]), /no le="\+Inf" bucket/],
-    ['no le label', vector([[{}, '5']]), /no "le" label/],
-    ['a non-numeric le', vector([[{ le: 'high' }, '5']]), /le="high", not a number/],
-    ['a large negative count', vector([[{ le: '+Inf' }, '-12']]), /negative \(-12\); is the metric a counter\?/],
-  ])('histogram: %s -> malformed', async (_name, answer, message) => {
+  it.each<[string, CannedAnswer, SampleFaultCode, RegExp]>([
+    ['a NaN bucket', vector([[{ le: '5' }, 'NaN'], [{ le: '+Inf' }, '4']]), 'nan', /series \{le="5"\} at .*: the sample is NaN/],
+    ['+Inf in a bucket', vector([[{ le: '10' }, '+Inf'], [{ le: '+Inf' }, '5']]), 'infinite', /series \{le="10"\} at .*: the sample is \+Inf/],
+    ['no +Inf bucket', vector([[{ le: '10' }, '5']]), 'no-inf-bucket', /no le="\+Inf" bucket/],
+    ['no le label', vector([[{}, '5']]), 'missing-le', /no "le" label/],
+    ['a non-numeric le', vector([[{ le: 'high' }, '5']]), 'bad-le', /le="high", not a number/],
+    ['a large negative count', vector([[{ le: '+Inf' }, '-12']]), 'negative-count', /the count is -12: increase\(\) never goes below 0/],
+  ])('histogram: %s -> the validation stage refuses it, naming metric, side and series', async (_name, answer, code, message) => {
     const { source: s } = source(() => answer);
-    const error = await unavailable(s.fetch(metric({ name: 'latency', template: 'istio-latency' }), context()));
-    expect(error.reason).toBe('malformed');
-    expect(error.message).toMatch(/^Prometheus gave an unusable answer for metric "latency" \((baseline|canary)\)/);
+    const error = await faulty(s.fetch(metric({ name: 'latency', template: 'istio-latency' }), context()));
+    // (A label fault shows in the series counts too, which come from the same bucket series.)
+    expect([...new Set(error.faults.map((f) => `${f.code} ${f.side}`))]).toEqual([`${code} baseline`, `${code} canary`]);
+    expect(error.message).toMatch(/^Prometheus answered samples that cannot be judged: metric "latency" \(baseline\), buckets series/);
     expect(error.message).toMatch(message);
   });
 
@@ -272,20 +286,19 @@ describe('conversion to judge sides', () => {
     expect(own.queries.canary[0]).toContain('reporter="waypoint"');
   });
 
-  it('proportion: no series on either side -> 0/0 and noSeries; NaN counts are dropped', async () => {
+  it('proportion: no series on either side -> 0/0 and noSeries', async () => {
     const empty = await source(() => EMPTY_VECTOR).source.fetch(metric({ template: 'istio-error-rate' }), context());
     expect(empty).toMatchObject({ kind: 'proportion', baseline: { events: 0, total: 0 }, canary: { events: 0, total: 0 }, noSeries: true });
-    const nan = await source(() => vector([[{}, 'NaN']])).source.fetch(metric({ template: 'istio-requests' }), context());
-    expect(nan).toMatchObject({ kind: 'proportion', baseline: { events: 0, total: 0 }, canary: { events: 0, total: 0 } });
-    expect(nan.noSeries).toBeUndefined();
   });
 
-  it('proportion: +Inf or -Inf in a count -> malformed', async () => {
-    for (const value of ['+Inf', '-Inf']) {
-      const error = await unavailable(source(() => vector([[{}, value]])).source.fetch(metric({ template: 'istio-error-rate' }), context()));
-      expect(error.reason).toBe('malformed');
-      expect(error.message).toMatch(/a count is [+-]Inf/);
-    }
+  it.each<[string, SampleFaultCode]>([
+    ['NaN', 'nan'],
+    ['+Inf', 'infinite'],
+    ['-Inf', 'infinite'],
+  ])('proportion: a %s count is a fault, never zero', async (value, code) => {
+    const error = await faulty(source(() => vector([[{}, value]])).source.fetch(metric({ template: 'istio-requests' }), context()));
+    expect(error.reason).toBe('invalid-samples');
+    expect(new Set(error.faults.map((f) => `${f.code} ${f.side} ${f.role}`))).toEqual(new Set([`${code} baseline events`, `${code} baseline total`, `${code} canary events`, `${code} canary total`]));
   });
 
   it('proportion: separately extrapolated counters that overshoot slightly are clamped; a large excess is malformed', async () => {
@@ -295,15 +308,17 @@ describe('conversion to judge sides', () => {
     const slight = source(byQuery({ [ev(V1)]: vector([[{}, '101']]), [tot(V1)]: vector([[{}, '100.4']]), [ev(V2)]: vector([[{}, '1']]), [tot(V2)]: EMPTY_VECTOR })).source;
     expect(await slight.fetch(m, context())).toMatchObject({ baseline: { events: 100, total: 100 }, canary: { events: 0, total: 0 } });
     const swapped = source(byQuery({ [ev(V1)]: vector([[{}, '1000']]), [tot(V1)]: vector([[{}, '10']]), [ev(V2)]: EMPTY_VECTOR, [tot(V2)]: EMPTY_VECTOR })).source;
-    expect((await unavailable(swapped.fetch(m, context()))).message).toMatch(/1000 events exceed the total of 10/);
+    const error = await faulty(swapped.fetch(m, context()));
+    expect(error.faults).toEqual([expect.objectContaining({ code: 'events-exceed-total', side: 'baseline', events: 1000, total: 10 })]);
+    expect(error.message).toMatch(/1000 events exceed the total of 10/);
   });
 
-  it('categorical: label value -> count pairs, sorted by name, rounded; NaN dropped; a series without the label is ""', async () => {
+  it('categorical: label value -> count pairs, sorted by name, rounded; a series without the label is ""', async () => {
     const q = (side: string) => `sum by (class) (increase(preds_total{${NS},${side}}[600s]))`;
     const { source: s } = source(
       byQuery({
         [q(V1)]: vector([[{ class: 'dog' }, '490.4'], [{ class: 'cat' }, '509.6'], [{ class: 'toString' }, '1'], [{}, '2']]),
-        [q(V2)]: vector([[{ class: 'cat' }, '48'], [{ class: 'dog' }, 'NaN']]),
+        [q(V2)]: vector([[{ class: 'cat' }, '48']]),
       }),
     );
     const fetched = await s.fetch(metric({ template: 'categorical', metric: 'preds_total', by: 'class' }), context());
@@ -329,11 +344,11 @@ describe('conversion to judge sides', () => {
     expect(requests[0].url).toBe('http://prometheus:9090/api/v1/query_range');
   });
 
-  it('query: +Inf in a value (histogram_quantile in the +Inf bucket) -> malformed', async () => {
+  it('query: +Inf in a value (histogram_quantile in the +Inf bucket) is a fault', async () => {
     const { source: s } = source(() => matrix([[{}, ['1', '+Inf']]]));
-    const error = await unavailable(s.fetch(metric({ template: 'query', query: 'x{{{labels}}}' }), context()));
-    expect(error.reason).toBe('malformed');
-    expect(error.message).toMatch(/returned \+Inf at 1700000010/);
+    const error = await faulty(s.fetch(metric({ template: 'query', query: 'x{{{labels}}}' }), context()));
+    expect(error.faults[0]).toMatchObject({ code: 'infinite', role: 'values', at: 1700000010, value: Infinity });
+    expect(error.message).toMatch(/values series \{\} at 2023-11-14T22:13:30.000Z: the sample is \+Inf/);
   });
 });
 

@@ -3,7 +3,7 @@ import { testApp } from '../support/app';
 import type { FetchContext, TemplateMetric } from '../../src/sources/metric-source';
 import { PrometheusClient } from '../../src/sources/prometheus/client';
 import { MAX_TIMELINE_POINTS, PrometheusSource, timelineGrid, timelineStep } from '../../src/sources/prometheus/prometheus-source';
-import { fakeFetch, matrix, vector, withOnePodPerSide, type Responder } from './fake-prometheus';
+import { fakeFetch, matrix, oneLayout, vector, withOnePodPerSide, type Responder } from './fake-prometheus';
 
 const START = 1700000000;
 const END = 1700000600;
@@ -24,7 +24,7 @@ function context(overrides: Partial<FetchContext> = {}): FetchContext {
 const isRevisionLookup = (r: { params: Record<string, string> }) => / by \(pod\) /.test(r.params.query);
 
 function source(respond: Responder, { podPerSide = true } = {}) {
-  const fake = fakeFetch(podPerSide ? withOnePodPerSide(respond) : respond);
+  const fake = fakeFetch(oneLayout(podPerSide ? withOnePodPerSide(respond) : respond));
   const client = new PrometheusClient({ baseUrl: 'http://prometheus:9090', queryTimeoutMs: 2000, fetch: fake.fetch });
   return { source: new PrometheusSource(client), requests: fake.requests };
 }
@@ -56,10 +56,8 @@ describe('Prometheus timelines: range queries at a step', () => {
     const { source: s } = source((request) => {
       const canary = request.params.query.includes('"v2"');
       // The canary has no traffic in the first two intervals: no samples there.
-      const values = (n: number) => ten((k) => (canary && k < 2 ? NaN : n));
-      const series = [[{ le: '100' }, values(8)], [{ le: '+Inf' }, values(10)]] as const;
-      const answer = matrix(series.map(([m, v]) => [m, v.map((x) => (x === 'NaN' ? 'NaN' : x))] as const), START + STEP, STEP);
-      return answer;
+      const values = (n: number) => ten(() => n).map((v, k) => (canary && k < 2 ? null : v));
+      return matrix([[{ le: '100' }, values(8)], [{ le: '+Inf' }, values(10)]], START + STEP, STEP);
     });
     const fetched = await s.fetch({ name: 'latency', template: 'istio-latency' }, context());
     if (fetched.kind !== 'continuous') throw new Error('expected continuous');
@@ -127,7 +125,7 @@ describe('POST /v1/analyze with "timelineStep": template metrics judged per inte
 });
 
 describe('one analysis sends each distinct query once', () => {
-  it('p50, p95 and p99 of one histogram share its two queries (one per side)', async () => {
+  it('p50, p95 and p99 of one histogram share its four queries (counts and series per bound, per side)', async () => {
     const { source: s, requests } = source(() => matrix([[{ le: '100' }, ten(() => 8)], [{ le: '+Inf' }, ten(() => 10)]], START + STEP, STEP));
     const { app } = testApp({ analysis: { source: s } });
     const metrics = ['p50', 'p95', 'p99'].map((statistic) => ({ name: statistic, template: 'istio-latency', statistic }));
@@ -135,8 +133,9 @@ describe('one analysis sends each distinct query once', () => {
     expect([res.status, res.body.issues]).toEqual([200, undefined]);
     expect(res.body.metrics.map((m: { canary: { n: number } }) => m.canary.n)).toEqual([100, 100, 100]);
     const sent = requests.filter((r) => !isRevisionLookup(r));
-    expect(sent).toHaveLength(2);
-    expect(new Set(sent.map((r) => r.params.query)).size).toBe(2);
+    // The bucket counts and the series per bound, per side.
+    expect(sent).toHaveLength(4);
+    expect(new Set(sent.map((r) => r.params.query)).size).toBe(4);
   });
 });
 

@@ -4,15 +4,20 @@
  *
  * | template | queries (one side) | judged as |
  * |---|---|---|
- * | istio-latency | `sum by (le) (increase(istio_request_duration_milliseconds_bucket{reporter="destination",L}[Ws]))` | continuous |
+ * | istio-latency | `sum by (le) (increase(istio_request_duration_milliseconds_bucket{reporter="destination",L}[Ws]))`, and the same with `count` | continuous |
  * | istio-error-rate | events `sum(increase(istio_requests_total{reporter="destination",L,response_code=~"5.."}[Ws]) or increase(...{...,request_protocol="grpc",response_code!~"5..",grpc_response_status!~"0\|"}[Ws]))`, total the same without response_code | proportion |
  * | istio-requests | events `...,response_code!~"[23].."` or a failed gRPC call with another code, total all requests | proportion |
- * | histogram | `sum by (le) (increase(M_bucket{L}[Ws]))` | continuous or distribution |
+ * | histogram | `sum by (le) (increase(M_bucket{L}[Ws]))`, and the same with `count` | continuous or distribution |
  * | categorical | `sum by (B) (increase(M{L}[Ws]))` | categorical |
  * | proportion | `sum(increase(E{L}[Ws]))`, `sum(increase(T{L}[Ws]))` | proportion |
  * | query | the custom query with {{labels}} filled, as a range query | continuous or distribution |
  *
  * Instant queries are evaluated at the window's end over the whole window (W seconds).
+ *
+ * A histogram's `count by (le)` says how many series (pods, response codes) have each bound:
+ * a bound that fewer series have than `+Inf` (part of the fleet without the bucket annotation)
+ * counts only part of the observations, so the validation stage leaves it out
+ * (src/sources/validate/histograms.ts). The sum alone cannot tell.
  *
  * `reporter` defaults to "destination" (the server's sidecar); a side's own `reporter` label
  * wins, then the request's or profile's `reporter` ("waypoint" in ambient mesh, where
@@ -36,7 +41,8 @@ import { checkLabelName, fillLabels, PromQLInputError, quoteLabelValue, rangeSec
 
 /** What to ask for one side, and how its answer becomes a side. */
 export type SidePlan =
-  | { readonly shape: 'histogram'; readonly kind: 'continuous' | 'distribution'; readonly query: string }
+  /** `series`: how many series have each bound (the same selector, counted). */
+  | { readonly shape: 'histogram'; readonly kind: 'continuous' | 'distribution'; readonly query: string; readonly series: string }
   /**
    * `clientFailed`: the side's requests its callers' proxies failed, by `response_flags`: added
    * to both `events` and `total` (they never reached the side, so its own reports lack them).
@@ -92,7 +98,7 @@ export function planSide(metric: TemplateMetric, labels: Labels, window: TimeWin
   const requests = `sum(${increase(istio())})`;
   switch (metric.template) {
     case 'istio-latency':
-      return { shape: 'histogram', kind: 'continuous', query: `sum by (le) (${increase(selector(ISTIO_LATENCY, labels, { defaults, extra: istioPods }))})` };
+      return histogram('continuous', increase(selector(ISTIO_LATENCY, labels, { defaults, extra: istioPods })));
     case 'istio-error-rate':
       return { shape: 'proportion', events: failed('response_code=~"5.."', 'response_code!~"5.."'), total: requests, ...clientFailed };
     case 'istio-requests':
@@ -100,7 +106,7 @@ export function planSide(metric: TemplateMetric, labels: Labels, window: TimeWin
     case 'histogram': {
       const base = need(metric, 'metric');
       const bucket = base.endsWith('_bucket') ? base : `${base}_bucket`;
-      return { shape: 'histogram', kind: valuesKind(metric), query: `sum by (le) (${increase(selector(bucket, labels, { extra: ownPods }))})` };
+      return histogram(valuesKind(metric), increase(selector(bucket, labels, { extra: ownPods })));
     }
     case 'categorical': {
       const by = checkLabelName(need(metric, 'by'));
@@ -124,7 +130,19 @@ export function planSide(metric: TemplateMetric, labels: Labels, window: TimeWin
 
 /** The queries of a plan, in the order they are sent. */
 export function planQueries(plan: SidePlan): string[] {
-  return plan.shape === 'proportion' ? [plan.events, plan.total, ...(plan.clientFailed !== undefined ? [plan.clientFailed] : [])] : [plan.query];
+  switch (plan.shape) {
+    case 'proportion':
+      return [plan.events, plan.total, ...(plan.clientFailed !== undefined ? [plan.clientFailed] : [])];
+    case 'histogram':
+      return [plan.query, plan.series];
+    default:
+      return [plan.query];
+  }
+}
+
+/** A histogram's bucket counts per bound, and how many series have each bound. */
+function histogram(kind: 'continuous' | 'distribution', increases: string): SidePlan {
+  return { shape: 'histogram', kind, query: `sum by (le) (${increases})`, series: `count by (le) (${increases})` };
 }
 
 function windowSeconds(window: TimeWindow): number {
