@@ -141,13 +141,13 @@ export interface MetricSource {
    * (src/sources/revision/identify-revision.ts). Optional: a source without it cannot follow
    * the canary or tell revisions apart. `pods`: only pods matching this regex.
    */
-  sideActivity?(labels: Labels, window: TimeWindow, stepSeconds: number, signal: AbortSignal, reporter: string, pods?: string): Promise<SideActivity>;
+  sideActivity?(labels: Labels, window: TimeWindow, stepSeconds: number, signal: AbortSignal, reporter: string, pods?: string, side?: 'baseline' | 'canary'): Promise<SideActivity>;
   /**
    * The ReplicaSets of a side as kube-state-metrics sees them: per step, which had ready pods
    * (the one with this pod-template hash, or those a workload owns), for sides whose pods no
    * sidecar reports (ambient mesh). Optional.
    */
-  replicaSetActivity?(namespace: string, of: { readonly hash: string } | { readonly owner: string }, window: TimeWindow, stepSeconds: number, signal: AbortSignal): Promise<SideActivity>;
+  replicaSetActivity?(namespace: string, of: { readonly hash: string } | { readonly owner: string }, window: TimeWindow, stepSeconds: number, signal: AbortSignal, side?: 'baseline' | 'canary'): Promise<SideActivity>;
 }
 
 /** The backend could not answer: the analysis must not produce a verdict (HTTP 503). */

@@ -89,6 +89,22 @@ describe('Prometheus faults never pass', () => {
     expect(problemSchema.parse(res.body)).toEqual(res.body);
   });
 
+  it('is 503 naming the revision look-up when a pod\'s request count is NaN (never "no traffic")', async () => {
+    const lookup = withOnePodPerSide(() => EMPTY_VECTOR);
+    const fake = fakeFetch(async (req) => {
+      const answer = await lookup(req);
+      const query = req.params.query;
+      if (!/^sum by \(pod\)/.test(query) || !query.includes('"v2"')) return /by \(pod\)/.test(query) ? answer : vectorsAsTimeline(countsBy())(req);
+      const body = answer.body as { data: { result: { metric: Record<string, string>; values: [number, string][] }[] } };
+      body.data.result[0].values[0][1] = 'NaN';
+      return answer;
+    });
+    const source = new PrometheusSource(new PrometheusClient({ baseUrl: 'http://127.0.0.1:9090', queryTimeoutMs: 1000, fetch: fake.fetch }));
+    const res = await request(testApp({ analysis: { source } }).app).post('/v1/analyze').send({ ...errorRate, since: 'canary' });
+    expect(res.status).toBe(503);
+    expect(res.body.message).toMatch(/metric "revision look-up" \(canary\), revision-lookup series \{pod="model-[a-z0-9]+-abcde"\} at .*: the sample is NaN/);
+  });
+
   it('keeps label injection inside the label value', async () => {
     const { app, requests } = appWithFetch(countsBy());
     const injected = { ...errorRate, canary: { labels: { destination_version: 'v2"} or vector(1) # \\ \n' } } };

@@ -15,6 +15,7 @@ import { ISTIO_REQUESTS, planQueries, planSide, type PlanOptions, type SidePlan 
 import { linkedAbort } from '../linked-abort';
 import type { SideActivity } from '../revision/identify-revision';
 import { escapeRegex } from '../revision/pod-names';
+import { stepsWithCounts } from '../validate/revision-lookup';
 import { quoteLabelValue, rangeSeconds, selector } from './promql';
 import type { AskedTimes, RawAnswer, RawSide } from '../validate/raw-answer';
 import { validateMetric } from '../validate/validate-metric';
@@ -51,16 +52,17 @@ export class PrometheusSource implements MetricSource {
    * the asked ones (not lengthened to MAX_TIMELINE_POINTS): where a revision began matters to
    * the step.
    */
-  async sideActivity(labels: Labels, window: TimeWindow, stepSeconds: number, signal: AbortSignal, reporter: string, pods?: string): Promise<SideActivity> {
+  async sideActivity(labels: Labels, window: TimeWindow, stepSeconds: number, signal: AbortSignal, reporter: string, pods?: string, side: 'baseline' | 'canary' = 'canary'): Promise<SideActivity> {
     const grid = timelineGrid(window, stepSeconds);
     const { reporter: _own, ...rest } = labels;
     const requests = selector(ISTIO_REQUESTS, { ...rest, reporter }, { extra: pods !== undefined ? [`pod=~${quoteLabelValue(pods)}`] : [] });
+    const perPod = `sum by (pod) (increase(${requests}${rangeSeconds(stepSeconds)}))`;
     const [matrix, vector] = await Promise.all([
-      this.client.range(`sum by (pod) (increase(${requests}${rangeSeconds(stepSeconds)}))`, grid[0], grid[grid.length - 1], stepSeconds, signal),
+      this.client.range(perPod, grid[0], grid[grid.length - 1], stepSeconds, signal),
       this.client.instant(`count by (pod) (${requests})`, window.end, signal),
     ]);
     return {
-      traffic: matrix.map((series) => ({ pod: series.metric.pod ?? '', stepEnds: series.values.filter(([, value]) => value > 0).map(([time]) => time) })),
+      traffic: stepsWithCounts(matrix, 'pod', perPod, side).map(({ key, stepEnds }) => ({ pod: key, stepEnds })),
       present: new Set(vector.map((series) => series.metric.pod ?? '')),
     };
   }
@@ -70,7 +72,7 @@ export class PrometheusSource implements MetricSource {
    * with ready pods, either the one whose name ends in the pod-template hash or those the
    * workload (Deployment, Rollout) owns. Each ReplicaSet is one entry, marked `replicaSet`.
    */
-  async replicaSetActivity(namespace: string, of: { readonly hash: string } | { readonly owner: string }, window: TimeWindow, stepSeconds: number, signal: AbortSignal): Promise<SideActivity> {
+  async replicaSetActivity(namespace: string, of: { readonly hash: string } | { readonly owner: string }, window: TimeWindow, stepSeconds: number, signal: AbortSignal, side: 'baseline' | 'canary' = 'canary'): Promise<SideActivity> {
     const grid = timelineGrid(window, stepSeconds);
     const ns = `namespace=${quoteLabelValue(namespace)}`;
     const ready =
@@ -79,10 +81,7 @@ export class PrometheusSource implements MetricSource {
         : `max by (replicaset) (kube_replicaset_status_ready_replicas{${ns}} * on (namespace, replicaset) group_left () kube_replicaset_owner{${ns},owner_name=${quoteLabelValue(of.owner)}})`;
     const matrix = await this.client.range(ready, grid[0], grid[grid.length - 1], stepSeconds, signal);
     const end = grid[grid.length - 1];
-    const traffic = matrix.flatMap((series) => {
-      const name = series.metric.replicaset;
-      return name ? [{ pod: name, replicaSet: true as const, stepEnds: series.values.filter(([, value]) => value > 0).map(([time]) => time) }] : [];
-    });
+    const traffic = stepsWithCounts(matrix, 'replicaset', ready, side).flatMap(({ key, stepEnds }) => (key ? [{ pod: key, replicaSet: true as const, stepEnds }] : []));
     const present = new Set(matrix.flatMap((series) => (series.metric.replicaset && series.values.some(([time, value]) => Math.round(time) === Math.round(end) && value > 0) ? [series.metric.replicaset] : [])));
     return { traffic, present, via: 'kube-state-metrics' };
   }

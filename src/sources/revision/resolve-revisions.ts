@@ -55,19 +55,19 @@ export async function resolveRevisions(source: MetricSource, question: RevisionQ
   // A look-back of hours at a step of seconds would be thousands of points per pod.
   const step = Math.max(question.stepSeconds, Math.ceil((lookBack.end - lookBack.start) / MAX_LOOKUP_POINTS));
   // A side told by its hash is looked up by its pods alone (a namespace may hold many workloads).
-  const ask = (side: RevisionSide): Promise<SideActivity> =>
-    source.sideActivity!(side.labels, lookBack, step, signal, reporter, question.from === 'pods' && side.hash !== undefined ? podsOfHash(side.hash) : undefined);
+  const ask = (side: RevisionSide, name: 'baseline' | 'canary'): Promise<SideActivity> =>
+    source.sideActivity!(side.labels, lookBack, step, signal, reporter, question.from === 'pods' && side.hash !== undefined ? podsOfHash(side.hash) : undefined, name);
   // Sides whose pods no sidecar reports (ambient mesh) are told by kube-state-metrics' ReplicaSets.
-  const orReplicaSets = async (side: RevisionSide, activity: SideActivity): Promise<SideActivity> => {
+  const orReplicaSets = async (side: RevisionSide, name: 'baseline' | 'canary', activity: SideActivity): Promise<SideActivity> => {
     const of = side.hash !== undefined ? { hash: side.hash } : side.labels.destination_workload !== undefined ? { owner: side.labels.destination_workload } : undefined;
     const namespace = side.labels.destination_workload_namespace ?? side.labels.destination_service_namespace ?? side.labels.namespace;
     if (question.from !== 'pods' || activity.traffic.length || activity.present.size || !source.replicaSetActivity || !of || namespace === undefined) return activity;
-    const replicaSets = await source.replicaSetActivity(namespace, of, lookBack, step, signal);
+    const replicaSets = await source.replicaSetActivity(namespace, of, lookBack, step, signal, name);
     return replicaSets.traffic.length ? replicaSets : activity;
   };
   const [baselineActivity, canaryActivity] = await Promise.all([
-    ask(question.baseline).then((a) => orReplicaSets(question.baseline, a)),
-    ask(question.canary).then((a) => orReplicaSets(question.canary, a)),
+    ask(question.baseline, 'baseline').then((a) => orReplicaSets(question.baseline, 'baseline', a)),
+    ask(question.canary, 'canary').then((a) => orReplicaSets(question.canary, 'canary', a)),
   ]);
   const identify = (activity: SideActivity, side: RevisionSide) =>
     identifyRevision(activity, { from: question.from, hash: side.hash, stepSeconds: step, lookedBackSeconds: lookBack.end - lookBack.start });

@@ -12,7 +12,7 @@
 import { SourceUnavailableError, type Labels } from '../metric-source';
 
 /** Which of a side's queries a series answered. */
-export const QUERY_ROLES = ['events', 'total', 'client-failed', 'buckets', 'bucket-series', 'categories', 'values'] as const;
+export const QUERY_ROLES = ['events', 'total', 'client-failed', 'buckets', 'bucket-series', 'categories', 'values', 'revision-lookup'] as const;
 export type QueryRole = (typeof QUERY_ROLES)[number];
 
 export interface FaultPlace {
