@@ -49,10 +49,14 @@ export function judgeCategorical(metric: CategoricalMetric, ctx: MetricContext):
       unit: 'share',
       estimate: Math.abs(changes[largest]),
       tolerance: resolved.margin.absolute!,
-      bounds: (aL, aU) => ({
-        lower: Math.max(0, ...perCategory(aL).map((b) => Math.max(b.lower, -b.upper))),
-        upper: Math.max(...perCategory(aU).map((b) => Math.max(Math.abs(b.lower), Math.abs(b.upper)))),
-      }),
+      bounds: (aL, aU) => {
+        // Loops, not Math.max(...spread): a spread of 200,000 categories overflows the stack.
+        let lower = 0;
+        for (const b of perCategory(aL)) lower = Math.max(lower, b.lower, -b.upper);
+        let upper = -Infinity;
+        for (const b of perCategory(aU)) upper = Math.max(upper, Math.abs(b.lower), Math.abs(b.upper));
+        return { lower, upper };
+      },
     },
     'increase', // the largest change only grows with harm
     ctx.rates,
@@ -67,7 +71,7 @@ function alignCategories(
   canary: ReadonlyArray<readonly [string, number]>,
 ): { categories: string[]; baseline: number[]; canary: number[] } {
   const index = new Map<string, number>();
-  for (const [category] of [...baseline, ...canary]) if (!index.has(category)) index.set(category, index.size);
+  for (const side of [baseline, canary]) for (const [category] of side) if (!index.has(category)) index.set(category, index.size);
   const b = new Array<number>(index.size).fill(0);
   const c = new Array<number>(index.size).fill(0);
   for (const [category, count] of baseline) b[index.get(category)!] += count;
