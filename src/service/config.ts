@@ -3,6 +3,8 @@
  * the process with a message naming the variable, instead of surfacing at the first request.
  */
 import { z } from 'zod';
+import { MAX_WINDOW_SECONDS } from '../contracts/limits';
+import { parseDurationSeconds } from '../contracts/time-window';
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -38,7 +40,11 @@ const schema = z.object({
   /** Budget for all queries of one analysis; under Argo's and Flagger's 10 s default timeouts. */
   ANALYSIS_DEADLINE_MS: z.coerce.number().int().min(1).default(8_000),
   /** Window when a request gives neither lookback nor start (a Prometheus duration). */
-  DEFAULT_LOOKBACK: z.string().regex(/^(\d+[wdhms])+$/, 'expected a duration such as "10m"').default('10m'),
+  DEFAULT_LOOKBACK: z
+    .string()
+    .regex(/^(\d+[wdhms])+$/, 'expected a duration such as "10m"')
+    .refine((text) => (parseDurationSeconds(text) ?? 0) <= MAX_WINDOW_SECONDS, `at most ${MAX_WINDOW_SECONDS / 86400} days, the longest window an analysis may read`)
+    .default('10m'),
   PROFILES_FILE: z.string().min(1).optional(),
   /** How long a rollout's verdict gauges stay after its last analysis (a Prometheus duration). */
   VERDICT_SERIES_TTL: z.string().regex(/^(\d+[wdhms])+$/, 'expected a duration such as "15m"').default('15m'),
