@@ -13,6 +13,8 @@ import { createSelfMetrics, prometheusQueryObserver, type SelfMetrics } from './
 import { parseDurationSeconds } from './contracts/time-window';
 import type { AnalysisDeps } from './contracts/run-analysis';
 import { analysisDepsFromConfig } from './service/analysis-deps';
+import { createAnalysisPool } from './service/analysis-pool';
+import { Admission } from './service/admission';
 
 function main(): void {
   let config;
@@ -28,8 +30,16 @@ function main(): void {
   }
   const logger = createLogger(config.LOG_LEVEL, { onDrop: () => metrics.droppedLogLines.inc() });
   const lifecycle: Lifecycle = { draining: false };
-  const app = createApp({ config, logger, metrics, lifecycle, analysis });
-  const server = app.listen(config.PORT, config.HOST, () => {
+  const runner = config.ANALYSIS_WORKERS > 0 ? createAnalysisPool({ workers: config.ANALYSIS_WORKERS, deadlineMs: config.JUDGE_DEADLINE_MS, heapMb: config.WORKER_HEAP_MB }) : undefined;
+  const admission = new Admission({ concurrency: config.ANALYSIS_CONCURRENCY, queue: config.ANALYSIS_QUEUE, waitMs: config.ANALYSIS_QUEUE_WAIT_MS });
+  const app = createApp({ config, logger, metrics, lifecycle, analysis, runner, admission });
+  // Express 5 hands a listen error (EADDRINUSE, EACCES) to this callback: it used to read the
+  // address of a server that never listened ("Cannot destructure property 'address'").
+  const server = app.listen(config.PORT, config.HOST, (error?: Error) => {
+    if (error) {
+      logger.fatal({ err: { message: error.message, code: (error as NodeJS.ErrnoException).code } }, 'cannot listen');
+      process.exit(1);
+    }
     const { address, port } = server.address() as AddressInfo;
     logger.info({ address, port, prometheus: config.PROMETHEUS_URL ? new URL(config.PROMETHEUS_URL).origin : null, profiles: [...analysis.profiles.keys()] }, 'canary-judge listening');
   });

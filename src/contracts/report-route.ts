@@ -6,6 +6,7 @@
  */
 import { Router } from 'express';
 import type { SelfMetrics } from '../service/self-metrics';
+import { inProcessAnalysis, type AnalysisRunner } from '../service/analysis-pool';
 import { readReportQuery, type ReportLinkConfig } from '../report/report-link';
 import { analyzeRequestSchema } from './analyze-request';
 import { answerAnalysisError, prometheusBacked, sendHtmlReport } from './analyze-route';
@@ -13,7 +14,7 @@ import { flaggerPayloadSchema, readFlaggerOptions, withAnalysisKey } from './fla
 import { invalidRequest, issuesFromZod, parseContract, type Issue } from './problems';
 import { runAnalysisWithInputs, type AnalysisDeps, type MetricOverrides } from './run-analysis';
 
-export function reportRouter(metrics: SelfMetrics, deps: AnalysisDeps, links: ReportLinkConfig = {}): Router {
+export function reportRouter(metrics: SelfMetrics, deps: AnalysisDeps, links: ReportLinkConfig = {}, runner: AnalysisRunner = inProcessAnalysis): Router {
   const router = Router();
   router.get('/v1/report', async (req, res) => {
     const refuse = (issues: Issue[]) => {
@@ -41,7 +42,7 @@ export function reportRouter(metrics: SelfMetrics, deps: AnalysisDeps, links: Re
       const { outcome, inputs } = await runAnalysisWithInputs(parsed.data, deps, overrides);
       const rollout = parsed.data.rollout;
       const link = links.publicUrl ? `${links.publicUrl.replace(/\/+$/, '')}${req.originalUrl}` : undefined;
-      await sendHtmlReport(res, { result: outcome, inputs, link, subject: rollout && `${rollout.namespace}/${rollout.name}` });
+      await sendHtmlReport(res, { result: outcome, inputs, link, subject: rollout && `${rollout.namespace}/${rollout.name}` }, runner);
     } catch (error) {
       if (!answerAnalysisError(error, req, res, metrics)) throw error;
     }

@@ -21,6 +21,8 @@ import { BODY_PATH, invalidRequest, type Problem } from '../contracts/problems';
 import type { AnalysisDeps } from '../contracts/run-analysis';
 import type { Config } from './config';
 import type { SelfMetrics } from './self-metrics';
+import { inProcessAnalysis, type AnalysisRunner } from './analysis-pool';
+import type { Admission } from './admission';
 
 export interface Lifecycle {
   /** Set on SIGTERM: readiness fails so the load balancer stops sending new requests. */
@@ -33,6 +35,28 @@ export interface AppDeps {
   readonly metrics: SelfMetrics;
   readonly lifecycle: Lifecycle;
   readonly analysis: AnalysisDeps;
+  /** Runs judging, pages and large bodies in worker threads (analysis-pool.ts); default: this thread. */
+  readonly runner?: AnalysisRunner;
+  /** Bounds the analyses in flight (admission.ts); default: unbounded. */
+  readonly admission?: Admission;
+}
+
+/**
+ * A `/v1/analyze` body larger than this (or of unknown length: chunked, compressed) is read as
+ * bytes and parsed in a worker; smaller ones (every Argo and Flagger request) parse here, in
+ * well under a millisecond.
+ */
+export const LARGE_BODY_BYTES = 256 * 1024;
+
+function largeBody(req: express.Request): boolean {
+  const length = Number(req.headers['content-length']);
+  const encoding = req.headers['content-encoding'];
+  return !(Number.isFinite(length) && length <= LARGE_BODY_BYTES) || (encoding !== undefined && encoding !== 'identity');
+}
+
+/** The routes that run an analysis: they take an admission slot before their body is read. */
+function analysisRoute(req: express.Request): boolean {
+  return (req.method === 'POST' && /^\/v1\/(analyze|flagger\/[^/]+)\/?$/i.test(req.path)) || ((req.method === 'GET' || req.method === 'HEAD') && /^\/v1\/report\/?$/i.test(req.path));
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -46,7 +70,8 @@ interface SerializedRequest {
   readonly headers?: Record<string, string | undefined>;
 }
 
-export function createApp({ config, logger, metrics, lifecycle, analysis }: AppDeps): express.Express {
+export function createApp({ config, logger, metrics, lifecycle, analysis: given, runner = inProcessAnalysis, admission }: AppDeps): express.Express {
+  const analysis: AnalysisDeps = { ...given, judge: given.judge ?? runner.judge };
   const app = express();
   app.disable('x-powered-by');
   app.use(helmet());
@@ -104,12 +129,15 @@ export function createApp({ config, logger, metrics, lifecycle, analysis }: AppD
   // Any content type is read as JSON: `curl -d @request.json` sends form encoding by default.
   // Not strict: `null` or `5` is valid JSON, and the schema says "expected an object, got null"
   // where body-parser would call it malformed.
+  if (admission) app.use(admission.middleware((req) => analysisRoute(req)));
+  const analyzePath = (req: express.Request) => /^\/v1\/analyze\/?$/i.test(req.originalUrl.split('?')[0]);
+  app.use('/v1', express.raw({ limit: config.BODY_LIMIT, type: (req) => analyzePath(req as express.Request) && largeBody(req as express.Request) }));
   app.use('/v1', express.json({ limit: config.BODY_LIMIT, type: () => true, strict: false }));
   const links: ReportLinkConfig = { publicUrl: config.PUBLIC_URL, authToken: config.AUTH_TOKEN };
-  app.use(analyzeRouter(metrics, analysis, links));
+  app.use(analyzeRouter(metrics, analysis, links, runner));
   // Secrets to mask in Flagger's event texts before they are logged.
   app.use(flaggerRouter(metrics, analysis, links, [config.FLAGGER_PATH_SECRET, config.AUTH_TOKEN].filter((s): s is string => !!s)));
-  app.use(reportRouter(metrics, analysis, links));
+  app.use(reportRouter(metrics, analysis, links, runner));
 
   app.use(methodNotAllowed);
   app.use((req, res) => {

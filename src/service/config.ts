@@ -46,6 +46,18 @@ const schema = z.object({
     .refine((text) => (parseDurationSeconds(text) ?? 0) <= MAX_WINDOW_SECONDS, `at most ${MAX_WINDOW_SECONDS / 86400} days, the longest window an analysis may read`)
     .default('10m'),
   PROFILES_FILE: z.string().min(1).optional(),
+  /** Worker threads that judge, render reports and parse large bodies (analysis-pool.ts); 0 judges on the event loop. */
+  ANALYSIS_WORKERS: z.coerce.number().int().min(0).max(64).default(2),
+  /** Analyses in flight at once (reading a body, fetching, judging); more wait (admission.ts). */
+  ANALYSIS_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(4),
+  /** Analyses that may wait for a slot; beyond, 503 busy. */
+  ANALYSIS_QUEUE: z.coerce.number().int().min(0).max(10_000).default(32),
+  /** How long an analysis waits for a slot before 503 busy. */
+  ANALYSIS_QUEUE_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
+  /** A judging, rendering or parsing task stopped (its worker ended) past this: 503. */
+  JUDGE_DEADLINE_MS: z.coerce.number().int().min(1).default(8_000),
+  /** Old-generation heap of each worker (MB): an analysis needing more ends that worker only, and is answered 413. */
+  WORKER_HEAP_MB: z.coerce.number().int().min(32).max(65_536).default(192),
   /** How long a rollout's verdict gauges stay after its last analysis (a Prometheus duration). */
   VERDICT_SERIES_TTL: z.string().regex(/^(\d+[wdhms])+$/, 'expected a duration such as "15m"').default('15m'),
   /** At most this many (namespace, rollout, metric) keys in the verdict gauges; more are counted, not exported. */
