@@ -75,7 +75,7 @@ export function prometheusBacked(request: AnalyzeRequest): boolean {
 
 /** Maps the two expected failures of an analysis to their answers; false for anything else. */
 export function answerAnalysisError(error: unknown, req: Request, res: Response, metrics: SelfMetrics): boolean {
-  if (error instanceof RequestError || error instanceof PromQLInputError || (error instanceof SourceUnavailableError && error.reason === 'query')) {
+  if (error instanceof RequestError || error instanceof PromQLInputError || (error instanceof SourceUnavailableError && (error.reason === 'query' || error.reason === 'too-large'))) {
     metrics.invalidRequests.inc();
     const issues = error instanceof RequestError ? error.issues : [{ path: 'metrics', message: error.message }];
     res.status(400).json(invalidRequest(issues));

@@ -23,6 +23,7 @@ import type { Config } from './config';
 import type { SelfMetrics } from './self-metrics';
 import { inProcessAnalysis, type AnalysisRunner } from './analysis-pool';
 import type { Admission } from './admission';
+import { withAnswerBudget } from '../sources/prometheus/client';
 
 export interface Lifecycle {
   /** Set on SIGTERM: readiness fails so the load balancer stops sending new requests. */
@@ -30,7 +31,7 @@ export interface Lifecycle {
 }
 
 export interface AppDeps {
-  readonly config: Pick<Config, 'BODY_LIMIT'> & Partial<Pick<Config, 'AUTH_TOKEN' | 'FLAGGER_PATH_SECRET' | 'PUBLIC_URL'>>;
+  readonly config: Pick<Config, 'BODY_LIMIT'> & Partial<Pick<Config, 'AUTH_TOKEN' | 'FLAGGER_PATH_SECRET' | 'PUBLIC_URL' | 'PROMETHEUS_MAX_ANALYSIS_BYTES'>>;
   readonly logger: Logger;
   readonly metrics: SelfMetrics;
   readonly lifecycle: Lifecycle;
@@ -133,6 +134,9 @@ export function createApp({ config, logger, metrics, lifecycle, analysis: given,
   const analyzePath = (req: express.Request) => /^\/v1\/analyze\/?$/i.test(req.originalUrl.split('?')[0]);
   app.use('/v1', express.raw({ limit: config.BODY_LIMIT, type: (req) => analyzePath(req as express.Request) && largeBody(req as express.Request) }));
   app.use('/v1', express.json({ limit: config.BODY_LIMIT, type: () => true, strict: false }));
+  // Every analysis reads at most this much from Prometheus, all its queries together.
+  const answerBytes = config.PROMETHEUS_MAX_ANALYSIS_BYTES;
+  if (answerBytes) app.use((req, _res, next) => (analysisRoute(req) ? withAnswerBudget(answerBytes, next) : next()));
   const links: ReportLinkConfig = { publicUrl: config.PUBLIC_URL, authToken: config.AUTH_TOKEN };
   app.use(analyzeRouter(metrics, analysis, links, runner));
   // Secrets to mask in Flagger's event texts before they are logged.

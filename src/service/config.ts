@@ -37,6 +37,10 @@ const schema = z.object({
     })
     .optional(),
   PROMETHEUS_QUERY_TIMEOUT_MS: z.coerce.number().int().min(1).default(5_000),
+  /** Largest Prometheus answer read (bytes), streamed and abandoned past it: 400 naming the query. */
+  PROMETHEUS_MAX_ANSWER_BYTES: z.coerce.number().int().min(1024).default(8 * 2 ** 20),
+  /** All Prometheus answers of one analysis together (bytes). */
+  PROMETHEUS_MAX_ANALYSIS_BYTES: z.coerce.number().int().min(1024).default(24 * 2 ** 20),
   /** Budget for all queries of one analysis; under Argo's and Flagger's 10 s default timeouts. */
   ANALYSIS_DEADLINE_MS: z.coerce.number().int().min(1).default(8_000),
   /** Window when a request gives neither lookback nor start (a Prometheus duration). */
