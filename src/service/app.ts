@@ -77,6 +77,8 @@ export function createApp({ config, logger, metrics, lifecycle, analysis: given,
   app.disable('x-powered-by');
   app.use(helmet());
   app.set('query parser', 'simple');
+  // Masked wherever a URL is logged or repeated (redact.ts).
+  const secrets = [config.FLAGGER_PATH_SECRET, config.AUTH_TOKEN].filter((s): s is string => !!s);
   // Before the request logger: it records the URL when the request arrives, and the secret
   // path must never reach a log line.
   if (config.FLAGGER_PATH_SECRET) app.use(flaggerPathSecret(config.FLAGGER_PATH_SECRET));
@@ -93,7 +95,7 @@ export function createApp({ config, logger, metrics, lifecycle, analysis: given,
       // What an operator searches access lines by, not every header: helmet's response headers
       // alone made each line about 1.7 kB. No header value is logged (tokens travel in them).
       serializers: {
-        req: (req: SerializedRequest) => ({ id: req.id, method: req.method, url: withoutPathSecret(req.url), remoteAddress: req.remoteAddress, userAgent: req.headers?.['user-agent'] }),
+        req: (req: SerializedRequest) => ({ id: req.id, method: req.method, url: withoutPathSecret(req.url, secrets), remoteAddress: req.remoteAddress, userAgent: req.headers?.['user-agent'] }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
     }),
@@ -143,13 +145,13 @@ export function createApp({ config, logger, metrics, lifecycle, analysis: given,
   app.use(flaggerRouter(metrics, analysis, links, [config.FLAGGER_PATH_SECRET, config.AUTH_TOKEN].filter((s): s is string => !!s)));
   app.use(reportRouter(metrics, analysis, links, runner));
 
-  app.use(methodNotAllowed);
+  app.use(methodNotAllowed(secrets));
   app.use((req, res) => {
     // Flagger puts our answer into a Kubernetes event: a wrong path secret must not travel back.
-    const problem: Problem = { error: 'not_found', message: `no route for ${req.method} ${withoutPathSecret(req.path)}` };
+    const problem: Problem = { error: 'not_found', message: `no route for ${req.method} ${withoutPathSecret(req.path, secrets)}` };
     res.status(404).json(problem);
   });
-  app.use(errorHandler(metrics));
+  app.use(errorHandler(metrics, logger));
   return app;
 }
 
@@ -162,12 +164,14 @@ const METHODS_BY_PATH: readonly [RegExp, readonly string[]][] = [
 ];
 
 /** A known path asked with the wrong method: 405 with `Allow`, not a 404 "no route". */
-const methodNotAllowed: express.RequestHandler = (req, res, next) => {
-  const allowed = METHODS_BY_PATH.find(([pattern]) => pattern.test(req.path))?.[1];
-  if (!allowed || allowed.includes(req.method)) return next();
-  const problem: Problem = { error: 'method_not_allowed', message: `${req.method} is not allowed on ${req.path}; use ${allowed.join(' or ')}` };
-  res.status(405).set('Allow', allowed.join(', ')).json(problem);
-};
+const methodNotAllowed =
+  (secrets: readonly string[]): express.RequestHandler =>
+  (req, res, next) => {
+    const allowed = METHODS_BY_PATH.find(([pattern]) => pattern.test(req.path))?.[1];
+    if (!allowed || allowed.includes(req.method)) return next();
+    const problem: Problem = { error: 'method_not_allowed', message: `${req.method} is not allowed on ${withoutPathSecret(req.path, secrets)}; use ${allowed.join(' or ')}` };
+    res.status(405).set('Allow', allowed.join(', ')).json(problem);
+  };
 
 /** The version in package.json, found from src/ and from dist/ alike. */
 function packageVersion(): string {
@@ -181,16 +185,23 @@ function packageVersion(): string {
 /** Where a 4xx from express or body-parser lies, and a message that says what to fix. */
 function clientError(err: { message?: unknown }, req: express.Request): { path: string; message: string } {
   const message = String(err.message ?? '').slice(0, 300);
-  // express' route parameters: /v1/flagger/%E0%A4%A
-  if (err instanceof URIError || message.startsWith('Failed to decode param')) return { path: 'url', message: `the URL path is not valid percent-encoding (${message})` };
+  // express' route parameters: /v1/flagger/%E0%A4%A. The parameter is not repeated: under a
+  // Flagger path it may hold the path secret.
+  if (err instanceof URIError || message.startsWith('Failed to decode param')) return { path: 'url', message: 'the URL path is not valid percent-encoding (a "%" not followed by two hex digits of UTF-8)' };
   const encoding = req.headers['content-encoding'];
   if (encoding && encoding !== 'identity') return { path: BODY_PATH, message: `the body is not valid "${String(encoding).slice(0, 40)}" data, as its Content-Encoding says${message && message !== 'Bad Request' ? ` (${message})` : ''}` };
   return { path: BODY_PATH, message: message && message !== 'Bad Request' ? message : 'the request body could not be read' };
 }
 
 /** body-parser's errors carry a status and a type; anything else is our fault (500). */
-function errorHandler(metrics: SelfMetrics): ErrorRequestHandler {
+function errorHandler(metrics: SelfMetrics, logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
+    // A malformed percent-encoding met before routing (decodeURIComponent in a middleware).
+    if (err instanceof URIError) {
+      metrics.invalidRequests.inc();
+      res.status(400).json(invalidRequest([clientError(err, req)]));
+      return;
+    }
     const type = typeof err?.type === 'string' ? err.type : '';
     if (type === 'entity.too.large') {
       metrics.invalidRequests.inc();
@@ -208,7 +219,8 @@ function errorHandler(metrics: SelfMetrics): ErrorRequestHandler {
       res.status(err.status).json(invalidRequest([clientError(err, req)]));
       return;
     }
-    req.log.error({ err }, 'request failed');
+    // Before the request logger ran (an early middleware), the service's own logger.
+    (req.log ?? logger).error({ err }, 'request failed');
     const problem: Problem = { error: 'internal_error', message: 'the analysis failed unexpectedly; see the service log' };
     res.status(500).json(problem);
   };
