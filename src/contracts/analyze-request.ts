@@ -6,6 +6,7 @@
  * increase()) into typed values and lists every problem it finds, with its path.
  */
 import { z } from 'zod';
+import { INVISIBLE_CONTROLS } from '../judge/describe';
 import type { CategoricalSide, CountSide, HistogramBucket, MetricInput, ValuesInterval, ValuesSide } from '../judge/types';
 import { sumCategoricalIntervals, sumCountIntervals, sumValuesIntervals } from '../judge/timeline';
 import { TEMPLATE_NAMES, type TemplateMetric } from '../sources/metric-source';
@@ -46,7 +47,12 @@ function round(x: number): number {
 }
 
 const common = {
-  name: z.string().trim().min(1, 'must not be empty').max(200, 'at most 200 characters'),
+  name: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(200, 'at most 200 characters')
+    .refine((name) => !new RegExp(INVISIBLE_CONTROLS.source).test(name), 'must not contain control or bidirectional formatting characters (U+202E and the like): a name is repeated in reasons and Kubernetes events, where they would make it read as something else'),
   direction: direction.optional(),
   margin: margin.optional(),
   critical: lenientBoolean.optional(),

@@ -8,7 +8,7 @@
 import { chiSquaredHomogeneity } from '../stats/chi-squared';
 import { jensenShannonDistance } from '../stats/jensen-shannon';
 import { populationStabilityIndex } from '../stats/psi';
-import { asPercentagePoints, describeDistance } from './describe';
+import { asPercentagePoints, describeDistance, quoted } from './describe';
 import { insufficientData } from './data-gate';
 import { DRIFT_THRESHOLDS } from './distribution';
 import { checkAgainstMargin } from './margin-check';
@@ -33,7 +33,7 @@ export function judgeCategorical(metric: CategoricalMetric, ctx: MetricContext):
   const timeline = { baseline: metric.baseline.intervals, canary: metric.canary.intervals };
   if (ctx.evidence.sequential && timeline.baseline && timeline.canary) {
     const decision = judgeCategoricalTimeline(timeline.baseline, timeline.canary, resolved.margin.absolute!, ctx);
-    const subject = `the largest change in a category's share, matched by interval (${JSON.stringify(decision.largest.category)}: ${asPercentagePoints(decision.largest.change)})`;
+    const subject = `the largest change in a category's share, matched by interval (${quoted(decision.largest.category)}: ${asPercentagePoints(decision.largest.change)})`;
     return judgedTimeline(metric, resolved, summaries, tests, { ...decision, intervals: timeline.baseline.length }, subject, (decisive) => describeDistance(subject, decisive));
   }
 
@@ -61,7 +61,7 @@ export function judgeCategorical(metric: CategoricalMetric, ctx: MetricContext):
     'increase', // the largest change only grows with harm
     ctx.rates,
   );
-  const subject = `the largest change in a category's share (${JSON.stringify(categories[largest])}: ${asPercentagePoints(changes[largest])})`;
+  const subject = `the largest change in a category's share (${quoted(categories[largest])}: ${asPercentagePoints(changes[largest])})`;
   return judged(metric, resolved, summaries, tests, { verdict: check.verdict, checks: [check], decisive: check, reason: describeDistance(subject, check) });
 }
 
