@@ -22,7 +22,7 @@ function main(): void {
   let metrics: SelfMetrics;
   try {
     config = loadConfig();
-    metrics = createSelfMetrics(true, { ttlSeconds: parseDurationSeconds(config.VERDICT_SERIES_TTL)!, maxKeys: config.VERDICT_SERIES_MAX });
+    metrics = createSelfMetrics(true, { ttlSeconds: parseDurationSeconds(config.VERDICT_SERIES_TTL)!, maxKeys: config.VERDICT_SERIES_MAX, maxKeysPerNamespace: config.VERDICT_SERIES_MAX_PER_NAMESPACE, fromInline: config.VERDICT_GAUGES_FROM_INLINE });
     analysis = analysisDepsFromConfig(config, prometheusQueryObserver(metrics));
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);

@@ -44,7 +44,7 @@ export function analyzeRouter(metrics: SelfMetrics, deps: AnalysisDeps, links: R
       const { outcome: result, inputs } = answer.kind === 'judged' ? { outcome: answer.outcome, inputs: undefined } : await runAnalysisWithInputs(request, deps);
       metrics.analyses.inc({ verdict: result.verdict });
       const rollout = request.rollout;
-      if (rollout) metrics.verdicts.record({ namespace: rollout.namespace, rollout: rollout.name }, result);
+      if (rollout) metrics.verdicts.record({ namespace: rollout.namespace, rollout: rollout.name }, result, !prometheusBacked(request));
       const raw = answer.kind === 'parsed' && answer.raw !== undefined ? answer.raw : req.body;
       const report = prometheusBacked(request) && result.window ? reportLink(links, 'a', raw as Record<string, unknown>, result.window) : undefined;
       req.log.info({ verdict: result.verdict, score: result.score, metrics: result.metrics.map((m) => `${m.name}=${m.verdict}`), ...(rollout ? { rollout } : {}), ...(report ? { report } : {}) }, 'analysis');

@@ -66,6 +66,10 @@ const schema = z.object({
   VERDICT_SERIES_TTL: z.string().regex(/^(\d+[wdhms])+$/, 'expected a duration such as "15m"').default('15m'),
   /** At most this many (namespace, rollout, metric) keys in the verdict gauges; more are counted, not exported. */
   VERDICT_SERIES_MAX: z.coerce.number().int().min(1).max(100_000).default(1000),
+  /** At most this many of those keys per namespace, so that one namespace cannot fill the cap. */
+  VERDICT_SERIES_MAX_PER_NAMESPACE: z.coerce.number().int().min(1).max(100_000).default(200),
+  /** Also set the gauges from analyses of inline data ("true"); by default only from data the service fetched itself. */
+  VERDICT_GAUGES_FROM_INLINE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   /**
    * The service's address as people reach it (https://canary-judge.example.com): when set, answers
    * of Prometheus-backed analyses carry a link to their HTML report under it. Never a secret in it.
