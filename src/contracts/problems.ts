@@ -15,7 +15,7 @@ export interface Issue {
 }
 
 export interface Problem {
-  readonly error: 'invalid_request' | 'payload_too_large' | 'not_found' | 'method_not_allowed' | 'not_acceptable' | 'unauthorized' | 'source_unavailable' | 'busy' | 'analysis_timeout' | 'internal_error';
+  readonly error: 'invalid_request' | 'payload_too_large' | 'not_found' | 'method_not_allowed' | 'not_acceptable' | 'unauthorized' | 'source_unavailable' | 'busy' | 'analysis_timeout' | 'link_expired' | 'internal_error';
   readonly issues?: readonly Issue[];
   readonly message?: string;
 }

@@ -11,7 +11,7 @@ import { readReportQuery, type ReportLinkConfig } from '../report/report-link';
 import { analyzeRequestSchema } from './analyze-request';
 import { answerAnalysisError, prometheusBacked, sendHtmlReport } from './analyze-route';
 import { flaggerPayloadSchema, readFlaggerOptions, withAnalysisKey } from './flagger-webhook';
-import { invalidRequest, issuesFromZod, parseContract, type Issue } from './problems';
+import { invalidRequest, issuesFromZod, parseContract, type Issue, type Problem } from './problems';
 import { runAnalysisWithInputs, type AnalysisDeps, type MetricOverrides } from './run-analysis';
 
 export function reportRouter(metrics: SelfMetrics, deps: AnalysisDeps, links: ReportLinkConfig = {}, runner: AnalysisRunner = inProcessAnalysis): Router {
@@ -21,8 +21,13 @@ export function reportRouter(metrics: SelfMetrics, deps: AnalysisDeps, links: Re
       metrics.invalidRequests.inc();
       res.status(400).json(invalidRequest(issues));
     };
-    const read = readReportQuery(req.query as Record<string, unknown>);
+    const read = readReportQuery(req.query as Record<string, unknown>, links.now);
     if ('problem' in read) return refuse([{ path: 'query', message: read.problem }]);
+    if ('expired' in read) {
+      metrics.invalidRequests.inc();
+      const problem: Problem = { error: 'link_expired', message: read.expired };
+      return void res.status(410).json(problem);
+    }
     let request: unknown = read.body;
     let overrides: MetricOverrides = new Map();
     if (read.kind === 'f') {

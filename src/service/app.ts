@@ -24,6 +24,7 @@ import type { SelfMetrics } from './self-metrics';
 import { inProcessAnalysis, type AnalysisRunner } from './analysis-pool';
 import type { Admission } from './admission';
 import { withAnswerBudget } from '../sources/prometheus/client';
+import { parseDurationSeconds } from '../contracts/time-window';
 
 export interface Lifecycle {
   /** Set on SIGTERM: readiness fails so the load balancer stops sending new requests. */
@@ -31,7 +32,7 @@ export interface Lifecycle {
 }
 
 export interface AppDeps {
-  readonly config: Pick<Config, 'BODY_LIMIT'> & Partial<Pick<Config, 'AUTH_TOKEN' | 'FLAGGER_PATH_SECRET' | 'PUBLIC_URL' | 'PROMETHEUS_MAX_ANALYSIS_BYTES'>>;
+  readonly config: Pick<Config, 'BODY_LIMIT'> & Partial<Pick<Config, 'AUTH_TOKEN' | 'FLAGGER_PATH_SECRET' | 'PUBLIC_URL' | 'PROMETHEUS_MAX_ANALYSIS_BYTES' | 'REPORT_LINK_TTL'>>;
   readonly logger: Logger;
   readonly metrics: SelfMetrics;
   readonly lifecycle: Lifecycle;
@@ -139,7 +140,7 @@ export function createApp({ config, logger, metrics, lifecycle, analysis: given,
   // Every analysis reads at most this much from Prometheus, all its queries together.
   const answerBytes = config.PROMETHEUS_MAX_ANALYSIS_BYTES;
   if (answerBytes) app.use((req, _res, next) => (analysisRoute(req) ? withAnswerBudget(answerBytes, next) : next()));
-  const links: ReportLinkConfig = { publicUrl: config.PUBLIC_URL, authToken: config.AUTH_TOKEN };
+  const links: ReportLinkConfig = { publicUrl: config.PUBLIC_URL, authToken: config.AUTH_TOKEN, now: analysis.now, ...(config.REPORT_LINK_TTL ? { ttlSeconds: parseDurationSeconds(config.REPORT_LINK_TTL) } : {}) };
   app.use(analyzeRouter(metrics, analysis, links, runner));
   // Secrets to mask in Flagger's event texts before they are logged.
   app.use(flaggerRouter(metrics, analysis, links, [config.FLAGGER_PATH_SECRET, config.AUTH_TOKEN].filter((s): s is string => !!s)));

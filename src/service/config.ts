@@ -78,6 +78,8 @@ const schema = z.object({
     .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
     .refine((u) => { const url = new URL(u); return !url.username && !url.password && !url.search && !url.hash; }, 'expected a plain base URL: no user, password, query or fragment')
     .optional(),
+  /** How long a report link stays valid (a Prometheus duration); its signature covers the expiry. */
+  REPORT_LINK_TTL: z.string().regex(/^(\d+[wdhms])+$/, 'expected a duration such as "7d"').default('7d'),
   /** When set, /v1/* requires Authorization: Bearer <AUTH_TOKEN>. */
   AUTH_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   /** When set, Flagger may call /v1/flagger/<FLAGGER_PATH_SECRET>/<type> without a token. */
