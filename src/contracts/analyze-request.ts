@@ -340,7 +340,7 @@ const templateShape = {
     statistic: statistic.optional(),
     threshold: threshold.optional(),
     metric: metricName.optional(),
-    by: labelName.optional(),
+    by: labelName.refine((name) => !name.startsWith('__'), 'label names starting with "__" are reserved (__name__ would break the metric down by metric name)').optional(),
     events: metricName.optional(),
     total: metricName.optional(),
     query: z.string().min(1).max(4000, 'at most 4000 characters').optional(),

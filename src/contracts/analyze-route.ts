@@ -12,6 +12,7 @@ import { PromQLInputError } from '../sources/prometheus/promql';
 import { analyzeRequestSchema, type AnalyzeRequest } from './analyze-request';
 import { reportLink, type ReportLinkConfig } from '../report/report-link';
 import { describe } from './lenient-numbers';
+import { promqlPolicyIssues } from './promql-policy';
 import { BODY_PATH, invalidRequest, issuesFromZod, parseContract, type Issue, type Problem } from './problems';
 import type { ReportInput } from '../report/html-report';
 import { inProcessAnalysis, JudgeMemoryError, JudgeTimeoutError, type AnalysisRunner } from '../service/analysis-pool';
@@ -39,6 +40,12 @@ export function analyzeRouter(metrics: SelfMetrics, deps: AnalysisDeps, links: R
       return;
     }
     const request = answer.request;
+    const refused = promqlPolicyIssues(request, deps.requestPromql ?? 'any');
+    if (refused.length) {
+      metrics.invalidRequests.inc();
+      res.status(400).json(invalidRequest(refused));
+      return;
+    }
     const stopTimer = metrics.analysisDuration.startTimer();
     try {
       const { outcome: result, inputs } = answer.kind === 'judged' ? { outcome: answer.outcome, inputs: undefined } : await runAnalysisWithInputs(request, deps);

@@ -12,6 +12,7 @@ import { analyzeRequestSchema } from './analyze-request';
 import { answerAnalysisError, prometheusBacked, sendHtmlReport } from './analyze-route';
 import { flaggerPayloadSchema, readFlaggerOptions, withAnalysisKey } from './flagger-webhook';
 import { invalidRequest, issuesFromZod, parseContract, type Issue, type Problem } from './problems';
+import { promqlPolicyIssues } from './promql-policy';
 import { runAnalysisWithInputs, type AnalysisDeps, type MetricOverrides } from './run-analysis';
 
 export function reportRouter(metrics: SelfMetrics, deps: AnalysisDeps, links: ReportLinkConfig = {}, runner: AnalysisRunner = inProcessAnalysis): Router {
@@ -40,6 +41,8 @@ export function reportRouter(metrics: SelfMetrics, deps: AnalysisDeps, links: Re
     }
     const parsed = parseContract(analyzeRequestSchema, request);
     if (!parsed.success) return refuse(issuesFromZod(parsed.error).map((i) => ({ ...i, path: `query.${read.kind}.${i.path}` })));
+    const refused = promqlPolicyIssues(parsed.data, deps.requestPromql ?? 'any');
+    if (refused.length) return refuse(refused.map((i) => ({ ...i, path: `query.${read.kind}.${i.path}` })));
     if (!prometheusBacked(parsed.data) || parsed.data.start === undefined || parsed.data.end === undefined) {
       return refuse([{ path: `query.${read.kind}`, message: 'a report recomputes a Prometheus-backed analysis over an absolute window: it needs "start" and "end" and no inline metric' }]);
     }

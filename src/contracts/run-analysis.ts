@@ -14,6 +14,7 @@ import { metricSides, type MetricSides, type RequestSides } from '../sources/sid
 import type { AnalyzeRequest } from './analyze-request';
 import type { Issue } from './problems';
 import { limitIssues, MAX_WINDOW_SECONDS } from './limits';
+import type { RequestPromql } from './promql-policy';
 
 export interface AnalysisDeps {
   /** Absent when no PROMETHEUS_URL is configured. */
@@ -23,6 +24,8 @@ export interface AnalysisDeps {
   readonly defaultLookbackSeconds: number;
   /** Unix seconds. */
   readonly now: () => number;
+  /** Which PromQL a request's own template metrics may run (promql-policy.ts); default "any". */
+  readonly requestPromql?: RequestPromql;
   /** Judges off the event loop (src/service/analysis-pool.ts); default: in this thread. */
   readonly judge?: (input: AnalysisInput) => Promise<AnalysisResult>;
 }

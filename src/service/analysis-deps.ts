@@ -17,5 +17,6 @@ export function analysisDepsFromConfig(config: Config, observe?: QueryObserver):
     deadlineMs: config.ANALYSIS_DEADLINE_MS,
     defaultLookbackSeconds: parseDurationSeconds(config.DEFAULT_LOOKBACK)!,
     now: () => Date.now() / 1000,
+    requestPromql: config.REQUEST_PROMQL,
   };
 }

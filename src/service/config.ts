@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { MAX_WINDOW_SECONDS } from '../contracts/limits';
+import { REQUEST_PROMQL } from '../contracts/promql-policy';
 import { parseDurationSeconds } from '../contracts/time-window';
 
 const schema = z.object({
@@ -50,6 +51,8 @@ const schema = z.object({
     .refine((text) => (parseDurationSeconds(text) ?? 0) <= MAX_WINDOW_SECONDS, `at most ${MAX_WINDOW_SECONDS / 86400} days, the longest window an analysis may read`)
     .default('10m'),
   PROFILES_FILE: z.string().min(1).optional(),
+  /** Which PromQL a request's own template metrics may run: "templates" (no custom "query"), "profiles" (none) or "any". */
+  REQUEST_PROMQL: z.enum(REQUEST_PROMQL).default('templates'),
   /** Worker threads that judge, render reports and parse large bodies (analysis-pool.ts); 0 judges on the event loop. */
   ANALYSIS_WORKERS: z.coerce.number().int().min(0).max(64).default(2),
   /** Analyses in flight at once (reading a body, fetching, judging); more wait (admission.ts). */
