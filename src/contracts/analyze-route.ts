@@ -26,7 +26,13 @@ export function analyzeRouter(metrics: SelfMetrics, deps: AnalysisDeps, links: R
     const format = chooseFormat(req);
     // A large body arrives as bytes (app.ts) and is parsed, and judged when its data is inline,
     // in a worker: a 30 MB JSON.parse alone would hold the event loop for a second.
-    const answer: BodyAnswer = Buffer.isBuffer(req.body) ? await runner.body({ body: req.body, html: 'answer' in format && format.answer === 'html' }) : parsedHere(req.body);
+    let answer: BodyAnswer;
+    try {
+      answer = Buffer.isBuffer(req.body) ? await runner.body({ body: req.body, html: 'answer' in format && format.answer === 'html' }) : parsedHere(req.body);
+    } catch (error) {
+      if (!answerAnalysisError(error, req, res, metrics)) throw error;
+      return;
+    }
     if (answer.kind === 'malformed' || answer.kind === 'invalid' || 'issue' in format) {
       metrics.invalidRequests.inc();
       const issues = answer.kind === 'malformed' ? [{ path: BODY_PATH, message: answer.message }] : answer.kind === 'invalid' ? answer.issues : [];

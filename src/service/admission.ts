@@ -1,11 +1,12 @@
 /**
- * How many analyses may be in flight at once (reading their body, fetching, judging), decided
- * before a body is read: a request beyond `ANALYSIS_CONCURRENCY` waits with its body still in
+ * How many analyses with large bodies (app.ts: over 256 KiB, or of unknown length) may be in
+ * flight at once (reading their body, parsing, judging), decided before a body is read: a request beyond `ANALYSIS_CONCURRENCY` waits with its body still in
  * the socket (costing no memory) for up to `ANALYSIS_QUEUE_WAIT_MS`, and beyond
  * `ANALYSIS_QUEUE` waiting ones, or past the wait, it is answered 503 `busy` with
  * `Retry-After`, never a verdict (Argo retries a measurement error; Flagger retries the hook).
- * This is what keeps memory within the chart's limit: at most that many bodies, fetched
- * answers and worker tasks exist at any time. Probes and `/metrics` are never held back.
+ * This is what keeps memory within the chart's limit: at most that many large bodies and their
+ * parsed data exist at any time. Small requests (Argo's and Flagger's looks, whose Prometheus
+ * answers are capped per analysis), probes and `/metrics` are never held back.
  */
 import type { RequestHandler } from 'express';
 import type { Problem } from '../contracts/problems';

@@ -66,18 +66,54 @@ function workerEntry(): { filename: string; execArgv: string[] } {
   return { filename: source, execArgv: hasTsx ? [...process.execArgv] : [...process.execArgv, '--import', 'tsx'] };
 }
 
+/**
+ * Observations, buckets and categories a judge input holds, and its timeline cells: what decides
+ * whether a task takes the light lane (analysis-pool.ts).
+ */
+export function inputSize(input: AnalysisInput): { entries: number; cells: number } {
+  let entries = 0;
+  let cells = 0;
+  const count = (data: object) => {
+    if ('values' in data) entries += (data.values as ArrayLike<number>).length;
+    else if ('histogram' in data) entries += (data.histogram as { buckets: unknown[] }).buckets.length;
+    else if ('counts' in data) entries += (data.counts as unknown[]).length;
+    else entries += 1;
+  };
+  for (const metric of input.metrics) {
+    for (const side of [metric.baseline, metric.canary]) {
+      count(side);
+      for (const interval of side.intervals ?? []) count(interval);
+    }
+    cells += Math.max(metric.baseline.intervals?.length ?? 0, metric.canary.intervals?.length ?? 0);
+  }
+  return { entries, cells };
+}
+
+/** A task this small (about 20 ms of judging at most) takes the light lane: it never waits behind a heavy one. */
+export const LIGHT_TASK = { entries: 200_000, cells: 2_500 };
+const light = (input: AnalysisInput) => {
+  const size = inputSize(input);
+  return size.entries <= LIGHT_TASK.entries && size.cells <= LIGHT_TASK.cells;
+};
+
 export function createAnalysisPool(options: AnalysisPoolOptions): AnalysisRunner {
   const entry = workerEntry();
-  const pool = new Piscina<AnalysisTask, unknown>({
-    filename: entry.filename,
-    execArgv: entry.execArgv.filter((arg) => !arg.startsWith('--inspect') && !arg.startsWith('--cpu-prof')),
-    minThreads: options.workers,
-    maxThreads: options.workers,
-    // Idle workers stay: starting one costs a module load and the first analysis' warm-up.
-    idleTimeout: Number.MAX_SAFE_INTEGER,
-    resourceLimits: { maxOldGenerationSizeMb: options.heapMb },
-  });
-  const run = async <T>(task: AnalysisTask, transferList?: ArrayBuffer[]): Promise<T> => {
+  const lane = (threads: number) =>
+    new Piscina<AnalysisTask, unknown>({
+      filename: entry.filename,
+      execArgv: entry.execArgv.filter((arg) => !arg.startsWith('--inspect') && !arg.startsWith('--cpu-prof')),
+      minThreads: threads,
+      maxThreads: threads,
+      // Idle workers stay: starting one costs a module load and the first analysis' warm-up.
+      idleTimeout: Number.MAX_SAFE_INTEGER,
+      resourceLimits: { maxOldGenerationSizeMb: options.heapMb },
+    });
+  // Two lanes: the heavy one (large bodies, long timelines) and one thread for small analyses
+  // (an Argo or Flagger look, a curl with a few metrics), so that those answer in milliseconds
+  // however many heavy ones are being judged.
+  const heavy = lane(options.workers);
+  const quick = lane(1);
+  const run = async <T>(task: AnalysisTask, transferList?: ArrayBuffer[], pool = heavy): Promise<T> => {
     const deadline = AbortSignal.timeout(options.deadlineMs);
     try {
       return (await pool.run(task, { signal: deadline, ...(transferList ? { transferList } : {}) })) as T;
@@ -88,13 +124,15 @@ export function createAnalysisPool(options: AnalysisPoolOptions): AnalysisRunner
     }
   };
   return {
-    judge: (input) => run<AnalysisResult>({ task: 'judge', input }),
-    render: (report) => run<string>({ task: 'render', report }),
+    judge: (input) => run<AnalysisResult>({ task: 'judge', input }, undefined, light(input) ? quick : heavy),
+    render: (report) => run<string>({ task: 'render', report }, undefined, light({ metrics: (report.inputs ?? []).map(([, m]) => m) }) ? quick : heavy),
     body: (task) => {
       // The body's bytes move to the worker instead of being copied (a whole buffer of its own).
       const own = task.body.byteOffset === 0 && task.body.byteLength === task.body.buffer.byteLength ? task.body : task.body.slice();
       return run<BodyAnswer>({ task: 'body', body: own, html: task.html }, [own.buffer as ArrayBuffer]);
     },
-    close: () => pool.destroy(),
+    close: async () => {
+      await Promise.all([heavy.destroy(), quick.destroy()]);
+    },
   };
 }

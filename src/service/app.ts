@@ -133,7 +133,9 @@ export function createApp({ config, logger, metrics, lifecycle, analysis: given,
   // Any content type is read as JSON: `curl -d @request.json` sends form encoding by default.
   // Not strict: `null` or `5` is valid JSON, and the schema says "expected an object, got null"
   // where body-parser would call it malformed.
-  if (admission) app.use(admission.middleware((req) => analysisRoute(req)));
+  // Only large bodies take a slot: they are what fills memory (a small request, an Argo or
+  // Flagger look, is never held behind them).
+  if (admission) app.use(admission.middleware((req) => analysisRoute(req) && largeBody(req)));
   const analyzePath = (req: express.Request) => /^\/v1\/analyze\/?$/i.test(req.originalUrl.split('?')[0]);
   app.use('/v1', express.raw({ limit: config.BODY_LIMIT, type: (req) => analyzePath(req as express.Request) && largeBody(req as express.Request) }));
   app.use('/v1', express.json({ limit: config.BODY_LIMIT, type: () => true, strict: false }));

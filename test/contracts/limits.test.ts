@@ -59,7 +59,7 @@ describe('limits on inline data', () => {
     const metrics = Array.from({ length: Math.ceil(MAX_TIMELINE_CELLS / 1440) + 1 }, (_, i) => ({ name: `m${i}`, kind: 'proportion', baseline: { intervals }, canary: { intervals } }));
     const res = await post({ metrics });
     expect(res.status).toBe(400);
-    expect(issue(res, 'metrics').message).toMatch(/the timelines hold 31,680 cells .* beyond the limit of 30,000 per analysis/);
+    expect(issue(res, 'metrics').message).toMatch(/the timelines hold 21,600 cells .* beyond the limit of 20,000 per analysis/);
   });
 
   it('counts categories times intervals for categorical timelines', async () => {

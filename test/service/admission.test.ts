@@ -49,14 +49,15 @@ class HeldSource implements MetricSource {
 }
 
 describe('the service under admission', () => {
-  it('answers 503 busy beyond its slots and queue, while /healthz answers at once', async () => {
+  it('answers 503 busy to large bodies beyond its slots and queue, while /healthz and small analyses answer at once', async () => {
     const source = new HeldSource();
     const { app } = testApp({ analysis: { source }, admission: new Admission({ concurrency: 1, queue: 0, waitMs: 1000 }) });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
-      const body = JSON.stringify({ baseline: { labels: { v: '1' } }, canary: { labels: { v: '2' } }, metrics: [{ name: 'e', template: 'istio-error-rate' }] });
+      // A large body (only those take a slot), padded past 256 KiB.
+      const body = `${JSON.stringify({ baseline: { labels: { v: '1' } }, canary: { labels: { v: '2' } }, metrics: [{ name: 'e', template: 'istio-error-rate' }] })}${' '.repeat(300_000)}`;
       const post = () => fetch(`${url}/v1/analyze`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
       const inFlight = post();
       while (source.waiting.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -65,6 +66,8 @@ describe('the service under admission', () => {
       expect(refused.headers.get('retry-after')).toBe('1');
       expect(await refused.json()).toEqual({ error: 'busy', message: expect.stringMatching(/^1 analyses are running and 0 waiting, .*\(ANALYSIS_CONCURRENCY 1, ANALYSIS_QUEUE 0, /) });
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      const small = { metrics: [{ name: 'e', kind: 'proportion', baseline: { events: 1, total: 100 }, canary: { events: 1, total: 100 } }] };
+      expect((await fetch(`${url}/v1/analyze`, { method: 'POST', body: JSON.stringify(small) })).status).toBe(200);
       source.waiting.forEach((release) => release());
       expect((await inFlight).status).toBe(500); // the held source's error, as any unexpected one
       // The slot came back.
