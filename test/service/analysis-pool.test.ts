@@ -17,9 +17,9 @@ const example = JSON.parse(fs.readFileSync(path.join(__dirname, '../../examples/
 const exampleInput = (): AnalysisInput => ({ metrics: analyzeRequestSchema.parse(example).metrics.map((m) => m.metric as MetricInput) });
 const bytes = (text: string) => new Uint8Array(Buffer.from(text));
 
-/** A categorical timeline at the limits' edge: seconds of judging. */
+/** A categorical timeline far beyond the limits (the pool does not check them): minutes of judging. */
 function heavyInput(): AnalysisInput {
-  const interval = { counts: Array.from({ length: 20 }, (_, j) => [`c${j}`, 50 + j] as [string, number]) };
+  const interval = { counts: Array.from({ length: 60 }, (_, j) => [`c${j}`, 50 + j] as [string, number]) };
   const intervals = Array.from({ length: 1440 }, () => interval);
   const side = { counts: interval.counts.map(([c, n]) => [c, n * 1440] as [string, number]), intervals };
   return { metrics: [{ name: 'mix', kind: 'categorical', margin: { absolute: 0.05 }, baseline: side, canary: side }] };
@@ -60,7 +60,7 @@ describe('the analysis pool', () => {
 
 describe('deadline and heap', () => {
   it('stops a task past its deadline, and the pool judges the next one', async () => {
-    const pool = createAnalysisPool({ workers: 1, deadlineMs: 1500, heapMb: 192 });
+    const pool = createAnalysisPool({ workers: 1, deadlineMs: 3000, heapMb: 192 });
     try {
       // The workers' start (loading the sources through tsx here) is not the deadline's business:
       // both lanes are warmed, the light one (a small input) and the heavy one (a long timeline).
@@ -69,8 +69,11 @@ describe('deadline and heap', () => {
       for (const input of [exampleInput(), long]) for (let attempt = 0; attempt < 8; attempt++) if (await pool.judge(input).then(() => true, () => false)) break;
       const started = Date.now();
       await expect(pool.judge(heavyInput())).rejects.toBeInstanceOf(JudgeTimeoutError);
-      expect(Date.now() - started).toBeLessThan(4000);
-      expect((await pool.judge(exampleInput())).metrics).toHaveLength(3);
+      expect(Date.now() - started).toBeLessThan(8000);
+      // The pool goes on (a few tries: a loaded machine may stretch one past 3 s).
+      let judged;
+      for (let attempt = 0; attempt < 4 && !judged; attempt++) judged = await pool.judge(exampleInput()).catch(() => undefined);
+      expect(judged?.metrics).toHaveLength(3);
     } finally {
       await pool.close();
     }
