@@ -54,9 +54,9 @@ const schema = z.object({
   /** Which PromQL a request's own template metrics may run: "templates" (no custom "query"), "profiles" (none) or "any". */
   REQUEST_PROMQL: z.enum(REQUEST_PROMQL).default('templates'),
   /** Worker threads that judge, render reports and parse large bodies (analysis-pool.ts); 0 judges on the event loop. */
-  ANALYSIS_WORKERS: z.coerce.number().int().min(0).max(64).default(2),
+  ANALYSIS_WORKERS: z.coerce.number().int().min(0).max(64).default(1),
   /** Analyses in flight at once (reading a body, fetching, judging); more wait (admission.ts). */
-  ANALYSIS_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(4),
+  ANALYSIS_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(2),
   /** Analyses that may wait for a slot; beyond, 503 busy. */
   ANALYSIS_QUEUE: z.coerce.number().int().min(0).max(10_000).default(32),
   /** How long an analysis waits for a slot before 503 busy. */
@@ -64,7 +64,7 @@ const schema = z.object({
   /** A judging, rendering or parsing task stopped (its worker ended) past this: 503. */
   JUDGE_DEADLINE_MS: z.coerce.number().int().min(1).default(8_000),
   /** Old-generation heap of each worker (MB): an analysis needing more ends that worker only, and is answered 413. */
-  WORKER_HEAP_MB: z.coerce.number().int().min(32).max(65_536).default(192),
+  WORKER_HEAP_MB: z.coerce.number().int().min(32).max(65_536).default(160),
   /** How long a rollout's verdict gauges stay after its last analysis (a Prometheus duration). */
   VERDICT_SERIES_TTL: z.string().regex(/^(\d+[wdhms])+$/, 'expected a duration such as "15m"').default('15m'),
   /** At most this many (namespace, rollout, metric) keys in the verdict gauges; more are counted, not exported. */
