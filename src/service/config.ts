@@ -56,7 +56,7 @@ const schema = z.object({
   /** Worker threads that judge, render reports and parse large bodies (analysis-pool.ts); 0 judges on the event loop. */
   ANALYSIS_WORKERS: z.coerce.number().int().min(0).max(64).default(1),
   /** Analyses in flight at once (reading a body, fetching, judging); more wait (admission.ts). */
-  ANALYSIS_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(2),
+  ANALYSIS_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(1),
   /** Analyses that may wait for a slot; beyond, 503 busy. */
   ANALYSIS_QUEUE: z.coerce.number().int().min(0).max(10_000).default(32),
   /** How long an analysis waits for a slot before 503 busy. */
