@@ -7,7 +7,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { createApp, type Lifecycle } from './service/app';
-import { loadConfig } from './service/config';
+import { loadConfig, type Config } from './service/config';
 import { createLogger } from './service/logger';
 import { createSelfMetrics, prometheusQueryObserver, type SelfMetrics } from './service/self-metrics';
 import { parseDurationSeconds } from './contracts/time-window';
@@ -17,7 +17,7 @@ import { createAnalysisPool } from './service/analysis-pool';
 import { Admission } from './service/admission';
 
 function main(): void {
-  let config;
+  let config: Config;
   let analysis: AnalysisDeps;
   let metrics: SelfMetrics;
   try {
@@ -33,6 +33,10 @@ function main(): void {
   const runner = config.ANALYSIS_WORKERS > 0 ? createAnalysisPool({ workers: config.ANALYSIS_WORKERS, deadlineMs: config.JUDGE_DEADLINE_MS, heapMb: config.WORKER_HEAP_MB }) : undefined;
   const admission = new Admission({ concurrency: config.ANALYSIS_CONCURRENCY, queue: config.ANALYSIS_QUEUE, waitMs: config.ANALYSIS_QUEUE_WAIT_MS });
   const app = createApp({ config, logger, metrics, lifecycle, analysis, runner, admission });
+  void listenWhenReady();
+  async function listenWhenReady(): Promise<void> {
+    // The judge's workers load first, so the first analysis does not pay their start.
+    await runner?.ready?.catch((error: Error) => logger.warn({ err: { message: error.message } }, 'a judge worker did not start'));
   // Express 5 hands a listen error (EADDRINUSE, EACCES) to this callback: it used to read the
   // address of a server that never listened ("Cannot destructure property 'address'").
   const server = app.listen(config.PORT, config.HOST, (error?: Error) => {
@@ -69,6 +73,7 @@ function main(): void {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  }
 }
 
 main();

@@ -25,6 +25,8 @@ export interface AnalysisRunner {
   render(report: RenderTask): Promise<string>;
   body(task: BodyTask): Promise<BodyAnswer>;
   close(): Promise<void>;
+  /** Resolves once every worker has loaded the judge (main.ts listens after it). */
+  readonly ready?: Promise<void>;
 }
 
 /** The judge did not finish within its deadline (503). */
@@ -123,7 +125,10 @@ export function createAnalysisPool(options: AnalysisPoolOptions): AnalysisRunner
       throw error;
     }
   };
+  // Every worker loads the judge before the first request: its start is not a request's deadline.
+  const ready = Promise.all([...Array.from({ length: options.workers }, () => heavy.run({ task: 'warm' })), quick.run({ task: 'warm' })]).then(() => undefined);
   return {
+    ready,
     judge: (input) => run<AnalysisResult>({ task: 'judge', input }, undefined, light(input) ? quick : heavy),
     render: (report) => run<string>({ task: 'render', report }, undefined, light({ metrics: (report.inputs ?? []).map(([, m]) => m) }) ? quick : heavy),
     body: (task) => {

@@ -33,7 +33,7 @@ export type BodyAnswer =
   | { readonly kind: 'parsed'; readonly request: AnalyzeRequest; readonly raw?: unknown }
   | { readonly kind: 'judged'; readonly request: AnalyzeRequest; readonly outcome: AnalysisOutcome; readonly html?: string };
 
-export type AnalysisTask = { readonly task: 'judge'; readonly input: AnalysisInput } | { readonly task: 'render'; readonly report: RenderTask } | ({ readonly task: 'body' } & BodyTask);
+export type AnalysisTask = { readonly task: 'warm' } | { readonly task: 'judge'; readonly input: AnalysisInput } | { readonly task: 'render'; readonly report: RenderTask } | ({ readonly task: 'body' } & BodyTask);
 
 export function judgeTask(input: AnalysisInput): AnalysisResult {
   return analyze(input);
@@ -77,8 +77,12 @@ export async function bodyTask({ body, html }: BodyTask): Promise<BodyAnswer> {
   }
 }
 
-export async function runTask(task: AnalysisTask): Promise<AnalysisResult | string | BodyAnswer> {
+export async function runTask(task: AnalysisTask): Promise<AnalysisResult | string | BodyAnswer | null> {
   switch (task.task) {
+    case 'warm':
+      // The modules are loaded with this file; a first small judgement compiles the hot paths.
+      judgeTask({ metrics: [{ name: 'warm', kind: 'proportion', baseline: { events: 1, total: 100 }, canary: { events: 1, total: 100 } }] });
+      return null;
     case 'judge':
       return judgeTask(task.input);
     case 'render':

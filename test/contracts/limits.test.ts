@@ -4,7 +4,8 @@
  */
 import request from 'supertest';
 import { MAX_BUCKETS, MAX_CATEGORIES, MAX_TIMELINE_CELLS, MAX_WINDOW_SECONDS } from '../../src/contracts/limits';
-import type { FetchedMetric, MetricSource, TemplateMetric } from '../../src/sources/metric-source';
+import type { FetchedMetric, TemplateMetric } from '../../src/sources/metric-source';
+import { FakeSource } from '../support/fake-source';
 import { testApp } from '../support/app';
 
 const { app } = testApp();
@@ -30,7 +31,7 @@ describe('limits on inline data', () => {
     // Counted in the schema, before a single category is read.
     expect(issue(res, 'metrics[0].baseline.counts').message).toMatch(/200,000 categories exceed the limit of 1,000/);
     expect(issue(res, 'metrics[0].canary.counts').message).toMatch(/200,000 categories/);
-  });
+  }, 30_000);
 
   it('refuses a histogram with more buckets than the limit', async () => {
     let cumulative = 0;
@@ -93,9 +94,11 @@ describe('limits on the window', () => {
 });
 
 /** A source whose categorical answers carry `n` categories per side, as a `by` label with n values would. */
-class ManyCategories implements MetricSource {
-  constructor(private readonly n: number) {}
-  async fetch(metric: TemplateMetric): Promise<FetchedMetric> {
+class ManyCategories extends FakeSource {
+  constructor(private readonly n: number) {
+    super({ latency: 'pass', errors: 'pass' });
+  }
+  override async fetch(metric: TemplateMetric): Promise<FetchedMetric> {
     const counts = Array.from({ length: this.n }, (_, i) => [`pod-${i}`, 5] as [string, number]);
     const side = { counts, intervals: [{ counts }] };
     return { kind: 'categorical', baseline: side, canary: side, queries: { baseline: [metric.name], canary: [metric.name] } };

@@ -9,7 +9,7 @@ import request from 'supertest';
 import { Admission } from '../../src/service/admission';
 import { testApp } from '../support/app';
 import { startServiceProcess } from '../support/service-process';
-import type { MetricSource } from '../../src/sources/metric-source';
+import { FakeSource } from '../support/fake-source';
 
 describe('Admission', () => {
   it('admits up to the concurrency, queues up to the queue, refuses beyond, and hands slots on', async () => {
@@ -40,9 +40,12 @@ describe('Admission', () => {
 });
 
 /** A source that answers only when told to, so analyses stay in flight. */
-class HeldSource implements MetricSource {
+class HeldSource extends FakeSource {
   readonly waiting: (() => void)[] = [];
-  async fetch(): Promise<never> {
+  constructor() {
+    super({ latency: 'pass', errors: 'pass' });
+  }
+  override async fetch(): Promise<never> {
     await new Promise<void>((resolve) => this.waiting.push(resolve));
     throw new Error('released');
   }
@@ -76,11 +79,13 @@ describe('the service under admission', () => {
       source.waiting[1]();
       expect((await next).status).toBe(500);
     } finally {
-      server.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
     }
-  });
+  }, 30_000);
 
   it('answers a malformed small body and a malformed large body the same way', async () => {
+    // (the large one is parsed as bytes: app.ts' LARGE_BODY_BYTES)
     const { app } = testApp();
     const small = await request(app).post('/v1/analyze').set('content-type', 'application/json').send('{"metrics": [');
     const large = await request(app).post('/v1/analyze').set('content-type', 'application/json').send(`{"metrics": [${' '.repeat(300_000)}`);
