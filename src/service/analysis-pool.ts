@@ -127,6 +127,8 @@ export function createAnalysisPool(options: AnalysisPoolOptions): AnalysisRunner
   };
   // Every worker loads the judge before the first request: its start is not a request's deadline.
   const ready = Promise.all([...Array.from({ length: options.workers }, () => heavy.run({ task: 'warm' })), quick.run({ task: 'warm' })]).then(() => undefined);
+  // A pool closed before its workers started rejects this; whoever awaits it hears of it.
+  ready.catch(() => undefined);
   return {
     ready,
     judge: (input) => run<AnalysisResult>({ task: 'judge', input }, undefined, light(input) ? quick : heavy),
