@@ -6,6 +6,7 @@
  * increase()) into typed values and lists every problem it finds, with its path.
  */
 import { z } from 'zod';
+import { INVISIBLE_CONTROLS } from '../judge/describe';
 import type { CategoricalSide, CountSide, HistogramBucket, MetricInput, ValuesInterval, ValuesSide } from '../judge/types';
 import { sumCategoricalIntervals, sumCountIntervals, sumValuesIntervals } from '../judge/timeline';
 import { TEMPLATE_NAMES, type TemplateMetric } from '../sources/metric-source';
@@ -13,6 +14,7 @@ import { expectedGot, lenientBoolean, lenientNumber, numberArray, readNumber, st
 import { strictObject } from './strict-object';
 import { unknownKeyMessage } from './closest-key';
 import { parseDurationSeconds, parseInstant } from './time-window';
+import { MAX_CATEGORIES, MAX_INTERVALS, MAX_METRICS, MAX_WINDOW_SECONDS } from './limits';
 
 const nonNegative = lenientNumber.refine((x) => x >= 0, 'must not be negative');
 /** Counts may be fractional when they come from increase(); they are rounded to whole observations. */
@@ -45,7 +47,12 @@ function round(x: number): number {
 }
 
 const common = {
-  name: z.string().trim().min(1, 'must not be empty').max(200, 'at most 200 characters'),
+  name: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(200, 'at most 200 characters')
+    .refine((name) => !new RegExp(INVISIBLE_CONTROLS.source).test(name), 'must not contain control or bidirectional formatting characters (U+202E and the like): a name is repeated in reasons and Kubernetes events, where they would make it read as something else'),
   direction: direction.optional(),
   margin: margin.optional(),
   critical: lenientBoolean.optional(),
@@ -88,8 +95,12 @@ const KIND_OF_SIDE_KEY: Record<string, string> = {
 const sideHints = (kind: string, own: string[]) =>
   Object.fromEntries(Object.entries(KIND_OF_SIDE_KEY).filter(([key]) => !own.includes(key)).map(([key, belongs]) => [key, `${belongs}; this metric is kind "${kind}", whose sides take ${own.map((k) => `"${k}"`).join(' and ')}`]));
 
-/** A timeline of at most a day of 1-minute intervals. */
-export const MAX_INTERVALS = 1440;
+/** A timeline of at most a day of 1-minute intervals (src/contracts/limits.ts). */
+export { MAX_INTERVALS };
+/** An array longer than a limit: the message names the limit and how many were given. */
+const atMost = (limit: number, what: string) => ({
+  error: (issue: { input?: unknown }) => `${Array.isArray(issue.input) ? `got ${issue.input.length.toLocaleString('en-US')} ${what}; ` : ''}at most ${limit.toLocaleString('en-US')} ${what} (a limit of the service)`,
+});
 const TIMELINE_HINT = 'oldest first, baseline and canary aligned by index (interval i covers the same span of time on both sides)';
 
 const valuesInterval = strictObject({ values: numberArray.optional(), histogram: histogram.optional() }, { expected: 'one interval\'s data, {"values": [...]} or {"histogram": {"buckets": [...]}}' })
@@ -106,7 +117,7 @@ const valuesInterval = strictObject({ values: numberArray.optional(), histogram:
 
 const valuesSide = (kind: string) =>
   strictObject(
-    { values: numberArray.optional(), histogram: histogram.optional(), intervals: z.array(valuesInterval).min(1, 'give at least one interval').max(MAX_INTERVALS, `at most ${MAX_INTERVALS} intervals`).optional() },
+    { values: numberArray.optional(), histogram: histogram.optional(), intervals: z.array(valuesInterval).min(1, 'give at least one interval').max(MAX_INTERVALS, atMost(MAX_INTERVALS, 'intervals')).optional() },
     { hints: sideHints(kind, ['values', 'histogram', 'intervals']), expected: 'this side\'s data, {"values": [...]} or {"histogram": {"buckets": [...]}}, or a timeline {"intervals": [...]}' },
   )
   .superRefine((side, ctx) => {
@@ -146,7 +157,7 @@ const countInterval = strictObject({ events: count, total: count }, { expected: 
   });
 
 const countSide = strictObject(
-    { events: count.optional(), total: count.optional(), intervals: z.array(countInterval).min(1, 'give at least one interval').max(MAX_INTERVALS, `at most ${MAX_INTERVALS} intervals`).optional() },
+    { events: count.optional(), total: count.optional(), intervals: z.array(countInterval).min(1, 'give at least one interval').max(MAX_INTERVALS, atMost(MAX_INTERVALS, 'intervals')).optional() },
     { hints: sideHints('proportion', ['events', 'total', 'intervals']), expected: 'this side\'s counts, {"events": n, "total": n} or {"intervals": [{"events": n, "total": n}, ...]}' },
   )
   .superRefine((s, ctx) => {
@@ -175,6 +186,12 @@ const categoryCounts = z.unknown().transform((input, ctx): [string, number][] =>
     ctx.addIssue({ code: 'custom', message: expectedGot('an object of category -> count', input) });
     return z.NEVER;
   }
+  // Counted before anything is read: 200,000 categories would otherwise cost seconds here.
+  const given = Object.keys(input).length;
+  if (given > MAX_CATEGORIES) {
+    ctx.addIssue({ code: 'custom', message: `${given.toLocaleString('en-US')} categories exceed the limit of ${MAX_CATEGORIES.toLocaleString('en-US')} categories per metric (a limit of the service)` });
+    return z.NEVER;
+  }
   const pairs: [string, number][] = [];
   for (const [category, raw] of Object.entries(input)) {
     const value = readNumber(raw);
@@ -185,7 +202,7 @@ const categoryCounts = z.unknown().transform((input, ctx): [string, number][] =>
 }).meta({ type: 'object', additionalProperties: { anyOf: [{ type: 'number' }, { type: 'string' }] }, description: 'category -> count' });
 
 const categoricalSide = strictObject(
-    { counts: categoryCounts.optional(), intervals: z.array(strictObject({ counts: categoryCounts }, { expected: 'one interval\'s counts, {"counts": {"category": n, ...}}' })).min(1, 'give at least one interval').max(MAX_INTERVALS, `at most ${MAX_INTERVALS} intervals`).optional() },
+    { counts: categoryCounts.optional(), intervals: z.array(strictObject({ counts: categoryCounts }, { expected: 'one interval\'s counts, {"counts": {"category": n, ...}}' })).min(1, 'give at least one interval').max(MAX_INTERVALS, atMost(MAX_INTERVALS, 'intervals')).optional() },
     { hints: sideHints('categorical', ['counts', 'intervals']), expected: 'this side\'s counts, {"counts": {"category": n, ...}} or {"intervals": [{"counts": {...}}, ...]}' },
   )
   .superRefine((s, ctx) => {
@@ -296,6 +313,12 @@ const durationSeconds = z.string().meta({ description: 'a Prometheus duration su
   return seconds;
 });
 
+/** A window (or step) longer than MAX_WINDOW_SECONDS: the message names the limit and the value. */
+const withinMaxWindow = (seconds: number, ctx: z.RefinementCtx) => {
+  if (seconds > MAX_WINDOW_SECONDS) ctx.addIssue({ code: 'custom', message: `got ${seconds.toLocaleString('en-US')} s; at most ${MAX_WINDOW_SECONDS / 86400} days (${MAX_WINDOW_SECONDS.toLocaleString('en-US')} s, a limit of the service: a canary judged on more than a week of data is judged on its previous revisions)` });
+};
+const boundedDuration = durationSeconds.superRefine(withinMaxWindow);
+
 const instant = z.unknown().transform((input, ctx) => {
   const seconds = parseInstant(input);
   if (seconds === undefined) {
@@ -317,7 +340,7 @@ const templateShape = {
     statistic: statistic.optional(),
     threshold: threshold.optional(),
     metric: metricName.optional(),
-    by: labelName.optional(),
+    by: labelName.refine((name) => !name.startsWith('__'), 'label names starting with "__" are reserved (__name__ would break the metric down by metric name)').optional(),
     events: metricName.optional(),
     total: metricName.optional(),
     query: z.string().min(1).max(4000, 'at most 4000 characters').optional(),
@@ -405,7 +428,7 @@ const side = strictObject(
 );
 
 export const analyzeRequestSchema = strictObject({
-    metrics: z.array(z.unknown()).max(100, 'at most 100 metrics per analysis').optional(),
+    metrics: z.array(z.unknown()).max(MAX_METRICS, atMost(MAX_METRICS, 'metrics per analysis')).optional(),
     profile: z.string().min(1).max(200).optional(),
     evidence: z.enum(['anytime-valid', 'fixed-sample']).optional(),
     /**
@@ -423,7 +446,7 @@ export const analyzeRequestSchema = strictObject({
      */
     exclude: labelsSchema.optional(),
     traffic: strictObject({ baseline: count, canary: count }).optional(),
-    trafficLookback: durationSeconds.optional(),
+    trafficLookback: boundedDuration.optional(),
     onTrafficMismatch: z.enum(['inconclusive', 'fail']).optional(),
     alpha: lenientNumber.refine((a) => a > 0 && a <= 0.5, 'must lie in (0, 0.5]').optional(),
     thresholds: strictObject({
@@ -434,9 +457,9 @@ export const analyzeRequestSchema = strictObject({
     reporter: z.enum(REPORTERS).optional(),
     baseline: side.optional(),
     canary: side.optional(),
-    lookback: durationSeconds.optional(),
+    lookback: boundedDuration.optional(),
     /** Fetch template metrics as a timeline, one interval per step (per-interval tests, sticky verdicts). */
-    timelineStep: durationSeconds.refine((s) => s >= 1, 'must be at least 1s').optional(),
+    timelineStep: boundedDuration.refine((s) => s >= 1, 'must be at least 1s').optional(),
     /** "canary": the window starts when the canary's Istio request series first had traffic (at most maxAge ago); implies a 1m timeline. */
     since: z.enum(['canary']).optional(),
     /**
@@ -444,7 +467,7 @@ export const analyzeRequestSchema = strictObject({
      * label; "labels" when the sides' labels change with every revision (series without pods).
      */
     revisionFrom: z.enum(['pods', 'labels']).optional(),
-    maxAge: durationSeconds.refine((s) => s >= 60, 'must be at least 1m').optional(),
+    maxAge: boundedDuration.refine((s) => s >= 60, 'must be at least 1m').optional(),
     start: instant.optional(),
     end: instant.optional(),
     rollout: strictObject({ namespace: kubernetesName, name: kubernetesName }, { expected: 'the analysis key, {"namespace": "shop", "name": "checkout"} (the Rollout\'s or Canary\'s own)' }).optional(),
@@ -495,6 +518,7 @@ export const analyzeRequestSchema = strictObject({
         }
       }
       if (request.start !== undefined && request.end !== undefined && request.start >= request.end) ctx.addIssue({ code: 'custom', path: ['start'], message: '"start" must be before "end"' });
+      else if (request.start !== undefined && request.end !== undefined) withinMaxWindow(request.end - request.start, { addIssue: (issue) => ctx.addIssue({ ...(issue as object), path: ['start'] } as never) } as z.RefinementCtx);
     } else {
       if (request.metrics.length === 0) ctx.addIssue({ code: 'custom', path: ['metrics'], message: 'give at least one metric' });
       // Keys that only steer a Prometheus fetch would be ignored with inline data: say so.

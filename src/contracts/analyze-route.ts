@@ -12,20 +12,32 @@ import { PromQLInputError } from '../sources/prometheus/promql';
 import { analyzeRequestSchema, type AnalyzeRequest } from './analyze-request';
 import { reportLink, type ReportLinkConfig } from '../report/report-link';
 import { describe } from './lenient-numbers';
-import { invalidRequest, issuesFromZod, parseContract, type Issue, type Problem, type SampleFaultReport } from './problems';
+import { promqlPolicyIssues } from './promql-policy';
+import { BODY_PATH, invalidRequest, issuesFromZod, parseContract, type Issue, type Problem, type SampleFaultReport } from './problems';
 import { describeFault, SampleFaultError, type SampleFault } from '../sources/validate/faults';
-import { htmlReport, type ReportInput } from '../report/html-report';
+import type { ReportInput } from '../report/html-report';
+import { inProcessAnalysis, JudgeMemoryError, JudgeTimeoutError, type AnalysisRunner } from '../service/analysis-pool';
+import type { BodyAnswer } from '../service/analysis-tasks';
 import { RequestError, runAnalysisWithInputs, type AnalysisDeps } from './run-analysis';
 import { textReport } from './text-report';
 
-export function analyzeRouter(metrics: SelfMetrics, deps: AnalysisDeps, links: ReportLinkConfig = {}): Router {
+export function analyzeRouter(metrics: SelfMetrics, deps: AnalysisDeps, links: ReportLinkConfig = {}, runner: AnalysisRunner = inProcessAnalysis): Router {
   const router = Router();
   router.post('/v1/analyze', async (req, res) => {
     const format = chooseFormat(req);
-    const parsed = parseContract(analyzeRequestSchema, req.body);
-    if (!parsed.success || 'issue' in format) {
+    // A large body arrives as bytes (app.ts) and is parsed, and judged when its data is inline,
+    // in a worker: a 30 MB JSON.parse alone would hold the event loop for a second.
+    let answer: BodyAnswer;
+    try {
+      answer = Buffer.isBuffer(req.body) ? await runner.body({ body: req.body, html: 'answer' in format && format.answer === 'html' }) : parsedHere(req.body);
+    } catch (error) {
+      if (!answerAnalysisError(error, req, res, metrics)) throw error;
+      return;
+    }
+    if (answer.kind === 'malformed' || answer.kind === 'invalid' || 'issue' in format) {
       metrics.invalidRequests.inc();
-      res.status(400).json(invalidRequest([...('issue' in format ? [format.issue] : []), ...(parsed.success ? [] : issuesFromZod(parsed.error))]));
+      const issues = answer.kind === 'malformed' ? [{ path: BODY_PATH, message: answer.message }] : answer.kind === 'invalid' ? answer.issues : [];
+      res.status(400).json(invalidRequest([...('issue' in format ? [format.issue] : []), ...issues]));
       return;
     }
     if ('notAcceptable' in format) {
@@ -34,17 +46,27 @@ export function analyzeRouter(metrics: SelfMetrics, deps: AnalysisDeps, links: R
       res.status(406).json(problem);
       return;
     }
+    const request = answer.request;
+    const refused = promqlPolicyIssues(request, deps.requestPromql ?? 'any');
+    if (refused.length) {
+      metrics.invalidRequests.inc();
+      res.status(400).json(invalidRequest(refused));
+      return;
+    }
     const stopTimer = metrics.analysisDuration.startTimer();
     try {
-      const { outcome: result, inputs } = await runAnalysisWithInputs(parsed.data, deps);
+      const { outcome: result, inputs } = answer.kind === 'judged' ? { outcome: answer.outcome, inputs: undefined } : await runAnalysisWithInputs(request, deps);
       metrics.analyses.inc({ verdict: result.verdict });
-      const rollout = parsed.data.rollout;
-      if (rollout) metrics.verdicts.record({ namespace: rollout.namespace, rollout: rollout.name }, result);
-      const report = prometheusBacked(parsed.data) && result.window ? reportLink(links, 'a', req.body as Record<string, unknown>, result.window) : undefined;
+      const rollout = request.rollout;
+      if (rollout) metrics.verdicts.record({ namespace: rollout.namespace, rollout: rollout.name }, result, !prometheusBacked(request));
+      const raw = answer.kind === 'parsed' && answer.raw !== undefined ? answer.raw : req.body;
+      const report = prometheusBacked(request) && result.window ? reportLink(links, 'a', raw as Record<string, unknown>, result.window) : undefined;
       req.log.info({ verdict: result.verdict, score: result.score, metrics: result.metrics.map((m) => `${m.name}=${m.verdict}`), ...(rollout ? { rollout } : {}), ...(report ? { report } : {}) }, 'analysis');
       if (format.answer === 'text') res.type('text/plain').send(`${textReport(result)}${report ? `report: ${report}\n` : ''}`);
-      else if (format.answer === 'html') await sendHtmlReport(res, { result, inputs, link: report, subject: rollout && `${rollout.namespace}/${rollout.name}` });
-      else res.json(report ? { ...result, report } : result);
+      else if (format.answer === 'html') {
+        const html = answer.kind === 'judged' && answer.html !== undefined ? answer.html : await runner.render({ result, inputs: inputs && [...inputs], link: report, subject: rollout && `${rollout.namespace}/${rollout.name}` });
+        res.set('Content-Security-Policy', REPORT_CSP).type('text/html').send(html);
+      } else res.json(report ? { ...result, report } : result);
     } catch (error) {
       if (!answerAnalysisError(error, req, res, metrics)) throw error;
     } finally {
@@ -54,6 +76,12 @@ export function analyzeRouter(metrics: SelfMetrics, deps: AnalysisDeps, links: R
   return router;
 }
 
+/** A body express.json already parsed (small ones): the contract, here. */
+function parsedHere(body: unknown): BodyAnswer {
+  const parsed = parseContract(analyzeRequestSchema, body);
+  return parsed.success ? { kind: 'parsed', request: parsed.data } : { kind: 'invalid', issues: issuesFromZod(parsed.error) };
+}
+
 /** Every metric comes from Prometheus (a profile or templates), so the analysis can be recomputed from it. */
 export function prometheusBacked(request: AnalyzeRequest): boolean {
   return request.metrics.every((m) => m.from === 'template');
@@ -61,10 +89,23 @@ export function prometheusBacked(request: AnalyzeRequest): boolean {
 
 /** Maps the two expected failures of an analysis to their answers; false for anything else. */
 export function answerAnalysisError(error: unknown, req: Request, res: Response, metrics: SelfMetrics): boolean {
-  if (error instanceof RequestError || error instanceof PromQLInputError || (error instanceof SourceUnavailableError && error.reason === 'query')) {
+  if (error instanceof RequestError || error instanceof PromQLInputError || (error instanceof SourceUnavailableError && (error.reason === 'query' || error.reason === 'too-large'))) {
     metrics.invalidRequests.inc();
     const issues = error instanceof RequestError ? error.issues : [{ path: 'metrics', message: error.message }];
     res.status(400).json(invalidRequest(issues));
+    return true;
+  }
+  if (error instanceof JudgeTimeoutError) {
+    metrics.analyses.inc({ verdict: 'error' });
+    req.log.warn({ deadlineMs: error.deadlineMs }, 'analysis stopped at its deadline');
+    const problem: Problem = { error: 'analysis_timeout', message: error.message };
+    res.status(503).json(problem);
+    return true;
+  }
+  if (error instanceof JudgeMemoryError) {
+    metrics.invalidRequests.inc();
+    const problem: Problem = { error: 'payload_too_large', message: error.message };
+    res.status(413).json(problem);
     return true;
   }
   if (error instanceof SourceUnavailableError) {
@@ -92,8 +133,9 @@ const MEDIA_TYPES = { json: 'application/json', text: 'text/plain', html: 'text/
  */
 export const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-export async function sendHtmlReport(res: Response, report: ReportInput): Promise<void> {
-  const html = await htmlReport(report);
+/** The HTML report, rendered by the runner (a worker thread when there is a pool). */
+export async function sendHtmlReport(res: Response, report: ReportInput, runner: AnalysisRunner = inProcessAnalysis): Promise<void> {
+  const html = await runner.render({ ...report, inputs: report.inputs && [...report.inputs] });
   res.set('Content-Security-Policy', REPORT_CSP).type('text/html').send(html);
 }
 

@@ -69,7 +69,7 @@ export function flaggerRouter(metrics: SelfMetrics, deps: AnalysisDeps, links: R
       const criticalFailed = result.metrics.some((m) => m.critical && m.verdict === 'fail');
       const status = flaggerStatus(type as JudgingType, result.verdict, criticalFailed, options.onInconclusive, result.undecidable !== undefined);
       const rollout = parsed.data.rollout;
-      if (rollout) metrics.verdicts.record({ namespace: rollout.namespace, rollout: rollout.name }, result);
+      if (rollout) metrics.verdicts.record({ namespace: rollout.namespace, rollout: rollout.name }, result, !prometheusBacked(parsed.data));
       const report = result.window && prometheusBacked(parsed.data) ? reportLink(links, 'f', { name, namespace, ...(payload.data.metadata ? { metadata: payload.data.metadata } : {}) }, result.window) : undefined;
       req.log.info({ flagger: { type, name, namespace, phase, checksum }, verdict: result.verdict, status, ...(report ? { report } : {}) }, 'flagger check');
       res.status(status).type('text/plain').send(`${eventText(result.verdict, result.reason)}${report ? ` report: ${report}` : ''}`);

@@ -10,6 +10,7 @@
  * need not be the target's, so metadata `target` names the target; without it the payload
  * name is used (right only when the Canary is named after its target).
  */
+import { INVISIBLE_CONTROLS } from '../judge/describe';
 import { z } from 'zod';
 import type { Verdict } from '../judge/types';
 import type { TemplateMetric } from '../sources/metric-source';
@@ -257,6 +258,7 @@ export function withAnalysisKey(request: Record<string, unknown>, payload: Pick<
 }
 
 export function eventText(verdict: Verdict, reason: string): string {
-  const line = `canary-judge ${verdict}: ${reason}`.replace(/\s+/g, ' ');
+  // No invisible control reaches the Kubernetes event (a category or label from Prometheus could carry one).
+  const line = `canary-judge ${verdict}: ${reason}`.replace(/\s+/g, ' ').replace(INVISIBLE_CONTROLS, '\uFFFD');
   return line.length > 300 ? `${line.slice(0, 297)}...` : line;
 }

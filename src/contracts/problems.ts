@@ -16,7 +16,7 @@ export interface Issue {
 }
 
 export interface Problem {
-  readonly error: 'invalid_request' | 'payload_too_large' | 'not_found' | 'method_not_allowed' | 'not_acceptable' | 'unauthorized' | 'source_unavailable' | 'internal_error';
+  readonly error: 'invalid_request' | 'payload_too_large' | 'not_found' | 'method_not_allowed' | 'not_acceptable' | 'unauthorized' | 'source_unavailable' | 'busy' | 'analysis_timeout' | 'link_expired' | 'internal_error';
   readonly issues?: readonly Issue[];
   readonly message?: string;
   /** source_unavailable because of faulty samples: each fault, placed (src/sources/validate/faults.ts). */

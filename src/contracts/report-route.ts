@@ -6,22 +6,29 @@
  */
 import { Router } from 'express';
 import type { SelfMetrics } from '../service/self-metrics';
+import { inProcessAnalysis, type AnalysisRunner } from '../service/analysis-pool';
 import { readReportQuery, type ReportLinkConfig } from '../report/report-link';
 import { analyzeRequestSchema } from './analyze-request';
 import { answerAnalysisError, prometheusBacked, sendHtmlReport } from './analyze-route';
 import { flaggerPayloadSchema, readFlaggerOptions, withAnalysisKey } from './flagger-webhook';
-import { invalidRequest, issuesFromZod, parseContract, type Issue } from './problems';
+import { invalidRequest, issuesFromZod, parseContract, type Issue, type Problem } from './problems';
+import { promqlPolicyIssues } from './promql-policy';
 import { runAnalysisWithInputs, type AnalysisDeps, type MetricOverrides } from './run-analysis';
 
-export function reportRouter(metrics: SelfMetrics, deps: AnalysisDeps, links: ReportLinkConfig = {}): Router {
+export function reportRouter(metrics: SelfMetrics, deps: AnalysisDeps, links: ReportLinkConfig = {}, runner: AnalysisRunner = inProcessAnalysis): Router {
   const router = Router();
   router.get('/v1/report', async (req, res) => {
     const refuse = (issues: Issue[]) => {
       metrics.invalidRequests.inc();
       res.status(400).json(invalidRequest(issues));
     };
-    const read = readReportQuery(req.query as Record<string, unknown>);
+    const read = readReportQuery(req.query as Record<string, unknown>, links.now);
     if ('problem' in read) return refuse([{ path: 'query', message: read.problem }]);
+    if ('expired' in read) {
+      metrics.invalidRequests.inc();
+      const problem: Problem = { error: 'link_expired', message: read.expired };
+      return void res.status(410).json(problem);
+    }
     let request: unknown = read.body;
     let overrides: MetricOverrides = new Map();
     if (read.kind === 'f') {
@@ -34,6 +41,8 @@ export function reportRouter(metrics: SelfMetrics, deps: AnalysisDeps, links: Re
     }
     const parsed = parseContract(analyzeRequestSchema, request);
     if (!parsed.success) return refuse(issuesFromZod(parsed.error).map((i) => ({ ...i, path: `query.${read.kind}.${i.path}` })));
+    const refused = promqlPolicyIssues(parsed.data, deps.requestPromql ?? 'any');
+    if (refused.length) return refuse(refused.map((i) => ({ ...i, path: `query.${read.kind}.${i.path}` })));
     if (!prometheusBacked(parsed.data) || parsed.data.start === undefined || parsed.data.end === undefined) {
       return refuse([{ path: `query.${read.kind}`, message: 'a report recomputes a Prometheus-backed analysis over an absolute window: it needs "start" and "end" and no inline metric' }]);
     }
@@ -41,7 +50,7 @@ export function reportRouter(metrics: SelfMetrics, deps: AnalysisDeps, links: Re
       const { outcome, inputs } = await runAnalysisWithInputs(parsed.data, deps, overrides);
       const rollout = parsed.data.rollout;
       const link = links.publicUrl ? `${links.publicUrl.replace(/\/+$/, '')}${req.originalUrl}` : undefined;
-      await sendHtmlReport(res, { result: outcome, inputs, link, subject: rollout && `${rollout.namespace}/${rollout.name}` });
+      await sendHtmlReport(res, { result: outcome, inputs, link, subject: rollout && `${rollout.namespace}/${rollout.name}` }, runner);
     } catch (error) {
       if (!answerAnalysisError(error, req, res, metrics)) throw error;
     }

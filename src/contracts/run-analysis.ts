@@ -4,7 +4,7 @@
  * `/v1/analyze` (curl, Argo Rollouts) and the Flagger webhooks.
  */
 import { analyze } from '../judge/analyze';
-import type { AnalysisResult, MetricInput, MetricResult } from '../judge/types';
+import type { AnalysisInput, AnalysisResult, MetricInput, MetricResult } from '../judge/types';
 import { DEFAULT_PROFILE_NAME, type Profile, type Profiles } from '../profiles/profiles';
 import { SourceUnavailableError, type FetchContext, type FetchedMetric, type MetricSource, type TemplateMetric, type TimeWindow } from '../sources/metric-source';
 import type { RevisionMethod, SideRevision } from '../sources/revision/identify-revision';
@@ -13,6 +13,8 @@ import { linkedAbort } from '../sources/linked-abort';
 import { metricSides, type MetricSides, type RequestSides } from '../sources/side-labels';
 import type { AnalyzeRequest } from './analyze-request';
 import type { Issue } from './problems';
+import { limitIssues, MAX_WINDOW_SECONDS } from './limits';
+import type { RequestPromql } from './promql-policy';
 
 export interface AnalysisDeps {
   /** Absent when no PROMETHEUS_URL is configured. */
@@ -22,6 +24,10 @@ export interface AnalysisDeps {
   readonly defaultLookbackSeconds: number;
   /** Unix seconds. */
   readonly now: () => number;
+  /** Which PromQL a request's own template metrics may run (promql-policy.ts); default "any". */
+  readonly requestPromql?: RequestPromql;
+  /** Judges off the event loop (src/service/analysis-pool.ts); default: in this thread. */
+  readonly judge?: (input: AnalysisInput) => Promise<AnalysisResult>;
 }
 
 /** Per-metric changes to a profile's metrics (Flagger metadata), applied before fetching. */
@@ -138,7 +144,9 @@ export async function runAnalysisWithInputs(request: AnalyzeRequest, deps: Analy
     throw new RequestError([{ path: 'metrics', message: `no metric left to judge: every metric is optional and was left out (${why})` }]);
   }
 
-  const judged = analyze({
+  const beyond = limitIssues(inputs);
+  if (beyond.length) throw new RequestError(beyond);
+  const judged = await (deps.judge ?? (async (input: AnalysisInput) => analyze(input)))({
     metrics: inputs,
     alpha: request.alpha ?? profile?.alpha,
     thresholds: { ...profile?.thresholds, ...request.thresholds },
@@ -266,7 +274,9 @@ export const TRAFFIC_METRIC: TemplateMetric = { name: 'traffic-split', template:
 /** The window a request asks about: start/end, or lookback (default: the service's) up to now. */
 export function analysisWindow(request: AnalyzeRequest, deps: Pick<AnalysisDeps, 'now' | 'defaultLookbackSeconds'>): TimeWindow {
   const end = request.end ?? deps.now();
-  return { start: request.start ?? end - (request.lookback ?? deps.defaultLookbackSeconds), end };
+  const start = request.start ?? end - (request.lookback ?? deps.defaultLookbackSeconds);
+  if (end - start > MAX_WINDOW_SECONDS) throw new RequestError([{ path: 'start', message: `the window from "start" to ${request.end === undefined ? 'now' : '"end"'} is ${Math.round(end - start).toLocaleString('en-US')} s; at most ${MAX_WINDOW_SECONDS / 86400} days (${MAX_WINDOW_SECONDS.toLocaleString('en-US')} s, a limit of the service)` }]);
+  return { start, end };
 }
 
 /** Each metric's side selectors (side-labels.ts), or why it has none. */

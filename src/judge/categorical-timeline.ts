@@ -40,23 +40,37 @@ export function judgeCategoricalTimeline(
   tol: number,
   ctx: MetricContext,
 ): TimelineDecision & { largest: { category: string; change: number } } {
-  const categories = [...new Set([...baseline, ...canary].flatMap((i) => i.counts.map(([category]) => category)))];
-  const perCategory = categories.map((category) => categoryIntervals(baseline, canary, category));
+  const { categories, perCategory } = categoryIntervals(baseline, canary);
   const looks = baseline.length;
   const k = Math.max(1, categories.length);
   const claims = combinedClaims(perCategory, tol, looks, ctx.rates);
   const estimates = perCategory.map((intervals) => mantelHaenszelRateDifference(intervals));
   const largest = estimates.reduce((best, d, j) => (Math.abs(d) > Math.abs(estimates[best] || 0) ? j : best), 0);
   // The largest change's bounds from every category's confidence sequence, alpha / 2k a tail.
-  const boundsAt = (look: number, [aL, aU]: [number, number]): Bounds => {
-    const lower = perCategory.map((intervals) => rateDifferenceConfidenceSequence(intervals.slice(0, look + 1), aL / (2 * k), aL / (2 * k)));
-    const upper = perCategory.map((intervals) => rateDifferenceConfidenceSequence(intervals.slice(0, look + 1), aU / (2 * k), aU / (2 * k)));
-    return {
-      lower: Math.max(0, ...lower.map((b) => Math.max(b.lower, -b.upper))),
-      upper: Math.max(...upper.map((b) => Math.max(Math.abs(b.lower), Math.abs(b.upper)))),
-    };
+  // Each look's bounds are computed once (the series and the reported effect share them), and
+  // once per distinct alpha: with one metric the fail and pass rates are equal.
+  const sequences = new Map<string, Bounds[]>();
+  const sequencesAt = (look: number, alpha: number): Bounds[] => {
+    const key = `${look} ${alpha}`;
+    let bounds = sequences.get(key);
+    if (!bounds) {
+      bounds = perCategory.map((intervals) => rateDifferenceConfidenceSequence(intervals.slice(0, look + 1), alpha / (2 * k), alpha / (2 * k)));
+      sequences.set(key, bounds);
+    }
+    return bounds;
   };
-  const largestAt = (look: number) => Math.max(0, ...perCategory.map((intervals) => Math.abs(mantelHaenszelRateDifference(intervals.slice(0, look + 1))) || 0));
+  const boundsAt = (look: number, [aL, aU]: [number, number]): Bounds => {
+    let lower = 0;
+    for (const b of sequencesAt(look, aL)) lower = Math.max(lower, b.lower, -b.upper);
+    let upper = -Infinity;
+    for (const b of sequencesAt(look, aU)) upper = Math.max(upper, Math.abs(b.lower), Math.abs(b.upper));
+    return { lower, upper };
+  };
+  const largestAt = (look: number) => {
+    let largest = 0;
+    for (const intervals of perCategory) largest = Math.max(largest, Math.abs(mantelHaenszelRateDifference(intervals.slice(0, look + 1))) || 0);
+    return largest;
+  };
   // The largest change only grows with harm: its lower bound takes the fail rate, its upper the pass rate.
   const alphas: [number, number] = [ctx.rates.fail, ctx.rates.pass];
   const effectOf = (estimate: number, bounds: Bounds): Effect => ({ measure: LARGEST_SHARE_CHANGE, unit: 'share', estimate, ...bounds, tolerance: tol });
@@ -77,11 +91,29 @@ export function judgeCategoricalTimeline(
   return { ...decision, largest: { category: categories[largest] ?? '', change: estimates[largest] || 0 } };
 }
 
-/** One category's count among each side's observations, per interval. */
-function categoryIntervals(baseline: readonly CategoricalInterval[], canary: readonly CategoricalInterval[], category: string): RateInterval[] {
-  const countOf = (interval: CategoricalInterval) => interval.counts.reduce((sum, [c, n]) => (c === category ? sum + n : sum), 0);
-  const totalOf = (interval: CategoricalInterval) => interval.counts.reduce((sum, [, n]) => sum + n, 0);
-  return baseline.map((b, i) => ({ canaryEvents: countOf(canary[i]), canaryTotal: totalOf(canary[i]), baselineEvents: countOf(b), baselineTotal: totalOf(b) }));
+/**
+ * Each category's count among each side's observations, per interval, in first-seen order:
+ * one pass over the counts (a category count per interval by search would cost k^2 per interval).
+ */
+function categoryIntervals(baseline: readonly CategoricalInterval[], canary: readonly CategoricalInterval[]): { categories: string[]; perCategory: RateInterval[][] } {
+  const index = new Map<string, number>();
+  for (const side of [baseline, canary]) for (const interval of side) for (const [category] of interval.counts) if (!index.has(category)) index.set(category, index.size);
+  const perCategory: RateInterval[][] = Array.from(index, () => []);
+  const events = { baseline: new Float64Array(index.size), canary: new Float64Array(index.size) };
+  for (let i = 0; i < baseline.length; i++) {
+    const totals = { baseline: 0, canary: 0 };
+    for (const [name, interval] of [['baseline', baseline[i]], ['canary', canary[i]]] as const) {
+      events[name].fill(0);
+      for (const [category, n] of interval.counts) {
+        events[name][index.get(category)!] += n;
+        totals[name] += n;
+      }
+    }
+    for (let j = 0; j < index.size; j++) {
+      perCategory[j].push({ canaryEvents: events.canary[j], canaryTotal: totals.canary, baselineEvents: events.baseline[j], baselineTotal: totals.baseline });
+    }
+  }
+  return { categories: [...index.keys()], perCategory };
 }
 
 /**

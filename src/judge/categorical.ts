@@ -8,7 +8,7 @@
 import { chiSquaredHomogeneity } from '../stats/chi-squared';
 import { jensenShannonDistance } from '../stats/jensen-shannon';
 import { populationStabilityIndex } from '../stats/psi';
-import { asPercentagePoints, describeDistance } from './describe';
+import { asPercentagePoints, describeDistance, quoted } from './describe';
 import { insufficientData } from './data-gate';
 import { DRIFT_THRESHOLDS } from './distribution';
 import { checkAgainstMargin } from './margin-check';
@@ -33,7 +33,7 @@ export function judgeCategorical(metric: CategoricalMetric, ctx: MetricContext):
   const timeline = { baseline: metric.baseline.intervals, canary: metric.canary.intervals };
   if (ctx.evidence.sequential && timeline.baseline && timeline.canary) {
     const decision = judgeCategoricalTimeline(timeline.baseline, timeline.canary, resolved.margin.absolute!, ctx);
-    const subject = `the largest change in a category's share, matched by interval (${JSON.stringify(decision.largest.category)}: ${asPercentagePoints(decision.largest.change)})`;
+    const subject = `the largest change in a category's share, matched by interval (${quoted(decision.largest.category)}: ${asPercentagePoints(decision.largest.change)})`;
     return judgedTimeline(metric, resolved, summaries, tests, { ...decision, intervals: timeline.baseline.length }, subject, (decisive) => describeDistance(subject, decisive));
   }
 
@@ -49,15 +49,19 @@ export function judgeCategorical(metric: CategoricalMetric, ctx: MetricContext):
       unit: 'share',
       estimate: Math.abs(changes[largest]),
       tolerance: resolved.margin.absolute!,
-      bounds: (aL, aU) => ({
-        lower: Math.max(0, ...perCategory(aL).map((b) => Math.max(b.lower, -b.upper))),
-        upper: Math.max(...perCategory(aU).map((b) => Math.max(Math.abs(b.lower), Math.abs(b.upper)))),
-      }),
+      bounds: (aL, aU) => {
+        // Loops, not Math.max(...spread): a spread of 200,000 categories overflows the stack.
+        let lower = 0;
+        for (const b of perCategory(aL)) lower = Math.max(lower, b.lower, -b.upper);
+        let upper = -Infinity;
+        for (const b of perCategory(aU)) upper = Math.max(upper, Math.abs(b.lower), Math.abs(b.upper));
+        return { lower, upper };
+      },
     },
     'increase', // the largest change only grows with harm
     ctx.rates,
   );
-  const subject = `the largest change in a category's share (${JSON.stringify(categories[largest])}: ${asPercentagePoints(changes[largest])})`;
+  const subject = `the largest change in a category's share (${quoted(categories[largest])}: ${asPercentagePoints(changes[largest])})`;
   return judged(metric, resolved, summaries, tests, { verdict: check.verdict, checks: [check], decisive: check, reason: describeDistance(subject, check) });
 }
 
@@ -67,7 +71,7 @@ function alignCategories(
   canary: ReadonlyArray<readonly [string, number]>,
 ): { categories: string[]; baseline: number[]; canary: number[] } {
   const index = new Map<string, number>();
-  for (const [category] of [...baseline, ...canary]) if (!index.has(category)) index.set(category, index.size);
+  for (const side of [baseline, canary]) for (const [category] of side) if (!index.has(category)) index.set(category, index.size);
   const b = new Array<number>(index.size).fill(0);
   const c = new Array<number>(index.size).fill(0);
   for (const [category, count] of baseline) b[index.get(category)!] += count;

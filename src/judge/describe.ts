@@ -69,3 +69,15 @@ export function describeDistance(subject: string, check: Check): string {
       return `${where}: not yet enough evidence to tell whether it is within the tolerated ${format(tolerance)}`;
   }
 }
+
+/**
+ * Bidirectional controls (U+061C, U+200E-U+200F, U+202A-U+202E, U+2066-U+2069) and other
+ * invisible format or control characters: in a reason or a Kubernetes event they can make text
+ * read differently from what it says ("Trojan Source", CVE-2021-42574).
+ */
+export const INVISIBLE_CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
+
+/** A name from outside (a category, a label value) quoted for a reason, every invisible control shown as its \\u escape. */
+export function quoted(text: string): string {
+  return JSON.stringify(text).replace(INVISIBLE_CONTROLS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -134,7 +134,11 @@ function empiricalCdf(side: ValuesSide, limit = 400): { x: number; p: number }[]
   const buckets = side.histogram.buckets;
   const total = buckets.length ? buckets[buckets.length - 1].count : 0;
   if (!(total > 0)) return [];
-  return buckets.filter((b) => Number.isFinite(b.le)).map((b) => ({ x: b.le, p: b.count / total }));
+  const finite = buckets.filter((b) => Number.isFinite(b.le));
+  // Capped like raw values: a 100,000-bucket histogram once made a 400 MB page.
+  const stride = Math.max(1, Math.ceil(finite.length / limit));
+  const kept = finite.filter((b, i) => i % stride === 0 || i === finite.length - 1 || (b.count / total >= CDF_AXIS_SHARE && (i === 0 || finite[i - 1].count / total < CDF_AXIS_SHARE)));
+  return kept.map((b) => ({ x: b.le, p: b.count / total }));
 }
 
 /** Where both sides' CDFs have reached this share, the plot's value axis ends. */

@@ -9,7 +9,7 @@ import type { Config } from './config';
 /** Throws a readable Error when the profiles file is invalid. */
 export function analysisDepsFromConfig(config: Config, observe?: QueryObserver): AnalysisDeps {
   const source = config.PROMETHEUS_URL
-    ? new PrometheusSource(new PrometheusClient({ baseUrl: config.PROMETHEUS_URL, headers: config.PROMETHEUS_HEADERS, queryTimeoutMs: config.PROMETHEUS_QUERY_TIMEOUT_MS, observe }))
+    ? new PrometheusSource(new PrometheusClient({ baseUrl: config.PROMETHEUS_URL, headers: config.PROMETHEUS_HEADERS, queryTimeoutMs: config.PROMETHEUS_QUERY_TIMEOUT_MS, maxAnswerBytes: config.PROMETHEUS_MAX_ANSWER_BYTES, observe }))
     : undefined;
   return {
     source,
@@ -17,5 +17,6 @@ export function analysisDepsFromConfig(config: Config, observe?: QueryObserver):
     deadlineMs: config.ANALYSIS_DEADLINE_MS,
     defaultLookbackSeconds: parseDurationSeconds(config.DEFAULT_LOOKBACK)!,
     now: () => Date.now() / 1000,
+    requestPromql: config.REQUEST_PROMQL,
   };
 }

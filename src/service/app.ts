@@ -21,6 +21,10 @@ import { BODY_PATH, invalidRequest, type Problem } from '../contracts/problems';
 import type { AnalysisDeps } from '../contracts/run-analysis';
 import type { Config } from './config';
 import type { SelfMetrics } from './self-metrics';
+import { inProcessAnalysis, type AnalysisRunner } from './analysis-pool';
+import type { Admission } from './admission';
+import { withAnswerBudget } from '../sources/prometheus/client';
+import { parseDurationSeconds } from '../contracts/time-window';
 
 export interface Lifecycle {
   /** Set on SIGTERM: readiness fails so the load balancer stops sending new requests. */
@@ -28,11 +32,33 @@ export interface Lifecycle {
 }
 
 export interface AppDeps {
-  readonly config: Pick<Config, 'BODY_LIMIT'> & Partial<Pick<Config, 'AUTH_TOKEN' | 'FLAGGER_PATH_SECRET' | 'PUBLIC_URL'>>;
+  readonly config: Pick<Config, 'BODY_LIMIT'> & Partial<Pick<Config, 'AUTH_TOKEN' | 'FLAGGER_PATH_SECRET' | 'PUBLIC_URL' | 'PROMETHEUS_MAX_ANALYSIS_BYTES' | 'REPORT_LINK_TTL'>>;
   readonly logger: Logger;
   readonly metrics: SelfMetrics;
   readonly lifecycle: Lifecycle;
   readonly analysis: AnalysisDeps;
+  /** Runs judging, pages and large bodies in worker threads (analysis-pool.ts); default: this thread. */
+  readonly runner?: AnalysisRunner;
+  /** Bounds the analyses in flight (admission.ts); default: unbounded. */
+  readonly admission?: Admission;
+}
+
+/**
+ * A `/v1/analyze` body larger than this (or of unknown length: chunked, compressed) is read as
+ * bytes and parsed in a worker; smaller ones (every Argo and Flagger request) parse here, in
+ * well under a millisecond.
+ */
+export const LARGE_BODY_BYTES = 256 * 1024;
+
+function largeBody(req: express.Request): boolean {
+  const length = Number(req.headers['content-length']);
+  const encoding = req.headers['content-encoding'];
+  return !(Number.isFinite(length) && length <= LARGE_BODY_BYTES) || (encoding !== undefined && encoding !== 'identity');
+}
+
+/** The routes that run an analysis: they take an admission slot before their body is read. */
+function analysisRoute(req: express.Request): boolean {
+  return (req.method === 'POST' && /^\/v1\/(analyze|flagger\/[^/]+)\/?$/i.test(req.path)) || ((req.method === 'GET' || req.method === 'HEAD') && /^\/v1\/report\/?$/i.test(req.path));
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -46,11 +72,14 @@ interface SerializedRequest {
   readonly headers?: Record<string, string | undefined>;
 }
 
-export function createApp({ config, logger, metrics, lifecycle, analysis }: AppDeps): express.Express {
+export function createApp({ config, logger, metrics, lifecycle, analysis: given, runner = inProcessAnalysis, admission }: AppDeps): express.Express {
+  const analysis: AnalysisDeps = { ...given, judge: given.judge ?? runner.judge };
   const app = express();
   app.disable('x-powered-by');
   app.use(helmet());
   app.set('query parser', 'simple');
+  // Masked wherever a URL is logged or repeated (redact.ts).
+  const secrets = [config.FLAGGER_PATH_SECRET, config.AUTH_TOKEN].filter((s): s is string => !!s);
   // Before the request logger: it records the URL when the request arrives, and the secret
   // path must never reach a log line.
   if (config.FLAGGER_PATH_SECRET) app.use(flaggerPathSecret(config.FLAGGER_PATH_SECRET));
@@ -67,7 +96,7 @@ export function createApp({ config, logger, metrics, lifecycle, analysis }: AppD
       // What an operator searches access lines by, not every header: helmet's response headers
       // alone made each line about 1.7 kB. No header value is logged (tokens travel in them).
       serializers: {
-        req: (req: SerializedRequest) => ({ id: req.id, method: req.method, url: withoutPathSecret(req.url), remoteAddress: req.remoteAddress, userAgent: req.headers?.['user-agent'] }),
+        req: (req: SerializedRequest) => ({ id: req.id, method: req.method, url: withoutPathSecret(req.url, secrets), remoteAddress: req.remoteAddress, userAgent: req.headers?.['user-agent'] }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
     }),
@@ -104,20 +133,28 @@ export function createApp({ config, logger, metrics, lifecycle, analysis }: AppD
   // Any content type is read as JSON: `curl -d @request.json` sends form encoding by default.
   // Not strict: `null` or `5` is valid JSON, and the schema says "expected an object, got null"
   // where body-parser would call it malformed.
+  // Only large bodies take a slot: they are what fills memory (a small request, an Argo or
+  // Flagger look, is never held behind them).
+  if (admission) app.use(admission.middleware((req) => analysisRoute(req) && largeBody(req)));
+  const analyzePath = (req: express.Request) => /^\/v1\/analyze\/?$/i.test(req.originalUrl.split('?')[0]);
+  app.use('/v1', express.raw({ limit: config.BODY_LIMIT, type: (req) => analyzePath(req as express.Request) && largeBody(req as express.Request) }));
   app.use('/v1', express.json({ limit: config.BODY_LIMIT, type: () => true, strict: false }));
-  const links: ReportLinkConfig = { publicUrl: config.PUBLIC_URL, authToken: config.AUTH_TOKEN };
-  app.use(analyzeRouter(metrics, analysis, links));
+  // Every analysis reads at most this much from Prometheus, all its queries together.
+  const answerBytes = config.PROMETHEUS_MAX_ANALYSIS_BYTES;
+  if (answerBytes) app.use((req, _res, next) => (analysisRoute(req) ? withAnswerBudget(answerBytes, next) : next()));
+  const links: ReportLinkConfig = { publicUrl: config.PUBLIC_URL, authToken: config.AUTH_TOKEN, now: analysis.now, ...(config.REPORT_LINK_TTL ? { ttlSeconds: parseDurationSeconds(config.REPORT_LINK_TTL) } : {}) };
+  app.use(analyzeRouter(metrics, analysis, links, runner));
   // Secrets to mask in Flagger's event texts before they are logged.
   app.use(flaggerRouter(metrics, analysis, links, [config.FLAGGER_PATH_SECRET, config.AUTH_TOKEN].filter((s): s is string => !!s)));
-  app.use(reportRouter(metrics, analysis, links));
+  app.use(reportRouter(metrics, analysis, links, runner));
 
-  app.use(methodNotAllowed);
+  app.use(methodNotAllowed(secrets));
   app.use((req, res) => {
     // Flagger puts our answer into a Kubernetes event: a wrong path secret must not travel back.
-    const problem: Problem = { error: 'not_found', message: `no route for ${req.method} ${withoutPathSecret(req.path)}` };
+    const problem: Problem = { error: 'not_found', message: `no route for ${req.method} ${withoutPathSecret(req.path, secrets)}` };
     res.status(404).json(problem);
   });
-  app.use(errorHandler(metrics));
+  app.use(errorHandler(metrics, logger));
   return app;
 }
 
@@ -130,12 +167,14 @@ const METHODS_BY_PATH: readonly [RegExp, readonly string[]][] = [
 ];
 
 /** A known path asked with the wrong method: 405 with `Allow`, not a 404 "no route". */
-const methodNotAllowed: express.RequestHandler = (req, res, next) => {
-  const allowed = METHODS_BY_PATH.find(([pattern]) => pattern.test(req.path))?.[1];
-  if (!allowed || allowed.includes(req.method)) return next();
-  const problem: Problem = { error: 'method_not_allowed', message: `${req.method} is not allowed on ${req.path}; use ${allowed.join(' or ')}` };
-  res.status(405).set('Allow', allowed.join(', ')).json(problem);
-};
+const methodNotAllowed =
+  (secrets: readonly string[]): express.RequestHandler =>
+  (req, res, next) => {
+    const allowed = METHODS_BY_PATH.find(([pattern]) => pattern.test(req.path))?.[1];
+    if (!allowed || allowed.includes(req.method)) return next();
+    const problem: Problem = { error: 'method_not_allowed', message: `${req.method} is not allowed on ${withoutPathSecret(req.path, secrets)}; use ${allowed.join(' or ')}` };
+    res.status(405).set('Allow', allowed.join(', ')).json(problem);
+  };
 
 /** The version in package.json, found from src/ and from dist/ alike. */
 function packageVersion(): string {
@@ -149,16 +188,23 @@ function packageVersion(): string {
 /** Where a 4xx from express or body-parser lies, and a message that says what to fix. */
 function clientError(err: { message?: unknown }, req: express.Request): { path: string; message: string } {
   const message = String(err.message ?? '').slice(0, 300);
-  // express' route parameters: /v1/flagger/%E0%A4%A
-  if (err instanceof URIError || message.startsWith('Failed to decode param')) return { path: 'url', message: `the URL path is not valid percent-encoding (${message})` };
+  // express' route parameters: /v1/flagger/%E0%A4%A. The parameter is not repeated: under a
+  // Flagger path it may hold the path secret.
+  if (err instanceof URIError || message.startsWith('Failed to decode param')) return { path: 'url', message: 'the URL path is not valid percent-encoding (a "%" not followed by two hex digits of UTF-8)' };
   const encoding = req.headers['content-encoding'];
   if (encoding && encoding !== 'identity') return { path: BODY_PATH, message: `the body is not valid "${String(encoding).slice(0, 40)}" data, as its Content-Encoding says${message && message !== 'Bad Request' ? ` (${message})` : ''}` };
   return { path: BODY_PATH, message: message && message !== 'Bad Request' ? message : 'the request body could not be read' };
 }
 
 /** body-parser's errors carry a status and a type; anything else is our fault (500). */
-function errorHandler(metrics: SelfMetrics): ErrorRequestHandler {
+function errorHandler(metrics: SelfMetrics, logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
+    // A malformed percent-encoding met before routing (decodeURIComponent in a middleware).
+    if (err instanceof URIError) {
+      metrics.invalidRequests.inc();
+      res.status(400).json(invalidRequest([clientError(err, req)]));
+      return;
+    }
     const type = typeof err?.type === 'string' ? err.type : '';
     if (type === 'entity.too.large') {
       metrics.invalidRequests.inc();
@@ -176,7 +222,8 @@ function errorHandler(metrics: SelfMetrics): ErrorRequestHandler {
       res.status(err.status).json(invalidRequest([clientError(err, req)]));
       return;
     }
-    req.log.error({ err }, 'request failed');
+    // Before the request logger ran (an early middleware), the service's own logger.
+    (req.log ?? logger).error({ err }, 'request failed');
     const problem: Problem = { error: 'internal_error', message: 'the analysis failed unexpectedly; see the service log' };
     res.status(500).json(problem);
   };

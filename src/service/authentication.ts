@@ -21,8 +21,9 @@ function sameSecret(given: string, expected: string): boolean {
 
 export function requireBearerToken(token: string): RequestHandler {
   return (req, res, next) => {
-    const header = req.headers.authorization ?? '';
-    const given = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+    // The scheme is case-insensitive (RFC 9110 section 11.1): "bearer" and "BEARER" are Bearer.
+    const match = /^bearer[ \t]+(\S+)[ \t]*$/i.exec(req.headers.authorization ?? '');
+    const given = match ? match[1] : '';
     if (given && sameSecret(given, token)) return next();
     const problem: Problem = { error: 'unauthorized', message: 'this endpoint needs Authorization: Bearer <AUTH_TOKEN>' };
     res.status(401).setHeader('WWW-Authenticate', 'Bearer').json(problem);
@@ -32,8 +33,10 @@ export function requireBearerToken(token: string): RequestHandler {
 /** Rewrites /v1/flagger/<secret>/<type> to /v1/flagger/<type> and marks the request trusted. */
 export function flaggerPathSecret(secret: string): RequestHandler {
   return (req, _res, next) => {
-    const match = /^\/v1\/flagger\/([^/]+)\/([^/]+)$/.exec(req.path);
-    if (match && sameSecret(decodeURIComponent(match[1]), secret)) {
+    // Case-insensitive and with an optional trailing slash, as express routes it.
+    const match = /^\/v1\/flagger\/([^/]+)\/([^/]+)\/?$/i.exec(req.path);
+    const given = match ? safeDecode(match[1]) : undefined;
+    if (match && given !== undefined && sameSecret(given, secret)) {
       req.url = `/v1/flagger/${match[2]}${req.url.slice(req.path.length)}`;
       // Request logs print originalUrl: the secret must not reach them (this runs before the
       // request logger, see app.ts).
@@ -42,6 +45,15 @@ export function flaggerPathSecret(secret: string): RequestHandler {
     }
     next();
   };
+}
+
+/** A malformed percent-encoding is no secret (and no 500): undefined. */
+function safeDecode(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
 }
 
 export function trustedByPath(req: unknown): boolean {

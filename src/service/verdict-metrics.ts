@@ -7,7 +7,10 @@
  *
  * Cardinality is bounded twice: a key's series expire `ttlSeconds` after its last analysis
  * (pruned on every analysis and every scrape), and at most `maxKeys` metric keys are kept; a
- * new key beyond that is not exported and counted in canary_judge_verdict_series_dropped_total.
+ * new key beyond that is not exported and counted in canary_judge_verdict_series_dropped_total;
+ * so is one beyond `maxKeysPerNamespace` in its namespace, so that callers naming rollouts of
+ * one namespace cannot crowd out the others. Only analyses of data the service fetched itself
+ * are recorded unless `fromInline` (a caller's inline numbers are whatever it sent).
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { AnalysisResult, Verdict } from '../judge/types';
@@ -20,6 +23,13 @@ export interface AnalysisKey {
 export interface VerdictMetricsOptions {
   readonly ttlSeconds: number;
   readonly maxKeys: number;
+  /** At most this many keys per namespace, so one caller's namespace cannot fill the cap (default maxKeys). */
+  readonly maxKeysPerNamespace?: number;
+  /**
+   * Record analyses of inline data too (default false): inline numbers are whatever the caller
+   * sent, so by default only analyses whose data the service fetched itself set a rollout's gauges.
+   */
+  readonly fromInline?: boolean;
   /** Unix seconds. */
   readonly now?: () => number;
 }
@@ -32,6 +42,7 @@ type RolloutLabels = { namespace: string; rollout: string };
 
 export class VerdictMetrics {
   readonly #seen = new Map<string, { labels: MetricLabels | RolloutLabels; at: number }>();
+  readonly #perNamespace = new Map<string, number>();
   readonly #options: Required<VerdictMetricsOptions>;
   readonly #keys: Gauge;
   readonly #dropped: Counter;
@@ -47,7 +58,7 @@ export class VerdictMetrics {
   readonly #rolloutLast: Gauge<keyof RolloutLabels>;
 
   constructor(registry: Registry, options: VerdictMetricsOptions) {
-    this.#options = { now: () => Date.now() / 1000, ...options };
+    this.#options = { now: () => Date.now() / 1000, maxKeysPerNamespace: options.maxKeys, fromInline: false, ...options };
     const registers = [registry];
     // Registered first, so the scrape prunes expired keys before the gauges below are read.
     this.#keys = new Gauge({
@@ -71,7 +82,9 @@ export class VerdictMetrics {
     this.#rolloutGauges = [this.#rolloutVerdict, this.#rolloutScore, this.#rolloutLast];
   }
 
-  record(key: AnalysisKey, result: AnalysisResult): void {
+  /** `inline`: the analysis judged data the caller sent (recorded only with `fromInline`). */
+  record(key: AnalysisKey, result: AnalysisResult, inline = false): void {
+    if (inline && !this.#options.fromInline) return;
     const now = this.#options.now();
     this.prune();
     const rollout: RolloutLabels = { namespace: key.namespace, rollout: key.rollout };
@@ -101,6 +114,7 @@ export class VerdictMetrics {
     for (const [id, entry] of this.#seen) {
       if (entry.at >= oldest) continue;
       this.#seen.delete(id);
+      this.#count(entry.labels.namespace, -1);
       const gauges: Gauge<string>[] = 'metric' in entry.labels ? this.#metricGauges : this.#rolloutGauges;
       for (const g of gauges) g.remove(entry.labels);
     }
@@ -113,11 +127,18 @@ export class VerdictMetrics {
       entry.at = now;
       return true;
     }
-    if (this.#seen.size >= this.#options.maxKeys) {
+    if (this.#seen.size >= this.#options.maxKeys || (this.#perNamespace.get(labels.namespace) ?? 0) >= this.#options.maxKeysPerNamespace) {
       this.#dropped.inc();
       return false;
     }
     this.#seen.set(id, { labels, at: now });
+    this.#count(labels.namespace, 1);
     return true;
+  }
+
+  #count(namespace: string, change: number): void {
+    const count = (this.#perNamespace.get(namespace) ?? 0) + change;
+    if (count > 0) this.#perNamespace.set(namespace, count);
+    else this.#perNamespace.delete(namespace);
   }
 }

@@ -158,8 +158,9 @@ export class SourceUnavailableError extends Error {
      * 'query': Prometheus refused the query itself (a bad custom query): a client error, not an outage.
      * 'partial': it answered, but warned that part of the data could not be read.
      * 'invalid-samples': it answered, but samples the validation stage refuses (src/sources/validate/).
+     * 'too-large': its answer is beyond the byte cap: a client error (the query selects too much), 400.
      */
-    readonly reason: 'unreachable' | 'timeout' | 'status' | 'malformed' | 'partial' | 'not-configured' | 'query' | 'invalid-samples',
+    readonly reason: 'unreachable' | 'timeout' | 'status' | 'malformed' | 'partial' | 'not-configured' | 'query' | 'invalid-samples' | 'too-large',
   ) {
     super(message);
     this.name = 'SourceUnavailableError';

@@ -24,4 +24,15 @@ describe('cdfPoints: the CDF plot\'s value axis', () => {
     expect(Math.max(...points.map((p) => p.x))).toBeLessThan(60000);
     expect(cdfPoints({ baseline: { values: new Float64Array() }, canary: { values: new Float64Array() } })).toEqual([]);
   });
+
+  it('caps a histogram\'s points like raw values (a 100,000-bucket histogram made a 407 MB page)', () => {
+    // 100,000 finite buckets, one observation each, then +Inf.
+    const buckets = [...Array.from({ length: 100_000 }, (_, i) => ({ le: i + 1, count: i + 1 })), { le: Infinity, count: 100_000 }];
+    const points = cdfPoints({ baseline: { histogram: { buckets } }, canary: { histogram: { buckets } } });
+    const baselinePoints = points.filter((p) => p.side === 'baseline');
+    expect(baselinePoints.length).toBeLessThanOrEqual(402);
+    // The axis ends where 99.9 % is reached (bucket 99,900), which is kept.
+    expect(Math.max(...baselinePoints.map((p) => p.x))).toBe(99_900);
+    expect(baselinePoints.find((p) => p.x === 99_900)?.p).toBeCloseTo(0.999, 10);
+  });
 });

@@ -30,7 +30,7 @@ describe('report links', () => {
     const asked = decoded(link, 'a');
     expect(asked).toEqual({ ...body, lookback: undefined, start: res.body.window.start, end: res.body.window.end });
     expect(lines.find((l) => l.msg === 'analysis')?.report).toBe(link);
-    expect((await request(app).post('/v1/analyze?format=text').send(body)).text).toMatch(/\nreport: https:\/\/judge\.example\.com\/canary\/v1\/report\?a=[\w-]+\n$/);
+    expect((await request(app).post('/v1/analyze?format=text').send(body)).text).toMatch(/\nreport: https:\/\/judge\.example\.com\/canary\/v1\/report\?a=[\w-]+&exp=\d+\n$/);
     const firstWindow = source.calls[0].ctx.window;
 
     source.calls.length = 0;
@@ -85,7 +85,7 @@ describe('report links', () => {
 
   it('refuses a report of inline data or without an absolute window, and a garbled parameter, with a 400', async () => {
     const { app } = testApp({ analysis: { source: new FakeSource({ latency: 'pass', errors: 'pass' }) } });
-    const encode = (x: unknown) => Buffer.from(JSON.stringify(x)).toString('base64url');
+    const encode = (x: unknown) => `${Buffer.from(JSON.stringify(x)).toString('base64url')}&exp=${Math.floor(Date.now() / 1000) + 600}`;
     const noWindow = await request(app).get(`/v1/report?a=${encode({ ...body, lookback: undefined })}`);
     expect(noWindow.status).toBe(400);
     expect(noWindow.body.issues[0].message).toMatch(/needs "start" and "end"/);
@@ -93,5 +93,23 @@ describe('report links', () => {
     expect((await request(app).get('/v1/report')).status).toBe(400);
     expect((await request(app).get(`/v1/report?a=${encode({ ...body, lookbak: '1m' })}`)).body.issues[0].path).toBe('query.a.lookbak');
     expect((await request(app).post('/v1/report')).status).toBe(405);
+  });
+
+  it('expires: a link carries exp, covered by its signature; past it the report is 410, and exp cannot be moved', async () => {
+    let now = 1_800_000_000;
+    const source = new FakeSource({ latency: 'fail', errors: 'pass' });
+    const { app } = testApp({ analysis: { source, now: () => now }, publicUrl: PUBLIC_URL, authToken: TOKEN });
+    const res = await request(app).post('/v1/analyze').set('Authorization', `Bearer ${TOKEN}`).send(body);
+    const link = new URL(res.body.report as string);
+    expect(link.searchParams.get('exp')).toBe(String(now + 7 * 86400));
+    expect((await request(app).get(pathOf(link.href))).status).toBe(200);
+    // A week and a second later, by the service's clock.
+    now += 7 * 86400 + 1;
+    const expired = await request(app).get(pathOf(link.href));
+    expect(expired.status).toBe(410);
+    expect(expired.body).toEqual({ error: 'link_expired', message: expect.stringMatching(/^this report link expired at 2027-01-22T\d\d:\d\d:\d\d.000Z/) });
+    const extended = new URL(link.href);
+    extended.searchParams.set('exp', String(now + 30 * 86400));
+    expect((await request(app).get(pathOf(extended.href))).status).toBe(401);
   });
 });

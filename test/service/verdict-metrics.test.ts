@@ -14,7 +14,7 @@ function series(text: string, name: string): string[] {
 
 describe('verdict gauges', () => {
   it('exports the latest verdict, estimate, bounds and margin per analysis key, and the overall verdict', async () => {
-    const { app } = testApp();
+    const { app } = testApp({ verdicts: { ttlSeconds: 900, maxKeys: 1000, fromInline: true } });
     const body = { rollout: { namespace: 'shop', name: 'checkout' }, metrics: [proportionMetric('errors', [1500, 100000], [500, 100000])] };
     expect((await request(app).post('/v1/analyze').send(body)).body.verdict).toBe('fail');
     const text = (await request(app).get('/metrics')).text;
@@ -116,7 +116,7 @@ describe('configuration of links and verdict series', () => {
 describe('the service process', () => {
   it('exports the verdict gauges and the query counters from main, and logs the analysis key', async () => {
     const { startServiceProcess } = await import('../support/service-process');
-    const service = await startServiceProcess({ env: { VERDICT_SERIES_MAX: '10', PUBLIC_URL: 'https://judge.example.com' } });
+    const service = await startServiceProcess({ env: { VERDICT_SERIES_MAX: '10', PUBLIC_URL: 'https://judge.example.com', VERDICT_GAUGES_FROM_INLINE: 'true' } });
     try {
       const body = { rollout: { namespace: 'shop', name: 'checkout' }, metrics: [proportionMetric('errors', [1500, 100000], [500, 100000])] };
       const answer = await fetch(`${service.url}/v1/analyze`, { method: 'POST', body: JSON.stringify(body) });
@@ -131,4 +131,21 @@ describe('the service process', () => {
       await service.stop();
     }
   }, 30_000);
+});
+
+describe('who may set the gauges (issue 22)', () => {
+  it('ignores inline data by default: a caller cannot write any rollout\'s verdict from numbers it made up', async () => {
+    const { app } = testApp();
+    const body = { rollout: { namespace: 'shop', name: 'checkout' }, metrics: [proportionMetric('errors', [500, 100000], [500, 100000])] };
+    expect((await request(app).post('/v1/analyze').send(body)).status).toBe(200);
+    expect(series((await request(app).get('/metrics')).text, 'canary_judge_rollout_verdict')).toEqual([]);
+  });
+
+  it('caps the keys of one namespace, leaving room for the others', () => {
+    const verdicts = new VerdictMetrics(new Registry(), { ttlSeconds: 900, maxKeys: 100, maxKeysPerNamespace: 4 });
+    const result = { verdict: 'pass' as const, score: 100, reason: '', alpha: 0.05, evidence: 'anytime-valid', metrics: [{ name: 'errors', kind: 'proportion' as const, verdict: 'pass' as const, reason: '', critical: false, weight: 1, direction: 'increase' as const, baseline: { n: 1, events: 0, rate: 0 }, canary: { n: 1, events: 0, rate: 0 }, tests: [] }] };
+    for (let i = 0; i < 10; i++) verdicts.record({ namespace: 'flood', rollout: `r${i}` }, result);
+    verdicts.record({ namespace: 'shop', rollout: 'checkout' }, result);
+    expect(verdicts.prune()).toBe(4 + 2);
+  });
 });

@@ -5,8 +5,9 @@ import { createSelfMetrics } from '../../src/service/self-metrics';
 import type { VerdictMetricsOptions } from '../../src/service/verdict-metrics';
 import type { AnalysisDeps } from '../../src/contracts/run-analysis';
 import { builtInProfiles } from '../../src/profiles/profiles';
+import type { Admission } from '../../src/service/admission';
 
-export function testApp(options: { bodyLimit?: string; analysis?: Partial<AnalysisDeps>; authToken?: string; flaggerPathSecret?: string; publicUrl?: string; logger?: Logger; verdicts?: VerdictMetricsOptions } = {}) {
+export function testApp(options: { bodyLimit?: string; analysis?: Partial<AnalysisDeps>; authToken?: string; flaggerPathSecret?: string; publicUrl?: string; logger?: Logger; verdicts?: VerdictMetricsOptions; admission?: Admission } = {}) {
   const lifecycle: Lifecycle = { draining: false };
   const metrics = createSelfMetrics(false, options.verdicts);
   const analysis: AnalysisDeps = {
@@ -22,6 +23,7 @@ export function testApp(options: { bodyLimit?: string; analysis?: Partial<Analys
     metrics,
     lifecycle,
     analysis,
+    admission: options.admission,
   });
   return { app, lifecycle, metrics };
 }

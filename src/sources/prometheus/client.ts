@@ -12,8 +12,13 @@
  * - `partial`: a success that carries `warnings`. Prometheus warns when part of the data could
  *   not be read (a failed remote-read or Thanos store, a PromQL data problem): the numbers may
  *   be missing samples, and a judge must not decide on them.
- * Header values (tokens, tenant ids) are never put into an error message.
+ * - `too-large`: the answer exceeds `maxAnswerBytes`, or the analysis' answers together exceed
+ *   its budget (`withAnswerBudget`): read as a stream and abandoned at the cap, never held
+ *   whole (a 600 MB answer once took the process to 1.8 GB).
+ * Header values (tokens, tenant ids) are never put into an error message, and never sent to
+ * another origin: a redirect is followed only within the configured origin.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { z } from 'zod';
 import { SourceUnavailableError } from '../metric-source';
 import { linkedAbort } from '../linked-abort';
@@ -29,7 +34,32 @@ export interface PrometheusClientOptions {
   readonly fetch?: typeof fetch;
   /** Told of every query once it settles: its duration and "ok" or the failure's reason. */
   readonly observe?: QueryObserver;
+  /** Largest answer body read, in bytes (default DEFAULT_MAX_ANSWER_BYTES). */
+  readonly maxAnswerBytes?: number;
 }
+
+/** 8 MiB: a day of one-minute points of 79 latency buckets is about 2 MB. */
+export const DEFAULT_MAX_ANSWER_BYTES = 8 * 2 ** 20;
+/** Redirects followed (within the configured origin) before giving up. */
+const MAX_REDIRECTS = 5;
+
+/** The bytes one analysis may still read from Prometheus, across all its queries. */
+interface AnswerBudget {
+  readonly limit: number;
+  remaining: number;
+}
+const answerBudget = new AsyncLocalStorage<AnswerBudget>();
+
+/**
+ * Runs an analysis with a budget for the bytes of all its Prometheus answers together: every
+ * query it sends (in this async context) draws on it, and one that would overdraw it is
+ * `too-large`. Without it, only the per-answer cap applies.
+ */
+export function withAnswerBudget<T>(bytes: number, run: () => T): T {
+  return answerBudget.run({ limit: bytes, remaining: bytes }, run);
+}
+
+const mebibytes = (bytes: number) => `${Number((bytes / 2 ** 20).toPrecision(3))} MiB`;
 
 export type QueryOutcome = 'ok' | SourceUnavailableError['reason'] | 'other';
 export type QueryObserver = (seconds: number, outcome: QueryOutcome) => void;
@@ -93,6 +123,7 @@ export class PrometheusClient {
   readonly #timeoutMs: number;
   readonly #fetch: typeof fetch;
   readonly #observe: QueryObserver | undefined;
+  readonly #maxAnswerBytes: number;
   /** The server as shown in messages: no user info, no query string. */
   readonly server: string;
 
@@ -130,6 +161,8 @@ export class PrometheusClient {
     this.#timeoutMs = options.queryTimeoutMs;
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
     this.#observe = options.observe;
+    this.#maxAnswerBytes = options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
+    if (!(this.#maxAnswerBytes > 0)) throw new Error('the largest Prometheus answer must be a positive number of bytes.');
     this.server = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
   }
 
@@ -199,16 +232,31 @@ export class PrometheusClient {
     let text: string;
     try {
       if (signal.aborted) throw signal.reason;
-      const response = await this.#fetch(url.href, {
-        method: 'POST',
-        headers: new Headers(this.#headers),
-        body: new URLSearchParams(params).toString(),
-        signal: query.signal,
-        redirect: 'follow',
-      });
+      let target = url;
+      let response: Response;
+      for (let hops = 0; ; hops++) {
+        response = await this.#fetch(target.href, {
+          method: 'POST',
+          headers: new Headers(this.#headers),
+          body: new URLSearchParams(params).toString(),
+          signal: query.signal,
+          // Followed here: fetch would forward custom headers (X-Scope-OrgID, API keys) to any origin.
+          redirect: 'manual',
+        });
+        const location = response.status >= 300 && response.status < 400 ? response.headers.get('location') : null;
+        if (location === null) break;
+        await response.body?.cancel();
+        const next = new URL(location, target);
+        if (next.origin !== this.#endpoint.origin) {
+          throw new SourceUnavailableError(`Prometheus at ${where} redirected to another origin (${next.origin}); its headers go to ${this.#endpoint.origin} only: set PROMETHEUS_URL to the address it redirects to`, 'status');
+        }
+        if (hops >= MAX_REDIRECTS) throw new SourceUnavailableError(`Prometheus at ${where} redirected more than ${MAX_REDIRECTS} times`, 'status');
+        target = next;
+      }
       status = response.status;
-      text = await response.text();
+      text = await this.#readCapped(response, where, params.query);
     } catch (error) {
+      if (error instanceof SourceUnavailableError) throw error;
       if (signal.aborted) {
         throw new SourceUnavailableError(`the query to Prometheus at ${where} was abandoned: the analysis deadline passed`, 'timeout');
       }
@@ -234,6 +282,41 @@ export class PrometheusClient {
     } catch {
       throw malformed(where, text.trim() === '' ? 'the body is empty' : 'the body is not JSON');
     }
+  }
+
+  /**
+   * The body as text, read as a stream and abandoned (the connection cancelled) as soon as it
+   * passes the per-answer cap or the analysis' budget: never more than the cap in memory.
+   */
+  async #readCapped(response: Response, where: string, query: string | undefined): Promise<string> {
+    const budget = answerBudget.getStore();
+    const tooLarge = (bytes: number, exact: boolean, byAnswer: boolean) => {
+      const what = byAnswer ? `the limit of ${mebibytes(this.#maxAnswerBytes)} per answer (PROMETHEUS_MAX_ANSWER_BYTES)` : `what is left of the analysis' ${mebibytes(budget!.limit)} for all its answers (PROMETHEUS_MAX_ANALYSIS_BYTES)`;
+      const shown = query === undefined ? '' : ` to ${JSON.stringify(truncate(query, 160))}`;
+      return new SourceUnavailableError(`Prometheus at ${where} answered ${exact ? '' : 'more than '}${mebibytes(bytes)}${shown}, beyond ${what}: select fewer series (a "by" label with fewer values, narrower labels) or a shorter window`, 'too-large');
+    };
+    const declared = Number(response.headers.get('content-length'));
+    if (declared > this.#maxAnswerBytes || (budget && declared > budget.remaining)) {
+      await response.body?.cancel();
+      throw tooLarge(declared, true, declared > this.#maxAnswerBytes);
+    }
+    if (!response.body) return '';
+    const chunks: Uint8Array[] = [];
+    let bytes = 0;
+    const reader = response.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      bytes += value.byteLength;
+      // Drawn as it arrives: the analysis' parallel queries share one budget.
+      if (budget) budget.remaining -= value.byteLength;
+      if (bytes > this.#maxAnswerBytes || (budget && budget.remaining < 0)) {
+        await reader.cancel();
+        throw tooLarge(bytes, false, bytes > this.#maxAnswerBytes);
+      }
+      chunks.push(value);
+    }
+    return Buffer.concat(chunks).toString('utf8');
   }
 }
 
