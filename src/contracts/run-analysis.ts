@@ -327,7 +327,7 @@ function toMetricInput(metric: TemplateMetric, data: FetchedMetric): MetricInput
   };
   switch (data.kind) {
     case 'continuous':
-      return { ...options, kind: 'continuous', quantile: metric.quantile, threshold: metric.threshold, baseline: data.baseline, canary: data.canary };
+      return { ...options, kind: 'continuous', quantile: metric.quantile, threshold: metric.threshold, range: metric.range, baseline: data.baseline, canary: data.canary };
     case 'distribution':
       return { ...options, kind: 'distribution', baseline: data.baseline, canary: data.canary };
     case 'proportion':

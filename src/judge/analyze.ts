@@ -53,8 +53,8 @@ export function analyze(input: AnalysisInput, evidence: Evidence = EVIDENCE[inpu
 }
 
 function judgeMetric(metric: MetricInput, ctx: MetricContext): MetricResult {
-  // Rates, quantiles and category shares judge their timeline per interval themselves; the mean and distributions re-judge past looks.
-  const perInterval = metric.kind === 'proportion' || metric.kind === 'categorical' || (metric.kind === 'continuous' && metric.quantile !== 'mean');
+  // Rates, quantiles, means and category shares judge their timeline per interval themselves; distributions re-judge past looks.
+  const perInterval = metric.kind !== 'distribution';
   if (ctx.evidence.sequential && timelineLength(metric) > 0 && !perInterval) return stickyOverPrefixes(metric, (m) => judgeLook(m, ctx));
   return judgeLook(metric, ctx);
 }

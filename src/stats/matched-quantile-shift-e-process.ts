@@ -300,7 +300,7 @@ function edge(m: MatchedQuantile, alternative: ShiftAlternative, threshold: numb
  * bucket bounds) but with many small steps, so the secant finds the change in a few
  * evaluations and bisection bounds the worst case.
  */
-function boundary(f: (u: number) => number, sign: 1 | -1, start: number | undefined, reach: number, tolerance: number): number {
+export function boundary(f: (u: number) => number, sign: 1 | -1, start: number | undefined, reach: number, tolerance: number): number {
   const from = start !== undefined && Number.isFinite(start) && Math.abs(start) < reach ? start : 0;
   // out: f >= 0; inside: f < 0.
   let out: number;
