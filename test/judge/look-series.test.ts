@@ -129,6 +129,19 @@ describe('the per-look series of a timeline', () => {
     expectAgreesWithPrefixes(both, judgeOne(both), 3);
   });
 
+  it('distributions (matched by interval): at most 6 evenly spaced looks and the deciding one, each the prefix judged alone', () => {
+    // Scores spread evenly per interval (deterministic), the canary's shifted up by 0.3 of their range.
+    const scores = (shift: number, n: number) => (i: number): ValuesInterval => ({ values: Array.from({ length: n }, (_, j) => ((j * 37 + i * 11) % 1000) / 1000 + shift) });
+    const baseline = Array.from({ length: 21 }, (_, i) => scores(0, 1800)(i));
+    const canary = Array.from({ length: 21 }, (_, i) => scores(0.3, 200 + 20 * i)(i));
+    const metric = withTimeline<MetricInput>({ name: 'score', kind: 'distribution', baseline: { values: [], intervals: baseline }, canary: { values: [], intervals: canary } });
+    const result = judgeOne(metric);
+    expect(result.verdict).toBe('fail');
+    expect(result.effect!.measure).toBe('Kolmogorov-Smirnov distance');
+    expect(result.timeline!.map((l) => l.interval)).toEqual([...new Set([...looksToJudge(21, 6), result.decidedAt!])].sort((a, b) => a - b));
+    expectAgreesWithPrefixes(metric, result, 3, 9);
+  });
+
   it('stays small on a long timeline: at most 33 looks, the latest and the deciding one among them', () => {
     const { baseline, canary } = rateTimeline(() => 0.0075, () => 0.005, 120);
     for (const margin of [{ relative: 0.2 }, { absolute: 0.001 }, { relative: 0.2, absolute: 0.001 }]) {
