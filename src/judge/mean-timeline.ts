@@ -30,8 +30,12 @@ import {
 import { lookOf } from './look-series';
 import type { ErrorRates } from './margin-check';
 import type { MetricContext } from './metric-context';
-import { checkRates, decideTimeline, intersect, marginClaims, reportedAlphas, seriesLooksOf, type TimelineCheck, type TimelineDecision } from './timeline-checks';
+import { checkRates, decideTimeline, intersect, marginClaims, reportedAlphas, type TimelineCheck, type TimelineDecision } from './timeline-checks';
+import { looksToJudge } from './timeline';
 import type { Bounds, Direction, Margin, ValuesInterval } from './types';
+
+/** Looks a mean's series lists: each look's bounds search over every pair so far, so fewer than other kinds' 12. */
+export const MEAN_SERIES_LOOKS = 6;
 
 /** Why a mean cannot be judged on these data, or null. */
 export function meanRefusal(intervals: { baseline: readonly ValuesInterval[]; canary: readonly ValuesInterval[] }, range: DataRange | undefined, margin: Margin): string | null {
@@ -97,7 +101,7 @@ function meanCheck(pairs: PairedMeans, scale: MeanScale, tol: number, direction:
   };
   return {
     claims,
-    seriesLooks: sequential ? seriesLooksOf(looks) : [last],
+    seriesLooks: sequential ? looksToJudge(looks, MEAN_SERIES_LOOKS).map((look) => look - 1) : [last],
     series: (series, verdictAt) => {
       let hint: Bounds | undefined;
       return series.map((k) => {

@@ -213,10 +213,10 @@ function searchScale(pairs: PairedMeans, scale: MeanScale) {
   if (scale === 'relative') {
     // ln(max / min) when min > 0 bounds any ratio of means; 20 (a factor of 5e8) otherwise.
     const reach = min > 0 ? Math.log(max / min) : 20;
-    return { reach, tolerance: 2e-5, toParameter: (u: number) => Math.expm1(u), fromParameter: (r: number) => Math.log1p(r) };
+    return { reach, tolerance: 1e-4, toParameter: (u: number) => Math.expm1(u), fromParameter: (r: number) => Math.log1p(r) };
   }
   const reach = max - min;
-  return { reach, tolerance: reach * 1e-7, toParameter: (u: number) => u, fromParameter: (d: number) => d };
+  return { reach, tolerance: reach * 1e-6, toParameter: (u: number) => u, fromParameter: (d: number) => d };
 }
 
 /**
@@ -228,13 +228,15 @@ function searchScale(pairs: PairedMeans, scale: MeanScale) {
 export function pairedMeanConfidenceSequence(pairs: PairedMeans, scale: MeanScale, alphaLower: number, alphaUpper: number, looks = pairs.ends.length, hint?: Bounds): Bounds {
   if (scale === 'relative' && pairs.range.min < 0) throw new Error('A relative contrast needs a range with min >= 0');
   const s = searchScale(pairs, scale);
+  // Bounds lie a few standard errors from the estimate: the bracket starts at one.
+  const firstStep = Math.min(s.reach * 0.01, Math.max(s.tolerance * 10, standardError(pairs, scale, looks)));
   const edge = (alternative: MeanAlternative, alpha: number, start: number | undefined): number => {
     const threshold = Math.log(1 / alpha);
     const gap = (u: number) => {
       const { k, delta } = contrast(scale, s.toParameter(u));
       return logPairedMeanEValue(pairs, k, delta, alternative, looks) - threshold;
     };
-    const u = boundary(gap, alternative === 'greater' ? -1 : 1, start !== undefined && Number.isFinite(start) ? s.fromParameter(start) : undefined, s.reach, s.tolerance);
+    const u = boundary(gap, alternative === 'greater' ? -1 : 1, start !== undefined && Number.isFinite(start) ? s.fromParameter(start) : undefined, s.reach, s.tolerance, firstStep);
     if (u === -Infinity) return scale === 'relative' ? -1 : -s.reach;
     if (u === Infinity) return scale === 'relative' ? Infinity : s.reach;
     return s.toParameter(u);
@@ -242,6 +244,25 @@ export function pairedMeanConfidenceSequence(pairs: PairedMeans, scale: MeanScal
   const start = pairedMeanEstimate(pairs, scale, looks);
   const from = (b: number | undefined) => (b !== undefined && Number.isFinite(b) ? b : Number.isFinite(start) ? start : undefined);
   return { lower: edge('greater', alphaLower, from(hint?.lower)), upper: edge('less', alphaUpper, from(hint?.upper)) };
+}
+
+/** The estimate's standard error on the search's scale (ln of the ratio, or the difference), from the pairs' spread: a scale only. */
+function standardError(pairs: PairedMeans, scale: MeanScale, looks: number): number {
+  const n = looks === 0 ? 0 : pairs.ends[looks - 1];
+  if (n < 2) return Infinity;
+  let c = 0;
+  let b = 0;
+  for (let j = 0; j < n; j++) (c += pairs.canary[j]), (b += pairs.baseline[j]);
+  c /= n;
+  b /= n;
+  let squares = 0;
+  for (let j = 0; j < n; j++) {
+    // The delta method for ln(c / b): the pair's deviation in relative terms.
+    const d = scale === 'relative' ? (pairs.canary[j] - c) / c - (pairs.baseline[j] - b) / b : pairs.canary[j] - pairs.baseline[j] - (c - b);
+    squares += d * d;
+  }
+  const se = Math.sqrt(squares / (n - 1) / n);
+  return Number.isFinite(se) && se > 0 ? se : Infinity;
 }
 
 /** The estimate over the pairs of the first `looks` intervals: the ratio of their means - 1, or the mean difference; NaN without pairs. */
