@@ -22,16 +22,7 @@ export type Uniform = () => number;
 export type Normal = () => number;
 
 /** A seeded uniform stream on [0, 1) (mulberry32). */
-export function seededUniform(seed: number): Uniform {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededUniform } from '../stats/seeded-uniform';
 
 /** Standard normal draws from a uniform stream (Box-Muller). */
 export function normalFrom(uniform: Uniform): Normal {

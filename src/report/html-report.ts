@@ -57,15 +57,7 @@ export async function htmlReport(input: ReportInput): Promise<string> {
     `<span>evidence ${escapeHtml(result.evidence)}, alpha ${result.alpha}</span>`,
     `<span>rendered ${renderedAt}</span>`,
   ].filter(Boolean).join('');
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${escapeHtml(title)}</title>
-<style>${CSS}</style>
-</head>
+  return `${pageHead(title)}
 <body>
 <header class="verdict ${result.verdict}" role="banner">
 <div class="word">${WORDS[result.verdict]}</div>
@@ -160,7 +152,20 @@ function round(x: number): string {
   return Number.isFinite(x) ? Number(x.toPrecision(4)).toString() : String(x);
 }
 
-/** The report's stylesheet, shared with the plan's page (src/report/plan-section.ts). */
+/** A page's doctype and head, with the report's stylesheet (the plan's page shares it: src/report/plan-section.ts). */
+export function pageHead(title: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${escapeHtml(title)}</title>
+<style>${CSS}</style>
+</head>`;
+}
+
+/** The report's stylesheet. */
 export const CSS = `
 :root { color-scheme: light; }
 * { box-sizing: border-box; }

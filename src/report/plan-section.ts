@@ -6,7 +6,7 @@
  */
 import type { RolloutPlan } from '../planner/plan';
 import { harmText, marginsText, marginText, minutesText, neededText, outcomeText, verdictText } from '../planner/plan-text';
-import { CSS, escapeHtml } from './html-report';
+import { escapeHtml, pageHead } from './html-report';
 
 export function planSection(plan: RolloutPlan): string {
   const steps = plan.steps.map((s) => `${Number((s * 100).toPrecision(3))} %`).join(' → ');
@@ -39,15 +39,7 @@ ${rows}
 export function planPage(plan: RolloutPlan, context: { readonly history?: { readonly start: string; readonly end: string }; readonly renderedAt?: number } = {}): string {
   const renderedAt = new Date((context.renderedAt ?? Date.now() / 1000) * 1000).toISOString();
   const history = context.history ? `<span>history ${escapeHtml(context.history.start)} → ${escapeHtml(context.history.end)}</span>` : '';
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>Rollout plan · canary-judge</title>
-<style>${CSS}</style>
-</head>
+  return `${pageHead('Rollout plan · canary-judge')}
 <body>
 <main>
 <p class="context">${history}<span>rendered ${renderedAt}</span></p>

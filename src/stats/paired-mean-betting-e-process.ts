@@ -54,6 +54,7 @@
  */
 import type { Bounds } from './quantile-bounds';
 import { boundary } from './matched-quantile-shift-e-process';
+import { seededUniform } from './seeded-uniform';
 
 /** The smallest and largest value an observation can take. */
 export interface DataRange {
@@ -85,22 +86,11 @@ export const TRUNCATION = 0.5;
 /** Pairs seen before the first bet (the plug-in's mean and variance need a few). */
 export const MIN_PAIRS = 10;
 
-/** mulberry32: a fixed pseudo-random stream, so that pairs are the same at every look. */
-function stream(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The interval's observations of one side in a fixed order independent of their values (Fisher-Yates). */
 export function shuffled(values: ArrayLike<number>, interval: number, side: 0 | 1): Float64Array {
   const out = Float64Array.from(values);
-  const next = stream(Math.imul(2 * interval + side + 1, 0x9e3779b1));
+  // A fixed stream per interval and side (src/stats/seeded-uniform.ts): the same pairs at every look.
+  const next = seededUniform(Math.imul(2 * interval + side + 1, 0x9e3779b1));
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(next() * (i + 1));
     const t = out[i];
@@ -216,7 +206,7 @@ function searchScale(pairs: PairedMeans, scale: MeanScale) {
     return { reach, tolerance: 1e-4, toParameter: (u: number) => Math.expm1(u), fromParameter: (r: number) => Math.log1p(r) };
   }
   const reach = max - min;
-  return { reach, tolerance: reach * 1e-6, toParameter: (u: number) => u, fromParameter: (d: number) => d };
+  return { reach, tolerance: reach * 1e-7, toParameter: (u: number) => u, fromParameter: (d: number) => d };
 }
 
 /**
