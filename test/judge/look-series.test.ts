@@ -113,7 +113,7 @@ describe('the per-look series of a timeline', () => {
     expectAgreesWithPrefixes(both, judgeOne(both), 3, 3);
   });
 
-  it('means (paired by interval, given a range): at most 12 evenly spaced looks and the deciding one, each the prefix judged alone', () => {
+  it('means (paired by interval, given a range): at most 6 evenly spaced looks and the deciding one, each the prefix judged alone', () => {
     const values = (shift: number) => (i: number): ValuesInterval => ({ values: Array.from({ length: 150 }, (_, j) => 100 + ((j * 37 + i * 11) % 100) + shift) });
     const baseline = Array.from({ length: 30 }, (_, i) => values(0)(i));
     const canary = Array.from({ length: 30 }, (_, i) => values(25)(i));
@@ -122,7 +122,7 @@ describe('the per-look series of a timeline', () => {
     expect(result.verdict).toBe('fail');
     expect(result.effect!.measure).toBe('relative shift of the mean');
     expect(result.decidedAt).toBeGreaterThan(1);
-    expect(result.timeline!.map((l) => l.interval)).toEqual([...new Set([...looksToJudge(30, 12), result.decidedAt!])].sort((a, b) => a - b));
+    expect(result.timeline!.map((l) => l.interval)).toEqual([...new Set([...looksToJudge(30, 6), result.decidedAt!])].sort((a, b) => a - b));
     expectAgreesWithPrefixes(metric, result, 3);
     // With an absolute margin too (the shift in the metric's units).
     const both = { ...metric, margin: { relative: 0.1, absolute: 5 } };
