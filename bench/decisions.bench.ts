@@ -631,6 +631,7 @@ async function meanReport(options: Options): Promise<void> {
     const parts = [`median ${s.medianMs} ms, sigma ${s.sigma}`, s.factor === 1 ? 'canary identical' : `canary mean x${s.factor}`];
     if (s.load) parts.push(`both sides' latency follows load 1 -> ${s.load}x`);
     if (s.shape === 'look') parts.push(`${s.canaryN} canary vs ${s.baselineN} baseline values, one look`);
+    if (s.margin) parts.push(`margin +${s.margin.relative * 100} %`);
     return parts.join('; ');
   };
   const rows: string[][] = [['scenario', 'role', 'setting', 'method', 'runs', 'passed %', 'failed %', 'median look of pass / rollback', 'fixed-sample at look 21 correct %', 'efficiency']];

@@ -40,6 +40,8 @@ export interface MeanScenario {
   /** Single looks: observations per side. */
   readonly canaryN?: number;
   readonly baselineN?: number;
+  /** The margin judged (default: the continuous default, +10 %). */
+  readonly margin?: { readonly relative: number };
   readonly stream: number;
 }
 
@@ -50,6 +52,9 @@ export const MEAN_SCENARIOS: readonly MeanScenario[] = [
   { name: 'mean-skewed-aa-s1.5', role: 'healthy', shape: 'look', factor: 1, medianMs: 40, sigma: 1.5, canaryN: 50, baselineN: 500, stream: 44 },
   { name: 'mean-skewed+10%-s1.2', role: 'at-margin', shape: 'look', factor: 1.1, medianMs: 40, sigma: 1.2, canaryN: 50, baselineN: 500, stream: 45 },
   { name: 'mean-skewed+10%-s1.5', role: 'at-margin', shape: 'look', factor: 1.1, medianMs: 40, sigma: 1.5, canaryN: 50, baselineN: 500, stream: 46 },
+  // Zero margin, 50 values a side: any confident difference fails, so a liberal bound fails identical canaries.
+  { name: 'mean-skewed-aa-zero-s1.2', role: 'healthy', shape: 'look', factor: 1, medianMs: 40, sigma: 1.2, canaryN: 50, baselineN: 50, margin: { relative: 0 }, stream: 47 },
+  { name: 'mean-skewed-aa-zero-s1.5', role: 'healthy', shape: 'look', factor: 1, medianMs: 40, sigma: 1.5, canaryN: 50, baselineN: 50, margin: { relative: 0 }, stream: 48 },
 ];
 
 export const MEAN_ROLLOUT_METHODS = ['mean timeline', 'mean cumulative'] as const;
@@ -82,13 +87,14 @@ function lognormalDraws(n: number, medianMs: number, sigma: number, normal: () =
 }
 
 /** A lognormal's median that moves its mean by `factor` is the median times `factor`. */
-function meanMetric(baseline: ValuesInterval[], canary: ValuesInterval[], timeline: boolean, range: boolean): MetricInput {
+function meanMetric(baseline: ValuesInterval[], canary: ValuesInterval[], timeline: boolean, range: boolean, margin?: { readonly relative: number }): MetricInput {
   const pooled = (side: ValuesInterval[]) => ({ values: side.flatMap((i) => ('values' in i ? Array.from(i.values) : [])) });
   return {
     name: 'latency',
     kind: 'continuous',
     quantile: 'mean',
     critical: true,
+    ...(margin ? { margin } : {}),
     ...(range ? { range: RANGE } : {}),
     baseline: { ...pooled(baseline), ...(timeline ? { intervals: baseline } : {}) },
     canary: { ...pooled(canary), ...(timeline ? { intervals: canary } : {}) },
@@ -151,7 +157,7 @@ function runLooks(scenario: MeanScenario, runs: number, seed: number, first: num
     const canary = [{ values: lognormalDraws(scenario.canaryN!, scenario.medianMs * scenario.factor, scenario.sigma, normal) }];
     for (const method of MEAN_LOOK_METHODS) {
       const t = process.hrtime.bigint();
-      const verdict = analyze({ metrics: [meanMetric(baseline, canary, false, method === 'fixed-sample, range')], evidence: 'fixed-sample' }).verdict;
+      const verdict = analyze({ metrics: [meanMetric(baseline, canary, false, method === 'fixed-sample, range', scenario.margin)], evidence: 'fixed-sample' }).verdict;
       judgeMs += Number(process.hrtime.bigint() - t) / 1e6;
       looks++;
       const o = outcomes[method];
