@@ -9,7 +9,8 @@
  * Flags: --rollouts N (default 1000), --seed S (default 20240601), --scenario NAME (repeatable
  * or comma-separated; default all), --evidence anytime-valid|fixed-sample (canary-judge's
  * bounds; default anytime-valid, what the service uses; `--scenario histograms` runs the
- * histogram set of bench/simulate/histogram-scenarios.ts), --workers N (processes; default the
+ * histogram set of bench/simulate/histogram-scenarios.ts, `--scenario means` the mean set of
+ * bench/simulate/mean-scenarios.ts), --workers N (processes; default the
  * number of CPUs, at most 4). Rollout r of a scenario always draws from the same seed, so the
  * figures do not depend on the number of workers.
  *

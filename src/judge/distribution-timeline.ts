@@ -16,7 +16,7 @@
  * difference on the grid) and its bounds, the running intersection over the looks so far.
  */
 import {
-  ksDistanceBounds,
+  ksDistanceBoundsAt,
   ksPassClaims,
   logKsFailEProcess,
   matchedKs,
@@ -47,27 +47,30 @@ export function judgeDistributionTimeline(baseline: readonly ValuesInterval[], c
   const looks = intervals.length;
   const sides: KsSide[] = direction === 'increase' ? ['higher'] : direction === 'decrease' ? ['lower'] : ['higher', 'lower'];
   const failAlpha = ctx.rates.fail / sides.length;
-  // A distance only grows with harm: its lower bound takes the fail rate (split between the sides), its upper the pass rate.
-  // Memoised: the series and the effect both read the latest look (and the deciding one).
+  // A distance only grows with harm: its lower bound takes the fail rate (split between the
+  // sides), its upper the pass rate. Memoised, and computed for all the looks a decision reports
+  // at once (src/stats/matched-ks-distance-e-process.ts shares the cells' tests between them).
   const known = new Map<number, Bounds>();
-  const boundsAt = (look: number): Bounds => {
-    const hit = known.get(look);
-    if (hit) return hit;
-    const each = sides.map((side) => ksDistanceBounds(m, side, failAlpha, ctx.rates.pass, look + 1));
-    const bounds = { lower: Math.max(...each.map((b) => b.lower)), upper: Math.max(...each.map((b) => b.upper)) };
-    known.set(look, bounds);
-    return bounds;
+  const boundsAtLooks = (wanted: readonly number[]): Bounds[] => {
+    const missing = [...new Set(wanted)].filter((look) => !known.has(look));
+    if (missing.length) {
+      const each = sides.map((side) => ksDistanceBoundsAt(m, side, failAlpha, ctx.rates.pass, missing.map((look) => look + 1)));
+      missing.forEach((look, i) => known.set(look, { lower: Math.max(...each.map((b) => b[i].lower)), upper: Math.max(...each.map((b) => b[i].upper)) }));
+    }
+    return wanted.map((look) => known.get(look)!);
   };
+  const seriesLooks = looksToJudge(looks, DISTRIBUTION_SERIES_LOOKS).map((look) => look - 1);
   const estimateAt = (look: number) => Math.max(...sides.map((side) => matchedKsEstimate(m, side, look + 1)));
   const effectOf = (estimate: number, bounds: Bounds) => ({ measure: 'Kolmogorov-Smirnov distance', unit: 'distance' as const, estimate, ...bounds, tolerance: tol });
   const decision = decideTimeline(
     [
       {
         claims: claims(m, tol, sides, failAlpha, ctx.rates.pass),
-        seriesLooks: looksToJudge(looks, DISTRIBUTION_SERIES_LOOKS).map((look) => look - 1),
-        series: (series) => series.map((look) => lookOf(look + 1, { estimate: estimateAt(look), ...boundsAt(look) })),
-        // The latest look's bounds are the running intersection over every look, the deciding one's included.
-        effectAt: () => effectOf(estimateAt(looks - 1), boundsAt(looks - 1)),
+        seriesLooks,
+        series: (series) => boundsAtLooks(series).map((bounds, i) => lookOf(series[i] + 1, { estimate: estimateAt(series[i]), ...bounds })),
+        // The latest look's bounds are the running intersection over every look, the deciding one's
+        // included; the series' looks are bounded in the same pass.
+        effectAt: (_verdict, look) => effectOf(estimateAt(looks - 1), boundsAtLooks([looks - 1, look, ...seriesLooks])[0]),
       },
     ],
     looks,

@@ -264,29 +264,60 @@ function differenceEdge(intervals: readonly RateInterval[], alternative: 'greate
  * largest cell envelope's at alphaUpper.
  */
 export function ksDistanceBounds(m: MatchedKs, side: KsSide, alphaLower: number, alphaUpper: number, looks = m.looks): Bounds {
-  if (!m.gridded.subarray(0, looks).some(Boolean)) return { lower: 0, upper: 1 };
+  return ksDistanceBoundsAt(m, side, alphaLower, alphaUpper, [looks])[0];
+}
+
+/**
+ * The same bounds at several looks (1-based counts of intervals) at once, the latest first:
+ * a look's upper bound is at least every later look's (running intersections), so a cell whose
+ * test at a boundary no larger than that has already rejected by the look needs no search, and
+ * one pass of a cell's test over the whole timeline certifies it for every earlier look.
+ */
+export function ksDistanceBoundsAt(m: MatchedKs, side: KsSide, alphaLower: number, alphaUpper: number, looks: readonly number[]): Bounds[] {
   const sign = orient(side);
-  // d = F_c - F_b. Side higher measures -d: its lower bound is minus d's upper edge, its cells' upper bounds minus d's lower edges.
-  const failing = failIntervals(m, side, looks);
-  const lower = Math.max(0, side === 'higher' ? -differenceEdge(failing, 'less', alphaLower) : differenceEdge(failing, 'greater', alphaLower));
-  // The largest envelope bound: cells in order of their estimate, each searched only when its
-  // test at the largest bound so far has not rejected beyond it (then its own bound is below).
-  const cells = Array.from({ length: m.levels + 1 }, (_, cell) => cell);
-  const estimate = cells.map((cell) => sign * mantelHaenszelRateDifference(cellIntervals(m, side, cell, looks)) || 0);
-  cells.sort((a, b) => estimate[b] - estimate[a]);
   const threshold = Math.log(1 / alphaUpper);
-  let upper = -Infinity;
-  for (const cell of cells) {
-    if (upper >= 1) break;
-    if (upper > -REACH) {
-      const at = runningMax(logCellEProcess(m, side, cell, Math.min(REACH, upper), looks));
-      if (at >= threshold) continue;
+  // Per cell, the running maximum of ln E by look of its test at a boundary no larger than any bound searched since.
+  const certificates: (Float64Array | undefined)[] = new Array(m.levels + 1);
+  const known = new Map<number, Bounds>();
+  let later = -Infinity;
+  for (const look of [...new Set(looks)].sort((a, b) => b - a)) {
+    if (!m.gridded.subarray(0, look).some(Boolean)) {
+      known.set(look, { lower: 0, upper: 1 });
+      continue;
     }
-    const intervals = cellIntervals(m, side, cell, looks);
-    const own = side === 'higher' ? -differenceEdge(intervals, 'greater', alphaUpper, -estimate[cell]) : differenceEdge(intervals, 'less', alphaUpper, estimate[cell]);
-    upper = Math.max(upper, own);
+    // d = F_c - F_b. Side higher measures -d: its lower bound is minus d's upper edge, its cells' upper bounds minus d's lower edges.
+    const failing = failIntervals(m, side, look);
+    const lower = Math.max(0, side === 'higher' ? -differenceEdge(failing, 'less', alphaLower) : differenceEdge(failing, 'greater', alphaLower));
+    // The largest envelope bound: cells in order of their estimate, each searched only when
+    // neither a certificate nor its test at the largest bound so far has rejected beyond it.
+    const cells = Array.from({ length: m.levels + 1 }, (_, cell) => cell);
+    const estimate = cells.map((cell) => sign * mantelHaenszelRateDifference(cellIntervals(m, side, cell, look)) || 0);
+    cells.sort((a, b) => estimate[b] - estimate[a]);
+    let upper = later;
+    for (const cell of cells) {
+      if (upper >= 1) break;
+      if (certificates[cell] && certificates[cell]![look - 1] >= threshold) continue;
+      if (upper > -REACH) {
+        const path = runningMaxima(logCellEProcess(m, side, cell, Math.min(REACH, upper), m.looks));
+        certificates[cell] = path;
+        if (path[look - 1] >= threshold) continue;
+      }
+      const intervals = cellIntervals(m, side, cell, look);
+      const own = side === 'higher' ? -differenceEdge(intervals, 'greater', alphaUpper, -estimate[cell]) : differenceEdge(intervals, 'less', alphaUpper, estimate[cell]);
+      upper = Math.max(upper, own);
+    }
+    later = upper;
+    known.set(look, { lower, upper: Math.min(1, Math.max(upper, lower)) });
   }
-  return { lower, upper: Math.min(1, Math.max(upper, lower)) };
+  return looks.map((look) => known.get(look)!);
+}
+
+/** The running maximum of ln E at each look. */
+function runningMaxima(process: Float64Array): Float64Array {
+  const out = new Float64Array(process.length);
+  let best = -Infinity;
+  process.forEach((x, k) => (out[k] = best = Math.max(best, x)));
+  return out;
 }
 
 /** The matched distance of a side over every interval so far: the largest Mantel-Haenszel CDF difference on the grid (0 without one). */
