@@ -45,7 +45,7 @@ export function judgeDistribution(metric: DistributionMetric, ctx: MetricContext
   // On a timeline the tests are read time-matched (below), not on the pooled sides.
   const { pair, summaries, tests, gap } = valuesData(metric, resolved.minSamples, timeline ? () => [] : (c, b, binned) => distributionTests(c, b, binned));
   if (gap) return withoutEvidence(metric, resolved, summaries, gap, tests);
-  if (timeline) return judgeTimeline(metric, resolved, timeline, summaries, pair.binned, ctx);
+  if (timeline) return judgeTimeline(metric, resolved, timeline, summaries, pair.binned, pair.bounds, ctx);
 
   const distances = ksDistance(pair.canary, pair.baseline);
   // Histograms show the distance at their bounds only; inside a bucket it may be larger, and
@@ -91,6 +91,7 @@ function judgeTimeline(
   timeline: { baseline: readonly ValuesInterval[]; canary: readonly ValuesInterval[] },
   summaries: ValuesData['summaries'],
   binned: boolean,
+  bounds: readonly number[] | undefined,
   ctx: MetricContext,
 ): MetricResult {
   const tolerance = resolved.margin.absolute!;
@@ -101,7 +102,7 @@ function judgeTimeline(
   const tooCoarse =
     decision.verdict === 'inconclusive' && decision.widestCell >= tolerance
       ? `; the ${binned ? 'buckets are' : 'tied values are'} too coarse to ever show it within the margin: one cell of the matched test's grid holds ${significant(decision.widestCell)} of the baseline, as much as the tolerated ${significant(tolerance)}` +
-        (binned ? '; give the histogram finer bounds where the observations are' : '')
+        (binned ? `; give the histogram finer bounds where the observations are${droppedBoundsNote(metric, bounds)}` : '')
       : '';
   const subject = `${SUBJECTS[resolved.direction]}, matched by interval`;
   return judgedTimeline(metric, resolved, summaries, tests, { ...decision, intervals: timeline.baseline.length }, subject, (decisive) => `${describeDistance(subject, decisive)}${tooCoarse}`);

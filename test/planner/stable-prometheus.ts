@@ -22,6 +22,8 @@ export function stableAnswer(params: Record<string, string>, requestsPerMinute: 
   const series = (metric: Record<string, string>, value: (t: number) => number) => ({ metric, values: times.map((t) => [t, String(value(t))]) });
   let result: unknown[] = [];
   if (!query.includes('destination_version="v1"')) result = [];
+  // The series behind each bound (a source's check that every pod has every bound): one here.
+  else if (query.startsWith('count by (le)')) result = STABLE_BUCKETS.map((le) => series({ le }, () => 1));
   else if (query.includes('istio_request_duration_milliseconds_bucket')) {
     result = STABLE_BUCKETS.map((le, i) => series({ le }, () => Math.round(perStep * CUMULATIVE[i])));
   } else if (query.includes('response_code=~"5.."')) result = [series({}, () => Math.round(perStep * 0.005))];
