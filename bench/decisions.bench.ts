@@ -9,7 +9,8 @@
  * Flags: --rollouts N (default 1000), --seed S (default 20240601), --scenario NAME (repeatable
  * or comma-separated; default all), --evidence anytime-valid|fixed-sample (canary-judge's
  * bounds; default anytime-valid, what the service uses; `--scenario histograms` runs the
- * histogram set of bench/simulate/histogram-scenarios.ts), --workers N (processes; default the
+ * histogram set of bench/simulate/histogram-scenarios.ts, `--scenario means` the mean set of
+ * bench/simulate/mean-scenarios.ts), --workers N (processes; default the
  * number of CPUs, at most 4). Rollout r of a scenario always draws from the same seed, so the
  * figures do not depend on the number of workers.
  *
@@ -44,6 +45,7 @@ import {
 } from './simulate/rollout';
 import { median, Tally, type TallyData } from './simulate/tally';
 import { HISTOGRAM_METHODS, HISTOGRAM_SCENARIOS, runHistogramScenario, thresholdFor, type HistogramMethod, type HistogramOutcome, type HistogramScenario } from './simulate/histogram-scenarios';
+import { MEAN_LOOK_METHODS, MEAN_ROLLOUT_METHODS, MEAN_SCENARIOS, mergeMeanResults, runMeanScenario, TIMEOUT_MS, type MeanScenarioResult } from './simulate/mean-scenarios';
 
 // ---------------------------------------------------------------- options
 
@@ -57,9 +59,12 @@ interface Options {
   worker?: number;
   /** `--scenario histograms`: the histogram scenario set (coarse buckets, SLO threshold). */
   histograms: boolean;
+  /** `--scenario means`: the mean scenario set (bench/simulate/mean-scenarios.ts). */
+  means: boolean;
 }
 
 const HISTOGRAM_SET = 'histograms';
+const MEAN_SET = 'means';
 
 function parseOptions(argv: readonly string[]): Options {
   let rollouts = 1000;
@@ -100,10 +105,11 @@ function parseOptions(argv: readonly string[]): Options {
     }
   }
   const histograms = names.includes(HISTOGRAM_SET);
-  const unknown = names.filter((n) => n !== HISTOGRAM_SET && !SCENARIOS.some((s) => s.name === n));
-  if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')}; scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}, ${HISTOGRAM_SET} (the histogram set)`);
+  const means = names.includes(MEAN_SET);
+  const unknown = names.filter((n) => n !== HISTOGRAM_SET && n !== MEAN_SET && !SCENARIOS.some((s) => s.name === n));
+  if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')}; scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}, ${HISTOGRAM_SET} (the histogram set), ${MEAN_SET} (the mean set)`);
   const scenarios = names.length ? SCENARIOS.filter((s) => names.includes(s.name)) : SCENARIOS;
-  return { rollouts, seed, scenarios, evidence, workers: Math.min(workers, rollouts), worker, histograms };
+  return { rollouts, seed, scenarios, evidence, workers: Math.min(workers, rollouts), worker, histograms, means };
 }
 
 function positiveInteger(flag: string, text: string): number {
@@ -176,7 +182,7 @@ function runScenario(scenario: Scenario, methods: readonly Method[], options: Op
   const stride = options.worker === undefined ? 1 : options.workers;
   for (let r = first; r < options.rollouts; r += stride) {
     const uniform = seededRandom(rolloutSeed(options.seed, scenario.stream, r));
-    const trend = scenario.errorRates || scenario.latencyLoad || scenario.classDrift ? (look: number) => {
+    const trend = scenario.errorRates || scenario.latencyLoad || scenario.classDrift || scenario.scoreDrift ? (look: number) => {
       const models = modelsAt(scenario, look);
       return { baseline: probabilities(models.baseline), canary: probabilities(models.canary) };
     } : undefined;
@@ -254,6 +260,7 @@ function trueEffect(scenario: Scenario): string {
   if (scenario.errorRates) parts.push(`both sides' error rate rises ${scenario.errorRates.map((r) => `${(r * 100).toFixed(1)} %`).join(' -> ')} over the rollout`);
   if (scenario.latencyLoad) parts.push(`both sides' median latency follows load, rising to ${scenario.latencyLoad}x over the rollout`);
   if (scenario.classDrift) parts.push(`both sides' class shares drift from ${scenario.classDrift[0].join('/')} to ${scenario.classDrift[1].join('/')} over the rollout`);
+  if (scenario.scoreDrift) parts.push(`both sides' mean score drifts ${scenario.scoreDrift} sd over the rollout`);
   if (scenario.requestsPerMinute) parts.push(`${scenario.requestsPerMinute.toLocaleString('en-US')} requests/minute`);
   if (scenario.margins === 'zero') parts.push('none; judged with zero margins (any judged change fails)');
   return parts.length ? parts.join('; ') : 'none';
@@ -352,7 +359,8 @@ async function runInWorkers(options: Options, methods: readonly Method[]): Promi
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   if (options.histograms && options.worker === undefined) await histogramReport(options);
-  if (options.histograms && !options.scenarios.length) return;
+  if (options.means && options.worker === undefined) await meanReport(options);
+  if ((options.histograms || options.means) && !options.scenarios.length) return;
   const methods: Method[] = [canaryJudge(options.evidence), canaryJudge(options.evidence, true), kayentaStyle, flaggerStyle];
   if (options.worker !== undefined) {
     for (const scenario of options.scenarios) {
@@ -414,11 +422,12 @@ async function main(): Promise<void> {
   const tallyOf = (scenario: string, method: string) => runs.find((r) => r.scenario.name === scenario)?.tallies.get(method);
   const targets: { text: string; scenario: string; value: (t: Tally) => number; ok: (v: number) => boolean; looks?: boolean }[] = [
     { text: 'A/A false-rollback rate over all looks, zero margin <= 5 %', scenario: 'aa-zero-margin', value: (t) => t.rolledBack(), ok: (v) => v <= 0.05 },
-    ...['aa', 'aa-1k', 'aa-rising-errors', 'aa-latency-load', 'aa-class-drift'].map((scenario) => ({ text: 'A/A false-rollback rate over all looks, default margins <= 5 %', scenario, value: (t: Tally) => t.rolledBack(), ok: (v: number) => v <= 0.05 })),
+    ...['aa', 'aa-1k', 'aa-rising-errors', 'aa-latency-load', 'aa-class-drift', 'aa-score-drift'].map((scenario) => ({ text: 'A/A false-rollback rate over all looks, default margins <= 5 %', scenario, value: (t: Tally) => t.rolledBack(), ok: (v: number) => v <= 0.05 })),
     { text: 'detection of 3x errors within the rollout >= 95 %', scenario: 'errors-3x', value: (t) => t.rolledBack(), ok: (v) => v >= 0.95 },
     { text: 'median look of the 3x-errors rollback <= 14 (by the 10 % step)', scenario: 'errors-3x', value: (t) => t.medianLookOfRollback() ?? Infinity, ok: (v) => v <= 14, looks: true },
     { text: 'detection of 3x errors within the rollout (low traffic)', scenario: 'errors-3x-1k', value: (t) => t.rolledBack(), ok: (v) => v >= 0.95 },
     { text: 'detection of +30 % latency within the rollout >= 90 %', scenario: 'latency+30%', value: (t) => t.rolledBack(), ok: (v) => v >= 0.9 },
+    { text: 'a harmful score shift under drift never passes (<= 5 %)', scenario: 'score-0.3sd-drift', value: (t) => t.passedBy50(), ok: (v) => v <= 0.05 },
     { text: 'healthy canary (A/A) reaches pass by the 50 % step >= 90 %', scenario: 'aa', value: (t) => t.passedBy50(), ok: (v) => v >= 0.9 },
     { text: 'healthy canary at 1,000 requests/minute reaches pass by the 50 % step', scenario: 'aa-1k', value: (t) => t.passedBy50(), ok: (v) => v >= 0.9 },
     { text: 'healthy canary, rising error rate, reaches pass by the 50 % step', scenario: 'aa-rising-errors', value: (t) => t.passedBy50(), ok: (v) => v >= 0.9 },
@@ -524,7 +533,7 @@ async function main(): Promise<void> {
   );
 }
 
-(process.argv.includes('--histogram-worker') ? histogramWorker(process.argv.slice(2)) : main()).catch((error: unknown) => {
+(process.argv.includes('--histogram-worker') ? histogramWorker(process.argv.slice(2)) : process.argv.includes('--mean-worker') ? meanWorker(process.argv.slice(2)) : main()).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 });
@@ -603,6 +612,96 @@ async function histogramWorker(argv: readonly string[]): Promise<void> {
     const scenario = HISTOGRAM_SCENARIOS[i];
     const outcomes = runHistogramScenario(scenario, Number(value('--rollouts')), Number(value('--seed')), evidence, 100 + i);
     await new Promise<void>((resolve, reject) => process.send!({ name: scenario.name, outcomes }, undefined, {}, (error) => (error ? reject(error) : resolve())));
+  }
+  process.disconnect();
+}
+
+// ---------------------------------------------------------------- the mean set
+
+async function meanReport(options: Options): Promise<void> {
+  const started = process.hrtime.bigint();
+  const results = await runMeanSetInWorkers(options);
+  console.log('# Mean scenarios (`npm run bench:decisions -- --scenario means`)\n');
+  console.log(
+    `seed ${options.seed}, ${options.rollouts} rollouts or single looks per scenario; a latency metric on its mean, raw values, lognormal latency capped at the ${TIMEOUT_MS / 1000} s ` +
+      `request timeout, range [0, ${TIMEOUT_MS}] declared; default margin (+10 %), critical. Rollouts: ${LOOKS} looks at 10,000 requests/minute ` +
+      `(${STEP_SHARES.map((x) => `${x * 100} %`).join(' -> ')}), every look judged (anytime-valid); single looks: fixed-sample evidence\n`,
+  );
+  const describe = (name: string) => {
+    const s = MEAN_SCENARIOS.find((x) => x.name === name)!;
+    const parts = [`median ${s.medianMs} ms, sigma ${s.sigma}`, s.factor === 1 ? 'canary identical' : `canary mean x${s.factor}`];
+    if (s.load) parts.push(`both sides' latency follows load 1 -> ${s.load}x`);
+    if (s.shape === 'look') parts.push(`${s.canaryN} canary vs ${s.baselineN} baseline values, one look`);
+    if (s.margin) parts.push(`margin +${s.margin.relative * 100} %`);
+    return parts.join('; ');
+  };
+  const rows: string[][] = [['scenario', 'role', 'setting', 'method', 'runs', 'passed %', 'failed %', 'median look of pass / rollback', 'fixed-sample at look 21 correct %', 'efficiency']];
+  for (const { name, result } of results) {
+    const scenario = MEAN_SCENARIOS.find((x) => x.name === name)!;
+    const methods = scenario.shape === 'rollout' ? MEAN_ROLLOUT_METHODS : MEAN_LOOK_METHODS;
+    for (const method of methods) {
+      const o = result.outcomes[method]!;
+      const owed = scenario.role === 'healthy' ? o.passed : scenario.role === 'harmful' ? o.failed : NaN;
+      const fixed = result.fixedSample && scenario.role !== 'at-margin' ? (scenario.role === 'healthy' ? result.fixedSample.passed : result.fixedSample.failed) / o.runs : NaN;
+      rows.push([
+        name,
+        scenario.role,
+        describe(name),
+        method,
+        String(o.runs),
+        pct(o.passed / o.runs),
+        pct(o.failed / o.runs),
+        scenario.shape === 'rollout' ? `${lookText(median(o.passLooks))} / ${lookText(median(o.failLooks))}` : '-',
+        Number.isNaN(fixed) ? '-' : pct(fixed),
+        Number.isNaN(fixed) || Number.isNaN(owed) ? '-' : ratioText(fixed > 0 ? owed / o.runs / fixed : owed > 0 ? Infinity : NaN),
+      ]);
+    }
+  }
+  console.log(markdownTable(rows));
+  const targets = [['target', 'scenario', 'method', 'measured %', 'met']];
+  for (const { name, result } of results) {
+    const scenario = MEAN_SCENARIOS.find((x) => x.name === name)!;
+    for (const [method, o] of Object.entries(result.outcomes)) {
+      if (scenario.role === 'healthy') targets.push(['false fail <= 5 %', name, method, pct(o.failed / o.runs), o.failed / o.runs <= 0.05 ? 'yes' : 'NO']);
+      if (scenario.role === 'at-margin') targets.push(['pass at the margin <= 5 %', name, method, pct(o.passed / o.runs), o.passed / o.runs <= 0.05 ? 'yes' : 'NO']);
+    }
+  }
+  console.log('\n## Targets\n');
+  console.log(markdownTable(targets));
+  const ms = results.reduce((sum, r) => sum + r.result.judgeMs, 0);
+  const looks = results.reduce((sum, r) => sum + r.result.looks, 0);
+  console.log(`\npassed: a pass at some look before any fail; failed: a fail at some look (a rollback). efficiency: the share decided correctly over that of the fixed-sample yardstick. judge ${(ms / Math.max(1, looks)).toFixed(1)} ms per look; wall time ${(elapsedMs(started) / 1000).toFixed(1)} s\n`);
+}
+
+/** Every mean scenario, each worker taking every workers-th run of each. */
+async function runMeanSetInWorkers(options: Options): Promise<{ name: string; result: MeanScenarioResult }[]> {
+  const workers = Math.max(1, options.workers);
+  const merged = new Map<string, MeanScenarioResult>();
+  await Promise.all(
+    Array.from({ length: workers }, (_, w) =>
+      new Promise<void>((resolve, reject) => {
+        const child = fork(process.argv[1], ['--mean-worker', String(w), '--workers', String(workers), '--rollouts', String(options.rollouts), '--seed', String(options.seed)]);
+        child.on('message', (message) => {
+          const { name, result } = message as { name: string; result: MeanScenarioResult };
+          const known = merged.get(name);
+          merged.set(name, known ? mergeMeanResults(known, result) : result);
+          if (w === 0) process.stderr.write(`${name} done\n`);
+        });
+        child.on('error', reject);
+        child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`mean worker ${w} exited with ${code}`))));
+      }),
+    ),
+  );
+  return MEAN_SCENARIOS.map((s) => ({ name: s.name, result: merged.get(s.name)! }));
+}
+
+async function meanWorker(argv: readonly string[]): Promise<void> {
+  const value = (flag: string) => argv[argv.indexOf(flag) + 1];
+  const worker = Number(value('--mean-worker'));
+  const workers = Number(value('--workers'));
+  for (const scenario of MEAN_SCENARIOS) {
+    const result = runMeanScenario(scenario, Number(value('--rollouts')), Number(value('--seed')), worker, workers);
+    await new Promise<void>((resolve, reject) => process.send!({ name: scenario.name, result }, undefined, {}, (error) => (error ? reject(error) : resolve())));
   }
   process.disconnect();
 }

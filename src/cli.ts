@@ -1,5 +1,10 @@
 #!/usr/bin/env node
 /**
+ * `canary-judge plan request.json [--steps 1,10,50] [--step-minutes 10] ...`: before a rollout,
+ * how long each step must run for this traffic to pass a healthy canary and fail a harmful one
+ * (src/planner/plan.ts), from the stable version's history in Prometheus; exits 0 when the
+ * Rollout's steps are long enough, 2 when they are not, 3 when no plan could be made.
+ *
  * `canary-judge analyze request.json [--url URL] [--token TOKEN] [--json] [--html FILE]`: the same analysis
  * from a CI pipeline or a terminal. It judges in-process (with PROMETHEUS_URL and
  * PROFILES_FILE from the environment, as the service does) or asks a running service with
@@ -14,6 +19,10 @@ import { analyzeRequestSchema } from './contracts/analyze-request';
 import { issuesFromZod, parseContract } from './contracts/problems';
 import { RequestError, runAnalysisWithInputs } from './contracts/run-analysis';
 import { htmlReport } from './report/html-report';
+import { planPage } from './report/plan-section';
+import { planForRequest, type PlanSettings } from './planner/plan-request';
+import { planText } from './planner/plan-text';
+import { parseDurationSeconds } from './contracts/time-window';
 import { textReport } from './contracts/text-report';
 import type { AnalysisResult, MetricInput } from './judge/types';
 import { analysisDepsFromConfig } from './service/analysis-deps';
@@ -21,14 +30,29 @@ import { loadConfig } from './service/config';
 
 const EXIT = { pass: 0, fail: 1, inconclusive: 2, error: 3 } as const;
 const USAGE = `usage: canary-judge analyze <request.json | -> [--url URL] [--token TOKEN] [--json] [--html FILE]
+       canary-judge plan <request.json | -> [--steps 1,10,50] [--step-minutes 10] [--history 3h] [--json] [--html FILE]
 
+analyze:
   --url URL      ask a running service (http://host:8080, or host:8080) instead of judging here
   --token TOKEN  bearer token for --url (default: the AUTH_TOKEN environment variable)
   --json         print the JSON answer instead of the table
   --html FILE    also write the HTML report (plots and the table) to FILE
-  -h, --help     print this help
+  exit codes: 0 pass, 1 fail, 2 inconclusive, 3 invalid request, wrong usage or no verdict
 
-exit codes: 0 pass, 1 fail, 2 inconclusive, 3 invalid request, wrong usage or no verdict`;
+plan (the request's profile or metrics, margins, alpha and stable labels; PROMETHEUS_URL):
+  --steps LIST           the canary's weights in percent, in order (default 1,10,50, as the shipped Rollout)
+  --step-minutes N       how long each step runs in the Rollout (default 10: ten one-minute looks)
+  --history DURATION     the stable's history to plan from (default 3h)
+  --harm-errors X        the harmful canary's error rate, times the stable's (default 2)
+  --harm-latency X       the harmful canary's latency, times the stable's (default 1.2)
+  --pass-power P         share of healthy rollouts that must pass (default 0.8)
+  --fail-power P         share of harmful rollouts that must fail (default 0.9)
+  --runs N               simulated rollouts per setting (default 200)
+  --json                 print the plan as JSON
+  --html FILE            also write the plan as an HTML page to FILE
+  exit codes: 0 the steps are long enough, 2 they are not, 3 invalid request, wrong usage or no plan
+
+  -h, --help     print this help`;
 
 const OPTIONS = {
   url: { type: 'string' },
@@ -36,7 +60,16 @@ const OPTIONS = {
   json: { type: 'boolean' },
   html: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  steps: { type: 'string' },
+  'step-minutes': { type: 'string' },
+  history: { type: 'string' },
+  'harm-errors': { type: 'string' },
+  'harm-latency': { type: 'string' },
+  'pass-power': { type: 'string' },
+  'fail-power': { type: 'string' },
+  runs: { type: 'string' },
 } as const;
+const PLAN_OPTIONS = ['steps', 'step-minutes', 'history', 'harm-errors', 'harm-latency', 'pass-power', 'fail-power', 'runs'] as const;
 
 type Outcome = { analysis: AnalysisResult; inputs?: ReadonlyMap<string, MetricInput> } | { problem: string };
 
@@ -54,12 +87,15 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.pass;
   }
   const [command, file, ...extra] = positionals;
-  if (command !== 'analyze') return usageError(command === undefined ? 'no command given' : `unknown command ${JSON.stringify(command)}`);
+  if (command !== 'analyze' && command !== 'plan') return usageError(command === undefined ? 'no command given' : `unknown command ${JSON.stringify(command)}`);
   if (!file) return usageError('no request file given (a path, or - for stdin)');
   if (extra.length) return usageError(`unexpected argument ${JSON.stringify(extra[0])}`);
+  if (values.html !== undefined && (values.html === '' || values.html.startsWith('-'))) return usageError(`--html needs a file name, got ${JSON.stringify(values.html)}`);
+  if (command === 'plan') return planCommand(file, values);
+  const misplaced = PLAN_OPTIONS.find((name) => values[name] !== undefined);
+  if (misplaced) return usageError(`--${misplaced} applies only to the plan command`);
   const token = values.token ?? process.env.AUTH_TOKEN;
   if (values.token !== undefined && values.url === undefined) return usageError('--token applies only with --url');
-  if (values.html !== undefined && (values.html === '' || values.html.startsWith('-'))) return usageError(`--html needs a file name, got ${JSON.stringify(values.html)}`);
 
   let body: unknown;
   try {
@@ -86,6 +122,74 @@ async function main(argv: string[]): Promise<number> {
   }
   process.stdout.write(values.json ? `${JSON.stringify(result.analysis, null, 2)}\n` : textReport(result.analysis));
   return EXIT[result.analysis.verdict];
+}
+
+type Values = ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true; strict: true }>>['values'];
+
+/** `plan`: the stable's history from Prometheus, the simulated rollouts, the table (or JSON) and the page. */
+async function planCommand(file: string, values: Values): Promise<number> {
+  if (values.url !== undefined || values.token !== undefined) return usageError('--url and --token apply only to the analyze command: the plan reads Prometheus itself (PROMETHEUS_URL)');
+  const settings = planSettings(values);
+  if ('problem' in settings) return usageError(settings.problem);
+  let body: unknown;
+  try {
+    body = JSON.parse(fs.readFileSync(file === '-' ? 0 : file, 'utf8'));
+  } catch (error) {
+    return fail(`cannot read a JSON request from ${file}: ${oneLine((error as Error).message)}`);
+  }
+  const parsed = parseContract(analyzeRequestSchema, body);
+  if (!parsed.success) return fail(describeIssues(issuesFromZod(parsed.error)));
+  let plan;
+  try {
+    plan = await planForRequest(parsed.data, analysisDepsFromConfig(loadConfig()), settings.settings);
+  } catch (error) {
+    if (error instanceof RequestError) return fail(describeIssues(error.issues));
+    return fail(`no plan: ${oneLine((error as Error).message)}`);
+  }
+  if (values.html !== undefined) {
+    try {
+      fs.writeFileSync(values.html, planPage(plan, { history: plan.history }));
+    } catch (error) {
+      return fail(`cannot write the HTML page to ${values.html}: ${oneLine((error as Error).message)}`);
+    }
+  }
+  process.stdout.write(values.json ? `${JSON.stringify(plan, null, 2)}\n` : planText(plan));
+  return plan.neededMinutesPerStep !== null && plan.neededMinutesPerStep <= plan.minutesPerStep ? EXIT.pass : EXIT.inconclusive;
+}
+
+/** The plan's flags, each checked: a typo or a nonsense value is a usage error, never a silent default. */
+function planSettings(values: Values): { settings: PlanSettings } | { problem: string } {
+  const number = (name: (typeof PLAN_OPTIONS)[number], fallback: number, ok: (x: number) => boolean, expected: string): number | string => {
+    const text = values[name];
+    if (text === undefined) return fallback;
+    const x = Number(text);
+    return text.trim() !== '' && Number.isFinite(x) && ok(x) ? x : `--${name} expects ${expected}, got ${JSON.stringify(text)}`;
+  };
+  const steps = (values.steps ?? '1,10,50').split(',').map((x) => Number(x.trim()));
+  if (!steps.length || !steps.every((x) => Number.isFinite(x) && x > 0 && x < 100)) return { problem: `--steps expects weights in percent strictly between 0 and 100, comma-separated (e.g. 1,10,50), got ${JSON.stringify(values.steps)}` };
+  const history = values.history === undefined ? 3 * 3600 : parseDurationSeconds(values.history);
+  if (history === undefined || history < 600) return { problem: `--history expects a duration of at least 10m (e.g. 3h), got ${JSON.stringify(values.history)}` };
+  const fields = {
+    minutesPerStep: number('step-minutes', 10, (x) => Number.isInteger(x) && x >= 1 && x <= 240, 'a whole number of minutes from 1 to 240'),
+    errorFactor: number('harm-errors', 2, (x) => x > 1, 'a factor above 1'),
+    latencyFactor: number('harm-latency', 1.2, (x) => x > 1, 'a factor above 1'),
+    pass: number('pass-power', 0.8, (x) => x > 0 && x < 1, 'a share strictly between 0 and 1'),
+    fail: number('fail-power', 0.9, (x) => x > 0 && x < 1, 'a share strictly between 0 and 1'),
+    runs: number('runs', 200, (x) => Number.isInteger(x) && x >= 10 && x <= 10_000, 'a whole number from 10 to 10000'),
+  };
+  const problem = Object.values(fields).find((v): v is string => typeof v === 'string');
+  if (problem) return { problem };
+  const f = fields as Record<keyof typeof fields, number>;
+  return {
+    settings: {
+      steps: steps.map((x) => x / 100),
+      minutesPerStep: f.minutesPerStep,
+      historySeconds: history,
+      harm: { errorFactor: f.errorFactor, latencyFactor: f.latencyFactor },
+      power: { pass: f.pass, fail: f.fail },
+      runs: f.runs,
+    },
+  };
 }
 
 /** "127.0.0.1:8080" and "localhost:8080" mean http://...; the path defaults to /v1/analyze. */

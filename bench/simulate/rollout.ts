@@ -84,6 +84,8 @@ export interface Scenario {
   readonly latencyLoad?: number;
   /** Both sides' class shares move linearly from the first to the second mix over the rollout (time of day). */
   readonly classDrift?: readonly [readonly number[], readonly number[]];
+  /** Both sides' mean score moves linearly by this many baseline sds over the rollout (time of day; issue 21). */
+  readonly scoreDrift?: number;
 }
 
 /** The side models of one minute of a scenario with a trend over time (both sides move together). */
@@ -107,6 +109,11 @@ export function modelsAt(scenario: Scenario, look: number): { baseline: SideMode
     baseline = { ...baseline, classShares };
     canary = { ...canary, classShares };
   }
+  if (scenario.scoreDrift) {
+    const move = scenario.scoreDrift * BASELINE.scoreSd * t;
+    baseline = { ...baseline, scoreMean: baseline.scoreMean + move };
+    canary = { ...canary, scoreMean: canary.scoreMean + move };
+  }
   return { baseline, canary };
 }
 
@@ -126,6 +133,9 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'aa-rising-errors', role: 'healthy', canary: BASELINE, margins: 'default', stream: 11, errorRates: [0.002, 0.01] },
   { name: 'aa-latency-load', role: 'healthy', canary: BASELINE, margins: 'default', stream: 12, latencyLoad: 1.5 },
   { name: 'aa-class-drift', role: 'healthy', canary: BASELINE, margins: 'default', stream: 13, classDrift: [[0.6, 0.3, 0.1], [0.3, 0.6, 0.1]] },
+  // Issue 21, items 4 and 6: model scores drifting 1 sd on both sides over the rollout (time of day), healthy and harmful.
+  { name: 'aa-score-drift', role: 'healthy', canary: BASELINE, margins: 'default', stream: 31, scoreDrift: 1 },
+  { name: 'score-0.3sd-drift', role: 'harmful', canary: { ...BASELINE, scoreMean: 0.7 - 0.3 * 0.12 }, margins: 'default', stream: 32, scoreDrift: 1 },
 ];
 
 /** Bucket probabilities of a side, precomputed once per scenario. */

@@ -237,6 +237,30 @@ const statistic = z
 const threshold = lenientNumber.refine(Number.isFinite, 'must be a finite number').meta({ description: 'judge the share of observations above this value (an SLO bound; on histograms, one of the bucket bounds) instead of a quantile' });
 const thresholdWithStatistic = 'give either "statistic" (a quantile or the mean) or "threshold" (the share above a value), not both';
 
+/** What the mean's bounds rest on: the smallest and largest value an observation can take. */
+const finite = lenientNumber.refine(Number.isFinite, 'must be a finite number');
+const dataRange = strictObject({ min: finite, max: finite }, { expected: 'the smallest and largest value an observation can take, {"min": 0, "max": 15000} (e.g. 0 and the request timeout)' })
+  .refine((r) => r.max > r.min, { path: ['max'], message: 'must exceed min' })
+  .meta({ description: 'statistic "mean" only: the smallest and largest value an observation can take (e.g. 0 and the request timeout); the mean of data without a known range has no valid bound, so without it the mean is inconclusive' });
+const rangeWithoutMean = 'a range applies to the mean only (statistic "mean"): quantiles and thresholds need none';
+
+/** Every observation of a side outside the declared range, named by its path (the first few). */
+function outsideRange(side: ValuesSide, range: { min: number; max: number }, path: (string | number)[], ctx: z.RefinementCtx): void {
+  const lists: [ArrayLike<number>, (string | number)[]][] = side.intervals
+    ? side.intervals.flatMap((interval, i) => ('values' in interval ? [[interval.values, [...path, 'intervals', i, 'values']] as [ArrayLike<number>, (string | number)[]]] : []))
+    : 'values' in side
+      ? [[side.values, [...path, 'values']]]
+      : [];
+  let named = 0;
+  for (const [values, at] of lists) {
+    for (let j = 0; j < values.length && named < 3; j++) {
+      if (values[j] >= range.min && values[j] <= range.max) continue;
+      ctx.addIssue({ code: 'custom', path: [...at, j], message: `got ${values[j]}, outside the declared range [${range.min}, ${range.max}] on which the mean's bounds rest: widen "range" to what the data can really take` });
+      named++;
+    }
+  }
+}
+
 /** Distances and share changes have no meaningful relative margin. */
 const absoluteOnlyMargin = (what: string) =>
   margin.optional().superRefine((m, ctx) => {
@@ -253,7 +277,7 @@ const proportionMargin = margin.optional().superRefine((m, ctx) => {
 const INLINE_DATA_HINT = 'a metric with "template" is fetched from Prometheus and takes no inline data: give label selectors in the request\'s "baseline.labels" and "canary.labels", or drop "template" and give "kind" to send data inline';
 
 const inlineShapes = {
-  continuous: { ...common, kind: z.literal('continuous'), statistic: statistic.optional(), threshold: threshold.optional(), baseline: valuesSide('continuous'), canary: valuesSide('continuous') },
+  continuous: { ...common, kind: z.literal('continuous'), statistic: statistic.optional(), threshold: threshold.optional(), range: dataRange.optional(), baseline: valuesSide('continuous'), canary: valuesSide('continuous') },
   distribution: { ...common, kind: z.literal('distribution'), margin: absoluteOnlyMargin('a Kolmogorov-Smirnov distance in [0, 1]'), baseline: valuesSide('distribution'), canary: valuesSide('distribution') },
   proportion: { ...common, kind: z.literal('proportion'), margin: proportionMargin, baseline: countSide, canary: countSide },
   categorical: { ...common, kind: z.literal('categorical'), margin: absoluteOnlyMargin('a change of a category share in [0, 1]'), baseline: categoricalSide, canary: categoricalSide },
@@ -262,6 +286,8 @@ const inlineMetric = z.discriminatedUnion('kind', [
   strictObject(inlineShapes.continuous).superRefine((m, ctx) => {
     alignedTimelines(m, ctx);
     if (m.statistic !== undefined && m.threshold !== undefined) ctx.addIssue({ code: 'custom', path: ['threshold'], message: thresholdWithStatistic });
+    if (m.range !== undefined && m.statistic !== 'mean') ctx.addIssue({ code: 'custom', path: ['range'], message: rangeWithoutMean });
+    if (m.range !== undefined && m.statistic === 'mean' && m.range.max > m.range.min) for (const side of ['baseline', 'canary'] as const) outsideRange(m[side], m.range, [side], ctx);
     if (m.threshold === undefined) return;
     for (const side of ['baseline', 'canary'] as const) {
       const histogram = 'histogram' in m[side] ? m[side].histogram : undefined;
@@ -339,6 +365,7 @@ const templateShape = {
     kind: z.enum(['continuous', 'distribution']).optional(),
     statistic: statistic.optional(),
     threshold: threshold.optional(),
+    range: dataRange.optional(),
     metric: metricName.optional(),
     by: labelName.refine((name) => !name.startsWith('__'), 'label names starting with "__" are reserved (__name__ would break the metric down by metric name)').optional(),
     events: metricName.optional(),
@@ -372,6 +399,7 @@ export const templateMetricSchema = strictObject(templateShape)
     if (m.statistic !== undefined && judgedAs !== 'continuous') ctx.addIssue({ code: 'custom', path: ['statistic'], message: 'a statistic applies to continuous metrics only' });
     if (m.threshold !== undefined && judgedAs !== 'continuous') ctx.addIssue({ code: 'custom', path: ['threshold'], message: 'a threshold applies to continuous metrics only' });
     if (m.threshold !== undefined && m.statistic !== undefined) ctx.addIssue({ code: 'custom', path: ['threshold'], message: thresholdWithStatistic });
+    if (m.range !== undefined && m.statistic !== 'mean') ctx.addIssue({ code: 'custom', path: ['range'], message: rangeWithoutMean });
     if (judgedAs !== 'continuous' && judgedAs !== 'proportion' && m.margin?.relative !== undefined) ctx.addIssue({ code: 'custom', path: ['margin', 'relative'], message: 'a relative margin is not defined for this kind: give margin.absolute' });
   })
   .transform(({ statistic: quantile, step, ...rest }): TemplateMetric => ({

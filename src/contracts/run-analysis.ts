@@ -249,7 +249,7 @@ function revisionReport(revision: SideRevision): RevisionReport {
 }
 
 /** The named profile, or the default one when the request lists no metrics of its own. */
-function resolveProfile(request: AnalyzeRequest, profiles: Profiles): Profile | undefined {
+export function resolveProfile(request: AnalyzeRequest, profiles: Profiles): Profile | undefined {
   if (request.profile !== undefined) {
     const profile = profiles.get(request.profile);
     if (!profile) throw new RequestError([{ path: 'profile', message: `unknown profile ${JSON.stringify(request.profile)}; known: ${[...profiles.keys()].join(', ')}` }]);
@@ -259,7 +259,7 @@ function resolveProfile(request: AnalyzeRequest, profiles: Profiles): Profile | 
 }
 
 /** Profile metrics first (with overrides), then the request's: a same-named one replaces it. */
-function withProfile(requested: readonly Entry[], profile: Profile | undefined, overrides: MetricOverrides): Entry[] {
+export function withProfile(requested: readonly Entry[], profile: Profile | undefined, overrides: MetricOverrides): Entry[] {
   const byName = new Map<string, Entry>();
   for (const metric of profile?.metrics ?? []) byName.set(metric.name, { from: 'template', metric: { ...metric, ...overrides.get(metric.name) } });
   for (const entry of requested) byName.set(entry.metric.name, entry);
@@ -327,7 +327,7 @@ function toMetricInput(metric: TemplateMetric, data: FetchedMetric): MetricInput
   };
   switch (data.kind) {
     case 'continuous':
-      return { ...options, kind: 'continuous', quantile: metric.quantile, threshold: metric.threshold, baseline: data.baseline, canary: data.canary };
+      return { ...options, kind: 'continuous', quantile: metric.quantile, threshold: metric.threshold, range: metric.range, baseline: data.baseline, canary: data.canary };
     case 'distribution':
       return { ...options, kind: 'distribution', baseline: data.baseline, canary: data.canary };
     case 'proportion':

@@ -7,9 +7,8 @@
  * multiply false rollbacks. Each pass decision keeps the full alpha: the analysis passes only
  * if every (critical) metric does, which is an intersection-union test at level alpha.
  *
- * Timelines (`intervals` on both sides): with anytime-valid evidence, rates, quantiles and
- * category shares are tested per interval and every kind reports the first decisive look
- * (src/judge/timeline.ts).
+ * Timelines (`intervals` on both sides): with anytime-valid evidence every kind is tested per
+ * interval, matched in time, and reports the first decisive look (src/judge/timeline.ts).
  *
  * Evidence: anytime-valid bounds by default (valid at every look of a rollout); fixed-sample
  * bounds on request, for a single look such as a one-off comparison.
@@ -24,7 +23,6 @@ import type { MetricContext } from './metric-context';
 import { overallVerdict } from './overall';
 import { judgeProportion } from './proportion';
 import { checkTrafficSplit } from './traffic-split';
-import { stickyOverPrefixes, timelineLength } from './timeline';
 import { withProjection } from './projection';
 import type { AnalysisInput, AnalysisResult, EvidenceName, MetricInput, MetricResult } from './types';
 
@@ -53,13 +51,7 @@ export function analyze(input: AnalysisInput, evidence: Evidence = EVIDENCE[inpu
 }
 
 function judgeMetric(metric: MetricInput, ctx: MetricContext): MetricResult {
-  // Rates, quantiles and category shares judge their timeline per interval themselves; the mean and distributions re-judge past looks.
-  const perInterval = metric.kind === 'proportion' || metric.kind === 'categorical' || (metric.kind === 'continuous' && metric.quantile !== 'mean');
-  if (ctx.evidence.sequential && timelineLength(metric) > 0 && !perInterval) return stickyOverPrefixes(metric, (m) => judgeLook(m, ctx));
-  return judgeLook(metric, ctx);
-}
-
-function judgeLook(metric: MetricInput, ctx: MetricContext): MetricResult {
+  // Every kind judges its timeline per interval itself (src/judge/timeline.ts).
   switch (metric.kind) {
     case 'continuous':
       return judgeContinuous(metric, ctx);

@@ -7,7 +7,8 @@
  * - quantiles (continuous metrics): beta-binomial mixture confidence sequences on order
  *   statistics (Howard & Ramdas 2022), tight in the tails where p95/p99 live;
  * - distributions: the time-uniform DKW band (Howard & Ramdas 2022), i.e. a sequential KS test;
- * - means: the mixture SPRT confidence sequence (Johari et al. 2022), asymptotically valid;
+ * - means: not here: betting on paired contrasts of bounded data (src/judge/mean-timeline.ts),
+ *   exact at every look for both evidences;
  * - rates and shares (proportions, categories): a beta-binomial mixture confidence sequence
  *   per side, each at half the error rate, combined into ratio or difference bounds. Per side
  *   rather than conditional on the total events, because the traffic split changes at every
@@ -19,7 +20,6 @@
 import { bernoulliConfidenceSequence } from '../stats/bernoulli-confidence-sequence';
 import { dkwConfidenceSequenceHalfWidth } from '../stats/dkw-confidence-sequence';
 import { quantileConfidenceSequence } from '../stats/quantile-confidence-sequence';
-import { mixtureSprtHalfWidth } from '../stats/normal-mixture-boundary';
 import type { Bounds } from '../stats/quantile-bounds';
 import type { Evidence } from './evidence';
 
@@ -47,8 +47,4 @@ export const anytimeValidEvidence: Evidence = {
     const { canary, baseline } = sideBounds(ce, ct, be, bt, alphaLower, alphaUpper);
     return { lower: canary.lower - baseline.upper, upper: canary.upper - baseline.lower };
   },
-  normalEstimateBounds: (estimate, variance, alphaLower, alphaUpper, tau) => ({
-    lower: estimate - mixtureSprtHalfWidth(variance, alphaLower, tau),
-    upper: estimate + mixtureSprtHalfWidth(variance, alphaUpper, tau),
-  }),
 };

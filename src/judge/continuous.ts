@@ -1,7 +1,8 @@
 /**
  * Continuous metrics (latency, scores): the verdict rests on a quantile of canary vs baseline
  * (p95 by default), with distribution-free order-statistic bounds for each side combined by
- * Bonferroni; on the mean (`statistic: "mean"`, raw values only) with normal bounds; or, with
+ * Bonferroni; on the mean (`statistic: "mean"`, raw values and a `range` only) by betting on
+ * paired contrasts matched in time (src/judge/mean-timeline.ts); or, with
  * `threshold`, on the share of observations above it (src/judge/threshold-share.ts).
  * Histogram bounds are bucket edges, and when the buckets around the quantile are too coarse
  * to ever decide against the margin, the reason says so (src/judge/bucket-resolution.ts).
@@ -13,7 +14,6 @@
  */
 import { kolmogorovSmirnov } from '../stats/kolmogorov-smirnov';
 import { mannWhitneyU } from '../stats/mann-whitney-u';
-import { mean, sampleVariance } from 'simple-statistics';
 import { quantile } from '../stats/quantile';
 import type { WeightedSample } from '../stats/weighted-sample';
 import { bucketHolding, unresolvableBuckets } from './bucket-resolution';
@@ -22,6 +22,7 @@ import { DEFAULT_QUANTILE } from './defaults';
 import { describeChange, describeCheck, significant } from './describe';
 import { checkAgainstMargins, type Check, type EffectCandidate } from './margin-check';
 import { judged, resolve, withoutEvidence, type MetricContext, type Resolved } from './metric-context';
+import { judgeMeanTimeline, meanRefusal } from './mean-timeline';
 import { judgeQuantileTimeline } from './quantile-timeline';
 import { judgeThresholdShare } from './threshold-share';
 import { judgedTimeline } from './timeline-checks';
@@ -38,13 +39,7 @@ export function judgeContinuous(metric: ContinuousMetric, ctx: MetricContext): M
   if (metric.threshold !== undefined) return judgeThresholdShare(metric, metric.threshold, resolved, data, ctx);
 
   const statistic = metric.quantile ?? DEFAULT_QUANTILE;
-  if (statistic === 'mean') {
-    if (!('values' in metric.baseline && 'values' in metric.canary)) {
-      return withoutEvidence(metric, resolved, summaries, 'the mean needs raw values on both sides: a histogram does not say how values spread inside its buckets', tests);
-    }
-    const candidates = meanCandidates(metric.baseline.values, metric.canary.values, resolved.margin, ctx);
-    return decide(metric, resolved, summaries, tests, candidates, 'the mean', ctx);
-  }
+  if (statistic === 'mean') return judgeMean(metric, resolved, data, ctx);
 
   const subject = quantileLabel(statistic);
   const estimates = { baseline: quantile(pair.baseline, statistic), canary: quantile(pair.canary, statistic) };
@@ -79,6 +74,24 @@ export function judgeContinuous(metric: ContinuousMetric, ctx: MetricContext): M
     return why ? { ...result, reason: why } : result;
   }
   return decide(metric, resolved, summaries, tests, candidates, estimated, ctx, whyInconclusive);
+}
+
+/**
+ * The mean: paired contrasts matched in time by betting, given the data's range
+ * (src/judge/mean-timeline.ts); refused with the reason without a range or raw values.
+ */
+function judgeMean(metric: ContinuousMetric, resolved: Resolved, data: ValuesData, ctx: MetricContext): MetricResult {
+  const { summaries, tests } = data;
+  const sides = { baseline: metric.baseline.intervals ?? [metric.baseline], canary: metric.canary.intervals ?? [metric.canary] };
+  const refusal = meanRefusal(sides, metric.range, resolved.margin);
+  if (refusal) return withoutEvidence(metric, resolved, summaries, refusal, tests);
+  const decision = judgeMeanTimeline(sides.baseline, sides.canary, metric.range!, resolved.margin, resolved.direction, ctx);
+  if (metric.baseline.intervals && ctx.evidence.sequential) {
+    const means = `the mean is ${significant(data.pair.canaryMean ?? NaN, 4)} on the canary vs ${significant(data.pair.baselineMean ?? NaN, 4)} on the baseline over the timeline; matched by interval (each canary observation against the baseline's of its interval)`;
+    return judgedTimeline(metric, resolved, summaries, tests, { ...decision, intervals: sides.baseline.length }, means);
+  }
+  const { verdict, checks, decisive } = decision;
+  return judged(metric, resolved, summaries, tests, { verdict, checks, decisive, reason: describeCheck('the mean', decisive, resolved.direction) });
 }
 
 /**
@@ -131,48 +144,6 @@ function quantileCandidates(estimates: { baseline: number; canary: number }, sub
         const { c, b } = both(aL, aU);
         return { lower: c.lower - b.upper, upper: c.upper - b.lower };
       },
-    });
-  }
-  return candidates;
-}
-
-/**
- * The mean (latency budgets, average model scores): Welch's standard error for the difference,
- * and for a relative margin the log of the ratio of means (delta method), bounded by the
- * evidence's normal-estimate bounds (the mixture SPRT when anytime-valid). The mixture is tuned
- * to the margin itself (tau = the tolerance, at least 1 %), a choice made before the data.
- */
-function meanCandidates(baseline: ArrayLike<number>, canary: ArrayLike<number>, margin: Margin, ctx: MetricContext): EffectCandidate[] {
-  const b = { n: baseline.length, mean: mean(baseline as number[]), variance: sampleVariance(baseline as number[]) };
-  const c = { n: canary.length, mean: mean(canary as number[]), variance: sampleVariance(canary as number[]) };
-  const candidates: EffectCandidate[] = [];
-  if (margin.relative !== undefined) {
-    const positive = b.mean > 0 && c.mean > 0;
-    const logRatio = positive ? Math.log(c.mean / b.mean) : NaN;
-    const variance = c.variance / (c.n * c.mean * c.mean) + b.variance / (b.n * b.mean * b.mean);
-    const tau = Math.max(Math.log1p(margin.relative), 0.01);
-    candidates.push({
-      measure: 'relative shift of the mean',
-      unit: 'relative',
-      estimate: positive ? Math.expm1(logRatio) : NaN,
-      tolerance: margin.relative,
-      bounds: (aL, aU) => {
-        if (!positive) return { lower: -Infinity, upper: Infinity };
-        const log = ctx.evidence.normalEstimateBounds(logRatio, variance, aL, aU, tau);
-        return { lower: Math.expm1(log.lower), upper: Math.expm1(log.upper) };
-      },
-    });
-  }
-  if (margin.absolute !== undefined) {
-    const difference = c.mean - b.mean;
-    const variance = c.variance / c.n + b.variance / b.n;
-    const tau = margin.absolute > 0 ? margin.absolute : Math.sqrt(variance) || 1;
-    candidates.push({
-      measure: 'shift of the mean',
-      unit: 'units',
-      estimate: difference,
-      tolerance: margin.absolute,
-      bounds: (aL, aU) => ctx.evidence.normalEstimateBounds(difference, variance, aL, aU, tau),
     });
   }
   return candidates;

@@ -9,7 +9,6 @@ import { quantileBounds } from '../stats/quantile-bounds';
 import { rateRatioBounds } from '../stats/rate-ratio-bounds';
 import { exactDifferenceBounds } from '../stats/exact-difference-bounds';
 import { dkwHalfWidth } from '../stats/dkw-band';
-import { normalQuantileOf } from '../stats/normal';
 import type { WeightedSample } from '../stats/weighted-sample';
 
 export interface Evidence {
@@ -22,8 +21,6 @@ export interface Evidence {
   cdfBandHalfWidth(n: number, alpha: number): number;
   rateRatioBounds(canaryEvents: number, canaryTotal: number, baselineEvents: number, baselineTotal: number, alphaLower: number, alphaUpper: number): Bounds;
   proportionDifferenceBounds(canaryEvents: number, canaryTotal: number, baselineEvents: number, baselineTotal: number, alphaLower: number, alphaUpper: number): Bounds;
-  /** Bounds for an asymptotically normal estimate with the given variance; tau is the effect size it is tuned for. */
-  normalEstimateBounds(estimate: number, variance: number, alphaLower: number, alphaUpper: number, tau: number): Bounds;
 }
 
 /** Classic bounds, exact or conservative for a single look at the data. */
@@ -34,9 +31,4 @@ export const fixedSampleEvidence: Evidence = {
   rateRatioBounds,
   // Exact at every sample size (an inverted unconditional test), so rare events keep alpha.
   proportionDifferenceBounds: exactDifferenceBounds,
-  // Large-sample normal bounds (Welch's standard error); minSamples keeps n away from tiny.
-  normalEstimateBounds: (estimate, variance, alphaLower, alphaUpper) => ({
-    lower: estimate - normalQuantileOf(1 - alphaLower) * Math.sqrt(variance),
-    upper: estimate + normalQuantileOf(1 - alphaUpper) * Math.sqrt(variance),
-  }),
 };

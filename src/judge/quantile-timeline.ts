@@ -56,7 +56,7 @@ export function judgeQuantileTimeline(
 }
 
 /** One interval's sides as weighted samples (histograms brought onto the bounds they share). */
-function intervalPair(baseline: ValuesInterval, canary: ValuesInterval): { baseline: WeightedSample; canary: WeightedSample } {
+export function intervalPair(baseline: ValuesInterval, canary: ValuesInterval): { baseline: WeightedSample; canary: WeightedSample } {
   if ('values' in baseline && 'values' in canary) return { baseline: fromValues(baseline.values), canary: fromValues(canary.values) };
   const pair = toSamplePair(baseline, canary);
   // Histograms with no bound in common cannot be compared in this interval: it counts as empty.

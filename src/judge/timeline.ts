@@ -10,31 +10,27 @@
  * look" (Howard et al. 2021, section 3; Ramdas et al. 2023, section 4). With fixed-sample
  * evidence the same scan would be a repeated test, so a timeline is judged at its last look.
  *
- * Which kinds use the intervals themselves: rates (proportions and the share above a
- * threshold) are tested per interval (src/judge/rate-timeline.ts), where conditioning on each
- * interval's events cancels the split's steps and a shared trend; quantiles are too, matched in
- * time (src/judge/quantile-timeline.ts): each interval's canary tail beyond the baseline's
+ * Every kind tests its intervals themselves, matched in time: rates (proportions and the share
+ * above a threshold) per interval (src/judge/rate-timeline.ts), where conditioning on each
+ * interval's events cancels the split's steps and a shared trend; quantiles
+ * (src/judge/quantile-timeline.ts): each interval's canary tail beyond the baseline's
  * predictable quantile moved by the margin, against the baseline's tail beyond it, so a load
  * trend meeting a changing split cancels as a rate trend does (aa-latency-load in `npm run
  * bench:decisions`: its latency metric passed in none of 300 rollouts on cumulative prefixes
- * and in all of them matched).
+ * and in all of them matched); category shares (src/judge/categorical-timeline.ts): each
+ * category's count among each interval's observations is a rate, tested per interval by the
+ * rate-difference e-process (aa-class-drift: a class mix drifting over the rollout rolled back
+ * 93 % of 300 A/As on cumulative counts, none per interval); the mean
+ * (src/judge/mean-timeline.ts): each interval's canary observations paired with the baseline's
+ * of the same interval and bet on, given the data's range; distributions
+ * (src/judge/distribution-timeline.ts): the CDF difference per interval at a predictable grid,
+ * the fail at a predictable plug-in point and the pass over every cell's envelope (scores
+ * drifting 1 sd on both sides failed the KS distance in every A/A on cumulative prefixes).
  *
- * Category shares are too (src/judge/categorical-timeline.ts): each category's count among
- * each interval's observations is a rate, tested per interval by the rate-difference
- * e-process against the absolute margin (aa-class-drift: a class mix drifting over the
- * rollout rolled back 93 % of 300 A/As on cumulative counts, none per interval).
- *
- * The mean and distribution metrics are re-judged on cumulative prefixes: their per-side
- * anytime-valid bounds stay valid whatever the split does, but each side's cumulative data mix
- * the times that side was served, so a trend meeting a changing split widens what they must
- * exclude (or, past the bounds' width, fails a canary that differs from the baseline only in
- * when it was served). Not matched, for these reasons: a mean has no tail count to condition
- * on (matching it needs a variance-adaptive e-process per interval); a KS or Wasserstein
- * distance is a supremum or integral over the whole range, so matching it needs a matched
- * test at every point of the range at once, combined; and what they watch in the benchmark's
- * scenarios (model scores) does not follow load the way latency does. Not built.
+ * Before, the mean and distributions were re-judged on cumulative prefixes: each side's
+ * cumulative data mix the times that side was served, so a trend meeting a changing split
+ * failed canaries that differed from the baseline only in when they were served.
  */
-import { seriesOfResults } from './look-series';
 import type { CategoricalInterval, CountInterval, MetricInput, MetricResult, ValuesInterval, Verdict } from './types';
 
 export function sumCountIntervals(intervals: readonly CountInterval[]): CountInterval {
@@ -85,11 +81,8 @@ export function prefixMetric<M extends MetricInput>(metric: M, looks: number): M
   return { ...metric, baseline: side(metric.baseline), canary: side(metric.canary) };
 }
 
-/** At most this many past looks are re-judged for kinds whose judge reads cumulative data; any subset of looks is valid. */
-export const MAX_LOOKS_REJUDGED = 32;
-
-/** 1-based looks to re-judge: all of them when few, else evenly spaced, always including the last. */
-export function looksToJudge(intervals: number, max = MAX_LOOKS_REJUDGED): number[] {
+/** 1-based looks to list in a series: all of them when few, else `max` evenly spaced, always including the last. */
+export function looksToJudge(intervals: number, max: number): number[] {
   if (intervals <= max) return Array.from({ length: intervals }, (_, i) => i + 1);
   const looks = new Set<number>();
   for (let j = 1; j <= max; j++) looks.add(Math.round((j * intervals) / max));
@@ -103,37 +96,4 @@ const STILL: Record<Exclude<Verdict, 'inconclusive'>, string> = { pass: 'still p
 export function stickyPhrase(verdict: Exclude<Verdict, 'inconclusive'>, decidedAt: number, intervals: number, still: boolean): string {
   if (decidedAt === intervals) return `${PAST[verdict]} at interval ${decidedAt} of ${intervals} (the latest)`;
   return `${PAST[verdict]} at interval ${decidedAt} of ${intervals} and ${still ? STILL[verdict] : 'the latest look alone is not decisive (the earlier look stands: its bounds hold at every look)'}`;
-}
-
-/**
- * The sticky verdict of a judge that reads cumulative data: the metric is judged at past
- * looks (prefixes) and the first decisive look's verdict stands; the result keeps the latest
- * data's summaries and, when decided, the decisive look's effect.
- */
-export function stickyOverPrefixes<M extends MetricInput>(metric: M, judge: (m: M) => MetricResult): MetricResult {
-  const intervals = timelineLength(metric);
-  const latest = judge(metric);
-  // Every judged look, kept for the per-look series (src/judge/look-series.ts).
-  const judgedLooks: { look: number; result: MetricResult }[] = [];
-  for (const look of looksToJudge(intervals)) {
-    const result = look === intervals ? latest : judge(prefixMetric(metric, look));
-    judgedLooks.push({ look, result });
-    if (result.verdict === 'inconclusive') continue;
-    const still = latest.verdict === result.verdict;
-    const decisive = still ? latest : result;
-    if (look !== intervals) judgedLooks.push({ look: intervals, result: latest });
-    const timeline = seriesOfResults(judgedLooks, decisive.effect);
-    return {
-      ...latest,
-      verdict: result.verdict,
-      reason: `${stickyPhrase(result.verdict, look, intervals, still)}: ${decisive.reason}`,
-      ...(decisive.effect ? { effect: decisive.effect } : {}),
-      ...(decisive.effects ? { effects: decisive.effects } : {}),
-      intervals,
-      decidedAt: look,
-      ...(timeline ? { timeline } : {}),
-    };
-  }
-  const timeline = seriesOfResults(judgedLooks, latest.effect);
-  return { ...latest, intervals, ...(timeline ? { timeline } : {}) };
 }

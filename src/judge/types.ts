@@ -3,6 +3,7 @@
  * contracts parse requests into these types; nothing here knows about HTTP.
  */
 import type { Bounds } from '../stats/quantile-bounds';
+import type { DataRange } from '../stats/paired-mean-betting-e-process';
 import type { TrafficCheck, TrafficInput } from './traffic-split';
 
 export type MetricKind = 'continuous' | 'proportion' | 'distribution' | 'categorical';
@@ -73,6 +74,8 @@ export type MetricInput =
       readonly quantile?: number | 'mean';
       /** Judge the share of observations above this value (an SLO bound) instead of a quantile. */
       readonly threshold?: number;
+      /** The smallest and largest value an observation can take: what the mean's bounds rest on (without it the mean is refused). */
+      readonly range?: DataRange;
       readonly baseline: ValuesSide;
       readonly canary: ValuesSide;
     })
@@ -183,4 +186,4 @@ export interface AnalysisResult {
   readonly checks?: readonly TrafficCheck[];
 }
 
-export type { Bounds };
+export type { Bounds, DataRange };

@@ -11,6 +11,8 @@ import type { AnalysisResult, EffectUnit, MetricInput, MetricResult } from '../j
 import { textReport } from '../contracts/text-report';
 import { categoricalSpec, cdfSpec, decisiveMetrics, forestSpec, proportionSpec, renderSvg, trafficSpec, VERDICT_COLOURS } from './plots';
 import { decisionLabel, marginSides, timelineRows, timelineSpec } from './timeline-plot';
+import type { RolloutPlan } from '../planner/plan';
+import { planSection } from './plan-section';
 
 export interface ReportInput {
   readonly result: AnalysisResult & { readonly window?: { readonly start: string; readonly end: string }; readonly profile?: string; readonly skipped?: readonly string[] };
@@ -22,6 +24,8 @@ export interface ReportInput {
   readonly link?: string;
   /** Unix seconds when the page was rendered; default now. */
   readonly renderedAt?: number;
+  /** A rollout plan (src/planner/plan.ts) to show after the metrics: how long each step must run. */
+  readonly plan?: RolloutPlan;
 }
 
 export function escapeHtml(text: string): string {
@@ -53,15 +57,7 @@ export async function htmlReport(input: ReportInput): Promise<string> {
     `<span>evidence ${escapeHtml(result.evidence)}, alpha ${result.alpha}</span>`,
     `<span>rendered ${renderedAt}</span>`,
   ].filter(Boolean).join('');
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${escapeHtml(title)}</title>
-<style>${CSS}</style>
-</head>
+  return `${pageHead(title)}
 <body>
 <header class="verdict ${result.verdict}" role="banner">
 <div class="word">${WORDS[result.verdict]}</div>
@@ -84,6 +80,7 @@ ${forestSvg ? `<figure>${forestSvg}</figure>` : '<p>No metric has an effect to p
 ${metricSections.join('\n')}
 ${checks.join('\n')}
 </div>
+${input.plan ? planSection(input.plan) : ''}
 <section class="table">
 <h2>Every number, as text</h2>
 <pre>${escapeHtml(textReport(result))}</pre>
@@ -155,7 +152,21 @@ function round(x: number): string {
   return Number.isFinite(x) ? Number(x.toPrecision(4)).toString() : String(x);
 }
 
-const CSS = `
+/** A page's doctype and head, with the report's stylesheet (the plan's page shares it: src/report/plan-section.ts). */
+export function pageHead(title: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${escapeHtml(title)}</title>
+<style>${CSS}</style>
+</head>`;
+}
+
+/** The report's stylesheet. */
+export const CSS = `
 :root { color-scheme: light; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1f2328; background: #f6f8fa; }
@@ -188,6 +199,9 @@ table.looks { border-collapse: collapse; font: 12.5px ui-monospace, SFMono-Regul
 table.looks th, table.looks td { padding: 2px 10px 2px 0; text-align: right; }
 table.looks tr.decided td { font-weight: 700; }
 table.looks tr.decided.pass td { color: ${VERDICT_COLOURS.pass}; } table.looks tr.decided.fail td { color: ${VERDICT_COLOURS.fail}; }
+table.plan { border-collapse: collapse; font-size: 13.5px; margin: 6px 0; background: #fff; }
+table.plan th, table.plan td { border: 1px solid #d0d7de; padding: 4px 8px; text-align: left; vertical-align: top; }
+table.plan td.short { color: ${VERDICT_COLOURS.fail}; font-weight: 600; } table.plan td.enough { color: ${VERDICT_COLOURS.pass}; font-weight: 600; }
 summary { cursor: pointer; color: #57606a; font-size: 13px; }
 pre { background: #fff; border: 1px solid #d0d7de; border-radius: 6px; padding: 12px; overflow-x: auto; font-size: 12.5px; }
 `;

@@ -57,6 +57,8 @@ export interface TemplateMetric {
   readonly minSamples?: number;
   readonly quantile?: number | 'mean';
   readonly threshold?: number;
+  /** The mean's data range (src/judge/mean-timeline.ts). */
+  readonly range?: { readonly min: number; readonly max: number };
 }
 
 export interface TimeWindow {

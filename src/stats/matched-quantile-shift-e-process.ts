@@ -294,13 +294,14 @@ function edge(m: MatchedQuantile, alternative: ShiftAlternative, threshold: numb
  * Where f, non-negative on the side `sign` of it and negative on the other, changes sign within
  * [-reach, reach]: the last negative point found, within `tolerance` of the change; sign *
  * Infinity when f is negative all the way, -sign * reach when it is non-negative all the way.
- * Bracketed by steps growing from `start` (a previous look's answer; else 0), then narrowed by
+ * Bracketed by steps growing (from `firstStep`, 1 % of the reach unless the caller knows a scale)
+ * from `start` (a previous look's answer; else 0), then narrowed by
  * regula falsi with the Illinois modification, bisecting whenever a step fails to halve the
  * bracket: the functions searched are staircases in the shift (counts change at data points or
  * bucket bounds) but with many small steps, so the secant finds the change in a few
  * evaluations and bisection bounds the worst case.
  */
-function boundary(f: (u: number) => number, sign: 1 | -1, start: number | undefined, reach: number, tolerance: number): number {
+export function boundary(f: (u: number) => number, sign: 1 | -1, start: number | undefined, reach: number, tolerance: number, firstStep = reach * 0.01): number {
   const from = start !== undefined && Number.isFinite(start) && Math.abs(start) < reach ? start : 0;
   // out: f >= 0; inside: f < 0.
   let out: number;
@@ -308,7 +309,7 @@ function boundary(f: (u: number) => number, sign: 1 | -1, start: number | undefi
   let inside: number;
   let gIn: number;
   const gFrom = f(from);
-  let step = reach * 0.01;
+  let step = firstStep;
   if (gFrom >= 0) {
     [out, gOut] = [from, gFrom];
     for (;;) {

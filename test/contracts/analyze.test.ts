@@ -186,13 +186,35 @@ describe('text output for curl', () => {
 });
 
 describe('continuous metrics judged on the mean', () => {
-  it('passes a healthy canary, fails a 30 % slower one, and says so in the mean\'s terms', async () => {
-    const healthy = await analyzeOne(continuousMetric('latency', 1.0, 5000, { statistic: 'mean' }));
+  const range = { min: 0, max: 1000 };
+  it('passes a healthy canary, fails a 30 % slower one, and says so in the mean\'s terms (given the range)', async () => {
+    const healthy = await analyzeOne(continuousMetric('latency', 1.0, 5000, { statistic: 'mean', range }));
     expect(healthy.body.metrics[0].verdict).toBe('pass');
     expect(healthy.body.metrics[0].effect.measure).toBe('relative shift of the mean');
-    const slow = await analyzeOne(continuousMetric('latency', 1.3, 5000, { statistic: 'mean', margin: { absolute: 2 } }));
+    const slow = await analyzeOne(continuousMetric('latency', 1.3, 5000, { statistic: 'mean', range, margin: { absolute: 2 } }));
     expect(slow.body.metrics[0].verdict).toBe('fail');
     expect(slow.body.metrics[0].reason).toMatch(/^the mean changed by \+1\d/);
+  });
+
+  it('refuses the mean without a range, saying why and what to give instead', async () => {
+    const res = await analyzeOne(continuousMetric('latency', 1.3, 5000, { statistic: 'mean' }));
+    expect(res.body.metrics[0].verdict).toBe('inconclusive');
+    expect(res.body.metrics[0].reason).toMatch(/^the mean of data without a known range has no valid bound.*give "range".*or judge a quantile/);
+    expect(res.body.metrics[0].effect).toBeUndefined();
+  });
+
+  it('answers 400 for an observation outside the range, a range beside a quantile and an empty range, naming each', async () => {
+    const metric = continuousMetric('latency', 1.0, 50, { statistic: 'mean', range: { min: 0, max: 100 } });
+    const res = await request(app).post('/v1/analyze').send({ metrics: [metric, continuousMetric('p95', 1, 50, { range }), continuousMetric('lat', 1, 50, { statistic: 'mean', range: { min: 5, max: 5 } })] });
+    expect(res.status).toBe(400);
+    const paths = res.body.issues.map((i: { path: string }) => i.path);
+    expect(paths).toContain('metrics[1].range');
+    expect(paths).toContain('metrics[2].range.max');
+    // An empty range is one problem, not one per observation.
+    expect(paths.filter((p: string) => p.startsWith('metrics[2]'))).toEqual(['metrics[2].range.max']);
+    const outside = res.body.issues.filter((i: { path: string }) => /^metrics\[0\]\.(baseline|canary)\.values\[\d+\]$/.test(i.path));
+    expect(outside.length).toBeGreaterThan(0);
+    expect(outside[0].message).toMatch(/outside the declared range \[0, 100\]/);
   });
 
   it('stays inconclusive on histograms, which cannot give a mean\'s spread', async () => {

@@ -225,7 +225,7 @@ const histogram = (scale: number) => ({
 const inlineMetrics: Record<string, Record<string, Json>> = {
   continuous: { name: 'latency-ms', kind: 'continuous', statistic: 'p95', direction: 'increase', margin: { relative: 0.1 }, critical: true, weight: 1, minSamples: 20, baseline: { values: series(60, 30, 0.5) }, canary: { values: series(40, 30, 0.5) } },
   histogram: { name: 'latency-h', kind: 'continuous', margin: { relative: '0.2', absolute: 5 }, baseline: { histogram: histogram(10) }, canary: { histogram: histogram(2) } },
-  mean: { name: 'gpu', kind: 'continuous', statistic: 'mean', direction: 'either', margin: { absolute: 1 }, baseline: { values: series(30, 50, 0.1) }, canary: { values: series(30, 50, 0.1) } },
+  mean: { name: 'gpu', kind: 'continuous', statistic: 'mean', range: { min: 0, max: 100 }, direction: 'either', margin: { absolute: 1 }, baseline: { values: series(30, 50, 0.1) }, canary: { values: series(30, 50, 0.1) } },
   proportion: { name: 'http-errors', kind: 'proportion', margin: { relative: 0.5, absolute: 0.001 }, baseline: { events: 12, total: 9900 }, canary: { events: '3', total: '100' } },
   distribution: { name: 'prediction-score', kind: 'distribution', margin: { absolute: 0.1 }, baseline: { values: series(50, 0.5, 0.01) }, canary: { values: series(50, 0.5, 0.01) } },
   categorical: { name: 'predicted-class', kind: 'categorical', baseline: { counts: { cat: 510, dog: 490 } }, canary: { counts: { cat: 48, dog: '52' } } },

@@ -113,23 +113,33 @@ describe('the per-look series of a timeline', () => {
     expectAgreesWithPrefixes(both, judgeOne(both), 3, 3);
   });
 
-  it('re-judged kinds (a mean): the looks up to the deciding one and the latest, each as that cumulative prefix alone', () => {
+  it('means (paired by interval, given a range): at most 6 evenly spaced looks and the deciding one, each the prefix judged alone', () => {
     const values = (shift: number) => (i: number): ValuesInterval => ({ values: Array.from({ length: 150 }, (_, j) => 100 + ((j * 37 + i * 11) % 100) + shift) });
-    const baseline = Array.from({ length: 12 }, (_, i) => values(0)(i));
-    const canary = Array.from({ length: 12 }, (_, i) => values(25)(i));
-    const metric = withTimeline<MetricInput>({ name: 'latency', kind: 'continuous', quantile: 'mean', baseline: { values: [], intervals: baseline }, canary: { values: [], intervals: canary } });
+    const baseline = Array.from({ length: 30 }, (_, i) => values(0)(i));
+    const canary = Array.from({ length: 30 }, (_, i) => values(25)(i));
+    const metric = withTimeline<MetricInput>({ name: 'latency', kind: 'continuous', quantile: 'mean', range: { min: 0, max: 1000 }, baseline: { values: [], intervals: baseline }, canary: { values: [], intervals: canary } });
     const result = judgeOne(metric);
     expect(result.verdict).toBe('fail');
+    expect(result.effect!.measure).toBe('relative shift of the mean');
     expect(result.decidedAt).toBeGreaterThan(1);
-    expect(result.timeline!.map((l) => l.interval)).toEqual([...Array.from({ length: result.decidedAt! }, (_, i) => i + 1), ...(result.decidedAt! < 12 ? [12] : [])]);
-    expectAgreesWithPrefixes(metric, result, 12);
-    // Judged as plain cumulative data (no timeline at all), each look has the same bounds.
-    for (const look of result.timeline!) {
-      const { intervals: _b, ...b } = prefixMetric(metric, look.interval).baseline as { intervals?: unknown };
-      const { intervals: _c, ...c } = prefixMetric(metric, look.interval).canary as { intervals?: unknown };
-      const plain = judgeOne({ ...metric, baseline: b, canary: c } as MetricInput);
-      expect([plain.effect!.lower, plain.effect!.upper]).toEqual([look.lower, look.upper]);
-    }
+    expect(result.timeline!.map((l) => l.interval)).toEqual([...new Set([...looksToJudge(30, 6), result.decidedAt!])].sort((a, b) => a - b));
+    expectAgreesWithPrefixes(metric, result, 3);
+    // With an absolute margin too (the shift in the metric's units).
+    const both = { ...metric, margin: { relative: 0.1, absolute: 5 } };
+    expectAgreesWithPrefixes(both, judgeOne(both), 3);
+  });
+
+  it('distributions (matched by interval): at most 6 evenly spaced looks and the deciding one, each the prefix judged alone', () => {
+    // Scores spread evenly per interval (deterministic), the canary's shifted up by 0.3 of their range.
+    const scores = (shift: number, n: number) => (i: number): ValuesInterval => ({ values: Array.from({ length: n }, (_, j) => ((j * 37 + i * 11) % 1000) / 1000 + shift) });
+    const baseline = Array.from({ length: 21 }, (_, i) => scores(0, 1800)(i));
+    const canary = Array.from({ length: 21 }, (_, i) => scores(0.3, 200 + 20 * i)(i));
+    const metric = withTimeline<MetricInput>({ name: 'score', kind: 'distribution', baseline: { values: [], intervals: baseline }, canary: { values: [], intervals: canary } });
+    const result = judgeOne(metric);
+    expect(result.verdict).toBe('fail');
+    expect(result.effect!.measure).toBe('Kolmogorov-Smirnov distance');
+    expect(result.timeline!.map((l) => l.interval)).toEqual([...new Set([...looksToJudge(21, 6), result.decidedAt!])].sort((a, b) => a - b));
+    expectAgreesWithPrefixes(metric, result, 3, 9);
   });
 
   it('stays small on a long timeline: at most 33 looks, the latest and the deciding one among them', () => {

@@ -64,7 +64,7 @@ describe('POST /v1/analyze?format=html', () => {
       metrics: [
         { name: 'slo', kind: 'continuous', threshold: 100, baseline: { histogram: { buckets: buckets([1000, 4000, 3000, 1500, 400, 100]) } }, canary: { histogram: { buckets: buckets([900, 3900, 3000, 1600, 500, 100]) } } },
         distributionMetric('scores', 0.01, 2000),
-        continuousMetric('latency', 1.0, 500, { statistic: 'mean' }),
+        continuousMetric('latency', 1.0, 500, { statistic: 'mean', range: { min: 0, max: 1000 } }),
       ],
     };
     const res = await request(app).post('/v1/analyze?format=html').send(body);

@@ -1,10 +1,12 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { testApp } from '../support/app';
 import { proportionMetric } from '../support/requests';
+import { startServer, type TestServer } from '../sources/fake-prometheus';
+import { stableHandler } from '../planner/stable-prometheus';
 
 const root = path.resolve(__dirname, '../..');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-'));
@@ -157,4 +159,59 @@ describe('the CLI', () => {
       expect(wrong.stderr).not.toContain('wrong-token-0123456789');
     }, 30_000);
   });
+});
+
+describe('the CLI plan command (a fake Prometheus on 127.0.0.1 serving the stable\'s series)', () => {
+  // spawnSync would block the event loop the fake server answers on: run the CLI asynchronously.
+  const run = (env: Record<string, string>, ...args: string[]) =>
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), path.join(root, 'src/cli.ts'), ...args], { env: { ...process.env, ...env } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('close', (status) => resolve({ status, stdout, stderr }));
+    });
+  const request = write('plan.json', { baseline: { labels: { destination_version: 'v1' } }, canary: { labels: { destination_version: 'v2' } } });
+  let prometheus: TestServer;
+  beforeAll(async () => {
+    prometheus = await startServer(stableHandler(10_000));
+  });
+  afterAll(() => prometheus.close());
+
+  it('prints the plan for the default profile, writes its page, and exits 0 when the steps are long enough', async () => {
+    const html = path.join(dir, 'plan.html');
+    const out = await run({ PROMETHEUS_URL: prometheus.url }, 'plan', request, '--steps', '1,10,50', '--runs', '20', '--html', html);
+    expect(out.stderr).toBe('');
+    expect(out.status).toBe(0);
+    expect(out.stdout).toMatch(/^plan: steps 1 % -> 10 % -> 50 %, 10 minutes each as the Rollout gives \(30 minutes in all\)/);
+    expect(out.stdout).toMatch(/stable: 10,000 requests\/minute \(median\), 0\.5 % errors, history /);
+    expect(out.stdout).toMatch(/^latency \(p95 \d+ ms; margin \+10 %; harmful: p95 x1\.2\)$/m);
+    expect(out.stdout).toMatch(/^error-rate \(0\.5 % errors; margin 1\.5x or \+0\.1 pp; harmful: 2x errors\)$/m);
+    expect(out.stdout).toMatch(/this traffic needs \d+ minutes per step \(\d+ minutes in all\); the Rollout gives 10 minutes: enough/);
+    const page = fs.readFileSync(html, 'utf8');
+    expect(page).toContain('Planning: how long each step must run');
+    expect(page).toContain('<table class="plan">');
+  }, 120_000);
+
+  it('exits 2 when the steps are too short for this traffic, and prints JSON with --json', async () => {
+    const out = await run({ PROMETHEUS_URL: prometheus.url }, 'plan', request, '--step-minutes', '1', '--runs', '20', '--harm-errors', '1.6', '--json');
+    expect(out.status).toBe(2);
+    const plan = JSON.parse(out.stdout);
+    expect(plan.minutesPerStep).toBe(1);
+    expect(plan.neededMinutesPerStep).toBeGreaterThan(1);
+    expect(plan.harm).toEqual({ errorFactor: 1.6, latencyFactor: 1.2 });
+  }, 120_000);
+
+  it('refuses bad flags, analyze-only flags and a missing Prometheus, each on one line with exit 3', async () => {
+    for (const args of [['--steps', '1,200'], ['--pass-power', '1'], ['--url', 'http://127.0.0.1:1']]) {
+      const out = await run({ PROMETHEUS_URL: prometheus.url }, 'plan', request, ...args);
+      expect(out.status).toBe(3);
+      expect(out.stderr).toMatch(new RegExp(`^canary-judge: .*${args[0]}`));
+    }
+    const noProm = await run({ PROMETHEUS_URL: '' }, 'plan', request, '--runs', '10');
+    expect(noProm.status).toBe(3);
+    expect(noProm.stderr.trim()).toBe("canary-judge: no plan: no Prometheus is configured (set PROMETHEUS_URL): the plan reads the stable version's history from it");
+    expect((await run({}, 'analyze', request, '--steps', '1,10')).stderr).toMatch(/--steps applies only to the plan command/);
+  }, 120_000);
 });

@@ -1,0 +1,92 @@
+/**
+ * The rollout planner on synthetic stable histories: more traffic needs shorter steps, the
+ * Rollout's own step length is reported with what it gets, and it says so when the buckets can
+ * never decide or there is nothing to plan from.
+ */
+import { normalCdf } from '../../src/stats/normal';
+import { planRollout, PlanError, type PlanOptions } from '../../src/planner/plan';
+import type { StableHistory } from '../../src/planner/history';
+import { planText } from '../../src/planner/plan-text';
+import { ENVOY_DEFAULT_BUCKETS, RESOLVING_LATENCY_BUCKETS } from '../../demo/latency-buckets';
+
+function history(requestsPerMinute: number, bounds: readonly number[] = [...RESOLVING_LATENCY_BUCKETS, Infinity]): StableHistory {
+  let previous = 0;
+  const counts = bounds.map((le) => {
+    const c = le === Infinity ? 1 : normalCdf(Math.log(le / 40) / 0.5);
+    const p = c - previous;
+    previous = c;
+    return Math.round(p * 1e6);
+  });
+  return {
+    intervalSeconds: 60,
+    requests: Array.from({ length: 120 }, (_, i) => Math.round(requestsPerMinute * (1 + 0.2 * Math.sin(i / 7)))),
+    errors: Array.from({ length: 120 }, () => Math.round(requestsPerMinute * 0.005)),
+    latency: { bounds, counts },
+  };
+}
+
+const options: PlanOptions = {
+  steps: [0.01, 0.1, 0.5],
+  minutesPerStep: 7,
+  alpha: 0.05,
+  metricCount: 4,
+  runs: 40,
+  harm: { errorFactor: 3, latencyFactor: 1.2 },
+  metrics: [
+    { name: 'error-rate', kind: 'error-rate', margin: { relative: 0.5, absolute: 0.001 } },
+    { name: 'latency', kind: 'latency', margin: { relative: 0.1 }, quantile: 0.95 },
+  ],
+};
+
+describe('planRollout', () => {
+  it('at 10,000 requests/minute the seed\'s 7-minute steps are enough; at 1,000 they are not, and it says how long', () => {
+    const busy = planRollout(history(10_000), options);
+    expect(busy.neededMinutesPerStep).not.toBeNull();
+    expect(busy.neededMinutesPerStep!).toBeLessThanOrEqual(7);
+    for (const m of busy.metrics) {
+      expect(m.given.passShare).toBeGreaterThanOrEqual(0.8);
+      expect(m.given.failShare).toBeGreaterThanOrEqual(0.9);
+    }
+    const quiet = planRollout(history(1_000), options);
+    const errors = quiet.metrics.find((m) => m.metric.kind === 'error-rate')!;
+    expect(errors.given.failShare).toBeLessThan(0.9);
+    expect(errors.needed!.minutesPerStep).toBeGreaterThan(7);
+    expect(errors.needed!.failShare).toBeGreaterThanOrEqual(0.9);
+    expect(quiet.neededMinutesPerStep!).toBeGreaterThanOrEqual(errors.needed!.minutesPerStep);
+    // The text names the answer and each metric's margins.
+    const text = planText(quiet);
+    expect(text).toMatch(/this traffic needs \d+ minutes per step .*; the Rollout gives 7 minutes: lengthen its steps/);
+    expect(text).toMatch(/error-rate \(0\.\d+ % errors; margin 1\.5x or \+0\.1 pp; harmful: 3x errors\)/);
+    expect(text).toMatch(/margins decidable at 7 minutes per step: /);
+  });
+
+  it('decidable margins: a healthy canary passes from some margin up, a harmful one fails up to some margin below its harm', () => {
+    const plan = planRollout(history(10_000), options);
+    const latency = plan.metrics.find((m) => m.metric.kind === 'latency')!;
+    expect(latency.margins.smallestPassing).not.toBeNull();
+    expect(latency.margins.largestFailing).not.toBeNull();
+    expect(1 + latency.margins.largestFailing!).toBeLessThan(1.2);
+    expect(latency.margins.smallestPassing!).toBeLessThanOrEqual(latency.margins.largestFailing!);
+  });
+
+  it('on Envoy\'s default buckets the p95 margin can never be decided, and the plan says why instead of a step length', () => {
+    const plan = planRollout(history(10_000, [...ENVOY_DEFAULT_BUCKETS, Infinity]), { ...options, metrics: [options.metrics[1]] });
+    const latency = plan.metrics[0];
+    expect(latency.needed).toBeNull();
+    expect(latency.note).toMatch(/too coarse to ever/);
+    expect(plan.neededMinutesPerStep).toBeNull();
+    expect(planText(plan)).toMatch(/never decidable on these data/);
+  });
+
+  it('refuses a history without traffic, steps outside (0, 1) and an empty metric list', () => {
+    expect(() => planRollout({ ...history(0), requests: Array(10).fill(0), errors: Array(10).fill(0) }, options)).toThrow(PlanError);
+    expect(() => planRollout(history(1000), { ...options, steps: [0.5, 1] })).toThrow('strictly between 0 and 1');
+    expect(() => planRollout(history(1000), { ...options, metrics: [] })).toThrow('no error-rate or latency metric');
+  });
+
+  it('is reproducible: the same seed gives the same plan', () => {
+    const a = planRollout(history(2_000), { ...options, metrics: [options.metrics[0]], runs: 20 });
+    const b = planRollout(history(2_000), { ...options, metrics: [options.metrics[0]], runs: 20 });
+    expect(a).toEqual(b);
+  });
+});
