@@ -19,16 +19,16 @@
  * alpha / 2k a tail; the estimate is the largest Mantel-Haenszel difference.
  */
 import {
-  logRateDifferenceEProcess,
   mantelHaenszelRateDifference,
   rateDifferenceConfidenceSequence,
+  rateDifferenceLogFactorTable,
   type RateInterval,
 } from '../stats/rate-difference-e-process';
-import { lookOf } from './look-series';
-import type { ErrorRates } from './margin-check';
+import { settle, type Settling } from './interval-settling';
 import type { MetricContext } from './metric-context';
-import { decideTimeline, intersect, marginClaims, seriesLooksOf, type Claims, type TimelineDecision } from './timeline-checks';
-import type { Bounds, CategoricalInterval, Effect } from './types';
+import { settleRates } from './rate-timeline';
+import { decideTimeline, marginClaims, rangeWeights, type Claims, type EvidenceRange, type TimelineDecision } from './timeline-checks';
+import type { Bounds, CategoricalInterval } from './types';
 
 /** The measure of categorical metrics, with or without a timeline. */
 export const LARGEST_SHARE_CHANGE = 'largest change in a category share';
@@ -44,62 +44,85 @@ export function judgeCategoricalTimeline(
   const perCategory = categories.map((category) => categoryIntervals(baseline, canary, category));
   const looks = baseline.length;
   const k = Math.max(1, categories.length);
-  const claims = combinedClaims(perCategory, tol, looks, ctx.rates);
+  // The gated windows from the split of observations (the same for every category); each
+  // category's steadiness and dispersion from its own counts.
+  const observations = settle(
+    baseline.map((b, i) => ({ canaryTotal: totalOf(canary[i]), baselineTotal: totalOf(b), events: 0, exposure: totalOf(b) + totalOf(canary[i]) })),
+  );
+  const settlings = perCategory.map((intervals) => withWindows(settleRates(intervals), observations));
+  const claims = combinedClaims(perCategory, settlings, tol, looks, ctx);
   const estimates = perCategory.map((intervals) => mantelHaenszelRateDifference(intervals));
   const largest = estimates.reduce((best, d, j) => (Math.abs(d) > Math.abs(estimates[best] || 0) ? j : best), 0);
+  const weighted = (j: number, range: EvidenceRange): RateInterval[] => {
+    const w = rangeWeights(settlings[j], range);
+    return perCategory[j].slice(0, range.to + 1).map((i, at) => ({ ...i, weight: w[at] }));
+  };
   // The largest change's bounds from every category's confidence sequence, alpha / 2k a tail.
-  const boundsAt = (look: number, [aL, aU]: [number, number]): Bounds => {
-    const lower = perCategory.map((intervals) => rateDifferenceConfidenceSequence(intervals.slice(0, look + 1), aL / (2 * k), aL / (2 * k)));
-    const upper = perCategory.map((intervals) => rateDifferenceConfidenceSequence(intervals.slice(0, look + 1), aU / (2 * k), aU / (2 * k)));
+  const boundsOver = (range: EvidenceRange, [aL, aU]: readonly [number, number]): Bounds => {
+    const lower = perCategory.map((_, j) => rateDifferenceConfidenceSequence(weighted(j, range), aL / (2 * k), aL / (2 * k)));
+    const upper = perCategory.map((_, j) => rateDifferenceConfidenceSequence(weighted(j, range), aU / (2 * k), aU / (2 * k)));
     return {
       lower: Math.max(0, ...lower.map((b) => Math.max(b.lower, -b.upper))),
       upper: Math.max(...upper.map((b) => Math.max(Math.abs(b.lower), Math.abs(b.upper)))),
     };
   };
-  const largestAt = (look: number) => Math.max(0, ...perCategory.map((intervals) => Math.abs(mantelHaenszelRateDifference(intervals.slice(0, look + 1))) || 0));
-  // The largest change only grows with harm: its lower bound takes the fail rate, its upper the pass rate.
-  const alphas: [number, number] = [ctx.rates.fail, ctx.rates.pass];
-  const effectOf = (estimate: number, bounds: Bounds): Effect => ({ measure: LARGEST_SHARE_CHANGE, unit: 'share', estimate, ...bounds, tolerance: tol });
   const decision = decideTimeline(
     [
       {
         claims,
-        seriesLooks: seriesLooksOf(looks),
-        series: (series) => series.map((look) => lookOf(look + 1, { estimate: largestAt(look), ...boundsAt(look, alphas) })),
-        effectAt: (_verdict, look) => {
-          const latest = boundsAt(looks - 1, alphas);
-          return effectOf(largestAt(looks - 1), look === looks - 1 ? latest : intersect(boundsAt(look, alphas), latest));
-        },
+        measure: LARGEST_SHARE_CHANGE,
+        unit: 'share',
+        tolerance: tol,
+        // The largest change only grows with harm: its lower bound takes the fail rate, its upper the pass rate.
+        alphasFor: () => [ctx.rates.fail, ctx.rates.pass],
+        boundsOver,
+        estimateOver: (range) => Math.max(0, ...perCategory.map((_, j) => Math.abs(mantelHaenszelRateDifference(weighted(j, range))) || 0)),
       },
     ],
     looks,
+    observations,
   );
   return { ...decision, largest: { category: categories[largest] ?? '', change: estimates[largest] || 0 } };
 }
 
+const countOf = (interval: CategoricalInterval, category: string) => interval.counts.reduce((sum, [c, n]) => (c === category ? sum + n : sum), 0);
+const totalOf = (interval: CategoricalInterval) => interval.counts.reduce((sum, [, n]) => sum + n, 0);
+
 /** One category's count among each side's observations, per interval. */
 function categoryIntervals(baseline: readonly CategoricalInterval[], canary: readonly CategoricalInterval[], category: string): RateInterval[] {
-  const countOf = (interval: CategoricalInterval) => interval.counts.reduce((sum, [c, n]) => (c === category ? sum + n : sum), 0);
-  const totalOf = (interval: CategoricalInterval) => interval.counts.reduce((sum, [, n]) => sum + n, 0);
-  return baseline.map((b, i) => ({ canaryEvents: countOf(canary[i]), canaryTotal: totalOf(canary[i]), baselineEvents: countOf(b), baselineTotal: totalOf(b) }));
+  return baseline.map((b, i) => ({ canaryEvents: countOf(canary[i], category), canaryTotal: totalOf(canary[i]), baselineEvents: countOf(b, category), baselineTotal: totalOf(b) }));
+}
+
+/** A category's settling with the metric's gated windows (the split of observations). */
+function withWindows(own: Settling, observations: Settling): Settling {
+  return { ...own, windowStart: observations.windowStart, stepStart: observations.stepStart };
 }
 
 /**
  * Fail at a look when some category's claim of a move beyond +-tol has held (each of the 2k
  * one-sided claims at fail / 2k: marginClaims splits `either`'s rate between the two sides);
- * pass when every category's claims of staying within it have (each at the full pass rate).
+ * pass when every category's claims of staying within it hold (each at the full pass rate).
  */
-function combinedClaims(perCategory: readonly RateInterval[][], tol: number, looks: number, rates: ErrorRates): Claims {
+function combinedClaims(perCategory: readonly RateInterval[][], settlings: readonly Settling[], tol: number, looks: number, ctx: MetricContext): Claims {
   // A tolerance of a whole share (or more) can never be exceeded: fail never, pass at once.
   if (!(tol < 1)) return { failing: Array(looks).fill(false), passing: Array(looks).fill(true) };
   const k = Math.max(1, perCategory.length);
-  const each = perCategory.map((intervals) => {
-    const crossing = (delta: number, alternative: 'greater' | 'less', alpha: number) =>
-      Array.from(logRateDifferenceEProcess(intervals, delta, alternative), (x) => x >= Math.log(1 / alpha));
-    return marginClaims(looks, crossing, tol, -tol, 'either', { fail: rates.fail / k, pass: rates.pass });
-  });
+  const each = perCategory.map((intervals, j) =>
+    marginClaims(
+      (delta, alternative) => rateDifferenceLogFactorTable(intervals, delta, alternative),
+      looks,
+      tol,
+      -tol,
+      'either',
+      { fail: ctx.rates.fail / k, passAt: () => ctx.rates.pass },
+      settlings[j],
+    ),
+  );
+  const firstFail = (c: Claims) => c.failing.indexOf(true);
+  const failed = each.filter((c) => firstFail(c) >= 0).sort((a, b) => firstFail(a) - firstFail(b))[0];
   return {
     failing: Array.from({ length: looks }, (_, look) => each.some((c) => c.failing[look])),
     passing: Array.from({ length: looks }, (_, look) => each.every((c) => c.passing[look])),
+    ...(failed?.failFrom !== undefined ? { failFrom: failed.failFrom } : {}),
   };
 }

@@ -22,19 +22,29 @@
  */
 import { fromBuckets, fromValues, type WeightedSample } from '../stats/weighted-sample';
 import {
-  logShiftEProcess,
   matchedQuantile,
   matchedShiftEstimate,
   shiftConfidenceSequence,
+  shiftLogFactorTable,
   withScale,
+  withWeights,
   type MatchedQuantile,
 } from '../stats/matched-quantile-shift-e-process';
-import type { ErrorRates } from './margin-check';
+import { settle, type Settling } from './interval-settling';
 import type { MetricContext } from './metric-context';
-import { lookOf } from './look-series';
 import { toSamplePair } from './side-samples';
-import { checkRates, decideTimeline, intersect, marginClaims, reportedAlphas, seriesLooksOf, type TimelineCheck, type TimelineDecision } from './timeline-checks';
-import type { Bounds, Direction, Margin, ValuesInterval } from './types';
+import {
+  decideTimeline,
+  marginClaims,
+  passRateChoice,
+  rangeWeights,
+  reportedAlphas,
+  type CheckRates,
+  type EvidenceRange,
+  type TimelineCheck,
+  type TimelineDecision,
+} from './timeline-checks';
+import type { Direction, Margin, ValuesInterval } from './types';
 
 /** Judges a quantile's timeline against its margins; `subject` names it ("p95"). */
 export function judgeQuantileTimeline(
@@ -47,12 +57,43 @@ export function judgeQuantileTimeline(
   subject: string,
 ): TimelineDecision {
   const intervals = baseline.map((b, i) => intervalPair(b, canary[i]));
-  const rates = checkRates(ctx.rates, margin);
   const prepared = matchedQuantile(intervals, level, 'relative');
+  const settling = settleTails(prepared);
   const checks: TimelineCheck[] = [];
-  if (margin.relative !== undefined) checks.push(shiftCheck(prepared, margin.relative, direction, rates, `relative shift of ${subject}`));
-  if (margin.absolute !== undefined) checks.push(shiftCheck(withScale(prepared, 'absolute'), margin.absolute, direction, rates, `shift of ${subject}`));
-  return decideTimeline(checks, intervals.length);
+  const [relativeAt, absoluteAt] =
+    margin.relative !== undefined && margin.absolute !== undefined
+      ? passRateChoice(ctx.rates.pass, (start) => {
+          // The relative margin's shift at the window's threshold (set before it) against the absolute one.
+          const q = prepared.thresholds[start];
+          return Number.isFinite(q) && start > 0 ? margin.relative! * q >= margin.absolute! : undefined;
+        })
+      : [() => ctx.rates.pass, () => ctx.rates.pass];
+  if (margin.relative !== undefined) checks.push(shiftCheck(prepared, margin.relative, direction, { fail: ctx.rates.fail, passAt: relativeAt }, settling, `relative shift of ${subject}`));
+  if (margin.absolute !== undefined) checks.push(shiftCheck(withScale(prepared, 'absolute'), margin.absolute, direction, { fail: ctx.rates.fail, passAt: absoluteAt }, settling, `shift of ${subject}`));
+  return decideTimeline(checks, intervals.length, settling);
+}
+
+/**
+ * The settling of a quantile's intervals: steadiness read from the baseline's count beyond its
+ * upper threshold (it does not depend on the shift tested; the canary's tail is what the test
+ * judges, so a canary-only change never sets an interval aside).
+ */
+function settleTails(m: MatchedQuantile): Settling {
+  // The baseline's tail in an interval beyond a threshold (0 before the first threshold).
+  const beyond = (i: number, q: number) => {
+    const b = m.baseline[i];
+    return Number.isNaN(q) ? 0 : m.tail === 'upper' ? b.above(q, 'fewest') : b.n - b.above(q, 'most');
+  };
+  return settle(
+    m.baseline.map((b, i) => ({
+      canaryTotal: m.canary[i].n,
+      baselineTotal: b.n,
+      events: beyond(i, m.thresholds[i]),
+      exposure: b.n,
+      // The interval before counted beyond this one's threshold: the threshold moves, the pair must not.
+      ...(i > 0 ? { previousEvents: beyond(i - 1, m.thresholds[i]) } : {}),
+    })),
+  );
 }
 
 /** One interval's sides as weighted samples (histograms brought onto the bounds they share). */
@@ -66,39 +107,32 @@ function intervalPair(baseline: ValuesInterval, canary: ValuesInterval): { basel
 
 const EMPTY: WeightedSample = fromBuckets([], []);
 
-function shiftCheck(m: MatchedQuantile, tol: number, direction: Direction, rates: ErrorRates, measure: string): TimelineCheck {
+function shiftCheck(m: MatchedQuantile, tol: number, direction: Direction, rates: CheckRates, settling: Settling, measure: string): TimelineCheck {
   const looks = m.thresholds.length;
-  const crossing = (shift: number, alternative: 'greater' | 'less', alpha: number) =>
-    Array.from(logShiftEProcess(m, shift, alternative), (x) => x >= Math.log(1 / alpha));
+  const test = (shift: number, alternative: 'greater' | 'less') => shiftLogFactorTable(m, shift, alternative);
   // No relative shift lies below -100 %: with tol >= 1 the lower boundary cannot be crossed.
   const lowerBoundary = m.scale === 'relative' && tol >= 1 ? undefined : -tol;
-  const claims = marginClaims(looks, crossing, tol, lowerBoundary, direction, rates);
-  const unit = m.scale === 'relative' ? ('relative' as const) : ('units' as const);
-  const boundsAt = (look: number, [aL, aU]: [number, number], hint?: Bounds): Bounds => shiftConfidenceSequence(m, aL, aU, look + 1, hint);
-  const estimateAt = (look: number, hint?: number) => {
-    const e = matchedShiftEstimate(m, look + 1, hint);
-    return Number.isNaN(e) ? 0 : e;
+  const claims = marginClaims(test, looks, tol, lowerBoundary, direction, rates, settling);
+  // The timeline as a range's claim read it (its mixtures rebuilt with those weights), kept per range.
+  const views = new Map<string, MatchedQuantile>();
+  const viewOf = (range: EvidenceRange) => {
+    const key = `${range.from}:${range.to}:${range.claim}`;
+    if (!views.has(key)) views.set(key, withWeights(m, rangeWeights(settling, range)));
+    return views.get(key)!;
   };
   return {
     claims,
-    seriesLooks: seriesLooksOf(looks),
-    series: (series, verdictAt) => {
-      // Each look's searches start from the previous look's answers: they move little.
-      let hint: Bounds | undefined;
-      let estimate: number | undefined;
-      return series.map((k) => {
-        const bounds = boundsAt(k, reportedAlphas(verdictAt(k), direction, rates), hint);
-        hint = bounds;
-        estimate = estimateAt(k, estimate);
-        return lookOf(k + 1, { estimate, ...bounds });
-      });
+    measure,
+    unit: m.scale === 'relative' ? 'relative' : 'units',
+    tolerance: tol,
+    alphasFor: (verdict, range) => {
+      const pass = rates.passAt(range.from);
+      return reportedAlphas(verdict, direction, { fail: rates.fail, pass: pass > 0 ? pass : rates.passAt(-1) || rates.fail });
     },
-    effectAt: (verdict, look) => {
-      const alphas = reportedAlphas(verdict, direction, rates);
-      const last = looks - 1;
-      const latest = boundsAt(last, alphas);
-      const bounds = look === last ? latest : intersect(boundsAt(look, alphas, latest), latest);
-      return { measure, unit, estimate: estimateAt(last), ...bounds, tolerance: tol };
+    boundsOver: (range, [aL, aU], hint) => shiftConfidenceSequence(viewOf(range), aL, aU, range.to + 1, hint),
+    estimateOver: (range, hint) => {
+      const e = matchedShiftEstimate(viewOf(range), range.to + 1, hint);
+      return Number.isNaN(e) ? 0 : e;
     },
   };
 }

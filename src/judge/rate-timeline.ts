@@ -30,86 +30,119 @@
  * timeline.
  */
 import {
-  logRateRatioEProcess,
+  centredLogWeights,
   mantelHaenszelRateRatio,
   rateRatioConfidenceSequences,
-  type Alternative,
+  rateRatioLogFactorTable,
   type RateInterval,
 } from '../stats/conditional-rate-ratio-e-process';
-import {
-  logRateDifferenceEProcess,
-  mantelHaenszelRateDifference,
-  rateDifferenceConfidenceSequence,
-  type DifferenceAlternative,
-} from '../stats/rate-difference-e-process';
-import type { ErrorRates } from './margin-check';
+import { mantelHaenszelRateDifference, rateDifferenceConfidenceSequence, rateDifferenceLogFactorTable } from '../stats/rate-difference-e-process';
+import { settle, type Settling } from './interval-settling';
 import type { MetricContext } from './metric-context';
-import { lookOf } from './look-series';
-import { checkRates, decideTimeline, intersect, marginClaims, reportedAlphas, seriesLooksOf, type TimelineCheck, type TimelineDecision } from './timeline-checks';
-import type { Bounds, CountInterval, Direction, Margin } from './types';
+import {
+  decideTimeline,
+  marginClaims,
+  passRateChoice,
+  rangeWeights,
+  reportedAlphas,
+  type CheckRates,
+  type EvidenceRange,
+  type TimelineCheck,
+  type TimelineDecision,
+} from './timeline-checks';
+import type { CountInterval, Direction, Margin } from './types';
 
 /** Judges a rate's timeline against its margins; `what` names the rate ("rate", "share above 250"). */
 export function judgeRateTimeline(baseline: readonly CountInterval[], canary: readonly CountInterval[], margin: Margin, direction: Direction, ctx: MetricContext, what: string): TimelineDecision {
   const intervals: RateInterval[] = canary.map((c, i) => ({ canaryEvents: c.events, canaryTotal: c.total, baselineEvents: baseline[i].events, baselineTotal: baseline[i].total }));
-  const rates = checkRates(ctx.rates, margin);
+  const settling = settleRates(intervals);
   const checks: TimelineCheck[] = [];
-  if (margin.relative !== undefined) checks.push(ratioCheck(intervals, margin.relative, direction, rates, what));
-  if (margin.absolute !== undefined) checks.push(differenceCheck(intervals, margin.absolute, direction, rates, what));
-  return decideTimeline(checks, intervals.length);
+  const [relativeAt, absoluteAt] =
+    margin.relative !== undefined && margin.absolute !== undefined
+      ? passRateChoice(ctx.rates.pass, (start) => relativeWider(intervals, margin.relative!, margin.absolute!, start))
+      : [() => ctx.rates.pass, () => ctx.rates.pass];
+  if (margin.relative !== undefined) checks.push(ratioCheck(intervals, margin.relative, direction, { fail: ctx.rates.fail, passAt: relativeAt }, settling, what));
+  if (margin.absolute !== undefined) checks.push(differenceCheck(intervals, margin.absolute, direction, { fail: ctx.rates.fail, passAt: absoluteAt }, settling, what));
+  return decideTimeline(checks, intervals.length, settling);
 }
 
-function ratioCheck(intervals: readonly RateInterval[], tol: number, direction: Direction, rates: ErrorRates, what: string): TimelineCheck {
-  const crossing = (theta0: number, alternative: Alternative, alpha: number) =>
-    Array.from(logRateRatioEProcess(intervals, theta0, alternative), (x) => x >= Math.log(1 / alpha));
+/** The settling of rate intervals: steadiness read from the pooled events over both sides' requests. */
+export function settleRates(intervals: readonly RateInterval[]): Settling {
+  return settle(intervals.map((i) => ({ canaryTotal: i.canaryTotal, baselineTotal: i.baselineTotal, events: i.canaryEvents + i.baselineEvents, exposure: i.canaryTotal + i.baselineTotal })));
+}
+
+/**
+ * Whether the relative margin is the wider one for the window starting at `start`: its change
+ * at the baseline's rate before the window against the absolute margin (undefined without
+ * data before it). Decided from the intervals before the window alone, so predictable.
+ */
+function relativeWider(intervals: readonly RateInterval[], relative: number, absolute: number, start: number): boolean | undefined {
+  let events = 0;
+  let total = 0;
+  for (let i = 0; i < start; i++) (events += intervals[i].baselineEvents), (total += intervals[i].baselineTotal);
+  if (!(total > 0)) return undefined;
+  return relative * (events / total) >= absolute;
+}
+
+/** The intervals as a range's claim read them (weights; 0 outside the range), up to its last. */
+function weighted(intervals: readonly RateInterval[], settling: Settling, range: EvidenceRange): RateInterval[] {
+  const w = rangeWeights(settling, range);
+  return intervals.slice(0, range.to + 1).map((i, k) => ({ ...i, weight: w[k] }));
+}
+
+/** The reported alphas, the pass rate that of the range's window (half the rate where the window rests on the other margin). */
+function alphas(direction: Direction, rates: CheckRates): TimelineCheck['alphasFor'] {
+  return (verdict, range) => {
+    const pass = rates.passAt(range.from);
+    return reportedAlphas(verdict, direction, { fail: rates.fail, pass: pass > 0 ? pass : rates.passAt(-1) || rates.fail });
+  };
+}
+
+/** The spread of a pass claim's mixture around the healthy canary (ln ratio): covers ratios 0.75-1.35 of the baseline's at one sd. */
+const PASS_PRIOR_SD = 0.3;
+
+function ratioCheck(intervals: readonly RateInterval[], tol: number, direction: Direction, rates: CheckRates, settling: Settling, what: string): TimelineCheck {
+  // A pass claim tests the margin's boundary towards the inside, where the natural alternative
+  // is a canary equal to the baseline: its mixture centres there (a fail claim's stays around 0).
+  const test = (theta0: number, alternative: 'greater' | 'less') => {
+    const table = rateRatioLogFactorTable(intervals, theta0, alternative);
+    const passing = (alternative === 'less') === theta0 > 1;
+    return passing ? { ...table, logMix: centredLogWeights(Math.abs(Math.log(theta0)), PASS_PRIOR_SD) } : table;
+  };
   // No ratio lies below 1 - tol when tol >= 1: that boundary cannot be crossed.
-  const claims = marginClaims(intervals.length, crossing, 1 + tol, tol < 1 ? 1 - tol : undefined, direction, rates);
-  // The searches of the series (Newton from the previous look's bound), a few passes a bound.
-  const boundsAtLooks = (looks: readonly number[], aL: number, aU: number): Bounds[] =>
-    rateRatioConfidenceSequences(intervals, looks.map((k) => k + 1), () => [aL, aU]).map((ratio) => ({ lower: ratio.lower - 1, upper: ratio.upper - 1 }));
-  const estimate = mantelHaenszelRateRatio(intervals);
+  const claims = marginClaims(test, intervals.length, 1 + tol, tol < 1 ? 1 - tol : undefined, direction, rates, settling);
   return {
     claims,
-    seriesLooks: seriesLooksOf(intervals.length),
-    series: (looks, verdictAt) => {
-      const bounds = rateRatioConfidenceSequences(intervals, looks.map((k) => k + 1), (look) => reportedAlphas(verdictAt(look - 1), direction, rates));
-      return looks.map((k, i) => {
-        const at = mantelHaenszelRateRatio(intervals.slice(0, k + 1));
-        return lookOf(k + 1, { estimate: Number.isNaN(at) ? 0 : at - 1, lower: bounds[i].lower - 1, upper: bounds[i].upper - 1 });
-      });
+    measure: `relative change in ${what}`,
+    unit: 'relative',
+    tolerance: tol,
+    alphasFor: alphas(direction, rates),
+    boundsOver: (range, [aL, aU]) => {
+      const [ratio] = rateRatioConfidenceSequences(weighted(intervals, settling, range), [range.to + 1], () => [aL, aU]);
+      return { lower: ratio.lower - 1, upper: ratio.upper - 1 };
     },
-    effectAt: (verdict, look) => {
-      const [aL, aU] = reportedAlphas(verdict, direction, rates);
-      const last = intervals.length - 1;
-      const [atLook, atLast] = boundsAtLooks(look === last ? [last] : [look, last], aL, aU);
-      const bounds = atLast ? intersect(atLook, atLast) : atLook;
-      return { measure: `relative change in ${what}`, unit: 'relative', estimate: Number.isNaN(estimate) ? 0 : estimate - 1, ...bounds, tolerance: tol };
+    estimateOver: (range) => {
+      const at = mantelHaenszelRateRatio(weighted(intervals, settling, range));
+      return Number.isNaN(at) ? 0 : at - 1;
     },
   };
 }
 
-function differenceCheck(intervals: readonly RateInterval[], tol: number, direction: Direction, rates: ErrorRates, what: string): TimelineCheck {
-  const crossing = (delta: number, alternative: DifferenceAlternative, alpha: number) =>
-    Array.from(logRateDifferenceEProcess(intervals, delta, alternative), (x) => x >= Math.log(1 / alpha));
+function differenceCheck(intervals: readonly RateInterval[], tol: number, direction: Direction, rates: CheckRates, settling: Settling, what: string): TimelineCheck {
+  const test = (delta: number, alternative: 'greater' | 'less') => rateDifferenceLogFactorTable(intervals, delta, alternative);
   // A tolerance of a whole rate (or more) can never be exceeded: fail never, pass at once.
   const within = tol < 1;
-  const claims = marginClaims(intervals.length, crossing, within ? tol : undefined, within ? -tol : undefined, direction, rates);
-  const boundsAt = (look: number, aL: number, aU: number): Bounds => rateDifferenceConfidenceSequence(intervals.slice(0, look + 1), aL, aU);
-  const estimate = mantelHaenszelRateDifference(intervals);
+  const claims = marginClaims(test, intervals.length, within ? tol : undefined, within ? -tol : undefined, direction, rates, settling);
   return {
     claims,
-    seriesLooks: seriesLooksOf(intervals.length),
-    series: (looks, verdictAt) =>
-      looks.map((k) => {
-        const prefix = intervals.slice(0, k + 1);
-        const [aL, aU] = reportedAlphas(verdictAt(k), direction, rates);
-        const at = mantelHaenszelRateDifference(prefix);
-        return lookOf(k + 1, { estimate: Number.isNaN(at) ? 0 : at, ...rateDifferenceConfidenceSequence(prefix, aL, aU) });
-      }),
-    effectAt: (verdict, look) => {
-      const [aL, aU] = reportedAlphas(verdict, direction, rates);
-      const last = intervals.length - 1;
-      const bounds = look === last ? boundsAt(last, aL, aU) : intersect(boundsAt(look, aL, aU), boundsAt(last, aL, aU));
-      return { measure: `change in ${what}`, unit: 'rate', estimate: Number.isNaN(estimate) ? 0 : estimate, ...bounds, tolerance: tol };
+    measure: `change in ${what}`,
+    unit: 'rate',
+    tolerance: tol,
+    alphasFor: alphas(direction, rates),
+    boundsOver: (range, [aL, aU]) => rateDifferenceConfidenceSequence(weighted(intervals, settling, range), aL, aU),
+    estimateOver: (range) => {
+      const at = mantelHaenszelRateDifference(weighted(intervals, settling, range));
+      return Number.isNaN(at) ? 0 : at;
     },
   };
 }

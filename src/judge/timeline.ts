@@ -34,6 +34,7 @@
  * test at every point of the range at once, combined; and what they watch in the benchmark's
  * scenarios (model scores) does not follow load the way latency does. Not built.
  */
+import { gatedWindowStarts } from './interval-settling';
 import { seriesOfResults } from './look-series';
 import type { CategoricalInterval, CountInterval, MetricInput, MetricResult, ValuesInterval, Verdict } from './types';
 
@@ -105,10 +106,34 @@ export function stickyPhrase(verdict: Exclude<Verdict, 'inconclusive'>, decidedA
   return `${PAST[verdict]} at interval ${decidedAt} of ${intervals} and ${still ? STILL[verdict] : 'the latest look alone is not decisive (the earlier look stands: its bounds hold at every look)'}`;
 }
 
+/** The observations (requests for rates) each side has in each interval of a metric's timeline. */
+export function intervalSizes(metric: MetricInput): { canaryTotal: number; baselineTotal: number }[] {
+  const size = (i: CountInterval | CategoricalInterval | ValuesInterval): number => {
+    if ('total' in i) return i.total;
+    if ('counts' in i) return i.counts.reduce((sum, [, n]) => sum + n, 0);
+    if ('values' in i) return i.values.length;
+    return i.histogram.buckets.at(-1)?.count ?? 0;
+  };
+  const n = timelineLength(metric);
+  const b = metric.baseline.intervals as readonly (CountInterval | CategoricalInterval | ValuesInterval)[];
+  const c = metric.canary.intervals as readonly (CountInterval | CategoricalInterval | ValuesInterval)[];
+  return Array.from({ length: n }, (_, i) => ({ canaryTotal: size(c[i]), baselineTotal: size(b[i]) }));
+}
+
+/** The metric over intervals from..to (0-based, inclusive): their cumulative data and them as its timeline. */
+export function windowMetric<M extends MetricInput>(metric: M, from: number, to: number): M {
+  const side = (s: M['baseline']) => ({ ...s, intervals: s.intervals!.slice(from, to + 1) });
+  return prefixMetric({ ...metric, baseline: side(metric.baseline), canary: side(metric.canary) } as M, to - from + 1);
+}
+
 /**
- * The sticky verdict of a judge that reads cumulative data: the metric is judged at past
- * looks (prefixes) and the first decisive look's verdict stands; the result keeps the latest
- * data's summaries and, when decided, the decisive look's effect.
+ * The verdict of a judge that reads cumulative data, over a timeline (issue 21): a fail at any
+ * past look (a prefix from the start) stands, whatever passed before it; else a pass stands
+ * when it was reached on the gated window's data alone (the trailing intervals at the canary's
+ * current weight, src/judge/interval-settling.ts: a prefix of that window, re-judged), so a
+ * gate's pass rests on the traffic it gates; the result keeps the latest data's summaries
+ * and, when decided, the decisive look's effect. Each window's prefixes are judged by the same
+ * anytime-valid bounds, valid at every look of that window.
  */
 export function stickyOverPrefixes<M extends MetricInput>(metric: M, judge: (m: M) => MetricResult): MetricResult {
   const intervals = timelineLength(metric);
@@ -118,22 +143,45 @@ export function stickyOverPrefixes<M extends MetricInput>(metric: M, judge: (m: 
   for (const look of looksToJudge(intervals)) {
     const result = look === intervals ? latest : judge(prefixMetric(metric, look));
     judgedLooks.push({ look, result });
-    if (result.verdict === 'inconclusive') continue;
-    const still = latest.verdict === result.verdict;
-    const decisive = still ? latest : result;
-    if (look !== intervals) judgedLooks.push({ look: intervals, result: latest });
-    const timeline = seriesOfResults(judgedLooks, decisive.effect);
-    return {
-      ...latest,
-      verdict: result.verdict,
-      reason: `${stickyPhrase(result.verdict, look, intervals, still)}: ${decisive.reason}`,
-      ...(decisive.effect ? { effect: decisive.effect } : {}),
-      ...(decisive.effects ? { effects: decisive.effects } : {}),
-      intervals,
-      decidedAt: look,
-      ...(timeline ? { timeline } : {}),
-    };
+    if (result.verdict === 'fail') return decided(latest, judgedLooks, { look, result }, intervals, 1);
+  }
+  const start = gatedWindowStarts(intervalSizes(metric))[intervals - 1];
+  if (start === 0) {
+    const passed = judgedLooks.find((j) => j.result.verdict === 'pass');
+    if (passed) return decided(latest, judgedLooks, passed, intervals, 1);
+  } else {
+    for (const look of looksToJudge(intervals - start)) {
+      const result = judge(windowMetric(metric, start, start + look - 1));
+      if (result.verdict === 'pass') return decided(latest, judgedLooks, { look: start + look, result }, intervals, start + 1);
+    }
   }
   const timeline = seriesOfResults(judgedLooks, latest.effect);
   return { ...latest, intervals, ...(timeline ? { timeline } : {}) };
+}
+
+/** The result of a decisive look: its verdict and effect, the latest summaries, "on intervals a-b". */
+function decided(
+  latest: MetricResult,
+  judgedLooks: { look: number; result: MetricResult }[],
+  { look, result }: { look: number; result: MetricResult },
+  intervals: number,
+  from: number,
+): MetricResult {
+  const verdict = result.verdict as Exclude<Verdict, 'inconclusive'>;
+  // A window's pass is judged on the window alone, so the latest cumulative look does not speak for it.
+  const still = latest.verdict === result.verdict || from > 1;
+  const decisive = latest.verdict === result.verdict && from === 1 ? latest : result;
+  if (!judgedLooks.some((j) => j.look === intervals)) judgedLooks.push({ look: intervals, result: latest });
+  const timeline = seriesOfResults(judgedLooks, decisive.effect);
+  const on = from === 1 ? '' : ` on intervals ${from}-${look} (the traffic at the canary's current weight)`;
+  return {
+    ...latest,
+    verdict,
+    reason: `${stickyPhrase(verdict, look, intervals, still)}${on}: ${decisive.reason}`,
+    ...(decisive.effect ? { effect: decisive.effect } : {}),
+    ...(decisive.effects ? { effects: decisive.effects } : {}),
+    intervals,
+    decidedAt: look,
+    ...(timeline ? { timeline } : {}),
+  };
 }

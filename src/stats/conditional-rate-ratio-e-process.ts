@@ -37,6 +37,7 @@
  * const intervals = [{ canaryEvents: 3, canaryTotal: 100, baselineEvents: 50, baselineTotal: 9900 }];
  * Math.exp(logRateRatioEValue(intervals, 1, 'greater')) // evidence that the canary's rate is higher
  */
+import type { LogFactorTable } from './e-detector';
 import type { Bounds } from './quantile-bounds';
 
 /** One interval's counts of both sides (the same span of time). */
@@ -45,6 +46,12 @@ export interface RateInterval {
   readonly canaryTotal: number;
   readonly baselineEvents: number;
   readonly baselineTotal: number;
+  /**
+   * The interval's factor is raised to this power (default 1): 1/phi for events clustered
+   * phi-fold (src/stats/count-dispersion.ts), 0 to leave the interval out. Fixed before the
+   * interval's labels are seen, so the product stays an e-process.
+   */
+  readonly weight?: number;
 }
 
 export type Alternative = 'greater' | 'less' | 'two-sided';
@@ -77,12 +84,33 @@ function logWeights(sd: number): Float64Array {
 }
 const LOG_WEIGHTS = logWeights(PRIOR_SD);
 
+/**
+ * Mixing weights on the same grid (as ln) centred at |d| = `center` with standard deviation
+ * `sd` (normal, truncated to the grid's side): for a pass claim, whose natural alternative is
+ * known before any data, the canary equal to the baseline, |d| = |ln theta0|. A mixture fixed
+ * in advance, so the e-process stays valid whatever its centre; centred where a healthy canary
+ * lies, it gives up fewer nats to the prior than the half-normal around 0 (which must also
+ * cover far alternatives, as a fail claim's does).
+ */
+export function centredLogWeights(center: number, sd: number): Float64Array {
+  const raw = Array.from(OFFSETS, (d, j) => {
+    const spacing = (OFFSETS[Math.min(j + 1, OFFSETS.length - 1)] - OFFSETS[Math.max(j - 1, 0)]) / 2 || OFFSETS[0];
+    return Math.exp(-0.5 * ((d - center) / sd) ** 2) * spacing;
+  });
+  const total = raw.reduce((a, b) => a + b, 0);
+  return Float64Array.from(raw, (w) => Math.log(w / total));
+}
+
 function checkIntervals(intervals: readonly RateInterval[]): void {
   for (const i of intervals) {
     if (!(i.canaryEvents >= 0 && i.baselineEvents >= 0 && i.canaryTotal >= 0 && i.baselineTotal >= 0)) throw new Error('Counts must not be negative');
     if (i.canaryEvents > i.canaryTotal || i.baselineEvents > i.baselineTotal) throw new Error('Events must not exceed the total of their side');
+    if (i.weight !== undefined && !(i.weight >= 0 && i.weight <= 1)) throw new Error('A weight must lie in [0, 1]');
   }
 }
+
+/** An interval's tempering weight (src/stats/count-dispersion.ts); 0 leaves it out. */
+export const weightOf = (i: Pick<RateInterval, 'weight'>): number => i.weight ?? 1;
 
 /**
  * ln E_k after each interval k (the e-process, one value per look), testing theta0 against
@@ -101,12 +129,13 @@ function eProcess(intervals: readonly RateInterval[], theta0: number, alternativ
   const out = new Float64Array(intervals.length);
   intervals.forEach((interval, k) => {
     const events = interval.canaryEvents + interval.baselineEvents;
+    const w = weightOf(interval);
     // An interval with no events, or with one side serving nothing, carries no information.
-    if (events > 0 && interval.canaryTotal > 0 && interval.baselineTotal > 0) {
+    if (events > 0 && w > 0 && interval.canaryTotal > 0 && interval.baselineTotal > 0) {
       const p0 = (interval.canaryTotal * theta0) / (interval.canaryTotal * theta0 + interval.baselineTotal);
       for (const half of halves) {
         for (let j = 0; j < OFFSETS.length; j++) {
-          half.sums[j] += interval.canaryEvents * half.sign * OFFSETS[j] - events * Math.log1p(p0 * half.expm1[j]);
+          half.sums[j] += w * (interval.canaryEvents * half.sign * OFFSETS[j] - events * Math.log1p(p0 * half.expm1[j]));
         }
       }
     }
@@ -124,26 +153,43 @@ function eProcess(intervals: readonly RateInterval[], theta0: number, alternativ
  */
 export class RateRatioMixture {
   private readonly table: Float64Array;
-  /** 1 where both sides served requests: elsewhere the interval carries no information. */
-  private readonly informative: Uint8Array;
+  /** Each interval's weight where both sides served requests, else 0 (the interval carries no information). */
+  private readonly informative: Float64Array;
   private readonly signedOffsets: Float64Array;
   private readonly looks: number;
 
-  constructor(totals: readonly Pick<RateInterval, 'canaryTotal' | 'baselineTotal'>[], theta0: number, alternative: 'greater' | 'less') {
+  /** `totals` may carry weights (RateInterval.weight): each interval's factor is tempered by its own. */
+  constructor(totals: readonly Pick<RateInterval, 'canaryTotal' | 'baselineTotal' | 'weight'>[], theta0: number, alternative: 'greater' | 'less') {
     if (!(theta0 > 0 && Number.isFinite(theta0))) throw new Error('theta0 must be a positive finite ratio');
     const sign = alternative === 'greater' ? 1 : -1;
     const m = EXPM1[alternative];
     this.looks = totals.length;
     this.signedOffsets = Float64Array.from(OFFSETS, (d) => sign * d);
     this.table = new Float64Array(totals.length * OFFSETS.length);
-    this.informative = new Uint8Array(totals.length);
+    this.informative = new Float64Array(totals.length);
     totals.forEach((t, i) => {
       // An interval where one side serves nothing carries no information (as in eProcess).
-      if (!(t.canaryTotal > 0 && t.baselineTotal > 0)) return;
-      this.informative[i] = 1;
+      if (!(t.canaryTotal > 0 && t.baselineTotal > 0) || weightOf(t) === 0) return;
+      this.informative[i] = weightOf(t);
       const p0 = (t.canaryTotal * theta0) / (t.canaryTotal * theta0 + t.baselineTotal);
       for (let j = 0; j < OFFSETS.length; j++) this.table[j * totals.length + i] = Math.log1p(p0 * m[j]);
     });
+  }
+
+  /**
+   * Each interval's ln-factors at the grid's points for these counts (src/stats/e-detector.ts),
+   * untempered: the caller weights rows by what it may read.
+   */
+  logFactorTable(canaryEvents: ArrayLike<number>, baselineEvents: ArrayLike<number>): LogFactorTable {
+    const grid = OFFSETS.length;
+    const looks = this.looks;
+    const factors = new Float64Array(looks * grid);
+    for (let i = 0; i < looks; i++) {
+      if (this.informative[i] === 0) continue;
+      const events = canaryEvents[i] + baselineEvents[i];
+      for (let j = 0; j < grid; j++) factors[i * grid + j] = canaryEvents[i] * this.signedOffsets[j] - events * this.table[j * looks + i];
+    }
+    return { looks, grid, logMix: LOG_WEIGHTS, factors };
   }
 
   /** ln E after each interval, for these per-interval event counts (checked against the totals by the caller). */
@@ -168,9 +214,9 @@ export class RateRatioMixture {
     const canary = new Float64Array(looks);
     let canarySoFar = 0;
     for (let i = 0; i < looks; i++) {
-      if (informative[i] === 1) {
-        events[i] = canaryEvents[i] + baselineEvents[i];
-        canarySoFar += canaryEvents[i];
+      if (informative[i] > 0) {
+        events[i] = informative[i] * (canaryEvents[i] + baselineEvents[i]);
+        canarySoFar += informative[i] * canaryEvents[i];
       }
       canary[i] = canarySoFar;
     }
@@ -192,6 +238,19 @@ export class RateRatioMixture {
     }
     return looks > 0 ? everyLook[looks - 1] : 0;
   }
+}
+
+/**
+ * Each interval's ln-factors of the one-sided test at theta0 on the mixture's grid, untempered
+ * (the weights are the caller's to apply): the input of src/stats/e-detector.ts.
+ */
+export function rateRatioLogFactorTable(intervals: readonly RateInterval[], theta0: number, alternative: 'greater' | 'less'): LogFactorTable {
+  checkIntervals(intervals);
+  const mixture = new RateRatioMixture(intervals.map((i) => ({ canaryTotal: i.canaryTotal, baselineTotal: i.baselineTotal })), theta0, alternative);
+  return mixture.logFactorTable(
+    intervals.map((i) => i.canaryEvents),
+    intervals.map((i) => i.baselineEvents),
+  );
 }
 
 /** ln E after all the intervals. */
@@ -251,7 +310,7 @@ export function mantelHaenszelRateRatio(intervals: readonly RateInterval[]): num
   let bottom = 0;
   for (const i of intervals) {
     const n = i.canaryTotal + i.baselineTotal;
-    if (n === 0) continue;
+    if (n === 0 || weightOf(i) === 0) continue;
     top += (i.canaryEvents * i.baselineTotal) / n;
     bottom += (i.baselineEvents * i.canaryTotal) / n;
   }
@@ -306,13 +365,14 @@ function logEAndSlope(intervals: readonly RateInterval[], x: number, alternative
   const sums = new Float64Array(OFFSETS.length);
   const slopes = new Float64Array(OFFSETS.length);
   for (const interval of intervals) {
-    const events = interval.canaryEvents + interval.baselineEvents;
+    const w = weightOf(interval);
+    const events = w * (interval.canaryEvents + interval.baselineEvents);
     if (!(events > 0 && interval.canaryTotal > 0 && interval.baselineTotal > 0)) continue;
     const p0 = (interval.canaryTotal * theta0) / (interval.canaryTotal * theta0 + interval.baselineTotal);
     // d p0 / d ln theta0 = p0 (1 - p0).
     const dp0 = p0 * (1 - p0);
     for (let j = 0; j < OFFSETS.length; j++) {
-      sums[j] += interval.canaryEvents * sign * OFFSETS[j] - events * Math.log1p(p0 * m[j]);
+      sums[j] += w * interval.canaryEvents * sign * OFFSETS[j] - events * Math.log1p(p0 * m[j]);
       slopes[j] -= (events * m[j] * dp0) / (1 + p0 * m[j]);
     }
   }

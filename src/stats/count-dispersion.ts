@@ -1,0 +1,96 @@
+/**
+ * How much more variable per-interval event counts are than Poisson counts (the index of
+ * dispersion phi), estimated from consecutive intervals, and the tempering that keeps the
+ * conditional e-processes valid when events come in clusters.
+ *
+ * Why: with sticky routing one user's retries, or one bad session, put many errors on one
+ * side at once. Counts are then compound: K events per cluster, clusters arriving as Poisson,
+ * so Var = phi x mean with phi = E[K^2] / E[K] (K for clusters of a fixed size). The
+ * conditional binomial of the rate tests then sees c_i = K Y_i, Y_i ~ Binomial(E_i / K, p): its
+ * likelihood ratio, built for single events, overstates the evidence about K-fold, and one
+ * cluster of 20 errors on a canary at 1 % reads as decisive.
+ *
+ * The tempering: raise each interval's factor to the power 1/phi. For a factor exp(t c -
+ * n psi(t)) with psi convex and psi(0) = 0 (the binomial's ln(1 + p (e^t - 1)), per event or
+ * per request), and c = K Y with Y drawn per cluster, E exp((t K Y - n psi(t)) / phi) =
+ * exp((n / K) psi(t K / phi) - (n / phi) psi(t)) <= 1 whenever phi >= K, because psi(l t) <=
+ * l psi(t) for l in [0, 1]. So a tempered factor keeps mean at most 1 under the null, for the
+ * conditional rate-ratio mixture (src/stats/conditional-rate-ratio-e-process.ts) and the
+ * numeraire difference factor (src/stats/rate-difference-e-process.ts, each side's moment
+ * tempered the same way): the product stays an e-process, with about 1/phi of the evidence of
+ * single events, which is what clustered events carry.
+ *
+ * The estimate: for consecutive intervals (x1, n1), (x2, n2) of one count (events, exposure),
+ * x2 given x1 + x2 is Binomial(x1 + x2, n2 / (n1 + n2)) under a steady rate, and its Pearson
+ * statistic P = (x2 - (x1 + x2) q)^2 / ((x1 + x2) q (1 - q)) has mean about phi (McCullagh &
+ * Nelder 1989, the Pearson estimate of dispersion). The estimate after k pairs is (NU0 + sum P)
+ * / (NU0 + k), at least 1: NU0 pseudo-pairs at phi = 1 keep a few pairs from moving it far.
+ * It is used only once the counts are shown overdispersed (sum P beyond the chi-squared(k)
+ * quantile at 1 - SIGNIFICANCE, Cochran's dispersion test): on Poisson counts the estimate
+ * wanders around 1, and tempering by that noise would throw evidence away for nothing.
+ * Consecutive pairs make a slow trend (the rate rising with the time of day) cost nothing; a
+ * pair whose P lies far beyond what the estimate so far explains (max(JUMP_FLOOR, JUMP_FACTOR x
+ * phi)) is a change of rate, not noise, and is left out (an outage must not temper the rest of
+ * the rollout). Whether the estimate may use an interval's own counts is the caller's to
+ * decide (src/judge/interval-settling.ts feeds it counts the tests condition on).
+ *
+ * References: McCullagh, P. & Nelder, J. A. (1989) "Generalized Linear Models", 2nd ed.,
+ * section 4.5 (overdispersion, the Pearson estimate); Cox, D. R. (1983) "Some remarks on
+ * overdispersion", Biometrika 70(1); Grunwald, P. & van Ommen, T. (2017) "Inconsistency of
+ * Bayesian inference for misspecified linear models, and a proposal for repairing it",
+ * Bayesian Analysis 12(4) (tempered likelihoods, learning rate 1/phi).
+ *
+ * Cochran, W. G. (1954) "Some methods for strengthening the common chi-squared tests",
+ * Biometrics 10(4) (the index-of-dispersion test).
+ *
+ * @example
+ * const d = new CountDispersion();
+ * d.add({ events: 40, exposure: 9900 }, { events: 0, exposure: 9900 }); // a cluster of 40, then none
+ * d.value // > 1
+ */
+
+import gammainc from '@stdlib/math-base-special-gammainc';
+
+/** One interval's count and its exposure (requests, or observations). */
+export interface Count {
+  readonly events: number;
+  readonly exposure: number;
+}
+
+/** Pseudo-pairs at phi = 1 in the estimate. */
+export const NU0 = 2;
+/** A pair's Pearson statistic beyond max(JUMP_FLOOR, JUMP_FACTOR x phi) is a change of rate, left out. */
+export const JUMP_FLOOR = 200;
+export const JUMP_FACTOR = 10;
+
+/** The Pearson statistic of two consecutive counts under a steady rate, and q (the second's share of the exposure); null without events. */
+export function pairStatistic(first: Count, second: Count): number | null {
+  const events = first.events + second.events;
+  if (!(events > 0 && first.exposure > 0 && second.exposure > 0)) return null;
+  const q = second.exposure / (first.exposure + second.exposure);
+  return (second.events - events * q) ** 2 / (events * q * (1 - q));
+}
+
+/** The dispersion test's level: below it the counts are taken as Poisson (phi = 1). */
+export const SIGNIFICANCE = 0.001;
+
+/** The running estimate of phi over consecutive pairs, fed in order. */
+export class CountDispersion {
+  private sum = 0;
+  private pairs = 0;
+
+  /** Adds the pair (first, second); returns whether it counted (false: no events, or a change of rate). */
+  add(first: Count, second: Count): boolean {
+    const p = pairStatistic(first, second);
+    if (p === null || p > Math.max(JUMP_FLOOR, JUMP_FACTOR * this.value)) return false;
+    this.sum += p;
+    this.pairs++;
+    return true;
+  }
+
+  /** The index of dispersion: 1 until the counts are shown overdispersed, then the estimate. */
+  get value(): number {
+    if (this.pairs === 0 || gammainc(this.sum / 2, this.pairs / 2, true, true) >= SIGNIFICANCE) return 1;
+    return Math.max(1, (NU0 + this.sum) / (NU0 + this.pairs));
+  }
+}
