@@ -24,7 +24,8 @@ import type { MetricContext } from './metric-context';
 import { overallVerdict } from './overall';
 import { judgeProportion } from './proportion';
 import { checkTrafficSplit } from './traffic-split';
-import { stickyOverPrefixes, timelineLength } from './timeline';
+import { gatedWindowStarts } from './interval-settling';
+import { intervalSizes, stickyOverPrefixes, timelineLength } from './timeline';
 import { withProjection } from './projection';
 import type { AnalysisInput, AnalysisResult, EvidenceName, MetricInput, MetricResult } from './types';
 
@@ -37,7 +38,7 @@ export function analyze(input: AnalysisInput, evidence: Evidence = EVIDENCE[inpu
   const alpha = input.alpha ?? DEFAULT_ALPHA;
   const thresholds = { ...DEFAULT_THRESHOLDS, ...input.thresholds };
   const ctx: MetricContext = { evidence, rates: { fail: alpha / Math.max(1, input.metrics.length), pass: alpha } };
-  const metrics = input.metrics.map((metric) => withProjection(judgeMetric(metric, ctx), latestCanaryInterval(metric), metric.intervalSeconds));
+  const metrics = input.metrics.map((metric) => withProjection(judgeMetric(metric, ctx), latestCanaryInterval(metric), metric.intervalSeconds, evidenceCanaryN(metric, ctx)));
   const overall = overallVerdict(metrics, thresholds);
   if (!input.traffic) return { ...overall, alpha, evidence: evidence.name, metrics };
   const traffic = checkTrafficSplit(input.traffic, alpha);
@@ -52,11 +53,26 @@ export function analyze(input: AnalysisInput, evidence: Evidence = EVIDENCE[inpu
   return { ...verdict, alpha, evidence: evidence.name, metrics, checks: [traffic] };
 }
 
+/** Rates, quantiles and category shares judge their timeline per interval themselves; the mean and distributions re-judge past looks. */
+function judgedPerInterval(metric: MetricInput): boolean {
+  return metric.kind === 'proportion' || metric.kind === 'categorical' || (metric.kind === 'continuous' && metric.quantile !== 'mean');
+}
+
 function judgeMetric(metric: MetricInput, ctx: MetricContext): MetricResult {
-  // Rates, quantiles and category shares judge their timeline per interval themselves; the mean and distributions re-judge past looks.
-  const perInterval = metric.kind === 'proportion' || metric.kind === 'categorical' || (metric.kind === 'continuous' && metric.quantile !== 'mean');
-  if (ctx.evidence.sequential && timelineLength(metric) > 0 && !perInterval) return stickyOverPrefixes(metric, (m) => judgeLook(m, ctx));
+  if (ctx.evidence.sequential && timelineLength(metric) > 0 && !judgedPerInterval(metric)) return stickyOverPrefixes(metric, (m) => judgeLook(m, ctx));
   return judgeLook(metric, ctx);
+}
+
+/**
+ * The canary observations an undecided per-interval metric's effect rests on: its gated window
+ * (src/judge/interval-settling.ts), what more data add to; undefined (all of them) otherwise.
+ */
+function evidenceCanaryN(metric: MetricInput, ctx: MetricContext): number | undefined {
+  const n = timelineLength(metric);
+  if (!ctx.evidence.sequential || n === 0 || !judgedPerInterval(metric)) return undefined;
+  const sizes = intervalSizes(metric);
+  const start = gatedWindowStarts(sizes)[n - 1];
+  return sizes.slice(start).reduce((sum, s) => sum + s.canaryTotal, 0);
 }
 
 function judgeLook(metric: MetricInput, ctx: MetricContext): MetricResult {

@@ -18,12 +18,7 @@
  * the largest change in a category share, from the per-category confidence sequences at
  * alpha / 2k a tail; the estimate is the largest Mantel-Haenszel difference.
  */
-import {
-  mantelHaenszelRateDifference,
-  rateDifferenceConfidenceSequence,
-  rateDifferenceLogFactorTable,
-  type RateInterval,
-} from '../stats/rate-difference-e-process';
+import { mantelHaenszelRateDifference, rateDifferenceEdge, rateDifferenceLogFactorTable, type RateInterval } from '../stats/rate-difference-e-process';
 import { settle, type Settling } from './interval-settling';
 import type { MetricContext } from './metric-context';
 import { settleRates } from './rate-timeline';
@@ -57,30 +52,28 @@ export function judgeCategoricalTimeline(
     const w = rangeWeights(settlings[j], range);
     return perCategory[j].slice(0, range.to + 1).map((i, at) => ({ ...i, weight: w[at] }));
   };
-  // The largest change's bounds from every category's confidence sequence, alpha / 2k a tail.
-  const boundsOver = (range: EvidenceRange, [aL, aU]: readonly [number, number]): Bounds => {
-    const lower = perCategory.map((_, j) => rateDifferenceConfidenceSequence(weighted(j, range), aL / (2 * k), aL / (2 * k)));
-    const upper = perCategory.map((_, j) => rateDifferenceConfidenceSequence(weighted(j, range), aU / (2 * k), aU / (2 * k)));
-    return {
-      lower: Math.max(0, ...lower.map((b) => Math.max(b.lower, -b.upper))),
-      upper: Math.max(...upper.map((b) => Math.max(Math.abs(b.lower), Math.abs(b.upper)))),
-    };
+  // The largest change only grows with harm: its lower bound (`greater`) is the largest of every
+  // category's lower bound on |change| from its two one-sided edges at alpha / 2k a tail, its
+  // upper bound (`less`) the largest of their upper bounds on |change|.
+  const edge = (range: EvidenceRange, alternative: 'greater' | 'less', alpha: number): number => {
+    const each = perCategory.map((_, j) => ({ lower: rateDifferenceEdge(weighted(j, range), 'greater', alpha / (2 * k)), upper: rateDifferenceEdge(weighted(j, range), 'less', alpha / (2 * k)) }));
+    return alternative === 'greater' ? Math.max(0, ...each.map((b) => Math.max(b.lower, -b.upper))) : Math.max(...each.map((b) => Math.max(Math.abs(b.lower), Math.abs(b.upper))));
   };
   const decision = decideTimeline(
     [
       {
         claims,
+        rates: { fail: ctx.rates.fail, passAt: () => ctx.rates.pass },
         measure: LARGEST_SHARE_CHANGE,
         unit: 'share',
         tolerance: tol,
-        // The largest change only grows with harm: its lower bound takes the fail rate, its upper the pass rate.
-        alphasFor: () => [ctx.rates.fail, ctx.rates.pass],
-        boundsOver,
+        edge,
         estimateOver: (range) => Math.max(0, ...perCategory.map((_, j) => Math.abs(mantelHaenszelRateDifference(weighted(j, range))) || 0)),
       },
     ],
     looks,
     observations,
+    'increase',
   );
   return { ...decision, largest: { category: categories[largest] ?? '', change: estimates[largest] || 0 } };
 }

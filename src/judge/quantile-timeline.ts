@@ -21,29 +21,11 @@
  * has no earlier baseline data to set its threshold, so it serves only to set the next one's.
  */
 import { fromBuckets, fromValues, type WeightedSample } from '../stats/weighted-sample';
-import {
-  matchedQuantile,
-  matchedShiftEstimate,
-  shiftConfidenceSequence,
-  shiftLogFactorTable,
-  withScale,
-  withWeights,
-  type MatchedQuantile,
-} from '../stats/matched-quantile-shift-e-process';
+import { matchedQuantile, matchedShiftEstimate, shiftEdge, shiftLogFactorTable, withScale, withWeights, type MatchedQuantile } from '../stats/matched-quantile-shift-e-process';
 import { settle, type Settling } from './interval-settling';
 import type { MetricContext } from './metric-context';
 import { toSamplePair } from './side-samples';
-import {
-  decideTimeline,
-  marginClaims,
-  passRateChoice,
-  rangeWeights,
-  reportedAlphas,
-  type CheckRates,
-  type EvidenceRange,
-  type TimelineCheck,
-  type TimelineDecision,
-} from './timeline-checks';
+import { decideTimeline, marginClaims, passRateChoice, rangeWeights, type CheckRates, type EvidenceRange, type TimelineCheck, type TimelineDecision } from './timeline-checks';
 import type { Direction, Margin, ValuesInterval } from './types';
 
 /** Judges a quantile's timeline against its margins; `subject` names it ("p95"). */
@@ -70,7 +52,7 @@ export function judgeQuantileTimeline(
       : [() => ctx.rates.pass, () => ctx.rates.pass];
   if (margin.relative !== undefined) checks.push(shiftCheck(prepared, margin.relative, direction, { fail: ctx.rates.fail, passAt: relativeAt }, settling, `relative shift of ${subject}`));
   if (margin.absolute !== undefined) checks.push(shiftCheck(withScale(prepared, 'absolute'), margin.absolute, direction, { fail: ctx.rates.fail, passAt: absoluteAt }, settling, `shift of ${subject}`));
-  return decideTimeline(checks, intervals.length, settling);
+  return decideTimeline(checks, intervals.length, settling, direction);
 }
 
 /**
@@ -122,14 +104,11 @@ function shiftCheck(m: MatchedQuantile, tol: number, direction: Direction, rates
   };
   return {
     claims,
+    rates,
     measure,
     unit: m.scale === 'relative' ? 'relative' : 'units',
     tolerance: tol,
-    alphasFor: (verdict, range) => {
-      const pass = rates.passAt(range.from);
-      return reportedAlphas(verdict, direction, { fail: rates.fail, pass: pass > 0 ? pass : rates.passAt(-1) || rates.fail });
-    },
-    boundsOver: (range, [aL, aU], hint) => shiftConfidenceSequence(viewOf(range), aL, aU, range.to + 1, hint),
+    edge: (range, alternative, alpha, hint) => shiftEdge(viewOf(range), alternative, alpha, range.to + 1, hint),
     estimateOver: (range, hint) => {
       const e = matchedShiftEstimate(viewOf(range), range.to + 1, hint);
       return Number.isNaN(e) ? 0 : e;

@@ -29,27 +29,11 @@
  * two margins remain alternatives (pass if either passes, fail if both fail), as without a
  * timeline.
  */
-import {
-  centredLogWeights,
-  mantelHaenszelRateRatio,
-  rateRatioConfidenceSequences,
-  rateRatioLogFactorTable,
-  type RateInterval,
-} from '../stats/conditional-rate-ratio-e-process';
-import { mantelHaenszelRateDifference, rateDifferenceConfidenceSequence, rateDifferenceLogFactorTable } from '../stats/rate-difference-e-process';
+import { mantelHaenszelRateRatio, rateRatioEdge, rateRatioLogFactorTable, type RateInterval } from '../stats/conditional-rate-ratio-e-process';
+import { mantelHaenszelRateDifference, rateDifferenceEdge, rateDifferenceLogFactorTable } from '../stats/rate-difference-e-process';
 import { settle, type Settling } from './interval-settling';
 import type { MetricContext } from './metric-context';
-import {
-  decideTimeline,
-  marginClaims,
-  passRateChoice,
-  rangeWeights,
-  reportedAlphas,
-  type CheckRates,
-  type EvidenceRange,
-  type TimelineCheck,
-  type TimelineDecision,
-} from './timeline-checks';
+import { decideTimeline, marginClaims, passRateChoice, rangeWeights, type CheckRates, type EvidenceRange, type TimelineCheck, type TimelineDecision } from './timeline-checks';
 import type { CountInterval, Direction, Margin } from './types';
 
 /** Judges a rate's timeline against its margins; `what` names the rate ("rate", "share above 250"). */
@@ -63,7 +47,7 @@ export function judgeRateTimeline(baseline: readonly CountInterval[], canary: re
       : [() => ctx.rates.pass, () => ctx.rates.pass];
   if (margin.relative !== undefined) checks.push(ratioCheck(intervals, margin.relative, direction, { fail: ctx.rates.fail, passAt: relativeAt }, settling, what));
   if (margin.absolute !== undefined) checks.push(differenceCheck(intervals, margin.absolute, direction, { fail: ctx.rates.fail, passAt: absoluteAt }, settling, what));
-  return decideTimeline(checks, intervals.length, settling);
+  return decideTimeline(checks, intervals.length, settling, direction);
 }
 
 /** The settling of rate intervals: steadiness read from the pooled events over both sides' requests. */
@@ -84,45 +68,30 @@ function relativeWider(intervals: readonly RateInterval[], relative: number, abs
   return relative * (events / total) >= absolute;
 }
 
-/** The intervals as a range's claim read them (weights; 0 outside the range), up to its last. */
-function weighted(intervals: readonly RateInterval[], settling: Settling, range: EvidenceRange): RateInterval[] {
+/** The intervals as a range's claim read them (weights; 0 before the range), up to its last. */
+export function weightedRange(intervals: readonly RateInterval[], settling: Settling, range: EvidenceRange): RateInterval[] {
   const w = rangeWeights(settling, range);
-  return intervals.slice(0, range.to + 1).map((i, k) => ({ ...i, weight: w[k] }));
+  const out: RateInterval[] = [];
+  for (let k = range.from; k <= range.to; k++) {
+    const i = intervals[k];
+    out.push({ canaryEvents: i.canaryEvents, canaryTotal: i.canaryTotal, baselineEvents: i.baselineEvents, baselineTotal: i.baselineTotal, weight: w[k] });
+  }
+  return out;
 }
-
-/** The reported alphas, the pass rate that of the range's window (half the rate where the window rests on the other margin). */
-function alphas(direction: Direction, rates: CheckRates): TimelineCheck['alphasFor'] {
-  return (verdict, range) => {
-    const pass = rates.passAt(range.from);
-    return reportedAlphas(verdict, direction, { fail: rates.fail, pass: pass > 0 ? pass : rates.passAt(-1) || rates.fail });
-  };
-}
-
-/** The spread of a pass claim's mixture around the healthy canary (ln ratio): covers ratios 0.75-1.35 of the baseline's at one sd. */
-const PASS_PRIOR_SD = 0.3;
 
 function ratioCheck(intervals: readonly RateInterval[], tol: number, direction: Direction, rates: CheckRates, settling: Settling, what: string): TimelineCheck {
-  // A pass claim tests the margin's boundary towards the inside, where the natural alternative
-  // is a canary equal to the baseline: its mixture centres there (a fail claim's stays around 0).
-  const test = (theta0: number, alternative: 'greater' | 'less') => {
-    const table = rateRatioLogFactorTable(intervals, theta0, alternative);
-    const passing = (alternative === 'less') === theta0 > 1;
-    return passing ? { ...table, logMix: centredLogWeights(Math.abs(Math.log(theta0)), PASS_PRIOR_SD) } : table;
-  };
+  const test = (theta0: number, alternative: 'greater' | 'less') => rateRatioLogFactorTable(intervals, theta0, alternative);
   // No ratio lies below 1 - tol when tol >= 1: that boundary cannot be crossed.
   const claims = marginClaims(test, intervals.length, 1 + tol, tol < 1 ? 1 - tol : undefined, direction, rates, settling);
   return {
     claims,
+    rates,
     measure: `relative change in ${what}`,
     unit: 'relative',
     tolerance: tol,
-    alphasFor: alphas(direction, rates),
-    boundsOver: (range, [aL, aU]) => {
-      const [ratio] = rateRatioConfidenceSequences(weighted(intervals, settling, range), [range.to + 1], () => [aL, aU]);
-      return { lower: ratio.lower - 1, upper: ratio.upper - 1 };
-    },
+    edge: (range, alternative, alpha, hint) => rateRatioEdge(weightedRange(intervals, settling, range), alternative, alpha, hint === undefined ? undefined : hint + 1) - 1,
     estimateOver: (range) => {
-      const at = mantelHaenszelRateRatio(weighted(intervals, settling, range));
+      const at = mantelHaenszelRateRatio(weightedRange(intervals, settling, range));
       return Number.isNaN(at) ? 0 : at - 1;
     },
   };
@@ -135,13 +104,13 @@ function differenceCheck(intervals: readonly RateInterval[], tol: number, direct
   const claims = marginClaims(test, intervals.length, within ? tol : undefined, within ? -tol : undefined, direction, rates, settling);
   return {
     claims,
+    rates,
     measure: `change in ${what}`,
     unit: 'rate',
     tolerance: tol,
-    alphasFor: alphas(direction, rates),
-    boundsOver: (range, [aL, aU]) => rateDifferenceConfidenceSequence(weighted(intervals, settling, range), aL, aU),
+    edge: (range, alternative, alpha) => rateDifferenceEdge(weightedRange(intervals, settling, range), alternative, alpha),
     estimateOver: (range) => {
-      const at = mantelHaenszelRateDifference(weighted(intervals, settling, range));
+      const at = mantelHaenszelRateDifference(weightedRange(intervals, settling, range));
       return Number.isNaN(at) ? 0 : at;
     },
   };

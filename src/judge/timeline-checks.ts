@@ -6,13 +6,14 @@
  *
  * Verdicts that follow the canary through the rollout (issue 21):
  * - Fail claims test the null "within the margin in every interval" with an e-detector
- *   (src/stats/e-detector.ts): a mixture over the intervals at which harm may have started,
- *   weighted towards the weight steps, so harm that starts at the 50 % step is judged on the
- *   50 % step's evidence and not buried under the healthy 1 % and 10 % steps. Its null is a
- *   product over intervals, so it stays valid however the effect moves over time; a claim
- *   holds from the first look at which it crosses 1/alpha (Ville's inequality) and fail
- *   evidence keeps accumulating after a pass: a later fail is never hidden by an earlier pass.
- *   It reads settled intervals only (src/judge/interval-settling.ts), so it lags one look.
+ *   (src/stats/e-detector.ts): e-processes started at the first interval and at each step of
+ *   the canary's weight, each at its share of the fail rate, so harm that starts at the 50 %
+ *   step is judged on the 50 % step's evidence and not buried under the healthy 1 % and 10 %
+ *   steps. Its null is a product over intervals, so it stays valid however the effect moves
+ *   over time; a claim holds from the first look at which it crosses (Ville's inequality and
+ *   the union bound), and fail evidence keeps accumulating after a pass: a later fail is never
+ *   hidden by an earlier pass. It reads settled intervals only (src/judge/interval-settling.ts),
+ *   so it lags one look.
  * - Pass claims test "beyond the margin throughout the gated window" (the trailing intervals at
  *   the canary's current weight, src/judge/interval-settling.ts) with the mixture e-process
  *   started at the window's first interval: a gate's pass rests on the traffic it gates, not
@@ -25,12 +26,15 @@
  *   holds. Which check a window's pass rests on is chosen before the window from the data
  *   before it (the margin wider at the baseline's level then), so that check takes the whole
  *   pass rate; a window without earlier data splits it (Bonferroni).
- * - The reported interval is the confidence sequence of the intervals the verdict rests on
- *   (the window for a pass, the fail evidence's start on for a fail), intersected with the
- *   deciding look's when that intersection is not empty: never an empty interval, and the
- *   reason names the intervals.
+ * - The reported interval inverts the same two claims: its bound on the harmful side is the
+ *   intersection over the e-detector's starts of each start's confidence sequence at that
+ *   start's share of the fail rate (it crosses the margin exactly when the fail claim is made),
+ *   its bound on the other side the gated window's confidence sequence at the pass rate (it
+ *   crosses exactly when the pass claim is made). A decided verdict's interval is intersected
+ *   with the deciding look's when that is not empty: never an empty interval. The reason names
+ *   the intervals the verdict rests on.
  */
-import { changePointPrior, dominantStart, logEDetector, logMixture, type LogFactorTable } from '../stats/e-detector';
+import { logRestartedEProcesses, logMixture, restartPrior, type LogFactorTable, type Start } from '../stats/e-detector';
 import { describeCheck } from './describe';
 import { intervalRange, setAsideText, type Settling } from './interval-settling';
 import { lookOf } from './look-series';
@@ -39,7 +43,7 @@ import { judged, type Resolved } from './metric-context';
 import type { Bounds, Direction, Effect, EffectUnit, Look, Margin, MetricInput, MetricResult, SideSummary, TestReport, Verdict } from './types';
 import { looksToJudge, stickyPhrase } from './timeline';
 
-/** The intervals (0-based, inclusive) a verdict or a look rests on, and which claim's weights they are read with. */
+/** The intervals (0-based, inclusive) a claim reads, and with which claim's weights. */
 export interface EvidenceRange {
   readonly from: number;
   readonly to: number;
@@ -52,11 +56,11 @@ export interface TimelineDecision {
   readonly decisive: Check;
   /** 1-based interval of the look at which the standing verdict was reached. */
   readonly decidedAt?: number;
-  /** Whether the latest look alone is decisive the same way. */
+  /** Whether the verdict still stands at the latest look (both claims are sticky, so: decided). */
   readonly still: boolean;
   /** The decisive check's effect at evenly spaced looks and the deciding one (src/judge/look-series.ts). */
   readonly timeline: readonly Look[];
-  /** The intervals the decisive effect rests on. */
+  /** The intervals the decisive effect's estimate rests on. */
   readonly range: EvidenceRange;
   readonly settling: Settling;
 }
@@ -67,26 +71,32 @@ export interface Claims {
   readonly failing: readonly boolean[];
   /** A pass claim holds at this look (sticky within the gated window). */
   readonly passing: readonly boolean[];
-  /** The interval the first fail's evidence starts at (the e-detector's dominant start). */
+  /** The start (0-based interval) of the e-process whose crossing made the first fail claim. */
   readonly failFrom?: number;
+}
+
+/** The pass and fail error rates of one check: the fail rate fixed, the pass rate by window start. */
+export interface CheckRates {
+  readonly fail: number;
+  /** The pass claim's rate in the window starting here (0: the window rests on another margin). */
+  readonly passAt: (start: number) => number;
 }
 
 export interface TimelineCheck {
   readonly claims: Claims;
+  readonly rates: CheckRates;
   readonly measure: string;
   readonly unit: EffectUnit;
   readonly tolerance: number;
-  /** The confidence sequence over a range's intervals (with its claim's weights) at one-sided alphas; `hint`: a nearby range's bounds. */
-  readonly boundsOver: (range: EvidenceRange, alphas: readonly [number, number], hint?: Bounds) => Bounds;
+  /** One edge of the confidence sequence over a range (with its claim's weights): the lower (`greater`) or upper (`less`) bound at alpha; `hint`: a nearby value of it. */
+  readonly edge: (range: EvidenceRange, alternative: 'greater' | 'less', alpha: number, hint?: number) => number;
   /** The point estimate over a range's intervals. */
   readonly estimateOver: (range: EvidenceRange, hint?: number) => number;
-  /** The one-sided alphas the bounds take for a verdict standing over a range. */
-  readonly alphasFor: (verdict: Verdict, range: EvidenceRange) => [number, number];
 }
 
 /**
  * A check's series lists at most this many looks (plus the deciding one): each look's bounds
- * cost root searches on the e-process of its intervals, so on a 2-hour timeline of 1-minute
+ * cost root searches on the e-processes of its intervals, so on a 2-hour timeline of 1-minute
  * intervals 12 looks add ~8 ms to a rate metric's ~13 ms (BENCHMARKS.md); the looks the
  * verdict rests on (every e-process value) are not limited.
  */
@@ -121,13 +131,6 @@ export function passRateChoice(pass: number, firstWider: (start: number) => bool
   ];
 }
 
-/** The one-sided alphas a verdict's reported bounds take (as in margin-check.ts). */
-export function reportedAlphas(verdict: Verdict, direction: Direction, rates: ErrorRates): [number, number] {
-  if (direction === 'increase') return [rates.fail, rates.pass];
-  if (direction === 'decrease') return [rates.pass, rates.fail];
-  return verdict === 'fail' ? [rates.fail / 2, rates.fail / 2] : [rates.pass, rates.pass];
-}
-
 export function intersect(a: Bounds, b: Bounds): Bounds {
   return { lower: Math.max(a.lower, b.lower), upper: Math.min(a.upper, b.upper) };
 }
@@ -144,28 +147,22 @@ export function rangeWeights(settling: Settling, range: EvidenceRange): Float64A
   return out;
 }
 
-/** The prior over where harm starts, from the settling's step starts (src/stats/e-detector.ts). */
-export function startPrior(settling: Settling): Float64Array {
-  return changePointPrior(settling.stepStart);
-}
-
 /**
  * The fail claim per look from the untempered table of a one-sided test at a boundary: the
  * e-detector over the settled intervals, read at look k after interval k - 1 (the last one
  * settled then), sticky from its first crossing.
  */
-export function failClaim(table: LogFactorTable, settling: Settling, prior: Float64Array, alpha: number): { failing: boolean[]; from?: number } {
+export function failClaim(table: LogFactorTable, settling: Settling, starts: readonly Start[], alpha: number): { failing: boolean[]; from?: number } {
   const looks = table.looks;
-  const weighted = weightRows(table, settling.settled);
-  const detector = logEDetector(weighted, prior);
+  const { value, argmax } = logRestartedEProcesses(weightRows(table, settling.settled), starts);
   const threshold = Math.log(1 / alpha);
   const failing: boolean[] = Array(looks).fill(false);
   let first: number | undefined;
   for (let k = 1; k < looks; k++) {
-    if (first === undefined && detector[k - 1] >= threshold) first = k;
+    if (first === undefined && value[k - 1] >= threshold) first = k;
     failing[k] = first !== undefined;
   }
-  return { failing, ...(first !== undefined ? { from: dominantStart(weighted, prior, first - 1) } : {}) };
+  return { failing, ...(first !== undefined ? { from: argmax[first - 1] } : {}) };
 }
 
 /**
@@ -213,12 +210,6 @@ function weightRows(table: LogFactorTable, weights: Float64Array): LogFactorTabl
   return { ...table, factors };
 }
 
-/** The pass and fail error rates of one check: the fail rate fixed, the pass rate by window start. */
-export interface CheckRates {
-  readonly fail: number;
-  readonly passAt: (start: number) => number;
-}
-
 /**
  * The fail and pass claims at each look from one-sided tests at the margin's boundaries:
  * `greater` beyond the upper one, `less` below the lower one (undefined: a boundary no value
@@ -235,20 +226,21 @@ export function marginClaims(
   rates: CheckRates,
   settling: Settling,
 ): Claims {
-  const prior = startPrior(settling);
+  const starts = restartPrior(settling.stepStart);
   const never: boolean[] = Array(looks).fill(false);
   const always: boolean[] = Array(looks).fill(true);
   const fail = (boundary: number | undefined, alternative: 'greater' | 'less', alpha: number) =>
-    boundary === undefined ? { failing: never } : failClaim(test(boundary, alternative), settling, prior, alpha);
+    boundary === undefined ? { failing: never } : failClaim(test(boundary, alternative), settling, starts, alpha);
   const pass = (boundary: number | undefined, alternative: 'greater' | 'less') => (boundary === undefined ? always : passClaim(test(boundary, alternative), settling, rates.passAt));
+  const withFrom = (c: Omit<Claims, 'failFrom'>, from: number | undefined): Claims => (from !== undefined ? { ...c, failFrom: from } : c);
   switch (direction) {
     case 'increase': {
       const f = fail(upper, 'greater', rates.fail);
-      return { failing: f.failing, passing: pass(upper, 'less'), ...(f.from !== undefined ? { failFrom: f.from } : {}) };
+      return withFrom({ failing: f.failing, passing: pass(upper, 'less') }, f.from);
     }
     case 'decrease': {
       const f = fail(lower, 'less', rates.fail);
-      return { failing: f.failing, passing: pass(lower, 'greater'), ...(f.from !== undefined ? { failFrom: f.from } : {}) };
+      return withFrom({ failing: f.failing, passing: pass(lower, 'greater') }, f.from);
     }
     case 'either': {
       const up = fail(upper, 'greater', rates.fail / 2);
@@ -258,105 +250,168 @@ export function marginClaims(
       const firstUp = up.failing.indexOf(true);
       const firstDown = down.failing.indexOf(true);
       const from = firstUp >= 0 && (firstDown < 0 || firstUp <= firstDown) ? up.from : down.from;
-      return { failing: up.failing.map((u, k) => u || down.failing[k]), passing: belowUpper.map((b, k) => b && aboveLower[k]), ...(from !== undefined ? { failFrom: from } : {}) };
+      return withFrom({ failing: up.failing.map((u, k) => u || down.failing[k]), passing: belowUpper.map((b, k) => b && aboveLower[k]) }, from);
     }
   }
 }
 
-const first = (xs: readonly boolean[]) => {
-  const i = xs.indexOf(true);
-  return i < 0 ? undefined : i;
-};
+/** The first look (0-based) at which xs holds, up to `upTo`. */
+function firstUpTo(xs: readonly boolean[], upTo: number): number | undefined {
+  for (let k = 0; k <= upTo; k++) if (xs[k]) return k;
+  return undefined;
+}
 
-/** The first look of the trailing run of true ending at the last look. */
-function runStart(xs: readonly boolean[]): number {
-  let k = xs.length - 1;
+/** The first look of the run of true ending at `at`. */
+function runStart(xs: readonly boolean[], at: number): number {
+  let k = at;
   while (k > 0 && xs[k - 1]) k--;
   return k;
+}
+
+/** The metric's verdict as of look k: fail when every check's fail claim has held, else pass while one check's pass claim holds. */
+interface Assessment {
+  readonly verdict: Verdict;
+  readonly decisive: number;
+  /** 0-based look at which it was reached. */
+  readonly decidedAt?: number;
+}
+
+function assess(checks: readonly TimelineCheck[], k: number): Assessment {
+  const failAts = checks.map((c) => firstUpTo(c.claims.failing, k));
+  if (failAts.every((x) => x !== undefined)) {
+    const failAt = Math.max(...(failAts as number[]));
+    return { verdict: 'fail', decisive: failAts.indexOf(failAt), decidedAt: failAt };
+  }
+  let best: Assessment | undefined;
+  checks.forEach((c, i) => {
+    if (!c.claims.passing[k]) return;
+    const at = runStart(c.claims.passing, k);
+    if (!best || at < best.decidedAt!) best = { verdict: 'pass', decisive: i, decidedAt: at };
+  });
+  return best ?? { verdict: 'inconclusive', decisive: 0 };
 }
 
 /**
  * The verdict over a timeline of `looks` looks from its margins' checks: fail when every
  * check's fail claim has held (whatever passed before), else pass when one check's pass claim
- * holds at the latest look, else inconclusive; with the decisive effect over the intervals it
- * rests on and the series of looks.
+ * holds at the latest look, else inconclusive; with each check's effect at the latest look,
+ * the series of looks, and the intervals the verdict rests on.
  */
-export function decideTimeline(checks: readonly TimelineCheck[], looks: number, settling: Settling): TimelineDecision {
+export function decideTimeline(checks: readonly TimelineCheck[], looks: number, settling: Settling, direction: Direction): TimelineDecision {
   const last = looks - 1;
-  const failAts = checks.map((c) => first(c.claims.failing));
-  const failAt = failAts.some((x) => x === undefined) ? undefined : Math.max(...(failAts as number[]));
-  const passers = checks.map((c, index) => ({ index, passing: c.claims.passing[last] })).filter((c) => c.passing);
-  const verdict: Verdict = failAt !== undefined ? 'fail' : passers.length ? 'pass' : 'inconclusive';
-  const window = settling.windowStart[last];
-  const passStarts = passers.map((p) => runStart(checks[p.index].claims.passing));
-  const passAt = passStarts.length ? Math.min(...passStarts) : undefined;
-  const decisiveIndex = verdict === 'pass' ? passers[passStarts.indexOf(passAt!)].index : verdict === 'fail' ? failAts.indexOf(failAt) : 0;
-  const decidedAt = verdict === 'fail' ? failAt : verdict === 'pass' ? passAt : undefined;
-  const windowRange: EvidenceRange = { from: window, to: last, claim: 'pass' };
-  // A fail rests on the settled intervals from the fail evidence's start on (the deciding look reads up to the interval before it).
-  const failFrom = (c: TimelineCheck) => Math.min(c.claims.failFrom ?? 0, Math.max(0, last - 1));
-  const rangesOf = (c: TimelineCheck, v: Verdict): { deciding?: EvidenceRange; latest: EvidenceRange } => {
-    if (v === 'fail') {
-      const from = failFrom(c);
-      const decided = first(c.claims.failing)!;
-      return { deciding: { from, to: Math.max(from, decided - 1), claim: 'fail' }, latest: { from, to: Math.max(from, last - 1), claim: 'fail' } };
-    }
-    if (v === 'pass') return { deciding: { from: window, to: Math.max(window, runStart(c.claims.passing)), claim: 'pass' }, latest: windowRange };
-    return { latest: windowRange };
-  };
-  const perCheck: Check[] = checks.map((c) => {
-    const v: Verdict = first(c.claims.failing) !== undefined ? 'fail' : c.claims.passing[last] ? 'pass' : 'inconclusive';
-    return { verdict: v, effect: effectOf(c, v, rangesOf(c, v)) };
+  const starts = restartPrior(settling.stepStart);
+  const reporters = checks.map((c) => new EffectReporter(c, settling, starts, direction));
+  const final = assess(checks, last);
+  const perCheck: Check[] = checks.map((c, i) => {
+    const own = assess([c], last);
+    return { verdict: own.verdict, effect: reporters[i].effectAt(last, own) };
   });
-  // Both claims are sticky (a fail for good, a pass within its window): a decided verdict still stands.
-  const still = verdict !== 'inconclusive';
-  const decisive = checks[decisiveIndex];
-  const seriesLooks = [...new Set([...seriesLooksOf(looks), ...(decidedAt !== undefined ? [decidedAt] : [])])].sort((a, b) => a - b);
-  const verdictAt = (k: number): Verdict => (decidedAt !== undefined && k >= decidedAt ? verdict : 'inconclusive');
-  const timeline = seriesOf(decisive, seriesLooks, settling, verdictAt);
+  const seriesLooks = [...new Set([...seriesLooksOf(looks), ...(final.decidedAt !== undefined ? [final.decidedAt] : [])])].sort((a, b) => a - b);
+  const decisiveReporter = reporters[final.decisive];
+  const timeline = seriesLooks.map((k) => {
+    const e = decisiveReporter.effectAt(k, assess(checks, k));
+    return lookOf(k + 1, e);
+  });
   return {
-    verdict,
+    verdict: final.verdict,
     checks: perCheck,
-    decisive: perCheck[decisiveIndex],
-    ...(decidedAt !== undefined ? { decidedAt: decidedAt + 1 } : {}),
-    still,
+    decisive: perCheck[final.decisive],
+    ...(final.decidedAt !== undefined ? { decidedAt: final.decidedAt + 1 } : {}),
+    still: final.verdict !== 'inconclusive',
     timeline,
-    range: rangesOf(decisive, verdict).latest,
+    range: decisiveReporter.estimateRange(last, final.verdict),
     settling,
   };
 }
 
-/** The effect over the latest range, intersected with the deciding look's range when the two overlap (never empty). */
-function effectOf(check: TimelineCheck, verdict: Verdict, ranges: { deciding?: EvidenceRange; latest: EvidenceRange }): Effect {
-  const latest = check.boundsOver(ranges.latest, check.alphasFor(verdict, ranges.latest));
-  const sameRange = ranges.deciding && ranges.deciding.from === ranges.latest.from && ranges.deciding.to === ranges.latest.to;
-  let bounds = latest;
-  if (ranges.deciding && !sameRange) {
-    const both = intersect(check.boundsOver(ranges.deciding, check.alphasFor(verdict, ranges.deciding), latest), latest);
-    if (both.lower <= both.upper) bounds = both;
-  }
-  const estimate = check.estimateOver(ranges.latest);
-  return { measure: check.measure, unit: check.unit, estimate: Math.min(Math.max(estimate, bounds.lower), bounds.upper), ...bounds, tolerance: check.tolerance };
-}
+/** A check's effect as of any look: the bounds that invert its claims, cached per look and verdict. */
+class EffectReporter {
+  private readonly cache = new Map<string, Bounds>();
+  /** Each edge's latest value by start (or window) and side: the next look's search starts there (bounds move little). */
+  private readonly hints = new Map<string, number>();
 
-/** Each listed look's effect over its gated window, at the error rates of the verdict standing then. */
-function seriesOf(check: TimelineCheck, looks: readonly number[], settling: Settling, verdictAt: (look: number) => Verdict): Look[] {
-  let hint: Bounds | undefined;
-  let estimate: number | undefined;
-  return looks.map((k) => {
-    const range: EvidenceRange = { from: settling.windowStart[k], to: k, claim: 'pass' };
-    const bounds = check.boundsOver(range, check.alphasFor(verdictAt(k), range), hint);
-    hint = bounds;
-    estimate = check.estimateOver(range, estimate);
-    const e = Number.isFinite(estimate) ? Math.min(Math.max(estimate, bounds.lower), bounds.upper) : 0;
-    return lookOf(k + 1, { estimate: e, ...bounds });
-  });
+  constructor(
+    private readonly check: TimelineCheck,
+    private readonly settling: Settling,
+    private readonly starts: readonly Start[],
+    private readonly direction: Direction,
+  ) {}
+
+  /** The intervals the estimate rests on: from the fail evidence's start for a fail, the gated window otherwise. */
+  estimateRange(k: number, verdict: Verdict): EvidenceRange {
+    if (verdict === 'fail' && this.check.claims.failFrom !== undefined) {
+      const from = Math.min(this.check.claims.failFrom, Math.max(0, k - 1));
+      return { from, to: Math.max(from, k - 1), claim: 'fail' };
+    }
+    return { from: this.settling.windowStart[k], to: k, claim: 'pass' };
+  }
+
+  effectAt(k: number, a: Assessment): Effect {
+    let bounds = this.boundsAt(k, a.verdict);
+    if (a.decidedAt !== undefined && a.decidedAt !== k) {
+      const both = intersect(this.boundsAt(a.decidedAt, a.verdict), bounds);
+      if (both.lower <= both.upper) bounds = both;
+    }
+    const estimate = this.check.estimateOver(this.estimateRange(k, a.verdict));
+    const { measure, unit, tolerance } = this.check;
+    return { measure, unit, estimate: Math.min(Math.max(estimate, bounds.lower), bounds.upper), ...bounds, tolerance };
+  }
+
+  /** The bounds as of look k for a verdict standing then: the harmful side from the fail evidence, the other from the gated window. */
+  boundsAt(k: number, verdict: Verdict): Bounds {
+    const key = `${k}:${verdict}`;
+    const cached = this.cache.get(key);
+    if (cached) return cached;
+    const { fail } = this.check.rates;
+    let bounds: Bounds;
+    switch (this.direction) {
+      case 'increase':
+        bounds = { lower: this.failSide(k, 'greater', fail), upper: this.passSide(k, 'less') };
+        break;
+      case 'decrease':
+        bounds = { lower: this.passSide(k, 'greater'), upper: this.failSide(k, 'less', fail) };
+        break;
+      case 'either':
+        bounds = verdict === 'fail' ? { lower: this.failSide(k, 'greater', fail / 2), upper: this.failSide(k, 'less', fail / 2) } : { lower: this.passSide(k, 'greater'), upper: this.passSide(k, 'less') };
+        break;
+    }
+    this.cache.set(key, bounds);
+    return bounds;
+  }
+
+  /** The intersection over the starts of each start's edge at its share of the fail rate (the settled intervals from it to k - 1). */
+  private failSide(k: number, alternative: 'greater' | 'less', alpha: number): number {
+    // No settled interval yet: the bound of no data (a ratio's 0, a difference's -1).
+    if (k < 1) return this.check.edge({ from: 0, to: -1, claim: 'fail' }, alternative, alpha);
+    let edge = alternative === 'greater' ? -Infinity : Infinity;
+    for (const start of this.starts) {
+      if (start.at > k - 1) continue;
+      const e = this.hinted(`${start.at}:${alternative}:${alpha}`, (hint) => this.check.edge({ from: start.at, to: k - 1, claim: 'fail' }, alternative, alpha * Math.exp(start.logWeight), hint));
+      edge = alternative === 'greater' ? Math.max(edge, e) : Math.min(edge, e);
+    }
+    return edge;
+  }
+
+  /** The gated window's edge at its pass rate (half the rate where the window rests on the other margin, for the report). */
+  private passSide(k: number, alternative: 'greater' | 'less'): number {
+    const start = this.settling.windowStart[k];
+    const rate = this.check.rates.passAt(start);
+    const shown = rate > 0 ? rate : this.check.rates.passAt(-1) || this.check.rates.fail;
+    return this.hinted(`window ${start}:${alternative}`, (hint) => this.check.edge({ from: start, to: k, claim: 'pass' }, alternative, shown, hint));
+  }
+
+  private hinted(key: string, search: (hint: number | undefined) => number): number {
+    const previous = this.hints.get(key);
+    const edge = search(previous !== undefined && Number.isFinite(previous) ? previous : undefined);
+    this.hints.set(key, edge);
+    return edge;
+  }
 }
 
 /** "on intervals 15-21, the gated window; set aside: interval 15 (a weight step inside it); events weighted by 1/18 (they come in clusters)". */
 export function evidenceText(decision: TimelineDecision): string {
   const { range, settling, verdict } = decision;
-  const which = verdict === 'fail' ? 'the fail evidence from its likeliest start' : 'the traffic at the canary\'s current weight';
+  const which = verdict === 'fail' ? 'the fail evidence from its likeliest start' : "the traffic at the canary's current weight";
   const parts = [`on ${intervalRange(range.from, range.to)} (${which})`];
   const aside = setAsideText(settling, range.from, range.to);
   if (aside) parts.push(`set aside: ${aside}`);

@@ -84,22 +84,6 @@ function logWeights(sd: number): Float64Array {
 }
 const LOG_WEIGHTS = logWeights(PRIOR_SD);
 
-/**
- * Mixing weights on the same grid (as ln) centred at |d| = `center` with standard deviation
- * `sd` (normal, truncated to the grid's side): for a pass claim, whose natural alternative is
- * known before any data, the canary equal to the baseline, |d| = |ln theta0|. A mixture fixed
- * in advance, so the e-process stays valid whatever its centre; centred where a healthy canary
- * lies, it gives up fewer nats to the prior than the half-normal around 0 (which must also
- * cover far alternatives, as a fail claim's does).
- */
-export function centredLogWeights(center: number, sd: number): Float64Array {
-  const raw = Array.from(OFFSETS, (d, j) => {
-    const spacing = (OFFSETS[Math.min(j + 1, OFFSETS.length - 1)] - OFFSETS[Math.max(j - 1, 0)]) / 2 || OFFSETS[0];
-    return Math.exp(-0.5 * ((d - center) / sd) ** 2) * spacing;
-  });
-  const total = raw.reduce((a, b) => a + b, 0);
-  return Float64Array.from(raw, (w) => Math.log(w / total));
-}
 
 function checkIntervals(intervals: readonly RateInterval[]): void {
   for (const i of intervals) {
@@ -153,8 +137,10 @@ function eProcess(intervals: readonly RateInterval[], theta0: number, alternativ
  */
 export class RateRatioMixture {
   private readonly table: Float64Array;
-  /** Each interval's weight where both sides served requests, else 0 (the interval carries no information). */
-  private readonly informative: Float64Array;
+  /** 1 where both sides served requests: elsewhere the interval carries no information. */
+  private readonly served: Uint8Array;
+  /** Each interval's tempering weight (RateInterval.weight; 0 leaves it out). */
+  private readonly weights: Float64Array;
   private readonly signedOffsets: Float64Array;
   private readonly looks: number;
 
@@ -166,11 +152,13 @@ export class RateRatioMixture {
     this.looks = totals.length;
     this.signedOffsets = Float64Array.from(OFFSETS, (d) => sign * d);
     this.table = new Float64Array(totals.length * OFFSETS.length);
-    this.informative = new Float64Array(totals.length);
+    this.served = new Uint8Array(totals.length);
+    this.weights = Float64Array.from(totals, weightOf);
     totals.forEach((t, i) => {
-      // An interval where one side serves nothing carries no information (as in eProcess).
-      if (!(t.canaryTotal > 0 && t.baselineTotal > 0) || weightOf(t) === 0) return;
-      this.informative[i] = weightOf(t);
+      // An interval where one side serves nothing carries no information (as in eProcess); one
+      // weighted 0 is tabulated anyway (a reading with other weights may count it).
+      if (!(t.canaryTotal > 0 && t.baselineTotal > 0)) return;
+      this.served[i] = 1;
       const p0 = (t.canaryTotal * theta0) / (t.canaryTotal * theta0 + t.baselineTotal);
       for (let j = 0; j < OFFSETS.length; j++) this.table[j * totals.length + i] = Math.log1p(p0 * m[j]);
     });
@@ -185,7 +173,7 @@ export class RateRatioMixture {
     const looks = this.looks;
     const factors = new Float64Array(looks * grid);
     for (let i = 0; i < looks; i++) {
-      if (this.informative[i] === 0) continue;
+      if (this.served[i] === 0) continue;
       const events = canaryEvents[i] + baselineEvents[i];
       for (let j = 0; j < grid; j++) factors[i * grid + j] = canaryEvents[i] * this.signedOffsets[j] - events * this.table[j * looks + i];
     }
@@ -193,39 +181,48 @@ export class RateRatioMixture {
   }
 
   /** ln E after each interval, for these per-interval event counts (checked against the totals by the caller). */
-  logEProcess(canaryEvents: ArrayLike<number>, baselineEvents: ArrayLike<number>, looks = this.looks): Float64Array {
+  logEProcess(canaryEvents: ArrayLike<number>, baselineEvents: ArrayLike<number>, looks = this.looks, weights?: ArrayLike<number>): Float64Array {
     const out = new Float64Array(looks);
-    this.accumulate(canaryEvents, baselineEvents, looks, out);
+    this.accumulate(canaryEvents, baselineEvents, looks, weights, out);
     return out;
   }
 
-  /** ln E after the first `looks` intervals. */
-  logEValue(canaryEvents: ArrayLike<number>, baselineEvents: ArrayLike<number>, looks = this.looks): number {
+  /**
+   * ln E after the first `looks` intervals; `weights`: each interval's tempering weight in place
+   * of the constructor's (0 where it served nothing on a side stays 0), so one tabulation serves
+   * every reading of the intervals.
+   */
+  logEValue(canaryEvents: ArrayLike<number>, baselineEvents: ArrayLike<number>, looks = this.looks, weights?: ArrayLike<number>): number {
     if (looks === 0) return 0;
-    return this.accumulate(canaryEvents, baselineEvents, looks);
+    return this.accumulate(canaryEvents, baselineEvents, looks, weights);
   }
 
-  private accumulate(canaryEvents: ArrayLike<number>, baselineEvents: ArrayLike<number>, looks: number, everyLook?: Float64Array): number {
+  private accumulate(canaryEvents: ArrayLike<number>, baselineEvents: ArrayLike<number>, looks: number, weights?: ArrayLike<number>, everyLook?: Float64Array): number {
     const grid = OFFSETS.length;
-    const { table, informative } = this;
+    const { table, served } = this;
     const width = this.looks;
-    // Each interval's events where it carries information (else 0), and the canary's running total.
+    // Each interval's weighted events where it carries information (else 0), and the canary's running total.
     const events = new Float64Array(looks);
     const canary = new Float64Array(looks);
     let canarySoFar = 0;
+    // The first and last intervals with events (a range read from a later start leaves the ones before it out).
+    let lo = looks;
+    let hi = -1;
     for (let i = 0; i < looks; i++) {
-      if (informative[i] > 0) {
-        events[i] = informative[i] * (canaryEvents[i] + baselineEvents[i]);
-        canarySoFar += informative[i] * canaryEvents[i];
+      const w = served[i] === 1 ? (weights ?? this.weights)[i] : 0;
+      if (w > 0) {
+        events[i] = w * (canaryEvents[i] + baselineEvents[i]);
+        canarySoFar += w * canaryEvents[i];
+        if (events[i] > 0) (lo = Math.min(lo, i)), (hi = i);
       }
       canary[i] = canarySoFar;
     }
-    const sums = new Float64Array(grid);
+    const sums = SCRATCH.fill(0);
     if (!everyLook) {
       // One grid point at a time over the intervals (the table is stored that way): a dot product.
       for (let j = 0; j < grid; j++) {
         let acc = 0;
-        for (let i = 0, at = j * width; i < looks; i++, at++) acc += events[i] * table[at];
+        for (let i = lo, at = j * width + lo; i <= hi; i++, at++) acc += events[i] * table[at];
         sums[j] = canarySoFar * this.signedOffsets[j] - acc;
       }
       return logSumExpWeighted(sums);
@@ -357,13 +354,20 @@ export function rateRatioConfidenceSequences(intervals: readonly RateInterval[],
 
 const EXPM1 = { greater: Float64Array.from(OFFSETS, (d) => Math.expm1(d)), less: Float64Array.from(OFFSETS, (d) => Math.expm1(-d)) };
 
+/** Scratch space of RateRatioMixture's evaluations. */
+const SCRATCH = new Float64Array(OFFSETS.length);
+
+/** Scratch space of logEAndSlope (called thousands of times per analysis by the root searches). */
+const SUMS = new Float64Array(OFFSETS.length);
+const SLOPES = new Float64Array(OFFSETS.length);
+
 /** ln E of the one-sided mixture at theta0 = e^x, and its derivative in x, in one pass. */
 function logEAndSlope(intervals: readonly RateInterval[], x: number, alternative: 'greater' | 'less'): [number, number] {
   const theta0 = Math.exp(x);
   const sign = alternative === 'greater' ? 1 : -1;
   const m = EXPM1[alternative];
-  const sums = new Float64Array(OFFSETS.length);
-  const slopes = new Float64Array(OFFSETS.length);
+  const sums = SUMS.fill(0);
+  const slopes = SLOPES.fill(0);
   for (const interval of intervals) {
     const w = weightOf(interval);
     const events = w * (interval.canaryEvents + interval.baselineEvents);
@@ -386,6 +390,19 @@ function logEAndSlope(intervals: readonly RateInterval[], x: number, alternative
     slope += w * slopes[j];
   }
   return [max + Math.log(total), slope / total];
+}
+
+/**
+ * One edge of the confidence sequence after all the intervals: the lower bound of theta
+ * (`greater`) or the upper one (`less`) at `alpha`, searched from `hint` (a nearby theta, say
+ * the same edge of a neighbouring range); 0 or Infinity when no theta on that side is rejected.
+ */
+export function rateRatioEdge(intervals: readonly RateInterval[], alternative: 'greater' | 'less', alpha: number, hint?: number): number {
+  checkIntervals(intervals);
+  const start = hint !== undefined && hint > 0 && Number.isFinite(hint) ? Math.log(hint) : Math.log(mantelHaenszelRateRatio(intervals));
+  const x = edgeFrom(intervals, alternative, Math.log(1 / alpha), start);
+  if (alternative === 'greater') return x === -Infinity ? 0 : Math.exp(x);
+  return x === Infinity ? Infinity : Math.exp(x);
 }
 
 /** The edge of `edge` (ln theta0 where the one-sided e-value falls to the threshold), searched from a hint. */

@@ -1,41 +1,44 @@
 /**
- * An e-process for evidence that may begin at any interval: the weighted sum, over every
- * interval j at which harm may have started, of the mixture e-process started at j. A canary
- * that is healthy at 1 % and harmful from 50 % (pods saturating) leaves a plain e-process
- * started at the first interval deep below 1 after the healthy steps (each healthy interval's
- * factor at an alternative beyond the margin is below 1), so harm that starts late would have
- * to climb out of that hole; the process started at the 50 % step has no hole to climb.
+ * An e-detector for evidence that may begin at an interval other than the first: one mixture
+ * e-process started at each candidate start j, each judged at its own share alpha w_j of the
+ * error rate (sum_j w_j <= 1). A canary that is healthy at 1 % and harmful from 50 % (pods
+ * saturating) leaves a plain e-process started at the first interval deep below 1 after the
+ * healthy steps (each healthy interval's factor at an alternative beyond the margin is below
+ * 1), so harm that starts late would have to climb out of that hole first; the process started
+ * at the 50 % step has no hole to climb.
  *
  * Per interval i the caller gives ln f_i(d) on a fixed grid of alternatives d (a likelihood
  * ratio, or any factor with conditional mean at most 1 under the null, given the past) and
- * mixing weights pi(d) fixed in advance. The e-process started at j is
- * M^j_k = sum_d pi(d) prod_{i=j..k} f_i(d) (M^j_k = 1 for k < j), and the statistic is
+ * mixing weights pi(d) fixed in advance. The process started at j is
+ * M^j_k = sum_d pi(d) prod_{i=j..k} f_i(d), an e-process under every null element from j on.
+ * The claim "harm began at some start" is made when
  *
- *   D_k = sum_{j<=k} w_j M^j_k + (1 - sum_{j<=k} w_j),   sum_j w_j <= 1,
+ *   max_j  w_j M^j_k  >=  1/alpha,
  *
  * with w_j chosen before interval j (predictable: here from the traffic split, which the
- * controller sets before the interval's events). D is a nonnegative supermartingale with
- * D_0 = 1 under every null element: E[D_k | past] <= sum_{j<k} w_j M^j_{k-1} + w_k +
- * (1 - sum_{j<=k} w_j) = D_{k-1}. By Ville's inequality P(exists k: D_k >= 1/alpha) <= alpha:
- * a fail claimed when D crosses 1/alpha is valid at every look whatever the effect does over
- * time, and a verdict kept from that look on stays valid (sticky). It is computed in one pass:
- * per grid point S_k(d) = f_k(d) (S_{k-1}(d) + w_k), D_k = sum_d pi(d) S_k(d) + 1 - W_k.
+ * controller sets before the interval's events). By Ville's inequality for each start and the
+ * union bound, P(exists j, k: M^j_k >= 1/(alpha w_j)) <= sum_j alpha w_j <= alpha: valid at every
+ * look whatever the effect does over time, and a claim kept from its first crossing on stays
+ * valid (sticky). The confidence sequence that goes with it is the intersection, over the
+ * starts, of each start's confidence sequence at alpha w_j: its bound crosses a margin exactly
+ * when the claim at that margin is made, so the reported interval and the verdict agree. The
+ * cost of a start against knowing it is ln(1/w_j) nats.
  *
- * This is the Shiryaev-Roberts form of an e-detector (Shin, Ramdas & Rinaldo 2024), made an
- * e-process by summable start weights instead of the uniform ones that only bound the average
- * run length: the change-point statistic of Lorden & Pollak's mixture, with a prior over the
- * change point. The cost of a start j against knowing it is ln(1/w_j) nats.
+ * This is the CUSUM form of an e-detector (Shin, Ramdas & Rinaldo 2024: the maximum over
+ * starts of e-processes started there) made a level-alpha test by weights that sum to at most
+ * 1 instead of a threshold tuned to an average run length; Lorden's (1971) maximum over change
+ * points with a Bonferroni prior over them.
  *
  * References: Shin, J., Ramdas, A. & Rinaldo, A. (2024) "E-detectors: a nonparametric
  * framework for sequential change detection", New England J. Statist. Data Sci. 2(2);
- * Lorden, G. & Pollak, M. (2005) "Nonanticipating estimation applied to sequential analysis
- * and changepoint detection", Ann. Statist. 33(3); Ramdas, Grunwald, Vovk & Shafer (2023)
- * "Game-theoretic statistics and safe anytime-valid inference", Statist. Sci. (mixtures of
- * e-processes with predictable weights, Ville's inequality).
+ * Lorden, G. (1971) "Procedures for reacting to a change in distribution", Ann. Math. Statist.
+ * 42(6); Ramdas, Grunwald, Vovk & Shafer (2023) "Game-theoretic statistics and safe
+ * anytime-valid inference", Statist. Sci. (e-processes, Ville's inequality, predictable
+ * weights).
  *
  * @example
  * const table = { looks: 3, grid: 1, logMix: Float64Array.of(0), factors: Float64Array.of(-1, 0.2, 2.5) };
- * logEDetector(table, changePointPrior([false, false, true])) // ln D after each interval
+ * logRestartedEProcesses(table, restartPrior([false, false, true])) // max_j ln(w_j M^j) after each interval
  */
 
 /** Per-interval ln-factors of a one-sided test on a grid of alternatives, and the grid's mixing weights. */
@@ -48,12 +51,10 @@ export interface LogFactorTable {
   readonly factors: Float64Array;
 }
 
-/** ln(e^a + e^b) without overflow. */
-export function logAddExp(a: number, b: number): number {
-  if (a === -Infinity) return b;
-  if (b === -Infinity) return a;
-  const max = Math.max(a, b);
-  return max + Math.log1p(Math.exp(-Math.abs(a - b)));
+/** A candidate start (0-based interval) and ln of its share of the error rate. */
+export interface Start {
+  readonly at: number;
+  readonly logWeight: number;
 }
 
 /** ln sum_j exp(logMix_j + values_j). */
@@ -67,59 +68,39 @@ export function logMixture(logMix: Float64Array, values: ArrayLike<number>): num
 }
 
 /**
- * ln D_k after each interval k (one value per look), for start weights ln w_j
- * (`changePointPrior`, or any whose exponentials sum to at most 1).
+ * After each interval k: max over the starts j <= k of ln w_j + ln M^j_k, and which start
+ * attains it (-Infinity and -1 before the first start).
  */
-export function logEDetector(table: LogFactorTable, logStart: Float64Array): Float64Array {
+export function logRestartedEProcesses(table: LogFactorTable, starts: readonly Start[]): { value: Float64Array; argmax: Int32Array } {
   const { looks, grid, logMix, factors } = table;
-  if (logStart.length < looks) throw new Error('One start weight per interval is needed');
-  const logS = new Float64Array(grid).fill(-Infinity);
-  const out = new Float64Array(looks);
-  let used = 0;
-  for (let k = 0; k < looks; k++) {
-    used += Math.exp(logStart[k]);
-    for (let j = 0; j < grid; j++) logS[j] = factors[k * grid + j] + logAddExp(logS[j], logStart[k]);
-    const rest = Math.max(0, 1 - used);
-    out[k] = logAddExp(logMixture(logMix, logS), rest > 0 ? Math.log(rest) : -Infinity);
-  }
-  return out;
-}
-
-/**
- * The start at which most of D_k comes from: argmax_j ln w_j + ln M^j_k (0-based), to report
- * the intervals a fail rests on. O(k x grid) per start.
- */
-export function dominantStart(table: LogFactorTable, logStart: Float64Array, look: number): number {
-  const { grid, logMix, factors } = table;
+  const value = new Float64Array(looks).fill(-Infinity);
+  const argmax = new Int32Array(looks).fill(-1);
   const sums = new Float64Array(grid);
-  let best = -Infinity;
-  let at = 0;
-  // Sum backwards from the look: the start j's process is the mixture of sums over j..look.
-  for (let j = look; j >= 0; j--) {
-    for (let g = 0; g < grid; g++) sums[g] += factors[j * grid + g];
-    const value = logStart[j] + logMixture(logMix, sums);
-    if (value > best) [best, at] = [value, j];
+  for (const start of starts) {
+    if (!(start.logWeight <= 0)) throw new Error('Start weights must not exceed 1');
+    sums.fill(0);
+    for (let k = start.at; k < looks; k++) {
+      for (let j = 0; j < grid; j++) sums[j] += factors[k * grid + j];
+      const v = start.logWeight + logMixture(logMix, sums);
+      if (v > value[k]) [value[k], argmax[k]] = [v, start.at];
+    }
   }
-  return at;
+  return { value, argmax };
 }
 
 /**
- * Start weights w_j (as ln w_j), fixed before each interval: half on the first interval (harm
- * from the start), a quarter over the marked intervals (where the canary's weight stepped up,
- * the s-th marked one getting 1/(4 s (s + 1))), a quarter over every later interval
- * (1/(4 (j - 1) j) for the j-th, 1-based): harm starting with a weight step costs ln(4 s (s + 1))
- * nats (ln 24 for the second step), harm starting anywhere else ln(4 (j - 1) j).
+ * The candidate starts and their weights, fixed before each interval: the first interval (harm
+ * from the start) with half, and each interval where the canary's weight stepped up (`marked`)
+ * with 1/(2 s (s + 1)) for the s-th such step: harm that starts with the second step (Argo's
+ * 50 % after 1 % and 10 %) costs ln 12 nats.
  */
-export function changePointPrior(marked: readonly boolean[]): Float64Array {
-  const out = new Float64Array(marked.length);
+export function restartPrior(marked: readonly boolean[]): Start[] {
+  const starts: Start[] = marked.length ? [{ at: 0, logWeight: Math.log(0.5) }] : [];
   let s = 0;
   marked.forEach((isMarked, i) => {
-    let w = i === 0 ? 0.5 : 0.25 / (i * (i + 1));
-    if (i > 0 && isMarked) {
-      s++;
-      w += 0.25 / (s * (s + 1));
-    }
-    out[i] = Math.log(w);
+    if (i === 0 || !isMarked) return;
+    s++;
+    starts.push({ at: i, logWeight: Math.log(0.5 / (s * (s + 1))) });
   });
-  return out;
+  return starts;
 }

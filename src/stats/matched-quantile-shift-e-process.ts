@@ -151,8 +151,7 @@ export function withScale(m: MatchedQuantile, scale: ShiftScale): MatchedQuantil
 /** The same timeline with each interval's factor tempered by `weights` (0: left out), for its confidence sequence and estimate. */
 export function withWeights(m: MatchedQuantile, weights: Float64Array): MatchedQuantile {
   if (weights.length !== m.thresholds.length || weights.some((w) => !(w >= 0 && w <= 1))) throw new Error('One weight in [0, 1] per interval is needed');
-  const totals = m.canary.map((c, i) => ({ canaryTotal: c.n, baselineTotal: m.baseline[i].n, weight: weights[i] }));
-  return { ...m, weights, mixtures: { greater: new RateRatioMixture(totals, 1, 'greater'), less: new RateRatioMixture(totals, 1, 'less') } };
+  return { ...m, weights };
 }
 
 /** Each interval's ln-factors of the one-sided test of shift r, untempered: the input of src/stats/e-detector.ts. */
@@ -285,8 +284,8 @@ function tailCounts(m: MatchedQuantile, r: number, alternative: ShiftAlternative
   for (let i = 0; i < looks; i++) {
     const qc = canaryAt[i];
     const qb = baselineAt[i];
-    // No threshold yet; or one a relative shift cannot move (relative margins assume positive data).
-    if (Number.isNaN(qc) || (m.scale === 'relative' && !(m.lowerThresholds[i] > 0))) continue;
+    // No threshold yet; or one a relative shift cannot move (relative margins assume positive data); or left out.
+    if (Number.isNaN(qc) || (m.scale === 'relative' && !(m.lowerThresholds[i] > 0)) || m.weights[i] === 0) continue;
     const c = m.canary[i];
     const b = m.baseline[i];
     const cAbove = c.above(moved(m, qc, r), canaryBound);
@@ -300,14 +299,14 @@ function tailCounts(m: MatchedQuantile, r: number, alternative: ShiftAlternative
 /** ln E per look (one value per interval) for "the shift exceeds r" (`greater`) or "falls short of r" (`less`). */
 export function logShiftEProcess(m: MatchedQuantile, r: number, alternative: ShiftAlternative): Float64Array {
   const { canary, baseline } = tailCounts(m, r, alternative, m.thresholds.length);
-  return m.mixtures[rateSide(m, alternative)].logEProcess(canary, baseline);
+  return m.mixtures[rateSide(m, alternative)].logEProcess(canary, baseline, undefined, m.weights);
 }
 
 /** ln E after the first `looks` intervals. */
 export function logShiftEValue(m: MatchedQuantile, r: number, alternative: ShiftAlternative, looks = m.thresholds.length): number {
   if (looks === 0) return 0;
   const { canary, baseline } = tailCounts(m, r, alternative, looks);
-  return m.mixtures[rateSide(m, alternative)].logEValue(canary, baseline, looks);
+  return m.mixtures[rateSide(m, alternative)].logEValue(canary, baseline, looks, m.weights);
 }
 
 /** The search runs on u = ln(1 + r) for a relative shift, on r itself for an absolute one. */
@@ -333,6 +332,17 @@ export function shiftConfidenceSequence(m: MatchedQuantile, alphaLower: number, 
   const lower = edge(m, 'greater', Math.log(1 / alphaLower), looks, hint && fromShift(m, hint.lower));
   const upper = edge(m, 'less', Math.log(1 / alphaUpper), looks, hint && fromShift(m, hint.upper));
   return { lower: lower === -Infinity ? toShift(m, -Infinity) : toShift(m, lower), upper: upper === Infinity ? Infinity : toShift(m, upper) };
+}
+
+/**
+ * One edge of the confidence sequence after the first `looks` intervals: the lower bound
+ * (`greater`) or the upper one (`less`) of the shift at `alpha`, searched from `hint` (a nearby
+ * shift); -1 or -Infinity, and Infinity, when nothing on that side is rejected.
+ */
+export function shiftEdge(m: MatchedQuantile, alternative: ShiftAlternative, alpha: number, looks = m.thresholds.length, hint?: number): number {
+  const u = edge(m, alternative, Math.log(1 / alpha), looks, hint === undefined ? undefined : fromShift(m, hint));
+  if (alternative === 'greater') return toShift(m, u);
+  return u === Infinity ? Infinity : toShift(m, u);
 }
 
 /**

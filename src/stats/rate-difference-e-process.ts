@@ -307,6 +307,11 @@ export function rateDifferenceConfidenceSequence(intervals: readonly RateInterva
   };
 }
 
+/** One edge of the confidence sequence: the lower bound (`greater`) or the upper one (`less`) of the difference at `alpha`; -1 or 1 when nothing on that side is rejected. */
+export function rateDifferenceEdge(intervals: readonly RateInterval[], alternative: DifferenceAlternative, alpha: number): number {
+  return edge(intervals, alternative, Math.log(1 / alpha));
+}
+
 /**
  * The delta at which the one-sided test stops rejecting, within (-1, 1): bracketed outwards
  * from the estimate, then secant steps on ln E - threshold nudged past the root, with a

@@ -77,7 +77,8 @@ describe('categorical timelines, per interval', () => {
     const result = judge(metricOf(driftingClasses(7, 0.15)));
     expect(result.verdict).toBe('fail');
     // "dog" gives up what "cat" gains: either may be the largest change.
-    expect(result.reason).toMatch(/^failed at interval \d+ of 21 and still failing: the largest change in a category's share, matched by interval \("(cat": \+|dog": -)1\d(\.\d+)? pp\) is 1\d(\.\d+)? pp \(confidence interval/);
+    // The reason names the intervals the fail rests on: settled ones (up to the one before the latest) from the likeliest start.
+    expect(result.reason).toMatch(/^failed at interval \d+ of 21 and still failing, on intervals \d+-20 \(the fail evidence from its likeliest start\): the largest change in a category's share, matched by interval \("(cat": \+|dog": -)1\d(\.\d+)? pp\) is 1\d(\.\d+)? pp \(confidence interval/);
     expect(result.effect).toMatchObject({ measure: 'largest change in a category share', unit: 'share', tolerance: 0.05 });
     expect(result.effect!.lower).toBeGreaterThan(0.05);
     expect(result.timeline!.map((l) => l.interval)).toEqual([...new Set([...seriesLooksOf(21).map((k) => k + 1), result.decidedAt!])].sort((a, b) => a - b));
