@@ -23,11 +23,13 @@
  * The estimate: for consecutive intervals (x1, n1), (x2, n2) of one count (events, exposure),
  * x2 given x1 + x2 is Binomial(x1 + x2, n2 / (n1 + n2)) under a steady rate, and its Pearson
  * statistic P = (x2 - (x1 + x2) q)^2 / ((x1 + x2) q (1 - q)) has mean about phi (McCullagh &
- * Nelder 1989, the Pearson estimate of dispersion). The estimate after k pairs is (NU0 + sum P)
- * / (NU0 + k), at least 1: NU0 pseudo-pairs at phi = 1 keep a few pairs from moving it far.
- * It is used only once the counts are shown overdispersed (sum P beyond the chi-squared(k)
- * quantile at 1 - SIGNIFICANCE, Cochran's dispersion test): on Poisson counts the estimate
- * wanders around 1, and tempering by that noise would throw evidence away for nothing.
+ * Nelder 1989, the Pearson estimate of dispersion), sum P / phi about chi-squared(k) after k
+ * pairs. The counts are taken as Poisson (phi = 1) until that sum lies beyond the chi-squared
+ * quantile at 1 - SIGNIFICANCE (Cochran's dispersion test): on Poisson counts the estimate
+ * wanders around 1, and tempering by that noise would throw evidence away for nothing. Then
+ * phi is its upper confidence bound at CONFIDENCE, sum P over the chi-squared(k) quantile at
+ * 1 - CONFIDENCE (Wilson-Hilferty): tempering by less than the clusters' size leaves evidence overstated, so
+ * while few pairs pin it down the bound errs towards more tempering.
  * Consecutive pairs make a slow trend (the rate rising with the time of day) cost nothing; a
  * pair whose P lies far beyond what the estimate so far explains (max(JUMP_FLOOR, JUMP_FACTOR x
  * phi)) is a change of rate, not noise, and is left out (an outage must not temper the rest of
@@ -41,7 +43,8 @@
  * Bayesian Analysis 12(4) (tempered likelihoods, learning rate 1/phi).
  *
  * Cochran, W. G. (1954) "Some methods for strengthening the common chi-squared tests",
- * Biometrics 10(4) (the index-of-dispersion test).
+ * Biometrics 10(4) (the index-of-dispersion test); Wilson, E. B. & Hilferty, M. M. (1931) "The
+ * distribution of chi-square", PNAS 17(12).
  *
  * @example
  * const d = new CountDispersion();
@@ -50,6 +53,7 @@
  */
 
 import gammainc from '@stdlib/math-base-special-gammainc';
+import { normalQuantileOf } from './normal';
 
 /** One interval's count and its exposure (requests, or observations). */
 export interface Count {
@@ -57,8 +61,6 @@ export interface Count {
   readonly exposure: number;
 }
 
-/** Pseudo-pairs at phi = 1 in the estimate. */
-export const NU0 = 2;
 /** A pair's Pearson statistic beyond max(JUMP_FLOOR, JUMP_FACTOR x phi) is a change of rate, left out. */
 export const JUMP_FLOOR = 200;
 export const JUMP_FACTOR = 10;
@@ -78,6 +80,9 @@ export const SIGNIFICANCE = 0.001;
 export class CountDispersion {
   private sum = 0;
   private pairs = 0;
+  /** The value for the current sum and pairs (a quantile search: computed once per change). */
+  private cached = 1;
+  private cachedAt = 0;
 
   /** Adds the pair (first, second); returns whether it counted (false: no events, or a change of rate). */
   add(first: Count, second: Count): boolean {
@@ -85,12 +90,33 @@ export class CountDispersion {
     if (p === null || p > Math.max(JUMP_FLOOR, JUMP_FACTOR * this.value)) return false;
     this.sum += p;
     this.pairs++;
+    this.cachedAt = -1;
     return true;
   }
 
-  /** The index of dispersion: 1 until the counts are shown overdispersed, then the estimate. */
+  /**
+   * The index of dispersion: 1 until the counts are shown overdispersed, then its upper
+   * confidence bound at CONFIDENCE (sum P / phi is about chi-squared with `pairs` degrees of
+   * freedom): tempering by less than the clusters' size leaves evidence overstated, so the
+   * bound errs towards more tempering while few pairs pin it down.
+   */
   get value(): number {
-    if (this.pairs === 0 || gammainc(this.sum / 2, this.pairs / 2, true, true) >= SIGNIFICANCE) return 1;
-    return Math.max(1, (NU0 + this.sum) / (NU0 + this.pairs));
+    if (this.cachedAt === this.pairs) return this.cached;
+    this.cachedAt = this.pairs;
+    this.cached = this.pairs === 0 || gammainc(this.sum / 2, this.pairs / 2, true, true) >= SIGNIFICANCE ? 1 : Math.max(1, this.sum / chiSquaredLowerQuantile(1 - CONFIDENCE, this.pairs));
+    return this.cached;
   }
+}
+
+/** The confidence of the dispersion's upper bound. */
+export const CONFIDENCE = 0.75;
+
+/**
+ * The q-quantile of chi-squared with k degrees of freedom by the Wilson-Hilferty cube-root
+ * approximation (within 5 % of it at k = 1 and 2 % from k = 2 at the quartiles, which is all a
+ * confidence bound on a dispersion needs; Johnson, Kotz & Balakrishnan 1994, 18.5).
+ */
+export function chiSquaredLowerQuantile(q: number, k: number): number {
+  const v = 2 / (9 * k);
+  return k * Math.max(0, 1 - v + normalQuantileOf(q) * Math.sqrt(v)) ** 3;
 }

@@ -1,0 +1,87 @@
+/**
+ * The index of dispersion and tempering (src/stats/count-dispersion.ts): reference values from
+ * numpy/scipy, and by simulation (a few seconds) that events in clusters of 20 make the untempered
+ * conditional e-process claim a difference in an A/A, and the tempered one keeps its error rate.
+ */
+import fixtures from '../fixtures/count-dispersion.json';
+import { logRateRatioEProcess, type RateInterval } from '../../src/stats/conditional-rate-ratio-e-process';
+import { logRateDifferenceEProcess } from '../../src/stats/rate-difference-e-process';
+import { CountDispersion, pairStatistic } from '../../src/stats/count-dispersion';
+import { seededRandom } from '../support/random';
+
+describe('CountDispersion (numpy/scipy reference)', () => {
+  it.each(fixtures.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    const d = new CountDispersion();
+    const values = [d.value];
+    c.counts.forEach(([events, exposure], i) => {
+      if (i === 0) return;
+      const [x1, n1] = c.counts[i - 1];
+      const p = pairStatistic({ events: x1, exposure: n1 }, { events, exposure });
+      if (c.pairs[i] === null) expect(p).toBeNull();
+      else expect(p).toBeCloseTo(c.pairs[i]!, 9);
+      d.add({ events: x1, exposure: n1 }, { events, exposure });
+      values.push(d.value);
+    });
+    values.forEach((v, i) => expect(v).toBeCloseTo(c.values[i], 6));
+  });
+});
+
+/** An A/A rollout of 21 minutes at 10,000 requests (split 1 % -> 10 % -> 50 %), errors at 0.5 % in clusters of `size` on one side. */
+function clusteredAA(seed: number, size: number): RateInterval[] {
+  const uniform = seededRandom(seed);
+  const poisson = (mean: number) => {
+    let k = 0;
+    let p = Math.exp(-mean);
+    let cdf = p;
+    const u = uniform();
+    while (u > cdf && k < 10_000) (p *= mean / ++k), (cdf += p);
+    return k;
+  };
+  return Array.from({ length: 21 }, (_, m) => {
+    const canaryTotal = 10_000 * [0.01, 0.1, 0.5][Math.floor(m / 7)];
+    const baselineTotal = 10_000 - canaryTotal;
+    return { canaryEvents: size * poisson((canaryTotal * 0.005) / size), canaryTotal, baselineEvents: size * poisson((baselineTotal * 0.005) / size), baselineTotal };
+  });
+}
+
+/** Each interval tempered by 1/phi, phi from the pooled counts of the pairs up to it (as src/judge/interval-settling.ts does). */
+function tempered(intervals: readonly RateInterval[]): RateInterval[] {
+  const d = new CountDispersion();
+  return intervals.map((interval, i) => {
+    if (i > 0) {
+      const pooled = (x: RateInterval) => ({ events: x.canaryEvents + x.baselineEvents, exposure: x.canaryTotal + x.baselineTotal });
+      d.add(pooled(intervals[i - 1]), pooled(interval));
+    }
+    return { ...interval, weight: 1 / d.value };
+  });
+}
+
+const RUNS = 300;
+const AT_MOST = 0.05 + 3 * Math.sqrt((0.05 * 0.95) / RUNS);
+
+describe('tempering clustered counts, by simulation', () => {
+  it('an A/A with errors in clusters of 20: the default margins\' fail claims (1.5x, +0.1 pp) are made untempered, and keep alpha tempered', () => {
+    const claims = { ratio: 0, ratioTempered: 0, difference: 0, differenceTempered: 0 };
+    const threshold = Math.log(1 / 0.05);
+    const crossed = (process: Float64Array) => process.some((x) => x >= threshold);
+    for (let run = 0; run < RUNS; run++) {
+      const raw = clusteredAA(7000 + run, 20);
+      const soft = tempered(raw);
+      if (crossed(logRateRatioEProcess(raw, 1.5, 'greater'))) claims.ratio++;
+      if (crossed(logRateRatioEProcess(soft, 1.5, 'greater'))) claims.ratioTempered++;
+      if (crossed(logRateDifferenceEProcess(raw, 0.001, 'greater'))) claims.difference++;
+      if (crossed(logRateDifferenceEProcess(soft, 0.001, 'greater'))) claims.differenceTempered++;
+    }
+    // Measured: untempered 111 and 49 of 300, tempered 21 and 2.
+    expect(claims.ratio / RUNS).toBeGreaterThan(0.1);
+    expect(claims.ratioTempered / RUNS).toBeLessThanOrEqual(AT_MOST);
+    expect(claims.difference / RUNS).toBeGreaterThan(0.1);
+    expect(claims.differenceTempered / RUNS).toBeLessThanOrEqual(AT_MOST);
+  });
+
+  it('on Poisson counts it stays at 1, so tempering costs nothing', () => {
+    let tempered1 = 0;
+    for (let run = 0; run < 100; run++) if (tempered(clusteredAA(9000 + run, 1)).every((i) => i.weight === 1)) tempered1++;
+    expect(tempered1).toBeGreaterThanOrEqual(95);
+  });
+});
