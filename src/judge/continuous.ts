@@ -79,8 +79,8 @@ export function judgeContinuous(metric: ContinuousMetric, ctx: MetricContext): M
     // The buckets that hold the quantile in the intervals the verdict rests on (the gated window): a
     // drift over the rollout moves the cumulative data's buckets, not what each interval compares.
     const { from, to } = decision.range;
-    const window = toSamplePair(sumValuesIntervals(timeline.baseline.slice(from, to + 1)), sumValuesIntervals(timeline.canary.slice(from, to + 1)));
-    const why = decision.verdict === 'inconclusive' ? whyInconclusive?.(decision.decisive, `matched by interval, ${subject}`, window) : null;
+    const window = to >= from ? toSamplePair(sumValuesIntervals(timeline.baseline.slice(from, to + 1)), sumValuesIntervals(timeline.canary.slice(from, to + 1))) : pair;
+    const why = decision.verdict === 'inconclusive' ? whyInconclusive?.(decision.decisive, `matched by interval, ${subject}`, window.binned && window.baseline.n > 0 && window.canary.n > 0 ? window : pair) : null;
     return why ? { ...result, reason: `${evidenceText(decision)}: ${why}` } : result;
   }
   return decide(metric, resolved, summaries, tests, candidates, estimated, ctx, whyInconclusive);

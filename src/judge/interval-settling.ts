@@ -9,23 +9,24 @@
  * - A weight step inside an interval (Argo's setWeight is not on the query grid): the
  *   interval's split is a mix, and a shared change of rate in part of it (an outage) falls on
  *   the canary's share of that part, not of the interval. Such an interval is "mixed": its
- *   share differs clearly from both neighbours'. It is set aside; the latest interval whose
- *   share differs clearly from the one before is pending (a step in progress) until the next.
+ *   share differs clearly from both neighbours'. It is set aside.
  * - Per-side scrape offsets (each pod scraped at its own moment, up to a scrape interval): the
  *   canary's interval covers a window shifted from the baseline's, so where the shared rate
  *   jumps (an outage begins or ends) one side counts more of it. Intervals next to a clear
- *   change of the pooled event rate (both sides' events over both sides' exposure: a ratio
- *   beyond JUMP_RATIO, significant beyond the counts' dispersion) are set aside. A fail claim
- *   reads an interval only once the interval after it is in (settled): the change that an
- *   offset drags into the canary's window may begin in the next interval. A pass claim may
- *   also read the latest interval when it is steady with the one before and at the usual
- *   rate of the intervals before (an outage may end inside it, unseen in its average).
+ *   change of the counted rate (a ratio beyond JUMP_RATIO, significant as Poisson counts) are
+ *   set aside.
+ * - The latest interval: the change an offset drags into the canary's window may begin in the
+ *   next interval, an outage may end inside it unseen in its average, and a query ending near
+ *   the present reads its last scrapes before they are all in (so the same minute reads
+ *   differently a few seconds later). So no claim reads the latest interval: every claim
+ *   reads settled intervals, those whose next interval is in too, and a verdict lags the data
+ *   by one interval (the price of never resting on a minute that may still move).
  * - Clustered events (sticky routing): each interval's factor is tempered by 1/phi, phi the
- *   index of dispersion of the pooled counts so far (src/stats/count-dispersion.ts).
+ *   index of dispersion of the counts so far (src/stats/count-dispersion.ts).
  * Only quantities the tests condition on (each side's exposure, the pooled events of the
- * interval and of the ones before it; for a fail, of the next one) decide what is read, so on
- * clean minutes the tests keep their exact validity; on misaligned minutes what is read is
- * what misalignment cannot bias much.
+ * interval and of its neighbours) decide what is read, so on clean minutes the rate tests keep
+ * their exact validity; on misaligned minutes what is read is what misalignment cannot bias
+ * much.
  *
  * The gated window: a pass claim rests on the traffic the gate gates, the trailing run of
  * intervals whose canary share is at least half of the latest's (not clearly below it): at
@@ -54,19 +55,17 @@ export interface SettlingInterval {
 export interface Settling {
   /** Per interval: its weight (1/phi, or 0: set aside) once the interval after it is in; the last interval's is 0 (not settled yet). */
   readonly settled: Float64Array;
-  /** Per interval: its weight when it is the latest (steady with the one before, not pending). */
-  readonly asLatest: Float64Array;
   /** Per look (0-based): the first interval of the gated window then. */
   readonly windowStart: Int32Array;
   /** Per interval: a gated window starts here (the canary's share stepped up at least twofold). */
   readonly stepStart: boolean[];
-  /** Per interval: why it is set aside ('mixed', 'pending', 'rate-change'), if it is. */
+  /** Per interval: why it is set aside ('mixed', 'rate-change'), if it is. */
   readonly setAside: readonly (SetAside | undefined)[];
   /** The index of dispersion the latest interval is tempered by. */
   readonly dispersion: number;
 }
 
-export type SetAside = 'mixed' | 'pending' | 'rate-change';
+export type SetAside = 'mixed' | 'rate-change';
 
 /** A change of the pooled rate is clear beyond this ratio (either way) ... */
 export const JUMP_RATIO = 1.5;
@@ -94,7 +93,7 @@ export function sharesDiffer(a: SettlingInterval, b: SettlingInterval): boolean 
   return Math.abs(sa - sb) > SHARE_Z * se && Math.abs(sa - sb) > SHARE_RELATIVE * Math.max(sa, sb);
 }
 
-/** Whether the counted rate changes clearly between two consecutive intervals, given the dispersion. */
+/** Whether the counted rate changes clearly between two consecutive intervals (significance scaled by `dispersion`). */
 function rateChanges(a: Count, b: Count, dispersion: number): boolean {
   if (!(a.exposure > 0 && b.exposure > 0)) return false;
   const ra = (a.events + 0.5) / a.exposure;
@@ -116,30 +115,28 @@ function pairAt(intervals: readonly SettlingInterval[], i: number): [Count, Coun
 
 export function settle(intervals: readonly SettlingInterval[]): Settling {
   const n = intervals.length;
-  // The dispersion each interval is tempered by: pairs up to and including it.
+  const differs = Array.from({ length: n }, (_, i) => i > 0 && sharesDiffer(intervals[i - 1], intervals[i]));
+  // The dispersion each interval is tempered by: pairs up to and including it, but not across a
+  // weight step (a canary whose rate differs moves the pooled rate there: a change, not noise).
   const dispersion = new Float64Array(n);
   const estimate = new CountDispersion();
   for (let i = 0; i < n; i++) {
-    if (i > 0) estimate.add(...pairAt(intervals, i));
+    if (i > 0 && !differs[i]) estimate.add(...pairAt(intervals, i));
     dispersion[i] = estimate.value;
   }
-  // A change of rate between i - 1 and i, judged at i's dispersion.
-  const jump = Array.from({ length: n }, (_, i) => i > 0 && rateChanges(...pairAt(intervals, i), dispersion[i]));
-  const differs = Array.from({ length: n }, (_, i) => i > 0 && sharesDiffer(intervals[i - 1], intervals[i]));
+  // A change of rate between i - 1 and i, judged as if the counts were Poisson: clustered counts
+  // then set more intervals aside than their noise calls for, which costs evidence, never validity
+  // (an outage's edge must not pass for cluster noise).
+  const jump = Array.from({ length: n }, (_, i) => i > 0 && rateChanges(...pairAt(intervals, i), 1));
 
   const settled = new Float64Array(n);
-  const asLatest = new Float64Array(n);
   const setAside: (SetAside | undefined)[] = Array(n).fill(undefined);
-  for (let i = 0; i < n; i++) {
-    const weight = 1 / dispersion[i];
-    const next = i + 1 < n;
-    const mixed = next && differs[i] && differs[i + 1];
-    const rateChange = jump[i] || (next && jump[i + 1]);
-    if (next) settled[i] = mixed || rateChange ? 0 : weight;
-    asLatest[i] = differs[i] || jump[i] || offUsual(intervals, i, dispersion[i]) ? 0 : weight;
+  for (let i = 0; i + 1 < n; i++) {
+    const mixed = differs[i] && differs[i + 1];
+    const rateChange = jump[i] || jump[i + 1];
+    settled[i] = mixed || rateChange ? 0 : 1 / dispersion[i];
     if (mixed) setAside[i] = 'mixed';
     else if (rateChange) setAside[i] = 'rate-change';
-    else if (!next && differs[i]) setAside[i] = 'pending';
   }
 
   const windowStart = new Int32Array(n);
@@ -148,32 +145,7 @@ export function settle(intervals: readonly SettlingInterval[]): Settling {
     windowStart[k] = gatedWindowStart(intervals, k);
     if (k > 0 && windowStart[k] === k) stepStart[k] = true;
   }
-  return { settled, asLatest, windowStart, stepStart, setAside, dispersion: n ? dispersion[n - 1] : 1 };
-}
-
-/** The intervals before the latest whose median rate is its usual level. */
-export const USUAL_SPAN = 7;
-
-/**
- * Whether interval i's rate lies clearly away from the median rate of the USUAL_SPAN intervals
- * before it (a ratio beyond JUMP_RATIO, significant beyond the dispersion). As the latest
- * interval, such an interval may hold the start or the end of a shared change (an outage)
- * whose other side is still to come, and an offset then gives one side more of it: a pass
- * must not read it until the interval after it shows whether it was an edge.
- */
-function offUsual(intervals: readonly SettlingInterval[], i: number, dispersion: number): boolean {
-  const rates = intervals
-    .slice(Math.max(0, i - USUAL_SPAN), i)
-    .filter((x) => x.exposure > 0)
-    .map((x) => (x.events + 0.5) / x.exposure)
-    .sort((a, b) => a - b);
-  const at = intervals[i];
-  if (!rates.length || !(at.exposure > 0)) return false;
-  const usual = rates[rates.length >> 1];
-  const rate = (at.events + 0.5) / at.exposure;
-  if (Math.max(rate / usual, usual / rate) < JUMP_RATIO) return false;
-  const expected = usual * at.exposure;
-  return (at.events - expected) ** 2 >= JUMP_Z * JUMP_Z * dispersion * expected;
+  return { settled, windowStart, stepStart, setAside, dispersion: n ? dispersion[n - 1] : 1 };
 }
 
 /** Each look's gated window start (0-based) from each interval's two sides' sizes alone. */
@@ -217,6 +189,6 @@ export function setAsideText(settling: Settling, from: number, to: number): stri
     else groups.push({ why, from: i, to: i });
   }
   if (!groups.length) return null;
-  const words: Record<SetAside, string> = { mixed: 'a weight step inside it', pending: 'a weight step in progress', 'rate-change': 'a shared change of rate, which scrape offsets can misalign' };
+  const words: Record<SetAside, string> = { mixed: 'a weight step inside it', 'rate-change': 'a shared change of rate, which scrape offsets can misalign' };
   return groups.map((g) => `${intervalRange(g.from, g.to)} (${words[g.why]})`).join(', ');
 }

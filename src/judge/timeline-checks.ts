@@ -135,15 +135,11 @@ export function intersect(a: Bounds, b: Bounds): Bounds {
   return { lower: Math.max(a.lower, b.lower), upper: Math.min(a.upper, b.upper) };
 }
 
-/**
- * Each interval's weight in a range as its claim read it at the range's last look: a fail
- * reads settled intervals; a pass reads them and its last interval as the latest then.
- */
+/** Each interval's weight in a range as its claims read it: the settled weights, 0 outside it. */
 export function rangeWeights(settling: Settling, range: EvidenceRange): Float64Array {
   const n = settling.settled.length;
   const out = new Float64Array(n);
   for (let i = range.from; i <= range.to && i < n; i++) out[i] = settling.settled[i];
-  if (range.claim === 'pass' && range.to < n) out[range.to] = settling.asLatest[range.to];
   return out;
 }
 
@@ -166,15 +162,14 @@ export function failClaim(table: LogFactorTable, settling: Settling, starts: rea
 }
 
 /**
- * The pass claim per look: the mixture e-process over the gated window (settled intervals,
- * the latest read as the latest) crosses 1/alpha(window start) at this look or an earlier one
- * of the same window.
+ * The pass claim per look: the mixture e-process over the gated window's settled intervals (at
+ * look k, the window's intervals up to k - 1) crosses 1/alpha(window start) at this look or an
+ * earlier one of the same window.
  */
 export function passClaim(table: LogFactorTable, settling: Settling, alphaAt: (start: number) => number): boolean[] {
   const { looks, grid, logMix, factors } = table;
   const passing: boolean[] = Array(looks).fill(false);
   const sums = new Float64Array(grid);
-  const current = new Float64Array(grid);
   let start = -1;
   let summedTo = -1; // sums hold the settled rows start..summedTo
   let crossedInWindow = false;
@@ -191,10 +186,8 @@ export function passClaim(table: LogFactorTable, settling: Settling, alphaAt: (s
       if (w > 0) for (let j = 0; j < grid; j++) sums[j] += w * factors[i * grid + j];
     }
     summedTo = Math.max(summedTo, k - 1);
-    const w = settling.asLatest[k];
-    for (let j = 0; j < grid; j++) current[j] = sums[j] + (w > 0 ? w * factors[k * grid + j] : 0);
     const alpha = alphaAt(start);
-    if (alpha > 0 && logMixture(logMix, current) >= Math.log(1 / alpha)) crossedInWindow = true;
+    if (k > start && alpha > 0 && logMixture(logMix, sums) >= Math.log(1 / alpha)) crossedInWindow = true;
     passing[k] = crossedInWindow;
   }
   return passing;
@@ -337,13 +330,13 @@ class EffectReporter {
     private readonly direction: Direction,
   ) {}
 
-  /** The intervals the estimate rests on: from the fail evidence's start for a fail, the gated window otherwise. */
+  /** The settled intervals the estimate rests on at look k: from the fail evidence's start for a fail, the gated window's otherwise (empty at a window's first look). */
   estimateRange(k: number, verdict: Verdict): EvidenceRange {
     if (verdict === 'fail' && this.check.claims.failFrom !== undefined) {
       const from = Math.min(this.check.claims.failFrom, Math.max(0, k - 1));
       return { from, to: Math.max(from, k - 1), claim: 'fail' };
     }
-    return { from: this.settling.windowStart[k], to: k, claim: 'pass' };
+    return { from: this.settling.windowStart[k], to: k - 1, claim: 'pass' };
   }
 
   effectAt(k: number, a: Assessment): Effect {
@@ -397,7 +390,7 @@ class EffectReporter {
     const start = this.settling.windowStart[k];
     const rate = this.check.rates.passAt(start);
     const shown = rate > 0 ? rate : this.check.rates.passAt(-1) || this.check.rates.fail;
-    return this.hinted(`window ${start}:${alternative}`, (hint) => this.check.edge({ from: start, to: k, claim: 'pass' }, alternative, shown, hint));
+    return this.hinted(`window ${start}:${alternative}`, (hint) => this.check.edge({ from: start, to: k - 1, claim: 'pass' }, alternative, shown, hint));
   }
 
   private hinted(key: string, search: (hint: number | undefined) => number): number {
@@ -412,7 +405,10 @@ class EffectReporter {
 export function evidenceText(decision: TimelineDecision): string {
   const { range, settling, verdict } = decision;
   const which = verdict === 'fail' ? 'the fail evidence from its likeliest start' : "the traffic at the canary's current weight";
-  const parts = [`on ${intervalRange(range.from, range.to)} (${which})`];
+  const latest = settling.settled.length;
+  // Nothing settled yet at the canary's current weight (a step has just begun).
+  if (range.to < range.from) return `nothing settled yet at the canary's current weight (interval ${latest} is read once the next is in)`;
+  const parts = [`on ${intervalRange(range.from, range.to)} (${which}; interval ${latest} is read once the next is in)`];
   const aside = setAsideText(settling, range.from, range.to);
   if (aside) parts.push(`set aside: ${aside}`);
   if (settling.dispersion >= 1.5) parts.push(`each interval's evidence weighted by 1/${Number(settling.dispersion.toPrecision(2))} (events come in clusters)`);

@@ -22,7 +22,8 @@ describe('CountDispersion (numpy/scipy reference)', () => {
       d.add({ events: x1, exposure: n1 }, { events, exposure });
       values.push(d.value);
     });
-    values.forEach((v, i) => expect(v).toBeCloseTo(c.values[i], 6));
+    // Relative to the value: the fixed point iterates to 1e-9 of it.
+    values.forEach((v, i) => expect(Math.abs(v / c.values[i] - 1)).toBeLessThan(1e-7));
   });
 });
 
@@ -72,7 +73,7 @@ describe('tempering clustered counts, by simulation', () => {
       if (crossed(logRateDifferenceEProcess(raw, 0.001, 'greater'))) claims.difference++;
       if (crossed(logRateDifferenceEProcess(soft, 0.001, 'greater'))) claims.differenceTempered++;
     }
-    // Measured: untempered 111 and 49 of 300, tempered 21 and 2.
+    // Measured: untempered 111 and 49 of 300, tempered 19 and 2 (the excess over 5 %: clusters before the counts are shown overdispersed).
     expect(claims.ratio / RUNS).toBeGreaterThan(0.1);
     expect(claims.ratioTempered / RUNS).toBeLessThanOrEqual(AT_MOST);
     expect(claims.difference / RUNS).toBeGreaterThan(0.1);
