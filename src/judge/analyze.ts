@@ -23,7 +23,7 @@ import { fixedSampleEvidence, type Evidence } from './evidence';
 import type { MetricContext } from './metric-context';
 import { overallVerdict } from './overall';
 import { judgeProportion } from './proportion';
-import { checkTrafficSplit } from './traffic-split';
+import { checkTrafficSplit, type TrafficCheck } from './traffic-split';
 import { gatedWindowStarts } from './interval-settling';
 import { intervalSizes, stickyOverPrefixes, timelineLength } from './timeline';
 import { withProjection } from './projection';
@@ -38,10 +38,13 @@ export function analyze(input: AnalysisInput, evidence: Evidence = EVIDENCE[inpu
   const alpha = input.alpha ?? DEFAULT_ALPHA;
   const thresholds = { ...DEFAULT_THRESHOLDS, ...input.thresholds };
   const ctx: MetricContext = { evidence, rates: { fail: alpha / Math.max(1, input.metrics.length), pass: alpha } };
-  const metrics = input.metrics.map((metric) => withProjection(judgeMetric(metric, ctx), latestCanaryInterval(metric), metric.intervalSeconds, evidenceCanaryN(metric, ctx)));
+  const traffic = input.traffic ? checkTrafficSplit(input.traffic, alpha) : undefined;
+  const metrics = input.metrics.map((metric) => {
+    const result = withProjection(judgeMetric(metric, ctx), latestCanaryInterval(metric), metric.intervalSeconds, evidenceCanaryN(metric, ctx));
+    return traffic?.verdict === 'fail' ? acrossChangedSplit(metric, result, traffic) : result;
+  });
   const overall = overallVerdict(metrics, thresholds);
-  if (!input.traffic) return { ...overall, alpha, evidence: evidence.name, metrics };
-  const traffic = checkTrafficSplit(input.traffic, alpha);
+  if (!input.traffic || !traffic) return { ...overall, alpha, evidence: evidence.name, metrics };
   // A broken split invalidates every comparison, failing ones included; no traffic at all
   // leaves nothing to pass on.
   const verdict =
@@ -86,6 +89,28 @@ function judgeLook(metric: MetricInput, ctx: MetricContext): MetricResult {
     case 'categorical':
       return judgeCategorical(metric, ctx);
   }
+}
+
+/**
+ * A fail from cumulative totals when the traffic check shows the canary's share over the
+ * window differs clearly from the share the routing promises now: the split evidently changed
+ * within the window (a window reaching back into earlier, smaller steps; Flagger's `lookback`
+ * across steps), and totals summed across a changing split can pose a rate or a mix that moved
+ * over time on both sides as a canary effect (Simpson's paradox). Such a fail is not evidence:
+ * the metric is inconclusive, with the reason and the way out (issue 21). Per-interval data
+ * compare each interval's own split, so a timeline keeps its verdict.
+ */
+function acrossChangedSplit(metric: MetricInput, result: MetricResult, traffic: TrafficCheck): MetricResult {
+  if (result.verdict !== 'fail' || timelineLength(metric) > 0) return result;
+  const share = (x: number | null) => (x === null ? 'no' : `${Number((x * 100).toPrecision(3))}%`);
+  return {
+    ...result,
+    verdict: 'inconclusive',
+    reason:
+      `not judged on these totals: the canary had ${share(traffic.observedCanaryShare)} of the requests over the window against the ${share(traffic.expectedCanaryShare)} it has now, ` +
+      'so the split changed within the window (or the routing is broken), and totals summed across a changing split can pose a trend shared by both sides as a canary effect; ' +
+      `send the data per interval ("intervals", or "timelineStep" for Prometheus) or a window within the current step. On the totals alone: ${result.reason}`,
+  };
 }
 
 /** The canary's observations in the latest interval of a timeline (requests for rates), for the projection in intervals. */

@@ -16,9 +16,12 @@
  * and lifts the latency metric's passes at 1,000 requests/minute from 5 % to 86 %.
  *
  * The reported effect is the matched shift: the estimate where the tails balance, and the
- * confidence sequence of shifts neither one-sided test rejects (at the decisive look
- * intersected with the latest one, a subset of the running intersection). The first interval
- * has no earlier baseline data to set its threshold, so it serves only to set the next one's.
+ * confidence sequence of shifts neither one-sided test rejects (src/judge/timeline-checks.ts).
+ * The first interval has no earlier baseline data to set its threshold, so it serves only to
+ * set the next one's. On a histogram each claim brackets the quantile by the edges of the
+ * bucket holding it (src/stats/matched-quantile-shift-e-process.ts), so buckets too coarse to
+ * place it (Envoy's defaults) keep the verdict inconclusive, with the bucket reason
+ * (src/judge/bucket-resolution.ts) read from the gated window's buckets (issue 21).
  */
 import { fromBuckets, fromValues, type WeightedSample } from '../stats/weighted-sample';
 import { matchedQuantile, matchedShiftEstimate, shiftEdge, shiftLogFactorTable, withScale, withWeights, type MatchedQuantile } from '../stats/matched-quantile-shift-e-process';

@@ -8,10 +8,9 @@
  * split's steps (1 % -> 10 % -> 50 %) nor a trend shared by both sides can pose as a canary
  * effect, and the canary's uncertainty is not added to the baseline's (as per-side bounds
  * do): the test is as sharp as the events allow. One-sided e-processes are valid tests of the
- * composite nulls (theta <= 1 + tol for a fail, theta >= 1 + tol for a pass), so a verdict is
- * the first look at which the e-process at the boundary crosses 1/alpha. Reported bounds are
- * the confidence sequence at the decisive look intersected with the latest look's (a subset of
- * the running intersection, so valid).
+ * composite nulls (theta <= 1 + tol for a fail, theta >= 1 + tol for a pass). Which intervals
+ * each claim reads, how the fail claim restarts at weight steps and why a pass rests on the
+ * gated window is src/judge/timeline-checks.ts and src/judge/interval-settling.ts (issue 21).
  *
  * Absolute margin (rate difference): the e-process of src/stats/rate-difference-e-process.ts,
  * one-sided at the margin's boundary in the same way. Its null is the product over intervals
@@ -25,9 +24,9 @@
  * not universal inference. It replaced per-side anytime-valid bounds on cumulative totals
  * re-judged at past looks, which added the canary's uncertainty to the baseline's and mixed
  * early and late traffic: on 400 simulated errors-3x-1k rollouts the difference claim alone
- * now fails 84 % (65 % before). Reported bounds are its confidence sequence, as for the ratio. The
- * two margins remain alternatives (pass if either passes, fail if both fail), as without a
- * timeline.
+ * now fails 84 % (65 % before). The two margins remain alternatives (pass if either passes,
+ * fail if both fail), as without a timeline; a window's pass rests on the one that is wider at
+ * the baseline's rate before the window (src/judge/timeline-checks.ts, `passRateChoice`).
  */
 import { mantelHaenszelRateRatio, rateRatioEdge, rateRatioLogFactorTable, type RateInterval } from '../stats/conditional-rate-ratio-e-process';
 import { mantelHaenszelRateDifference, rateDifferenceEdge, rateDifferenceLogFactorTable } from '../stats/rate-difference-e-process';

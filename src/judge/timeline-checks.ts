@@ -33,14 +33,17 @@
  *   crosses exactly when the pass claim is made). A decided verdict's interval is intersected
  *   with the deciding look's when that is not empty: never an empty interval. The reason names
  *   the intervals the verdict rests on.
+ * - Every claim reads settled intervals only (src/judge/interval-settling.ts: the latest waits
+ *   for the next, minutes that timing may have misaligned are set aside, clustered events are
+ *   tempered), so a verdict lags the data by one interval.
  */
 import { logRestartedEProcesses, logMixture, restartPrior, type LogFactorTable, type Start } from '../stats/e-detector';
 import { describeCheck } from './describe';
 import { intervalRange, setAsideText, type Settling } from './interval-settling';
 import { lookOf } from './look-series';
-import type { Check, ErrorRates } from './margin-check';
+import type { Check } from './margin-check';
 import { judged, type Resolved } from './metric-context';
-import type { Bounds, Direction, Effect, EffectUnit, Look, Margin, MetricInput, MetricResult, SideSummary, TestReport, Verdict } from './types';
+import type { Bounds, Direction, Effect, EffectUnit, Look, MetricInput, MetricResult, SideSummary, TestReport, Verdict } from './types';
 import { looksToJudge, stickyPhrase } from './timeline';
 
 /** The intervals (0-based, inclusive) a claim reads, and with which claim's weights. */
@@ -105,12 +108,6 @@ export const MAX_SERIES_LOOKS = 12;
 /** The 0-based looks a check's series lists: evenly spaced, the last among them. */
 export function seriesLooksOf(intervals: number): number[] {
   return looksToJudge(intervals, MAX_SERIES_LOOKS).map((look) => look - 1);
-}
-
-/** The error rates of each check: the pass rate is shared among the alternative margins (relative, absolute). */
-export function checkRates(rates: ErrorRates, margin: Margin): ErrorRates {
-  const margins = (margin.relative !== undefined ? 1 : 0) + (margin.absolute !== undefined ? 1 : 0);
-  return { fail: rates.fail, pass: rates.pass / Math.max(1, margins) };
 }
 
 /**

@@ -3,12 +3,16 @@
  * stateless judge re-reads as past looks, and the sticky verdict over them.
  *
  * Sticky verdicts: with a timeline in hand, the judge re-evaluates every past look (every
- * prefix of the intervals) and reports the first decisive one. This stays valid for
- * anytime-valid evidence, because its confidence sequences hold at every sample size at once:
- * the running intersection of the sequence over the looks covers the truth with the same
- * probability, so "the bound crossed the margin at some look" errs no more often than "at this
- * look" (Howard et al. 2021, section 3; Ramdas et al. 2023, section 4). With fixed-sample
- * evidence the same scan would be a repeated test, so a timeline is judged at its last look.
+ * prefix of the intervals). This stays valid for anytime-valid evidence, because its
+ * confidence sequences hold at every sample size at once: the running intersection of the
+ * sequence over the looks covers the truth with the same probability, so "the bound crossed
+ * the margin at some look" errs no more often than "at this look" (Howard et al. 2021, section
+ * 3; Ramdas et al. 2023, section 4). With fixed-sample evidence the same scan would be a
+ * repeated test, so a timeline is judged at its last look. Verdicts follow the canary (issue
+ * 21): a fail at any look stands, whatever passed before it; a pass stands while the canary's
+ * weight does, and rests on the traffic at that weight (the gated window,
+ * src/judge/interval-settling.ts), so a canary healthy at 1 % and saturating at 50 % cannot
+ * pass the 50 % gate on its 1 % evidence.
  *
  * Which kinds use the intervals themselves: rates (proportions and the share above a
  * threshold) are tested per interval (src/judge/rate-timeline.ts), where conditioning on each

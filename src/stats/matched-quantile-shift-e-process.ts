@@ -4,7 +4,7 @@
  * moves both sides' latencies cannot pose as a canary effect.
  *
  * The test. Before interval i, a threshold q_i is fixed from the baseline's earlier intervals
- * alone (its p-quantile there: predictable). In interval i the baseline's tail is its count
+ * alone (its p-quantile there: predictable; on a histogram, a bracket, below). In interval i the baseline's tail is its count
  * beyond q_i, the canary's its count beyond q_i moved by the shift r under test (q_i (1 + r)
  * for a relative shift, q_i + r for an absolute one). "The canary's p-quantile is shifted by
  * more than r" reads, at the quantile level the baseline has at q_i, as "the canary's tail
@@ -26,21 +26,28 @@
  * heavier, resp. no lighter) the count is stochastically smaller (larger) and the one-sided
  * factors monotone, so the one-sided e-processes are supermartingales there too.
  *
- * Histograms: a count beyond a threshold inside a bucket is unknown, so each claim reads the
- * count that makes it hardest: for "shifted by more than r" the canary's fewest observations
- * beyond the moved threshold (buckets wholly beyond it) against the baseline's most beyond
- * q_i (buckets reaching beyond it), and the reverse for "less than r". Counts of real events,
- * whose rates bound the true ones from the right side, so validity stands; on buckets wider
- * than the margin the test cannot decide, as it should not. q_i is a bucket bound there (the
- * upper bound of the bucket holding the baseline's quantile), so the baseline's count is exact.
+ * Histograms: the baseline's quantile is only known to lie in the bucket (q_i-, q_i+] that
+ * holds it, so each claim brackets it (issue 21). "Shifted by more than r" compares the
+ * canary beyond q_i+ (1 + r) with the baseline beyond q_i-: if more than 1 - p of the canary lies
+ * beyond q_i+ (1 + r) while at least 1 - p of the baseline lies beyond q_i- (q_i- is at or below
+ * its p-quantile), the canary's p-quantile exceeds q_i+ (1 + r), at least (1 + r) times the
+ * baseline's. "Less than r" compares the canary beyond q_i- (1 + r) with the baseline beyond
+ * q_i+, mirrored. A count beyond a moved threshold inside a bucket is unknown, so each claim
+ * also reads the count that makes it hardest: the canary's fewest observations beyond its
+ * threshold (buckets wholly beyond) for "more", its most (buckets reaching beyond) for "less";
+ * the baseline's counts at bucket bounds are exact. So the test tests the quantile it names:
+ * on a bracket wider than the margin (Envoy's (100, 250] against +10 %) neither claim can hold
+ * for any shift within the bracket's width, however much data arrive, where reading the
+ * upper edge alone would have compared the shares beyond 250 ms (about p99.8 there) and passed
+ * a canary whose p95 is 20 % slower but whose far tail is lighter. On raw values both edges are
+ * the quantile itself.
  *
- * What it claims when q_i misses the quantile: q_i is the baseline's quantile of the intervals
- * before, so under a trend it lags and the level tested drifts a little from p. The claims
- * stay exact statements about the tails at q_i (the share beyond the moved threshold against
- * the share beyond q_i), which is what a latency objective at the baseline's current p95
- * means; they read as statements about the p-quantile only approximately. The null is a
- * product over intervals, as for rates: a fail says that in some intervals the canary's shift
- * exceeded r, a pass that it stayed below r (for an effect constant over time, its shift).
+ * What it claims when the bracket misses the quantile: the bracket is the baseline's of the
+ * intervals before, so under a trend it lags. The claims stay exact statements about the
+ * tails at the bracket's edges, which read as statements about the p-quantile wherever the
+ * bracket holds it. The null is a product over intervals, as for rates: a fail says that in
+ * some intervals the canary's shift exceeded r, a pass that it stayed below r (for an effect
+ * constant over time, its shift).
  *
  * References: Lindon, M. & Malek, A. (2022) "Anytime-valid inference for multinomial count
  * data", NeurIPS (the conditional-binomial construction); Howard, Ramdas, McAuliffe & Sekhon
