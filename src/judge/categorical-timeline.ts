@@ -45,18 +45,22 @@ export function judgeCategoricalTimeline(
     baseline.map((b, i) => ({ canaryTotal: totalOf(canary[i]), baselineTotal: totalOf(b), events: 0, exposure: totalOf(b) + totalOf(canary[i]) })),
   );
   const settlings = perCategory.map((intervals) => withWindows(settleRates(intervals), observations));
-  const claims = combinedClaims(perCategory, settlings, tol, looks, ctx);
+  const claims = combinedClaims(perCategory.map((intervals, j) => intervals.map((i, k) => ({ ...i, weight: settlings[j].settled[k] }))), settlings, tol, looks, ctx);
   const estimates = perCategory.map((intervals) => mantelHaenszelRateDifference(intervals));
   const largest = estimates.reduce((best, d, j) => (Math.abs(d) > Math.abs(estimates[best] || 0) ? j : best), 0);
+  // Each category's intervals as its claims may read them (set-aside ones out of the plug-ins too).
+  const readable = perCategory.map((intervals, j) => intervals.map((i, k) => ({ ...i, weight: settlings[j].settled[k] })));
   const weighted = (j: number, range: EvidenceRange): RateInterval[] => {
     const w = rangeWeights(settlings[j], range);
     return perCategory[j].slice(0, range.to + 1).map((i, at) => ({ ...i, weight: w[at] }));
   };
+  // A range's intervals for an edge: the readable ones before it inform the plug-ins only.
+  const forEdge = (j: number, range: EvidenceRange): RateInterval[] => [...readable[j].slice(0, range.from), ...weighted(j, range).slice(range.from)];
   // The largest change only grows with harm: its lower bound (`greater`) is the largest of every
   // category's lower bound on |change| from its two one-sided edges at alpha / 2k a tail, its
   // upper bound (`less`) the largest of their upper bounds on |change|.
   const edge = (range: EvidenceRange, alternative: 'greater' | 'less', alpha: number): number => {
-    const each = perCategory.map((_, j) => ({ lower: rateDifferenceEdge(weighted(j, range), 'greater', alpha / (2 * k)), upper: rateDifferenceEdge(weighted(j, range), 'less', alpha / (2 * k)) }));
+    const each = perCategory.map((_, j) => ({ lower: rateDifferenceEdge(forEdge(j, range), 'greater', alpha / (2 * k), range.from), upper: rateDifferenceEdge(forEdge(j, range), 'less', alpha / (2 * k), range.from) }));
     return alternative === 'greater' ? Math.max(0, ...each.map((b) => Math.max(b.lower, -b.upper))) : Math.max(...each.map((b) => Math.max(Math.abs(b.lower), Math.abs(b.upper))));
   };
   const decision = decideTimeline(

@@ -97,7 +97,10 @@ function ratioCheck(intervals: readonly RateInterval[], tol: number, direction: 
 }
 
 function differenceCheck(intervals: readonly RateInterval[], tol: number, direction: Direction, rates: CheckRates, settling: Settling, what: string): TimelineCheck {
-  const test = (delta: number, alternative: 'greater' | 'less') => rateDifferenceLogFactorTable(intervals, delta, alternative);
+  // The plug-ins read the intervals the claims may read (set-aside ones are out), in the claims
+  // as in the edges, so the confidence sequence inverts the same e-process.
+  const readable = intervals.map((i, k) => ({ ...i, weight: settling.settled[k] > 0 ? settling.settled[k] : 0 }));
+  const test = (delta: number, alternative: 'greater' | 'less') => rateDifferenceLogFactorTable(readable, delta, alternative);
   // A tolerance of a whole rate (or more) can never be exceeded: fail never, pass at once.
   const within = tol < 1;
   const claims = marginClaims(test, intervals.length, within ? tol : undefined, within ? -tol : undefined, direction, rates, settling);
@@ -107,7 +110,8 @@ function differenceCheck(intervals: readonly RateInterval[], tol: number, direct
     measure: `change in ${what}`,
     unit: 'rate',
     tolerance: tol,
-    edge: (range, alternative, alpha) => rateDifferenceEdge(weightedRange(intervals, settling, range), alternative, alpha),
+    // From the range's start, the earlier readable intervals informing the plug-ins as in the claims.
+    edge: (range, alternative, alpha) => rateDifferenceEdge([...readable.slice(0, range.from), ...weightedRange(intervals, settling, range)], alternative, alpha, range.from),
     estimateOver: (range) => {
       const at = mantelHaenszelRateDifference(weightedRange(intervals, settling, range));
       return Number.isNaN(at) ? 0 : at;

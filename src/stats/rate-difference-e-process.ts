@@ -263,12 +263,13 @@ function plugIns(intervals: readonly RateInterval[]): PlugIns {
   return { difference, baselineRate };
 }
 
-function eProcess(intervals: readonly RateInterval[], plugIn: PlugIns, delta: number, alternative: DifferenceAlternative): Float64Array {
+function eProcess(intervals: readonly RateInterval[], plugIn: PlugIns, delta: number, alternative: DifferenceAlternative, factorFrom = 0): Float64Array {
   if (!(Number.isFinite(delta) && delta > -1 && delta < 1)) throw new Error('delta must be a difference of rates between -1 and 1');
   const sign = alternative === 'greater' ? 1 : -1;
   const out = new Float64Array(intervals.length);
   let logE = 0;
-  for (let k = 0; k < intervals.length; k++) {
+  // The intervals before factorFrom inform the plug-ins only.
+  for (let k = factorFrom; k < intervals.length; k++) {
     const { canaryEvents: c, canaryTotal: nc, baselineEvents: b, baselineTotal: nb } = intervals[k];
     const d = plugIn.difference[k];
     const w = weightOf(intervals[k]);
@@ -307,9 +308,14 @@ export function rateDifferenceConfidenceSequence(intervals: readonly RateInterva
   };
 }
 
-/** One edge of the confidence sequence: the lower bound (`greater`) or the upper one (`less`) of the difference at `alpha`; -1 or 1 when nothing on that side is rejected. */
-export function rateDifferenceEdge(intervals: readonly RateInterval[], alternative: DifferenceAlternative, alpha: number): number {
-  return edge(intervals, alternative, Math.log(1 / alpha));
+/**
+ * One edge of the confidence sequence: the lower bound (`greater`) or the upper one (`less`) of
+ * the difference at `alpha`; -1 or 1 when nothing on that side is rejected. `factorFrom`: the
+ * e-process starts there (a window's or a restart's first interval), the intervals before it
+ * informing the plug-ins only, as they do for the same start's claim.
+ */
+export function rateDifferenceEdge(intervals: readonly RateInterval[], alternative: DifferenceAlternative, alpha: number, factorFrom = 0): number {
+  return edge(intervals, alternative, Math.log(1 / alpha), factorFrom);
 }
 
 /**
@@ -317,16 +323,16 @@ export function rateDifferenceEdge(intervals: readonly RateInterval[], alternati
  * from the estimate, then secant steps on ln E - threshold nudged past the root, with a
  * bisection whenever the bracket has not halved in two steps (ln E need not be smooth in delta).
  */
-function edge(intervals: readonly RateInterval[], alternative: DifferenceAlternative, threshold: number): number {
+function edge(intervals: readonly RateInterval[], alternative: DifferenceAlternative, threshold: number, factorFrom = 0): number {
   // `greater` rejects small deltas (the lower bound), `less` rejects large ones.
   const [far, near] = alternative === 'greater' ? [-1, 1] : [1, -1];
-  if (intervals.length === 0) return far;
+  if (intervals.length <= factorFrom) return far;
   checkIntervals(intervals);
-  const estimate = mantelHaenszelRateDifference(intervals);
+  const estimate = mantelHaenszelRateDifference(intervals.slice(factorFrom));
   // No interval with traffic on both sides: no bet anywhere, nothing rejected.
   if (!Number.isFinite(estimate)) return far;
   const prepared = plugIns(intervals);
-  const excess = (delta: number) => eProcess(intervals, prepared, delta, alternative)[intervals.length - 1] - threshold;
+  const excess = (delta: number) => eProcess(intervals, prepared, delta, alternative, factorFrom)[intervals.length - 1] - threshold;
   const farEnd = far + (near - far) * 1e-9;
   const nearEnd = near - (near - far) * 1e-9;
   let inside = Math.min(Math.max(estimate, -1 + 1e-9), 1 - 1e-9);
@@ -344,7 +350,7 @@ function edge(intervals: readonly RateInterval[], alternative: DifferenceAlterna
     // (anytime-valid bounds lie a few standard errors out), so that few steps remain for the
     // root; nothing rejected up to the end of the range: no bound.
     const towardsFar = Math.sign(far - near);
-    for (let step = 3 * standardError(intervals); ; step *= 2) {
+    for (let step = 3 * standardError(intervals.slice(factorFrom)); ; step *= 2) {
       let probe = estimate + towardsFar * step;
       if (!((probe - farEnd) * (inside - probe) > 0)) probe = farEnd;
       const fProbe = excess(probe);
