@@ -8,8 +8,10 @@
  * if every (critical) metric does, which is an intersection-union test at level alpha.
  *
  * Timelines (`intervals` on both sides): with anytime-valid evidence, rates, quantiles and
- * category shares are tested per interval and every kind reports the first decisive look
- * (src/judge/timeline.ts).
+ * category shares are tested per interval, and verdicts follow the canary: a fail at any look
+ * stands, a pass rests on the traffic at the canary's current weight (src/judge/timeline.ts,
+ * src/judge/timeline-checks.ts). Cumulative totals across an evidently changed split (the
+ * traffic check) never fail a metric.
  *
  * Evidence: anytime-valid bounds by default (valid at every look of a rollout); fixed-sample
  * bounds on request, for a single look such as a one-off comparison.
