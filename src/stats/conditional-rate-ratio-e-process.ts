@@ -37,7 +37,7 @@
  * const intervals = [{ canaryEvents: 3, canaryTotal: 100, baselineEvents: 50, baselineTotal: 9900 }];
  * Math.exp(logRateRatioEValue(intervals, 1, 'greater')) // evidence that the canary's rate is higher
  */
-import type { LogFactorTable } from './e-detector';
+import { logMixture, type LogFactorTable } from './e-detector';
 import type { Bounds } from './quantile-bounds';
 
 /** One interval's counts of both sides (the same span of time). */
@@ -315,12 +315,7 @@ export function mantelHaenszelRateRatio(intervals: readonly RateInterval[]): num
 }
 
 function logSumExpWeighted(sums: Float64Array): number {
-  let max = -Infinity;
-  for (let j = 0; j < sums.length; j++) max = Math.max(max, sums[j] + LOG_WEIGHTS[j]);
-  if (max === -Infinity) return max;
-  let total = 0;
-  for (let j = 0; j < sums.length; j++) total += Math.exp(sums[j] + LOG_WEIGHTS[j] - max);
-  return max + Math.log(total);
+  return logMixture(LOG_WEIGHTS, sums);
 }
 
 function logSumExp(xs: readonly number[]): number {

@@ -7,7 +7,7 @@ import fixtures from '../fixtures/count-dispersion.json';
 import { logRateRatioEProcess, type RateInterval } from '../../src/stats/conditional-rate-ratio-e-process';
 import { logRateDifferenceEProcess } from '../../src/stats/rate-difference-e-process';
 import { CountDispersion, pairStatistic } from '../../src/stats/count-dispersion';
-import { seededRandom } from '../support/random';
+import { poissonRollout } from '../support/poisson-rollout';
 
 describe('CountDispersion (numpy/scipy reference)', () => {
   it.each(fixtures.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
@@ -27,23 +27,8 @@ describe('CountDispersion (numpy/scipy reference)', () => {
   });
 });
 
-/** An A/A rollout of 21 minutes at 10,000 requests (split 1 % -> 10 % -> 50 %), errors at 0.5 % in clusters of `size` on one side. */
-function clusteredAA(seed: number, size: number): RateInterval[] {
-  const uniform = seededRandom(seed);
-  const poisson = (mean: number) => {
-    let k = 0;
-    let p = Math.exp(-mean);
-    let cdf = p;
-    const u = uniform();
-    while (u > cdf && k < 10_000) (p *= mean / ++k), (cdf += p);
-    return k;
-  };
-  return Array.from({ length: 21 }, (_, m) => {
-    const canaryTotal = 10_000 * [0.01, 0.1, 0.5][Math.floor(m / 7)];
-    const baselineTotal = 10_000 - canaryTotal;
-    return { canaryEvents: size * poisson((canaryTotal * 0.005) / size), canaryTotal, baselineEvents: size * poisson((baselineTotal * 0.005) / size), baselineTotal };
-  });
-}
+/** An A/A rollout (test/support/poisson-rollout.ts) with errors in clusters of `size` on one side. */
+const clusteredAA = (seed: number, size: number): RateInterval[] => poissonRollout(seed, () => 1, size);
 
 /** Each interval tempered by 1/phi, phi from the pooled counts of the pairs up to it (as src/judge/interval-settling.ts does). */
 function tempered(intervals: readonly RateInterval[]): RateInterval[] {

@@ -7,7 +7,7 @@
 import fixtures from '../fixtures/e-detector.json';
 import { logRateRatioEProcess, rateRatioLogFactorTable, type RateInterval } from '../../src/stats/conditional-rate-ratio-e-process';
 import { logRestartedEProcesses, restartPrior, type LogFactorTable } from '../../src/stats/e-detector';
-import { seededRandom } from '../support/random';
+import { poissonRollout } from '../support/poisson-rollout';
 
 const weighted = (table: LogFactorTable, weights: readonly number[]): LogFactorTable => ({
   ...table,
@@ -38,24 +38,8 @@ describe('logRestartedEProcesses (numpy/scipy reference)', () => {
   });
 });
 
-/** 21 minutes at 10,000 requests, the split 1 % -> 10 % -> 50 %, the baseline's rate 0.5 %, the canary's ratio by minute. */
-function rollout(seed: number, ratio: (minute: number) => number): RateInterval[] {
-  const uniform = seededRandom(seed);
-  // Poisson by inversion is enough at these rates (the counts are small).
-  const poisson = (mean: number) => {
-    let k = 0;
-    let p = Math.exp(-mean);
-    let cdf = p;
-    const u = uniform();
-    while (u > cdf && k < 1000) (p *= mean / ++k), (cdf += p);
-    return k;
-  };
-  return Array.from({ length: 21 }, (_, m) => {
-    const canaryTotal = 10_000 * [0.01, 0.1, 0.5][Math.floor(m / 7)];
-    const baselineTotal = 10_000 - canaryTotal;
-    return { canaryEvents: poisson(canaryTotal * 0.005 * ratio(m)), canaryTotal, baselineEvents: poisson(baselineTotal * 0.005), baselineTotal };
-  });
-}
+/** The seed's rollout (test/support/poisson-rollout.ts), the canary's error ratio by minute. */
+const rollout = (seed: number, ratio: (minute: number) => number): RateInterval[] => poissonRollout(seed, ratio);
 
 const STEPS = Array.from({ length: 21 }, (_, m) => m === 7 || m === 14);
 const RUNS = 300;
