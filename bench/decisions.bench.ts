@@ -29,8 +29,12 @@ import { canaryJudge, canaryJudgeMetrics, flaggerStyle, kayentaStyle, METRIC_NAM
 import {
   BASELINE,
   canaryShareAt,
+  FIRST_LOOK_OF_50_PERCENT_STEP,
   LAST_LOOK_OF_50_PERCENT_STEP,
   LATENCY_BOUNDS,
+  latencyBoundsOf,
+  latencyCdfOf,
+  latencyQuantileOf,
   LOOKS,
   LOOKS_PER_STEP,
   modelsAt,
@@ -174,21 +178,22 @@ function scoreProjections(history: readonly LookRecord[], tally: Tally, requests
 }
 
 function runScenario(scenario: Scenario, methods: readonly Method[], options: Options): ScenarioRun {
-  const baseline = probabilities(BASELINE);
-  const canary = probabilities(scenario.canary);
+  const bounds = latencyBoundsOf(scenario);
+  const baseline = probabilities(scenario.baseline ?? BASELINE, bounds);
+  const canary = probabilities(scenario.canary, bounds);
   const tallies = new Map(methods.map((m) => [m.name, new Tally()] as const));
   const run: ScenarioRun = { scenario, tallies, dataMs: 0, fixedSampleMs: 0 };
   const first = options.worker ?? 0;
   const stride = options.worker === undefined ? 1 : options.workers;
   for (let r = first; r < options.rollouts; r += stride) {
     const uniform = seededRandom(rolloutSeed(options.seed, scenario.stream, r));
-    const trend = scenario.errorRates || scenario.latencyLoad || scenario.classDrift || scenario.scoreDrift ? (look: number) => {
+    const trend = scenario.errorRates || scenario.latencyLoad || scenario.classDrift || scenario.scoreDrift || scenario.lateCanary ? (look: number) => {
       const models = modelsAt(scenario, look);
-      return { baseline: probabilities(models.baseline), canary: probabilities(models.canary) };
+      return { baseline: probabilities(models.baseline, bounds), canary: probabilities(models.canary, bounds) };
     } : undefined;
-    const data = new RolloutData(baseline, canary, uniform, normalSampler(uniform), scenario.requestsPerMinute ?? REQUESTS_PER_MINUTE, trend);
-    const judges: { method: Method; judge: LookJudge; tally: Tally; firstPass: number; firstFail: number; last?: ReturnType<LookJudge>; history: LookRecord[] }[] =
-      methods.map((method) => ({ method, judge: method.start(scenario), tally: tallies.get(method.name)!, firstPass: 0, firstFail: 0, history: [] }));
+    const data = new RolloutData(baseline, canary, uniform, normalSampler(uniform), scenario.requestsPerMinute ?? REQUESTS_PER_MINUTE, trend, bounds, scenario.timing);
+    const judges: { method: Method; judge: LookJudge; tally: Tally; firstPass: number; firstFail: number; gatePass: number; last?: ReturnType<LookJudge>; history: LookRecord[] }[] =
+      methods.map((method) => ({ method, judge: method.start(scenario), tally: tallies.get(method.name)!, firstPass: 0, firstFail: 0, gatePass: 0, history: [] }));
     for (let look = 1; look <= LOOKS; look++) {
       const t0 = process.hrtime.bigint();
       data.nextMinute();
@@ -203,6 +208,7 @@ function runScenario(scenario: Scenario, methods: readonly Method[], options: Op
         j.last = result;
         if (result.metrics) j.history.push({ look, result, latestCanary: data.lastMinuteCanary.requests });
         if (result.verdict === 'pass' && !j.firstPass) j.firstPass = look;
+        if (result.verdict === 'pass' && !j.gatePass && look >= FIRST_LOOK_OF_50_PERCENT_STEP) j.gatePass = look;
         if (result.verdict === 'fail') j.firstFail = look;
         else open++;
       }
@@ -217,7 +223,7 @@ function runScenario(scenario: Scenario, methods: readonly Method[], options: Op
     const fixedSample = analyze({ metrics: canaryJudgeMetrics(data, scenario.margins) }, fixedSampleEvidence).verdict;
     run.fixedSampleMs += elapsedMs(t3);
     for (const j of judges) {
-      j.tally.outcomes.push({ firstPass: j.firstPass, firstFail: j.firstFail, ...(j.history.length ? { fixedSample } : {}) });
+      j.tally.outcomes.push({ firstPass: j.firstPass, firstFail: j.firstFail, gatePass: j.gatePass, ...(j.history.length ? { fixedSample } : {}) });
       scoreProjections(j.history, j.tally, scenario.requestsPerMinute ?? REQUESTS_PER_MINUTE);
       const metrics = j.last?.metrics;
       if (!metrics) continue;
@@ -236,12 +242,17 @@ function runScenario(scenario: Scenario, methods: readonly Method[], options: Op
 
 /** The population effect each scenario plants, as the judge measures it on these buckets. */
 function trueEffect(scenario: Scenario): string {
-  const b = probabilities(BASELINE);
+  if (scenario.lateCanary) return `none before look ${scenario.lateCanary.fromLook}; from look ${scenario.lateCanary.fromLook} (the 50 % step): ${trueEffect({ ...scenario, canary: scenario.lateCanary.canary, lateCanary: undefined })}`;
+  const b = probabilities(scenario.baseline ?? BASELINE);
   const c = probabilities(scenario.canary);
   const parts: string[] = [];
   const p95 = (s: SideProbabilities) => quantile(fromBuckets(LATENCY_BOUNDS, s.latency, 0), 0.95);
   const latency = p95(c) / p95(b) - 1;
-  if (Math.abs(latency) > 1e-9) parts.push(`binned p95 ${signedPercent(latency)} (margin +10%)`);
+  if (scenario.latencyBuckets === 'envoy') {
+    const trueP95 = latencyQuantileOf(scenario.canary, 0.95) / latencyQuantileOf(scenario.baseline ?? BASELINE, 0.95) - 1;
+    const above = (side: typeof scenario.canary) => `${((1 - latencyCdfOf(side, 250)) * 100).toFixed(1)} %`;
+    parts.push(`true p95 ${signedPercent(trueP95)} (margin +10%) on Envoy's default buckets; share above 250 ms ${above(scenario.canary)} against ${above(scenario.baseline ?? BASELINE)}`);
+  } else if (Math.abs(latency) > 1e-9) parts.push(`binned p95 ${signedPercent(latency)} (margin +10%)`);
   if (c.errorRate !== b.errorRate) {
     parts.push(`error rate ${(c.errorRate / b.errorRate).toFixed(2)}x, +${((c.errorRate - b.errorRate) * 100).toFixed(2)} pp (margin 1.5x or +0.1 pp)`);
   }
@@ -261,6 +272,19 @@ function trueEffect(scenario: Scenario): string {
   if (scenario.latencyLoad) parts.push(`both sides' median latency follows load, rising to ${scenario.latencyLoad}x over the rollout`);
   if (scenario.classDrift) parts.push(`both sides' class shares drift from ${scenario.classDrift[0].join('/')} to ${scenario.classDrift[1].join('/')} over the rollout`);
   if (scenario.scoreDrift) parts.push(`both sides' mean score drifts ${scenario.scoreDrift} sd over the rollout`);
+  if (scenario.timing) {
+    const t = scenario.timing;
+    parts.push(
+      [
+        t.outage ? `a shared dependency outage (both sides' error rate ${t.outage.rate * 100} % for 1-3 minutes ${t.outage.atStep ? 'overlapping a weight step' : 'at a random moment'})` : '',
+        t.stepInsideMinute ? 'weight steps at a random moment inside their minute' : '',
+        t.canaryLagSeconds ? `the canary's intervals lag the baseline's by ${t.canaryLagSeconds} s` : '',
+        t.errorClusterSize ? `errors in clusters of ${t.errorClusterSize}` : '',
+      ]
+        .filter(Boolean)
+        .join(', '),
+    );
+  }
   if (scenario.requestsPerMinute) parts.push(`${scenario.requestsPerMinute.toLocaleString('en-US')} requests/minute`);
   if (scenario.margins === 'zero') parts.push('none; judged with zero margins (any judged change fails)');
   return parts.length ? parts.join('; ') : 'none';
@@ -431,6 +455,13 @@ async function main(): Promise<void> {
     { text: 'healthy canary (A/A) reaches pass by the 50 % step >= 90 %', scenario: 'aa', value: (t) => t.passedBy50(), ok: (v) => v >= 0.9 },
     { text: 'healthy canary at 1,000 requests/minute reaches pass by the 50 % step', scenario: 'aa-1k', value: (t) => t.passedBy50(), ok: (v) => v >= 0.9 },
     { text: 'healthy canary, rising error rate, reaches pass by the 50 % step', scenario: 'aa-rising-errors', value: (t) => t.passedBy50(), ok: (v) => v >= 0.9 },
+    // Issue 21, items 1-3.
+    ...['aa-envoy', 'aa-outage-step-inside', 'aa-outage-lag30s', 'aa-outage-clusters'].map((scenario) => ({ text: 'A/A false-rollback rate over all looks, default margins <= 5 %', scenario, value: (t: Tally) => t.rolledBack(), ok: (v: number) => v <= 0.05 })),
+    ...['envoy-shape+20%', 'envoy-shape+16%'].map((scenario) => ({ text: 'a p95 truly beyond the margin never passes (pass at any look) <= 5 %', scenario, value: (t: Tally) => t.passedBy50(), ok: (v: number) => v <= 0.05 })),
+    ...['late-latency+40%', 'late-errors-4x'].flatMap((scenario) => [
+      { text: 'late harm: the gate (looks 15-21) passes <= 5 %', scenario, value: (t: Tally) => t.gatePassed(), ok: (v: number) => v <= 0.05 },
+      { text: "late harm: rolled back by the gate's fifth look (look 19) >= 90 %", scenario, value: (t: Tally) => t.rolledBackBy(FIRST_LOOK_OF_50_PERCENT_STEP + 4), ok: (v: number) => v >= 0.9 },
+    ]),
   ];
   const targetRows = [['target', 'scenario', 'method', 'measured', 'met']];
   for (const target of targets) {
@@ -442,6 +473,21 @@ async function main(): Promise<void> {
     }
   }
   console.log(markdownTable(targetRows));
+
+  const gateRuns = runs.filter((r) => r.scenario.lateCanary || r.scenario.timing || r.scenario.latencyBuckets);
+  if (gateRuns.length) {
+    console.log('\n## Issue 21: the gate, late harm and real timing (canary-judge)\n');
+    const gateRows = [['scenario', 'method', 'rolled back before look 15 %', 'rolled back by look 19 %', 'rolled back %', 'pass at any look %', 'gate (looks 15-21) passes %']];
+    for (const run of gateRuns) for (const method of ['canary-judge', 'canary-judge timeline']) {
+      const t = run.tallies.get(method)!;
+      gateRows.push([run.scenario.name, method, pct(t.rolledBackBy(FIRST_LOOK_OF_50_PERCENT_STEP - 1)), pct(t.rolledBackBy(FIRST_LOOK_OF_50_PERCENT_STEP + 4)), pct(t.rolledBack()), pct(t.passedBy50()), pct(t.gatePassed())]);
+    }
+    console.log(markdownTable(gateRows));
+    console.log(
+      '\ngate: the shipped Rollout gates the 50 % step (looks 15-21) with `consecutiveSuccessLimit: 1`, so a pass at any of those looks before a rollback promotes. ' +
+        'Late harm starts at look 15; a rollback before it rolls back a canary that was identical until then.',
+    );
+  }
 
   console.log('\n## canary-judge per metric\n');
   const metricRows = [['scenario', ...METRIC_NAMES.map((m) => `${m} pass/inc/fail % at last look`), 'failing at rollback (count)', 'not passing when undecided (count)']];

@@ -17,7 +17,7 @@ import { kolmogorovSmirnov } from '../../src/stats/kolmogorov-smirnov';
 import { mannWhitneyU } from '../../src/stats/mann-whitney-u';
 import { quantile } from '../../src/stats/quantile';
 import { fromBuckets, type WeightedSample } from '../../src/stats/weighted-sample';
-import { CLASSES, LATENCY_BOUNDS, SCORE_BOUNDS, type RolloutData, type Scenario, type SideCounts } from './rollout';
+import { CLASSES, SCORE_BOUNDS, type RolloutData, type Scenario, type SideCounts } from './rollout';
 
 export const METRIC_NAMES = ['latency', 'errors', 'score', 'class'] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
@@ -74,8 +74,8 @@ export function canaryJudgeMetrics(data: RolloutData, margins: Scenario['margins
       kind: 'continuous',
       critical: true,
       ...margin('latency'),
-      baseline: { histogram: { buckets: cumulativeBuckets(LATENCY_BOUNDS, b.latency) } },
-      canary: { histogram: { buckets: cumulativeBuckets(LATENCY_BOUNDS, c.latency) } },
+      baseline: { histogram: { buckets: cumulativeBuckets(data.latencyBounds, b.latency) } },
+      canary: { histogram: { buckets: cumulativeBuckets(data.latencyBounds, c.latency) } },
     },
     {
       name: 'errors',
@@ -114,7 +114,7 @@ export function canaryJudgeTimelineMetrics(data: RolloutData, margins: Scenario[
       const m = minute[side];
       switch (name) {
         case 'latency':
-          return { histogram: { buckets: cumulativeBuckets(LATENCY_BOUNDS, m.latency) } };
+          return { histogram: { buckets: cumulativeBuckets(data.latencyBounds, m.latency) } };
         case 'errors':
           return { events: m.errors, total: m.requests };
         case 'score':
@@ -164,8 +164,8 @@ export const kayentaStyle: Method = {
   start: () => (data) => {
     const b = data.baseline;
     const c = data.canary;
-    const latencyC = histogramSample(LATENCY_BOUNDS, c.latency);
-    const latencyB = histogramSample(LATENCY_BOUNDS, b.latency);
+    const latencyC = histogramSample(data.latencyBounds, c.latency);
+    const latencyB = histogramSample(data.latencyBounds, b.latency);
     const latencyHigh =
       mannWhitneyU(latencyC, latencyB).pValue < CLASSIC_ALPHA && quantile(latencyC, 0.5) > quantile(latencyB, 0.5);
     const errorsHigh =
@@ -194,7 +194,7 @@ export const flaggerStyle: Method = {
       const minute = data.lastMinuteCanary;
       const successRate = minute.requests > 0 ? 1 - minute.errors / minute.requests : NaN;
       // histogram_quantile(0.99, ...) of the last minute; no data is a failed check in Flagger.
-      const p99 = minute.requests > 0 ? quantile(histogramSample(LATENCY_BOUNDS, minute.latency), 0.99) : NaN;
+      const p99 = minute.requests > 0 ? quantile(histogramSample(data.latencyBounds, minute.latency), 0.99) : NaN;
       const ok = successRate >= FLAGGER_MIN_SUCCESS_RATE && p99 <= FLAGGER_MAX_P99_MS;
       if (!ok) failedChecks++;
       if (failedChecks >= FLAGGER_THRESHOLD) return { verdict: 'fail' };

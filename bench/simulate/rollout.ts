@@ -9,7 +9,7 @@
  * the last minute is kept apart for Flagger-style checks, which query one interval.
  */
 import { normalCdf } from '../../src/stats/normal';
-import { RESOLVING_LATENCY_BUCKETS } from '../../demo/latency-buckets';
+import { ENVOY_DEFAULT_BUCKETS, RESOLVING_LATENCY_BUCKETS } from '../../demo/latency-buckets';
 import { multinomial, binomial, type Normal, type Uniform } from './binomial';
 
 export const REQUESTS_PER_MINUTE = 10_000;
@@ -19,6 +19,8 @@ export const LOOKS_PER_STEP = 7;
 export const LOOKS = STEP_SHARES.length * LOOKS_PER_STEP;
 /** Last look (1-based) of the 50 % step: "reaches pass by the 50 % step" means at or before it. */
 export const LAST_LOOK_OF_50_PERCENT_STEP = LOOKS;
+/** First look (1-based) of the 50 % step: where the shipped Rollout's gate starts looking (issue 21's late harm). */
+export const FIRST_LOOK_OF_50_PERCENT_STEP = LOOKS - LOOKS_PER_STEP + 1;
 
 export function canaryShareAt(look: number): number {
   return STEP_SHARES[Math.min(STEP_SHARES.length - 1, Math.floor((look - 1) / LOOKS_PER_STEP))];
@@ -38,6 +40,8 @@ export const LATENCY_BOUNDS: readonly number[] = [...RESOLVING_LATENCY_BUCKETS, 
  */
 export const SCORE_BOUNDS: readonly number[] = [...Array.from({ length: 100 }, (_, i) => Number(((i + 1) * 0.01).toFixed(2))), Infinity];
 export const CLASSES = ['cat', 'dog', 'bird'] as const;
+/** Envoy's default bounds, then +Inf: the latency buckets of the issue-21 shape scenarios (`latencyBuckets: 'envoy'`). */
+export const ENVOY_LATENCY_BOUNDS: readonly number[] = [...ENVOY_DEFAULT_BUCKETS, Infinity];
 
 /** What one side of a rollout serves. */
 export interface SideModel {
@@ -49,6 +53,8 @@ export interface SideModel {
   readonly scoreMean: number;
   readonly scoreSd: number;
   readonly classShares: readonly number[];
+  /** A second lognormal latency component (slow dependency calls): this share of requests, median in ms, sigma. */
+  readonly latencyTail?: { readonly share: number; readonly medianMs: number; readonly sigma: number };
 }
 
 export const BASELINE: SideModel = {
@@ -59,6 +65,26 @@ export const BASELINE: SideModel = {
   scoreSd: 0.12,
   classShares: [0.5, 0.4, 0.1],
 };
+
+/**
+ * The baseline of the Envoy-bucket scenarios (issue 21): a model's body (lognormal, median
+ * 70 ms, sigma 0.4) and 3 % slow dependency calls (median 450 ms, sigma 0.5); p95 about 158 ms,
+ * inside Envoy's bucket (100, 250], with 2.7 % of requests above 250 ms.
+ */
+export const ENVOY_BASELINE: SideModel = { ...BASELINE, latencyMedianMs: 70, latencySigma: 0.4, latencyTail: { share: 0.03, medianMs: 450, sigma: 0.5 } };
+
+/**
+ * A canary slower in the body (median x bodyFactor) with fewer slow dependency calls
+ * (`tailShare` of requests): its p95 rises while its share above 250 ms falls. x1.347 with 1 %
+ * is p95 +20 % (a bigger model with a lighter far tail); x1.273 with 1.5 % is +16 % (slower
+ * inference, fewer slow calls): `latencyQuantileOf` computes them, and the benchmark prints them.
+ */
+function envoyShape(bodyFactor: number, tailShare: number): SideModel {
+  return { ...ENVOY_BASELINE, latencyMedianMs: 70 * bodyFactor, latencyTail: { share: tailShare, medianMs: 450, sigma: 0.5 } };
+}
+
+/** Both sides' error rate during the timing scenarios' shared dependency outage. */
+export const OUTAGE_ERROR_RATE = 0.2;
 
 /**
  * healthy: the canary is as good as the baseline (a rollback is false);
@@ -86,13 +112,42 @@ export interface Scenario {
   readonly classDrift?: readonly [readonly number[], readonly number[]];
   /** Both sides' mean score moves linearly by this many baseline sds over the rollout (time of day; issue 21). */
   readonly scoreDrift?: number;
+  /** The baseline's model (default BASELINE). */
+  readonly baseline?: SideModel;
+  /** The latency histogram's bounds (default LATENCY_BOUNDS, the seed's resolving buckets). */
+  readonly latencyBuckets?: 'envoy';
+  /** Late harm: the canary serves this model from this look on (identical to `canary` before). */
+  readonly lateCanary?: { readonly fromLook: number; readonly canary: SideModel };
+  /** Real timing within minutes (issue 21): requests and errors drawn per 5-second tick, see `Timing`. */
+  readonly timing?: Timing;
+}
+
+/**
+ * How real clusters differ from clean minutes (issue 21), simulated per 5-second tick: each
+ * tick routes its requests to the canary by the weight at that moment (Binomial), and errors
+ * arrive per request at the side's rate, or in clusters (sticky routing); each side's interval
+ * sums the ticks of its own scrape window.
+ */
+export interface Timing {
+  /** Argo's setWeight off the query grid: each step change falls at a random moment inside its minute. */
+  readonly stepInsideMinute?: boolean;
+  /** The canary's intervals lag the baseline's by this much (per-pod scrape offsets), a multiple of 5 s. */
+  readonly canaryLagSeconds?: number;
+  /** Errors arrive in clusters of this many requests on one side (the mean rate unchanged). */
+  readonly errorClusterSize?: number;
+  /**
+   * A shared dependency outage once per rollout: both sides' error rate is `rate` for a random
+   * 1-3 minutes, starting at a random moment (with `atStep`, within a minute either side of the
+   * step to 50 %, where the split moves most: it overlaps the minute that holds the step).
+   */
+  readonly outage?: { readonly rate: number; readonly atStep?: boolean };
 }
 
 /** The side models of one minute of a scenario with a trend over time (both sides move together). */
 export function modelsAt(scenario: Scenario, look: number): { baseline: SideModel; canary: SideModel } {
   const t = (look - 1) / (LOOKS - 1);
-  let baseline = BASELINE;
-  let canary = scenario.canary;
+  let baseline = scenario.baseline ?? BASELINE;
+  let canary = scenario.lateCanary && look >= scenario.lateCanary.fromLook ? scenario.lateCanary.canary : scenario.canary;
   if (scenario.errorRates) {
     const rate = scenario.errorRates[0] + (scenario.errorRates[1] - scenario.errorRates[0]) * t;
     baseline = { ...baseline, errorRate: rate };
@@ -136,6 +191,23 @@ export const SCENARIOS: readonly Scenario[] = [
   // Issue 21, items 4 and 6: model scores drifting 1 sd on both sides over the rollout (time of day), healthy and harmful.
   { name: 'aa-score-drift', role: 'healthy', canary: BASELINE, margins: 'default', stream: 31, scoreDrift: 1 },
   { name: 'score-0.3sd-drift', role: 'harmful', canary: { ...BASELINE, scoreMean: 0.7 - 0.3 * 0.12 }, margins: 'default', stream: 32, scoreDrift: 1 },
+  // Issue 21 (items 1-3): shape changes on Envoy's buckets, harm that starts late, real timing.
+  { name: 'aa-envoy', role: 'healthy', baseline: ENVOY_BASELINE, canary: ENVOY_BASELINE, latencyBuckets: 'envoy', margins: 'default', stream: 2101 },
+  { name: 'envoy-shape+20%', role: 'harmful', baseline: ENVOY_BASELINE, canary: envoyShape(1.347, 0.01), latencyBuckets: 'envoy', margins: 'default', stream: 2102 },
+  { name: 'envoy-shape+16%', role: 'harmful', baseline: ENVOY_BASELINE, canary: envoyShape(1.273, 0.015), latencyBuckets: 'envoy', margins: 'default', stream: 2103 },
+  { name: 'late-latency+40%', role: 'harmful', canary: BASELINE, lateCanary: { fromLook: 15, canary: { ...BASELINE, latencyMedianMs: 40 * 1.4 } }, margins: 'default', stream: 2104 },
+  { name: 'late-errors-4x', role: 'harmful', canary: BASELINE, lateCanary: { fromLook: 15, canary: { ...BASELINE, errorRate: 0.02 } }, margins: 'default', stream: 2105 },
+  { name: 'aa-outage-step-inside', role: 'healthy', canary: BASELINE, margins: 'default', stream: 2106, timing: { stepInsideMinute: true, outage: { rate: OUTAGE_ERROR_RATE, atStep: true } } },
+  { name: 'aa-outage-lag30s', role: 'healthy', canary: BASELINE, margins: 'default', stream: 2107, timing: { canaryLagSeconds: 30, outage: { rate: OUTAGE_ERROR_RATE } } },
+  { name: 'aa-outage-clusters', role: 'healthy', canary: BASELINE, margins: 'default', stream: 2108, timing: { errorClusterSize: 20, outage: { rate: OUTAGE_ERROR_RATE } } },
+  {
+    name: 'errors-3x-timing',
+    role: 'harmful',
+    canary: { ...BASELINE, errorRate: 0.015 },
+    margins: 'default',
+    stream: 2109,
+    timing: { stepInsideMinute: true, canaryLagSeconds: 30, errorClusterSize: 20, outage: { rate: OUTAGE_ERROR_RATE } },
+  },
 ];
 
 /** Bucket probabilities of a side, precomputed once per scenario. */
@@ -146,16 +218,42 @@ export interface SideProbabilities {
   readonly errorRate: number;
 }
 
-export function probabilities(side: SideModel): SideProbabilities {
-  const latencyCdf = (x: number) => (x === Infinity ? 1 : normalCdf((Math.log(x) - Math.log(side.latencyMedianMs)) / side.latencySigma));
+export function probabilities(side: SideModel, latencyBounds: readonly number[] = LATENCY_BOUNDS): SideProbabilities {
+  const latencyCdf = (x: number) => latencyCdfOf(side, x);
   // Clipping to [0, 1] puts the mass below 0 in the first bucket and above 1 in the last.
   const scoreCdf = (x: number) => (x >= 1 ? 1 : normalCdf((x - side.scoreMean) / side.scoreSd));
   return {
-    latency: differences(LATENCY_BOUNDS, latencyCdf),
+    latency: differences(latencyBounds, latencyCdf),
     score: differences(SCORE_BOUNDS.slice(0, -1), scoreCdf),
     classes: Float64Array.from(side.classShares),
     errorRate: side.errorRate,
   };
+}
+
+/** The share of a side's requests at or below x ms (the body, and the slow component when there is one). */
+export function latencyCdfOf(side: SideModel, x: number): number {
+  if (x === Infinity) return 1;
+  const body = normalCdf((Math.log(x) - Math.log(side.latencyMedianMs)) / side.latencySigma);
+  const tail = side.latencyTail;
+  if (!tail) return body;
+  return (1 - tail.share) * body + tail.share * normalCdf((Math.log(x) - Math.log(tail.medianMs)) / tail.sigma);
+}
+
+/** A side's true latency quantile (by bisection on the log scale). */
+export function latencyQuantileOf(side: SideModel, p: number): number {
+  let lo = Math.log(1e-3);
+  let hi = Math.log(1e7);
+  for (let i = 0; i < 100; i++) {
+    const mid = (lo + hi) / 2;
+    if (latencyCdfOf(side, Math.exp(mid)) < p) lo = mid;
+    else hi = mid;
+  }
+  return Math.exp((lo + hi) / 2);
+}
+
+/** The latency bounds a scenario's histograms carry. */
+export function latencyBoundsOf(scenario: Scenario): readonly number[] {
+  return scenario.latencyBuckets === 'envoy' ? ENVOY_LATENCY_BOUNDS : LATENCY_BOUNDS;
 }
 
 function differences(bounds: readonly number[], cdf: (x: number) => number): Float64Array {
@@ -171,11 +269,15 @@ function differences(bounds: readonly number[], cdf: (x: number) => number): Flo
 
 /** One side's counts over some span of minutes. */
 export class SideCounts {
-  readonly latency = new Float64Array(LATENCY_BOUNDS.length);
+  readonly latency: Float64Array;
   readonly score = new Float64Array(SCORE_BOUNDS.length);
   readonly classes = new Float64Array(CLASSES.length);
   errors = 0;
   requests = 0;
+
+  constructor(latencyBuckets = LATENCY_BOUNDS.length) {
+    this.latency = new Float64Array(latencyBuckets);
+  }
 
   add(other: SideCounts): void {
     for (let i = 0; i < this.latency.length; i++) this.latency[i] += other.latency[i];
@@ -198,13 +300,15 @@ export function drawMinute(requests: number, side: SideProbabilities, out: SideC
 
 /** Cumulative counts of both sides since the rollout started, the canary's last minute, and every minute (the timeline). */
 export class RolloutData {
-  readonly baseline = new SideCounts();
-  readonly canary = new SideCounts();
-  readonly lastMinuteCanary = new SideCounts();
-  private readonly lastMinuteBaseline = new SideCounts();
+  readonly baseline: SideCounts;
+  readonly canary: SideCounts;
+  readonly lastMinuteCanary: SideCounts;
+  private readonly lastMinuteBaseline: SideCounts;
   /** Each minute's counts per side, oldest first: what a timeline (`intervals`) carries. */
   readonly minutes: { baseline: SideCounts; canary: SideCounts }[] = [];
   look = 0;
+  /** Per-tick requests and errors of both sides, for scenarios with `timing`. */
+  private readonly ticks?: TickClock;
 
   constructor(
     private readonly baselineModel: SideProbabilities,
@@ -214,21 +318,116 @@ export class RolloutData {
     private readonly requestsPerMinute = REQUESTS_PER_MINUTE,
     /** Per-minute models of a scenario with a trend; else the fixed ones. */
     private readonly modelsAt?: (look: number) => { baseline: SideProbabilities; canary: SideProbabilities },
-  ) {}
+    /** The latency histogram's bounds. */
+    readonly latencyBounds: readonly number[] = LATENCY_BOUNDS,
+    timing?: Timing,
+  ) {
+    const side = () => new SideCounts(latencyBounds.length);
+    [this.baseline, this.canary, this.lastMinuteCanary, this.lastMinuteBaseline] = [side(), side(), side(), side()];
+    if (timing) this.ticks = new TickClock(timing, requestsPerMinute, uniform, normal);
+  }
 
   /** Advances one simulated minute (one look). */
   nextMinute(): void {
     this.look++;
     const models = this.modelsAt?.(this.look) ?? { baseline: this.baselineModel, canary: this.canaryModel };
-    const canaryRequests = Math.round(this.requestsPerMinute * canaryShareAt(this.look));
-    drawMinute(this.requestsPerMinute - canaryRequests, models.baseline, this.lastMinuteBaseline, this.uniform, this.normal);
-    drawMinute(canaryRequests, models.canary, this.lastMinuteCanary, this.uniform, this.normal);
+    if (this.ticks) {
+      // Requests and errors from the ticks of each side's scrape window; the rest per minute.
+      const { baseline, canary } = this.ticks.interval(this.look, models.baseline.errorRate, models.canary.errorRate);
+      drawMinute(baseline.requests, models.baseline, this.lastMinuteBaseline, this.uniform, this.normal);
+      drawMinute(canary.requests, models.canary, this.lastMinuteCanary, this.uniform, this.normal);
+      this.lastMinuteBaseline.errors = baseline.errors;
+      this.lastMinuteCanary.errors = canary.errors;
+    } else {
+      const canaryRequests = Math.round(this.requestsPerMinute * canaryShareAt(this.look));
+      drawMinute(this.requestsPerMinute - canaryRequests, models.baseline, this.lastMinuteBaseline, this.uniform, this.normal);
+      drawMinute(canaryRequests, models.canary, this.lastMinuteCanary, this.uniform, this.normal);
+    }
     this.baseline.add(this.lastMinuteBaseline);
     this.canary.add(this.lastMinuteCanary);
-    const minute = { baseline: new SideCounts(), canary: new SideCounts() };
+    const minute = { baseline: new SideCounts(this.latencyBounds.length), canary: new SideCounts(this.latencyBounds.length) };
     minute.baseline.add(this.lastMinuteBaseline);
     minute.canary.add(this.lastMinuteCanary);
     this.minutes.push(minute);
+  }
+}
+
+/** Ticks per simulated minute (5 s each). */
+export const TICKS_PER_MINUTE = 12;
+
+/**
+ * The tick-level traffic of a scenario with `timing`: the weight at each tick (the steps at
+ * minutes 7 and 14, inside the minute when `stepInsideMinute`), each tick's requests routed
+ * by it, errors per request or in clusters, a shared outage; each side's interval sums its own
+ * window of ticks (the canary's shifted by its lag).
+ */
+class TickClock {
+  private readonly stepAt: number[];
+  private readonly lagTicks: number;
+  private readonly outage?: { from: number; to: number; rate: number };
+  /** Per tick, both sides' requests and errors (drawn once, in tick order). */
+  private readonly drawn: { baselineRequests: number; canaryRequests: number; baselineErrors: number; canaryErrors: number }[] = [];
+
+  constructor(
+    private readonly timing: Timing,
+    private readonly requestsPerMinute: number,
+    private readonly uniform: Uniform,
+    private readonly normal: Normal,
+  ) {
+    // The tick at which each step change takes effect (minute 7 and 14, on the grid or inside the minute).
+    this.stepAt = STEP_SHARES.slice(1).map((_, s) => ((s + 1) * LOOKS_PER_STEP + (timing.stepInsideMinute ? 0.05 + 0.9 * uniform() : 0)) * TICKS_PER_MINUTE);
+    this.lagTicks = Math.round(((timing.canaryLagSeconds ?? 0) / 60) * TICKS_PER_MINUTE);
+    if (timing.outage) {
+      const from = timing.outage.atStep ? this.stepAt[this.stepAt.length - 1] + (2 * uniform() - 1) * TICKS_PER_MINUTE : uniform() * LOOKS * TICKS_PER_MINUTE;
+      this.outage = { from, to: from + (1 + 2 * uniform()) * TICKS_PER_MINUTE, rate: timing.outage.rate };
+    }
+  }
+
+  private shareAt(tick: number): number {
+    let step = 0;
+    while (step < this.stepAt.length && tick + 0.5 >= this.stepAt[step]) step++;
+    return STEP_SHARES[step];
+  }
+
+  private draw(upTo: number, baselineRate: number, canaryRate: number): void {
+    const perTick = this.requestsPerMinute / TICKS_PER_MINUTE;
+    while (this.drawn.length <= upTo) {
+      const tick = this.drawn.length;
+      const n = Math.round(perTick * (tick + 1)) - Math.round(perTick * tick);
+      const canaryRequests = binomial(n, this.shareAt(tick), this.uniform, this.normal);
+      const baselineRequests = n - canaryRequests;
+      const inOutage = this.outage && tick + 0.5 >= this.outage.from && tick + 0.5 < this.outage.to;
+      const rate = (r: number) => (inOutage ? Math.max(r, this.outage!.rate) : r);
+      this.drawn.push({
+        baselineRequests,
+        canaryRequests,
+        baselineErrors: this.errors(baselineRequests, rate(baselineRate)),
+        canaryErrors: this.errors(canaryRequests, rate(canaryRate)),
+      });
+    }
+  }
+
+  /** Errors among `requests` at `rate` per request, in clusters of errorClusterSize when set. */
+  private errors(requests: number, rate: number): number {
+    const size = this.timing.errorClusterSize ?? 1;
+    if (size === 1) return binomial(requests, rate, this.uniform, this.normal);
+    return Math.min(requests, size * binomial(requests, rate / size, this.uniform, this.normal));
+  }
+
+  /** Each side's requests and errors in interval `look` (1-based); the minute's error rates apply to ticks drawn now. */
+  interval(look: number, baselineRate: number, canaryRate: number): { baseline: { requests: number; errors: number }; canary: { requests: number; errors: number } } {
+    const end = look * TICKS_PER_MINUTE;
+    this.draw(end + this.lagTicks - 1, baselineRate, canaryRate);
+    const sum = (from: number, to: number, key: 'baseline' | 'canary') => {
+      let requests = 0;
+      let errors = 0;
+      for (let t = Math.max(0, from); t < to; t++) {
+        requests += this.drawn[t][`${key}Requests`];
+        errors += this.drawn[t][`${key}Errors`];
+      }
+      return { requests, errors };
+    };
+    return { baseline: sum(end - TICKS_PER_MINUTE, end, 'baseline'), canary: sum(end - TICKS_PER_MINUTE + this.lagTicks, end + this.lagTicks, 'canary') };
   }
 }
 

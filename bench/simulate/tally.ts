@@ -10,6 +10,8 @@ export interface RolloutOutcome {
   /** 1-based look of the first pass / first fail; 0 when there was none. */
   firstPass: number;
   firstFail: number;
+  /** 1-based look of the first pass in the 50 % step (the gate's looks); 0 when there was none. */
+  gatePass: number;
   /** canary-judge only: the verdict of one fixed-sample test on the cumulative data at the last look (look 21). */
   fixedSample?: Verdict;
 }
@@ -100,6 +102,16 @@ export class Tally {
       return this.outcomes.filter((o) => o.fixedSample === owed).length / this.rollouts;
     }
     return this.outcomes.filter((o) => (owed === 'fail' ? o.firstFail > 0 : o.firstPass > 0 && o.firstFail === 0)).length / this.rollouts;
+  }
+
+  /** The gate (the 50 % step's looks) passed before any rollback: Argo's gate would have promoted. */
+  gatePassed(): number {
+    return this.outcomes.filter((o) => o.gatePass > 0 && (o.firstFail === 0 || o.firstFail > o.gatePass)).length / this.rollouts;
+  }
+
+  /** Rolled back at or before this look. */
+  rolledBackBy(look: number): number {
+    return this.outcomes.filter((o) => o.firstFail > 0 && o.firstFail <= look).length / this.rollouts;
   }
 
   decided(): number {

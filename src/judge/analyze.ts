@@ -8,7 +8,10 @@
  * if every (critical) metric does, which is an intersection-union test at level alpha.
  *
  * Timelines (`intervals` on both sides): with anytime-valid evidence every kind is tested per
- * interval, matched in time, and reports the first decisive look (src/judge/timeline.ts).
+ * interval, matched in time, and verdicts follow the canary: a fail at any look stands, a pass
+ * rests on the traffic at the canary's current weight (src/judge/timeline.ts,
+ * src/judge/timeline-checks.ts). Cumulative totals across an evidently changed split (the
+ * traffic check) never fail a metric.
  *
  * Evidence: anytime-valid bounds by default (valid at every look of a rollout); fixed-sample
  * bounds on request, for a single look such as a one-off comparison.
@@ -22,7 +25,9 @@ import { fixedSampleEvidence, type Evidence } from './evidence';
 import type { MetricContext } from './metric-context';
 import { overallVerdict } from './overall';
 import { judgeProportion } from './proportion';
-import { checkTrafficSplit } from './traffic-split';
+import { checkTrafficSplit, type TrafficCheck } from './traffic-split';
+import { gatedWindowStarts } from './interval-settling';
+import { intervalSizes, timelineLength } from './timeline';
 import { withProjection } from './projection';
 import type { AnalysisInput, AnalysisResult, EvidenceName, MetricInput, MetricResult } from './types';
 
@@ -35,10 +40,13 @@ export function analyze(input: AnalysisInput, evidence: Evidence = EVIDENCE[inpu
   const alpha = input.alpha ?? DEFAULT_ALPHA;
   const thresholds = { ...DEFAULT_THRESHOLDS, ...input.thresholds };
   const ctx: MetricContext = { evidence, rates: { fail: alpha / Math.max(1, input.metrics.length), pass: alpha } };
-  const metrics = input.metrics.map((metric) => withNote(withProjection(judgeMetric(metric, ctx), latestCanaryInterval(metric), metric.intervalSeconds), metric.note));
+  const traffic = input.traffic ? checkTrafficSplit(input.traffic, alpha) : undefined;
+  const metrics = input.metrics.map((metric) => {
+    const result = withNote(withProjection(judgeMetric(metric, ctx), latestCanaryInterval(metric), metric.intervalSeconds, evidenceCanaryN(metric, ctx)), metric.note);
+    return traffic?.verdict === 'fail' ? acrossChangedSplit(metric, result, traffic) : result;
+  });
   const overall = overallVerdict(metrics, thresholds);
-  if (!input.traffic) return { ...overall, alpha, evidence: evidence.name, metrics };
-  const traffic = checkTrafficSplit(input.traffic, alpha);
+  if (!input.traffic || !traffic) return { ...overall, alpha, evidence: evidence.name, metrics };
   // A broken split invalidates every comparison, failing ones included; no traffic at all
   // leaves nothing to pass on.
   const verdict =
@@ -52,6 +60,22 @@ export function analyze(input: AnalysisInput, evidence: Evidence = EVIDENCE[inpu
 
 function judgeMetric(metric: MetricInput, ctx: MetricContext): MetricResult {
   // Every kind judges its timeline per interval itself (src/judge/timeline.ts).
+  return judgeLook(metric, ctx);
+}
+
+/**
+ * The canary observations an undecided per-interval metric's effect rests on: its gated window
+ * (src/judge/interval-settling.ts), what more data add to; undefined (all of them) otherwise.
+ */
+function evidenceCanaryN(metric: MetricInput, ctx: MetricContext): number | undefined {
+  const n = timelineLength(metric);
+  if (!ctx.evidence.sequential || n === 0) return undefined;
+  const sizes = intervalSizes(metric);
+  const start = gatedWindowStarts(sizes)[n - 1];
+  return sizes.slice(start).reduce((sum, s) => sum + s.canaryTotal, 0);
+}
+
+function judgeLook(metric: MetricInput, ctx: MetricContext): MetricResult {
   switch (metric.kind) {
     case 'continuous':
       return judgeContinuous(metric, ctx);
@@ -66,6 +90,28 @@ function judgeMetric(metric: MetricInput, ctx: MetricContext): MetricResult {
 
 function withNote(result: MetricResult, note: string | undefined): MetricResult {
   return note ? { ...result, reason: `${result.reason}; ${note}` } : result;
+}
+
+/**
+ * A fail from cumulative totals when the traffic check shows the canary's share over the
+ * window differs clearly from the share the routing promises now: the split evidently changed
+ * within the window (a window reaching back into earlier, smaller steps; Flagger's `lookback`
+ * across steps), and totals summed across a changing split can pose a rate or a mix that moved
+ * over time on both sides as a canary effect (Simpson's paradox). Such a fail is not evidence:
+ * the metric is inconclusive, with the reason and the way out (issue 21). Per-interval data
+ * compare each interval's own split, so a timeline keeps its verdict.
+ */
+function acrossChangedSplit(metric: MetricInput, result: MetricResult, traffic: TrafficCheck): MetricResult {
+  if (result.verdict !== 'fail' || timelineLength(metric) > 0) return result;
+  const share = (x: number | null) => (x === null ? 'no' : `${Number((x * 100).toPrecision(3))}%`);
+  return {
+    ...result,
+    verdict: 'inconclusive',
+    reason:
+      `not judged on these totals: the canary had ${share(traffic.observedCanaryShare)} of the requests over the window against the ${share(traffic.expectedCanaryShare)} it has now, ` +
+      'so the split changed within the window (or the routing is broken), and totals summed across a changing split can pose a trend shared by both sides as a canary effect; ' +
+      `send the data per interval ("intervals", or "timelineStep" for Prometheus) or a window within the current step. On the totals alone: ${result.reason}`,
+  };
 }
 
 /** The canary's observations in the latest interval of a timeline (requests for rates), for the projection in intervals. */

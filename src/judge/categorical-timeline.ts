@@ -18,17 +18,12 @@
  * the largest change in a category share, from the per-category confidence sequences at
  * alpha / 2k a tail; the estimate is the largest Mantel-Haenszel difference.
  */
-import {
-  logRateDifferenceEProcess,
-  mantelHaenszelRateDifference,
-  rateDifferenceConfidenceSequence,
-  type RateInterval,
-} from '../stats/rate-difference-e-process';
-import { lookOf } from './look-series';
-import type { ErrorRates } from './margin-check';
+import { mantelHaenszelRateDifference, rateDifferenceEdge, rateDifferenceLogFactorTable, type RateInterval } from '../stats/rate-difference-e-process';
+import { settle, type Settling } from './interval-settling';
 import type { MetricContext } from './metric-context';
-import { decideTimeline, intersect, marginClaims, seriesLooksOf, type Claims, type TimelineDecision } from './timeline-checks';
-import type { Bounds, CategoricalInterval, Effect } from './types';
+import { settleRates } from './rate-timeline';
+import { decideTimeline, marginClaims, rangeWeights, type Claims, type EvidenceRange, type TimelineDecision } from './timeline-checks';
+import type { Bounds, CategoricalInterval } from './types';
 
 /** The measure of categorical metrics, with or without a timeline. */
 export const LARGEST_SHARE_CHANGE = 'largest change in a category share';
@@ -43,53 +38,50 @@ export function judgeCategoricalTimeline(
   const { categories, perCategory } = categoryIntervals(baseline, canary);
   const looks = baseline.length;
   const k = Math.max(1, categories.length);
-  const claims = combinedClaims(perCategory, tol, looks, ctx.rates);
+  // The gated windows from the split of observations (the same for every category); each
+  // category's steadiness and dispersion from its own counts.
+  const observations = settle(
+    baseline.map((b, i) => ({ canaryTotal: totalOf(canary[i]), baselineTotal: totalOf(b), events: 0, exposure: totalOf(b) + totalOf(canary[i]) })),
+  );
+  const settlings = perCategory.map((intervals) => withWindows(settleRates(intervals), observations));
+  const claims = combinedClaims(perCategory.map((intervals, j) => intervals.map((i, k) => ({ ...i, weight: settlings[j].settled[k] }))), settlings, tol, looks, ctx);
   const estimates = perCategory.map((intervals) => mantelHaenszelRateDifference(intervals));
   const largest = estimates.reduce((best, d, j) => (Math.abs(d) > Math.abs(estimates[best] || 0) ? j : best), 0);
-  // The largest change's bounds from every category's confidence sequence, alpha / 2k a tail.
-  // Each look's bounds are computed once (the series and the reported effect share them), and
-  // once per distinct alpha: with one metric the fail and pass rates are equal.
-  const sequences = new Map<string, Bounds[]>();
-  const sequencesAt = (look: number, alpha: number): Bounds[] => {
-    const key = `${look} ${alpha}`;
-    let bounds = sequences.get(key);
-    if (!bounds) {
-      bounds = perCategory.map((intervals) => rateDifferenceConfidenceSequence(intervals.slice(0, look + 1), alpha / (2 * k), alpha / (2 * k)));
-      sequences.set(key, bounds);
-    }
-    return bounds;
+  // Each category's intervals as its claims may read them (set-aside ones out of the plug-ins too).
+  const readable = perCategory.map((intervals, j) => intervals.map((i, k) => ({ ...i, weight: settlings[j].settled[k] })));
+  const weighted = (j: number, range: EvidenceRange): RateInterval[] => {
+    const w = rangeWeights(settlings[j], range);
+    return perCategory[j].slice(0, range.to + 1).map((i, at) => ({ ...i, weight: w[at] }));
   };
-  const boundsAt = (look: number, [aL, aU]: [number, number]): Bounds => {
-    let lower = 0;
-    for (const b of sequencesAt(look, aL)) lower = Math.max(lower, b.lower, -b.upper);
-    let upper = -Infinity;
-    for (const b of sequencesAt(look, aU)) upper = Math.max(upper, Math.abs(b.lower), Math.abs(b.upper));
-    return { lower, upper };
+  // A range's intervals for an edge: the readable ones before it inform the plug-ins only.
+  const forEdge = (j: number, range: EvidenceRange): RateInterval[] => [...readable[j].slice(0, range.from), ...weighted(j, range).slice(range.from)];
+  // The largest change only grows with harm: its lower bound (`greater`) is the largest of every
+  // category's lower bound on |change| from its two one-sided edges at alpha / 2k a tail, its
+  // upper bound (`less`) the largest of their upper bounds on |change|.
+  const edge = (range: EvidenceRange, alternative: 'greater' | 'less', alpha: number): number => {
+    const each = perCategory.map((_, j) => ({ lower: rateDifferenceEdge(forEdge(j, range), 'greater', alpha / (2 * k), range.from), upper: rateDifferenceEdge(forEdge(j, range), 'less', alpha / (2 * k), range.from) }));
+    return alternative === 'greater' ? Math.max(0, ...each.map((b) => Math.max(b.lower, -b.upper))) : Math.max(...each.map((b) => Math.max(Math.abs(b.lower), Math.abs(b.upper))));
   };
-  const largestAt = (look: number) => {
-    let largest = 0;
-    for (const intervals of perCategory) largest = Math.max(largest, Math.abs(mantelHaenszelRateDifference(intervals.slice(0, look + 1))) || 0);
-    return largest;
-  };
-  // The largest change only grows with harm: its lower bound takes the fail rate, its upper the pass rate.
-  const alphas: [number, number] = [ctx.rates.fail, ctx.rates.pass];
-  const effectOf = (estimate: number, bounds: Bounds): Effect => ({ measure: LARGEST_SHARE_CHANGE, unit: 'share', estimate, ...bounds, tolerance: tol });
   const decision = decideTimeline(
     [
       {
         claims,
-        seriesLooks: seriesLooksOf(looks),
-        series: (series) => series.map((look) => lookOf(look + 1, { estimate: largestAt(look), ...boundsAt(look, alphas) })),
-        effectAt: (_verdict, look) => {
-          const latest = boundsAt(looks - 1, alphas);
-          return effectOf(largestAt(looks - 1), look === looks - 1 ? latest : intersect(boundsAt(look, alphas), latest));
-        },
+        rates: { fail: ctx.rates.fail, passAt: () => ctx.rates.pass },
+        measure: LARGEST_SHARE_CHANGE,
+        unit: 'share',
+        tolerance: tol,
+        edge,
+        estimateOver: (range) => Math.max(0, ...perCategory.map((_, j) => Math.abs(mantelHaenszelRateDifference(weighted(j, range))) || 0)),
       },
     ],
     looks,
+    observations,
+    'increase',
   );
   return { ...decision, largest: { category: categories[largest] ?? '', change: estimates[largest] || 0 } };
 }
+
+const totalOf = (interval: CategoricalInterval) => interval.counts.reduce((sum, [, n]) => sum + n, 0);
 
 /**
  * Each category's count among each side's observations, per interval, in first-seen order:
@@ -116,22 +108,36 @@ function categoryIntervals(baseline: readonly CategoricalInterval[], canary: rea
   return { categories: [...index.keys()], perCategory };
 }
 
+/** A category's settling with the metric's gated windows (the split of observations). */
+function withWindows(own: Settling, observations: Settling): Settling {
+  return { ...own, windowStart: observations.windowStart, stepStart: observations.stepStart };
+}
+
 /**
  * Fail at a look when some category's claim of a move beyond +-tol has held (each of the 2k
  * one-sided claims at fail / 2k: marginClaims splits `either`'s rate between the two sides);
- * pass when every category's claims of staying within it have (each at the full pass rate).
+ * pass when every category's claims of staying within it hold (each at the full pass rate).
  */
-function combinedClaims(perCategory: readonly RateInterval[][], tol: number, looks: number, rates: ErrorRates): Claims {
+function combinedClaims(perCategory: readonly RateInterval[][], settlings: readonly Settling[], tol: number, looks: number, ctx: MetricContext): Claims {
   // A tolerance of a whole share (or more) can never be exceeded: fail never, pass at once.
   if (!(tol < 1)) return { failing: Array(looks).fill(false), passing: Array(looks).fill(true) };
   const k = Math.max(1, perCategory.length);
-  const each = perCategory.map((intervals) => {
-    const crossing = (delta: number, alternative: 'greater' | 'less', alpha: number) =>
-      Array.from(logRateDifferenceEProcess(intervals, delta, alternative), (x) => x >= Math.log(1 / alpha));
-    return marginClaims(looks, crossing, tol, -tol, 'either', { fail: rates.fail / k, pass: rates.pass });
-  });
+  const each = perCategory.map((intervals, j) =>
+    marginClaims(
+      (delta, alternative) => rateDifferenceLogFactorTable(intervals, delta, alternative),
+      looks,
+      tol,
+      -tol,
+      'either',
+      { fail: ctx.rates.fail / k, passAt: () => ctx.rates.pass },
+      settlings[j],
+    ),
+  );
+  const firstFail = (c: Claims) => c.failing.indexOf(true);
+  const failed = each.filter((c) => firstFail(c) >= 0).sort((a, b) => firstFail(a) - firstFail(b))[0];
   return {
     failing: Array.from({ length: looks }, (_, look) => each.some((c) => c.failing[look])),
     passing: Array.from({ length: looks }, (_, look) => each.every((c) => c.passing[look])),
+    ...(failed?.failFrom !== undefined ? { failFrom: failed.failFrom } : {}),
   };
 }

@@ -25,7 +25,9 @@ import { judged, resolve, withoutEvidence, type MetricContext, type Resolved } f
 import { judgeMeanTimeline, meanRefusal } from './mean-timeline';
 import { judgeQuantileTimeline } from './quantile-timeline';
 import { judgeThresholdShare } from './threshold-share';
-import { judgedTimeline } from './timeline-checks';
+import { toSamplePair } from './side-samples';
+import { sumValuesIntervals } from './timeline';
+import { evidenceText, judgedTimeline } from './timeline-checks';
 import { valuesData, type ValuesData } from './values-data';
 import type { Bounds, Margin, MetricInput, MetricResult, TestReport } from './types';
 
@@ -51,8 +53,8 @@ export function judgeContinuous(metric: ContinuousMetric, ctx: MetricContext): M
   // bounds are bucket edges, and the buckets may be too coarse to ever decide.
   const estimated = pair.binned ? `${subject} (interpolated inside its bucket)` : subject;
   const whyInconclusive = pair.binned
-    ? (check: Check, changed = estimated) => {
-        const buckets = { baseline: bucketHolding(pair.baseline, statistic), canary: bucketHolding(pair.canary, statistic) };
+    ? (check: Check, changed = estimated, on: { baseline: WeightedSample; canary: WeightedSample } = pair) => {
+        const buckets = { baseline: bucketHolding(on.baseline, statistic), canary: bucketHolding(on.canary, statistic) };
         const unresolvable = unresolvableBuckets({
           subject,
           baselineBucket: buckets.baseline,
@@ -70,8 +72,12 @@ export function judgeContinuous(metric: ContinuousMetric, ctx: MetricContext): M
     const decision = judgeQuantileTimeline(timeline.baseline, timeline.canary, statistic, resolved.margin, resolved.direction, ctx, subject);
     const matched = `${subject} is ${significant(estimates.canary, 4)} on the canary vs ${significant(estimates.baseline, 4)} on the baseline over the timeline; matched by interval (each against the baseline's ${subject} of the intervals before)`;
     const result = judgedTimeline(metric, resolved, summaries, tests, { ...decision, intervals: timeline.baseline.length }, matched);
-    const why = decision.verdict === 'inconclusive' ? whyInconclusive?.(decision.decisive, `matched by interval, ${subject}`) : null;
-    return why ? { ...result, reason: why } : result;
+    // The buckets that hold the quantile in the intervals the verdict rests on (the gated window): a
+    // drift over the rollout moves the cumulative data's buckets, not what each interval compares.
+    const { from, to } = decision.range;
+    const window = to >= from ? toSamplePair(sumValuesIntervals(timeline.baseline.slice(from, to + 1)), sumValuesIntervals(timeline.canary.slice(from, to + 1))) : pair;
+    const why = decision.verdict === 'inconclusive' ? whyInconclusive?.(decision.decisive, `matched by interval, ${subject}`, window.binned && window.baseline.n > 0 && window.canary.n > 0 ? window : pair) : null;
+    return why ? { ...result, reason: `${evidenceText(decision)}: ${why}` } : result;
   }
   return decide(metric, resolved, summaries, tests, candidates, estimated, ctx, whyInconclusive);
 }

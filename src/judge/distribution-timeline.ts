@@ -14,6 +14,8 @@
  * margin; pass when every side's has been shown within it (each at the full pass rate). The
  * reported effect is the distance's: the matched estimate (the largest Mantel-Haenszel CDF
  * difference on the grid) and its bounds, the running intersection over the looks so far.
+ * Verdicts follow the canary (src/judge/first-crossing.ts): a fail at any look stands; a pass
+ * rests on the intervals at the canary's current weight.
  */
 import {
   ksDistanceBoundsAt,
@@ -28,7 +30,8 @@ import {
 import { lookOf } from './look-series';
 import type { MetricContext } from './metric-context';
 import { intervalPair } from './quantile-timeline';
-import { decideTimeline, type Claims, type TimelineDecision } from './timeline-checks';
+import { decideByFirstCrossing, followTheCanary } from './first-crossing';
+import type { Claims, TimelineDecision } from './timeline-checks';
 import type { Bounds, Direction, ValuesInterval } from './types';
 import { looksToJudge } from './timeline';
 
@@ -43,39 +46,44 @@ export interface DistributionTimeline extends TimelineDecision {
 
 export function judgeDistributionTimeline(baseline: readonly ValuesInterval[], canary: readonly ValuesInterval[], tol: number, direction: Direction, ctx: MetricContext): DistributionTimeline {
   const intervals = baseline.map((b, i) => intervalPair(b, canary[i]));
-  const m = matchedKs(intervals);
-  const looks = intervals.length;
   const sides: KsSide[] = direction === 'increase' ? ['higher'] : direction === 'decrease' ? ['lower'] : ['higher', 'lower'];
   const failAlpha = ctx.rates.fail / sides.length;
-  // A distance only grows with harm: its lower bound takes the fail rate (split between the
-  // sides), its upper the pass rate. Memoised, and computed for all the looks a decision reports
-  // at once (src/stats/matched-ks-distance-e-process.ts shares the cells' tests between them).
-  const known = new Map<number, Bounds>();
-  const boundsAtLooks = (wanted: readonly number[]): Bounds[] => {
-    const missing = [...new Set(wanted)].filter((look) => !known.has(look));
-    if (missing.length) {
-      const each = sides.map((side) => ksDistanceBoundsAt(m, side, failAlpha, ctx.rates.pass, missing.map((look) => look + 1)));
-      missing.forEach((look, i) => known.set(look, { lower: Math.max(...each.map((b) => b[i].lower)), upper: Math.max(...each.map((b) => b[i].upper)) }));
-    }
-    return wanted.map((look) => known.get(look)!);
+  // The intervals from `start` on, judged as a run of their own (src/judge/first-crossing.ts).
+  const decideFrom = (start: number) => {
+    const m = matchedKs(intervals.slice(start));
+    const looks = m.looks;
+    // A distance only grows with harm: its lower bound takes the fail rate (split between the
+    // sides), its upper the pass rate. Memoised, and computed for all the looks a decision reports
+    // at once (src/stats/matched-ks-distance-e-process.ts shares the cells' tests between them).
+    const known = new Map<number, Bounds>();
+    const boundsAtLooks = (wanted: readonly number[]): Bounds[] => {
+      const missing = [...new Set(wanted)].filter((look) => !known.has(look));
+      if (missing.length) {
+        const each = sides.map((side) => ksDistanceBoundsAt(m, side, failAlpha, ctx.rates.pass, missing.map((look) => look + 1)));
+        missing.forEach((look, i) => known.set(look, { lower: Math.max(...each.map((b) => b[i].lower)), upper: Math.max(...each.map((b) => b[i].upper)) }));
+      }
+      return wanted.map((look) => known.get(look)!);
+    };
+    const seriesLooks = looksToJudge(looks, DISTRIBUTION_SERIES_LOOKS).map((look) => look - 1);
+    const estimateAt = (look: number) => Math.max(...sides.map((side) => matchedKsEstimate(m, side, look + 1)));
+    const effectOf = (estimate: number, bounds: Bounds) => ({ measure: 'Kolmogorov-Smirnov distance', unit: 'distance' as const, estimate, ...bounds, tolerance: tol });
+    return decideByFirstCrossing(
+      [
+        {
+          claims: claims(m, tol, sides, failAlpha, ctx.rates.pass),
+          seriesLooks,
+          series: (series) => boundsAtLooks(series).map((bounds, i) => lookOf(series[i] + 1, { estimate: estimateAt(series[i]), ...bounds })),
+          // The latest look's bounds are the running intersection over every look, the deciding one's
+          // included; the series' looks are bounded in the same pass.
+          effectAt: (_verdict, look) => effectOf(estimateAt(looks - 1), boundsAtLooks([looks - 1, look, ...seriesLooks])[0]),
+        },
+      ],
+      looks,
+    );
   };
-  const seriesLooks = looksToJudge(looks, DISTRIBUTION_SERIES_LOOKS).map((look) => look - 1);
-  const estimateAt = (look: number) => Math.max(...sides.map((side) => matchedKsEstimate(m, side, look + 1)));
-  const effectOf = (estimate: number, bounds: Bounds) => ({ measure: 'Kolmogorov-Smirnov distance', unit: 'distance' as const, estimate, ...bounds, tolerance: tol });
-  const decision = decideTimeline(
-    [
-      {
-        claims: claims(m, tol, sides, failAlpha, ctx.rates.pass),
-        seriesLooks,
-        series: (series) => boundsAtLooks(series).map((bounds, i) => lookOf(series[i] + 1, { estimate: estimateAt(series[i]), ...bounds })),
-        // The latest look's bounds are the running intersection over every look, the deciding one's
-        // included; the series' looks are bounded in the same pass.
-        effectAt: (_verdict, look) => effectOf(estimateAt(looks - 1), boundsAtLooks([looks - 1, look, ...seriesLooks])[0]),
-      },
-    ],
-    looks,
-  );
-  return { ...decision, widestCell: widestCell(m), intervals };
+  const sizes = intervals.map((i) => ({ canaryTotal: i.canary.n, baselineTotal: i.baseline.n }));
+  const decision = followTheCanary(decideFrom, sizes, ctx.evidence.sequential === true);
+  return { ...decision, widestCell: widestCell(matchedKs(intervals)), intervals };
 }
 
 function claims(m: MatchedKs, tol: number, sides: readonly KsSide[], failAlpha: number, passAlpha: number): Claims {

@@ -15,7 +15,7 @@
  * same interval, so a load trend meeting the split's steps cancels (on cumulative data it failed
  * 18 % of A/A rollouts whose latency followed load 1 -> 1.5x, issue 21). Without a timeline the
  * data are one interval. With anytime-valid evidence a verdict is the first look at which a
- * claim's e-process crossed (sticky, src/judge/timeline-checks.ts); with fixed-sample evidence
+ * claim's e-process crossed (sticky; a pass rests on the canary's current weight, src/judge/first-crossing.ts); with fixed-sample evidence
  * only the last look is read.
  */
 import {
@@ -30,7 +30,8 @@ import {
 import { lookOf } from './look-series';
 import type { ErrorRates } from './margin-check';
 import type { MetricContext } from './metric-context';
-import { checkRates, decideTimeline, intersect, marginClaims, reportedAlphas, type TimelineCheck, type TimelineDecision } from './timeline-checks';
+import { checkRates, crossingClaims, decideByFirstCrossing, followTheCanary, reportedAlphas, type CrossingCheck } from './first-crossing';
+import { intersect, type TimelineDecision } from './timeline-checks';
 import { looksToJudge } from './timeline';
 import type { Bounds, Direction, Margin, ValuesInterval } from './types';
 
@@ -70,16 +71,22 @@ export function judgeMeanTimeline(
   ctx: MetricContext,
 ): TimelineDecision {
   const values = (i: ValuesInterval) => ('values' in i ? i.values : []);
-  const pairs = pairedMeans(baseline.map((b, i) => ({ baseline: values(b), canary: values(canary[i]) })), range);
+  const sequential = ctx.evidence.sequential === true;
   const rates = checkRates(ctx.rates, margin);
-  const checks: TimelineCheck[] = [];
-  // A relative margin needs non-negative data (meanRefusal); with both margins and negative data, the absolute one alone decides.
-  if (margin.relative !== undefined && range.min >= 0) checks.push(meanCheck(pairs, 'relative', margin.relative, direction, rates, ctx.evidence.sequential === true));
-  if (margin.absolute !== undefined) checks.push(meanCheck(pairs, 'absolute', margin.absolute, direction, rates, ctx.evidence.sequential === true));
-  return decideTimeline(checks, baseline.length);
+  // The intervals from `start` on, judged as a run of their own (src/judge/first-crossing.ts).
+  const decideFrom = (start: number) => {
+    const pairs = pairedMeans(baseline.slice(start).map((b, i) => ({ baseline: values(b), canary: values(canary[start + i]) })), range);
+    const checks: CrossingCheck[] = [];
+    // A relative margin needs non-negative data (meanRefusal); with both margins and negative data, the absolute one alone decides.
+    if (margin.relative !== undefined && range.min >= 0) checks.push(meanCheck(pairs, 'relative', margin.relative, direction, rates, sequential));
+    if (margin.absolute !== undefined) checks.push(meanCheck(pairs, 'absolute', margin.absolute, direction, rates, sequential));
+    return decideByFirstCrossing(checks, baseline.length - start);
+  };
+  const sizes = baseline.map((b, i) => ({ canaryTotal: values(canary[i]).length, baselineTotal: values(b).length }));
+  return followTheCanary(decideFrom, sizes, sequential);
 }
 
-function meanCheck(pairs: PairedMeans, scale: MeanScale, tol: number, direction: Direction, rates: ErrorRates, sequential: boolean): TimelineCheck {
+function meanCheck(pairs: PairedMeans, scale: MeanScale, tol: number, direction: Direction, rates: ErrorRates, sequential: boolean): CrossingCheck {
   const looks = pairs.ends.length;
   const last = looks - 1;
   const crossing = (parameter: number, alternative: 'greater' | 'less', alpha: number) => {
@@ -91,7 +98,7 @@ function meanCheck(pairs: PairedMeans, scale: MeanScale, tol: number, direction:
   };
   // No relative shift lies below -100 %: with tol >= 1 the lower boundary cannot be crossed.
   const lowerBoundary = scale === 'relative' && tol >= 1 ? undefined : -tol;
-  const claims = marginClaims(looks, crossing, tol, lowerBoundary, direction, rates);
+  const claims = crossingClaims(looks, crossing, tol, lowerBoundary, direction, rates);
   const unit = scale === 'relative' ? ('relative' as const) : ('units' as const);
   const measure = scale === 'relative' ? 'relative shift of the mean' : 'shift of the mean';
   const boundsAt = (look: number, [aL, aU]: [number, number], hint?: Bounds): Bounds => pairedMeanConfidenceSequence(pairs, scale, aL, aU, look + 1, hint);

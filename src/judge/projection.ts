@@ -34,7 +34,8 @@ export function projectDecision(effect: Effect, direction: Direction, canaryN: n
   const e = scale(effect.estimate);
   const lower = scale(effect.lower);
   const upper = scale(effect.upper);
-  if (!Number.isFinite(e) || !Number.isFinite(lower) || !Number.isFinite(upper)) return null;
+  // Only the sides that must clear a margin need a bound (a pass toward +50 % needs the upper one).
+  if (!Number.isFinite(e)) return null;
   const t = effect.unit === 'relative' ? scale(effect.tolerance) : effect.tolerance;
   // Each entry: the current half-width on a side and the gap it must fall under.
   const sides: { width: number; gap: number }[] = [];
@@ -54,7 +55,7 @@ export function projectDecision(effect: Effect, direction: Direction, canaryN: n
     if (toward === 'fail') sides.push(e > t ? { width: e - lower, gap: e - t } : { width: upper - e, gap: low - e });
     else sides.push({ width: upper - e, gap: t - e }, ...(Number.isFinite(low) ? [{ width: e - lower, gap: e - low }] : []));
   }
-  if (sides.some((s) => !(s.gap > 0) || !(s.width > 0))) return null;
+  if (sides.some((s) => !(s.gap > 0) || !(s.width > 0) || !Number.isFinite(s.width))) return null;
   const growth = Math.max(...sides.map((s) => (s.width / s.gap) ** 2));
   if (growth <= 1 || growth > MAX_GROWTH) return null;
   const moreCanary = roundTo2(canaryN * (growth - 1));
@@ -82,11 +83,14 @@ export function describeProjection(p: Projection, unit: string): string {
   return `a ${p.toward} needs about ${p.moreCanary.toLocaleString('en-US')} more canary ${unit}${intervals} if the effect stays where it is`;
 }
 
-/** Adds the projection to an inconclusive metric's result and reason. */
-export function withProjection(result: MetricResult, latestIntervalN?: number, intervalSeconds?: number): MetricResult {
+/**
+ * Adds the projection to an inconclusive metric's result and reason; `evidenceN`: the canary
+ * observations its effect rests on, when not all of them (a timeline's gated window).
+ */
+export function withProjection(result: MetricResult, latestIntervalN?: number, intervalSeconds?: number, evidenceN?: number): MetricResult {
   // Buckets too coarse to ever decide: more data cannot help, and the reason says so.
   if (result.verdict !== 'inconclusive' || !result.effect || /too coarse to ever/.test(result.reason)) return result;
-  const projection = projectDecision(result.effect, result.kind === 'categorical' || result.kind === 'distribution' ? 'increase' : result.direction, result.canary.n, latestIntervalN, intervalSeconds);
+  const projection = projectDecision(result.effect, result.kind === 'categorical' || result.kind === 'distribution' ? 'increase' : result.direction, evidenceN ?? result.canary.n, latestIntervalN, intervalSeconds);
   if (!projection) return result;
   const unit = result.kind === 'proportion' ? 'requests' : 'observations';
   return { ...result, projection, reason: `${result.reason}; ${describeProjection(projection, unit)}` };

@@ -16,25 +16,20 @@
  * and lifts the latency metric's passes at 1,000 requests/minute from 5 % to 86 %.
  *
  * The reported effect is the matched shift: the estimate where the tails balance, and the
- * confidence sequence of shifts neither one-sided test rejects (at the decisive look
- * intersected with the latest one, a subset of the running intersection). The first interval
- * has no earlier baseline data to set its threshold, so it serves only to set the next one's.
+ * confidence sequence of shifts neither one-sided test rejects (src/judge/timeline-checks.ts).
+ * The first interval has no earlier baseline data to set its threshold, so it serves only to
+ * set the next one's. On a histogram each claim brackets the quantile by the edges of the
+ * bucket holding it (src/stats/matched-quantile-shift-e-process.ts), so buckets too coarse to
+ * place it (Envoy's defaults) keep the verdict inconclusive, with the bucket reason
+ * (src/judge/bucket-resolution.ts) read from the gated window's buckets (issue 21).
  */
 import { fromBuckets, fromValues, type WeightedSample } from '../stats/weighted-sample';
-import {
-  logShiftEProcess,
-  matchedQuantile,
-  matchedShiftEstimate,
-  shiftConfidenceSequence,
-  withScale,
-  type MatchedQuantile,
-} from '../stats/matched-quantile-shift-e-process';
-import type { ErrorRates } from './margin-check';
+import { matchedQuantile, matchedShiftEstimate, shiftEdge, shiftLogFactorTable, withScale, withWeights, type MatchedQuantile } from '../stats/matched-quantile-shift-e-process';
+import { settle, type Settling } from './interval-settling';
 import type { MetricContext } from './metric-context';
-import { lookOf } from './look-series';
 import { toSamplePair } from './side-samples';
-import { checkRates, decideTimeline, intersect, marginClaims, reportedAlphas, seriesLooksOf, type TimelineCheck, type TimelineDecision } from './timeline-checks';
-import type { Bounds, Direction, Margin, ValuesInterval } from './types';
+import { decideTimeline, marginClaims, passRateChoice, rangeWeights, type CheckRates, type EvidenceRange, type TimelineCheck, type TimelineDecision } from './timeline-checks';
+import type { Direction, Margin, ValuesInterval } from './types';
 
 /** Judges a quantile's timeline against its margins; `subject` names it ("p95"). */
 export function judgeQuantileTimeline(
@@ -46,13 +41,58 @@ export function judgeQuantileTimeline(
   ctx: MetricContext,
   subject: string,
 ): TimelineDecision {
+  const { checks, settling, looks } = quantileTimelineChecks(baseline, canary, level, margin, direction, ctx, subject);
+  return decideTimeline(checks, looks, settling, direction);
+}
+
+/** A quantile timeline's checks (their claims computed, their bounds on demand) and settling. */
+export function quantileTimelineChecks(
+  baseline: readonly ValuesInterval[],
+  canary: readonly ValuesInterval[],
+  level: number,
+  margin: Margin,
+  direction: Direction,
+  ctx: Pick<MetricContext, 'rates'>,
+  subject: string,
+): { checks: TimelineCheck[]; settling: Settling; looks: number } {
   const intervals = baseline.map((b, i) => intervalPair(b, canary[i]));
-  const rates = checkRates(ctx.rates, margin);
   const prepared = matchedQuantile(intervals, level, 'relative');
+  const settling = settleTails(prepared);
   const checks: TimelineCheck[] = [];
-  if (margin.relative !== undefined) checks.push(shiftCheck(prepared, margin.relative, direction, rates, `relative shift of ${subject}`));
-  if (margin.absolute !== undefined) checks.push(shiftCheck(withScale(prepared, 'absolute'), margin.absolute, direction, rates, `shift of ${subject}`));
-  return decideTimeline(checks, intervals.length);
+  const [relativeAt, absoluteAt] =
+    margin.relative !== undefined && margin.absolute !== undefined
+      ? passRateChoice(ctx.rates.pass, (start) => {
+          // The relative margin's shift at the window's threshold (set before it) against the absolute one.
+          const q = prepared.thresholds[start];
+          return Number.isFinite(q) && start > 0 ? margin.relative! * q >= margin.absolute! : undefined;
+        })
+      : [() => ctx.rates.pass, () => ctx.rates.pass];
+  if (margin.relative !== undefined) checks.push(shiftCheck(prepared, margin.relative, direction, { fail: ctx.rates.fail, passAt: relativeAt }, settling, `relative shift of ${subject}`));
+  if (margin.absolute !== undefined) checks.push(shiftCheck(withScale(prepared, 'absolute'), margin.absolute, direction, { fail: ctx.rates.fail, passAt: absoluteAt }, settling, `shift of ${subject}`));
+  return { checks, settling, looks: intervals.length };
+}
+
+/**
+ * The settling of a quantile's intervals: steadiness read from the baseline's count beyond its
+ * upper threshold (it does not depend on the shift tested; the canary's tail is what the test
+ * judges, so a canary-only change never sets an interval aside).
+ */
+function settleTails(m: MatchedQuantile): Settling {
+  // The baseline's tail in an interval beyond a threshold (0 before the first threshold).
+  const beyond = (i: number, q: number) => {
+    const b = m.baseline[i];
+    return Number.isNaN(q) ? 0 : m.tail === 'upper' ? b.above(q, 'fewest') : b.n - b.above(q, 'most');
+  };
+  return settle(
+    m.baseline.map((b, i) => ({
+      canaryTotal: m.canary[i].n,
+      baselineTotal: b.n,
+      events: beyond(i, m.thresholds[i]),
+      exposure: b.n,
+      // The interval before counted beyond this one's threshold: the threshold moves, the pair must not.
+      ...(i > 0 ? { previousEvents: beyond(i - 1, m.thresholds[i]) } : {}),
+    })),
+  );
 }
 
 /** One interval's sides as weighted samples (histograms brought onto the bounds they share). */
@@ -66,39 +106,29 @@ export function intervalPair(baseline: ValuesInterval, canary: ValuesInterval): 
 
 const EMPTY: WeightedSample = fromBuckets([], []);
 
-function shiftCheck(m: MatchedQuantile, tol: number, direction: Direction, rates: ErrorRates, measure: string): TimelineCheck {
+function shiftCheck(m: MatchedQuantile, tol: number, direction: Direction, rates: CheckRates, settling: Settling, measure: string): TimelineCheck {
   const looks = m.thresholds.length;
-  const crossing = (shift: number, alternative: 'greater' | 'less', alpha: number) =>
-    Array.from(logShiftEProcess(m, shift, alternative), (x) => x >= Math.log(1 / alpha));
+  const test = (shift: number, alternative: 'greater' | 'less') => shiftLogFactorTable(m, shift, alternative);
   // No relative shift lies below -100 %: with tol >= 1 the lower boundary cannot be crossed.
   const lowerBoundary = m.scale === 'relative' && tol >= 1 ? undefined : -tol;
-  const claims = marginClaims(looks, crossing, tol, lowerBoundary, direction, rates);
-  const unit = m.scale === 'relative' ? ('relative' as const) : ('units' as const);
-  const boundsAt = (look: number, [aL, aU]: [number, number], hint?: Bounds): Bounds => shiftConfidenceSequence(m, aL, aU, look + 1, hint);
-  const estimateAt = (look: number, hint?: number) => {
-    const e = matchedShiftEstimate(m, look + 1, hint);
-    return Number.isNaN(e) ? 0 : e;
+  const claims = marginClaims(test, looks, tol, lowerBoundary, direction, rates, settling);
+  // The timeline as a range's claim read it (its mixtures rebuilt with those weights), kept per range.
+  const views = new Map<string, MatchedQuantile>();
+  const viewOf = (range: EvidenceRange) => {
+    const key = `${range.from}:${range.to}:${range.claim}`;
+    if (!views.has(key)) views.set(key, withWeights(m, rangeWeights(settling, range)));
+    return views.get(key)!;
   };
   return {
     claims,
-    seriesLooks: seriesLooksOf(looks),
-    series: (series, verdictAt) => {
-      // Each look's searches start from the previous look's answers: they move little.
-      let hint: Bounds | undefined;
-      let estimate: number | undefined;
-      return series.map((k) => {
-        const bounds = boundsAt(k, reportedAlphas(verdictAt(k), direction, rates), hint);
-        hint = bounds;
-        estimate = estimateAt(k, estimate);
-        return lookOf(k + 1, { estimate, ...bounds });
-      });
-    },
-    effectAt: (verdict, look) => {
-      const alphas = reportedAlphas(verdict, direction, rates);
-      const last = looks - 1;
-      const latest = boundsAt(last, alphas);
-      const bounds = look === last ? latest : intersect(boundsAt(look, alphas, latest), latest);
-      return { measure, unit, estimate: estimateAt(last), ...bounds, tolerance: tol };
+    rates,
+    measure,
+    unit: m.scale === 'relative' ? 'relative' : 'units',
+    tolerance: tol,
+    edge: (range, alternative, alpha, hint) => shiftEdge(viewOf(range), alternative, alpha, range.to + 1, hint),
+    estimateOver: (range, hint) => {
+      const e = matchedShiftEstimate(viewOf(range), range.to + 1, hint);
+      return Number.isNaN(e) ? 0 : e;
     },
   };
 }

@@ -8,10 +8,9 @@
  * split's steps (1 % -> 10 % -> 50 %) nor a trend shared by both sides can pose as a canary
  * effect, and the canary's uncertainty is not added to the baseline's (as per-side bounds
  * do): the test is as sharp as the events allow. One-sided e-processes are valid tests of the
- * composite nulls (theta <= 1 + tol for a fail, theta >= 1 + tol for a pass), so a verdict is
- * the first look at which the e-process at the boundary crosses 1/alpha. Reported bounds are
- * the confidence sequence at the decisive look intersected with the latest look's (a subset of
- * the running intersection, so valid).
+ * composite nulls (theta <= 1 + tol for a fail, theta >= 1 + tol for a pass). Which intervals
+ * each claim reads, how the fail claim restarts at weight steps and why a pass rests on the
+ * gated window is src/judge/timeline-checks.ts and src/judge/interval-settling.ts (issue 21).
  *
  * Absolute margin (rate difference): the e-process of src/stats/rate-difference-e-process.ts,
  * one-sided at the margin's boundary in the same way. Its null is the product over intervals
@@ -25,91 +24,103 @@
  * not universal inference. It replaced per-side anytime-valid bounds on cumulative totals
  * re-judged at past looks, which added the canary's uncertainty to the baseline's and mixed
  * early and late traffic: on 400 simulated errors-3x-1k rollouts the difference claim alone
- * now fails 84 % (65 % before). Reported bounds are its confidence sequence, as for the ratio. The
- * two margins remain alternatives (pass if either passes, fail if both fail), as without a
- * timeline.
+ * now fails 84 % (65 % before). The two margins remain alternatives (pass if either passes,
+ * fail if both fail), as without a timeline; a window's pass rests on the one that is wider at
+ * the baseline's rate before the window (src/judge/timeline-checks.ts, `passRateChoice`).
  */
-import {
-  logRateRatioEProcess,
-  mantelHaenszelRateRatio,
-  rateRatioConfidenceSequences,
-  type Alternative,
-  type RateInterval,
-} from '../stats/conditional-rate-ratio-e-process';
-import {
-  logRateDifferenceEProcess,
-  mantelHaenszelRateDifference,
-  rateDifferenceConfidenceSequence,
-  type DifferenceAlternative,
-} from '../stats/rate-difference-e-process';
-import type { ErrorRates } from './margin-check';
+import { mantelHaenszelRateRatio, rateRatioEdge, rateRatioLogFactorTable, type RateInterval } from '../stats/conditional-rate-ratio-e-process';
+import { mantelHaenszelRateDifference, rateDifferenceEdge, rateDifferenceLogFactorTable } from '../stats/rate-difference-e-process';
+import { settle, type Settling } from './interval-settling';
 import type { MetricContext } from './metric-context';
-import { lookOf } from './look-series';
-import { checkRates, decideTimeline, intersect, marginClaims, reportedAlphas, seriesLooksOf, type TimelineCheck, type TimelineDecision } from './timeline-checks';
-import type { Bounds, CountInterval, Direction, Margin } from './types';
+import { decideTimeline, marginClaims, passRateChoice, rangeWeights, type CheckRates, type EvidenceRange, type TimelineCheck, type TimelineDecision } from './timeline-checks';
+import type { CountInterval, Direction, Margin } from './types';
 
 /** Judges a rate's timeline against its margins; `what` names the rate ("rate", "share above 250"). */
 export function judgeRateTimeline(baseline: readonly CountInterval[], canary: readonly CountInterval[], margin: Margin, direction: Direction, ctx: MetricContext, what: string): TimelineDecision {
-  const intervals: RateInterval[] = canary.map((c, i) => ({ canaryEvents: c.events, canaryTotal: c.total, baselineEvents: baseline[i].events, baselineTotal: baseline[i].total }));
-  const rates = checkRates(ctx.rates, margin);
-  const checks: TimelineCheck[] = [];
-  if (margin.relative !== undefined) checks.push(ratioCheck(intervals, margin.relative, direction, rates, what));
-  if (margin.absolute !== undefined) checks.push(differenceCheck(intervals, margin.absolute, direction, rates, what));
-  return decideTimeline(checks, intervals.length);
+  const { checks, settling, looks } = rateTimelineChecks(baseline, canary, margin, direction, ctx, what);
+  return decideTimeline(checks, looks, settling, direction);
 }
 
-function ratioCheck(intervals: readonly RateInterval[], tol: number, direction: Direction, rates: ErrorRates, what: string): TimelineCheck {
-  const crossing = (theta0: number, alternative: Alternative, alpha: number) =>
-    Array.from(logRateRatioEProcess(intervals, theta0, alternative), (x) => x >= Math.log(1 / alpha));
+/** A rate timeline's checks (their claims computed, their bounds on demand) and settling. */
+export function rateTimelineChecks(baseline: readonly CountInterval[], canary: readonly CountInterval[], margin: Margin, direction: Direction, ctx: Pick<MetricContext, 'rates'>, what: string): { checks: TimelineCheck[]; settling: Settling; looks: number } {
+  const intervals: RateInterval[] = canary.map((c, i) => ({ canaryEvents: c.events, canaryTotal: c.total, baselineEvents: baseline[i].events, baselineTotal: baseline[i].total }));
+  const settling = settleRates(intervals);
+  const checks: TimelineCheck[] = [];
+  const [relativeAt, absoluteAt] =
+    margin.relative !== undefined && margin.absolute !== undefined
+      ? passRateChoice(ctx.rates.pass, (start) => relativeWider(intervals, margin.relative!, margin.absolute!, start))
+      : [() => ctx.rates.pass, () => ctx.rates.pass];
+  if (margin.relative !== undefined) checks.push(ratioCheck(intervals, margin.relative, direction, { fail: ctx.rates.fail, passAt: relativeAt }, settling, what));
+  if (margin.absolute !== undefined) checks.push(differenceCheck(intervals, margin.absolute, direction, { fail: ctx.rates.fail, passAt: absoluteAt }, settling, what));
+  return { checks, settling, looks: intervals.length };
+}
+
+/** The settling of rate intervals: steadiness read from the pooled events over both sides' requests. */
+export function settleRates(intervals: readonly RateInterval[]): Settling {
+  return settle(intervals.map((i) => ({ canaryTotal: i.canaryTotal, baselineTotal: i.baselineTotal, events: i.canaryEvents + i.baselineEvents, exposure: i.canaryTotal + i.baselineTotal })));
+}
+
+/**
+ * Whether the relative margin is the wider one for the window starting at `start`: its change
+ * at the baseline's rate before the window against the absolute margin (undefined without
+ * data before it). Decided from the intervals before the window alone, so predictable.
+ */
+function relativeWider(intervals: readonly RateInterval[], relative: number, absolute: number, start: number): boolean | undefined {
+  let events = 0;
+  let total = 0;
+  for (let i = 0; i < start; i++) (events += intervals[i].baselineEvents), (total += intervals[i].baselineTotal);
+  if (!(total > 0)) return undefined;
+  return relative * (events / total) >= absolute;
+}
+
+/** The intervals as a range's claim read them (weights; 0 before the range), up to its last. */
+export function weightedRange(intervals: readonly RateInterval[], settling: Settling, range: EvidenceRange): RateInterval[] {
+  const w = rangeWeights(settling, range);
+  const out: RateInterval[] = [];
+  for (let k = range.from; k <= range.to; k++) {
+    const i = intervals[k];
+    out.push({ canaryEvents: i.canaryEvents, canaryTotal: i.canaryTotal, baselineEvents: i.baselineEvents, baselineTotal: i.baselineTotal, weight: w[k] });
+  }
+  return out;
+}
+
+function ratioCheck(intervals: readonly RateInterval[], tol: number, direction: Direction, rates: CheckRates, settling: Settling, what: string): TimelineCheck {
+  const test = (theta0: number, alternative: 'greater' | 'less') => rateRatioLogFactorTable(intervals, theta0, alternative);
   // No ratio lies below 1 - tol when tol >= 1: that boundary cannot be crossed.
-  const claims = marginClaims(intervals.length, crossing, 1 + tol, tol < 1 ? 1 - tol : undefined, direction, rates);
-  // The searches of the series (Newton from the previous look's bound), a few passes a bound.
-  const boundsAtLooks = (looks: readonly number[], aL: number, aU: number): Bounds[] =>
-    rateRatioConfidenceSequences(intervals, looks.map((k) => k + 1), () => [aL, aU]).map((ratio) => ({ lower: ratio.lower - 1, upper: ratio.upper - 1 }));
-  const estimate = mantelHaenszelRateRatio(intervals);
+  const claims = marginClaims(test, intervals.length, 1 + tol, tol < 1 ? 1 - tol : undefined, direction, rates, settling);
   return {
     claims,
-    seriesLooks: seriesLooksOf(intervals.length),
-    series: (looks, verdictAt) => {
-      const bounds = rateRatioConfidenceSequences(intervals, looks.map((k) => k + 1), (look) => reportedAlphas(verdictAt(look - 1), direction, rates));
-      return looks.map((k, i) => {
-        const at = mantelHaenszelRateRatio(intervals.slice(0, k + 1));
-        return lookOf(k + 1, { estimate: Number.isNaN(at) ? 0 : at - 1, lower: bounds[i].lower - 1, upper: bounds[i].upper - 1 });
-      });
-    },
-    effectAt: (verdict, look) => {
-      const [aL, aU] = reportedAlphas(verdict, direction, rates);
-      const last = intervals.length - 1;
-      const [atLook, atLast] = boundsAtLooks(look === last ? [last] : [look, last], aL, aU);
-      const bounds = atLast ? intersect(atLook, atLast) : atLook;
-      return { measure: `relative change in ${what}`, unit: 'relative', estimate: Number.isNaN(estimate) ? 0 : estimate - 1, ...bounds, tolerance: tol };
+    rates,
+    measure: `relative change in ${what}`,
+    unit: 'relative',
+    tolerance: tol,
+    edge: (range, alternative, alpha, hint) => rateRatioEdge(weightedRange(intervals, settling, range), alternative, alpha, hint === undefined ? undefined : hint + 1) - 1,
+    estimateOver: (range) => {
+      const at = mantelHaenszelRateRatio(weightedRange(intervals, settling, range));
+      return Number.isNaN(at) ? 0 : at - 1;
     },
   };
 }
 
-function differenceCheck(intervals: readonly RateInterval[], tol: number, direction: Direction, rates: ErrorRates, what: string): TimelineCheck {
-  const crossing = (delta: number, alternative: DifferenceAlternative, alpha: number) =>
-    Array.from(logRateDifferenceEProcess(intervals, delta, alternative), (x) => x >= Math.log(1 / alpha));
+function differenceCheck(intervals: readonly RateInterval[], tol: number, direction: Direction, rates: CheckRates, settling: Settling, what: string): TimelineCheck {
+  // The plug-ins read the intervals the claims may read (set-aside ones are out), in the claims
+  // as in the edges, so the confidence sequence inverts the same e-process.
+  const readable = intervals.map((i, k) => ({ ...i, weight: settling.settled[k] > 0 ? settling.settled[k] : 0 }));
+  const test = (delta: number, alternative: 'greater' | 'less') => rateDifferenceLogFactorTable(readable, delta, alternative);
   // A tolerance of a whole rate (or more) can never be exceeded: fail never, pass at once.
   const within = tol < 1;
-  const claims = marginClaims(intervals.length, crossing, within ? tol : undefined, within ? -tol : undefined, direction, rates);
-  const boundsAt = (look: number, aL: number, aU: number): Bounds => rateDifferenceConfidenceSequence(intervals.slice(0, look + 1), aL, aU);
-  const estimate = mantelHaenszelRateDifference(intervals);
+  const claims = marginClaims(test, intervals.length, within ? tol : undefined, within ? -tol : undefined, direction, rates, settling);
   return {
     claims,
-    seriesLooks: seriesLooksOf(intervals.length),
-    series: (looks, verdictAt) =>
-      looks.map((k) => {
-        const prefix = intervals.slice(0, k + 1);
-        const [aL, aU] = reportedAlphas(verdictAt(k), direction, rates);
-        const at = mantelHaenszelRateDifference(prefix);
-        return lookOf(k + 1, { estimate: Number.isNaN(at) ? 0 : at, ...rateDifferenceConfidenceSequence(prefix, aL, aU) });
-      }),
-    effectAt: (verdict, look) => {
-      const [aL, aU] = reportedAlphas(verdict, direction, rates);
-      const last = intervals.length - 1;
-      const bounds = look === last ? boundsAt(last, aL, aU) : intersect(boundsAt(look, aL, aU), boundsAt(last, aL, aU));
-      return { measure: `change in ${what}`, unit: 'rate', estimate: Number.isNaN(estimate) ? 0 : estimate, ...bounds, tolerance: tol };
+    rates,
+    measure: `change in ${what}`,
+    unit: 'rate',
+    tolerance: tol,
+    // From the range's start, the earlier readable intervals informing the plug-ins as in the claims.
+    edge: (range, alternative, alpha) => rateDifferenceEdge([...readable.slice(0, range.from), ...weightedRange(intervals, settling, range)], alternative, alpha, range.from),
+    estimateOver: (range) => {
+      const at = mantelHaenszelRateDifference(weightedRange(intervals, settling, range));
+      return Number.isNaN(at) ? 0 : at;
     },
   };
 }

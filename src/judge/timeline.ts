@@ -3,12 +3,16 @@
  * stateless judge re-reads as past looks, and the sticky verdict over them.
  *
  * Sticky verdicts: with a timeline in hand, the judge re-evaluates every past look (every
- * prefix of the intervals) and reports the first decisive one. This stays valid for
- * anytime-valid evidence, because its confidence sequences hold at every sample size at once:
- * the running intersection of the sequence over the looks covers the truth with the same
- * probability, so "the bound crossed the margin at some look" errs no more often than "at this
- * look" (Howard et al. 2021, section 3; Ramdas et al. 2023, section 4). With fixed-sample
- * evidence the same scan would be a repeated test, so a timeline is judged at its last look.
+ * prefix of the intervals). This stays valid for anytime-valid evidence, because its
+ * confidence sequences hold at every sample size at once: the running intersection of the
+ * sequence over the looks covers the truth with the same probability, so "the bound crossed
+ * the margin at some look" errs no more often than "at this look" (Howard et al. 2021, section
+ * 3; Ramdas et al. 2023, section 4). With fixed-sample evidence the same scan would be a
+ * repeated test, so a timeline is judged at its last look. Verdicts follow the canary (issue
+ * 21): a fail at any look stands, whatever passed before it; a pass stands while the canary's
+ * weight does, and rests on the traffic at that weight (the gated window,
+ * src/judge/interval-settling.ts), so a canary healthy at 1 % and saturating at 50 % cannot
+ * pass the 50 % gate on its 1 % evidence.
  *
  * Every kind tests its intervals themselves, matched in time: rates (proportions and the share
  * above a threshold) per interval (src/judge/rate-timeline.ts), where conditioning on each
@@ -96,4 +100,18 @@ const STILL: Record<Exclude<Verdict, 'inconclusive'>, string> = { pass: 'still p
 export function stickyPhrase(verdict: Exclude<Verdict, 'inconclusive'>, decidedAt: number, intervals: number, still: boolean): string {
   if (decidedAt === intervals) return `${PAST[verdict]} at interval ${decidedAt} of ${intervals} (the latest)`;
   return `${PAST[verdict]} at interval ${decidedAt} of ${intervals} and ${still ? STILL[verdict] : 'the latest look alone is not decisive (the earlier look stands: its bounds hold at every look)'}`;
+}
+
+/** The observations (requests for rates) each side has in each interval of a metric's timeline. */
+export function intervalSizes(metric: MetricInput): { canaryTotal: number; baselineTotal: number }[] {
+  const size = (i: CountInterval | CategoricalInterval | ValuesInterval): number => {
+    if ('total' in i) return i.total;
+    if ('counts' in i) return i.counts.reduce((sum, [, n]) => sum + n, 0);
+    if ('values' in i) return i.values.length;
+    return i.histogram.buckets.at(-1)?.count ?? 0;
+  };
+  const n = timelineLength(metric);
+  const b = metric.baseline.intervals as readonly (CountInterval | CategoricalInterval | ValuesInterval)[];
+  const c = metric.canary.intervals as readonly (CountInterval | CategoricalInterval | ValuesInterval)[];
+  return Array.from({ length: n }, (_, i) => ({ canaryTotal: size(c[i]), baselineTotal: size(b[i]) }));
 }

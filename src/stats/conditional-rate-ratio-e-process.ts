@@ -37,6 +37,7 @@
  * const intervals = [{ canaryEvents: 3, canaryTotal: 100, baselineEvents: 50, baselineTotal: 9900 }];
  * Math.exp(logRateRatioEValue(intervals, 1, 'greater')) // evidence that the canary's rate is higher
  */
+import { logMixture, type LogFactorTable } from './e-detector';
 import type { Bounds } from './quantile-bounds';
 
 /** One interval's counts of both sides (the same span of time). */
@@ -45,6 +46,12 @@ export interface RateInterval {
   readonly canaryTotal: number;
   readonly baselineEvents: number;
   readonly baselineTotal: number;
+  /**
+   * The interval's factor is raised to this power (default 1): 1/phi for events clustered
+   * phi-fold (src/stats/count-dispersion.ts), 0 to leave the interval out. Fixed before the
+   * interval's labels are seen, so the product stays an e-process.
+   */
+  readonly weight?: number;
 }
 
 export type Alternative = 'greater' | 'less' | 'two-sided';
@@ -77,12 +84,17 @@ function logWeights(sd: number): Float64Array {
 }
 const LOG_WEIGHTS = logWeights(PRIOR_SD);
 
+
 function checkIntervals(intervals: readonly RateInterval[]): void {
   for (const i of intervals) {
     if (!(i.canaryEvents >= 0 && i.baselineEvents >= 0 && i.canaryTotal >= 0 && i.baselineTotal >= 0)) throw new Error('Counts must not be negative');
     if (i.canaryEvents > i.canaryTotal || i.baselineEvents > i.baselineTotal) throw new Error('Events must not exceed the total of their side');
+    if (i.weight !== undefined && !(i.weight >= 0 && i.weight <= 1)) throw new Error('A weight must lie in [0, 1]');
   }
 }
+
+/** An interval's tempering weight (src/stats/count-dispersion.ts); 0 leaves it out. */
+export const weightOf = (i: Pick<RateInterval, 'weight'>): number => i.weight ?? 1;
 
 /**
  * ln E_k after each interval k (the e-process, one value per look), testing theta0 against
@@ -101,12 +113,13 @@ function eProcess(intervals: readonly RateInterval[], theta0: number, alternativ
   const out = new Float64Array(intervals.length);
   intervals.forEach((interval, k) => {
     const events = interval.canaryEvents + interval.baselineEvents;
+    const w = weightOf(interval);
     // An interval with no events, or with one side serving nothing, carries no information.
-    if (events > 0 && interval.canaryTotal > 0 && interval.baselineTotal > 0) {
+    if (events > 0 && w > 0 && interval.canaryTotal > 0 && interval.baselineTotal > 0) {
       const p0 = (interval.canaryTotal * theta0) / (interval.canaryTotal * theta0 + interval.baselineTotal);
       for (const half of halves) {
         for (let j = 0; j < OFFSETS.length; j++) {
-          half.sums[j] += interval.canaryEvents * half.sign * OFFSETS[j] - events * Math.log1p(p0 * half.expm1[j]);
+          half.sums[j] += w * (interval.canaryEvents * half.sign * OFFSETS[j] - events * Math.log1p(p0 * half.expm1[j]));
         }
       }
     }
@@ -125,61 +138,91 @@ function eProcess(intervals: readonly RateInterval[], theta0: number, alternativ
 export class RateRatioMixture {
   private readonly table: Float64Array;
   /** 1 where both sides served requests: elsewhere the interval carries no information. */
-  private readonly informative: Uint8Array;
+  private readonly served: Uint8Array;
+  /** Each interval's tempering weight (RateInterval.weight; 0 leaves it out). */
+  private readonly weights: Float64Array;
   private readonly signedOffsets: Float64Array;
   private readonly looks: number;
 
-  constructor(totals: readonly Pick<RateInterval, 'canaryTotal' | 'baselineTotal'>[], theta0: number, alternative: 'greater' | 'less') {
+  /** `totals` may carry weights (RateInterval.weight): each interval's factor is tempered by its own. */
+  constructor(totals: readonly Pick<RateInterval, 'canaryTotal' | 'baselineTotal' | 'weight'>[], theta0: number, alternative: 'greater' | 'less') {
     if (!(theta0 > 0 && Number.isFinite(theta0))) throw new Error('theta0 must be a positive finite ratio');
     const sign = alternative === 'greater' ? 1 : -1;
     const m = EXPM1[alternative];
     this.looks = totals.length;
     this.signedOffsets = Float64Array.from(OFFSETS, (d) => sign * d);
     this.table = new Float64Array(totals.length * OFFSETS.length);
-    this.informative = new Uint8Array(totals.length);
+    this.served = new Uint8Array(totals.length);
+    this.weights = Float64Array.from(totals, weightOf);
     totals.forEach((t, i) => {
-      // An interval where one side serves nothing carries no information (as in eProcess).
+      // An interval where one side serves nothing carries no information (as in eProcess); one
+      // weighted 0 is tabulated anyway (a reading with other weights may count it).
       if (!(t.canaryTotal > 0 && t.baselineTotal > 0)) return;
-      this.informative[i] = 1;
+      this.served[i] = 1;
       const p0 = (t.canaryTotal * theta0) / (t.canaryTotal * theta0 + t.baselineTotal);
       for (let j = 0; j < OFFSETS.length; j++) this.table[j * totals.length + i] = Math.log1p(p0 * m[j]);
     });
   }
 
+  /**
+   * Each interval's ln-factors at the grid's points for these counts (src/stats/e-detector.ts),
+   * untempered: the caller weights rows by what it may read.
+   */
+  logFactorTable(canaryEvents: ArrayLike<number>, baselineEvents: ArrayLike<number>): LogFactorTable {
+    const grid = OFFSETS.length;
+    const looks = this.looks;
+    const factors = new Float64Array(looks * grid);
+    for (let i = 0; i < looks; i++) {
+      if (this.served[i] === 0) continue;
+      const events = canaryEvents[i] + baselineEvents[i];
+      for (let j = 0; j < grid; j++) factors[i * grid + j] = canaryEvents[i] * this.signedOffsets[j] - events * this.table[j * looks + i];
+    }
+    return { looks, grid, logMix: LOG_WEIGHTS, factors };
+  }
+
   /** ln E after each interval, for these per-interval event counts (checked against the totals by the caller). */
-  logEProcess(canaryEvents: ArrayLike<number>, baselineEvents: ArrayLike<number>, looks = this.looks): Float64Array {
+  logEProcess(canaryEvents: ArrayLike<number>, baselineEvents: ArrayLike<number>, looks = this.looks, weights?: ArrayLike<number>): Float64Array {
     const out = new Float64Array(looks);
-    this.accumulate(canaryEvents, baselineEvents, looks, out);
+    this.accumulate(canaryEvents, baselineEvents, looks, weights, out);
     return out;
   }
 
-  /** ln E after the first `looks` intervals. */
-  logEValue(canaryEvents: ArrayLike<number>, baselineEvents: ArrayLike<number>, looks = this.looks): number {
+  /**
+   * ln E after the first `looks` intervals; `weights`: each interval's tempering weight in place
+   * of the constructor's (0 where it served nothing on a side stays 0), so one tabulation serves
+   * every reading of the intervals.
+   */
+  logEValue(canaryEvents: ArrayLike<number>, baselineEvents: ArrayLike<number>, looks = this.looks, weights?: ArrayLike<number>): number {
     if (looks === 0) return 0;
-    return this.accumulate(canaryEvents, baselineEvents, looks);
+    return this.accumulate(canaryEvents, baselineEvents, looks, weights);
   }
 
-  private accumulate(canaryEvents: ArrayLike<number>, baselineEvents: ArrayLike<number>, looks: number, everyLook?: Float64Array): number {
+  private accumulate(canaryEvents: ArrayLike<number>, baselineEvents: ArrayLike<number>, looks: number, weights?: ArrayLike<number>, everyLook?: Float64Array): number {
     const grid = OFFSETS.length;
-    const { table, informative } = this;
+    const { table, served } = this;
     const width = this.looks;
-    // Each interval's events where it carries information (else 0), and the canary's running total.
+    // Each interval's weighted events where it carries information (else 0), and the canary's running total.
     const events = new Float64Array(looks);
     const canary = new Float64Array(looks);
     let canarySoFar = 0;
+    // The first and last intervals with events (a range read from a later start leaves the ones before it out).
+    let lo = looks;
+    let hi = -1;
     for (let i = 0; i < looks; i++) {
-      if (informative[i] === 1) {
-        events[i] = canaryEvents[i] + baselineEvents[i];
-        canarySoFar += canaryEvents[i];
+      const w = served[i] === 1 ? (weights ?? this.weights)[i] : 0;
+      if (w > 0) {
+        events[i] = w * (canaryEvents[i] + baselineEvents[i]);
+        canarySoFar += w * canaryEvents[i];
+        if (events[i] > 0) (lo = Math.min(lo, i)), (hi = i);
       }
       canary[i] = canarySoFar;
     }
-    const sums = new Float64Array(grid);
+    const sums = SCRATCH.fill(0);
     if (!everyLook) {
       // One grid point at a time over the intervals (the table is stored that way): a dot product.
       for (let j = 0; j < grid; j++) {
         let acc = 0;
-        for (let i = 0, at = j * width; i < looks; i++, at++) acc += events[i] * table[at];
+        for (let i = lo, at = j * width + lo; i <= hi; i++, at++) acc += events[i] * table[at];
         sums[j] = canarySoFar * this.signedOffsets[j] - acc;
       }
       return logSumExpWeighted(sums);
@@ -192,6 +235,19 @@ export class RateRatioMixture {
     }
     return looks > 0 ? everyLook[looks - 1] : 0;
   }
+}
+
+/**
+ * Each interval's ln-factors of the one-sided test at theta0 on the mixture's grid, untempered
+ * (the weights are the caller's to apply): the input of src/stats/e-detector.ts.
+ */
+export function rateRatioLogFactorTable(intervals: readonly RateInterval[], theta0: number, alternative: 'greater' | 'less'): LogFactorTable {
+  checkIntervals(intervals);
+  const mixture = new RateRatioMixture(intervals.map((i) => ({ canaryTotal: i.canaryTotal, baselineTotal: i.baselineTotal })), theta0, alternative);
+  return mixture.logFactorTable(
+    intervals.map((i) => i.canaryEvents),
+    intervals.map((i) => i.baselineEvents),
+  );
 }
 
 /** ln E after all the intervals. */
@@ -251,7 +307,7 @@ export function mantelHaenszelRateRatio(intervals: readonly RateInterval[]): num
   let bottom = 0;
   for (const i of intervals) {
     const n = i.canaryTotal + i.baselineTotal;
-    if (n === 0) continue;
+    if (n === 0 || weightOf(i) === 0) continue;
     top += (i.canaryEvents * i.baselineTotal) / n;
     bottom += (i.baselineEvents * i.canaryTotal) / n;
   }
@@ -259,12 +315,7 @@ export function mantelHaenszelRateRatio(intervals: readonly RateInterval[]): num
 }
 
 function logSumExpWeighted(sums: Float64Array): number {
-  let max = -Infinity;
-  for (let j = 0; j < sums.length; j++) max = Math.max(max, sums[j] + LOG_WEIGHTS[j]);
-  if (max === -Infinity) return max;
-  let total = 0;
-  for (let j = 0; j < sums.length; j++) total += Math.exp(sums[j] + LOG_WEIGHTS[j] - max);
-  return max + Math.log(total);
+  return logMixture(LOG_WEIGHTS, sums);
 }
 
 function logSumExp(xs: readonly number[]): number {
@@ -298,21 +349,29 @@ export function rateRatioConfidenceSequences(intervals: readonly RateInterval[],
 
 const EXPM1 = { greater: Float64Array.from(OFFSETS, (d) => Math.expm1(d)), less: Float64Array.from(OFFSETS, (d) => Math.expm1(-d)) };
 
+/** Scratch space of RateRatioMixture's evaluations. */
+const SCRATCH = new Float64Array(OFFSETS.length);
+
+/** Scratch space of logEAndSlope (called thousands of times per analysis by the root searches). */
+const SUMS = new Float64Array(OFFSETS.length);
+const SLOPES = new Float64Array(OFFSETS.length);
+
 /** ln E of the one-sided mixture at theta0 = e^x, and its derivative in x, in one pass. */
 function logEAndSlope(intervals: readonly RateInterval[], x: number, alternative: 'greater' | 'less'): [number, number] {
   const theta0 = Math.exp(x);
   const sign = alternative === 'greater' ? 1 : -1;
   const m = EXPM1[alternative];
-  const sums = new Float64Array(OFFSETS.length);
-  const slopes = new Float64Array(OFFSETS.length);
+  const sums = SUMS.fill(0);
+  const slopes = SLOPES.fill(0);
   for (const interval of intervals) {
-    const events = interval.canaryEvents + interval.baselineEvents;
+    const w = weightOf(interval);
+    const events = w * (interval.canaryEvents + interval.baselineEvents);
     if (!(events > 0 && interval.canaryTotal > 0 && interval.baselineTotal > 0)) continue;
     const p0 = (interval.canaryTotal * theta0) / (interval.canaryTotal * theta0 + interval.baselineTotal);
     // d p0 / d ln theta0 = p0 (1 - p0).
     const dp0 = p0 * (1 - p0);
     for (let j = 0; j < OFFSETS.length; j++) {
-      sums[j] += interval.canaryEvents * sign * OFFSETS[j] - events * Math.log1p(p0 * m[j]);
+      sums[j] += w * interval.canaryEvents * sign * OFFSETS[j] - events * Math.log1p(p0 * m[j]);
       slopes[j] -= (events * m[j] * dp0) / (1 + p0 * m[j]);
     }
   }
@@ -326,6 +385,19 @@ function logEAndSlope(intervals: readonly RateInterval[], x: number, alternative
     slope += w * slopes[j];
   }
   return [max + Math.log(total), slope / total];
+}
+
+/**
+ * One edge of the confidence sequence after all the intervals: the lower bound of theta
+ * (`greater`) or the upper one (`less`) at `alpha`, searched from `hint` (a nearby theta, say
+ * the same edge of a neighbouring range); 0 or Infinity when no theta on that side is rejected.
+ */
+export function rateRatioEdge(intervals: readonly RateInterval[], alternative: 'greater' | 'less', alpha: number, hint?: number): number {
+  checkIntervals(intervals);
+  const start = hint !== undefined && hint > 0 && Number.isFinite(hint) ? Math.log(hint) : Math.log(mantelHaenszelRateRatio(intervals));
+  const x = edgeFrom(intervals, alternative, Math.log(1 / alpha), start);
+  if (alternative === 'greater') return x === -Infinity ? 0 : Math.exp(x);
+  return x === Infinity ? Infinity : Math.exp(x);
 }
 
 /** The edge of `edge` (ln theta0 where the one-sided e-value falls to the threshold), searched from a hint. */

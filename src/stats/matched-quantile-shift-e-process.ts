@@ -4,7 +4,7 @@
  * moves both sides' latencies cannot pose as a canary effect.
  *
  * The test. Before interval i, a threshold q_i is fixed from the baseline's earlier intervals
- * alone (its p-quantile there: predictable). In interval i the baseline's tail is its count
+ * alone (its p-quantile there: predictable; on a histogram, a bracket, below). In interval i the baseline's tail is its count
  * beyond q_i, the canary's its count beyond q_i moved by the shift r under test (q_i (1 + r)
  * for a relative shift, q_i + r for an absolute one). "The canary's p-quantile is shifted by
  * more than r" reads, at the quantile level the baseline has at q_i, as "the canary's tail
@@ -26,21 +26,28 @@
  * heavier, resp. no lighter) the count is stochastically smaller (larger) and the one-sided
  * factors monotone, so the one-sided e-processes are supermartingales there too.
  *
- * Histograms: a count beyond a threshold inside a bucket is unknown, so each claim reads the
- * count that makes it hardest: for "shifted by more than r" the canary's fewest observations
- * beyond the moved threshold (buckets wholly beyond it) against the baseline's most beyond
- * q_i (buckets reaching beyond it), and the reverse for "less than r". Counts of real events,
- * whose rates bound the true ones from the right side, so validity stands; on buckets wider
- * than the margin the test cannot decide, as it should not. q_i is a bucket bound there (the
- * upper bound of the bucket holding the baseline's quantile), so the baseline's count is exact.
+ * Histograms: the baseline's quantile is only known to lie in the bucket (q_i-, q_i+] that
+ * holds it, so each claim brackets it (issue 21). "Shifted by more than r" compares the
+ * canary beyond q_i+ (1 + r) with the baseline beyond q_i-: if more than 1 - p of the canary lies
+ * beyond q_i+ (1 + r) while at least 1 - p of the baseline lies beyond q_i- (q_i- is at or below
+ * its p-quantile), the canary's p-quantile exceeds q_i+ (1 + r), at least (1 + r) times the
+ * baseline's. "Less than r" compares the canary beyond q_i- (1 + r) with the baseline beyond
+ * q_i+, mirrored. A count beyond a moved threshold inside a bucket is unknown, so each claim
+ * also reads the count that makes it hardest: the canary's fewest observations beyond its
+ * threshold (buckets wholly beyond) for "more", its most (buckets reaching beyond) for "less";
+ * the baseline's counts at bucket bounds are exact. So the test tests the quantile it names:
+ * on a bracket wider than the margin (Envoy's (100, 250] against +10 %) neither claim can hold
+ * for any shift within the bracket's width, however much data arrive, where reading the
+ * upper edge alone would have compared the shares beyond 250 ms (about p99.8 there) and passed
+ * a canary whose p95 is 20 % slower but whose far tail is lighter. On raw values both edges are
+ * the quantile itself.
  *
- * What it claims when q_i misses the quantile: q_i is the baseline's quantile of the intervals
- * before, so under a trend it lags and the level tested drifts a little from p. The claims
- * stay exact statements about the tails at q_i (the share beyond the moved threshold against
- * the share beyond q_i), which is what a latency objective at the baseline's current p95
- * means; they read as statements about the p-quantile only approximately. The null is a
- * product over intervals, as for rates: a fail says that in some intervals the canary's shift
- * exceeded r, a pass that it stayed below r (for an effect constant over time, its shift).
+ * What it claims when the bracket misses the quantile: the bracket is the baseline's of the
+ * intervals before, so under a trend it lags. The claims stay exact statements about the
+ * tails at the bracket's edges, which read as statements about the p-quantile wherever the
+ * bracket holds it. The null is a product over intervals, as for rates: a fail says that in
+ * some intervals the canary's shift exceeded r, a pass that it stayed below r (for an effect
+ * constant over time, its shift).
  *
  * References: Lindon, M. & Malek, A. (2022) "Anytime-valid inference for multinomial count
  * data", NeurIPS (the conditional-binomial construction); Howard, Ramdas, McAuliffe & Sekhon
@@ -56,6 +63,7 @@
  * logShiftEProcess(m, 0.1, 'greater') // ln E per look: evidence that the p95 rose by more than 10 %
  */
 import { RateRatioMixture, type RateInterval } from './conditional-rate-ratio-e-process';
+import type { LogFactorTable } from './e-detector';
 import type { Bounds } from './quantile-bounds';
 import { quantile } from './quantile';
 import { fromValues, type WeightedSample } from './weighted-sample';
@@ -106,8 +114,15 @@ class TailCounter {
 export interface MatchedQuantile {
   readonly level: number;
   readonly scale: ShiftScale;
-  /** The threshold q_i of each interval, from the baseline's earlier intervals; NaN before any (a relative shift also skips q_i <= 0). */
+  /**
+   * The upper threshold q_i+ of each interval, from the baseline's earlier intervals (at or above
+   * their p-quantile); NaN before any (a relative shift also skips q_i <= 0).
+   */
   readonly thresholds: Float64Array;
+  /** The lower threshold q_i- (at or below their p-quantile): equal to q_i+ for raw values, the holding bucket's lower edge on a histogram. */
+  readonly lowerThresholds: Float64Array;
+  /** Each interval's weight (RateInterval.weight: tempering, 0 to leave it out), all 1 unless `withWeights` set them. */
+  readonly weights: Float64Array;
   readonly tail: 'upper' | 'lower';
   readonly baseline: readonly TailCounter[];
   readonly canary: readonly TailCounter[];
@@ -119,12 +134,14 @@ export interface MatchedQuantile {
 
 export function matchedQuantile(intervals: readonly ShiftInterval[], level: number, scale: ShiftScale): MatchedQuantile {
   if (!(level > 0 && level < 1)) throw new Error('The quantile level must lie in (0, 1)');
-  const thresholds = predictableThresholds(intervals.map((i) => i.baseline), level);
+  const { lower, upper } = predictableBrackets(intervals.map((i) => i.baseline), level);
   const totals = intervals.map((i) => ({ canaryTotal: i.canary.n, baselineTotal: i.baseline.n }));
   return {
     level,
     scale,
-    thresholds,
+    thresholds: upper,
+    lowerThresholds: lower,
+    weights: new Float64Array(intervals.length).fill(1),
     tail: level >= 0.5 ? 'upper' : 'lower',
     baseline: intervals.map((i) => new TailCounter(i.baseline)),
     canary: intervals.map((i) => new TailCounter(i.canary)),
@@ -138,6 +155,18 @@ export function withScale(m: MatchedQuantile, scale: ShiftScale): MatchedQuantil
   return { ...m, scale };
 }
 
+/** The same timeline with each interval's factor tempered by `weights` (0: left out), for its confidence sequence and estimate. */
+export function withWeights(m: MatchedQuantile, weights: Float64Array): MatchedQuantile {
+  if (weights.length !== m.thresholds.length || weights.some((w) => !(w >= 0 && w <= 1))) throw new Error('One weight in [0, 1] per interval is needed');
+  return { ...m, weights };
+}
+
+/** Each interval's ln-factors of the one-sided test of shift r, untempered: the input of src/stats/e-detector.ts. */
+export function shiftLogFactorTable(m: MatchedQuantile, r: number, alternative: ShiftAlternative): LogFactorTable {
+  const { canary, baseline } = tailCounts(m, r, alternative, m.thresholds.length);
+  return m.mixtures[rateSide(m, alternative)].logFactorTable(canary, baseline);
+}
+
 /**
  * q_i: the baseline's level-quantile over the fewest latest intervals before i that expect
  * MIN_TAIL_FOR_THRESHOLD tail observations (or all before i). A histogram's is the upper bound
@@ -145,27 +174,45 @@ export function withScale(m: MatchedQuantile, scale: ShiftScale): MatchedQuantil
  * baseline's count beyond it is exact.
  */
 export function predictableThresholds(baselines: readonly WeightedSample[], level: number): Float64Array {
-  const out = new Float64Array(baselines.length).fill(NaN);
+  const { lower, upper } = predictableBrackets(baselines, level);
+  return Float64Array.from(upper, (q, i) => (q === Infinity ? lower[i] : q));
+}
+
+/**
+ * The bracket [q_i-, q_i+] of the baseline's level-quantile over the fewest latest intervals
+ * before i that expect MIN_TAIL_FOR_THRESHOLD tail observations (or all before i): for raw
+ * values both are that quantile; on a histogram, the edges of the bucket holding it (so the
+ * baseline's counts beyond either are exact; q_i+ is +Inf above the highest finite bound).
+ */
+export function predictableBrackets(baselines: readonly WeightedSample[], level: number): { lower: Float64Array; upper: Float64Array } {
+  const lower = new Float64Array(baselines.length).fill(NaN);
+  const upper = new Float64Array(baselines.length).fill(NaN);
   const needed = MIN_TAIL_FOR_THRESHOLD / Math.min(level, 1 - level);
   for (let i = 1; i < baselines.length; i++) {
     const pooled: WeightedSample[] = [];
     let n = 0;
     for (let j = i - 1; j >= 0 && n < needed; j--) if (baselines[j].n > 0) (pooled.push(baselines[j]), (n += baselines[j].n));
     if (n === 0) continue;
-    out[i] = pooled.length === 1 ? thresholdOf(pooled[0], level) : thresholdOf(pool(pooled), level);
+    const bracket = bracketOf(pooled.length === 1 ? pooled[0] : pool(pooled), level);
+    lower[i] = bracket.lower;
+    upper[i] = bracket.upper;
   }
-  return out;
+  return { lower, upper };
 }
 
-function thresholdOf(sample: WeightedSample, level: number): number {
-  if (!sample.lowerEdges) return quantile(sample, level);
+function bracketOf(sample: WeightedSample, level: number): { lower: number; upper: number } {
+  if (!sample.lowerEdges) {
+    const q = quantile(sample, level);
+    return { lower: q, upper: q };
+  }
   let seen = 0;
   const rank = level * sample.n;
   for (let j = 0; j < sample.points.length; j++) {
     seen += sample.counts[j];
-    if (seen >= rank) return Number.isFinite(sample.points[j]) ? sample.points[j] : sample.lowerEdges[j];
+    if (seen >= rank) return { lower: sample.lowerEdges[j], upper: sample.points[j] };
   }
-  return sample.points[sample.points.length - 1];
+  const last = sample.points.length - 1;
+  return { lower: sample.lowerEdges[last], upper: sample.points[last] };
 }
 
 /** Several samples of one kind as one: raw observations together, or histograms' counts added per bound. */
@@ -213,7 +260,7 @@ function moved(m: MatchedQuantile, q: number, r: number): number {
  */
 export function shiftRateIntervals(m: MatchedQuantile, r: number, alternative: ShiftAlternative, looks = m.thresholds.length): RateInterval[] {
   const { canary, baseline } = tailCounts(m, r, alternative, looks);
-  return Array.from({ length: looks }, (_, i) => ({ canaryEvents: canary[i], canaryTotal: m.canary[i].n, baselineEvents: baseline[i], baselineTotal: m.baseline[i].n }));
+  return Array.from({ length: looks }, (_, i) => ({ canaryEvents: canary[i], canaryTotal: m.canary[i].n, baselineEvents: baseline[i], baselineTotal: m.baseline[i].n, weight: m.weights[i] }));
 }
 
 /** In the lower tail a larger shift is a lighter tail: the rate-ratio side flips. */
@@ -221,21 +268,35 @@ function rateSide(m: MatchedQuantile, alternative: ShiftAlternative): 'greater' 
   return (m.tail === 'upper') === (alternative === 'greater') ? 'greater' : 'less';
 }
 
-/** The tail counts of `shiftRateIntervals` as two arrays (no objects: the searches count thousands of times). */
-function tailCounts(m: MatchedQuantile, r: number, alternative: ShiftAlternative, looks: number): { canary: Float64Array; baseline: Float64Array } {
+/**
+ * The tail counts of `shiftRateIntervals` as two arrays (no objects: the searches count
+ * thousands of times). "More than r" pairs the canary beyond its upper threshold moved by r
+ * (its fewest there) with the baseline beyond its lower one (its most): if the canary's share
+ * beyond q+ (1 + r) exceeds the baseline's beyond q- (at least 1 - p, as q- is at or below the
+ * baseline's p-quantile), the canary's p-quantile exceeds q+ (1 + r), at least (1 + r) times the
+ * baseline's. "Less than r" pairs the canary beyond q- moved (its most) with the baseline beyond
+ * q+, and the argument mirrors. So each claim is about the p-quantile itself wherever the
+ * bracket holds it, and a bracket as wide as Envoy's (100, 250] can decide only a shift far
+ * beyond its width: the test cannot be confidently wrong about a quantile its buckets cannot
+ * place (issue 21). `upperBoth`: both sides at q+ (the estimate's reading).
+ */
+function tailCounts(m: MatchedQuantile, r: number, alternative: ShiftAlternative, looks: number, upperBoth = false): { canary: Float64Array; baseline: Float64Array } {
   // "More than r": the canary's fewest beyond its threshold against the baseline's most; "less": the reverse.
   const canaryBound = alternative === 'greater' ? 'fewest' : 'most';
   const baselineBound = alternative === 'greater' ? 'most' : 'fewest';
+  const canaryAt = upperBoth || alternative === 'greater' ? m.thresholds : m.lowerThresholds;
+  const baselineAt = upperBoth || alternative === 'less' ? m.thresholds : m.lowerThresholds;
   const canary = new Float64Array(looks);
   const baseline = new Float64Array(looks);
   for (let i = 0; i < looks; i++) {
-    const q = m.thresholds[i];
-    // No threshold yet; or one a relative shift cannot move (relative margins assume positive data).
-    if (Number.isNaN(q) || (m.scale === 'relative' && q <= 0)) continue;
+    const qc = canaryAt[i];
+    const qb = baselineAt[i];
+    // No threshold yet; or one a relative shift cannot move (relative margins assume positive data); or left out.
+    if (Number.isNaN(qc) || (m.scale === 'relative' && !(m.lowerThresholds[i] > 0)) || m.weights[i] === 0) continue;
     const c = m.canary[i];
     const b = m.baseline[i];
-    const cAbove = c.above(moved(m, q, r), canaryBound);
-    const bAbove = b.above(q, baselineBound);
+    const cAbove = c.above(moved(m, qc, r), canaryBound);
+    const bAbove = b.above(qb, baselineBound);
     canary[i] = m.tail === 'upper' ? cAbove : c.n - cAbove;
     baseline[i] = m.tail === 'upper' ? bAbove : b.n - bAbove;
   }
@@ -245,14 +306,14 @@ function tailCounts(m: MatchedQuantile, r: number, alternative: ShiftAlternative
 /** ln E per look (one value per interval) for "the shift exceeds r" (`greater`) or "falls short of r" (`less`). */
 export function logShiftEProcess(m: MatchedQuantile, r: number, alternative: ShiftAlternative): Float64Array {
   const { canary, baseline } = tailCounts(m, r, alternative, m.thresholds.length);
-  return m.mixtures[rateSide(m, alternative)].logEProcess(canary, baseline);
+  return m.mixtures[rateSide(m, alternative)].logEProcess(canary, baseline, undefined, m.weights);
 }
 
 /** ln E after the first `looks` intervals. */
 export function logShiftEValue(m: MatchedQuantile, r: number, alternative: ShiftAlternative, looks = m.thresholds.length): number {
   if (looks === 0) return 0;
   const { canary, baseline } = tailCounts(m, r, alternative, looks);
-  return m.mixtures[rateSide(m, alternative)].logEValue(canary, baseline, looks);
+  return m.mixtures[rateSide(m, alternative)].logEValue(canary, baseline, looks, m.weights);
 }
 
 /** The search runs on u = ln(1 + r) for a relative shift, on r itself for an absolute one. */
@@ -278,6 +339,17 @@ export function shiftConfidenceSequence(m: MatchedQuantile, alphaLower: number, 
   const lower = edge(m, 'greater', Math.log(1 / alphaLower), looks, hint && fromShift(m, hint.lower));
   const upper = edge(m, 'less', Math.log(1 / alphaUpper), looks, hint && fromShift(m, hint.upper));
   return { lower: lower === -Infinity ? toShift(m, -Infinity) : toShift(m, lower), upper: upper === Infinity ? Infinity : toShift(m, upper) };
+}
+
+/**
+ * One edge of the confidence sequence after the first `looks` intervals: the lower bound
+ * (`greater`) or the upper one (`less`) of the shift at `alpha`, searched from `hint` (a nearby
+ * shift); -1 or -Infinity, and Infinity, when nothing on that side is rejected.
+ */
+export function shiftEdge(m: MatchedQuantile, alternative: ShiftAlternative, alpha: number, looks = m.thresholds.length, hint?: number): number {
+  const u = edge(m, alternative, Math.log(1 / alpha), looks, hint === undefined ? undefined : fromShift(m, hint));
+  if (alternative === 'greater') return toShift(m, u);
+  return u === Infinity ? Infinity : toShift(m, u);
 }
 
 /**
@@ -374,14 +446,14 @@ export function matchedShiftEstimate(m: MatchedQuantile, looks = m.thresholds.le
   // ln of the ratio, oriented so that it is positive where the canary's shift is larger than u.
   const logRatio = (u: number) => {
     const r = toShift(m, u);
-    const fewest = tailCounts(m, r, 'greater', looks);
-    const most = tailCounts(m, r, 'less', looks);
+    const fewest = tailCounts(m, r, 'greater', looks, true);
+    const most = tailCounts(m, r, 'less', looks, true);
     let top = 0;
     let bottom = 0;
     for (let i = 0; i < looks; i++) {
       const nc = m.canary[i].n;
       const nb = m.baseline[i].n;
-      if (nc + nb === 0) continue;
+      if (nc + nb === 0 || m.weights[i] === 0) continue;
       top += ((fewest.canary[i] + most.canary[i]) / 2) * (nb / (nc + nb));
       bottom += ((fewest.baseline[i] + most.baseline[i]) / 2) * (nc / (nc + nb));
     }

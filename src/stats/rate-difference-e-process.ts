@@ -59,7 +59,8 @@
  * const minute = { canaryEvents: 8, canaryTotal: 500, baselineEvents: 2, baselineTotal: 500 };
  * logRateDifferenceEProcess([minute, minute, minute], 0.001, 'greater') // ln E after each minute
  */
-import type { RateInterval } from './conditional-rate-ratio-e-process';
+import { weightOf, type RateInterval } from './conditional-rate-ratio-e-process';
+import type { LogFactorTable } from './e-detector';
 import type { Bounds } from './quantile-bounds';
 
 export type { RateInterval };
@@ -72,6 +73,7 @@ function checkIntervals(intervals: readonly RateInterval[]): void {
   for (const i of intervals) {
     if (!(i.canaryEvents >= 0 && i.baselineEvents >= 0 && i.canaryTotal >= 0 && i.baselineTotal >= 0)) throw new Error('Counts must not be negative');
     if (i.canaryEvents > i.canaryTotal || i.baselineEvents > i.baselineTotal) throw new Error('Events must not exceed the total of their side');
+    if (i.weight !== undefined && !(i.weight >= 0 && i.weight <= 1)) throw new Error('A weight must lie in [0, 1]');
   }
 }
 
@@ -211,6 +213,19 @@ export function logRateDifferenceEProcess(intervals: readonly RateInterval[], de
   return eProcess(intervals, plugIns(intervals), delta, alternative);
 }
 
+/**
+ * Each interval's ln-factor (one grid point: the plug-in bets are already chosen), untempered
+ * (the weights are the caller's to apply): the input of src/stats/e-detector.ts.
+ */
+export function rateDifferenceLogFactorTable(intervals: readonly RateInterval[], delta: number, alternative: DifferenceAlternative): LogFactorTable {
+  checkIntervals(intervals);
+  // Intervals left out (weight 0) stay out of the plug-ins and have no factor; the others' factors are untempered.
+  const unweighted = intervals.map((i) => ({ ...i, weight: weightOf(i) > 0 ? 1 : 0 }));
+  const process = eProcess(unweighted, plugIns(unweighted), delta, alternative);
+  const factors = Float64Array.from(process, (x, k) => x - (k > 0 ? process[k - 1] : 0));
+  return { looks: intervals.length, grid: 1, logMix: Float64Array.of(0), factors };
+}
+
 /** Each interval's plug-in from the earlier intervals only (NaN before any data): it does not depend on delta. */
 interface PlugIns {
   /** The Mantel-Haenszel difference of the earlier intervals. */
@@ -229,14 +244,17 @@ function plugIns(intervals: readonly RateInterval[]): PlugIns {
       difference[k] = top / weights;
       let events = 0;
       let total = 0;
-      for (let j = Math.max(0, k - BASELINE_WINDOW); j < k; j++) {
+      // The latest BASELINE_WINDOW intervals not left out (weight 0: set aside as misaligned).
+      for (let j = k - 1, used = 0; j >= 0 && used < BASELINE_WINDOW; j--) {
+        if (weightOf(intervals[j]) === 0) continue;
         events += intervals[j].baselineEvents;
         total += intervals[j].baselineTotal;
+        used++;
       }
       baselineRate[k] = clampRate((events + 0.5) / (total + 1));
     }
     const { canaryEvents: c, canaryTotal: nc, baselineEvents: b, baselineTotal: nb } = interval;
-    if (nc > 0 && nb > 0) {
+    if (nc > 0 && nb > 0 && weightOf(interval) > 0) {
       const w = (nc * nb) / (nc + nb);
       top += w * (c / nc - b / nb);
       weights += w;
@@ -245,23 +263,25 @@ function plugIns(intervals: readonly RateInterval[]): PlugIns {
   return { difference, baselineRate };
 }
 
-function eProcess(intervals: readonly RateInterval[], plugIn: PlugIns, delta: number, alternative: DifferenceAlternative): Float64Array {
+function eProcess(intervals: readonly RateInterval[], plugIn: PlugIns, delta: number, alternative: DifferenceAlternative, factorFrom = 0): Float64Array {
   if (!(Number.isFinite(delta) && delta > -1 && delta < 1)) throw new Error('delta must be a difference of rates between -1 and 1');
   const sign = alternative === 'greater' ? 1 : -1;
   const out = new Float64Array(intervals.length);
   let logE = 0;
-  for (let k = 0; k < intervals.length; k++) {
+  // The intervals before factorFrom inform the plug-ins only.
+  for (let k = factorFrom; k < intervals.length; k++) {
     const { canaryEvents: c, canaryTotal: nc, baselineEvents: b, baselineTotal: nb } = intervals[k];
     const d = plugIn.difference[k];
+    const w = weightOf(intervals[k]);
     // No bet (factor 1) without traffic on both sides, before any data, or while the plug-in
-    // points into the null.
-    if (nc > 0 && nb > 0 && sign * (d - delta) > 0) {
+    // points into the null; a tempered factor (weight w) is the factor to the power w.
+    if (nc > 0 && nb > 0 && w > 0 && sign * (d - delta) > 0) {
       const qb = plugIn.baselineRate[k];
       const qc = clampRate(qb + d);
       if (sign * (qc - qb - delta) > 0) {
         const tilt = plugInTilt(qc, qb, nc, nb, delta);
         // The null's worst case is on its boundary only for tilts of these signs.
-        if (sign * tilt.canary > 0 && sign * tilt.baseline <= 0) logE += tilt.canary * c + tilt.baseline * b - logNullMoment(tilt, nc, nb, delta);
+        if (sign * tilt.canary > 0 && sign * tilt.baseline <= 0) logE += w * (tilt.canary * c + tilt.baseline * b - logNullMoment(tilt, nc, nb, delta));
       }
     }
     out[k] = logE;
@@ -289,20 +309,30 @@ export function rateDifferenceConfidenceSequence(intervals: readonly RateInterva
 }
 
 /**
+ * One edge of the confidence sequence: the lower bound (`greater`) or the upper one (`less`) of
+ * the difference at `alpha`; -1 or 1 when nothing on that side is rejected. `factorFrom`: the
+ * e-process starts there (a window's or a restart's first interval), the intervals before it
+ * informing the plug-ins only, as they do for the same start's claim.
+ */
+export function rateDifferenceEdge(intervals: readonly RateInterval[], alternative: DifferenceAlternative, alpha: number, factorFrom = 0): number {
+  return edge(intervals, alternative, Math.log(1 / alpha), factorFrom);
+}
+
+/**
  * The delta at which the one-sided test stops rejecting, within (-1, 1): bracketed outwards
  * from the estimate, then secant steps on ln E - threshold nudged past the root, with a
  * bisection whenever the bracket has not halved in two steps (ln E need not be smooth in delta).
  */
-function edge(intervals: readonly RateInterval[], alternative: DifferenceAlternative, threshold: number): number {
+function edge(intervals: readonly RateInterval[], alternative: DifferenceAlternative, threshold: number, factorFrom = 0): number {
   // `greater` rejects small deltas (the lower bound), `less` rejects large ones.
   const [far, near] = alternative === 'greater' ? [-1, 1] : [1, -1];
-  if (intervals.length === 0) return far;
+  if (intervals.length <= factorFrom) return far;
   checkIntervals(intervals);
-  const estimate = mantelHaenszelRateDifference(intervals);
+  const estimate = mantelHaenszelRateDifference(intervals.slice(factorFrom));
   // No interval with traffic on both sides: no bet anywhere, nothing rejected.
   if (!Number.isFinite(estimate)) return far;
   const prepared = plugIns(intervals);
-  const excess = (delta: number) => eProcess(intervals, prepared, delta, alternative)[intervals.length - 1] - threshold;
+  const excess = (delta: number) => eProcess(intervals, prepared, delta, alternative, factorFrom)[intervals.length - 1] - threshold;
   const farEnd = far + (near - far) * 1e-9;
   const nearEnd = near - (near - far) * 1e-9;
   let inside = Math.min(Math.max(estimate, -1 + 1e-9), 1 - 1e-9);
@@ -320,7 +350,7 @@ function edge(intervals: readonly RateInterval[], alternative: DifferenceAlterna
     // (anytime-valid bounds lie a few standard errors out), so that few steps remain for the
     // root; nothing rejected up to the end of the range: no bound.
     const towardsFar = Math.sign(far - near);
-    for (let step = 3 * standardError(intervals); ; step *= 2) {
+    for (let step = 3 * standardError(intervals.slice(factorFrom)); ; step *= 2) {
       let probe = estimate + towardsFar * step;
       if (!((probe - farEnd) * (inside - probe) > 0)) probe = farEnd;
       const fProbe = excess(probe);
@@ -374,7 +404,7 @@ export function mantelHaenszelRateDifference(intervals: readonly RateInterval[])
   let top = 0;
   let weights = 0;
   for (const i of intervals) {
-    if (i.canaryTotal === 0 || i.baselineTotal === 0) continue;
+    if (i.canaryTotal === 0 || i.baselineTotal === 0 || weightOf(i) === 0) continue;
     const w = (i.canaryTotal * i.baselineTotal) / (i.canaryTotal + i.baselineTotal);
     top += w * (i.canaryEvents / i.canaryTotal - i.baselineEvents / i.baselineTotal);
     weights += w;

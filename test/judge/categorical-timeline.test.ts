@@ -61,8 +61,10 @@ describe('categorical timelines, per interval', () => {
       if (judge(cumulative(metric)).verdict === 'fail') cumulativeFails++;
     }
     expect(fails / RUNS).toBeLessThanOrEqual(AT_MOST);
-    // At 1,000 requests a minute (the canary's 4,270 observations in all), most pass by the end.
-    expect(passes / RUNS).toBeGreaterThan(0.75);
+    // At 1,000 requests a minute most pass by the end, on the 50 % step's settled minutes alone (a pass
+    // rests on the traffic at the canary's current weight, issue 21): 73.5 % measured, 83.5 % when a
+    // pass could rest on every step.
+    expect(passes / RUNS).toBeGreaterThan(0.65);
     // Cumulative: the canary's traffic is late, when "cat" is rarer, so its share looks ~8 pp lower.
     expect(cumulativeFails / RUNS).toBeGreaterThan(0.75);
   });
@@ -77,7 +79,8 @@ describe('categorical timelines, per interval', () => {
     const result = judge(metricOf(driftingClasses(7, 0.15)));
     expect(result.verdict).toBe('fail');
     // "dog" gives up what "cat" gains: either may be the largest change.
-    expect(result.reason).toMatch(/^failed at interval \d+ of 21 and still failing: the largest change in a category's share, matched by interval \("(cat": \+|dog": -)1\d(\.\d+)? pp\) is 1\d(\.\d+)? pp \(confidence interval/);
+    // The reason names the intervals the fail rests on: settled ones (up to the one before the latest) from the likeliest start.
+    expect(result.reason).toMatch(/^failed at interval \d+ of 21 and still failing, on intervals \d+-20 \(the fail evidence from its likeliest start; interval 21 is read once the next is in\): the largest change in a category's share, matched by interval \("(cat": \+|dog": -)1\d(\.\d+)? pp\) is 1\d(\.\d+)? pp \(confidence interval/);
     expect(result.effect).toMatchObject({ measure: 'largest change in a category share', unit: 'share', tolerance: 0.05 });
     expect(result.effect!.lower).toBeGreaterThan(0.05);
     expect(result.timeline!.map((l) => l.interval)).toEqual([...new Set([...seriesLooksOf(21).map((k) => k + 1), result.decidedAt!])].sort((a, b) => a - b));

