@@ -120,7 +120,10 @@ function meanCheck(pairs: PairedMeans, scale: MeanScale, tol: number, direction:
     effectAt: (verdict, look) => {
       const alphas = reportedAlphas(verdict, direction, rates);
       const latest = boundsAt(last, alphas);
-      const bounds = look === last ? latest : intersect(boundsAt(look, alphas, latest), latest);
+      // The deciding look's bounds narrow the latest's when they meet: an effect that moved over the
+      // rollout (harm from the 50 % step) can leave the two apart, and an empty interval says nothing.
+      const both = look === last ? latest : intersect(boundsAt(look, alphas, latest), latest);
+      const bounds = both.lower <= both.upper ? both : latest;
       return { measure, unit, estimate: estimateAt(last), ...bounds, tolerance: tol };
     },
   };
