@@ -182,6 +182,11 @@ function runScenario(scenario: Scenario, methods: readonly Method[], options: Op
   const baseline = probabilities(scenario.baseline ?? BASELINE, bounds);
   const canary = probabilities(scenario.canary, bounds);
   const tallies = new Map(methods.map((m) => [m.name, new Tally()] as const));
+  const base = scenario.baseline ?? BASELINE;
+  const testers = scenario.testers && {
+    perMinute: scenario.testers.perMinute,
+    model: probabilities({ ...base, latencyMedianMs: base.latencyMedianMs * scenario.testers.latencyFactor, errorRate: base.errorRate * scenario.testers.errorFactor }, bounds),
+  };
   const run: ScenarioRun = { scenario, tallies, dataMs: 0, fixedSampleMs: 0 };
   const first = options.worker ?? 0;
   const stride = options.worker === undefined ? 1 : options.workers;
@@ -191,7 +196,7 @@ function runScenario(scenario: Scenario, methods: readonly Method[], options: Op
       const models = modelsAt(scenario, look);
       return { baseline: probabilities(models.baseline, bounds), canary: probabilities(models.canary, bounds) };
     } : undefined;
-    const data = new RolloutData(baseline, canary, uniform, normalSampler(uniform), scenario.requestsPerMinute ?? REQUESTS_PER_MINUTE, trend, bounds, scenario.timing);
+    const data = new RolloutData(baseline, canary, uniform, normalSampler(uniform), scenario.requestsPerMinute ?? REQUESTS_PER_MINUTE, trend, bounds, scenario.timing, testers);
     const judges: { method: Method; judge: LookJudge; tally: Tally; firstPass: number; firstFail: number; gatePass: number; last?: ReturnType<LookJudge>; history: LookRecord[] }[] =
       methods.map((method) => ({ method, judge: method.start(scenario), tally: tallies.get(method.name)!, firstPass: 0, firstFail: 0, gatePass: 0, history: [] }));
     for (let look = 1; look <= LOOKS; look++) {
@@ -284,6 +289,10 @@ function trueEffect(scenario: Scenario): string {
         .filter(Boolean)
         .join(', '),
     );
+  }
+  if (scenario.testers) {
+    const t = scenario.testers;
+    parts.push(`none in the versions; ${t.perMinute} requests/minute of header-routed testers forced to the canary, ${t.latencyFactor}x slower and with ${t.errorFactor}x the errors whatever the version (the shipped templates' expectedCanaryShare sent, Istio's labels without the header's)`);
   }
   if (scenario.requestsPerMinute) parts.push(`${scenario.requestsPerMinute.toLocaleString('en-US')} requests/minute`);
   if (scenario.margins === 'zero') parts.push('none; judged with zero margins (any judged change fails)');

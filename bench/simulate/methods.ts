@@ -17,7 +17,7 @@ import { kolmogorovSmirnov } from '../../src/stats/kolmogorov-smirnov';
 import { mannWhitneyU } from '../../src/stats/mann-whitney-u';
 import { quantile } from '../../src/stats/quantile';
 import { fromBuckets, type WeightedSample } from '../../src/stats/weighted-sample';
-import { CLASSES, SCORE_BOUNDS, type RolloutData, type Scenario, type SideCounts } from './rollout';
+import { canaryShareAt, CLASSES, SCORE_BOUNDS, type RolloutData, type Scenario, type SideCounts } from './rollout';
 
 export const METRIC_NAMES = ['latency', 'errors', 'score', 'class'] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
@@ -137,7 +137,11 @@ export function canaryJudge(evidence: Evidence, timeline = false, name = timelin
   return {
     name,
     start: (scenario) => (data) => {
-      const result = analyze({ metrics: (timeline ? canaryJudgeTimelineMetrics : canaryJudgeMetrics)(data, scenario.margins) }, evidence);
+      // With header-routed testers, what the shipped templates send: the step's weight, and the
+      // latest minute's requests (trafficLookback: the timeline step).
+      const latest = data.minutes.at(-1);
+      const traffic = scenario.testers && latest ? { expectedCanaryShare: canaryShareAt(data.look), baseline: latest.baseline.requests, canary: latest.canary.requests } : undefined;
+      const result = analyze({ metrics: (timeline ? canaryJudgeTimelineMetrics : canaryJudgeMetrics)(data, scenario.margins), ...(traffic ? { traffic } : {}) }, evidence);
       const metrics = {} as Record<MetricName, Verdict>;
       const projections: Partial<Record<MetricName, LookProjection>> = {};
       for (const m of result.metrics) {

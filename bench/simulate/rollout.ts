@@ -120,6 +120,14 @@ export interface Scenario {
   readonly lateCanary?: { readonly fromLook: number; readonly canary: SideModel };
   /** Real timing within minutes (issue 21): requests and errors drawn per 5-second tick, see `Timing`. */
   readonly timing?: Timing;
+  /**
+   * Header-routed testers (the seed's `x-canary-version: v2`, issue 21 item 5): this many
+   * requests a minute forced to the canary whatever its weight, with their own latency and
+   * errors (the baseline's scaled: test traffic is slower and fails more, whichever version
+   * serves it). The canary-judge methods then send what the shipped templates send: the step's
+   * weight as `expectedCanaryShare`, with the latest minute's request counts.
+   */
+  readonly testers?: { readonly perMinute: number; readonly latencyFactor: number; readonly errorFactor: number };
 }
 
 /**
@@ -208,6 +216,8 @@ export const SCENARIOS: readonly Scenario[] = [
     stream: 2109,
     timing: { stepInsideMinute: true, canaryLagSeconds: 30, errorClusterSize: 20, outage: { rate: OUTAGE_ERROR_RATE } },
   },
+  // Issue 21 (item 5): 50 requests/minute of header-routed testers, 1.5x slower and 3x the errors whatever the version.
+  { name: 'aa-header-testers', role: 'healthy', canary: BASELINE, margins: 'default', stream: 2110, testers: { perMinute: 50, latencyFactor: 1.5, errorFactor: 3 } },
 ];
 
 /** Bucket probabilities of a side, precomputed once per scenario. */
@@ -321,6 +331,8 @@ export class RolloutData {
     /** The latency histogram's bounds. */
     readonly latencyBounds: readonly number[] = LATENCY_BOUNDS,
     timing?: Timing,
+    /** Header-routed testers' requests a minute and their model, added to the canary's minute. */
+    private readonly testers?: { readonly perMinute: number; readonly model: SideProbabilities },
   ) {
     const side = () => new SideCounts(latencyBounds.length);
     [this.baseline, this.canary, this.lastMinuteCanary, this.lastMinuteBaseline] = [side(), side(), side(), side()];
@@ -342,6 +354,11 @@ export class RolloutData {
       const canaryRequests = Math.round(this.requestsPerMinute * canaryShareAt(this.look));
       drawMinute(this.requestsPerMinute - canaryRequests, models.baseline, this.lastMinuteBaseline, this.uniform, this.normal);
       drawMinute(canaryRequests, models.canary, this.lastMinuteCanary, this.uniform, this.normal);
+    }
+    if (this.testers) {
+      const forced = new SideCounts(this.latencyBounds.length);
+      drawMinute(this.testers.perMinute, this.testers.model, forced, this.uniform, this.normal);
+      this.lastMinuteCanary.add(forced);
     }
     this.baseline.add(this.lastMinuteBaseline);
     this.canary.add(this.lastMinuteCanary);

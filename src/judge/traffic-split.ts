@@ -48,8 +48,20 @@ export function checkTrafficSplit(input: TrafficInput, alpha: number): TrafficCh
       ...base,
       verdict: 'fail',
       eValue,
-      reason: `the canary received ${share(observed!)} of ${total} requests where the routing promises ${share(expected)} (e-value ${eValue.toPrecision(3)} >= ${1 / alpha}): the traffic split is broken, so the comparison cannot be trusted`,
+      reason: `the canary received ${share(observed!)} of ${total} requests where the routing promises ${share(expected)} (e-value ${eValue.toPrecision(3)} >= ${1 / alpha}): the traffic split is broken, so the comparison cannot be trusted; ${likelyCause(observed!, expected)}`,
     };
   }
   return { ...base, verdict: 'pass', eValue, reason: `the canary received ${share(observed!)} of ${total} requests, consistent with ${share(expected)}` };
+}
+
+/** What usually moves the canary's share off its weight, by the side it moved to. */
+function likelyCause(observed: number, expected: number): string {
+  if (observed > expected) {
+    return (
+      'more than its weight is what a header route forcing requests to the canary (testers sending x-canary-version: v2, say) does: ' +
+      'their traffic is not the version\'s and its latency and errors are not either; keep it out of the comparison with "exclude" on a label that Istio ' +
+      'sets from the header (README: Header routes), or check that the weight sent is the step\'s'
+    );
+  }
+  return 'less than its weight is what a canary that refuses or fails requests before they are counted (crashing pods, client-side failures), or a stale weight sent, does';
 }

@@ -25,6 +25,14 @@ describe('checkTrafficSplit (sample ratio mismatch, anytime-valid)', () => {
     expect(check.verdict).toBe('fail');
     expect(check.eValue).toBeGreaterThan(20);
     expect(check.reason).toMatch(/received 8% of 50000 requests where the routing promises 10%/);
+    expect(check.reason).toMatch(/less than its weight is what a canary that refuses or fails requests/);
+  });
+
+  it('names a header route as the likely cause when the canary gets more than its weight (testers at the 1 % step)', () => {
+    // 10,000 requests a minute at 1 %, plus 50 a minute of testers forced to the canary.
+    const check = checkTrafficSplit({ expectedCanaryShare: 0.01, canary: 150, baseline: 9900 }, 0.05);
+    expect(check.verdict).toBe('fail');
+    expect(check.reason).toMatch(/more than its weight is what a header route forcing requests to the canary .* does: .*"exclude"/);
   });
 
   it('is inconclusive without any requests', () => {
