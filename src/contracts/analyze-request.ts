@@ -462,9 +462,11 @@ export const analyzeRequestSchema = strictObject({
     /**
      * The canary's share of the traffic the routing promises (the step's weight). An empty string
      * means none: an Argo template cannot leave a key out for the steps without a weight.
+     * "flagger": the weight Flagger set, read from its gauge `flagger_canary_weight` for the
+     * canary's `destination_workload` (src/sources/flagger-weight.ts), counted over that weight's step.
      */
     expectedCanaryShare: z
-      .union([z.literal(''), lenientNumber.refine((x) => x > 0 && x < 1, 'must lie strictly between 0 and 1')])
+      .union([z.literal(''), z.literal('flagger'), lenientNumber.refine((x) => x > 0 && x < 1, 'must lie strictly between 0 and 1')])
       .transform((x) => (x === '' ? undefined : x))
       .optional(),
     /**
@@ -526,6 +528,7 @@ export const analyzeRequestSchema = strictObject({
     });
     const fromPrometheus = request.metrics.some((m) => m.from === 'template') || request.metrics.length === 0 || (request.expectedCanaryShare !== undefined && !request.traffic);
     if (request.traffic && request.expectedCanaryShare === undefined) ctx.addIssue({ code: 'custom', path: ['expectedCanaryShare'], message: '"traffic" counts are checked against "expectedCanaryShare": give it too' });
+    if (request.traffic && request.expectedCanaryShare === 'flagger') ctx.addIssue({ code: 'custom', path: ['expectedCanaryShare'], message: '"flagger" reads the weight from Prometheus, where the requests are counted too: give a number with inline "traffic" counts' });
     if (fromPrometheus) {
       const why =
         request.metrics.length === 0 && request.profile === undefined

@@ -96,6 +96,7 @@ export const analyzeResponseSchema = z.strictObject({
   profile: z.string().optional(),
   window: z.object({ start: z.string(), end: z.string() }).optional(),
   skipped: z.array(z.string()).optional(),
+  trafficNotChecked: z.string().optional().meta({ description: 'why the traffic split was not checked although asked ("expectedCanaryShare": "flagger" with no weight to read)' }),
   revisions: z.object({ baseline: revision, canary: revision }).optional().meta({ description: 'Prometheus-backed: which revision each side is (how the judge knows which revision it judges)' }),
   undecidable: z.string().optional().meta({ description: 'the revision under analysis could not be established: the verdict is held at inconclusive, for this reason' }),
   /** The HTML report of a Prometheus-backed analysis, when PUBLIC_URL is set. */

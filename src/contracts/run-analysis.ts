@@ -9,6 +9,7 @@ import { DEFAULT_PROFILE_NAME, type Profile, type Profiles } from '../profiles/p
 import { SourceUnavailableError, type FetchContext, type FetchedMetric, type MetricSource, type TemplateMetric, type TimeWindow } from '../sources/metric-source';
 import type { RevisionMethod, SideRevision } from '../sources/revision/identify-revision';
 import { resolveRevisions, type Revisions } from '../sources/revision/resolve-revisions';
+import { currentWeight, type CurrentWeight } from '../sources/flagger-weight';
 import { linkedAbort } from '../sources/linked-abort';
 import { metricSides, type MetricSides, type RequestSides } from '../sources/side-labels';
 import type { AnalyzeRequest } from './analyze-request';
@@ -48,6 +49,8 @@ export type AnalysisOutcome = AnalysisResult & {
   readonly profile?: string;
   /** Optional metrics left out because neither side had a single series. */
   readonly skipped?: readonly string[];
+  /** Why the split was not checked although asked ("expectedCanaryShare": "flagger" without a weight to read). */
+  readonly trafficNotChecked?: string;
 };
 
 /** A request that can never succeed as sent: answered 400 with the issues. */
@@ -89,7 +92,10 @@ export async function runAnalysisWithInputs(request: AnalyzeRequest, deps: Analy
   const templates = entries.filter((e) => e.from === 'template' && !unresolved.has(e.metric.name));
 
   // Request counts for the traffic-split check come inline, or from Istio over their own window.
-  const trafficFromPrometheus = request.expectedCanaryShare !== undefined && !request.traffic;
+  let trafficFromPrometheus = request.expectedCanaryShare !== undefined && !request.traffic;
+  // The share to check the split against: given, or Flagger's weight read below.
+  let expectedShare = typeof request.expectedCanaryShare === 'number' ? request.expectedCanaryShare : undefined;
+  let trafficNotChecked: string | undefined;
   const trafficSides = trafficFromPrometheus ? resolveSides([TRAFFIC_METRIC], request, reporter) : undefined;
   const trafficUnresolved = trafficSides?.get(TRAFFIC_METRIC.name);
   if (trafficUnresolved && 'unresolved' in trafficUnresolved) throw new RequestError([{ path: 'expectedCanaryShare', message: `the traffic split is counted on Istio's requests, and ${trafficUnresolved.unresolved}` }]);
@@ -105,7 +111,18 @@ export async function runAnalysisWithInputs(request: AnalyzeRequest, deps: Analy
     revisions = await windowAndRevisions(request, deps, reporter, timelineStep);
     window = revisions.window;
     const pins = revisions.pins;
-    const trafficWindow = request.trafficLookback !== undefined ? { start: window.end - request.trafficLookback, end: window.end } : window;
+    let trafficWindow: TimeWindow = request.trafficLookback !== undefined ? { start: window.end - request.trafficLookback, end: window.end } : window;
+    if (request.expectedCanaryShare === 'flagger') {
+      const weight = await flaggerWeight(request, deps, window, timelineStep);
+      if ('none' in weight) {
+        trafficNotChecked = `the traffic split is not checked: ${weight.none}`;
+        trafficFromPrometheus = false;
+      } else {
+        // Counted over the current weight's own step (or the asked lookback within it).
+        expectedShare = weight.share;
+        trafficWindow = { start: Math.max(trafficWindow.start, weight.countFrom), end: window.end };
+      }
+    }
     // One deadline for every query; released when they settle, so a failed metric abandons
     // the others at once and no timer outlives the request.
     const deadline = linkedAbort(undefined, deps.deadlineMs);
@@ -151,9 +168,7 @@ export async function runAnalysisWithInputs(request: AnalyzeRequest, deps: Analy
     alpha: request.alpha ?? profile?.alpha,
     thresholds: { ...profile?.thresholds, ...request.thresholds },
     evidence: request.evidence ?? profile?.evidence,
-    ...(request.expectedCanaryShare !== undefined && requests
-      ? { traffic: { expectedCanaryShare: request.expectedCanaryShare, ...requests, onMismatch: request.onTrafficMismatch } }
-      : {}),
+    ...(expectedShare !== undefined && requests ? { traffic: { expectedCanaryShare: expectedShare, ...requests, onMismatch: request.onTrafficMismatch } } : {}),
   });
   // Data that may hold another revision's observations decide nothing (fail closed both ways).
   const result = revisions?.unknown ? undecided(judged, revisions.unknown) : judged;
@@ -169,6 +184,7 @@ export async function runAnalysisWithInputs(request: AnalyzeRequest, deps: Analy
     ...(revisions ? { revisions: { baseline: revisionReport(revisions.baseline), canary: revisionReport(revisions.canary) } } : {}),
     ...(revisions?.unknown ? { undecidable: revisions.unknown } : {}),
     ...(skipped.length ? { skipped } : {}),
+    ...(trafficNotChecked ? { trafficNotChecked } : {}),
   };
   return { outcome, inputs: new Map(inputs.map((i) => [i.name, i])) };
 }
@@ -200,6 +216,27 @@ async function windowAndRevisions(request: AnalyzeRequest, deps: AnalysisDeps, r
       },
       lookup.signal,
     );
+  } finally {
+    lookup.dispose();
+  }
+}
+
+/**
+ * Flagger's current weight for the canary's workload (src/sources/flagger-weight.ts): its
+ * `destination_workload` and `destination_workload_namespace` labels name it.
+ */
+async function flaggerWeight(request: AnalyzeRequest, deps: AnalysisDeps, window: TimeWindow, stepSeconds: number): Promise<CurrentWeight> {
+  const labels: Record<string, string> = { ...request.labels, ...request.canary?.labels };
+  const workload = labels.destination_workload;
+  const namespace = labels.destination_workload_namespace;
+  if (workload === undefined || namespace === undefined) {
+    throw new RequestError([{ path: 'expectedCanaryShare', message: '"flagger" reads flagger_canary_weight for the canary\'s workload: give its "destination_workload" and "destination_workload_namespace" labels' }]);
+  }
+  if (!deps.source?.flaggerWeights) return { none: 'the source cannot read Flagger\'s weight' };
+  const lookup = linkedAbort(undefined, deps.deadlineMs);
+  try {
+    const { samples } = await deps.source.flaggerWeights(workload, namespace, window, stepSeconds, lookup.signal);
+    return currentWeight(samples, window.end, stepSeconds, `flagger_canary_weight{workload="${workload}",namespace="${namespace}"}`);
   } finally {
     lookup.dispose();
   }

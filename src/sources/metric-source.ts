@@ -150,6 +150,12 @@ export interface MetricSource {
    * sidecar reports (ambient mesh). Optional.
    */
   replicaSetActivity?(namespace: string, of: { readonly hash: string } | { readonly owner: string }, window: TimeWindow, stepSeconds: number, signal: AbortSignal, side?: 'baseline' | 'canary'): Promise<SideActivity>;
+  /**
+   * The canary's weight (percent) as Flagger set it, per step of the window, from its own gauge
+   * `flagger_canary_weight{workload, namespace}` (src/sources/flagger-weight.ts), and the query
+   * sent. Optional: without it a Flagger analysis has no weight to check the split against.
+   */
+  flaggerWeights?(workload: string, namespace: string, window: TimeWindow, stepSeconds: number, signal: AbortSignal): Promise<{ readonly samples: readonly (readonly [number, number])[]; readonly query: string }>;
 }
 
 /** The backend could not answer: the analysis must not produce a verdict (HTTP 503). */

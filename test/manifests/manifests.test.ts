@@ -380,7 +380,10 @@ describe('manifest semantics', () => {
       }
       // Flagger's payload names the Canary, not its target: metadata target does.
       expect(h.metadata.target).toBe(manifest.spec.targetRef.name);
-      expect(h.metadata).toEqual(h.type === 'confirm-rollout' ? { target: 'model', lookback: '15m' } : { target: 'model', since: 'canary', profile: 'default' });
+      // The gates that judge at a weight read it from Flagger's gauge (the payload has none); the rollback hook need not.
+      const judged = { target: 'model', since: 'canary', profile: 'default' };
+      const expected = h.type === 'confirm-rollout' ? { target: 'model', lookback: '15m' } : h.type === 'rollback' ? judged : { ...judged, expectedCanaryShare: 'flagger' };
+      expect(h.metadata).toEqual(expected);
     }
     expect(manifest.spec.analysis.metrics).toEqual([]);
     expect(manifest.spec.service).toMatchObject({ port: 80, targetPort: 8080 });

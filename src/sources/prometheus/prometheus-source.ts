@@ -86,6 +86,14 @@ export class PrometheusSource implements MetricSource {
     return { traffic, present, via: 'kube-state-metrics' };
   }
 
+  /** Flagger's `flagger_canary_weight` gauge of a workload, per step of the window (one series: the largest, should there be several). */
+  async flaggerWeights(workload: string, namespace: string, window: TimeWindow, stepSeconds: number, signal: AbortSignal): Promise<{ samples: readonly (readonly [number, number])[]; query: string }> {
+    const grid = timelineGrid(window, stepSeconds);
+    const query = `max(flagger_canary_weight{workload=${quoteLabelValue(workload)},namespace=${quoteLabelValue(namespace)}})`;
+    const matrix = await this.client.range(query, grid[0], grid[grid.length - 1], stepSeconds, signal);
+    return { samples: matrix[0]?.values ?? [], query };
+  }
+
   /**
    * One query of an analysis, sent once: metrics reading the same series (p50, p95 and p99 of
    * one histogram) share the answer through `ctx.shared`. A shared query runs under the
