@@ -58,11 +58,6 @@ export function analyze(input: AnalysisInput, evidence: Evidence = EVIDENCE[inpu
   return { ...verdict, alpha, evidence: evidence.name, metrics, checks: [traffic] };
 }
 
-function judgeMetric(metric: MetricInput, ctx: MetricContext): MetricResult {
-  // Every kind judges its timeline per interval itself (src/judge/timeline.ts).
-  return judgeLook(metric, ctx);
-}
-
 /**
  * The canary observations an undecided per-interval metric's effect rests on: its gated window
  * (src/judge/interval-settling.ts), what more data add to; undefined (all of them) otherwise.
@@ -75,7 +70,8 @@ function evidenceCanaryN(metric: MetricInput, ctx: MetricContext): number | unde
   return sizes.slice(start).reduce((sum, s) => sum + s.canaryTotal, 0);
 }
 
-function judgeLook(metric: MetricInput, ctx: MetricContext): MetricResult {
+/** Every kind judges its timeline per interval itself (src/judge/timeline.ts). */
+function judgeMetric(metric: MetricInput, ctx: MetricContext): MetricResult {
   switch (metric.kind) {
     case 'continuous':
       return judgeContinuous(metric, ctx);

@@ -48,9 +48,10 @@ export function judgeDistributionTimeline(baseline: readonly ValuesInterval[], c
   const intervals = baseline.map((b, i) => intervalPair(b, canary[i]));
   const sides: KsSide[] = direction === 'increase' ? ['higher'] : direction === 'decrease' ? ['lower'] : ['higher', 'lower'];
   const failAlpha = ctx.rates.fail / sides.length;
+  const whole = matchedKs(intervals);
   // The intervals from `start` on, judged as a run of their own (src/judge/first-crossing.ts).
   const decideFrom = (start: number) => {
-    const m = matchedKs(intervals.slice(start));
+    const m = start === 0 ? whole : matchedKs(intervals.slice(start));
     const looks = m.looks;
     // A distance only grows with harm: its lower bound takes the fail rate (split between the
     // sides), its upper the pass rate. Memoised, and computed for all the looks a decision reports
@@ -83,7 +84,7 @@ export function judgeDistributionTimeline(baseline: readonly ValuesInterval[], c
   };
   const sizes = intervals.map((i) => ({ canaryTotal: i.canary.n, baselineTotal: i.baseline.n }));
   const decision = followTheCanary(decideFrom, sizes, ctx.evidence.sequential === true);
-  return { ...decision, widestCell: widestCell(matchedKs(intervals)), intervals };
+  return { ...decision, widestCell: widestCell(whole), intervals };
 }
 
 function claims(m: MatchedKs, tol: number, sides: readonly KsSide[], failAlpha: number, passAlpha: number): Claims {
