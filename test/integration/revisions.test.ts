@@ -80,6 +80,10 @@ const PODS: PodPlay[] = [
   // routes to it. (A crash after the judge has passed the canary is the late-harm case.)
   pod('crash-argo', 'model-5f6d7c8b9-s0001', 'model', 'v1', -100, 0, HEALTHY),
   pod('crash-argo', 'model-eeeee55-p0005', 'model', 'v2', -20, 0, HEALTHY, (m) => (m < -17 ? 400 : 0)),
+  // Argo, a crash after the gate has passed the canary: healthy for 30 minutes, then its pods
+  // stop answering 6 minutes before END.
+  pod('crash-late-argo', 'model-5f6d7c8b9-s0001', 'model', 'v1', -100, 0, HEALTHY),
+  pod('crash-late-argo', 'model-eeeee55-p0005', 'model', 'v2', -36, 0, HEALTHY, (m) => (m < -6 ? 400 : 0)),
 ];
 
 // Ambient mesh (Flagger): no sidecars; the waypoint reports both revisions of `model` as one
@@ -120,6 +124,7 @@ const CALLERS: CallerPlay[] = [
   { labels: { destination_service_name: 'model-canary', destination_service_namespace: 'crash', destination_workload: 'model', destination_workload_namespace: 'crash' }, from: -6, to: -5, failuresPerMinute: { 'URX,UF': 300 } },
   { labels: { destination_service_name: 'model-canary', destination_service_namespace: 'crash', destination_workload: 'unknown', destination_workload_namespace: 'unknown' }, from: -5, to: 0, failuresPerMinute: { UH: 400 } },
   { labels: { destination_service_name: 'model-canary', destination_service_namespace: 'crash-argo', destination_workload: 'unknown', destination_workload_namespace: 'unknown' }, from: -17, to: 0, failuresPerMinute: { UH: 400 } },
+  { labels: { destination_service_name: 'model-canary', destination_service_namespace: 'crash-late-argo', destination_workload: 'unknown', destination_workload_namespace: 'unknown' }, from: -6, to: 0, failuresPerMinute: { UH: 400 } },
 ];
 
 const templates = path.join(__dirname, '../../analysis-templates');
@@ -225,9 +230,13 @@ describeWithPrometheus('judging the right revision against a real Prometheus', (
     clock = END;
     const fix = await argo('reused', 'bbbbb22', '0.5');
     expect([fix.phase, fix.value]).toEqual(['Failed', 'fail']);
-    // A's pods are gone: no weight to check now.
+    // A's pods are gone: judged on its own pods it never fails (B's harm is not its), and no gate
+    // passes it now: a pass rests on the traffic at the canary's current weight, and none flows.
     const earlier = await argo('reused', 'aaaaa11', '');
-    expect([earlier.phase, earlier.value]).toEqual(['Successful', 'pass']);
+    expect([earlier.phase, earlier.value]).toEqual(['Inconclusive', 'inconclusive']);
+    const asked = await analyze({ since: 'canary', labels: { destination_workload_namespace: 'reused' }, baseline: { labels: { destination_version: 'v1' }, revision: '5f6d7c8b9' }, canary: { labels: { destination_version: 'v2' }, revision: 'aaaaa11' } });
+    expect(asked.revisions.canary.replicaSet).toBe('model-aaaaa11');
+    for (const m of asked.metrics) expect(m.verdict).not.toBe('fail');
     // The same sides by version label alone (templates of your own): the newest running ReplicaSet, B.
     const byLabels = await analyze({ since: 'canary', labels: { destination_workload_namespace: 'reused' }, baseline: { labels: { destination_version: 'v1' } }, canary: { labels: { destination_version: 'v2' } } });
     expect([byLabels.verdict, byLabels.revisions.canary.replicaSet]).toEqual(['fail', 'model-bbbbb22']);
@@ -237,6 +246,15 @@ describeWithPrometheus('judging the right revision against a real Prometheus', (
     clock = END;
     const result = await argo('crash-argo', 'eeeee55', '0.0909');
     expect([result.phase, result.value]).toEqual(['Failed', 'fail']);
+  }, 30_000);
+
+  it('Argo: a canary that crashes after the gate passed it fails the next looks: a later fail is never hidden by an earlier pass', async () => {
+    clock = END - 8 * 60;
+    const before = await argo('crash-late-argo', 'eeeee55', '0.0909');
+    expect([before.phase, before.value]).toEqual(['Successful', 'pass']);
+    clock = END;
+    const after = await argo('crash-late-argo', 'eeeee55', '0.0909');
+    expect([after.phase, after.value]).toEqual(['Failed', 'fail']);
   }, 30_000);
 
   it('ambient mesh: the waypoint\'s series with kube-state-metrics\' ReplicaSets judge the harmful revision alone; a version label the waypoint does not report is blind, never a pass', async () => {
