@@ -156,16 +156,21 @@ export function gatedWindowStarts(sizes: readonly Pick<SettlingInterval, 'canary
 
 /**
  * The first interval of the trailing run, ending at `look`, whose canary share is not clearly
- * below half of `look`'s (a one-sided z of SHARE_Z).
+ * below half of the latest share (a one-sided z of SHARE_Z). Intervals without a request on
+ * either side say nothing of the weight (a quiet minute, a scrape gap, the end of a window past
+ * the traffic): they neither end the run nor set the latest share. A canary without requests
+ * while the baseline has them is at weight 0: its window is that interval alone.
  */
 function gatedWindowStart(intervals: readonly SettlingInterval[], look: number): number {
-  const half = share(intervals[look]) / 2;
+  let latest = look;
+  while (latest > 0 && intervals[latest].canaryTotal + intervals[latest].baselineTotal === 0) latest--;
+  const half = share(intervals[latest]) / 2;
   if (!(half > 0)) return look;
-  let start = look;
-  for (let j = look - 1; j >= 0; j--) {
+  let start = latest;
+  for (let j = latest - 1; j >= 0; j--) {
     const i = intervals[j];
     const total = i.canaryTotal + i.baselineTotal;
-    if (total === 0) break;
+    if (total === 0) continue;
     const floor = half - SHARE_Z * Math.sqrt((half * (1 - half)) / total);
     if (i.canaryTotal / total < floor) break;
     start = j;

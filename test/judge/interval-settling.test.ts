@@ -49,6 +49,16 @@ describe('settle', () => {
     expect(gatedWindowStarts(flagger)[9]).toBe(4);
     expect(settle(argo.map((a) => ({ ...a, events: 50, exposure: 10_000 }))).stepStart).toEqual([false, false, true, false, true, false, false]);
   });
+
+  it('minutes without a request on either side say nothing of the weight; a canary without requests beside a serving baseline is at weight 0', () => {
+    const sized = (shares: (number | null)[]) => shares.map((share) => (share === null ? { canaryTotal: 0, baselineTotal: 0 } : { canaryTotal: 10_000 * share, baselineTotal: 10_000 * (1 - share) }));
+    // A scrape gap inside the 50 % step and a quiet tail past the traffic: the window stays the step's.
+    expect(Array.from(gatedWindowStarts(sized([0.1, 0.1, 0.5, null, 0.5, null, null])))).toEqual([0, 0, 2, 2, 2, 2, 2]);
+    // Nothing anywhere: the window is the latest interval alone (nothing to pass on).
+    expect(Array.from(gatedWindowStarts(sized([null, null])))).toEqual([0, 1]);
+    // The canary stopped answering (0 of 10,000): no earlier step speaks for it.
+    expect(gatedWindowStarts(sized([0.5, 0.5, 0]))[2]).toBe(2);
+  });
 });
 
 /**
