@@ -53,8 +53,18 @@ export function unresolvableBuckets(input: ResolutionInput): string | null {
     `the histogram's buckets are too coarse to ever tell whether it is within the tolerated ${tolerated(best.tolerance, input.direction, format)}: ` +
     `${where}, so even with unlimited data the interval stays ${format(best.lower)} to ${format(best.upper)}. ` +
     `Give the histogram finer bounds around ${input.subject} (for Istio's metrics, the pod annotation sidecar.istio.io/statsHistogramBuckets, ` +
-    `bounds about 5 % apart), or judge the share of observations above a bucket bound with "threshold" (for example ${suggestedThreshold(input.baselineBucket)})`
+    `${spacingAdvice(best)}), or judge the share of observations above a bucket bound with "threshold" (for example ${suggestedThreshold(input.baselineBucket)})`
   );
+}
+
+/**
+ * How close the bounds must be: the claims bracket the quantile by its bucket's edges on both
+ * sides (src/stats/matched-quantile-shift-e-process.ts), so two neighbouring buckets must span
+ * less than the margin (for +10 %: bounds about 4 % apart; 5 % apart never decide it).
+ */
+function spacingAdvice(effect: { readonly unit: string; readonly tolerance: number }): string {
+  if (effect.unit !== 'relative') return 'bounds so close that two neighbouring buckets span less than the margin';
+  return `bounds at most ${Math.max(1, Math.floor((effect.tolerance * 100) / 2.3))} % apart, so that two neighbouring buckets span less than the margin`;
 }
 
 function sameBucket(a: Bounds, b: Bounds): boolean {

@@ -7,8 +7,11 @@ import type http from 'node:http';
 import { normalCdf } from '../../src/stats/normal';
 import type { CannedAnswer, RecordedRequest } from '../sources/fake-prometheus';
 
-/** Bounds 5 % apart from 20 ms to about 330 ms (as the seed's pod annotation sets), then +Inf. */
-export const STABLE_BUCKETS = [...Array.from({ length: 58 }, (_, k) => String(Number((20 * 1.05 ** k).toPrecision(4)))), '+Inf'];
+/**
+ * Bounds 4.5 % apart from 20 ms to about 330 ms (as the seed's pod annotation sets), then +Inf:
+ * two neighbouring buckets span less than the +10 % margin, so the quantile brackets can pass it.
+ */
+export const STABLE_BUCKETS = [...Array.from({ length: 65 }, (_, k) => String(Number((20 * 1.045 ** k).toPrecision(4)))), '+Inf'];
 /** The cumulative share at or below each bound: lognormal, median 40 ms, sigma 0.5. */
 const CUMULATIVE = STABLE_BUCKETS.map((le) => (le === '+Inf' ? 1 : normalCdf(Math.log(Number(le) / 40) / 0.5)));
 
