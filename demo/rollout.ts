@@ -21,8 +21,9 @@
  *   inconclusive analysis.
  * Every look sees all the canary's data: the Argo template's window follows the canary ("since":
  * "canary", by 5 s intervals, so rates are tested per interval and verdicts are sticky), the
- * Flagger calls' starts at the rollout's start, and the detail call (the reason printed) is
- * the Argo template's request.
+ * Flagger calls' starts at the rollout's start (by 5 s intervals too: the demo's minutes are
+ * seconds, and a pass rests on the settled intervals at the canary's current weight), and the
+ * detail call (the reason printed) is the Argo template's request.
  */
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -224,7 +225,7 @@ async function runSteps({ options, log, fleet, traffic, judgeUrl }: StepsContext
       // its window ending now, so the report page (asked after the decision) shows the same window.
       const argoMetric = step.promotion ? argoGate : argoWatch;
       const detailBody = { ...substituteArgs(argoMetric.provider.web.jsonBody as Record<string, unknown>, args), end: new Date().toISOString() };
-      const flaggerBody = { name: 'model', namespace: 'ml', phase: 'Progressing', checksum: `${options.scenario}-${revision}`, metadata: { start } };
+      const flaggerBody = { name: 'model', namespace: 'ml', phase: 'Progressing', checksum: `${options.scenario}-${revision}`, metadata: { start, timelineStep: '5s' } };
       const gate = step.promotion ? 'confirm-promotion' : 'confirm-traffic-increase';
       const [argo, flaggerGate, flaggerRollback, detail] = await Promise.all([
         measure(argoMetric, args),
