@@ -77,7 +77,7 @@ export function judgeContinuous(metric: ContinuousMetric, ctx: MetricContext): M
     const { from, to } = decision.range;
     const window = to >= from ? toSamplePair(sumValuesIntervals(timeline.baseline.slice(from, to + 1)), sumValuesIntervals(timeline.canary.slice(from, to + 1))) : pair;
     const why = decision.verdict === 'inconclusive' ? whyInconclusive?.(decision.decisive, `matched by interval, ${subject}`, window.binned && window.baseline.n > 0 && window.canary.n > 0 ? window : pair) : null;
-    return why ? { ...result, reason: `${evidenceText(decision)}: ${why}` } : result;
+    return why ? { ...result, reason: `${why}; ${evidenceText(decision)}` } : result;
   }
   return decide(metric, resolved, summaries, tests, candidates, estimated, ctx, whyInconclusive);
 }

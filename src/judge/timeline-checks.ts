@@ -429,9 +429,11 @@ export function evidenceText(decision: TimelineDecision): string {
 }
 
 /**
- * The result of a timeline decision, its reason led by when it was decided: "<when>, on
- * <intervals>: <subject>; it changed by ...", or `sentence` of the decisive check in place of
- * the part after the subject's semicolon (a distance is worded differently).
+ * The result of a timeline decision, its reason led by when it was decided and what was found,
+ * then the intervals it rests on: "<when>: <subject>; it changed by ...; on <intervals> (...)",
+ * or `sentence` of the decisive check in place of the part after the subject's semicolon (a
+ * distance is worded differently). What was found comes first: Flagger's events and Argo's
+ * messages are cut short, and the finding is what a reader needs.
  */
 export function judgedTimeline(
   metric: MetricInput,
@@ -443,7 +445,7 @@ export function judgedTimeline(
   sentence: (decisive: Check) => string = (decisive) => `${subject}; ${describeCheck('it', decisive, resolved.direction)}`,
 ): MetricResult {
   const { verdict, checks, decisive, decidedAt, intervals, still, timeline: looks } = timeline;
-  const when = verdict !== 'inconclusive' && decidedAt !== undefined ? `${stickyPhrase(verdict, decidedAt, intervals, still)}, ` : '';
-  const result = judged(metric, resolved, summaries, tests, { verdict, checks, decisive, reason: `${when}${evidenceText(timeline)}: ${sentence(decisive)}` });
+  const when = verdict !== 'inconclusive' && decidedAt !== undefined ? `${stickyPhrase(verdict, decidedAt, intervals, still)}: ` : '';
+  const result = judged(metric, resolved, summaries, tests, { verdict, checks, decisive, reason: `${when}${sentence(decisive)}; ${evidenceText(timeline)}` });
   return { ...result, intervals, ...(decidedAt !== undefined ? { decidedAt } : {}), ...(looks.length ? { timeline: looks } : {}) };
 }

@@ -45,7 +45,7 @@ describe('distribution metrics matched in time', () => {
     const t = scoreTimeline(1, 0, 1, 5000);
     const matched = judge(metricOf(t));
     expect(matched.verdict).toBe('pass');
-    expect(matched.reason).toMatch(/^passed at interval \d+ of 21 and still passing, on intervals \d+-21 \(the traffic at the canary's current weight\): the KS distance between canary and baseline, matched by interval is 0\.0\d+ \(confidence interval 0 to 0\.0\d+\), within the tolerated 0\.1$/);
+    expect(matched.reason).toMatch(/^passed at interval \d+ of 21 and still passing: the KS distance between canary and baseline, matched by interval is 0\.0\d+ \(confidence interval 0 to 0\.0\d+\), within the tolerated 0\.1; on intervals \d+-21 \(the traffic at the canary's current weight\)$/);
     expect(matched.effect!.upper).toBeLessThanOrEqual(0.1);
     expect(matched.tests.map((x) => x.name)).toEqual(['kolmogorov-smirnov', 'psi', 'jensen-shannon', 'wasserstein']);
     for (const test of matched.tests) {
@@ -68,7 +68,7 @@ describe('distribution metrics matched in time', () => {
     const t = scoreTimeline(9, 0, 0, 2000, [0.5, 0.7, 0.9, Infinity]);
     const result = judge(metricOf(t));
     expect(result.verdict).toBe('inconclusive');
-    expect(result.reason).toMatch(/; the buckets are too coarse to ever show it within the margin: one cell of the matched test's grid holds 0\.\d+ of the baseline, as much as the tolerated 0\.1; give the histogram finer bounds where the observations are$/);
+    expect(result.reason).toMatch(/; the buckets are too coarse to ever show it within the margin: one cell of the matched test's grid holds 0\.\d+ of the baseline, as much as the tolerated 0\.1; give the histogram finer bounds where the observations are; on intervals 15-21 \(the traffic at the canary's current weight\)$/);
     expect(result.projection).toBeUndefined();
   });
 

@@ -68,7 +68,7 @@ describe.each([
     const at50 = judge(metricOf(healthy));
     expect(at50.verdict).toBe('pass');
     expect(at50.decidedAt).toBeGreaterThanOrEqual(15);
-    expect(at50.reason).toMatch(/^passed at interval (1[5-9]|2[01]) of 21 .*, on intervals 15-21 \(the traffic at the canary's current weight\): /);
+    expect(at50.reason).toMatch(/^passed at interval (1[5-9]|2[01]) of 21 [^:]*: .*; on intervals 15-21 \(the traffic at the canary's current weight\)$/);
   });
 
   it('a canary harmful from the 50 % step keeps no pass from its 1 % and 10 % steps, and fails on its 50 % minutes', () => {
@@ -80,7 +80,7 @@ describe.each([
     const end = judge(metricOf(late));
     expect(end.verdict).toBe('fail');
     expect(end.decidedAt).toBeGreaterThanOrEqual(15);
-    expect(end.reason).toMatch(/^failed at interval \d+ of 21 .*, on intervals 1-21 \(the fail evidence, from the first interval\): /);
+    expect(end.reason).toMatch(/^failed at interval \d+ of 21 [^:]*: .*; on intervals 1-21 \(the fail evidence, from the first interval\)$/);
     // Never an empty interval.
     expect(end.effect!.lower).toBeLessThanOrEqual(end.effect!.upper);
   });
