@@ -25,6 +25,12 @@ import { settleRates } from './rate-timeline';
 import { decideTimeline, marginClaims, rangeWeights, type Claims, type EvidenceRange, type TimelineDecision } from './timeline-checks';
 import type { Bounds, CategoricalInterval } from './types';
 
+/**
+ * Looks a category mix's series lists: each look's bounds search both edges of every category
+ * from every start, so fewer than other kinds' 12 (8 classes over 1,440 intervals: 4.2 s with 12).
+ */
+export const CATEGORICAL_SERIES_LOOKS = 4;
+
 /** The measure of categorical metrics, with or without a timeline. */
 export const LARGEST_SHARE_CHANGE = 'largest change in a category share';
 
@@ -58,8 +64,18 @@ export function judgeCategoricalTimeline(
   // The largest change only grows with harm: its lower bound (`greater`) is the largest of every
   // category's lower bound on |change| from its two one-sided edges at alpha / 2k a tail, its
   // upper bound (`less`) the largest of their upper bounds on |change|.
+  // Both of a category's edges serve both of the largest change's: computed once per range and alpha.
+  const edgesByRange = new Map<string, Bounds[]>();
   const edge = (range: EvidenceRange, alternative: 'greater' | 'less', alpha: number): number => {
-    const each = perCategory.map((_, j) => ({ lower: rateDifferenceEdge(forEdge(j, range), 'greater', alpha / (2 * k), range.from), upper: rateDifferenceEdge(forEdge(j, range), 'less', alpha / (2 * k), range.from) }));
+    const key = `${range.from}:${range.to}:${range.claim}:${alpha}`;
+    let each = edgesByRange.get(key);
+    if (!each) {
+      each = perCategory.map((_, j) => {
+        const intervals = forEdge(j, range);
+        return { lower: rateDifferenceEdge(intervals, 'greater', alpha / (2 * k), range.from), upper: rateDifferenceEdge(intervals, 'less', alpha / (2 * k), range.from) };
+      });
+      edgesByRange.set(key, each);
+    }
     return alternative === 'greater' ? Math.max(0, ...each.map((b) => Math.max(b.lower, -b.upper))) : Math.max(...each.map((b) => Math.max(Math.abs(b.lower), Math.abs(b.upper))));
   };
   const decision = decideTimeline(
@@ -72,6 +88,7 @@ export function judgeCategoricalTimeline(
         tolerance: tol,
         edge,
         estimateOver: (range) => Math.max(0, ...perCategory.map((_, j) => Math.abs(mantelHaenszelRateDifference(weighted(j, range))) || 0)),
+        maxSeriesLooks: CATEGORICAL_SERIES_LOOKS,
       },
     ],
     looks,

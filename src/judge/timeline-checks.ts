@@ -97,6 +97,8 @@ export interface TimelineCheck {
   readonly edge: (range: EvidenceRange, alternative: 'greater' | 'less', alpha: number, hint?: number) => number;
   /** The point estimate over a range's intervals. */
   readonly estimateOver: (range: EvidenceRange, hint?: number) => number;
+  /** At most this many looks in the series when this check decides (default MAX_SERIES_LOOKS): fewer where each look's bounds cost more. */
+  readonly maxSeriesLooks?: number;
 }
 
 /**
@@ -108,8 +110,8 @@ export interface TimelineCheck {
 export const MAX_SERIES_LOOKS = 12;
 
 /** The 0-based looks a check's series lists: evenly spaced, the last among them. */
-export function seriesLooksOf(intervals: number): number[] {
-  return looksToJudge(intervals, MAX_SERIES_LOOKS).map((look) => look - 1);
+export function seriesLooksOf(intervals: number, max = MAX_SERIES_LOOKS): number[] {
+  return looksToJudge(intervals, max).map((look) => look - 1);
 }
 
 /**
@@ -298,7 +300,7 @@ export function decideTimeline(checks: readonly TimelineCheck[], looks: number, 
     const own = assess([c], last);
     return { verdict: own.verdict, effect: reporters[i].effectAt(last, own) };
   });
-  const seriesLooks = [...new Set([...seriesLooksOf(looks), ...(final.decidedAt !== undefined ? [final.decidedAt] : [])])].sort((a, b) => a - b);
+  const seriesLooks = [...new Set([...seriesLooksOf(looks, checks[final.decisive].maxSeriesLooks), ...(final.decidedAt !== undefined ? [final.decidedAt] : [])])].sort((a, b) => a - b);
   const decisiveReporter = reporters[final.decisive];
   const timeline = seriesLooks.map((k) => {
     const e = decisiveReporter.effectAt(k, assess(checks, k));
