@@ -62,8 +62,9 @@ export function judgeCategoricalTimeline(
   // A range's intervals for an edge: the readable ones before it inform the plug-ins only.
   const forEdge = (j: number, range: EvidenceRange): RateInterval[] => [...readable[j].slice(0, range.from), ...weighted(j, range).slice(range.from)];
   // The largest change only grows with harm: its lower bound (`greater`) is the largest of every
-  // category's lower bound on |change| from its two one-sided edges at alpha / 2k a tail, its
-  // upper bound (`less`) the largest of their upper bounds on |change|.
+  // category's lower bound on |change| from its two one-sided edges (at alpha / 2k a tail, as
+  // the fail claims), its upper bound (`less`) the largest of their upper bounds on |change| (at
+  // the pass rate a tail, as the pass claims: an intersection-union test).
   // Both of a category's edges serve both of the largest change's: computed once per range and alpha.
   const edgesByRange = new Map<string, Bounds[]>();
   const edge = (range: EvidenceRange, alternative: 'greater' | 'less', alpha: number): number => {
@@ -72,7 +73,10 @@ export function judgeCategoricalTimeline(
     if (!each) {
       each = perCategory.map((_, j) => {
         const intervals = forEdge(j, range);
-        return { lower: rateDifferenceEdge(intervals, 'greater', alpha / (2 * k), range.from), upper: rateDifferenceEdge(intervals, 'less', alpha / (2 * k), range.from) };
+        // Each edge at its claim's rate: a fail splits its rate over the 2k one-sided claims, a
+        // pass needs every one of them, each at the full rate (so a pass's interval never reaches past the margin).
+        const tail = range.claim === 'pass' ? alpha : alpha / (2 * k);
+        return { lower: rateDifferenceEdge(intervals, 'greater', tail, range.from), upper: rateDifferenceEdge(intervals, 'less', tail, range.from) };
       });
       edgesByRange.set(key, each);
     }

@@ -356,9 +356,32 @@ class EffectReporter {
       const both = intersect(this.boundsAt(a.decidedAt, a.verdict), bounds);
       if (both.lower <= both.upper) bounds = both;
     }
+    bounds = this.withinClaim(k, a.verdict, bounds);
     const estimate = this.check.estimateOver(this.estimateRange(k, a.verdict));
     const { measure, unit, tolerance } = this.check;
     return { measure, unit, estimate: Math.min(Math.max(estimate, bounds.lower), bounds.upper), ...bounds, tolerance };
+  }
+
+  /**
+   * The bounds never contradict a claim this check holds at look k: a claim that held at some
+   * look of its range puts the running intersection of its confidence sequence beyond the
+   * margin's boundary, so the bound on that side is at most the boundary (the intersection is
+   * narrower still; its exact edge would cost a root search per look). Where the bound at look k
+   * alone reaches past it (the e-process fell back after crossing; a category mix's pass holds
+   * per category, each from its own look), it is cut there, never widened.
+   */
+  private withinClaim(k: number, verdict: Verdict, bounds: Bounds): Bounds {
+    const tol = this.check.tolerance;
+    const { claims } = this.check;
+    let { lower, upper } = bounds;
+    if (verdict === 'pass' && claims.passing[k]) {
+      if (this.direction !== 'decrease') upper = Math.min(upper, tol);
+      if (this.direction !== 'increase') lower = Math.max(lower, -tol);
+    } else if (verdict === 'fail' && claims.failing[k]) {
+      if (this.direction === 'increase') lower = Math.max(lower, tol);
+      if (this.direction === 'decrease') upper = Math.min(upper, -tol);
+    }
+    return lower <= upper ? { lower, upper } : bounds;
   }
 
   /** The bounds as of look k for a verdict standing then: the harmful side from the fail evidence, the other from the gated window. */
