@@ -15,8 +15,11 @@
  * judge's bounds do. Pass: every category's share stayed within the margin both ways; an
  * intersection-union test, so each category's pass claims take the full pass rate, each
  * holding from its first crossing on. The reported effect is the cumulative judge's measure,
- * the largest change in a category share, from the per-category confidence sequences at
- * alpha / 2k a tail; the estimate is the largest Mantel-Haenszel difference.
+ * the largest change in a category share, from the per-category confidence sequences: its
+ * lower bound at the fail claims' alpha / 2k a tail, its upper bound at the pass rate a tail
+ * (the largest change exceeds it only if the category holding it exceeds its own bound, so one
+ * category's sequence suffices), so the interval inverts both claims; the estimate is the
+ * largest Mantel-Haenszel difference.
  */
 import { mantelHaenszelRateDifference, rateDifferenceEdge, rateDifferenceLogFactorTable, type RateInterval } from '../stats/rate-difference-e-process';
 import { settle, type Settling } from './interval-settling';
