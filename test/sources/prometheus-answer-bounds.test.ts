@@ -62,7 +62,8 @@ describe('the byte cap on answers', () => {
     const client = new PrometheusClient({ baseUrl: server.url, queryTimeoutMs: 5000, maxAnswerBytes: 2 ** 20 });
     const error = await failure(client.instant('up', 1700000000, never()));
     expect(error.reason).toBe('too-large');
-    expect(error.message).toMatch(/answered more than 1\.\d+ MiB/);
+    // More than the cap by whatever the last read brought (a few bytes print as "1 MiB").
+    expect(error.message).toMatch(/answered more than 1(\.\d+)? MiB/);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(closedEarly).toBe(true);
     expect(written).toBeLessThan(10 * 2 ** 20);
