@@ -27,7 +27,7 @@ import { overallVerdict } from './overall';
 import { judgeProportion } from './proportion';
 import { checkTrafficSplit, type TrafficCheck } from './traffic-split';
 import { gatedWindowStarts } from './interval-settling';
-import { intervalSizes, timelineLength } from './timeline';
+import { intervalSize, intervalSizes, timelineLength } from './timeline';
 import { withProjection } from './projection';
 import type { AnalysisInput, AnalysisResult, EvidenceName, MetricInput, MetricResult } from './types';
 
@@ -113,9 +113,5 @@ function acrossChangedSplit(metric: MetricInput, result: MetricResult, traffic: 
 /** The canary's observations in the latest interval of a timeline (requests for rates), for the projection in intervals. */
 function latestCanaryInterval(metric: MetricInput): number | undefined {
   const latest = metric.canary.intervals?.at(-1);
-  if (!latest) return undefined;
-  if ('total' in latest) return latest.total;
-  if ('counts' in latest) return latest.counts.reduce((sum, [, n]) => sum + n, 0);
-  if ('values' in latest) return latest.values.length;
-  return latest.histogram.buckets.at(-1)?.count;
+  return latest ? intervalSize(latest) : undefined;
 }

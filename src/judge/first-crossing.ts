@@ -133,8 +133,11 @@ export function followTheCanary(
 ): TimelineDecision {
   const looks = sizes.length;
   const whole = decideFrom(0);
-  const start = sequential && looks > 0 ? gatedWindowStarts(sizes)[looks - 1] : 0;
-  const settling = readEveryInterval(sizes, start);
+  const windowStart = gatedWindowStarts(sizes);
+  // Fixed-sample evidence reads the whole timeline as one look.
+  const start = sequential && looks > 0 ? windowStart[looks - 1] : 0;
+  if (looks) windowStart[looks - 1] = start;
+  const settling = readEveryInterval(windowStart);
   if (whole.verdict === 'fail') return { ...whole, range: { from: 0, to: looks - 1, claim: 'fail' }, settling, readsLatest: true };
   const range = { from: start, to: looks - 1, claim: 'pass' as const };
   if (start === 0) return { ...whole, range, settling, readsLatest: true };
@@ -147,11 +150,9 @@ export function followTheCanary(
   return { ...rest, verdict: 'inconclusive', checks: window.checks.map(undecided), decisive: undecided(window.decisive), still: false, timeline: shifted, range, settling, readsLatest: true };
 }
 
-/** The settling of intervals read as they are: each at full weight, the gated window from the split, none set aside. */
-function readEveryInterval(sizes: readonly { canaryTotal: number; baselineTotal: number }[], latestStart: number) {
-  const looks = sizes.length;
-  const windowStart = sizes.length ? gatedWindowStarts(sizes) : new Int32Array(0);
-  if (looks) windowStart[looks - 1] = latestStart;
+/** The settling of intervals read as they are: each at full weight, the given gated windows, none set aside. */
+function readEveryInterval(windowStart: Int32Array) {
+  const looks = windowStart.length;
   return {
     settled: new Float64Array(looks).fill(1),
     windowStart,

@@ -102,14 +102,17 @@ export function stickyPhrase(verdict: Exclude<Verdict, 'inconclusive'>, decidedA
   return `${PAST[verdict]} at interval ${decidedAt} of ${intervals} and ${still ? STILL[verdict] : 'the latest look alone is not decisive (the earlier look stands: its bounds hold at every look)'}`;
 }
 
+/** The observations (requests for rates) one interval holds; undefined for a histogram without buckets. */
+export function intervalSize(i: CountInterval | CategoricalInterval | ValuesInterval): number | undefined {
+  if ('total' in i) return i.total;
+  if ('counts' in i) return i.counts.reduce((sum, [, n]) => sum + n, 0);
+  if ('values' in i) return i.values.length;
+  return i.histogram.buckets.at(-1)?.count;
+}
+
 /** The observations (requests for rates) each side has in each interval of a metric's timeline. */
 export function intervalSizes(metric: MetricInput): { canaryTotal: number; baselineTotal: number }[] {
-  const size = (i: CountInterval | CategoricalInterval | ValuesInterval): number => {
-    if ('total' in i) return i.total;
-    if ('counts' in i) return i.counts.reduce((sum, [, n]) => sum + n, 0);
-    if ('values' in i) return i.values.length;
-    return i.histogram.buckets.at(-1)?.count ?? 0;
-  };
+  const size = (i: CountInterval | CategoricalInterval | ValuesInterval): number => intervalSize(i) ?? 0;
   const n = timelineLength(metric);
   const b = metric.baseline.intervals as readonly (CountInterval | CategoricalInterval | ValuesInterval)[];
   const c = metric.canary.intervals as readonly (CountInterval | CategoricalInterval | ValuesInterval)[];
