@@ -120,10 +120,12 @@ function meanCheck(pairs: PairedMeans, scale: MeanScale, tol: number, direction:
     effectAt: (verdict, look) => {
       const alphas = reportedAlphas(verdict, direction, rates);
       const latest = boundsAt(last, alphas);
-      // The deciding look's bounds narrow the latest's when they meet: an effect that moved over the
-      // rollout (harm from the 50 % step) can leave the two apart, and an empty interval says nothing.
-      const both = look === last ? latest : intersect(boundsAt(look, alphas, latest), latest);
-      const bounds = both.lower <= both.upper ? both : latest;
+      // The deciding look's bounds narrow the latest's when they meet. An effect that moved over the
+      // rollout (harm from the 50 % step) can leave the two apart: then the deciding look's, which
+      // invert the claim that decided (the latest alone could sit inside the margin beside a fail).
+      const atLook = look === last ? latest : boundsAt(look, alphas, latest);
+      const both = intersect(atLook, latest);
+      const bounds = both.lower <= both.upper ? both : atLook;
       return { measure, unit, estimate: estimateAt(last), ...bounds, tolerance: tol };
     },
   };

@@ -81,8 +81,11 @@ describe.each([
     expect(end.verdict).toBe('fail');
     expect(end.decidedAt).toBeGreaterThanOrEqual(15);
     expect(end.reason).toMatch(/^failed at interval \d+ of 21 [^:]*: .*; on intervals 1-21 \(the fail evidence, from the first interval\)$/);
-    // Never an empty interval.
-    expect(end.effect!.lower).toBeLessThanOrEqual(end.effect!.upper);
+    // Never an empty interval, and never one that sits inside the margin beside the fail.
+    const effect = end.effect!;
+    expect(effect.lower).toBeLessThanOrEqual(effect.upper);
+    if (effect.measure === 'Kolmogorov-Smirnov distance') expect(effect.lower).toBeGreaterThanOrEqual(effect.tolerance);
+    else expect(effect.upper).toBeLessThanOrEqual(-effect.tolerance);
   });
 
   it('the verdict at every look of the late-harm rollout: pass up to the step, never pass after it', () => {
