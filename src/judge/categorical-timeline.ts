@@ -21,7 +21,7 @@
  * category's sequence suffices), so the interval inverts both claims; the estimate is the
  * largest Mantel-Haenszel difference.
  */
-import { mantelHaenszelRateDifference, rateDifferenceEdge, rateDifferenceLogFactorTable, type RateInterval } from '../stats/rate-difference-e-process';
+import { mantelHaenszelRateDifference, RateDifferenceEdges, rateDifferenceLogFactorTable, type RateInterval } from '../stats/rate-difference-e-process';
 import { settle, type Settling } from './interval-settling';
 import type { MetricContext } from './metric-context';
 import { settleRates } from './rate-timeline';
@@ -62,28 +62,21 @@ export function judgeCategoricalTimeline(
     const w = rangeWeights(settlings[j], range);
     return perCategory[j].slice(0, range.to + 1).map((i, at) => ({ ...i, weight: w[at] }));
   };
-  // A range's intervals for an edge: the readable ones before it inform the plug-ins only.
-  const forEdge = (j: number, range: EvidenceRange): RateInterval[] => [...readable[j].slice(0, range.from), ...weighted(j, range).slice(range.from)];
-  // The largest change only grows with harm: its lower bound (`greater`) is the largest of every
-  // category's lower bound on |change| from its two one-sided edges (at alpha / 2k a tail, as
-  // the fail claims), its upper bound (`less`) the largest of their upper bounds on |change| (at
-  // the pass rate a tail, as the pass claims: an intersection-union test).
-  // Both of a category's edges serve both of the largest change's: computed once per range and alpha.
-  const edgesByRange = new Map<string, Bounds[]>();
+  // A range's intervals for an edge are the readable ones up to its end (those before it
+  // inform the plug-ins only; those in it carry the settled weights, as rangeWeights gives
+  // them): each category's are prepared once, and every range's edges searched on them.
+  const sequences = readable.map((intervals) => new RateDifferenceEdges(intervals));
+  const edgeCache = new Map<string, number>();
   const edge = (range: EvidenceRange, alternative: 'greater' | 'less', alpha: number): number => {
-    const key = `${range.from}:${range.to}:${range.claim}:${alpha}`;
-    let each = edgesByRange.get(key);
-    if (!each) {
-      each = perCategory.map((_, j) => {
-        const intervals = forEdge(j, range);
-        // Each edge at its claim's rate: a fail splits its rate over the 2k one-sided claims, a
-        // pass needs every one of them, each at the full rate (so a pass's interval never reaches past the margin).
-        const tail = range.claim === 'pass' ? alpha : alpha / (2 * k);
-        return { lower: rateDifferenceEdge(intervals, 'greater', tail, range.from), upper: rateDifferenceEdge(intervals, 'less', tail, range.from) };
-      });
-      edgesByRange.set(key, each);
-    }
-    return alternative === 'greater' ? Math.max(0, ...each.map((b) => Math.max(b.lower, -b.upper))) : Math.max(...each.map((b) => Math.max(Math.abs(b.lower), Math.abs(b.upper))));
+    const key = `${range.from}:${range.to}:${range.claim}:${alternative}:${alpha}`;
+    const cached = edgeCache.get(key);
+    if (cached !== undefined) return cached;
+    // Each edge at its claim's rate: a fail splits its rate over the 2k one-sided claims, a
+    // pass needs every one of them, each at the full rate (so a pass's interval never reaches past the margin).
+    const tail = range.claim === 'pass' ? alpha : alpha / (2 * k);
+    const value = alternative === 'greater' ? largestLowerBound(sequences, range, tail) : largestUpperBound(sequences, range, tail);
+    edgeCache.set(key, value);
+    return value;
   };
   const decision = decideTimeline(
     [
@@ -103,6 +96,46 @@ export function judgeCategoricalTimeline(
     'increase',
   );
   return { ...decision, largest: { category: categories[largest] ?? '', change: estimates[largest] || 0 } };
+}
+
+/**
+ * The largest change's lower bound (`greater`, at the fail claims' alpha / 2k a tail): the
+ * largest of every category's lower bound on |change| from its two one-sided edges, at least 0.
+ * Categories are searched from the largest estimated change down, and a search stops once it
+ * has shown that its edge cannot raise the largest bound found so far (RateDifferenceEdges'
+ * `moot`): the maximum is the one full searches give, value for value.
+ */
+function largestLowerBound(sequences: readonly RateDifferenceEdges[], range: EvidenceRange, alpha: number): number {
+  let largest = 0;
+  for (const [j, side] of searchOrder(sequences, range)) {
+    // A category's lower bound on |change|: its lower edge, or minus its upper edge; moot where it is at most the largest.
+    largest =
+      side === 'greater'
+        ? Math.max(largest, sequences[j].edge('greater', alpha, range.from, range.to, { lower: -Infinity, upper: largest }))
+        : Math.max(largest, -sequences[j].edge('less', alpha, range.from, range.to, { lower: -largest, upper: Infinity }));
+  }
+  return largest;
+}
+
+/**
+ * The largest change's upper bound (`less`, at the pass rate a tail, as the pass claims: an
+ * intersection-union test): the largest of every category's upper bound on |change|, the
+ * larger |edge| of its two. An edge within +-(the largest so far) cannot raise it: moot.
+ */
+function largestUpperBound(sequences: readonly RateDifferenceEdges[], range: EvidenceRange, alpha: number): number {
+  if (sequences.length === 0) return -Infinity;
+  let largest = 0;
+  for (const [j, side] of searchOrder(sequences, range)) {
+    largest = Math.max(largest, Math.abs(sequences[j].edge(side, alpha, range.from, range.to, { lower: -largest, upper: largest })));
+  }
+  return largest;
+}
+
+/** Each category's two edges, the categories by their estimated change over the range (largest first), the side the estimate points to first: the likeliest largest bounds come first. */
+function searchOrder(sequences: readonly RateDifferenceEdges[], range: EvidenceRange): [number, 'greater' | 'less'][] {
+  const estimates = sequences.map((s) => s.estimate(range.from, range.to));
+  const order = sequences.map((_, j) => j).sort((a, b) => (Math.abs(estimates[b]) || 0) - (Math.abs(estimates[a]) || 0));
+  return order.flatMap((j): [number, 'greater' | 'less'][] => (estimates[j] < 0 ? [[j, 'less'], [j, 'greater']] : [[j, 'greater'], [j, 'less']]));
 }
 
 const totalOf = (interval: CategoricalInterval) => interval.counts.reduce((sum, [, n]) => sum + n, 0);

@@ -264,29 +264,49 @@ function plugIns(intervals: readonly RateInterval[]): PlugIns {
 }
 
 function eProcess(intervals: readonly RateInterval[], plugIn: PlugIns, delta: number, alternative: DifferenceAlternative, factorFrom = 0): Float64Array {
-  if (!(Number.isFinite(delta) && delta > -1 && delta < 1)) throw new Error('delta must be a difference of rates between -1 and 1');
+  checkDelta(delta);
   const sign = alternative === 'greater' ? 1 : -1;
   const out = new Float64Array(intervals.length);
   let logE = 0;
   // The intervals before factorFrom inform the plug-ins only.
   for (let k = factorFrom; k < intervals.length; k++) {
-    const { canaryEvents: c, canaryTotal: nc, baselineEvents: b, baselineTotal: nb } = intervals[k];
-    const d = plugIn.difference[k];
-    const w = weightOf(intervals[k]);
-    // No bet (factor 1) without traffic on both sides, before any data, or while the plug-in
-    // points into the null; a tempered factor (weight w) is the factor to the power w.
-    if (nc > 0 && nb > 0 && w > 0 && sign * (d - delta) > 0) {
-      const qb = plugIn.baselineRate[k];
-      const qc = clampRate(qb + d);
-      if (sign * (qc - qb - delta) > 0) {
-        const tilt = plugInTilt(qc, qb, nc, nb, delta);
-        // The null's worst case is on its boundary only for tilts of these signs.
-        if (sign * tilt.canary > 0 && sign * tilt.baseline <= 0) logE += w * (tilt.canary * c + tilt.baseline * b - logNullMoment(tilt, nc, nb, delta));
-      }
-    }
+    logE += logFactorAt(intervals[k], plugIn.difference[k], plugIn.baselineRate[k], delta, sign);
     out[k] = logE;
   }
   return out;
+}
+
+/** ln E over intervals from..to alone (the e-process's value after `to`, started at `from`): a root search's one evaluation, with nothing allocated. */
+function logEValueOver(intervals: readonly RateInterval[], plugIn: PlugIns, delta: number, alternative: DifferenceAlternative, from: number, to: number): number {
+  checkDelta(delta);
+  const sign = alternative === 'greater' ? 1 : -1;
+  let logE = 0;
+  for (let k = from; k <= to; k++) logE += logFactorAt(intervals[k], plugIn.difference[k], plugIn.baselineRate[k], delta, sign);
+  return logE;
+}
+
+function checkDelta(delta: number): void {
+  if (!(Number.isFinite(delta) && delta > -1 && delta < 1)) throw new Error('delta must be a difference of rates between -1 and 1');
+}
+
+/**
+ * One interval's tempered ln-factor at delta from its plug-in (d the earlier intervals'
+ * difference, qb their baseline rate); 0 where it places no bet. `sign` 1 for `greater`, -1 for `less`.
+ */
+function logFactorAt(interval: RateInterval, d: number, qb: number, delta: number, sign: number): number {
+  const { canaryEvents: c, canaryTotal: nc, baselineEvents: b, baselineTotal: nb } = interval;
+  const w = weightOf(interval);
+  // No bet (factor 1) without traffic on both sides, before any data, or while the plug-in
+  // points into the null; a tempered factor (weight w) is the factor to the power w.
+  if (nc > 0 && nb > 0 && w > 0 && sign * (d - delta) > 0) {
+    const qc = clampRate(qb + d);
+    if (sign * (qc - qb - delta) > 0) {
+      const tilt = plugInTilt(qc, qb, nc, nb, delta);
+      // The null's worst case is on its boundary only for tilts of these signs.
+      if (sign * tilt.canary > 0 && sign * tilt.baseline <= 0) return w * (tilt.canary * c + tilt.baseline * b - logNullMoment(tilt, nc, nb, delta));
+    }
+  }
+  return 0;
 }
 
 /** ln E after all the intervals. */
@@ -302,10 +322,8 @@ export function logRateDifferenceEValue(intervals: readonly RateInterval[], delt
  * nothing is rejected.
  */
 export function rateDifferenceConfidenceSequence(intervals: readonly RateInterval[], alphaLower: number, alphaUpper: number): Bounds {
-  return {
-    lower: edge(intervals, 'greater', Math.log(1 / alphaLower)),
-    upper: edge(intervals, 'less', Math.log(1 / alphaUpper)),
-  };
+  const edges = new RateDifferenceEdges(intervals);
+  return { lower: edges.edge('greater', alphaLower), upper: edges.edge('less', alphaUpper) };
 }
 
 /**
@@ -315,26 +333,67 @@ export function rateDifferenceConfidenceSequence(intervals: readonly RateInterva
  * informing the plug-ins only, as they do for the same start's claim.
  */
 export function rateDifferenceEdge(intervals: readonly RateInterval[], alternative: DifferenceAlternative, alpha: number, factorFrom = 0): number {
-  return edge(intervals, alternative, Math.log(1 / alpha), factorFrom);
+  if (intervals.length <= factorFrom) return alternative === 'greater' ? -1 : 1;
+  return new RateDifferenceEdges(intervals).edge(alternative, alpha, factorFrom);
+}
+
+/**
+ * The edges of many ranges of one series of intervals (a timeline's starts and looks): the
+ * intervals checked and the plug-ins computed once (interval k's plug-in reads intervals < k
+ * only, so a range ending at `to` gets the same ones as the series cut after `to`), each root
+ * search's evaluation a walk over the range alone. `edge(alternative, alpha, from, to)` is
+ * `rateDifferenceEdge(intervals.slice(0, to + 1), alternative, alpha, from)`, value for value.
+ */
+export class RateDifferenceEdges {
+  private readonly plugIn: PlugIns;
+
+  constructor(private readonly intervals: readonly RateInterval[]) {
+    checkIntervals(intervals);
+    this.plugIn = plugIns(intervals);
+  }
+
+  /** The Mantel-Haenszel difference of intervals from..to (NaN without traffic on both sides). */
+  estimate(from = 0, to = this.intervals.length - 1): number {
+    return mantelHaenszelOver(this.intervals, from, to);
+  }
+
+  /**
+   * The edge at `alpha` of the e-process over intervals from..to (the earlier ones informing
+   * the plug-ins only). `moot`: values of the edge the caller cannot tell apart (say, a largest
+   * bound that an edge raises only from outside them); when the search proves the edge lies
+   * within them, it stops and returns a value within them (searchEdge).
+   */
+  edge(alternative: DifferenceAlternative, alpha: number, from = 0, to = this.intervals.length - 1, moot?: Bounds): number {
+    const far = alternative === 'greater' ? -1 : 1;
+    if (to < from) return far;
+    const estimate = this.estimate(from, to);
+    // No interval with traffic on both sides: no bet anywhere, nothing rejected.
+    if (!Number.isFinite(estimate)) return far;
+    const threshold = Math.log(1 / alpha);
+    const excess = (delta: number) => logEValueOver(this.intervals, this.plugIn, delta, alternative, from, to) - threshold;
+    return searchEdge(excess, estimate, () => standardErrorOver(this.intervals, from, to), alternative, moot);
+  }
 }
 
 /**
  * The delta at which the one-sided test stops rejecting, within (-1, 1): bracketed outwards
  * from the estimate, then secant steps on ln E - threshold nudged past the root, with a
  * bisection whenever the bracket has not halved in two steps (ln E need not be smooth in delta).
+ * `scale`: the estimate's standard error, for the first bracketing step.
+ *
+ * The value returned is the last non-rejected point, `inside`, which only ever moves towards
+ * the far end (each probe lies between it and the far end, or strictly inside the bracket), and
+ * never past a rejected point found (`out`, once the bracket is closed). So at every step the
+ * result lies between `inside` and `out`, or between `inside` and the far end before a rejected
+ * point is found: once that span lies within `moot`, the search stops and returns `inside`,
+ * which is then moot too (a caller reading the edge only outside `moot` reads the same).
  */
-function edge(intervals: readonly RateInterval[], alternative: DifferenceAlternative, threshold: number, factorFrom = 0): number {
+function searchEdge(excess: (delta: number) => number, estimate: number, scale: () => number, alternative: DifferenceAlternative, moot?: Bounds): number {
   // `greater` rejects small deltas (the lower bound), `less` rejects large ones.
   const [far, near] = alternative === 'greater' ? [-1, 1] : [1, -1];
-  if (intervals.length <= factorFrom) return far;
-  checkIntervals(intervals);
-  const estimate = mantelHaenszelRateDifference(intervals.slice(factorFrom));
-  // No interval with traffic on both sides: no bet anywhere, nothing rejected.
-  if (!Number.isFinite(estimate)) return far;
-  const prepared = plugIns(intervals);
-  const excess = (delta: number) => eProcess(intervals, prepared, delta, alternative, factorFrom)[intervals.length - 1] - threshold;
   const farEnd = far + (near - far) * 1e-9;
   const nearEnd = near - (near - far) * 1e-9;
+  const within = (a: number, b: number) => moot !== undefined && Math.min(a, b) >= moot.lower && Math.max(a, b) <= moot.upper;
   let inside = Math.min(Math.max(estimate, -1 + 1e-9), 1 - 1e-9);
   let fInside = excess(inside);
   let out: number;
@@ -350,7 +409,8 @@ function edge(intervals: readonly RateInterval[], alternative: DifferenceAlterna
     // (anytime-valid bounds lie a few standard errors out), so that few steps remain for the
     // root; nothing rejected up to the end of the range: no bound.
     const towardsFar = Math.sign(far - near);
-    for (let step = 3 * standardError(intervals.slice(factorFrom)); ; step *= 2) {
+    for (let step = 3 * scale(); ; step *= 2) {
+      if (within(inside, far)) return inside;
       let probe = estimate + towardsFar * step;
       if (!((probe - farEnd) * (inside - probe) > 0)) probe = farEnd;
       const fProbe = excess(probe);
@@ -365,6 +425,7 @@ function edge(intervals: readonly RateInterval[], alternative: DifferenceAlterna
   const tolerance = 1e-7;
   let slow = 0;
   for (let i = 0; i < 100 && Math.abs(out - inside) > tolerance; i++) {
+    if (within(inside, out)) return inside;
     // The secant's root, nudged half the tolerance past it so that the bracket can close from
     // both sides; a bisection when the bracket has not halved in two steps.
     const width = Math.abs(out - inside);
@@ -381,12 +442,13 @@ function edge(intervals: readonly RateInterval[], alternative: DifferenceAlterna
   return inside;
 }
 
-/** The Mantel-Haenszel difference's standard error with the pooled rate on both sides (a scale only; at least 1e-6). */
-function standardError(intervals: readonly RateInterval[]): number {
+/** The Mantel-Haenszel difference's standard error over intervals from..to with the pooled rate on both sides (a scale only; at least 1e-6). */
+function standardErrorOver(intervals: readonly RateInterval[], from: number, to: number): number {
   let events = 0;
   let total = 0;
   let weights = 0;
-  for (const i of intervals) {
+  for (let k = from; k <= to; k++) {
+    const i = intervals[k];
     events += i.canaryEvents + i.baselineEvents;
     total += i.canaryTotal + i.baselineTotal;
     if (i.canaryTotal > 0 && i.baselineTotal > 0) weights += (i.canaryTotal * i.baselineTotal) / (i.canaryTotal + i.baselineTotal);
@@ -401,9 +463,14 @@ function standardError(intervals: readonly RateInterval[]): number {
  * interval has traffic on both sides.
  */
 export function mantelHaenszelRateDifference(intervals: readonly RateInterval[]): number {
+  return mantelHaenszelOver(intervals, 0, intervals.length - 1);
+}
+
+function mantelHaenszelOver(intervals: readonly RateInterval[], from: number, to: number): number {
   let top = 0;
   let weights = 0;
-  for (const i of intervals) {
+  for (let k = from; k <= to; k++) {
+    const i = intervals[k];
     if (i.canaryTotal === 0 || i.baselineTotal === 0 || weightOf(i) === 0) continue;
     const w = (i.canaryTotal * i.baselineTotal) / (i.canaryTotal + i.baselineTotal);
     top += w * (i.canaryEvents / i.canaryTotal - i.baselineEvents / i.baselineTotal);
