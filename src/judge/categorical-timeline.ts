@@ -25,8 +25,8 @@ import { mantelHaenszelRateDifference, RateDifferenceEdges, rateDifferenceLogFac
 import { settle, type Settling } from './interval-settling';
 import type { MetricContext } from './metric-context';
 import { settleRates } from './rate-timeline';
-import { decideTimeline, marginClaims, rangeWeights, type Claims, type EvidenceRange, type TimelineDecision } from './timeline-checks';
-import type { Bounds, CategoricalInterval } from './types';
+import { decideTimeline, marginClaims, type Claims, type EvidenceRange, type TimelineDecision } from './timeline-checks';
+import type { CategoricalInterval } from './types';
 
 /**
  * Looks a category mix's series lists: each look's bounds search both edges of every category
@@ -53,15 +53,11 @@ export function judgeCategoricalTimeline(
     baseline.map((b, i) => ({ canaryTotal: totalOf(canary[i]), baselineTotal: totalOf(b), events: 0, exposure: totalOf(b) + totalOf(canary[i]) })),
   );
   const settlings = perCategory.map((intervals) => withWindows(settleRates(intervals), observations));
-  const claims = combinedClaims(perCategory.map((intervals, j) => intervals.map((i, k) => ({ ...i, weight: settlings[j].settled[k] }))), settlings, tol, looks, ctx);
-  const estimates = perCategory.map((intervals) => mantelHaenszelRateDifference(intervals));
-  const largest = estimates.reduce((best, d, j) => (Math.abs(d) > Math.abs(estimates[best] || 0) ? j : best), 0);
   // Each category's intervals as its claims may read them (set-aside ones out of the plug-ins too).
   const readable = perCategory.map((intervals, j) => intervals.map((i, k) => ({ ...i, weight: settlings[j].settled[k] })));
-  const weighted = (j: number, range: EvidenceRange): RateInterval[] => {
-    const w = rangeWeights(settlings[j], range);
-    return perCategory[j].slice(0, range.to + 1).map((i, at) => ({ ...i, weight: w[at] }));
-  };
+  const claims = combinedClaims(readable, settlings, tol, looks, ctx);
+  const estimates = perCategory.map((intervals) => mantelHaenszelRateDifference(intervals));
+  const largest = estimates.reduce((best, d, j) => (Math.abs(d) > Math.abs(estimates[best] || 0) ? j : best), 0);
   // A range's intervals for an edge are the readable ones up to its end (those before it
   // inform the plug-ins only; those in it carry the settled weights, as rangeWeights gives
   // them): each category's are prepared once, and every range's edges searched on them.
@@ -87,7 +83,8 @@ export function judgeCategoricalTimeline(
         unit: 'share',
         tolerance: tol,
         edge,
-        estimateOver: (range) => Math.max(0, ...perCategory.map((_, j) => Math.abs(mantelHaenszelRateDifference(weighted(j, range))) || 0)),
+        // The Mantel-Haenszel difference reads the range's intervals alone, with the weights of its claims.
+        estimateOver: (range) => Math.max(0, ...sequences.map((s) => Math.abs(s.estimate(range.from, range.to)) || 0)),
         maxSeriesLooks: CATEGORICAL_SERIES_LOOKS,
       },
     ],

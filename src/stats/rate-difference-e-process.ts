@@ -352,9 +352,13 @@ export class RateDifferenceEdges {
     this.plugIn = plugIns(intervals);
   }
 
+  /** The latest range's estimate: a range's edges (and their order) read it several times. */
+  private latest = { from: -1, to: -1, estimate: NaN };
+
   /** The Mantel-Haenszel difference of intervals from..to (NaN without traffic on both sides). */
   estimate(from = 0, to = this.intervals.length - 1): number {
-    return mantelHaenszelOver(this.intervals, from, to);
+    if (this.latest.from !== from || this.latest.to !== to) this.latest = { from, to, estimate: mantelHaenszelOver(this.intervals, from, to) };
+    return this.latest.estimate;
   }
 
   /**
