@@ -30,7 +30,8 @@ import type { CategoricalInterval } from './types';
 
 /**
  * Looks a category mix's series lists: each look's bounds search both edges of every category
- * from every start, so fewer than other kinds' 12 (8 classes over 1,440 intervals: 4.2 s with 12).
+ * from every start, so fewer than other kinds' 12 (8 classes over 1,440 intervals: 4.2 s with 12
+ * before the searches were prepared once per category and stopped where moot, 0.9 s of CPU with 4 after).
  */
 export const CATEGORICAL_SERIES_LOOKS = 4;
 
