@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { QUERY_ROLES, SAMPLE_FAULT_CODES } from '../sources/validate/faults';
+import { MAX_LINK, MAX_REASON } from './measurement-summary';
 
 const bound = z.number().nullable().meta({ description: 'null: unbounded (no evidence yet on that side)' });
 const verdict = z.enum(['pass', 'fail', 'inconclusive']);
@@ -101,6 +102,12 @@ export const analyzeResponseSchema = z.strictObject({
   undecidable: z.string().optional().meta({ description: 'the revision under analysis could not be established: the verdict is held at inconclusive, for this reason' }),
   /** The HTML report of a Prometheus-backed analysis, when PUBLIC_URL is set. */
   report: z.string().optional(),
+  summary: z
+    .union([z.tuple([verdict, z.string()]), z.tuple([verdict, z.string(), z.string()])])
+    .meta({
+      description: `[verdict, reason on one line (at most ${MAX_REASON} characters), report link (when there is one, up to ${MAX_LINK} characters)]: what Argo Rollouts shows as the measurement value (the templates select it with jsonPath "{$.summary}" and test result[0])`,
+      examples: [['pass', 'all 3 metrics within their margins (score 100)', 'https://canary-judge.example.org/v1/report?a=...']],
+    }),
 });
 
 export const problemSchema = z.object({

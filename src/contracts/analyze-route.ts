@@ -20,6 +20,7 @@ import { inProcessAnalysis, JudgeMemoryError, JudgeTimeoutError, type AnalysisRu
 import type { BodyAnswer } from '../service/analysis-tasks';
 import { RequestError, runAnalysisWithInputs, type AnalysisDeps } from './run-analysis';
 import { textReport } from './text-report';
+import { measurementSummary } from './measurement-summary';
 
 export function analyzeRouter(metrics: SelfMetrics, deps: AnalysisDeps, links: ReportLinkConfig = {}, runner: AnalysisRunner = inProcessAnalysis): Router {
   const router = Router();
@@ -66,7 +67,7 @@ export function analyzeRouter(metrics: SelfMetrics, deps: AnalysisDeps, links: R
       else if (format.answer === 'html') {
         const html = answer.kind === 'judged' && answer.html !== undefined ? answer.html : await runner.render({ result, inputs: inputs && [...inputs], link: report, subject: rollout && `${rollout.namespace}/${rollout.name}` });
         res.set('Content-Security-Policy', REPORT_CSP).type('text/html').send(html);
-      } else res.json(report ? { ...result, report } : result);
+      } else res.json({ ...result, ...(report ? { report } : {}), summary: measurementSummary(result, report) });
     } catch (error) {
       if (!answerAnalysisError(error, req, res, metrics)) throw error;
     } finally {

@@ -481,11 +481,11 @@ describe('helm test and NOTES.txt', () => {
   it('prints where the service answers, and warns about a missing Prometheus URL and token', () => {
     const notes = (values: Obj) => helm().run(['install', 'judge', CHART, '--namespace', 'canary', '--dry-run=client', '--hide-notes=false'], values);
     const text = notes({});
-    expect(text).toMatch(/http:\/\/judge-canary-judge\.canary\.svc:80/);
+    expect(text).toMatch(/http:\/\/judge-canary-judge\.canary\.svc\.cluster\.local:80/);
     expect(text).toMatch(/helm test judge --namespace canary/);
     expect(text).toMatch(/WARNING: prometheus.url is empty/);
     expect(text).toMatch(/WARNING: no auth.existingSecret/);
-    const configured = notes({ prometheus: { url: 'http://prometheus.monitoring:9090' }, auth: { existingSecret: 'judge-auth' } });
+    const configured = notes({ prometheus: { url: 'http://prometheus.monitoring:9090' }, auth: { existingSecret: 'judge-auth', flaggerPathSecretKey: 'flagger' }, argo: { clusterAnalysisTemplates: { enabled: true } } });
     expect(configured).not.toMatch(/WARNING/);
   });
 });

@@ -119,6 +119,15 @@ describe('Argo evaluation rules (contracts.md)', () => {
     expect(evaluate('result == "pass" || result == "inconclusive"', 'inconclusive')).toBe(true);
     expect(evaluate('result > 1', 'text')).toBe('error');
   });
+
+  it('addresses an array match by index and an object match by key (expr-lang: out of range is an Error, a missing key nil)', () => {
+    expect(evaluate('result[0] == "pass"', ['pass', 'why'])).toBe(true);
+    expect(evaluate('result[0] == "fail"', ['pass', 'why'])).toBe(false);
+    expect(evaluate('result[2] == "x"', ['pass', 'why'])).toBe('error');
+    expect(evaluate('result.verdict == "pass"', { verdict: 'pass' })).toBe(true);
+    expect(evaluate('result.score >= 75', { verdict: 'pass' })).toBe('error');
+    expect(evaluate('result[0] == "pass"', 'pass')).toBe('error');
+  });
 });
 
 /** What canary-judge answers at each look: a verdict of the fake source, or a Prometheus outage (503). */

@@ -1,27 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Ajv, { type ValidateFunction } from 'ajv';
-import { parseAllDocuments, parseDocument } from 'yaml';
-import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
-import { Service } from 'kubernetes-models/v1/Service';
+import { parseAllDocuments } from 'yaml';
 import { RESOLVING_LATENCY_BUCKETS } from '../../demo/latency-buckets';
 import { validateLimits } from '../support/argo-web-metric';
+import { loadCrds, problems, yamlFiles, type Manifest } from '../support/crd-validation';
 
 // Every YAML document shipped under analysis-templates/ is validated against the upstream CRD
 // of its apiVersion + kind (vendored in shared/crds, beside the clone; see its README.md).
 const repo = path.resolve(__dirname, '../..');
 const templatesDir = path.join(repo, 'analysis-templates');
-const crdDir = path.resolve(__dirname, '../../../shared/crds');
-
-type Manifest = { apiVersion: string; kind: string; metadata: { name: string }; spec: any };
 type Doc = { file: string; manifest: Manifest };
-
-function yamlFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    return e.isDirectory() ? yamlFiles(p) : /\.ya?ml$/.test(e.name) ? [p] : [];
-  });
-}
 
 function loadManifests(): Doc[] {
   return yamlFiles(templatesDir).flatMap((file) =>
@@ -31,97 +19,6 @@ function loadManifests(): Doc[] {
       return manifest ? [{ file: path.relative(repo, file), manifest }] : [];
     }),
   );
-}
-
-// Flagger's CRD has multi-line single-quoted descriptions whose continuation lines are not
-// indented past their key. Go's yaml (and PyYAML) accept that; the `yaml` package follows
-// YAML 1.2 strictly and does not. Indent those continuation lines, then demand a clean parse.
-function indentQuotedContinuations(text: string): string {
-  let open = false;
-  return text
-    .split('\n')
-    .map((line) => {
-      const quotes = (s: string) => (s.replace(/''/g, '').match(/'/g) ?? []).length;
-      if (open) {
-        if (quotes(line) % 2 === 1) open = false;
-        return `  ${line}`;
-      }
-      const m = /^\s*[\w$-]+: '(.*)$/.exec(line);
-      if (m && quotes(m[1]) % 2 === 0) open = true;
-      return line;
-    })
-    .join('\n');
-}
-
-type Crd = { spec: { group: string; names: { kind: string }; versions: { name: string; schema: { openAPIV3Schema: object } }[] } };
-
-function loadCrds(): Crd[] {
-  if (!fs.existsSync(crdDir)) {
-    throw new Error(`CRD fixtures not found at ${crdDir}: check out shared/ beside this clone (CI does); see shared/crds/README.md`);
-  }
-  return yamlFiles(crdDir).map((file) => {
-    const doc = parseDocument(indentQuotedContinuations(fs.readFileSync(file, 'utf8')));
-    if (doc.errors.length) throw new Error(`${file}: ${doc.errors[0].message}`);
-    return doc.toJS() as Crd;
-  });
-}
-
-const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
-const validators = new Map<string, ValidateFunction>();
-
-function validatorFor(crds: Crd[], apiVersion: string, kind: string): ValidateFunction {
-  const key = `${apiVersion}/${kind}`;
-  const cached = validators.get(key);
-  if (cached) return cached;
-  const [group, version] = apiVersion.split('/');
-  const crd = crds.find((c) => c.spec.group === group && c.spec.names.kind === kind);
-  if (!crd) throw new Error(`no CRD for ${kind} in group ${group}`);
-  const served = crd.spec.versions.find((v) => v.name === version);
-  if (!served) throw new Error(`${kind}: CRD does not serve version ${version} (serves ${crd.spec.versions.map((v) => v.name).join(', ')})`);
-  const validate = ajv.compile(served.schema.openAPIV3Schema);
-  validators.set(key, validate);
-  return validate;
-}
-
-// Kubernetes prunes fields the schema does not declare, and kubectl (field validation Strict)
-// rejects them; ajv with a structural schema would silently accept a misspelt field. So list
-// the paths that the schema does not know.
-function unknownFields(schema: any, value: any, at = ''): string[] {
-  if (!schema || value === null || typeof value !== 'object' || schema['x-kubernetes-preserve-unknown-fields']) return [];
-  if (Array.isArray(value)) return value.flatMap((v, i) => unknownFields(schema.items, v, `${at}[${i}]`));
-  if (schema.properties) {
-    return Object.entries(value).flatMap(([k, v]) => {
-      if (at === '' && (k === 'apiVersion' || k === 'kind')) return [];
-      if (at === '' && k === 'metadata') return []; // ObjectMeta: validated by the API server itself
-      const sub = schema.properties[k];
-      return sub ? unknownFields(sub, v, `${at}.${k}`) : [`${at}.${k}`];
-    });
-  }
-  if (schema.additionalProperties && typeof schema.additionalProperties === 'object') {
-    return Object.entries(value).flatMap(([k, v]) => unknownFields(schema.additionalProperties, v, `${at}.${k}`));
-  }
-  return [];
-}
-
-function problems(crds: Crd[], manifest: Manifest): string[] {
-  if (manifest.apiVersion === 'apps/v1' && manifest.kind === 'Deployment') return builtInProblems(() => new Deployment(manifest as never).validate());
-  if (manifest.apiVersion === 'v1' && manifest.kind === 'Service') return builtInProblems(() => new Service(manifest as never).validate());
-  const validate = validatorFor(crds, manifest.apiVersion, manifest.kind);
-  const errors = validate(manifest) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
-  const [group, version] = manifest.apiVersion.split('/');
-  const crd = crds.find((c) => c.spec.group === group && c.spec.names.kind === manifest.kind)!;
-  const schema = crd.spec.versions.find((v) => v.name === version)!.schema.openAPIV3Schema;
-  return [...errors, ...unknownFields(schema, manifest).map((p) => `${p} is not in the schema`)];
-}
-
-/** Built-in kinds have no CRD: the Kubernetes OpenAPI schema of kubernetes-models checks them. */
-function builtInProblems(validate: () => void): string[] {
-  try {
-    validate();
-    return [];
-  } catch (error) {
-    return [(error as Error).message];
-  }
 }
 
 const crds = loadCrds();
@@ -226,11 +123,13 @@ describe('manifest semantics', () => {
 
   it('the gate ends at the first pass or fail; the watch only fails (so an inconclusive look never stops it)', () => {
     const gate = templates.find((t) => t.kind === 'AnalysisTemplate' && t.metadata.name === 'canary-judge')!.spec.metrics[0];
-    expect(gate).toMatchObject({ consecutiveSuccessLimit: 1, failureLimit: 0, successCondition: 'result == "pass"', failureCondition: 'result == "fail"' });
+    expect(gate).toMatchObject({ consecutiveSuccessLimit: 1, failureLimit: 0, successCondition: 'result[0] == "pass"', failureCondition: 'result[0] == "fail"' });
     const watch = templates.find((t) => t.kind === 'AnalysisTemplate' && t.metadata.name === 'canary-judge-watch')!.spec.metrics[0];
     expect(watch.successCondition).toBeUndefined();
     expect(watch.consecutiveSuccessLimit).toBeUndefined();
-    expect(watch).toMatchObject({ failureLimit: 0, failureCondition: 'result == "fail"' });
+    expect(watch).toMatchObject({ failureLimit: 0, failureCondition: 'result[0] == "fail"' });
+    // The measurement value is the answer's summary, [verdict, reason, report link]; the conditions test its verdict.
+    for (const m of [gate, watch]) expect(m.provider.web.jsonPath).toBe('{$.summary}');
     // Both follow the canary, per minute.
     for (const m of [gate, watch]) expect(m.provider.web.jsonBody).toMatchObject({ since: 'canary', maxAge: '{{args.max-age}}', timelineStep: '{{args.timeline-step}}' });
   });

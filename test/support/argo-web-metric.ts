@@ -1,17 +1,19 @@
 /**
  * One measurement of an Argo Rollouts `web` metric, evaluated the way Argo does it (see
- * shared/docs/contracts.md): args substituted into string values of jsonBody, POST, any
- * non-2xx is an Error, Kubernetes jsonpath picks the FIRST match, conditions are expressions
- * over `result`, failure wins when both hold, neither -> Inconclusive. The jsonpath and
- * expression support covers what our templates use: dotted fields, [n], [?(@.k=="v")],
- * and ==, !=, <, <=, >, >= against string or number literals joined by && and ||.
+ * shared/docs/contracts.md): args substituted into string values of jsonBody and headers,
+ * the template's headers sent (webmetric.go: Header.Set per entry, then Content-Type), POST,
+ * any non-2xx is an Error, Kubernetes jsonpath picks the FIRST match, the measurement value is
+ * that match as JSON, conditions are expressions over `result`, failure wins when both hold,
+ * neither -> Inconclusive. The jsonpath and expression support covers what our templates use:
+ * dotted fields, [n], [?(@.k=="v")], and `result`, `result[n]` or `result.key` compared with
+ * ==, !=, <, <=, >, >= against string or number literals, joined by && and ||.
  */
 export type Phase = 'Successful' | 'Failed' | 'Inconclusive' | 'Error';
 
 export interface WebMetric {
   readonly successCondition?: string;
   readonly failureCondition?: string;
-  readonly provider: { readonly web: { readonly url: string; readonly method?: string; readonly jsonPath?: string; readonly jsonBody?: unknown; readonly timeoutSeconds?: number } };
+  readonly provider: { readonly web: { readonly url: string; readonly method?: string; readonly headers?: readonly { readonly key: string; readonly value: string }[]; readonly jsonPath?: string; readonly jsonBody?: unknown; readonly timeoutSeconds?: number } };
 }
 
 export function substituteArgs<T>(value: T, args: Record<string, string>): T {
@@ -23,14 +25,21 @@ export function substituteArgs<T>(value: T, args: Record<string, string>): T {
   return value;
 }
 
-export async function measure(metric: WebMetric, args: Record<string, string>): Promise<{ phase: Phase; value?: unknown; status?: number }> {
+/**
+ * `value` is the jsonpath's match; `measurementValue` what Argo stores as Measurement.Value
+ * (and kubectl and the UI show): that match as JSON.
+ */
+export async function measure(metric: WebMetric, args: Record<string, string>): Promise<{ phase: Phase; value?: unknown; measurementValue?: string; status?: number }> {
   const m = substituteArgs(metric, args);
   const web = m.provider.web;
+  const headers = new Headers();
+  for (const { key, value } of web.headers ?? []) headers.set(key, value);
+  if (web.jsonBody !== undefined) headers.set('Content-Type', 'application/json');
   let response: Response;
   try {
     response = await fetch(web.url, {
       method: web.method ?? 'GET',
-      headers: { 'Content-Type': 'application/json' },
+      headers,
       body: web.jsonBody === undefined ? undefined : JSON.stringify(web.jsonBody),
       signal: AbortSignal.timeout((web.timeoutSeconds && web.timeoutSeconds > 0 ? web.timeoutSeconds : 10) * 1000),
     });
@@ -48,7 +57,7 @@ export async function measure(metric: WebMetric, args: Record<string, string>): 
   }
   const found = jsonPath(body, web.jsonPath ?? '{$}');
   if (!found.ok) return { phase: 'Error', status: response.status };
-  return { phase: phaseOf(found.value, m.successCondition, m.failureCondition), value: found.value, status: response.status };
+  return { phase: phaseOf(found.value, m.successCondition, m.failureCondition), value: found.value, measurementValue: JSON.stringify(found.value), status: response.status };
 }
 
 export function phaseOf(result: unknown, success?: string, failure?: string): Phase {
@@ -81,15 +90,17 @@ export function jsonPath(root: unknown, expression: string): { ok: true; value: 
 }
 
 /** expr-lang, the subset we ship. Returns a boolean, or 'error' where expr would not give one. */
-export function evaluate(condition: string, result: unknown): boolean | 'error' {
+export function evaluate(condition: string, whole: unknown): boolean | 'error' {
   const alternatives = condition.split('||').map((part) => part.split('&&'));
   let any = false;
   for (const conjunction of alternatives) {
     let all = true;
     for (const comparison of conjunction) {
-      const match = /^\s*result\s*(==|!=|<=|>=|<|>)\s*(".*"|-?\d+(?:\.\d+)?)\s*$/.exec(comparison);
+      const match = /^\s*result((?:\[\d+\]|\.[A-Za-z_]\w*)?)\s*(==|!=|<=|>=|<|>)\s*(".*"|-?\d+(?:\.\d+)?)\s*$/.exec(comparison);
       if (!match) return 'error';
-      const [, op, literal] = match;
+      const [, accessor, op, literal] = match;
+      const result = accessed(whole, accessor);
+      if (result === undefined) return 'error';
       const right: unknown = literal.startsWith('"') ? literal.slice(1, -1) : Number(literal);
       if ((op === '==' || op === '!=') && typeof right === 'string' && typeof result !== 'string' && result !== null) return 'error';
       const holds =
@@ -102,6 +113,21 @@ export function evaluate(condition: string, result: unknown): boolean | 'error' 
     any = any || all;
   }
   return any;
+}
+
+/**
+ * `result[n]` of an array or `result.key` of an object (expr-lang: an index out of range or a
+ * field of a non-object is a runtime error, a missing key of a map is nil); undefined: Error.
+ */
+function accessed(result: unknown, accessor: string): unknown {
+  if (!accessor) return result;
+  if (accessor.startsWith('[')) {
+    const i = Number(accessor.slice(1, -1));
+    return Array.isArray(result) && i < result.length ? result[i] : undefined;
+  }
+  if (result === null || typeof result !== 'object' || Array.isArray(result)) return undefined;
+  const value = (result as Record<string, unknown>)[accessor.slice(1)];
+  return value === undefined ? null : value;
 }
 
 /** The limits of an Argo Rollouts metric (AnalysisTemplate `spec.metrics[]`). */
