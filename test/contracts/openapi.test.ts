@@ -24,6 +24,11 @@ describe('GET /openapi.json', () => {
     const metricShapes = doc.components.schemas.Metric.anyOf;
     expect(metricShapes.length).toBe(2);
     expect(JSON.stringify(metricShapes)).toContain('"istio-latency"');
+    // The summary Argo's templates select: [verdict, reason] or [verdict, reason, report link].
+    const summary = doc.components.schemas.AnalyzeResponse.properties.summary;
+    expect(summary.anyOf.map((s: { prefixItems: unknown[] }) => s.prefixItems.length)).toEqual([2, 3]);
+    expect(summary.anyOf[0].prefixItems[0].enum).toEqual(['pass', 'fail', 'inconclusive']);
+    expect(doc.components.schemas.AnalyzeResponse.required).toContain('summary');
     expect(doc.paths['/v1/flagger/{type}'].post.parameters[0].schema.enum).toEqual(expect.arrayContaining(['rollout', 'confirm-promotion', 'rollback', 'event']));
   });
 });
