@@ -2,8 +2,12 @@
 # canary-judge: build with dev dependencies, run with production ones only.
 # Node 24 LTS (supported to 2028-04-30; Node 20 reached its end of life in April 2026). Both
 # stages use the same line: test/service/dockerfile.test.ts checks it is a supported LTS.
+# Multi-arch (.github/workflows/release.yaml builds linux/amd64 and linux/arm64): the build stage
+# runs on the builder's own platform (tsc's output is the same JavaScript for every target, and
+# no emulation slows it down); the runtime stage is the target's, and its dependencies are pure
+# JavaScript (npm ci --ignore-scripts builds nothing native).
 
-FROM node:24-bookworm-slim AS build
+FROM --platform=$BUILDPLATFORM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts

@@ -27,12 +27,15 @@ describe('Dockerfile', () => {
     expect(runtime).toMatch(/^USER node$/m);
     expect(runtime).toMatch(/^HEALTHCHECK .*\n\s+CMD \[.*\/healthz/m);
     expect(runtime).toMatch(/^ENTRYPOINT \["node", "dist\/main.js"\]$/m);
+    // Multi-arch: compiled once on the builder's platform, run on the target's.
+    expect(build).toMatch(/^--platform=\$BUILDPLATFORM /);
+    expect(runtime).not.toMatch(/^--platform/);
   });
 
   it('builds and runs on one supported Node LTS line (the test fails once that line reaches its end of life)', () => {
     // End-of-life dates of the LTS lines (nodejs.org/en/about/previous-releases).
     const endOfLife: Record<string, string> = { '22': '2027-04-30', '24': '2028-04-30' };
-    const images = stages.map((stage) => /^(\S+)/.exec(stage)![1]);
+    const images = stages.map((stage) => /^(?:--platform=\S+\s+)?(\S+)/.exec(stage)![1]);
     expect(new Set(images).size).toBe(1);
     const match = /^node:(\d+)-bookworm-slim$/.exec(images[0]);
     expect(match).not.toBeNull();

@@ -16,7 +16,7 @@ export type Manifest = { apiVersion: string; kind: string; metadata: { name: str
 const repo = path.resolve(__dirname, '../..');
 
 /** shared/crds beside the clone or beside the nearest ancestor that has one. */
-function findCrdDir(): string {
+export function findCrdDir(): string {
   for (let dir = path.dirname(repo); ; dir = path.dirname(dir)) {
     const candidate = path.join(dir, 'shared', 'crds');
     if (fs.existsSync(candidate)) return candidate;
