@@ -169,6 +169,21 @@ describe.each(Object.entries(CASES))('rendered with %s', (_name, c) => {
   });
 });
 
+describe('the argo values', () => {
+  it('lint clean with everything on (helm lint --strict)', () => {
+    expect(() => helm().lint(CHART, CASES['auth on with a path secret and a renamed token copy'].values)).not.toThrow();
+  });
+
+  it.each<[string, Obj, RegExp]>([
+    ['a typo in argo', { argo: { clusterAnalysisTemplate: { enabled: true } } }, /clusterAnalysisTemplate/],
+    ['a namespace that is no DNS label', { argo: { analysisTemplates: { enabled: true, namespaces: ['ML_Team'] } } }, /namespaces/],
+    ['a namespace twice', { argo: { analysisTemplates: { enabled: true, namespaces: ['ml', 'ml'] } } }, /namespaces/],
+    ['a typo in tokenSecret', { argo: { tokenSecret: { secret: 'x' } } }, /secret/],
+  ])('refuse %s', (_name, values, message) => {
+    expect(() => helm().template(CHART, values)).toThrow(message);
+  });
+});
+
 describe('the stand-alone files of analysis-templates/argo/', () => {
   const shipped = ['analysis-template.yaml', 'analysis-template-watch.yaml', 'cluster-analysis-template.yaml'].flatMap((file) =>
     YAML.parseAllDocuments(fs.readFileSync(path.join(ROOT, 'analysis-templates/argo', file), 'utf8')).map((d) => d.toJS() as Obj),
