@@ -9,13 +9,12 @@
  * real app with AUTH_TOKEN set gets 200 and a verdict, where the tokenless one gets 401.
  */
 import fs from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import YAML from 'yaml';
 import { useHelm } from '../support/helm';
 import { loadCrds, problems, type Manifest } from '../support/crd-validation';
-import { measure, validateLimits, type WebMetric } from '../support/argo-web-metric';
-import { testApp } from '../support/app';
+import { measure, rolloutArgs, validateLimits, type WebMetric } from '../support/argo-web-metric';
+import { testApp, withListening } from '../support/app';
 import { FakeSource } from '../support/fake-source';
 import { MAX_LINK, MAX_REASON } from '../../src/contracts/measurement-summary';
 
@@ -213,33 +212,15 @@ describe('end to end: a rendered template measured the way Argo measures, agains
   const TOKEN = 'a-long-enough-token-0123456789';
   const PUBLIC_URL = 'https://canary-judge.example.org';
 
-  async function withServer<T>(run: (url: string) => Promise<T>): Promise<T> {
+  function withServer<T>(run: (url: string) => Promise<T>): Promise<T> {
     const { app } = testApp({ authToken: TOKEN, publicUrl: PUBLIC_URL, analysis: { source: new FakeSource({ latency: 'pass', errors: 'pass' }) } });
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    try {
-      return await run(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/analyze`);
-    } finally {
-      await new Promise((resolve) => server.close(resolve));
-    }
+    return withListening(app, (base) => run(`${base}/v1/analyze`));
   }
 
-  /** The args Argo resolves: the template's defaults, the Rollout's (as NOTES prints them), the Secret's value for `token`. */
+  /** The args Argo resolves (as NOTES prints the step), and the Secret's value for `token`. */
   function args(template: Obj, url: string, token?: string): Record<string, string> {
-    const defaults = Object.fromEntries((template.spec.args as Obj[]).filter((a) => a.value !== undefined).map((a) => [a.name, a.value as string]));
-    return {
-      ...defaults,
-      namespace: 'ml',
-      rollout: 'model',
-      'canary-hash': '7c9d8f6b4',
-      'stable-hash': '6d5f7c9b8',
-      'canary-service': 'model-canary',
-      'stable-service': 'model-stable',
-      // FakeSource serves 10 % of the requests to the canary.
-      'canary-weight': '0.1',
-      'judge-url': url,
-      ...(token !== undefined ? { token } : {}),
-    };
+    // FakeSource serves 10 % of the requests to the canary.
+    return rolloutArgs(template as Parameters<typeof rolloutArgs>[0], { 'canary-weight': '0.1', 'judge-url': url, ...(token !== undefined ? { token } : {}) });
   }
 
   function gate(values: Obj): Obj {

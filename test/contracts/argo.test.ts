@@ -1,10 +1,9 @@
 import fs from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { SourceUnavailableError } from '../../src/sources/metric-source';
-import { testApp } from '../support/app';
-import { assessMetric, evaluate, jsonPath, measure, phaseOf, substituteArgs, type MetricLimits, type Phase, type WebMetric } from '../support/argo-web-metric';
+import { testApp, withListening } from '../support/app';
+import { assessMetric, evaluate, jsonPath, measure, phaseOf, rolloutArgs, substituteArgs, type MetricLimits, type Phase, type WebMetric } from '../support/argo-web-metric';
 import { FakeSource, type Health } from '../support/fake-source';
 
 const template = parse(fs.readFileSync(path.join(__dirname, '../../analysis-templates/argo/analysis-template.yaml'), 'utf8'));
@@ -12,35 +11,12 @@ const metric: WebMetric = template.spec.metrics[0];
 const watchTemplate = parse(fs.readFileSync(path.join(__dirname, '../../analysis-templates/argo/analysis-template-watch.yaml'), 'utf8'));
 const watch: WebMetric & MetricLimits = watchTemplate.spec.metrics[0];
 
-async function withServer<T>(source: FakeSource, run: (url: string) => Promise<T>): Promise<T> {
-  const { app } = testApp({ analysis: { source } });
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  try {
-    return await run(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/analyze`);
-  } finally {
-    await new Promise((resolve) => server.close(resolve));
-  }
+function withServer<T>(source: FakeSource, run: (url: string) => Promise<T>): Promise<T> {
+  return withListening(testApp({ analysis: { source } }).app, (base) => run(`${base}/v1/analyze`));
 }
 
-/** The template's defaults (Argo applies them to every arg the Rollout does not pass). */
-const defaults: Record<string, string> = Object.fromEntries(template.spec.args.filter((a: { value?: string }) => a.value !== undefined).map((a: { name: string; value: string }) => [a.name, a.value]));
-
-/** The args as rollout.yaml passes them (the hashes: valueFrom.podTemplateHashValue Latest and Stable). */
-const args = (url: string, reporter = 'destination') => ({
-  ...defaults,
-  namespace: 'ml',
-  rollout: 'model',
-  'canary-hash': '7c9d8f6b4',
-  'stable-hash': '6d5f7c9b8',
-  'canary-service': 'model-canary',
-  'stable-service': 'model-stable',
-  'max-age': '6h',
-  'timeline-step': '1m',
-  profile: 'default',
-  reporter,
-  'judge-url': url,
-});
+/** The args as rollout.yaml passes them. */
+const args = (url: string, reporter = 'destination') => rolloutArgs(template, { reporter, 'judge-url': url });
 
 describe('the shipped AnalysisTemplate, measured the way Argo Rollouts measures it', () => {
   it.each([

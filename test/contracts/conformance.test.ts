@@ -7,10 +7,9 @@
  * Failed / halt and roll back; no data -> Inconclusive / wait, never promote.
  */
 import fs from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { testApp } from '../support/app';
+import { testApp, withListening } from '../support/app';
 import { measure, type WebMetric } from '../support/argo-web-metric';
 import { FakeSource, type Health } from '../support/fake-source';
 
@@ -23,15 +22,8 @@ const documents = fs
 const templates = documents.filter((d) => d.manifest?.kind === 'AnalysisTemplate' || d.manifest?.kind === 'ClusterAnalysisTemplate');
 const canaries = documents.filter((d) => d.manifest?.kind === 'Canary');
 
-async function serve<T>(source: FakeSource, run: (base: string) => Promise<T>): Promise<T> {
-  const { app } = testApp({ analysis: { source } });
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  try {
-    return await run(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-  } finally {
-    await new Promise((resolve) => server.close(resolve));
-  }
+function serve<T>(source: FakeSource, run: (base: string) => Promise<T>): Promise<T> {
+  return withListening(testApp({ analysis: { source } }).app, run);
 }
 
 const scenarios: [string, Health, Health][] = [

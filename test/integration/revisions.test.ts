@@ -20,7 +20,7 @@ import { parse } from 'yaml';
 import { PrometheusClient } from '../../src/sources/prometheus/client';
 import { PrometheusSource } from '../../src/sources/prometheus/prometheus-source';
 import { testApp } from '../support/app';
-import { measure, substituteArgs, type WebMetric } from '../support/argo-web-metric';
+import { measure, rolloutArgs, substituteArgs, type WebMetric } from '../support/argo-web-metric';
 import { clusterHistory, historyEnd, startBackfilledPrometheus, type CallerPlay, type PodPlay, type ReplicaSetPlay } from '../support/cluster-history';
 import { findPrometheus, prometheusMissingMessage, type PrometheusServer } from '../support/prometheus';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process';
@@ -133,16 +133,8 @@ const hooks = new Map<string, Record<string, string>>(canary.spec.analysis.webho
 const gateTemplate = parse(fs.readFileSync(path.join(templates, 'argo/analysis-template.yaml'), 'utf8'));
 const gate: WebMetric = gateTemplate.spec.metrics[0];
 /** The shipped gate's args as the Rollout passes them, over the template's defaults (the canary's weight: its share of the scenario's requests). */
-const argoArgs = (ns: string, canaryHash: string, weight: string): Record<string, string> => ({
-  ...Object.fromEntries(gateTemplate.spec.args.filter((a: { value?: string }) => a.value !== undefined).map((a: { name: string; value: string }) => [a.name, a.value])),
-  namespace: ns,
-  rollout: 'model',
-  'canary-hash': canaryHash,
-  'stable-hash': '5f6d7c8b9',
-  'canary-service': 'model-canary',
-  'stable-service': 'model-stable',
-  'canary-weight': weight,
-});
+const argoArgs = (ns: string, canaryHash: string, weight: string): Record<string, string> =>
+  rolloutArgs(gateTemplate, { namespace: ns, 'canary-hash': canaryHash, 'stable-hash': '5f6d7c8b9', 'canary-weight': weight });
 
 describeWithPrometheus('judging the right revision against a real Prometheus', () => {
   let prometheus: PrometheusServer | undefined;
@@ -170,7 +162,11 @@ describeWithPrometheus('judging the right revision against a real Prometheus', (
     return { status: res.status, text: await res.text() };
   };
   /** Argo's measurement of the shipped gate for the Rollout in `ns`, with the ReplicaSets' hashes. */
-  const argo = (ns: string, canaryHash: string, weight: string) => measure(gate, { ...argoArgs(ns, canaryHash, weight), 'judge-url': `${base}/v1/analyze` });
+  // The measurement's phase and the verdict of its value ([verdict, reason, report link]).
+  const argo = async (ns: string, canaryHash: string, weight: string) => {
+    const measured = await measure(gate, { ...argoArgs(ns, canaryHash, weight), 'judge-url': `${base}/v1/analyze` });
+    return { phase: measured.phase, value: (measured.value as string[] | undefined)?.[0] };
+  };
   const analyze = async (body: object) => {
     const res = await fetch(`${base}/v1/analyze`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
     return (await res.json()) as Record<string, any>;

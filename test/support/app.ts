@@ -1,4 +1,5 @@
 /** A fresh app per test file: silent logs, its own metrics registry, optional body limit. */
+import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { createApp, type Lifecycle } from '../../src/service/app';
 import { createSelfMetrics } from '../../src/service/self-metrics';
@@ -26,4 +27,15 @@ export function testApp(options: { bodyLimit?: string; analysis?: Partial<Analys
     admission: options.admission,
   });
   return { app, lifecycle, metrics };
+}
+
+/** Runs `run` with the app listening on 127.0.0.1 (an ephemeral port), given its base URL. */
+export async function withListening<T>(app: ReturnType<typeof testApp>['app'], run: (base: string) => Promise<T>): Promise<T> {
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  try {
+    return await run(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
 }

@@ -26,6 +26,25 @@ export function substituteArgs<T>(value: T, args: Record<string, string>): T {
 }
 
 /**
+ * The args Argo resolves for a run of one of our templates: the template's defaults (Argo
+ * applies them to every arg the Rollout does not pass), then what rollout.yaml passes (the
+ * hashes come from valueFrom.podTemplateHashValue Latest and Stable), then `given`.
+ */
+export function rolloutArgs(template: { spec: { args: readonly { name: string; value?: string }[] } }, given: Record<string, string>): Record<string, string> {
+  const defaults = Object.fromEntries(template.spec.args.filter((a) => a.value !== undefined).map((a) => [a.name, a.value as string]));
+  return {
+    ...defaults,
+    namespace: 'ml',
+    rollout: 'model',
+    'canary-hash': '7c9d8f6b4',
+    'stable-hash': '6d5f7c9b8',
+    'canary-service': 'model-canary',
+    'stable-service': 'model-stable',
+    ...given,
+  };
+}
+
+/**
  * `value` is the jsonpath's match; `measurementValue` what Argo stores as Measurement.Value
  * (and kubectl and the UI show): that match as JSON.
  */
