@@ -168,6 +168,19 @@ describe.each(Object.entries(CASES))('rendered with %s', (_name, c) => {
   });
 });
 
+describe('NOTES.txt without rendered templates', () => {
+  it('points the step at the shipped files (analysis-templates/argo/) with judge-url set to this release, and warns that they send no token', () => {
+    const at = { release: 'judge', namespace: 'canary' };
+    const text = notes({ auth: { existingSecret: 'judge-auth' } }, at);
+    const step = snippet(text, 'Rollout step') as Obj[];
+    expect(step[0].analysis.templates).toEqual([{ templateName: 'canary-judge' }]);
+    expect(step[0].analysis.args).toContainEqual({ name: 'judge-url', value: `${serviceBase(serviceOf(render({}, at)))}/v1/analyze` });
+    expect(text).toContain('(the watch, canary-judge-watch,');
+    expect(text).toMatch(/WARNING: AUTH_TOKEN is set and analysis-templates\/argo\/ sends no token/);
+    expect(text).not.toMatch(/The templates send Authorization/);
+  });
+});
+
 describe('the argo values', () => {
   it('lint clean with everything on (helm lint --strict)', () => {
     expect(() => helm().lint(CHART, CASES['auth on with a path secret and a renamed token copy'].values)).not.toThrow();
