@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
+import YAML from 'yaml';
 import fixtures from '../fixtures/coarse-histograms.json';
 import { analyzeRequestSchema } from '../../src/contracts/analyze-request';
 import { parseContract } from '../../src/contracts/problems';
@@ -78,10 +79,12 @@ describe('the README', () => {
     expect(install).toMatch(/helm install canary-judge charts\/canary-judge -n canary-judge/);
     expect(install).toContain('canary-judge.canary-judge.svc.cluster.local');
     expect(install).toContain('NOTES.txt prints the step and webhooks for your release');
-    const values = fs.readFileSync(path.join(ROOT, 'charts/canary-judge/values.yaml'), 'utf8');
-    for (const [, key] of install.matchAll(/--set ([\w.]+)=/g)) {
-      const [top, leaf] = key.split('.');
-      expect({ key, found: new RegExp(`^${top}:[\\s\\S]*?^  ${leaf}:`, 'm').test(values) }).toEqual({ key, found: true });
+    const values = YAML.parse(fs.readFileSync(path.join(ROOT, 'charts/canary-judge/values.yaml'), 'utf8'));
+    const keys = [...install.matchAll(/--set '?([\w.]+)=/g)].map((m) => m[1]);
+    expect(keys).toEqual(expect.arrayContaining(['prometheus.url', 'auth.existingSecret']));
+    for (const key of keys) {
+      const found = key.split('.').reduce<unknown>((node, part) => (node && typeof node === 'object' && part in node ? (node as Record<string, unknown>)[part] : undefined), values);
+      expect({ key, found: found !== undefined }).toEqual({ key, found: true });
     }
   });
 
