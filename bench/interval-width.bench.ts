@@ -1,6 +1,6 @@
 /**
  * `npm run bench:width`: how much wider anytime-valid intervals are than fixed-sample ones on
- * the same data, per kind, at the sample sizes a rollout sees. The README quotes these ratios.
+ * the same data, per kind, at the sample sizes a rollout sees. docs/statistics.md quotes these ratios.
  *
  * Width = upper - lower of the effect interval the judge decides on (alpha 0.05, one metric,
  * two-sided 'either' bounds at the pass rate), measured on expected counts (no noise), so the

@@ -1,5 +1,5 @@
 /**
- * The seed's rollout, played end to end: a simulated fleet (model-v1 stable, model-v2 canary)
+ * The example rollout (docs/demo.md), played end to end: a simulated fleet (model-v1 stable, model-v2 canary)
  * behind a traffic generator that routes like the Istio VirtualService, a real Prometheus
  * scraping it, and canary-judge deciding at every step, asked both the Argo Rollouts way
  * (the shipped AnalysisTemplates as rollout.yaml uses them: the harm watch before the last
@@ -40,6 +40,7 @@ import { startPrometheus } from '../test/support/prometheus';
 import { createFleet, HEALTHY, type Behaviour, type Fleet } from './fleet';
 import { ENVOY_DEFAULT_BUCKETS } from './latency-buckets';
 import { createTraffic, serveGatewayMetrics, type Traffic, type Weights } from './traffic';
+import { lookLines, wrap } from './progress';
 
 export type Scenario = 'healthy' | 'slower' | 'more-errors' | 'score-shift' | 'default-buckets' | 'crash' | 'rollback-then-fix';
 export type Outcome = 'promoted' | 'rolled-back' | 'paused';
@@ -94,7 +95,7 @@ const STEPS: readonly Step[] = [
 
 export interface RolloutOptions {
   readonly scenario: Scenario;
-  /** Multiplies the seed's 10,000 requests/minute (default 10). */
+  /** Multiplies the example rollout's 10,000 requests/minute (default 10). */
   readonly speed?: number;
   readonly lookIntervalMs?: number;
   readonly looksPerStep?: number;
@@ -114,6 +115,8 @@ export interface RolloutResult {
   readonly report?: string;
   /** rollback-then-fix: why the first revision was rolled back. */
   readonly rolledBackFirst?: string;
+  /** rollback-then-fix: the first revision's looks (`looks` counts the fixed revision's own). */
+  readonly looksFirst?: number;
 }
 
 /** The shipped gate (the promotion step) and harm watch (the steps before it), as rollout.yaml uses them. */
@@ -142,9 +145,10 @@ export async function playRollout(options: RolloutOptions): Promise<RolloutResul
   await new Promise((resolve) => judge.once('listening', resolve));
   const judgeUrl = `http://127.0.0.1:${(judge.address() as AddressInfo).port}`;
   traffic.start();
+  const startedAt = Date.now();
   try {
     log(`[${options.scenario}] ${scenario.description}`);
-    const first = await runSteps({ options, log, fleet, traffic, judgeUrl }, 0);
+    const first = await runSteps({ options, log, fleet, traffic, judgeUrl, startedAt });
     if (!scenario.fix || first.outcome !== 'rolled-back') return first;
     // Rolled back: the canary is scaled to zero (its pod is gone), then a fixed revision of the
     // same workload comes up with a new pod-template hash and every label the same. Before it
@@ -156,10 +160,10 @@ export async function playRollout(options: RolloutOptions): Promise<RolloutResul
     await sleep(1500);
     const flaggerBody = { name: 'model', namespace: 'ml', phase: 'Progressing', checksum: `${options.scenario}-fix`, metadata: { since: 'canary', timelineStep: '5s', maxAge: '15m' } };
     const rollback = await post(`${judgeUrl}/v1/flagger/rollback`, flaggerBody);
-    log(`[${options.scenario}] new revision ${FIX_HASH} up, not served yet: Flagger rollback hook ${rollback.status} (${rollback.text.slice(0, 200)})`);
+    for (const line of wrap(`[${options.scenario}] new revision ${FIX_HASH} up, not served yet: Flagger's rollback hook answers ${rollback.status}: ${rollback.text.trim()}`, 100, '')) log(line);
     if (rollback.status === 200) return { ...first, lastReason: `the fixed revision was rolled back before it served: ${rollback.text}` };
-    const second = await runSteps({ options, log, fleet, traffic, judgeUrl }, first.looks);
-    return { ...second, rolledBackFirst: first.lastReason };
+    const second = await runSteps({ options, log, fleet, traffic, judgeUrl, startedAt });
+    return { ...second, rolledBackFirst: first.lastReason, looksFirst: first.looks };
   } finally {
     await traffic.stop();
     await new Promise((resolve) => judge.close(resolve));
@@ -175,17 +179,20 @@ interface StepsContext {
   readonly fleet: Fleet;
   readonly traffic: Traffic;
   readonly judgeUrl: string;
+  readonly startedAt: number;
 }
 
 /** The steps of one rollout of the canary's current revision, asking the judge at every look. */
-async function runSteps({ options, log, fleet, traffic, judgeUrl }: StepsContext, looksBefore: number): Promise<RolloutResult> {
+async function runSteps({ options, log, fleet, traffic, judgeUrl, startedAt }: StepsContext): Promise<RolloutResult> {
   const lookIntervalMs = options.lookIntervalMs ?? 2000;
   const looksPerStep = options.looksPerStep ?? 3;
   const maxPromotionLooks = options.maxPromotionLooks ?? 45;
   const scenario = SCENARIOS[options.scenario];
   // The window starts a little before the first request so increase() sees the series begin.
   const start = new Date(Date.now() - 2000).toISOString();
-  let looks = looksBefore;
+  // One count per rollout (of this revision), over all its steps: the number each look prints,
+  // the pause and the summary say.
+  let looks = 0;
   let lastReason = '';
   /** The deciding look's analysis request (the last look's: every outcome is decided by its last look). */
   let lastBody: object = {};
@@ -236,7 +243,18 @@ async function runSteps({ options, log, fleet, traffic, judgeUrl }: StepsContext
       const verdict = JSON.parse(detail.text) as { verdict?: string; reason?: string };
       lastReason = verdict.reason ?? detail.text;
       const weights = `v1=${step.weights.v1}% v2=${step.weights.v2}%${step.headerShare ? ` +${step.headerShare * 100}% by header` : ''}`;
-      log(`[${options.scenario}] step ${step.label.padEnd(16)} look ${look}  ${weights.padEnd(24)} argo ${String(argo.phase).padEnd(12)} flagger ${gate} ${flaggerGate.status}, rollback ${flaggerRollback.status}  ${verdict.verdict ?? '?'}: ${lastReason}`);
+      for (const line of lookLines({
+        scenario: options.scenario,
+        elapsedMs: Date.now() - startedAt,
+        look: looks,
+        step: step.label,
+        weights,
+        verdict: verdict.verdict ?? `no verdict (HTTP ${detail.status})`,
+        reason: lastReason,
+        argo: { template: step.promotion ? 'gate' : 'watch', phase: String(argo.phase) },
+        flagger: { hook: gate, status: flaggerGate.status, text: flaggerGate.text, rollbackStatus: flaggerRollback.status },
+      }))
+        log(line);
       if (argo.phase === 'Failed' || flaggerRollback.status === 200 || (flaggerGate.status === 412 && verdict.verdict === 'fail')) {
         traffic.setWeights({ v1: 100, v2: 0 });
         // The four calls of a look judge a few scrapes apart: the reason is the deciding
@@ -245,7 +263,7 @@ async function runSteps({ options, log, fleet, traffic, judgeUrl }: StepsContext
           const deciding = [flaggerRollback.status === 200 ? flaggerRollback : undefined, flaggerGate.status === 412 ? flaggerGate : undefined].find((r) => r?.text.includes('canary-judge fail'));
           if (deciding) lastReason = deciding.text;
         }
-        log(`[${options.scenario}] ROLLED BACK at ${step.label}: ${lastReason}`);
+        for (const line of wrap(`[${options.scenario}] ROLLED BACK at ${step.label}, look ${looks}: ${lastReason}`, 100, '')) log(line);
         await fleet.setCrashed('v2', false);
         const report = await writeReport(judgeUrl, detailBody, options, log);
         return { scenario: options.scenario, outcome: 'rolled-back', step: step.label, looks, lastReason, ...(report ? { report } : {}) };
@@ -254,13 +272,13 @@ async function runSteps({ options, log, fleet, traffic, judgeUrl }: StepsContext
       lastBody = detailBody;
     }
     if (!advanced) {
-      log(`[${options.scenario}] PAUSED at ${step.label}: still inconclusive after ${maxLooks} looks`);
+      log(`[${options.scenario}] PAUSED at ${step.label}, look ${looks}: still inconclusive after the gate's ${maxLooks} looks at this step`);
       const report = await writeReport(judgeUrl, lastBody, options, log);
       return { scenario: options.scenario, outcome: 'paused', step: step.label, looks, lastReason, ...(report ? { report } : {}) };
     }
   }
   traffic.setWeights({ v1: 0, v2: 100 });
-  log(`[${options.scenario}] PROMOTED: model-v2 (${revision}) now takes 100 % of traffic`);
+  log(`[${options.scenario}] PROMOTED at look ${looks}: model-v2 (${revision}) now takes 100 % of traffic`);
   const report = await writeReport(judgeUrl, lastBody, options, log);
   return { scenario: options.scenario, outcome: 'promoted', step: '50%', looks, lastReason, ...(report ? { report } : {}) };
 }
@@ -270,7 +288,7 @@ async function writeReport(judgeUrl: string, body: object, options: RolloutOptio
   if (!options.reportDir) return undefined;
   const page = await post(`${judgeUrl}/v1/analyze?format=html`, body);
   if (page.status !== 200) {
-    log(`[${options.scenario}] no report page: the judge answered ${page.status} ${page.text.slice(0, 200)}`);
+    for (const line of wrap(`[${options.scenario}] no report page: the judge answered ${page.status} ${page.text}`, 100, '')) log(line);
     return undefined;
   }
   fs.mkdirSync(options.reportDir, { recursive: true });

@@ -16,6 +16,7 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { analyzeRequestSchema } from './contracts/analyze-request';
+import { closestKey } from './contracts/closest-key';
 import { issuesFromZod, parseContract } from './contracts/problems';
 import { RequestError, runAnalysisWithInputs } from './contracts/run-analysis';
 import { htmlReport } from './report/html-report';
@@ -78,8 +79,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     args = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
-    // parseArgs' own sentence names the unknown option or the missing value.
-    return usageError((error as Error).message);
+    return usageError(argumentProblem(argv, error as Error & { code?: string }));
   }
   const { values, positionals } = args;
   if (values.help) {
@@ -97,23 +97,19 @@ async function main(argv: string[]): Promise<number> {
   const token = values.token ?? process.env.AUTH_TOKEN;
   if (values.token !== undefined && values.url === undefined) return usageError('--token applies only with --url');
 
-  let body: unknown;
-  try {
-    body = JSON.parse(fs.readFileSync(file === '-' ? 0 : file, 'utf8'));
-  } catch (error) {
-    return fail(`cannot read a JSON request from ${file}: ${oneLine((error as Error).message)}`);
-  }
+  const body = readRequest(file);
+  if ('problem' in body) return fail(body.problem);
   let target: URL | undefined;
   if (values.url !== undefined) {
     const parsed = serviceUrl(values.url);
     if ('problem' in parsed) return usageError(parsed.problem);
     target = parsed.url;
   }
-  const result = target ? await askService(target, body, token || undefined) : await judgeHere(body);
+  const result = target ? await askService(target, body.request, token || undefined) : await judgeHere(body.request);
   if ('problem' in result) return fail(result.problem);
   if (values.html !== undefined) {
     // The service's answer has no raw data: plot the inline metrics of the request, if any.
-    const inputs = result.inputs ?? inlineInputs(body);
+    const inputs = result.inputs ?? inlineInputs(body.request);
     try {
       fs.writeFileSync(values.html, await htmlReport({ result: result.analysis, inputs }));
     } catch (error) {
@@ -131,13 +127,9 @@ async function planCommand(file: string, values: Values): Promise<number> {
   if (values.url !== undefined || values.token !== undefined) return usageError('--url and --token apply only to the analyze command: the plan reads Prometheus itself (PROMETHEUS_URL)');
   const settings = planSettings(values);
   if ('problem' in settings) return usageError(settings.problem);
-  let body: unknown;
-  try {
-    body = JSON.parse(fs.readFileSync(file === '-' ? 0 : file, 'utf8'));
-  } catch (error) {
-    return fail(`cannot read a JSON request from ${file}: ${oneLine((error as Error).message)}`);
-  }
-  const parsed = parseContract(analyzeRequestSchema, body);
+  const body = readRequest(file);
+  if ('problem' in body) return fail(body.problem);
+  const parsed = parseContract(analyzeRequestSchema, body.request);
   if (!parsed.success) return fail(describeIssues(issuesFromZod(parsed.error)));
   let plan;
   try {
@@ -190,6 +182,50 @@ function planSettings(values: Values): { settings: PlanSettings } | { problem: s
       runs: f.runs,
     },
   };
+}
+
+/** The request file (or stdin) as JSON; an empty one is named as such, not as a parse error. */
+function readRequest(file: string): { request: unknown } | { problem: string } {
+  let text: string;
+  try {
+    text = fs.readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (error) {
+    return { problem: `cannot read a JSON request from ${file}: ${oneLine((error as Error).message)}` };
+  }
+  if (text.trim() === '') return { problem: `the body is empty: ${file === '-' ? 'stdin' : file} holds no JSON request (examples/request.json shows one)` };
+  try {
+    return { request: JSON.parse(text) };
+  } catch (error) {
+    return { problem: `cannot read a JSON request from ${file}: ${oneLine((error as Error).message)}` };
+  }
+}
+
+const FLAGS = Object.entries(OPTIONS).flatMap(([name, option]) => ['--' + name, ...('short' in option ? ['-' + option.short] : [])]);
+
+/**
+ * The command line's problem in our words: the unknown flag and the known one closest to it
+ * ("unknown flag --jsn; did you mean --json?"), or the flag that lacks its value. parseArgs'
+ * own sentences are meant for the programmer, not for the person at the terminal.
+ */
+export function argumentProblem(argv: readonly string[], error: Error & { code?: string }): string {
+  const flags = argv.slice(0, argv.includes('--') ? argv.indexOf('--') : argv.length).filter((a) => a.startsWith('-') && a !== '-');
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const unknown = flags.map((a) => a.split('=')[0]).find((a) => !FLAGS.includes(a)) ?? '';
+    // Only long names are suggested: any one letter is one edit from any other.
+    const long = FLAGS.filter((f) => f.startsWith('--'));
+    const closest = unknown.startsWith('--') ? closestKey(unknown.slice(2), long.map((f) => f.slice(2))) : undefined;
+    const given = JSON.stringify(unknown).slice(1, -1);
+    return closest ? `unknown flag ${given}; did you mean --${closest}?` : `unknown flag ${given}; the flags are ${long.join(', ')}, -h`;
+  }
+  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const flag = flags.find((a) => FLAGS.includes(a.split('=')[0]) && error.message.includes(a.split('=')[0]));
+    if (flag) {
+      const name = flag.split('=')[0];
+      const option = OPTIONS[(name.startsWith('--') ? name.slice(2) : 'help') as keyof typeof OPTIONS];
+      return option.type === 'string' ? `${name} needs a value` : `${name} takes no value`;
+    }
+  }
+  return oneLine(error.message);
 }
 
 /** "127.0.0.1:8080" and "localhost:8080" mean http://...; the path defaults to /v1/analyze. */

@@ -472,7 +472,7 @@ export const analyzeRequestSchema = strictObject({
     /**
      * Series with these label values are left out of both sides (`name!="value"`), e.g. the
      * requests a header route forces to the canary: `{"x_canary_version": "v2"}`, with the
-     * Telemetry dimension of the README.
+     * Telemetry dimension of docs/prometheus-and-istio.md.
      */
     exclude: labelsSchema.optional(),
     traffic: strictObject({ baseline: count, canary: count }).optional(),

@@ -28,12 +28,22 @@ export const lenientNumber = z
   .transform((input, ctx): number => {
     const value = readNumber(input);
     if (value === undefined) {
-      ctx.addIssue({ code: 'custom', message: expectedGot('a finite number (or a decimal string)', input) });
+      ctx.addIssue({ code: 'custom', message: expectedGot('a finite number (or a decimal string)', input) + percentHint(input) });
       return z.NEVER;
     }
     return value;
   })
   .meta(NUMBER_OR_DECIMAL);
+
+const PERCENT = /^\s*([-+]?(\d+\.?\d*|\.\d+))\s*%\s*$/;
+
+/** "10%" is a unit slip every first request makes: say how to write it ("write 0.1 for 10 %"). */
+export function percentHint(input: unknown): string {
+  const match = typeof input === 'string' ? PERCENT.exec(input) : null;
+  if (!match) return '';
+  const percent = Number(match[1]);
+  return `: shares and margins are fractions, write ${Number((percent / 100).toPrecision(12))} for ${percent} %`;
+}
 
 export const lenientBoolean = z
   .unknown()

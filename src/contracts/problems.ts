@@ -83,7 +83,7 @@ function messageOf(issue: z.core.$ZodIssue): string {
       // A schema that words its own expectation (strictObject's `expected`) is kept as written.
       if (!issue.message.startsWith('Invalid input')) return issue.message;
       const expected = TYPE_NAMES[issue.expected] ?? issue.expected;
-      if (input === undefined) return issue.path.length === 0 ? `missing: the request body must be a JSON object` : `missing: expected ${expected}`;
+      if (input === undefined) return issue.path.length === 0 ? `the body is empty: send a JSON object (examples/request.json shows one)` : `missing: expected ${expected}`;
       return `expected ${expected}, got ${describe(input)}`;
     }
     case 'invalid_union': {

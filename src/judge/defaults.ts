@@ -1,6 +1,6 @@
 /**
  * Defaults per metric kind: what the judge assumes when a request is silent. They are the
- * documented defaults of the README's verdict model; change both together.
+ * documented defaults of docs/statistics.md; change both together.
  */
 import type { Direction, Margin, MetricKind, ScoreThresholds } from './types';
 

@@ -60,7 +60,7 @@ function likelyCause(observed: number, expected: number): string {
     return (
       'more than its weight is what a header route forcing requests to the canary (testers sending x-canary-version: v2, say) does: ' +
       'their traffic is not the version\'s and its latency and errors are not either; keep it out of the comparison with "exclude" on a label that Istio ' +
-      'sets from the header (README: Header routes), or check that the weight sent is the step\'s'
+      'sets from the header (docs/prometheus-and-istio.md, header routes), or check that the weight sent is the step\'s'
     );
   }
   return 'less than its weight is what a canary that refuses or fails requests before they are counted (crashing pods, client-side failures), or a stale weight sent, does';

@@ -99,7 +99,7 @@ export interface AnalysisInput {
   readonly evidence?: EvidenceName;
   /** Sample-ratio-mismatch check of the traffic split, when the expected share is known. */
   readonly traffic?: TrafficInput;
-  /** Error budget of one analysis; see the verdict model in the README. */
+  /** Error budget of one analysis; see docs/statistics.md. */
   readonly alpha?: number;
   readonly thresholds?: Partial<ScoreThresholds>;
 }

@@ -34,6 +34,12 @@ export function valuesData(
 function disjointBucketsGap(pair: SidePair): string | null {
   if (!pair.disjointBounds) return null;
   const list = (bounds: readonly number[]) => bounds.filter(Number.isFinite).join(', ');
+  const bounds = pair.disjointBounds;
+  const onlyInf = (['baseline', 'canary'] as const).filter((side) => !bounds[side].some(Number.isFinite));
+  if (onlyInf.length) {
+    const who = onlyInf.length === 2 ? 'neither side\'s histogram has' : `the ${onlyInf[0]}'s histogram has`;
+    return `${who} a bucket bound below +Inf (only the +Inf bucket, which counts every observation), so it says nothing about where the observations lie: give the histogram finite bucket bounds (le), the same on both sides`;
+  }
   return (
     `the two sides' histograms share no bucket bound below +Inf (baseline: ${list(pair.disjointBounds.baseline)}; canary: ${list(pair.disjointBounds.canary)}), ` +
     'so no observation of one side can be ordered against the other: give both sides the same bucket bounds'

@@ -34,6 +34,29 @@ export function escapeHtml(text: string): string {
 
 const WORDS = { pass: 'PASS', fail: 'FAIL', inconclusive: 'INCONCLUSIVE' } as const;
 
+/**
+ * The page's jargon, explained where it is used (a legend under the forest plot, and as the
+ * `title` of the word where it appears): the same definitions as docs/glossary.md, shortened.
+ */
+export const TERMS = {
+  margin: 'how much worse the canary may be and still pass, in the effect\'s own units (the tolerance); dashed on the plots',
+  interval: 'the range of effects the data are compatible with; a metric passes when all of it is within the margin and fails when all of it is beyond',
+  inconclusive: 'not enough evidence either way yet: the interval reaches both within and beyond the margin, or data are missing; never read as a pass',
+  'anytime-valid': 'the intervals hold at every look of the rollout at once, so asking again and again does not raise the chance of a wrong verdict',
+  'fixed-sample': 'the intervals hold for this one look only; repeated looks would raise the chance of a wrong verdict',
+  score: 'pass counts 1, inconclusive 0.5, fail 0, weighted over the metrics; a critical metric\'s fail fails the analysis on its own',
+} as const;
+
+/** A term with its explanation as a tooltip. */
+function term(word: keyof typeof TERMS, shown: string = word): string {
+  return `<abbr class="term" title="${escapeHtml(TERMS[word])}">${escapeHtml(shown)}</abbr>`;
+}
+
+function termsLegend(result: AnalysisResult): string {
+  const words: (keyof typeof TERMS)[] = ['margin', 'interval', 'inconclusive', result.evidence === 'fixed-sample' ? 'fixed-sample' : 'anytime-valid', 'score'];
+  return `<dl class="terms">${words.map((w) => `<div><dt>${escapeHtml(w)}</dt><dd>${escapeHtml(TERMS[w])}</dd></div>`).join('')}</dl>`;
+}
+
 export async function htmlReport(input: ReportInput): Promise<string> {
   const { result } = input;
   const decisive = decisiveMetrics(result);
@@ -54,15 +77,15 @@ export async function htmlReport(input: ReportInput): Promise<string> {
     input.subject ? `<span>${escapeHtml(input.subject)}</span>` : '',
     result.window ? `<span>window ${escapeHtml(result.window.start)} → ${escapeHtml(result.window.end)}</span>` : '',
     result.profile ? `<span>profile ${escapeHtml(result.profile)}</span>` : '',
-    `<span>evidence ${escapeHtml(result.evidence)}, alpha ${result.alpha}</span>`,
+    `<span>evidence ${result.evidence === 'fixed-sample' ? term('fixed-sample') : term('anytime-valid')}, alpha ${result.alpha}</span>`,
     `<span>rendered ${renderedAt}</span>`,
   ].filter(Boolean).join('');
   return `${pageHead(title)}
 <body>
 <header class="verdict ${result.verdict}" role="banner">
-<div class="word">${WORDS[result.verdict]}</div>
+<div class="word"${result.verdict === 'inconclusive' ? ` title="${escapeHtml(TERMS.inconclusive)}"` : ''}>${WORDS[result.verdict]}</div>
 <div class="summary">
-<div class="score">score ${result.score} / 100</div>
+<div class="score">${term('score')} ${result.score} / 100</div>
 <p class="reason"><strong>Why:</strong> ${escapeHtml(result.reason)}</p>
 </div>
 </header>
@@ -72,8 +95,9 @@ ${input.link ? `<p class="context">this report: <a href="${escapeHtml(input.link
 ${result.skipped?.length ? `<p class="context">left out (optional, no series on either side): ${escapeHtml(result.skipped.join(', '))}</p>` : ''}
 <section class="forest">
 <h2>The decision: each metric's effect against its margin</h2>
-<p class="help">Diamond: the estimated change of the canary against the baseline; bar: its confidence interval; dashed lines: the margin. A metric passes when its whole interval is inside the margin and fails when it is wholly beyond it. ▶ marks the metric${decisive.size === 1 ? '' : 's'} the reason names.</p>
+<p class="help">Diamond: the estimated change of the canary against the baseline; bar: its confidence ${term('interval')}; dashed: each metric's ${term('margin')} (only the sides it has). A metric passes when its whole interval is inside the margin and fails when it is wholly beyond it. An interval or estimate beyond four margins ends in an arrow at the edge, labelled with its value. ▶ marks the metric${decisive.size === 1 ? '' : 's'} the reason names.</p>
 ${forestSvg ? `<figure>${forestSvg}</figure>` : '<p>No metric has an effect to plot.</p>'}
+${termsLegend(result)}
 </section>
 <h2>Per metric</h2>
 <div class="metrics">
@@ -133,7 +157,7 @@ async function timelineFigure(metric: MetricResult): Promise<string> {
     .join('');
   return `<div class="timeline">
 <figure>${await renderSvg(spec)}</figure>
-<p class="help">Over the rollout's looks: the band is the confidence interval of ${escapeHtml(metric.effect.measure)} computed from the intervals up to each look, the line its estimate, dashed the margin${sides.harmUp && sides.harmDown ? 's' : ''}. A look decides when the whole band is beyond a margin (fail) or within it (pass); ${decided ? 'the bar marks the deciding look, whose verdict stands at later looks' : 'no look has decided yet'}. Ends beyond the axis are cut at its edge.</p>
+<p class="help">Over the rollout's looks: the band is the confidence interval of ${escapeHtml(metric.effect.measure)} computed from the intervals up to each look, the line its estimate, dashed the margin${sides.harmUp && sides.harmDown ? 's' : ''}. A look decides when the whole band is beyond a margin (fail) or within it (pass); ${decided ? 'the bar marks the deciding look, whose verdict stands at later looks' : 'no look has decided yet'}. A bound beyond the axis (unbounded, or wider than it) ends in an arrow ▲ ▼ at its edge; the table has every number.</p>
 <details><summary>the ${rows.length} looks as numbers</summary>
 <table class="looks"><thead><tr><th>interval</th><th>estimate</th><th>lower</th><th>upper</th><th></th></tr></thead><tbody>${table}</tbody></table>
 </details>
@@ -202,6 +226,10 @@ table.looks tr.decided.pass td { color: ${VERDICT_COLOURS.pass}; } table.looks t
 table.plan { border-collapse: collapse; font-size: 13.5px; margin: 6px 0; background: #fff; }
 table.plan th, table.plan td { border: 1px solid #d0d7de; padding: 4px 8px; text-align: left; vertical-align: top; }
 table.plan td.short { color: ${VERDICT_COLOURS.fail}; font-weight: 600; } table.plan td.enough { color: ${VERDICT_COLOURS.pass}; font-weight: 600; }
+dl.terms { display: grid; grid-template-columns: repeat(auto-fill, minmax(280px, 1fr)); gap: 4px 20px; margin: 8px 0 0; font-size: 13px; color: #57606a; max-width: 1100px; }
+dl.terms dt { display: inline; font-weight: 700; color: #1f2328; } dl.terms dt::after { content: ": "; } dl.terms dd { display: inline; margin: 0; }
+abbr.term { text-decoration: underline dotted; cursor: help; }
+header abbr.term { color: inherit; }
 summary { cursor: pointer; color: #57606a; font-size: 13px; }
 pre { background: #fff; border: 1px solid #d0d7de; border-radius: 6px; padding: 12px; overflow-x: auto; font-size: 12.5px; }
 `;

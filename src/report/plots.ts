@@ -8,7 +8,7 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import { quantileLabel } from '../judge/continuous';
 import { DEFAULT_QUANTILE } from '../judge/defaults';
 import { FORMAT_BY_UNIT } from '../judge/describe';
-import type { AnalysisResult, CategoricalSide, CountSide, MetricInput, MetricResult, ValuesSide, Verdict } from '../judge/types';
+import type { AnalysisResult, CategoricalSide, CountSide, Direction, EffectUnit, MetricInput, MetricResult, ValuesSide, Verdict } from '../judge/types';
 import type { TrafficCheck } from '../judge/traffic-split';
 import { wilsonBounds } from '../stats/wilson-bounds';
 
@@ -40,6 +40,12 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   }
 }
 
+/** Which margins a metric has: distances and category-share changes are unsigned, so only their upper margin exists. */
+export function marginSides(direction: Direction, unit: EffectUnit): { harmUp: boolean; harmDown: boolean } {
+  const unsigned = unit === 'distance' || unit === 'share';
+  return { harmUp: unsigned || direction !== 'decrease', harmDown: !unsigned && direction !== 'increase' };
+}
+
 /** The metrics the overall reason names: the ones that decided the verdict. */
 export function decisiveMetrics(result: AnalysisResult): Set<string> {
   return new Set(result.metrics.filter((m) => result.reason.includes(`${m.name}: `)).map((m) => m.name));
@@ -61,6 +67,8 @@ export function forestSpec(result: AnalysisResult): TopLevelSpec | undefined {
       const scale = (x: number) => Math.max(-FOREST_LIMIT, Math.min(FOREST_LIMIT, x / e.tolerance));
       const format = FORMAT_BY_UNIT[e.unit];
       const bound = (x: number) => (Number.isFinite(x) ? format(x) : x > 0 ? '+∞' : '−∞');
+      const sides = marginSides(m.direction, e.unit);
+      const off = e.estimate / e.tolerance;
       return {
         metric: `${decisive.has(m.name) ? '▶ ' : ''}${m.name}`,
         verdict: m.verdict,
@@ -70,11 +78,17 @@ export function forestSpec(result: AnalysisResult): TopLevelSpec | undefined {
         label: `${e.measure}: ${format(e.estimate)} [${bound(e.lower)}, ${bound(e.upper)}], margin ${format(e.tolerance)}`,
         beyondUp: !(e.upper / e.tolerance <= FOREST_LIMIT),
         beyondDown: !(e.lower / e.tolerance >= -FOREST_LIMIT),
-        harmUp: m.direction !== 'decrease',
-        harmDown: m.direction !== 'increase',
+        // An estimate beyond the axis is drawn at its edge and labelled with its value, never clipped silently.
+        offScale: Math.abs(off) > FOREST_LIMIT ? `estimate ${format(e.estimate)}, off scale ${off > 0 ? '▸' : '◂'}` : '',
+        offSide: off > 0 ? FOREST_LIMIT : -FOREST_LIMIT,
+        harmUp: sides.harmUp,
+        harmDown: sides.harmDown,
       };
     });
   if (!rows.length) return undefined;
+  // Each metric's own margins, on its own row: a one-sided metric has no margin below zero,
+  // and a distance or a share change (unsigned) none below either.
+  const marginTicks = rows.flatMap((r) => [...(r.harmUp ? [{ metric: r.metric, x: 1 }] : []), ...(r.harmDown ? [{ metric: r.metric, x: -1 }] : [])]);
   const margins = [
     ...(rows.some((r) => r.harmUp) ? [{ x: 1, text: '+margin' }] : []),
     ...(rows.some((r) => r.harmDown) ? [{ x: -1, text: '−margin' }] : []),
@@ -87,13 +101,8 @@ export function forestSpec(result: AnalysisResult): TopLevelSpec | undefined {
     height: { step: 40 },
     layer: [
       { data: { values: [{ x: 0 }] }, mark: { type: 'rule', color: '#8c959f' }, encoding: { x: { field: 'x', ...x } } },
-      {
-        data: { values: margins },
-        layer: [
-          { mark: { type: 'rule', strokeDash: [6, 4], color: '#24292f', strokeWidth: 1.5 }, encoding: { x: { field: 'x', ...x } } },
-          { mark: { type: 'text', dy: -4, baseline: 'bottom', fontSize: 11, y: 0 }, encoding: { x: { field: 'x', ...x }, text: { field: 'text' } } },
-        ],
-      },
+      { data: { values: marginTicks }, mark: { type: 'rule', strokeDash: [6, 4], color: '#24292f', strokeWidth: 1.5 }, encoding: { y, x: { field: 'x', ...x } } },
+      { data: { values: margins }, mark: { type: 'text', dy: -4, baseline: 'bottom', fontSize: 11, y: 0 }, encoding: { x: { field: 'x', ...x }, text: { field: 'text' } } },
       {
         data: { values: rows },
         layer: [
@@ -104,6 +113,8 @@ export function forestSpec(result: AnalysisResult): TopLevelSpec | undefined {
       // An interval that goes on beyond the axis (unbounded, or past four margins) ends in an arrow.
       { data: { values: rows.filter((r) => r.beyondUp) }, mark: { type: 'point', shape: 'triangle-right', filled: true, size: 90, dx: 6 }, encoding: { y, x: { datum: FOREST_LIMIT, ...x }, color: colour } },
       { data: { values: rows.filter((r) => r.beyondDown) }, mark: { type: 'point', shape: 'triangle-left', filled: true, size: 90 }, encoding: { y, x: { datum: -FOREST_LIMIT, ...x }, color: colour } },
+      { data: { values: rows.filter((r) => r.offScale && r.offSide > 0) }, mark: { type: 'text', align: 'right', dy: -13, fontSize: 11, fontWeight: 'bold' }, encoding: { y, x: { datum: FOREST_LIMIT, ...x }, text: { field: 'offScale' }, color: colour } },
+      { data: { values: rows.filter((r) => r.offScale && r.offSide < 0) }, mark: { type: 'text', align: 'left', dy: -13, fontSize: 11, fontWeight: 'bold' }, encoding: { y, x: { datum: -FOREST_LIMIT, ...x }, text: { field: 'offScale' }, color: colour } },
     ],
   };
   // The numbers beside the plot, one row per metric, so no label crosses a line.
@@ -191,7 +202,7 @@ export function cdfSpec(metric: Extract<MetricInput, { kind: 'continuous' | 'dis
         data: { values: points },
         mark: { type: 'line', interpolate: histogram ? 'linear' : 'step-after', strokeWidth: 2 },
         encoding: {
-          x: { field: 'x', type: 'quantitative', title: histogram ? 'value (histogram bucket bounds)' : 'value', scale: { zero: false } },
+          x: { field: 'x', type: 'quantitative', title: `${valueTitle(metric.name)}${histogram ? ', at the histogram bucket bounds' : ''}`, scale: { zero: false } },
           y: { field: 'p', type: 'quantitative', title: 'share of observations ≤ value', scale: { domain: [0, 1] } },
           color: colour,
         },
@@ -200,6 +211,23 @@ export function cdfSpec(metric: Extract<MetricInput, { kind: 'continuous' | 'dis
     ],
   } as unknown as TopLevelSpec;
 }
+
+/**
+ * The axis title of a metric's values, with the unit its name states ("latency-ms" -> "latency-ms
+ * (ms)"); a request carries no unit, so a name without one says so.
+ */
+export function valueTitle(name: string): string {
+  const unit = UNIT_SUFFIXES.find(([suffix]) => suffix.test(name))?.[1];
+  return unit ? `${name} (${unit})` : `${name} (unit not stated)`;
+}
+
+const UNIT_SUFFIXES: readonly [RegExp, string][] = [
+  [/(^|[-_. ])(ms|millis|milliseconds)$/i, 'ms'],
+  [/(^|[-_. ])(us|µs|microseconds)$/i, 'µs'],
+  [/(^|[-_. ])(s|sec|seconds)$/i, 's'],
+  [/(^|[-_. ])bytes$/i, 'bytes'],
+  [/(^|[-_. ])(ratio|share|score|probability)$/i, '0 to 1'],
+];
 
 /** Both sides' rates with 95 % Wilson intervals (for the eye; the verdict's bounds are in the table). */
 export function proportionSpec(metric: { baseline: CountSide; canary: CountSide }): TopLevelSpec {
@@ -211,7 +239,7 @@ export function proportionSpec(metric: { baseline: CountSide; canary: CountSide 
   });
   const y = { field: 'side', type: 'nominal', title: null, sort: ['baseline', 'canary'], axis: { labelFontSize: 12 } } as const;
   const colour = { field: 'side', type: 'nominal', scale: { domain: ['baseline', 'canary'], range: [SIDE_COLOURS.baseline, SIDE_COLOURS.canary] }, legend: null } as const;
-  const x = { type: 'quantitative', title: 'rate (95 % interval per side)', axis: { format: '.2~%' } } as const;
+  const x = { type: 'quantitative', title: 'rate, events per request (%; 95 % interval per side)', axis: { format: '.2~%' } } as const;
   return {
     width: 420,
     height: { step: 40 },
@@ -240,7 +268,7 @@ export function categoricalSpec(metric: { baseline: CategoricalSide; canary: Cat
     encoding: {
       x: { field: 'category', type: 'nominal', title: null, axis: { labelAngle: 0 } },
       xOffset: { field: 'side', sort: ['baseline', 'canary'] },
-      y: { field: 'share', type: 'quantitative', title: 'share', axis: { format: '.0%' } },
+      y: { field: 'share', type: 'quantitative', title: 'share of all counts on that side (%)', axis: { format: '.0%' } },
       color: { field: 'side', type: 'nominal', scale: { domain: ['baseline', 'canary'], range: [SIDE_COLOURS.baseline, SIDE_COLOURS.canary] }, title: null },
     },
   } as unknown as TopLevelSpec;

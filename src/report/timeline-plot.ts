@@ -7,8 +7,8 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { FORMAT_BY_UNIT } from '../judge/describe';
-import type { Direction, EffectUnit, MetricResult } from '../judge/types';
-import { VERDICT_COLOURS } from './plots';
+import type { EffectUnit, MetricResult } from '../judge/types';
+import { marginSides, VERDICT_COLOURS } from './plots';
 
 const BAND = '#0969da';
 const WORDS = { pass: 'PASS', fail: 'FAIL', inconclusive: 'no decision' } as const;
@@ -23,6 +23,15 @@ const AXIS_LABEL: Record<EffectUnit, string> = {
   share: "format(datum.value * 100, '.3~f') + ' pp'",
   distance: "format(datum.value, '.3~f')",
   units: "(datum.value > 0 ? '+' : '') + format(datum.value, '.4~s')",
+};
+
+/** What the effect axis counts in, said in words on its title. */
+export const UNIT_WORDS: Record<EffectUnit, string> = {
+  relative: '% change against the baseline',
+  rate: 'percentage points',
+  share: 'percentage points',
+  distance: 'a distance from 0 to 1',
+  units: "the metric's own unit",
 };
 
 export interface TimelineRow {
@@ -65,11 +74,7 @@ function yDomain(rows: readonly TimelineRow[], tolerance: number, harmUp: boolea
   return [lo, hi];
 }
 
-/** Which margin lines apply: distances and category-share changes are unsigned, so only their upper margin exists. */
-export function marginSides(direction: Direction, unit: EffectUnit): { harmUp: boolean; harmDown: boolean } {
-  const unsigned = unit === 'distance' || unit === 'share';
-  return { harmUp: unsigned || direction !== 'decrease', harmDown: !unsigned && direction !== 'increase' };
-}
+export { marginSides };
 
 export function timelineSpec(metric: MetricResult): TopLevelSpec | undefined {
   const rows = timelineRows(metric);
@@ -82,8 +87,14 @@ export function timelineSpec(metric: MetricResult): TopLevelSpec | undefined {
   const plotted = rows.map((r) => ({ interval: r.interval, estimate: r.estimate === null ? null : clip(r.estimate, 0), lower: clip(r.lower, -Infinity), upper: clip(r.upper, Infinity) }));
   const last = metric.intervals ?? rows.at(-1)!.interval;
   const format = FORMAT_BY_UNIT[effect.unit];
-  const x = { field: 'interval', type: 'quantitative', title: 'look (intervals so far)', scale: { domain: [1, Math.max(2, last)], nice: false }, axis: { tickMinStep: 1, format: 'd' } } as const;
-  const y = { type: 'quantitative', title: effect.measure, scale: { domain: [lo, hi], nice: false, zero: false }, axis: { labelExpr: AXIS_LABEL[effect.unit] } } as const;
+  const x = { field: 'interval', type: 'quantitative', title: 'look: the intervals so far', scale: { domain: [1, Math.max(2, last)], nice: false }, axis: { tickMinStep: 1, format: 'd' } } as const;
+  const y = { type: 'quantitative', title: [effect.measure, `(${UNIT_WORDS[effect.unit]})`], scale: { domain: [lo, hi], nice: false, zero: false }, axis: { labelExpr: AXIS_LABEL[effect.unit] } } as const;
+  // Bounds beyond the axis (unbounded, or wider than it) end in an arrow at its edge.
+  const beyond = (r: TimelineRow, side: 'upper' | 'lower') => (side === 'upper' ? r.upper === null || r.upper > hi : r.lower === null || r.lower < lo);
+  const arrows = [
+    ...rows.filter((r) => beyond(r, 'upper')).map((r) => ({ interval: r.interval, y: hi, shape: 'triangle-up' })),
+    ...rows.filter((r) => beyond(r, 'lower')).map((r) => ({ interval: r.interval, y: lo, shape: 'triangle-down' })),
+  ];
   const margins = [
     ...(harmUp ? [{ y: tol, text: `margin ${format(tol)}` }] : []),
     ...(harmDown ? [{ y: -tol, text: `margin ${format(-tol)}` }] : []),
@@ -101,6 +112,11 @@ export function timelineSpec(metric: MetricResult): TopLevelSpec | undefined {
         { mark: { type: 'line', color: '#24292f', strokeWidth: 1.5, point: { filled: true, size: 18, color: '#24292f' } }, encoding: { x, y: { field: 'estimate', ...y } } },
       ],
     },
+    ...(['triangle-up', 'triangle-down'] as const).map((shape) => ({
+      data: { values: arrows.filter((a) => a.shape === shape) },
+      mark: { type: 'point', shape, filled: true, size: 40, color: BAND, opacity: 0.8 },
+      encoding: { x, y: { field: 'y', ...y } },
+    })),
     {
       data: { values: margins },
       layer: [

@@ -138,7 +138,9 @@ export function createApp({ config, logger, metrics, lifecycle, analysis: given,
   if (admission) app.use(admission.middleware((req) => analysisRoute(req) && largeBody(req)));
   const analyzePath = (req: express.Request) => /^\/v1\/analyze\/?$/i.test(req.originalUrl.split('?')[0]);
   app.use('/v1', express.raw({ limit: config.BODY_LIMIT, type: (req) => analyzePath(req as express.Request) && largeBody(req as express.Request) }));
-  app.use('/v1', express.json({ limit: config.BODY_LIMIT, type: () => true, strict: false }));
+  // An empty body (`curl -d ''`) stays undefined, so it is answered "the body is empty" rather
+  // than read as {} and judged as a request for the default profile.
+  app.use('/v1', express.json({ limit: config.BODY_LIMIT, type: (req) => req.headers['content-length'] !== '0', strict: false }));
   // Every analysis reads at most this much from Prometheus, all its queries together.
   const answerBytes = config.PROMETHEUS_MAX_ANALYSIS_BYTES;
   if (answerBytes) app.use((req, _res, next) => (analysisRoute(req) ? withAnswerBudget(answerBytes, next) : next()));

@@ -20,7 +20,8 @@ describe('bad input is a 400 listing every problem', () => {
     ['events > total', { metrics: [{ name: 'e', kind: 'proportion', baseline: { events: 11, total: 10 }, canary: { events: 0, total: 10 } }] }, 'metrics[0].baseline.events', /must not exceed total/],
     ['unknown kind', { metrics: [{ name: 'x', kind: 'magic' }] }, 'metrics[0].kind', /./],
     ['no metrics and no selectors for the default profile', { metrics: [] }, 'baseline', /need "baseline.labels" and "canary.labels"/],
-    ['missing body', undefined, 'baseline', /need "baseline.labels"/],
+    ['missing body', undefined, 'body', /^the body is empty: send a JSON object \(examples\/request\.json shows one\)$/],
+    ['a margin written as a percentage', { metrics: [{ name: 'e', kind: 'proportion', margin: { relative: '10%' }, baseline: { events: 1, total: 10 }, canary: { events: 0, total: 10 } }] }, 'metrics[0].margin.relative', /^expected a finite number \(or a decimal string\), got "10%": shares and margins are fractions, write 0\.1 for 10 %$/],
     ['template without its metric', { baseline: { labels: { v: '1' } }, canary: { labels: { v: '2' } }, metrics: [{ name: 's', template: 'histogram' }] }, 'metrics[0].metric', /template histogram needs "metric"/],
     ['query without {{labels}}', { baseline: { labels: { v: '1' } }, canary: { labels: { v: '2' } }, metrics: [{ name: 'q', template: 'query', query: 'up' }] }, 'metrics[0].query', /\{\{labels\}\}/],
     ['bad label name', { baseline: { labels: { 'bad-name': '1' } }, canary: { labels: { v: '2' } } }, 'baseline.labels.bad-name', /label name/],
@@ -43,6 +44,12 @@ describe('bad input is a 400 listing every problem', () => {
     const issue = res.body.issues.find((i: { path: string }) => i.path === path);
     expect(issue).toBeDefined();
     expect(issue.message).toMatch(message);
+  });
+
+  it('answers an empty body (curl -d \'\') with "the body is empty", not as a request for the default profile', async () => {
+    const res = await request(app).post('/v1/analyze').set('Content-Type', 'application/x-www-form-urlencoded').send('');
+    expect(res.status).toBe(400);
+    expect(res.body.issues).toEqual([{ path: 'body', message: 'the body is empty: send a JSON object (examples/request.json shows one)' }]);
   });
 
   it('lists all problems of one request at once', async () => {

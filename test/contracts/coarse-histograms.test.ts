@@ -151,6 +151,17 @@ describe('histograms that cannot be compared', () => {
     expect(m.baseline.p50).toBe(10);
     expect(m.tests).toEqual([]);
   });
+
+  it.each([
+    ['the canary', [{ le: 10, count: 50 }, { le: '+Inf', count: 100 }], [{ le: '+Inf', count: 100 }], "the canary's histogram has"],
+    ['both sides', [{ le: '+Inf', count: 100 }], [{ le: '+Inf', count: 100 }], "neither side's histogram has"],
+  ])('says in words that %s hold only the +Inf bucket', async (_label, baseline, canary, who) => {
+    const m = await analyzeOne({ name: 'latency', kind: 'continuous', baseline: { histogram: { buckets: baseline } }, canary: { histogram: { buckets: canary } } });
+    expect(m.verdict).toBe('inconclusive');
+    expect(m.reason).toBe(
+      `${who} a bucket bound below +Inf (only the +Inf bucket, which counts every observation), so it says nothing about where the observations lie: give the histogram finite bucket bounds (le), the same on both sides`,
+    );
+  });
 });
 
 describe('distribution metrics on histograms', () => {

@@ -112,6 +112,31 @@ describeWithChromium('the HTML report in headless Chromium', () => {
     // The text table is there too.
     expect(await page.$eval('section.table pre', (el) => el.textContent)).toMatch(/latency-ms \(critical\)\s+continuous\s+inconclusive/);
 
+    // The jargon is explained in place: a legend under the forest plot, drawn and readable, and
+    // the words themselves carry their meaning as a tooltip.
+    const legend = await page.$$eval('dl.terms > div', (items) =>
+      items.map((item) => {
+        const box = (item as unknown as Sized).getBoundingClientRect();
+        return { term: item.querySelector('dt')?.textContent ?? '', width: box.width, height: box.height };
+      }),
+    );
+    expect(legend.map((l) => l.term)).toEqual(['margin', 'interval', 'inconclusive', 'anytime-valid', 'score']);
+    for (const item of legend) {
+      expect(item.width).toBeGreaterThan(100);
+      expect(item.height).toBeGreaterThan(10);
+    }
+    expect(await page.$eval('.context abbr.term', (el) => [el.textContent, el.getAttribute('title')])).toEqual(['anytime-valid', expect.stringMatching(/^the intervals hold at every look/)]);
+    // The error rate's +2380 % lies beyond the forest's axis: said in a label drawn inside the plot.
+    const offScale = await page.$eval('section.forest svg', (svg) => {
+      const text = [...svg.querySelectorAll('text')].find((t) => /off scale/.test(t.textContent ?? ''));
+      if (!text) return undefined;
+      const t = (text as unknown as Sized).getBoundingClientRect();
+      const s = (svg as unknown as Sized).getBoundingClientRect();
+      return { text: text.textContent, inside: t.top >= s.top && t.bottom <= s.bottom, width: t.width };
+    });
+    expect(offScale).toEqual({ text: 'estimate +2380%, off scale ▸', inside: true, width: expect.any(Number) });
+    expect(offScale!.width).toBeGreaterThan(100);
+
     const outDir = path.join(root, 'test-output');
     fs.mkdirSync(outDir, { recursive: true });
     await page.screenshot({ path: path.join(outDir, 'report.png') });
@@ -152,6 +177,10 @@ describeWithChromium('the HTML report in headless Chromium', () => {
       expect(plot.texts.some((t) => /^margin \+/.test(t))).toBe(true);
     }
     expect(timelines[0].section).toMatch(/http-errors/);
+    // Each effect axis says its unit; bounds beyond the axis end in arrows drawn at its edge.
+    for (const plot of timelines) expect(plot.texts.some((t) => t.endsWith('(% change against the baseline)'))).toBe(true);
+    const arrows = await page.$$eval('.timeline figure > svg path[aria-roledescription="point"]', (points) => points.filter((p) => /shape: triangle-(up|down)/.test(p.getAttribute('aria-label') ?? '') || /^M0,-?2\.7/.test(p.getAttribute('d') ?? '')).length);
+    expect(arrows).toBeGreaterThan(0);
     expect(timelines[0].texts.some((t) => /^FAIL at interval \d+ of 21$/.test(t))).toBe(true);
     expect(timelines[1].texts.some((t) => /^PASS at interval \d+ of 21$/.test(t))).toBe(true);
     // The deciding label sits inside the figure, not cut off.

@@ -25,7 +25,7 @@ describe('POST /v1/analyze?format=html', () => {
     const header = html.slice(0, html.indexOf('<svg'));
     expect(header).toContain(`<header class="verdict ${json.verdict}"`);
     expect(header).toContain(json.verdict.toUpperCase());
-    expect(header).toContain(`score ${json.score} / 100`);
+    expect(header).toContain(`score</abbr> ${json.score} / 100`);
     expect(header).toContain(json.reason.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
     // Forest plot + one plot per metric (3) + the traffic split.
     expect(svgCount(html)).toBe(5);
@@ -71,7 +71,33 @@ describe('POST /v1/analyze?format=html', () => {
     expect(res.status === 200 ? res.status : res.text).toBe(200);
     expect(svgCount(res.text)).toBe(4);
     expect(res.text).toContain('threshold 100');
-    expect(res.text).toContain('value (histogram bucket bounds)');
+    // The value axis names the metric and its unit (from the name, when it states one).
+    expect(res.text).toContain('slo (unit not stated), at the histogram bucket bounds');
+  });
+});
+
+describe('the page explains itself', () => {
+  it('defines its jargon in place: a legend of the terms and tooltips where they are used', async () => {
+    const html = (await request(app).post('/v1/analyze?format=html').send(example)).text;
+    const legend = html.slice(html.indexOf('<dl class="terms">'), html.indexOf('</dl>'));
+    for (const term of ['margin', 'interval', 'inconclusive', 'anytime-valid', 'score']) expect(legend).toContain(`<dt>${term}</dt>`);
+    expect(legend).toMatch(/<dt>anytime-valid<\/dt><dd>the intervals hold at every look of the rollout at once/);
+    expect(html).toMatch(/evidence <abbr class="term" title="the intervals hold at every look[^"]*">anytime-valid<\/abbr>/);
+    expect(html).toMatch(/<div class="word" title="not enough evidence either way yet[^"]*">INCONCLUSIVE<\/div>/);
+    const fixed = (await request(app).post('/v1/analyze?format=html').send({ ...example, evidence: 'fixed-sample' })).text;
+    expect(fixed).toContain('<dt>fixed-sample</dt>');
+    expect(fixed).not.toContain('<dt>anytime-valid</dt>');
+  });
+
+  it('labels an estimate beyond the forest plot\'s axis with its value, and axes with units', async () => {
+    const html = (await request(app).post('/v1/analyze?format=html').send(example)).text;
+    const forest = html.slice(html.indexOf('<section class="forest">'), html.indexOf('</section>'));
+    // http-errors: +2380 % against a +50 % margin is 47 margins out, beyond the axis' four.
+    expect(forest).toContain('estimate +2380%, off scale ▸');
+    expect(forest).not.toContain('estimate +24.7%, off scale');
+    expect(html).toContain('latency-ms (ms)');
+    expect(html).toContain('rate, events per request (%; 95 % interval per side)');
+    expect(html).toContain('share of all counts on that side (%)');
   });
 });
 
@@ -90,7 +116,10 @@ describe('the timeline plot (a request with intervals)', () => {
     // The deciding look's label and the margin inside the plot (Vega draws them as SVG text).
     expect(timelineSvg).toContain(`FAIL at interval ${errors.decidedAt} of 21`);
     expect(timelineSvg).toContain('margin +50%');
-    expect(timelineSvg).toContain('look (intervals so far)');
+    expect(timelineSvg).toContain('look: the intervals so far');
+    // The effect axis says its unit; bounds beyond the axis end in arrows at its edge.
+    expect(timelineSvg).toContain('(% change against the baseline)');
+    expect(timelineSvg).toMatch(/shape: triangle-up|aria-roledescription="point" transform="translate\([\d.]+,0\)"/);
     // The band (an area), the bounds and the estimate (lines) and the deciding bar (a rule).
     expect(timelineSvg).toMatch(/aria-roledescription="area mark"/);
     expect((timelineSvg.match(/aria-roledescription="line mark"/g) ?? []).length).toBeGreaterThanOrEqual(3);

@@ -28,7 +28,7 @@ function metric(over: Partial<MetricResult> = {}): MetricResult {
   };
 }
 
-type Layer = { data?: { values: Record<string, unknown>[] }; layer?: Layer[]; mark?: { type: string; text?: string } };
+type Layer = { data?: { values: Record<string, unknown>[] }; layer?: Layer[]; mark?: { type: string; text?: string; shape?: string } };
 const values = (spec: unknown): Record<string, unknown>[] => {
   const out: Record<string, unknown>[] = [];
   const walk = (l: Layer) => {
@@ -50,6 +50,20 @@ describe('timelineSpec', () => {
     const svg = await renderSvg(spec);
     expect(svg).toContain('FAIL at interval 3 of 4');
     expect(svg).toContain('margin +50%');
+  });
+
+  it('ends bounds beyond the axis in arrows at its edge, and titles the axis with its unit', () => {
+    const spec = timelineSpec(metric()) as unknown as { layer: Layer[] };
+    const arrows = spec.layer.filter((l) => l.mark?.shape?.startsWith('triangle'));
+    const up = arrows.find((l) => l.mark?.shape === 'triangle-up')!.data!.values;
+    // Look 1 is unbounded above; the others' upper bounds (+900 %, +400 %, +340 %) run past an
+    // axis that ends a little above the largest estimate's +210 %.
+    expect(up.map((d) => d.interval)).toEqual([1, 2, 3, 4]);
+    const down = arrows.find((l) => l.mark?.shape === 'triangle-down')!.data!.values;
+    // Look 1's -100 % lies below an axis set by the later, narrower looks.
+    expect(down.map((d) => d.interval)).toEqual([1]);
+    const y = JSON.stringify(spec).match(/"title":\["relative change in rate","\(% change against the baseline\)"\]/);
+    expect(y).not.toBeNull();
   });
 
   it('either direction: both margins; unsigned measures (distance, share): the upper one only', () => {

@@ -92,8 +92,11 @@ describe('the CLI', () => {
   }, 30_000);
 
   it.each([
-    [['analyze', passing, '--jsn'], /Unknown option '--jsn'/],
-    [['analyze', passing, '--url'], /--url/],
+    [['analyze', passing, '--jsn'], /^canary-judge: unknown flag --jsn; did you mean --json\?$/m],
+    [['plan', passing, '--step-minute', '5'], /^canary-judge: unknown flag --step-minute; did you mean --step-minutes\?$/m],
+    [['analyze', passing, '--zzzzzz'], /^canary-judge: unknown flag --zzzzzz; the flags are --url, --token, --json, --html, --help, --steps/m],
+    [['analyze', passing, '--url'], /^canary-judge: --url needs a value$/m],
+    [['analyze', passing, '--json=yes'], /^canary-judge: --json takes no value$/m],
     [['analyze'], /no request file given/],
     [['analyze', passing, 'extra'], /unexpected argument "extra"/],
     [['judge', passing], /unknown command "judge"/],
@@ -112,6 +115,7 @@ describe('the CLI', () => {
     // No scheme: read as http://. Port 1 is refused by fetch itself, without a connection.
     [['analyze', passing, '--url', '127.0.0.1:1'], /^canary-judge: cannot reach http:\/\/127\.0\.0\.1:1: bad port$/m],
     [['analyze', path.join(dir, 'missing.json')], /^canary-judge: cannot read a JSON request from .*missing\.json: ENOENT/],
+    [['analyze', write('empty.json', ' \n')], /^canary-judge: the body is empty: .*empty\.json holds no JSON request \(examples\/request\.json shows one\)$/m],
   ])('%j fails in one clear line with exit 3, no stack trace', (args, line) => {
     const run = cli(...args);
     expect(run.status).toBe(3);
