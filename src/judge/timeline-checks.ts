@@ -7,8 +7,8 @@
  * Verdicts that follow the canary through the rollout (issue 21):
  * - Fail claims test the null "within the margin in every interval" with an e-detector
  *   (src/stats/e-detector.ts): e-processes started at the first interval and at each step of
- *   the canary's weight, each at its share of the fail rate, so harm that starts at the 50 %
- *   step is judged on the 50 % step's evidence and not buried under the healthy 1 % and 10 %
+ *   the canary's weight, summed with weights fixed in advance (their shares of the fail rate),
+ *   so harm that starts at the 50 % step is judged on the 50 % step's evidence and not buried under the healthy 1 % and 10 %
  *   steps. Its null is a product over intervals, so it stays valid however the effect moves
  *   over time; a claim holds from the first look at which it crosses (Ville's inequality and
  *   the union bound), and fail evidence keeps accumulating after a pass: a later fail is never
@@ -28,7 +28,8 @@
  *   pass rate; a window without earlier data splits it (Bonferroni).
  * - The reported interval inverts the same two claims: its bound on the harmful side is the
  *   intersection over the e-detector's starts of each start's confidence sequence at that
- *   start's share of the fail rate (it crosses the margin exactly when the fail claim is made),
+ *   start's share of the fail rate (valid, and a little wider than the inversion of the
+ *   starts' sum: where the sum's fail claim comes first, the bound is cut at the margin),
  *   its bound on the other side the gated window's confidence sequence at the pass rate (it
  *   crosses exactly when the pass claim is made). A decided verdict's interval is intersected
  *   with the deciding look's when that is not empty: never an empty interval. The reason names
@@ -146,8 +147,8 @@ export function rangeWeights(settling: Settling, range: EvidenceRange): Float64A
 
 /**
  * The fail claim per look from the untempered table of a one-sided test at a boundary: the
- * e-detector over the settled intervals, read at look k after interval k - 1 (the last one
- * settled then), sticky from its first crossing.
+ * e-detector (the weighted sum of the restarted e-processes) over the settled intervals, read
+ * at look k after interval k - 1 (the last one settled then), sticky from its first crossing.
  */
 export function failClaim(table: LogFactorTable, settling: Settling, starts: readonly Start[], alpha: number): { failing: boolean[]; from?: number } {
   const looks = table.looks;

@@ -30,6 +30,25 @@ describe('logRestartedEProcesses (numpy/scipy reference)', () => {
     expect(restartPrior(Array(1000).fill(true)).reduce((sum, s) => sum + Math.exp(s.logWeight), 0)).toBeLessThanOrEqual(1);
   });
 
+  it('is never below its largest weighted term, adds the terms where several starts grow, and refuses weights summing past 1', () => {
+    // Harm x3 throughout: the processes from the first interval and from the step both grow.
+    const intervals = rollout(77, () => 3);
+    const table = rateRatioLogFactorTable(intervals, 1.5, 'greater');
+    const starts = restartPrior(STEPS);
+    const { value } = logRestartedEProcesses(table, starts);
+    const terms = starts.map((s) => logRestartedEProcesses(table, [s]).value);
+    value.forEach((v, k) => {
+      const started = terms.map((t) => t[k]).filter((t) => t > -Infinity);
+      expect(v).toBeGreaterThanOrEqual(Math.max(...started) - 1e-12);
+      const top = Math.max(...started);
+      expect(v - top).toBeCloseTo(Math.log(started.reduce((sum, t) => sum + Math.exp(t - top), 0)), 10);
+    });
+    // At the last interval all three starts carry evidence: the sum exceeds the largest by more than a rounding.
+    const last = terms.map((t) => t[20]);
+    expect(value[20] - Math.max(...last)).toBeGreaterThan(0.05);
+    expect(() => logRestartedEProcesses(table, [{ at: 0, logWeight: Math.log(0.6) }, { at: 7, logWeight: Math.log(0.6) }])).toThrow('sum to at most 1');
+  });
+
   it('started at the first interval alone, it is the plain mixture e-process (plus ln 1/2)', () => {
     const intervals: RateInterval[] = [[3, 100, 50, 9900], [1, 100, 45, 9900], [20, 1000, 40, 9000]].map(([canaryEvents, canaryTotal, baselineEvents, baselineTotal]) => ({ canaryEvents, canaryTotal, baselineEvents, baselineTotal }));
     const { value } = logRestartedEProcesses(rateRatioLogFactorTable(intervals, 1.5, 'greater'), restartPrior([false, false, false]));
