@@ -8,12 +8,12 @@
  * - Fail claims test the null "within the margin in every interval" with an e-detector
  *   (src/stats/e-detector.ts): e-processes started at the first interval and at each step of
  *   the canary's weight, summed with weights fixed in advance (their shares of the fail rate),
- *   so harm that starts at the 50 % step is judged on the 50 % step's evidence and not buried under the healthy 1 % and 10 %
- *   steps. Its null is a product over intervals, so it stays valid however the effect moves
- *   over time; a claim holds from the first look at which it crosses (Ville's inequality and
- *   the union bound), and fail evidence keeps accumulating after a pass: a later fail is never
- *   hidden by an earlier pass. It reads settled intervals only (src/judge/interval-settling.ts),
- *   so it lags one look.
+ *   so harm that starts at the 50 % step is judged on the 50 % step's evidence and not buried
+ *   under the healthy 1 % and 10 % steps. Its null is a product over intervals, so it stays
+ *   valid however the effect moves over time; a claim holds from the first look at which it
+ *   crosses (Ville's inequality for the weighted sum, itself an e-process), and fail evidence
+ *   keeps accumulating after a pass: a later fail is never hidden by an earlier pass. It reads
+ *   settled intervals only (src/judge/interval-settling.ts), so it lags one look.
  * - Pass claims test "beyond the margin throughout the gated window" (the trailing intervals at
  *   the canary's current weight, src/judge/interval-settling.ts) with the mixture e-process
  *   started at the window's first interval: a gate's pass rests on the traffic it gates, not
