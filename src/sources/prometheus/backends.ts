@@ -11,7 +11,7 @@
  *   profile's `tenant`, else the backend's `tenant.default`, else none (no tenant header).
  */
 import fs from 'node:fs';
-import { Agent, fetch as undiciFetch } from 'undici';
+import { Agent } from 'undici';
 import { PrometheusClient, type ClientAuth, type QueryObserver } from './client';
 import { PrometheusSource } from './prometheus-source';
 import { DEFAULT_BACKEND, DEFAULT_TENANT_HEADER, type BackendConfig } from './backend-config';
@@ -31,6 +31,7 @@ export interface BackendDefaults {
 
 interface Backend {
   readonly config: BackendConfig;
+  readonly close?: () => Promise<void>;
   readonly client: PrometheusClient;
   readonly auth?: FileAuth;
   readonly sources: Map<string, PrometheusSource>;
@@ -56,7 +57,7 @@ export class Backends implements MetricSources {
         ...(auth ? { auth } : {}),
         ...(tls ? { tls: tls.description } : {}),
       });
-      this.#backends.set(name, { config, client, auth, sources: new Map() });
+      this.#backends.set(name, { config, client, auth, sources: new Map(), ...(tls ? { close: tls.close } : {}) });
     }
   }
 
@@ -101,6 +102,11 @@ export class Backends implements MetricSources {
       backend.sources.set(key, source);
     }
     return source;
+  }
+
+  /** Closes the https agents' connections (tests; the service keeps them for its lifetime). */
+  async close(): Promise<void> {
+    await Promise.all([...this.#backends.values()].map((backend) => backend.close?.()));
   }
 
   /** Every credential value read so far and every static header value, for masking log text. */
@@ -152,7 +158,7 @@ function fileAuth(config: BackendConfig, refreshSeconds: number): FileAuth | und
  * them changes (cert-manager renews certificates in place): a new agent takes the new queries,
  * the old one finishes its own and closes.
  */
-function tlsFetch(tls: NonNullable<BackendConfig['tls']>, refreshSeconds: number): { fetch: typeof fetch; description: string } {
+function tlsFetch(tls: NonNullable<BackendConfig['tls']>, refreshSeconds: number): { fetch: typeof fetch; description: string; close(): Promise<void> } {
   const files = [tls.caFile, tls.certFile, tls.keyFile].filter((f): f is string => f !== undefined);
   const stamp = () => files.map((file) => {
     const stat = fs.statSync(file);
@@ -190,7 +196,8 @@ function tlsFetch(tls: NonNullable<BackendConfig['tls']>, refreshSeconds: number
         void old.close().catch(() => undefined);
       }
     }
-    return (await undiciFetch(input as string, { ...(init as object), dispatcher: agent })) as unknown as Response;
+    // The runtime's own fetch with this agent: its Response is the one the client reads everywhere.
+    return fetch(input, { ...init, dispatcher: agent } as RequestInit);
   };
-  return { fetch: fetchOver as typeof fetch, description: described || 'the TLS settings' };
+  return { fetch: fetchOver as typeof fetch, description: described || 'the TLS settings', close: () => agent.close() };
 }

@@ -347,9 +347,10 @@ export class PrometheusClient {
       // 400 bad_data: Prometheus refuses the query itself; asking again cannot help.
       const refused = status === 400 && /"errorType"\s*:\s*"bad_data"/.test(text);
       const limit = limitAdvice(detail || plainErrorText(text, secrets));
+      // 401 / 403, or a proxy's own word for it (vmauth answers an unknown token with 400).
       const denied =
-        status === 401 || status === 403
-          ? `: ${status === 401 ? 'it did not accept our credentials' : 'it refused access'} (${this.#options.auth?.description ?? (this.#headers.has('authorization') ? 'the Authorization header configured' : 'no credentials configured')}${this.#options.tenant !== undefined ? `, tenant "${this.#options.tenant}"` : ''})`
+        status === 401 || status === 403 || (status < 500 && /\b(auth|token|credentials?|password|unauthori[sz]ed|forbidden)\b/i.test(detail || plainErrorText(text, secrets)))
+          ? `: ${status === 403 ? 'it refused access' : 'it did not accept our credentials'} (${this.#options.auth?.description ?? (this.#headers.has('authorization') ? 'the Authorization header configured' : 'no credentials configured')}${this.#options.tenant !== undefined ? `, tenant "${this.#options.tenant}"` : ''})`
           : '';
       const said = detail ? `: ${detail}` : plainErrorText(text, secrets) ? `: ${JSON.stringify(plainErrorText(text, secrets))}` : ' (no Prometheus error in the body)';
       throw new SourceUnavailableError(`Prometheus at ${where} ${refused ? 'refused the query' : `answered HTTP ${status}`}${denied}${said}${limit ? `; ${limit}` : ''}`, refused ? 'query' : 'status');
@@ -424,14 +425,16 @@ const NAMING_INFO = /^PromQL info: metric might not be a counter, name does not 
 /** Throws `partial` when a successful answer carries warnings, infos or `isPartial` (see the header). */
 function refusePartial(where: string, answer: { warnings?: readonly unknown[]; infos?: readonly unknown[]; isPartial?: boolean }): void {
   const text = (w: unknown) => truncate(typeof w === 'string' ? w : JSON.stringify(w) ?? String(w), 200);
-  const notes = [
-    ...(answer.warnings ?? []).map((w) => `warning: ${text(w)}`),
-    ...(answer.infos ?? []).filter((i) => !(typeof i === 'string' && NAMING_INFO.test(i))).map((i) => `info: ${text(i)}`),
-    ...(answer.isPartial === true ? ['isPartial: true (a storage node did not answer)'] : []),
+  const notes: [kind: string, text: string][] = [
+    ...(answer.warnings ?? []).map((w): [string, string] => ['warning', text(w)]),
+    ...(answer.infos ?? []).filter((i) => !(typeof i === 'string' && NAMING_INFO.test(i))).map((i): [string, string] => ['info', text(i)]),
+    ...(answer.isPartial === true ? [['isPartial', 'true (a storage node did not answer)'] as [string, string]] : []),
   ];
   if (!notes.length) return;
+  // "warning: a; b; info: c": each kind named once, before its first note.
+  const shown = notes.slice(0, 3).map(([kind, note], i) => (i > 0 && notes[i - 1][0] === kind ? note : `${kind}: ${note}`));
   const more = notes.length > 3 ? ` (and ${notes.length - 3} more)` : '';
-  throw new SourceUnavailableError(`Prometheus at ${where} answered with partial data, ${notes.slice(0, 3).join('; ')}${more}`, 'partial');
+  throw new SourceUnavailableError(`Prometheus at ${where} answered with partial data, ${shown.join('; ')}${more}`, 'partial');
 }
 
 /**
