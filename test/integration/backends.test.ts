@@ -212,7 +212,7 @@ function startTenantGateway(tls: ThrowawayTls, upstream: string): Promise<{ url:
     if (typeof tenant !== 'string') return void res.writeHead(401, { 'Content-Type': 'text/plain' }).end('no org id\n');
     if (tenant !== 'team-a') return void res.writeHead(403, { 'Content-Type': 'text/plain' }).end(`tenant ${tenant} is not authorized\n`);
     const target = new URL(req.url ?? '/', upstream);
-    const headers = { ...req.headers, host: target.host };
+    const headers: http.OutgoingHttpHeaders = { ...req.headers, host: target.host };
     delete headers['x-scope-orgid'];
     const forwarded = http.request(target, { method: req.method, headers }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);

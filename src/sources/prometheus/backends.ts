@@ -197,7 +197,7 @@ function tlsFetch(tls: NonNullable<BackendConfig['tls']>, refreshSeconds: number
       }
     }
     // The runtime's own fetch with this agent: its Response is the one the client reads everywhere.
-    return fetch(input, { ...init, dispatcher: agent } as RequestInit);
+    return fetch(input, { ...init, dispatcher: agent } as unknown as RequestInit);
   };
   return { fetch: fetchOver as typeof fetch, description: described || 'the TLS settings', close: () => agent.close() };
 }

@@ -208,9 +208,11 @@ export class PrometheusClient {
 
   /** Who we asked, for messages: the URL, and the backend's name and tenant when there are. */
   get #who(): string {
-    const backend = this.#options.backend !== undefined && this.#options.backend !== 'default' ? `backend "${this.#options.backend}", ` : '';
-    const tenant = this.#options.tenant !== undefined ? `, tenant "${this.#options.tenant}"` : '';
-    return backend || tenant ? ` (${backend}${tenant.replace(/^, /, '')})` : '';
+    const parts = [
+      ...(this.#options.backend !== undefined && this.#options.backend !== 'default' ? [`backend "${this.#options.backend}"`] : []),
+      ...(this.#options.tenant !== undefined ? [`tenant "${this.#options.tenant}"`] : []),
+    ];
+    return parts.length ? ` (${parts.join(', ')})` : '';
   }
 
   /** Every value a message must never repeat: header values (tokens, keys) and the credentials'. */
