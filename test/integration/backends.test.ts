@@ -281,6 +281,16 @@ describeWithBackends('the same analyses against Prometheus and VictoriaMetrics, 
     expect(await judgeAll({ default: { url: `${victoria!.url}/?nocache=1` } })).toEqual(direct);
   }, 30_000);
 
+  it('VictoriaMetrics rounds a long range to its step unless nocache=1: refused as samples at unasked times (503), never judged', async () => {
+    // 171 intervals of 7 s: beyond the ~50 points from which VictoriaMetrics aligns start and end to the step.
+    const long = { timelineStep: '7s' };
+    const rounded = await judge({ default: { url: victoria!.url } }, undefined, 'since the canary began (the timeline path)', 'harmful', { ...long, since: undefined, lookback: '20m' });
+    expect(rounded.status).toBe(503);
+    expect(rounded.message).toMatch(/the sample is at a time the query did not ask for/);
+    const exact = await judge({ default: { url: `${victoria!.url}/?nocache=1` } }, undefined, 'since the canary began (the timeline path)', 'harmful', { ...long, since: undefined, lookback: '20m' });
+    expect(exact).toMatchObject({ status: 200, verdict: 'fail' });
+  }, 30_000);
+
   it('behind vmauth over https: a bearer token from a file, or basic auth from files, with the CA: identical verdicts', async () => {
     const caFile = tls!.caFile;
     expect(await judgeAll({ default: { url: vmauth!.url, bearerTokenFile: path.join(secrets, 'token'), tls: { caFile } } })).toEqual(direct);
