@@ -218,9 +218,14 @@ describe('answers a judge must not decide on', () => {
     const every5m = matrix([[{ pod: 'a' }, ['1', '2', '3', '4']], [{ pod: 'b' }, ['1', '2']]], 1700000000, 300);
     const error = await rejection(client(every5m).range('x', 1700000000, 1700000900, 60, never()));
     expect(error.reason).toBe('downsampled');
-    expect(error.message).toMatch(/answered at a coarser resolution than the 60 s step asked \(its points are at least 300 s apart in every series\)/);
+    expect(error.message).toMatch(/answered at a coarser resolution than the 60 s step asked \(every point 300 s after the last, in every series\)/);
+    // Missed scrapes: uneven gaps, or every other interval missing (two steps), are left to the validation stage.
     const raw = matrix([[{ pod: 'a' }, ['1', null, null, '4', '5']], [{ pod: 'b' }, ['1']]], 1700000000, 60);
     await expect(client(raw).range('x', 1700000000, 1700000240, 60, never())).resolves.toHaveLength(2);
+    const everyOther = matrix([[{ pod: 'a' }, ['1', '2', '3', '4']], [{ pod: 'b' }, ['1', '2']]], 1700000000, 120);
+    await expect(client(everyOther).range('x', 1700000000, 1700000360, 60, never())).resolves.toHaveLength(2);
+    const uneven = matrix([[{ pod: 'a' }, ['1', null, null, '4', null, null, null, '5']]], 1700000000, 60);
+    await expect(client(uneven).range('x', 1700000000, 1700000420, 60, never())).resolves.toHaveLength(1);
     // One point per series says nothing about the resolution.
     await expect(client(matrix([[{}, ['1']], [{ a: 'b' }, ['2']]], 1700000000, 60)).range('x', 1700000000, 1700000000, 60, never())).resolves.toHaveLength(2);
   });

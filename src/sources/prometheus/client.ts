@@ -440,23 +440,27 @@ function refusePartial(where: string, answer: { warnings?: readonly unknown[]; i
 }
 
 /**
- * Throws `downsampled` when no series of a range answer has two points one step apart although
- * some series has several points: the backend answered from data coarser than the step
- * (Thanos' 5m / 1h downsampled blocks, VictoriaMetrics' downsampling), where a per-step
- * increase is not what was asked. A raw answer has a point at every step the series exists.
+ * Throws `downsampled` when every point of a range answer lies on a grid coarser than the asked
+ * step: all gaps between a series' consecutive points, in every series, the same multiple (3 or
+ * more) of the step. That is a resolution (Thanos' 5m and 1h downsampled blocks, VictoriaMetrics'
+ * downsampling), where a per-step increase is not what was asked. Missed scrapes leave gaps of
+ * varying lengths, and a gap of two steps is what every other missed interval looks like: those
+ * stay with the validation stage and the judge (gaps are seen and reported there).
  */
 function refuseDownsampled(where: string, matrix: RangeMatrix, stepSeconds: number): void {
-  let smallest = Infinity;
+  let spacing: number | undefined;
   let gaps = 0;
   for (const series of matrix) {
     for (let i = 1; i < series.values.length; i++) {
-      smallest = Math.min(smallest, series.values[i][0] - series.values[i - 1][0]);
+      const gap = series.values[i][0] - series.values[i - 1][0];
+      if (spacing === undefined) spacing = gap;
+      else if (Math.abs(gap - spacing) > 0.001) return;
       gaps++;
     }
   }
-  if (gaps < 2 || smallest < stepSeconds * 1.5) return;
+  if (spacing === undefined || gaps < 2 || spacing < stepSeconds * 3 - 0.001) return;
   throw new SourceUnavailableError(
-    `Prometheus at ${where} answered at a coarser resolution than the ${stepSeconds} s step asked (its points are at least ${Number(smallest.toPrecision(4))} s apart in every series): downsampled data is not judged as raw; ask for raw data (Thanos: max_source_resolution=0s in the URL, or keep raw blocks for the window; VictoriaMetrics: a window within the raw-data retention) or a longer "timelineStep"`,
+    `Prometheus at ${where} answered at a coarser resolution than the ${stepSeconds} s step asked (every point ${Number(spacing.toPrecision(4))} s after the last, in every series): downsampled data is not judged as raw; ask for raw data (Thanos: max_source_resolution=0s in the URL, or keep raw blocks for the window; VictoriaMetrics: a window within the raw-data retention) or a "timelineStep" as long as the resolution`,
     'downsampled',
   );
 }
