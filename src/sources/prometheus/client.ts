@@ -16,17 +16,17 @@
  *   vmstorage node did not answer: the numbers may be missing samples, and a judge must not
  *   decide on them. Infos say PromQL fixed or ignored data (histograms ignored in an
  *   aggregation, quantile buckets forced monotonic): refused too.
- * - `downsampled`: a range answer whose points are spaced wider than the asked step everywhere
- *   (Thanos' downsampled blocks, a VictoriaMetrics downsampling rule): not raw data.
+ * - `downsampled`: a range answer whose points all lie on a grid of 3 or more steps (Thanos'
+ *   downsampled blocks, VictoriaMetrics' downsampling): not raw data.
+ * - `too-large`: the answer exceeds `maxAnswerBytes`, or the analysis' answers together exceed
+ *   its budget (`withAnswerBudget`): read as a stream and abandoned at the cap, never held
+ *   whole (a 600 MB answer once took the process to 1.8 GB).
  * Limit errors of Mimir / Cortex / Thanos / VictoriaMetrics / Prometheus (too many series,
  * samples or chunks, a range too long) keep their reason and name the setting that bounds them
  * (backend-limits.ts). A 401 / 403 names the credential configured (its kind and file, never
  * its value) and the tenant; a TLS failure says which TLS setting to check.
- * - `too-large`: the answer exceeds `maxAnswerBytes`, or the analysis' answers together exceed
- *   its budget (`withAnswerBudget`): read as a stream and abandoned at the cap, never held
- *   whole (a 600 MB answer once took the process to 1.8 GB).
- * Header values (tokens, tenant ids) are never put into an error message, and never sent to
- * another origin: a redirect is followed only within the configured origin.
+ * Header values (tokens, keys) and credentials are never put into an error message (a tenant
+ * chosen through `tenant` is named: it is not a secret), and never sent to another origin: a redirect is followed only within the configured origin.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { z } from 'zod';
@@ -321,7 +321,7 @@ export class PrometheusClient {
         await response.body?.cancel();
         const next = new URL(location, target);
         if (next.origin !== this.#endpoint.origin) {
-          throw new SourceUnavailableError(`Prometheus at ${where} redirected to another origin (${next.origin}); its headers go to ${this.#endpoint.origin} only: set PROMETHEUS_URL to the address it redirects to`, 'status');
+          throw new SourceUnavailableError(`Prometheus at ${where} redirected to another origin (${next.origin}); its headers go to ${this.#endpoint.origin} only: set PROMETHEUS_URL (or the backend's url) to the address it redirects to`, 'status');
         }
         if (hops >= MAX_REDIRECTS) throw new SourceUnavailableError(`Prometheus at ${where} redirected more than ${MAX_REDIRECTS} times`, 'status');
         target = next;
