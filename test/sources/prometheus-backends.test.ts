@@ -185,6 +185,21 @@ describe('Backends: credentials and tenants per query', () => {
     expect((await request(bare).post('/v1/analyze').send({ ...body, tenant: 'team-a' })).body.issues).toEqual([{ path: 'tenant', message: 'no backend with tenants is configured (PROMETHEUS_BACKENDS)' }]);
   });
 
+  it('Flagger metadata "tenant" chooses the tenant the same way', async () => {
+    const fake = fakeFetch(ok);
+    const sources = new Backends({ default: { url: 'http://m', tenant: { allowed: ['team-a'] } } }, { queryTimeoutMs: 1000, fetch: fake.fetch });
+    const { app } = testApp({ analysis: { sources } });
+    const payload = (tenant: string) => ({ name: 'model', namespace: 'ml', phase: 'Progressing', checksum: 'c0ffee', metadata: { tenant, revisionFrom: 'labels' } });
+    await request(app).post('/v1/flagger/rollout').send(payload('team-a'));
+    expect(fake.requests.length).toBeGreaterThan(0);
+    expect(new Set(fake.requests.map((r) => r.headers['x-scope-orgid']))).toEqual(new Set(['team-a']));
+    const sent = fake.requests.length;
+    const refused = await request(app).post('/v1/flagger/rollout').send(payload('team-b'));
+    expect(refused.status).toBe(400);
+    expect(refused.body.issues).toEqual([{ path: 'tenant', message: 'tenant "team-b" is not allowed on backend "default"; allowed: team-a' }]);
+    expect(fake.requests.length).toBe(sent);
+  });
+
   it('the credentials read at start are among the secrets the redaction module masks in logged text', () => {
     const backends = new Backends(
       { default: { url: 'http://m', bearerTokenFile: file('token', TOKEN), headers: { 'X-Api-Key': 'static-api-key-123' } }, basic: { url: 'http://b', basicAuth: { username: 'judge', passwordFile: file('pw', PASSWORD) } } },
