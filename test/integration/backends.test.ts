@@ -282,8 +282,10 @@ describeWithBackends('the same analyses against Prometheus and VictoriaMetrics, 
   }, 30_000);
 
   it('VictoriaMetrics rounds a long range to its step unless nocache=1: refused as samples at unasked times (503), never judged', async () => {
-    // 171 intervals of 7 s: beyond the ~50 points from which VictoriaMetrics aligns start and end to the step.
-    const long = { timelineStep: '7s' };
+    // 70 or more intervals (beyond the ~50 points from which VictoriaMetrics aligns start and end to
+    // the step), of a step the window's end is not a multiple of, so that the alignment moves them.
+    const step = [7, 11, 13, 17, 19].find((s) => END % s !== 0)!;
+    const long = { timelineStep: `${step}s` };
     const rounded = await judge({ default: { url: victoria!.url } }, undefined, 'since the canary began (the timeline path)', 'harmful', { ...long, since: undefined, lookback: '20m' });
     expect(rounded.status).toBe(503);
     expect(rounded.message).toMatch(/the sample is at a time the query did not ask for/);

@@ -11,7 +11,7 @@
  *   profile's `tenant`, else the backend's `tenant.default`, else none (no tenant header).
  */
 import fs from 'node:fs';
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
 import { PrometheusClient, type ClientAuth, type QueryObserver } from './client';
 import { PrometheusSource } from './prometheus-source';
 import { DEFAULT_BACKEND, DEFAULT_TENANT_HEADER, type BackendConfig } from './backend-config';
@@ -164,20 +164,25 @@ function tlsFetch(tls: NonNullable<BackendConfig['tls']>, refreshSeconds: number
     const stat = fs.statSync(file);
     return `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
   }).join('|');
-  const build = () => {
-    const read = (file: string | undefined) => {
-      if (file === undefined) return undefined;
-      try {
-        return fs.readFileSync(file);
-      } catch (error) {
-        throw new Error(`cannot read the TLS file ${file} (${(error as { code?: string }).code ?? 'unreadable'})`);
-      }
-    };
-    return new Agent({ connect: { ca: read(tls.caFile), cert: read(tls.certFile), key: read(tls.keyFile), ...(tls.serverName ? { servername: tls.serverName } : {}) } });
+  const read = (file: string | undefined) => {
+    if (file === undefined) return undefined;
+    try {
+      return fs.readFileSync(file);
+    } catch (error) {
+      throw new Error(`cannot read the TLS file ${file} (${(error as { code?: string }).code ?? 'unreadable'})`);
+    }
   };
-  let agent = build();
+  // Read now, so that a missing file stops the service at start, naming it.
+  let material = { ca: read(tls.caFile), cert: read(tls.certFile), key: read(tls.keyFile) };
   let current = stamp();
   let checkedAt = Date.now();
+  // undici (~0.5 s to load) is loaded with the first https query, not by every process that reads the config (the CLI).
+  // A promise, so that the queries of the first analysis share one agent.
+  let agent: Promise<Agent> | undefined;
+  const build = async () => {
+    const { Agent: UndiciAgent } = await import('undici');
+    return new UndiciAgent({ connect: { ...material, ...(tls.serverName ? { servername: tls.serverName } : {}) } });
+  };
   const described = [tls.caFile && `the CA in ${tls.caFile}`, tls.certFile && `the client certificate in ${tls.certFile}`, tls.serverName && `the server name "${tls.serverName}"`].filter(Boolean).join(', ');
   const fetchOver = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     // Checked at most once a second: a stat per file per query is cheap, but not free.
@@ -190,14 +195,20 @@ function tlsFetch(tls: NonNullable<BackendConfig['tls']>, refreshSeconds: number
         // A file mid-rotation (symlink swapped): keep the agent until it is back.
       }
       if (now !== undefined && now !== current) {
-        const old = agent;
-        agent = build();
+        material = { ca: read(tls.caFile), cert: read(tls.certFile), key: read(tls.keyFile) };
         current = now;
-        void old.close().catch(() => undefined);
+        const old = agent;
+        agent = undefined;
+        void old?.then((previous) => previous.close()).catch(() => undefined);
       }
     }
+    agent ??= build();
     // The runtime's own fetch with this agent: its Response is the one the client reads everywhere.
-    return fetch(input, { ...init, dispatcher: agent } as unknown as RequestInit);
+    return fetch(input, { ...init, dispatcher: await agent } as unknown as RequestInit);
   };
-  return { fetch: fetchOver as typeof fetch, description: described || 'the TLS settings', close: () => agent.close() };
+  return { fetch: fetchOver as typeof fetch, description: described || 'the TLS settings', close: async () => {
+    const open = agent;
+    agent = undefined;
+    await (await open)?.close();
+  } };
 }
