@@ -72,6 +72,7 @@ describe('PROMETHEUS_BACKENDS: validated at start, the key at fault named', () =
     ['a certificate without its key', { m: { url: 'https://m', tls: { certFile: '/c' } } }, /m\.tls\.keyFile: a client certificate needs both/],
     ['the tenant header among the static headers', { m: { url: 'http://m', tenant: { default: 'a' }, headers: { 'X-Scope-OrgID': 'b' } } }, /m\.headers\.X-Scope-OrgID: the tenant header is set by "tenant"/],
     ['a federated tenant id', { m: { url: 'http://m', tenant: { allowed: ['a|b'] } } }, /m\.tenant\.allowed\[0\]: tenant ids are/],
+    ['"." as a tenant id', { m: { url: 'http://m', tenant: { default: '.' } } }, /m\.tenant\.default: tenant ids are/],
     ['a default tenant outside the allow-list', { m: { url: 'http://m', tenant: { default: 'c', allowed: ['a'] } } }, /m\.tenant\.default: "c" is not in tenant\.allowed/],
     ['a bad backend name', { Mimir: { url: 'http://m' } }, /backend names are lower-case/],
     ['no URL', { m: {} }, /m\.url/],

@@ -21,11 +21,14 @@ import { strictObject } from '../../contracts/strict-object';
 export const DEFAULT_BACKEND = 'default';
 export const DEFAULT_TENANT_HEADER = 'X-Scope-OrgID';
 export const BACKEND_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
-/** Mimir's allowed tenant-id characters (its docs: "Tenant IDs"), without "|", and not "." or "..". */
-export const TENANT_ID = /^(?!\.{1,2}$)[A-Za-z0-9!._*'()-]{1,150}$/;
+/**
+ * Mimir's allowed tenant-id characters (its docs: "Tenant IDs"), without "|"; "." and ".." are
+ * refused apart (no lookahead: the chart's JSON schema is checked by Helm's Go regexps).
+ */
+export const TENANT_ID = /^[A-Za-z0-9!._*'()-]{1,150}$/;
 const TENANT_MESSAGE = 'tenant ids are 1-150 letters, digits and !-_.*\'() (not "." or ".."; "|" would read several tenants at once)';
 
-export const tenantId = z.string().regex(TENANT_ID, TENANT_MESSAGE);
+export const tenantId = z.string().regex(TENANT_ID, TENANT_MESSAGE).refine((id) => id !== '.' && id !== '..', TENANT_MESSAGE);
 
 const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'expected an HTTP header name');
 const path = z.string().min(1, 'expected a file path');
