@@ -45,7 +45,7 @@ function main(): void {
       process.exit(1);
     }
     const { address, port } = server.address() as AddressInfo;
-    logger.info({ address, port, prometheus: config.PROMETHEUS_URL ? new URL(config.PROMETHEUS_URL).origin : null, profiles: [...analysis.profiles.keys()] }, 'canary-judge listening');
+    logger.info({ address, port, prometheus: config.PROMETHEUS_URL ? new URL(config.PROMETHEUS_URL).origin : null, backends: Object.keys(config.PROMETHEUS_BACKENDS ?? {}), profiles: [...analysis.profiles.keys()] }, 'canary-judge listening');
   });
   server.on('error', (error) => {
     logger.fatal({ err: error }, 'cannot listen');

@@ -10,6 +10,7 @@ import { INVISIBLE_CONTROLS } from '../judge/describe';
 import type { CategoricalSide, CountSide, HistogramBucket, MetricInput, ValuesInterval, ValuesSide } from '../judge/types';
 import { sumCategoricalIntervals, sumCountIntervals, sumValuesIntervals } from '../judge/timeline';
 import { TEMPLATE_NAMES, type TemplateMetric } from '../sources/metric-source';
+import { tenantId } from '../sources/prometheus/backend-config';
 import { expectedGot, lenientBoolean, lenientNumber, numberArray, readNumber, stringMap } from './lenient-numbers';
 import { strictObject } from './strict-object';
 import { unknownKeyMessage } from './closest-key';
@@ -458,6 +459,8 @@ const side = strictObject(
 export const analyzeRequestSchema = strictObject({
     metrics: z.array(z.unknown()).max(MAX_METRICS, atMost(MAX_METRICS, 'metrics per analysis')).optional(),
     profile: z.string().min(1).max(200).optional(),
+    /** The tenant to read (its header, e.g. X-Scope-OrgID), only one of the backend's tenant.allowed (docs/backends/). */
+    tenant: tenantId.optional(),
     evidence: z.enum(['anytime-valid', 'fixed-sample']).optional(),
     /**
      * The canary's share of the traffic the routing promises (the step's weight). An empty string
@@ -560,7 +563,7 @@ export const analyzeRequestSchema = strictObject({
   });
 
 /** Request keys that only steer fetching from Prometheus. */
-const PROMETHEUS_ONLY_KEYS = ['labels', 'baseline', 'canary', 'reporter', 'lookback', 'start', 'end', 'since', 'maxAge', 'timelineStep', 'trafficLookback', 'revisionFrom', 'exclude'] as const;
+const PROMETHEUS_ONLY_KEYS = ['tenant', 'labels', 'baseline', 'canary', 'reporter', 'lookback', 'start', 'end', 'since', 'maxAge', 'timelineStep', 'trafficLookback', 'revisionFrom', 'exclude'] as const;
 
 export type AnalyzeRequest = z.output<typeof analyzeRequestSchema>;
 

@@ -57,7 +57,7 @@ const WORKLOAD_NAME = /^[a-z0-9]([-a-z0-9.]{0,243}[a-z0-9])?$/;
 
 const METRIC_FIELDS = ['margin.relative', 'margin.absolute', 'margin.allowLargeRelative', 'critical', 'weight', 'direction', 'statistic', 'threshold'] as const;
 const PER_METRIC = new RegExp(`^metrics\\.([^.]+)\\.(${METRIC_FIELDS.map((f) => f.replace('.', '\\.')).join('|')})$`);
-const REQUEST_KEYS = ['reporter', 'profile', 'lookback', 'start', 'end', 'alpha', 'evidence', 'expectedCanaryShare', 'trafficLookback', 'onTrafficMismatch', 'timelineStep', 'since', 'maxAge', 'revisionFrom'] as const;
+const REQUEST_KEYS = ['reporter', 'profile', 'tenant', 'lookback', 'start', 'end', 'alpha', 'evidence', 'expectedCanaryShare', 'trafficLookback', 'onTrafficMismatch', 'timelineStep', 'since', 'maxAge', 'revisionFrom'] as const;
 const LABEL_PREFIXES = ['labels.', 'canary.labels.', 'baseline.labels.', 'canary.sourceLabels.', 'baseline.sourceLabels.', 'exclude.'] as const;
 
 /**
@@ -78,14 +78,14 @@ function unknownMetadataKeyMessage(key: string): string {
     closest = prefix && `${prefix}${key.slice(lastDot + 1)}`;
   } else closest = closestKey(key, [...REQUEST_KEYS, 'onInconclusive', 'target', 'service']);
   const known =
-    'the keys are target, service, reporter, profile, lookback, start, end, alpha, evidence, expectedCanaryShare, trafficLookback, onTrafficMismatch, timelineStep, since, maxAge, revisionFrom, onInconclusive, labels.<name>, canary.labels.<name>, baseline.labels.<name>, canary.sourceLabels.<name>, baseline.sourceLabels.<name>, exclude.<name> and metrics.<metric>.(margin.relative|margin.absolute|critical|weight|direction|statistic|threshold)';
+    'the keys are target, service, reporter, profile, tenant, lookback, start, end, alpha, evidence, expectedCanaryShare, trafficLookback, onTrafficMismatch, timelineStep, since, maxAge, revisionFrom, onInconclusive, labels.<name>, canary.labels.<name>, baseline.labels.<name>, canary.sourceLabels.<name>, baseline.sourceLabels.<name>, exclude.<name> and metrics.<metric>.(margin.relative|margin.absolute|critical|weight|direction|statistic|threshold)';
   return closest !== undefined ? `unknown metadata key ${shown}; did you mean \`${closest}\`?` : `unknown metadata key ${shown}; ${known}`;
 }
 
 /**
  * Metadata keys: `target` (the Canary's targetRef.name), `service` (its spec.service.name, by
  * default the target: the callers route to `<service>-canary` and `<service>-primary`),
- * `reporter`, `profile`, `lookback`, `start`, `end`, `alpha`, `evidence`, `expectedCanaryShare`,
+ * `reporter`, `profile`, `tenant`, `lookback`, `start`, `end`, `alpha`, `evidence`, `expectedCanaryShare`,
  * `trafficLookback`, `onTrafficMismatch`, `timelineStep` (fetch the window per step, e.g. "1m"),
  * `since` ("canary": the window starts where the canary's revision began), `maxAge`,
  * `revisionFrom` (pods|labels), `onInconclusive` (fail|pass), `labels.<name>` (both sides),

@@ -6,7 +6,7 @@
 import { analyze } from '../judge/analyze';
 import type { AnalysisInput, AnalysisResult, MetricInput, MetricResult } from '../judge/types';
 import { DEFAULT_PROFILE_NAME, type Profile, type Profiles } from '../profiles/profiles';
-import { SourceUnavailableError, type FetchContext, type FetchedMetric, type MetricSource, type TemplateMetric, type TimeWindow } from '../sources/metric-source';
+import { BackendChoiceError, SourceUnavailableError, type FetchContext, type FetchedMetric, type MetricSource, type MetricSources, type TemplateMetric, type TimeWindow } from '../sources/metric-source';
 import type { RevisionMethod, SideRevision } from '../sources/revision/identify-revision';
 import { resolveRevisions, type Revisions } from '../sources/revision/resolve-revisions';
 import { currentWeight, type CurrentWeight } from '../sources/flagger-weight';
@@ -20,6 +20,8 @@ import type { RequestPromql } from './promql-policy';
 export interface AnalysisDeps {
   /** Absent when no PROMETHEUS_URL is configured. */
   readonly source?: MetricSource;
+  /** The configured backends (PROMETHEUS_BACKENDS and PROMETHEUS_URL): when given, the profile's backend and the tenant choose the source. */
+  readonly sources?: MetricSources;
   readonly profiles: Profiles;
   readonly deadlineMs: number;
   readonly defaultLookbackSeconds: number;
@@ -77,8 +79,9 @@ export interface AnalysisWithInputs {
   readonly inputs: ReadonlyMap<string, MetricInput>;
 }
 
-export async function runAnalysisWithInputs(request: AnalyzeRequest, deps: AnalysisDeps, overrides: MetricOverrides = new Map()): Promise<AnalysisWithInputs> {
-  const profile = resolveProfile(request, deps.profiles);
+export async function runAnalysisWithInputs(request: AnalyzeRequest, given: AnalysisDeps, overrides: MetricOverrides = new Map()): Promise<AnalysisWithInputs> {
+  const profile = resolveProfile(request, given.profiles);
+  const deps = withChosenSource(request, profile, given);
   const entries = withProfile(request.metrics, profile, overrides);
   const reporter = request.reporter ?? profile?.reporter;
   // A metric whose sides cannot be told apart is never fetched: optional ones are skipped
@@ -283,6 +286,23 @@ function revisionReport(revision: SideRevision): RevisionReport {
     since: revision.start === null ? null : new Date(revision.start * 1000).toISOString(),
     ...(revision.excluded.length ? { excluded: revision.excluded } : {}),
   };
+}
+
+/**
+ * The deps with the source of this analysis: the profile's backend, and the tenant the request
+ * names (only from the backend's allow-list: 400 otherwise), the profile's or the backend's default.
+ */
+function withChosenSource(request: AnalyzeRequest, profile: Profile | undefined, deps: AnalysisDeps): AnalysisDeps {
+  if (!deps.sources) {
+    if (request.tenant !== undefined) throw new RequestError([{ path: 'tenant', message: 'no backend with tenants is configured (PROMETHEUS_BACKENDS)' }]);
+    return deps;
+  }
+  try {
+    return { ...deps, source: deps.sources.choose({ backend: profile?.backend, profileTenant: profile?.tenant, requestTenant: request.tenant }) };
+  } catch (error) {
+    if (error instanceof BackendChoiceError) throw new RequestError([{ path: error.path, message: error.message }]);
+    throw error;
+  }
 }
 
 /** The named profile, or the default one when the request lists no metrics of its own. */

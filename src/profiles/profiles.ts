@@ -14,6 +14,7 @@ import { REPORTERS, templateMetricSchema } from '../contracts/analyze-request';
 import { lenientNumber } from '../contracts/lenient-numbers';
 import type { EvidenceName, ScoreThresholds } from '../judge/types';
 import type { TemplateMetric } from '../sources/metric-source';
+import { BACKEND_NAME, tenantId } from '../sources/prometheus/backend-config';
 
 export interface Profile {
   readonly name: string;
@@ -23,6 +24,10 @@ export interface Profile {
   readonly evidence?: EvidenceName;
   /** Istio's reporter for the istio-* templates ("waypoint" in ambient mesh); a request's wins. */
   readonly reporter?: (typeof REPORTERS)[number];
+  /** The backend its metrics are read from (PROMETHEUS_BACKENDS; default "default", PROMETHEUS_URL). */
+  readonly backend?: string;
+  /** The tenant read on that backend (its tenant header); a request may name another only from the backend's tenant.allowed. */
+  readonly tenant?: string;
   readonly metrics: readonly TemplateMetric[];
 }
 
@@ -59,6 +64,8 @@ export const profileSchema = strictObject({
   thresholds: strictObject({ pass: lenientNumber.optional(), marginal: lenientNumber.optional() }).optional(),
   evidence: z.enum(['anytime-valid', 'fixed-sample']).optional(),
   reporter: z.enum(REPORTERS).optional(),
+  backend: z.string().regex(BACKEND_NAME, 'backend names are lower-case letters, digits, ".", "_" and "-"').optional(),
+  tenant: tenantId.optional(),
   metrics: z.array(templateMetricSchema).min(1, 'a profile needs at least one metric'),
 });
 

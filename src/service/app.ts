@@ -78,8 +78,8 @@ export function createApp({ config, logger, metrics, lifecycle, analysis: given,
   app.disable('x-powered-by');
   app.use(helmet());
   app.set('query parser', 'simple');
-  // Masked wherever a URL is logged or repeated (redact.ts).
-  const secrets = [config.FLAGGER_PATH_SECRET, config.AUTH_TOKEN].filter((s): s is string => !!s);
+  // Masked wherever a URL is logged or repeated (redact.ts); the backends' credentials as read at start too.
+  const secrets = [config.FLAGGER_PATH_SECRET, config.AUTH_TOKEN, ...(analysis.sources?.secrets?.() ?? [])].filter((s): s is string => !!s);
   // Before the request logger: it records the URL when the request arrives, and the secret
   // path must never reach a log line.
   if (config.FLAGGER_PATH_SECRET) app.use(flaggerPathSecret(config.FLAGGER_PATH_SECRET));

@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { MAX_WINDOW_SECONDS } from '../contracts/limits';
 import { REQUEST_PROMQL } from '../contracts/promql-policy';
 import { parseDurationSeconds } from '../contracts/time-window';
+import { issuesFromZod, parseContract } from '../contracts/problems';
+import { backendMapSchema, DEFAULT_BACKEND, type BackendMap } from '../sources/prometheus/backend-config';
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -38,6 +40,27 @@ const schema = z.object({
     })
     .optional(),
   PROMETHEUS_QUERY_TIMEOUT_MS: z.coerce.number().int().min(1).default(5_000),
+  /**
+   * Named backends as a JSON object, name -> {url, headers, bearerTokenFile, basicAuth, tls,
+   * tenant, queryTimeoutMs, credentialsRefreshSeconds} (src/sources/prometheus/backend-config.ts,
+   * docs/backends/); a profile picks one with "backend". PROMETHEUS_URL is the one named "default".
+   */
+  PROMETHEUS_BACKENDS: z
+    .string()
+    .transform((text, ctx): BackendMap => {
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'expected a JSON object of backend name -> settings' });
+        return z.NEVER;
+      }
+      const parsed = parseContract(backendMapSchema, value);
+      if (parsed.success) return parsed.data as BackendMap;
+      for (const issue of issuesFromZod(parsed.error)) ctx.addIssue({ code: 'custom', message: `${issue.path === 'body' ? '(top level)' : issue.path}: ${issue.message}` });
+      return z.NEVER;
+    })
+    .optional(),
   /** Largest Prometheus answer read (bytes), streamed and abandoned past it: 400 naming the query. */
   PROMETHEUS_MAX_ANSWER_BYTES: z.coerce.number().int().min(1024).default(8 * 2 ** 20),
   /** All Prometheus answers of one analysis together (bytes). */
@@ -87,6 +110,8 @@ const schema = z.object({
   AUTH_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   /** When set, Flagger may call /v1/flagger/<FLAGGER_PATH_SECRET>/<type> without a token. */
   FLAGGER_PATH_SECRET: z.string().regex(/^[A-Za-z0-9_-]{24,}$/, 'use at least 24 URL-safe characters').optional(),
+}).superRefine((config, ctx) => {
+  if (config.PROMETHEUS_URL && config.PROMETHEUS_BACKENDS?.[DEFAULT_BACKEND]) ctx.addIssue({ code: 'custom', path: ['PROMETHEUS_BACKENDS'], message: `"${DEFAULT_BACKEND}" is PROMETHEUS_URL's: give the default backend in one place (drop PROMETHEUS_URL, or rename this one)` });
 });
 
 export type Config = z.output<typeof schema>;

@@ -158,6 +158,35 @@ export interface MetricSource {
   flaggerWeights?(workload: string, namespace: string, window: TimeWindow, stepSeconds: number, signal: AbortSignal): Promise<{ readonly samples: readonly (readonly [number, number])[]; readonly query: string }>;
 }
 
+/** Which backend and tenant an analysis reads (src/sources/prometheus/backends.ts). */
+export interface SourceChoice {
+  /** The profile's backend (default "default"). */
+  readonly backend?: string;
+  readonly profileTenant?: string;
+  /** Named by the request: only from the backend's allow-list. */
+  readonly requestTenant?: string;
+}
+
+/** The configured backends: the source of one analysis, by its profile and request. */
+export interface MetricSources {
+  /** Throws BackendChoiceError for a backend or tenant the analysis may not use. */
+  choose(choice: SourceChoice): MetricSource;
+  /** Credential values to mask in anything logged (tokens, passwords, secret header values). */
+  secrets?(): string[];
+}
+
+/** A backend or tenant an analysis may not use: the request is refused (400) with this message. */
+export class BackendChoiceError extends Error {
+  constructor(
+    message: string,
+    /** The request key at fault ("tenant", "profile"). */
+    readonly path: string,
+  ) {
+    super(message);
+    this.name = 'BackendChoiceError';
+  }
+}
+
 /** The backend could not answer: the analysis must not produce a verdict (HTTP 503). */
 export class SourceUnavailableError extends Error {
   constructor(
@@ -165,10 +194,11 @@ export class SourceUnavailableError extends Error {
     /**
      * 'query': Prometheus refused the query itself (a bad custom query): a client error, not an outage.
      * 'partial': it answered, but warned that part of the data could not be read.
+     * 'downsampled': it answered from data coarser than the step asked (Thanos, VictoriaMetrics downsampling).
      * 'invalid-samples': it answered, but samples the validation stage refuses (src/sources/validate/).
      * 'too-large': its answer is beyond the byte cap: a client error (the query selects too much), 400.
      */
-    readonly reason: 'unreachable' | 'timeout' | 'status' | 'malformed' | 'partial' | 'not-configured' | 'query' | 'invalid-samples' | 'too-large',
+    readonly reason: 'unreachable' | 'timeout' | 'status' | 'malformed' | 'partial' | 'downsampled' | 'not-configured' | 'query' | 'invalid-samples' | 'too-large',
   ) {
     super(message);
     this.name = 'SourceUnavailableError';

@@ -120,7 +120,7 @@ describe('redirects', () => {
     const client = new PrometheusClient({ baseUrl: server.url, headers: HEADERS, queryTimeoutMs: 5000 });
     const error = await failure(client.instant('up', 1700000000, never()));
     expect(error.reason).toBe('status');
-    expect(error.message).toBe(`Prometheus at ${server.url}/api/v1/query redirected to another origin (${elsewhere.url}); its headers go to ${server.url} only: set PROMETHEUS_URL to the address it redirects to`);
+    expect(error.message).toBe(`Prometheus at ${server.url}/api/v1/query redirected to another origin (${elsewhere.url}); its headers go to ${server.url} only: set PROMETHEUS_URL (or the backend's url) to the address it redirects to`);
     expect(seen.filter((s) => s.server === 'elsewhere')).toEqual([]);
     expect(error.message).not.toMatch(/tenant-42|k3y-s3cr3t|steal/);
   });

@@ -125,9 +125,9 @@ describe('PrometheusClient requests', () => {
 });
 
 describe('PrometheusClient answers', () => {
-  it('accepts extra fields Prometheus may add (infos, stats, an empty warnings list)', async () => {
+  it('accepts extra fields Prometheus may add (stats, empty warnings and infos, the counter-naming info)', async () => {
     const { client: c } = client({
-      body: { status: 'success', warnings: [], infos: ['x'], data: { resultType: 'vector', result: [{ metric: {}, value: [1, '3'] }], stats: {} } },
+      body: { status: 'success', warnings: [], infos: ['PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "x" (1:6)'], isPartial: false, data: { resultType: 'vector', result: [{ metric: {}, value: [1, '3'] }], stats: {} } },
     });
     expect(await c.instant('up', 1, never())).toEqual([{ metric: {}, value: [1, 3] }]);
   });
@@ -153,7 +153,7 @@ describe('PrometheusClient answers', () => {
   });
 
   it.each([
-    ['HTTP 500 with Prometheus error JSON', promError(500, 'execution', 'query processing would load too many samples into memory'), 'status', /HTTP 500: execution: query processing would load too many samples into memory$/],
+    ['HTTP 500 with Prometheus error JSON', promError(500, 'execution', 'query processing would load too many samples into memory'), 'status', /HTTP 500: execution: query processing would load too many samples into memory; the samples limit of a query: raise Prometheus' --query.max-samples/],
     ['HTTP 400 bad_data', promError(400, 'bad_data', '1:5: parse error: unexpected "}"'), 'query', /refused the query: bad_data: 1:5: parse error: unexpected "}"/],
     ['HTTP 422 from a query timeout', promError(422, 'timeout', 'query timed out in expression evaluation'), 'status', /HTTP 422: timeout: query timed out/],
     ['HTTP 503 with an HTML body', { status: 503, body: '<html><body><h1>503 Service Unavailable</h1>No server is available</body></html>', contentType: 'text/html' }, 'status', /HTTP 503 \(no Prometheus error in the body\)$/],

@@ -9,19 +9,30 @@
  * - `timeout`: the per-query timeout passed, or the caller's signal aborted (deadline);
  * - `status`: a non-2xx answer (with Prometheus' `error` text when the body is its JSON);
  * - `malformed`: not JSON, or not the shape the API documents;
- * - `partial`: a success that carries `warnings`. Prometheus warns when part of the data could
- *   not be read (a failed remote-read or Thanos store, a PromQL data problem): the numbers may
- *   be missing samples, and a judge must not decide on them.
+ * - `partial`: a success that carries `warnings` or `infos` (but the one naming hint below), or
+ *   VictoriaMetrics' `isPartial: true`. Prometheus warns when part of the data could not be read
+ *   (a failed remote-read store, a PromQL data problem), Thanos when a store API failed and
+ *   partial responses are on (`partial_response`, warnings), VictoriaMetrics cluster when a
+ *   vmstorage node did not answer: the numbers may be missing samples, and a judge must not
+ *   decide on them. Infos say PromQL fixed or ignored data (histograms ignored in an
+ *   aggregation, quantile buckets forced monotonic): refused too.
+ * - `downsampled`: a range answer whose points all lie on a grid of 3 or more steps (Thanos'
+ *   downsampled blocks, VictoriaMetrics' downsampling): not raw data.
  * - `too-large`: the answer exceeds `maxAnswerBytes`, or the analysis' answers together exceed
  *   its budget (`withAnswerBudget`): read as a stream and abandoned at the cap, never held
  *   whole (a 600 MB answer once took the process to 1.8 GB).
- * Header values (tokens, tenant ids) are never put into an error message, and never sent to
- * another origin: a redirect is followed only within the configured origin.
+ * Limit errors of Mimir / Cortex / Thanos / VictoriaMetrics / Prometheus (too many series,
+ * samples or chunks, a range too long) keep their reason and name the setting that bounds them
+ * (backend-limits.ts). A 401 / 403 names the credential configured (its kind and file, never
+ * its value) and the tenant; a TLS failure says which TLS setting to check.
+ * Header values (tokens, keys) and credentials are never put into an error message (a tenant
+ * chosen through `tenant` is named: it is not a secret), and never sent to another origin: a redirect is followed only within the configured origin.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { z } from 'zod';
 import { SourceUnavailableError } from '../metric-source';
 import { linkedAbort } from '../linked-abort';
+import { limitAdvice } from './backend-limits';
 
 export interface PrometheusClientOptions {
   /** e.g. http://prometheus:9090 or http://host/prometheus (a path prefix is kept). */
@@ -36,6 +47,24 @@ export interface PrometheusClientOptions {
   readonly observe?: QueryObserver;
   /** Largest answer body read, in bytes (default DEFAULT_MAX_ANSWER_BYTES). */
   readonly maxAnswerBytes?: number;
+  /** Credentials read fresh for every query (files that rotate), never shown. */
+  readonly auth?: ClientAuth;
+  /** The backend's name, shown in messages beside its URL when not "default". */
+  readonly backend?: string;
+  /** The tenant this client reads (its header is among `headers`), shown in messages. */
+  readonly tenant?: string;
+  /** TLS is configured (a custom CA or client certificate): named when a TLS handshake fails. */
+  readonly tls?: string;
+}
+
+/** Credentials whose value may change between queries (bearer token or basic auth from files). */
+export interface ClientAuth {
+  /** The headers to send now (e.g. Authorization), read fresh; throws an Error naming the file when unreadable. */
+  headers(): Promise<Record<string, string>>;
+  /** Every value to mask wherever text could repeat it (the token, the password, their encodings). */
+  secrets(): readonly string[];
+  /** What is configured, for messages ("the bearer token from /var/run/secrets/token"): never the value. */
+  readonly description: string;
 }
 
 /** 8 MiB: a day of one-minute points of 79 latency buckets is about 2 MB. */
@@ -102,6 +131,8 @@ const warningsSchema = z.array(z.unknown()).optional();
 const vectorSchema = z.object({
   status: z.literal('success'),
   warnings: warningsSchema,
+  infos: warningsSchema,
+  isPartial: z.boolean().optional(),
   data: z.object({
     resultType: z.literal('vector'),
     result: z.array(z.object({ metric: labelsSchema, value: sampleSchema.optional(), histogram: z.unknown().optional() })),
@@ -111,6 +142,8 @@ const vectorSchema = z.object({
 const matrixSchema = z.object({
   status: z.literal('success'),
   warnings: warningsSchema,
+  infos: warningsSchema,
+  isPartial: z.boolean().optional(),
   data: z.object({
     resultType: z.literal('matrix'),
     result: z.array(z.object({ metric: labelsSchema, values: z.array(sampleSchema).optional(), histograms: z.unknown().optional() })),
@@ -124,10 +157,12 @@ export class PrometheusClient {
   readonly #fetch: typeof fetch;
   readonly #observe: QueryObserver | undefined;
   readonly #maxAnswerBytes: number;
+  readonly #options: PrometheusClientOptions;
   /** The server as shown in messages: no user info, no query string. */
   readonly server: string;
 
   constructor(options: PrometheusClientOptions) {
+    this.#options = options;
     let url: URL;
     try {
       url = new URL(options.baseUrl);
@@ -166,6 +201,32 @@ export class PrometheusClient {
     this.server = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
   }
 
+  /** The same backend with more headers (a tenant's): same transport, credentials and limits. */
+  withHeaders(headers: Record<string, string>, tenant?: string): PrometheusClient {
+    return new PrometheusClient({ ...this.#options, headers: { ...this.#options.headers, ...headers }, ...(tenant !== undefined ? { tenant } : {}) });
+  }
+
+  /** Who we asked, for messages: the URL, and the backend's name and tenant when there are. */
+  get #who(): string {
+    const parts = [
+      ...(this.#options.backend !== undefined && this.#options.backend !== 'default' ? [`backend "${this.#options.backend}"`] : []),
+      ...(this.#options.tenant !== undefined ? [`tenant "${this.#options.tenant}"`] : []),
+    ];
+    return parts.length ? ` (${parts.join(', ')})` : '';
+  }
+
+  /** Every value a message must never repeat: header values (tokens, keys) and the credentials'. */
+  #secrets(): string[] {
+    const values: string[] = [];
+    this.#headers.forEach((value, name) => {
+      // Not the tenant (shown on purpose) nor an auth scheme's name.
+      if (!['content-type', 'accept'].includes(name) && value !== this.#options.tenant) values.push(value, ...value.split(/\s+/).filter((part) => !/^(bearer|basic)$/i.test(part)));
+    });
+    for (const secret of this.#options.auth?.secrets() ?? []) values.push(secret);
+    // Longest first: a token is masked whole before a shorter value inside it.
+    return values.filter((v) => v.length >= 4).sort((a, b) => b.length - a.length);
+  }
+
   /** Instant query at `timeSeconds` (unix seconds); the answer must be a vector. */
   async instant(query: string, timeSeconds: number, signal: AbortSignal): Promise<InstantVector> {
     return this.#observed(() => this.#instant(query, timeSeconds, signal));
@@ -194,9 +255,9 @@ export class PrometheusClient {
     checkTime('time', timeSeconds);
     const body = await this.#post('/api/v1/query', { query, time: String(timeSeconds) }, signal);
     const parsed = vectorSchema.safeParse(body);
-    const where = `${this.server}/api/v1/query`;
+    const where = `${this.server}/api/v1/query${this.#who}`;
     if (!parsed.success) throw malformed(where, describeMismatch(body, 'vector', parsed.error));
-    refusePartial(where, parsed.data.warnings);
+    refusePartial(where, parsed.data);
     return parsed.data.data.result.map((series, i) => {
       if (!series.value) throw malformed(where, `series ${i} has no "value" (native histograms are not supported)`);
       return { metric: series.metric, value: toSample(series.value, where) };
@@ -211,13 +272,15 @@ export class PrometheusClient {
     const params = { query, start: String(startSeconds), end: String(endSeconds), step: String(stepSeconds) };
     const body = await this.#post('/api/v1/query_range', params, signal);
     const parsed = matrixSchema.safeParse(body);
-    const where = `${this.server}/api/v1/query_range`;
+    const where = `${this.server}/api/v1/query_range${this.#who}`;
     if (!parsed.success) throw malformed(where, describeMismatch(body, 'matrix', parsed.error));
-    refusePartial(where, parsed.data.warnings);
-    return parsed.data.data.result.map((series, i) => {
+    refusePartial(where, parsed.data);
+    const matrix = parsed.data.data.result.map((series, i) => {
       if (!series.values) throw malformed(where, `series ${i} has no "values" (native histograms are not supported)`);
       return { metric: series.metric, values: series.values.map((s) => toSample(s, where)) };
     });
+    refuseDownsampled(where, matrix, stepSeconds);
+    return matrix;
   }
 
   /** POSTs the form and returns the parsed JSON of a 2xx answer. */
@@ -226,18 +289,28 @@ export class PrometheusClient {
     url.pathname = `${url.pathname.replace(/\/+$/, '')}${path}`;
     // Disposed as soon as the answer is read or has failed: no timer outlives the query.
     const query = linkedAbort(signal, this.#timeoutMs);
-    const where = `${this.server}${path}`;
+    const where = `${this.server}${path}${this.#who}`;
 
     let status: number;
     let text: string;
     try {
       if (signal.aborted) throw signal.reason;
+      const headers = new Headers(this.#headers);
+      if (this.#options.auth) {
+        let fresh: Record<string, string>;
+        try {
+          fresh = await this.#options.auth.headers();
+        } catch (error) {
+          throw new SourceUnavailableError(`Prometheus at ${where}: ${(error as Error).message}`, 'not-configured');
+        }
+        for (const [name, value] of Object.entries(fresh)) headers.set(name, value);
+      }
       let target = url;
       let response: Response;
       for (let hops = 0; ; hops++) {
         response = await this.#fetch(target.href, {
           method: 'POST',
-          headers: new Headers(this.#headers),
+          headers,
           body: new URLSearchParams(params).toString(),
           signal: query.signal,
           // Followed here: fetch would forward custom headers (X-Scope-OrgID, API keys) to any origin.
@@ -248,7 +321,7 @@ export class PrometheusClient {
         await response.body?.cancel();
         const next = new URL(location, target);
         if (next.origin !== this.#endpoint.origin) {
-          throw new SourceUnavailableError(`Prometheus at ${where} redirected to another origin (${next.origin}); its headers go to ${this.#endpoint.origin} only: set PROMETHEUS_URL to the address it redirects to`, 'status');
+          throw new SourceUnavailableError(`Prometheus at ${where} redirected to another origin (${next.origin}); its headers go to ${this.#endpoint.origin} only: set PROMETHEUS_URL (or the backend's url) to the address it redirects to`, 'status');
         }
         if (hops >= MAX_REDIRECTS) throw new SourceUnavailableError(`Prometheus at ${where} redirected more than ${MAX_REDIRECTS} times`, 'status');
         target = next;
@@ -263,19 +336,26 @@ export class PrometheusClient {
       if (query.timedOut || isAbort(error)) {
         throw new SourceUnavailableError(`Prometheus at ${where} did not answer within ${this.#timeoutMs} ms`, 'timeout');
       }
-      throw new SourceUnavailableError(`Prometheus at ${where} is unreachable: ${networkCause(error, this.#headers)}`, 'unreachable');
+      const cause = networkCause(error, this.#secrets());
+      const tls = /CERT|SSL|TLS|self[- ]signed|certificate|handshake|EPROTO/i.test(cause) ? `: the TLS handshake failed${this.#options.tls ? ` (check ${this.#options.tls})` : ' (a private CA? give the backend tls.caFile)'}` : '';
+      throw new SourceUnavailableError(`Prometheus at ${where} is unreachable: ${cause}${tls}`, 'unreachable');
     } finally {
       query.dispose();
     }
 
     if (status < 200 || status > 299) {
-      const detail = prometheusErrorText(text);
+      const secrets = this.#secrets();
+      const detail = prometheusErrorText(text, secrets);
       // 400 bad_data: Prometheus refuses the query itself; asking again cannot help.
       const refused = status === 400 && /"errorType"\s*:\s*"bad_data"/.test(text);
-      throw new SourceUnavailableError(
-        `Prometheus at ${where} ${refused ? 'refused the query' : `answered HTTP ${status}`}${detail ? `: ${detail}` : ' (no Prometheus error in the body)'}`,
-        refused ? 'query' : 'status',
-      );
+      const limit = limitAdvice(detail || plainErrorText(text, secrets));
+      // 401 / 403, or a proxy's own word for it (vmauth answers an unknown token with 400).
+      const denied =
+        status === 401 || status === 403 || (status < 500 && /\b(auth|token|credentials?|password|unauthori[sz]ed|forbidden)\b/i.test(detail || plainErrorText(text, secrets)))
+          ? `: ${status === 403 ? 'it refused access' : 'it did not accept our credentials'} (${this.#options.auth?.description ?? (this.#headers.has('authorization') ? 'the Authorization header configured' : 'no credentials configured')}${this.#options.tenant !== undefined ? `, tenant "${this.#options.tenant}"` : ''})`
+          : '';
+      const said = detail ? `: ${detail}` : plainErrorText(text, secrets) ? `: ${JSON.stringify(plainErrorText(text, secrets))}` : ' (no Prometheus error in the body)';
+      throw new SourceUnavailableError(`Prometheus at ${where} ${refused ? 'refused the query' : `answered HTTP ${status}`}${denied}${said}${limit ? `; ${limit}` : ''}`, refused ? 'query' : 'status');
     }
     try {
       return JSON.parse(text);
@@ -338,12 +418,51 @@ function toSample([time, text]: readonly [number, string], where: string): Sampl
   return [time, value];
 }
 
-/** Throws `partial` when a successful answer carries warnings (see the header). */
-function refusePartial(where: string, warnings: readonly unknown[] | undefined): void {
-  if (!warnings?.length) return;
-  const shown = warnings.slice(0, 3).map((w) => truncate(typeof w === 'string' ? w : JSON.stringify(w) ?? String(w), 200));
-  const more = warnings.length > 3 ? ` (and ${warnings.length - 3} more)` : '';
-  throw new SourceUnavailableError(`Prometheus at ${where} answered with partial data, warning: ${shown.join('; ')}${more}`, 'partial');
+/**
+ * Prometheus' info that a counter's name does not end in _total/_sum/_count/_bucket: a naming
+ * hint about the query, not about its data (the templates' own counters may be named so).
+ */
+const NAMING_INFO = /^PromQL info: metric might not be a counter, name does not end in /;
+
+/** Throws `partial` when a successful answer carries warnings, infos or `isPartial` (see the header). */
+function refusePartial(where: string, answer: { warnings?: readonly unknown[]; infos?: readonly unknown[]; isPartial?: boolean }): void {
+  const text = (w: unknown) => truncate(typeof w === 'string' ? w : JSON.stringify(w) ?? String(w), 200);
+  const notes: [kind: string, text: string][] = [
+    ...(answer.warnings ?? []).map((w): [string, string] => ['warning', text(w)]),
+    ...(answer.infos ?? []).filter((i) => !(typeof i === 'string' && NAMING_INFO.test(i))).map((i): [string, string] => ['info', text(i)]),
+    ...(answer.isPartial === true ? [['isPartial', 'true (a storage node did not answer)'] as [string, string]] : []),
+  ];
+  if (!notes.length) return;
+  // "warning: a; b; info: c": each kind named once, before its first note.
+  const shown = notes.slice(0, 3).map(([kind, note], i) => (i > 0 && notes[i - 1][0] === kind ? note : `${kind}: ${note}`));
+  const more = notes.length > 3 ? ` (and ${notes.length - 3} more)` : '';
+  throw new SourceUnavailableError(`Prometheus at ${where} answered with partial data, ${shown.join('; ')}${more}`, 'partial');
+}
+
+/**
+ * Throws `downsampled` when every point of a range answer lies on a grid coarser than the asked
+ * step: all gaps between a series' consecutive points, in every series, the same multiple (3 or
+ * more) of the step. That is a resolution (Thanos' 5m and 1h downsampled blocks, VictoriaMetrics'
+ * downsampling), where a per-step increase is not what was asked. Missed scrapes leave gaps of
+ * varying lengths, and a gap of two steps is what every other missed interval looks like: those
+ * stay with the validation stage and the judge (gaps are seen and reported there).
+ */
+function refuseDownsampled(where: string, matrix: RangeMatrix, stepSeconds: number): void {
+  let spacing: number | undefined;
+  let gaps = 0;
+  for (const series of matrix) {
+    for (let i = 1; i < series.values.length; i++) {
+      const gap = series.values[i][0] - series.values[i - 1][0];
+      if (spacing === undefined) spacing = gap;
+      else if (Math.abs(gap - spacing) > 0.001) return;
+      gaps++;
+    }
+  }
+  if (spacing === undefined || gaps < 2 || spacing < stepSeconds * 3 - 0.001) return;
+  throw new SourceUnavailableError(
+    `Prometheus at ${where} answered at a coarser resolution than the ${stepSeconds} s step asked (every point ${Number(spacing.toPrecision(4))} s after the last, in every series): downsampled data is not judged as raw; ask for raw data (Thanos: max_source_resolution=0s in the URL, or keep raw blocks for the window; VictoriaMetrics: a window within the raw-data retention) or a "timelineStep" as long as the resolution`,
+    'downsampled',
+  );
 }
 
 function malformed(where: string, why: string): SourceUnavailableError {
@@ -372,17 +491,36 @@ function describeMismatch(body: unknown, expected: 'vector' | 'matrix', error: z
   return `not a Prometheus ${expected} answer (${issues.join('; ')}${error.issues.length > 3 ? '; ...' : ''})`;
 }
 
-/** Prometheus' own `errorType: error` from a JSON error body, truncated; '' otherwise. */
-function prometheusErrorText(text: string): string {
+/** Prometheus' own `errorType: error` from a JSON error body, truncated, secrets masked; '' otherwise. */
+function prometheusErrorText(text: string, secrets: readonly string[]): string {
   if (!text || text.length > 1_000_000) return '';
   try {
     const body: unknown = JSON.parse(text);
     if (!isRecord(body) || typeof body.error !== 'string') return '';
     const type = typeof body.errorType === 'string' && /^[a-z_]{1,40}$/.test(body.errorType) ? `${body.errorType}: ` : '';
-    return type + truncate(body.error);
+    return type + truncate(masked(body.error, secrets));
   } catch {
     return '';
   }
+}
+
+/**
+ * The first line of a short plain-text error body (a proxy's "missing X-Scope-OrgID", vmauth's
+ * "cannot find the provided auth token ..."), every secret masked; '' for HTML, JSON or long bodies.
+ */
+function plainErrorText(text: string, secrets: readonly string[]): string {
+  const trimmed = text.trim();
+  if (!trimmed || trimmed.length > 4000 || /^[<{[]/.test(trimmed)) return '';
+  return truncate(masked(trimmed.split('\n')[0], secrets), 200);
+}
+
+/** `text` with every secret (and its base64, as Basic auth sends it) replaced by [redacted]. */
+function masked(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret.length >= 4) out = out.split(secret).join('[redacted]');
+  }
+  return out;
 }
 
 function truncate(text: string, max = MAX_ERROR_TEXT): string {
@@ -412,9 +550,9 @@ function isAbort(error: unknown): boolean {
 
 /**
  * The innermost cause of a failed fetch (`connect ECONNREFUSED 127.0.0.1:9090`, `bad port`),
- * with every configured header value blanked out in case a message ever repeats one.
+ * with every configured header value and credential blanked out in case a message ever repeats one.
  */
-function networkCause(error: unknown, headers: Headers): string {
+function networkCause(error: unknown, secrets: readonly string[]): string {
   let innermost = asErrorLike(error);
   for (let depth = 0; depth < 5; depth++) {
     const cause = asErrorLike(innermost?.cause);
@@ -422,10 +560,7 @@ function networkCause(error: unknown, headers: Headers): string {
     innermost = cause;
   }
   const code = typeof innermost?.code === 'string' ? innermost.code : '';
-  let message = typeof innermost?.message === 'string' ? truncate(innermost.message, 200) : '';
-  headers.forEach((value) => {
-    if (value.length >= 4) message = message.split(value).join('[redacted]');
-  });
+  const message = typeof innermost?.message === 'string' ? truncate(masked(innermost.message, secrets), 200) : '';
   const text = message.includes(code) ? message : `${code} ${message}`.trim();
   return text || 'the connection failed';
 }
