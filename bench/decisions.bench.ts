@@ -351,7 +351,8 @@ function projectionText(p: { signed: number[]; relative: number[]; censored: num
  * every analysed look; "-" where the kind was never decided. Then the first violation of each.
  */
 function agreementTable(rows: readonly { row: string; counts: AgreementCounts }[]): string {
-  const kinds = [...new Set(rows.flatMap((r) => Object.keys(r.counts)))].sort();
+  // Kinds never decided (no effect: too little data) have nothing to check.
+  const kinds = [...new Set(rows.flatMap((r) => Object.keys(r.counts).filter((k) => r.counts[k].decided > 0)))].sort();
   const table = [['scenario (method)', ...kinds, 'violations']];
   const examples: string[] = [];
   for (const { row, counts } of rows) {
@@ -368,7 +369,7 @@ function agreementTable(rows: readonly { row: string; counts: AgreementCounts }[
 
 const AGREEMENT_NOTE =
   '\ncells: metrics whose reported numbers contradict their verdict / metrics decided (pass or fail), over every analysed look (bench/simulate/agreement.ts). ' +
-  'Checked: the JSON effect (what the Grafana gauges export), for a fail every alternative margin\'s effect, the HTML forest bar, the timeline\'s deciding and latest looks, and the interval the reason quotes. ' +
+  'Checked: the JSON effect (what the Grafana gauges export), for a fail every alternative margin\'s effect, the HTML forest bar, the timeline\'s deciding look and every later one, and the interval the reason quotes. ' +
   'pass => the interval within the margin on the side(s) it constrains; fail => beyond it.';
 
 function roleMeaning(run: ScenarioRun): string {

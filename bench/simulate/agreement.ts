@@ -12,7 +12,8 @@
  * gauges `canary_judge_metric_effect_lower/upper/margin` export and the text report prints),
  * every alternative margin's `effects` entry for a fail (a fail needs every one of them), the
  * HTML report's forest-plot bar (src/report/plots.ts, in units of the margin), the timeline
- * plot's bar at the deciding look and the latest look (src/report/timeline-plot.ts), and the
+ * plot's bar at the deciding look and its band at every later look, where the verdict stands
+ * (src/report/timeline-plot.ts), and the
  * "(confidence interval A to B)" the reason quotes.
  */
 import { FORMAT_BY_UNIT } from '../../src/judge/describe';
@@ -20,7 +21,7 @@ import type { AnalysisResult, Direction, Effect, EffectUnit, MetricResult, Verdi
 import { forestSpec } from '../../src/report/plots';
 
 /** Where a reported interval is read. */
-export const PLACES = ['effect', 'effects', 'forest bar', 'deciding look', 'latest look', 'reason'] as const;
+export const PLACES = ['effect', 'effects', 'forest bar', 'deciding look', 'later looks', 'reason'] as const;
 export type Place = (typeof PLACES)[number];
 
 export interface Disagreement {
@@ -39,9 +40,19 @@ export interface KindCounts {
 }
 export type AgreementCounts = Record<string, KindCounts>;
 
-/** The kind a metric is counted under: its kind and the measure it reports. */
+/** The kind a metric is counted under: a rate, a quantile, the mean, a threshold share, a distribution, a category mix. */
 export function kindOf(metric: MetricResult): string {
-  return `${metric.kind}: ${metric.effect?.measure ?? 'no effect'}`;
+  const measure = metric.effect?.measure ?? '';
+  switch (metric.kind) {
+    case 'proportion':
+      return 'rate';
+    case 'categorical':
+      return 'category mix';
+    case 'distribution':
+      return `distribution (${measure || 'no effect'})`;
+    case 'continuous':
+      return measure.includes('share above') ? 'threshold share' : measure.includes('mean') ? 'mean' : measure ? 'quantile' : 'continuous (no effect)';
+  }
 }
 
 /** JSON carries an unbounded side as null. */
@@ -87,11 +98,13 @@ export function disagreements(result: AnalysisResult): Disagreement[] {
     if (m.verdict === 'fail') for (const other of m.effects ?? []) check('effects', other, other);
     const bar = forest.get(m.name);
     if (bar && !agrees(m.verdict, m.direction, e.unit, bar.lower, bar.upper, 1)) add('forest bar', `bar ${bar.lower.toFixed(3)} to ${bar.upper.toFixed(3)} margins`);
-    if (m.timeline?.length) {
-      const deciding = m.timeline.find((look) => look.interval === m.decidedAt);
-      if (deciding) check('deciding look', deciding);
-      const latest = m.timeline.at(-1)!;
-      if (latest.interval === m.intervals) check('latest look', latest);
+    // The timeline plot's bar at the deciding look, and its band at every later look (where the verdict stands).
+    if (m.timeline?.length && m.decidedAt !== undefined) {
+      if (!m.timeline.some((look) => look.interval === m.decidedAt)) add('deciding look', `at interval ${m.decidedAt} is not in the series the plot draws`);
+      for (const look of m.timeline) {
+        if (look.interval === m.decidedAt) check('deciding look', look);
+        else if (look.interval > m.decidedAt) check('later looks', look);
+      }
     }
     const quoted = reasonInterval(m.reason);
     if (quoted && !reasonMatches(quoted, e)) add('reason', `reason says "${quoted}", effect ${shown(e, e.unit)}`);

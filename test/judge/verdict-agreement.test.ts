@@ -8,8 +8,10 @@
 import { agrees, disagreements } from '../../bench/simulate/agreement';
 import { binomial, multinomial } from '../../bench/simulate/binomial';
 import { analyze } from '../../src/judge/analyze';
-import type { AnalysisResult, EvidenceName, HistogramBucket, MetricInput, MetricResult, ValuesInterval } from '../../src/judge/types';
+import type { AnalysisResult, Direction, EvidenceName, HistogramBucket, Margin, MetricInput, MetricResult, ValuesInterval } from '../../src/judge/types';
 import { forestSpec } from '../../src/report/plots';
+import { Registry } from 'prom-client';
+import { VerdictMetrics } from '../../src/service/verdict-metrics';
 import { normalSampler, seededRandom } from '../support/random';
 
 /** 2.5 % apart from 20 to ~440 ms (buckets well inside the 10 % margin), and 70 ms exactly for the SLO share. */
@@ -166,6 +168,52 @@ describe('every number agrees with its verdict', () => {
     const passed = Object.entries(decided).filter(([, c]) => c.pass > 0).map(([name]) => name);
     const failed = Object.entries(decided).filter(([, c]) => c.fail > 0).map(([name]) => name);
     expect({ passed, failed }).toEqual({ passed: NAMES, failed: NAMES });
+  });
+
+  it('holds for every direction and for alternative margins (relative or absolute), each evidence mode', () => {
+    // Lower and higher canaries beside an identical one; a rate, a quantile, the mean and an SLO share.
+    const slower = (factor: number): Model => ({ ...HEALTHY, errorRate: HEALTHY.errorRate * factor, latencyMedian: HEALTHY.latencyMedian * factor });
+    const margins: Record<string, { values: Margin; rate: Margin }> = {
+      relative: { values: { relative: 0.1 }, rate: { relative: 0.3 } },
+      'relative or absolute': { values: { relative: 0.1, absolute: 5 }, rate: { relative: 0.3, absolute: 0.01 } },
+    };
+    const seen: Record<Direction, Set<string>> = { increase: new Set(), decrease: new Set(), either: new Set() };
+    const found: string[] = [];
+    for (const [seed, factor] of [[31, 0.7], [32, 1], [33, 1.4]] as const) {
+      const all = metrics(rollout(seed, slower(factor), 8, 2000), 8, 'timeline');
+      const [errors, , p95, mean, slo] = all;
+      for (const { evidence, shape } of MODES) {
+        const pick = (m: MetricInput) => (shape === 'timeline' ? m : ({ ...m, baseline: { ...m.baseline, intervals: undefined }, canary: { ...m.canary, intervals: undefined } } as MetricInput));
+        const variants = (['increase', 'decrease', 'either'] as const).flatMap((direction) =>
+          Object.entries(margins).flatMap(([which, margin]) => [
+            { ...pick(errors), name: `errors ${direction} ${which}`, direction, margin: margin.rate },
+            { ...pick(p95), name: `p95 ${direction} ${which}`, direction, margin: margin.values },
+            { ...pick(mean), name: `mean ${direction} ${which}`, direction, margin: margin.values },
+            { ...pick(slo), name: `slo ${direction} ${which}`, direction, margin: margin.rate },
+          ]),
+        ) as MetricInput[];
+        for (const metric of variants) {
+          const result = analyze({ metrics: [metric], evidence });
+          for (const d of disagreements(result)) found.push(`${evidence} ${shape} x${factor} ${d.metric} ${d.place}: ${d.detail}`);
+          const m = result.metrics[0];
+          if (m.verdict !== 'inconclusive') seen[m.direction].add(m.verdict);
+        }
+      }
+    }
+    expect(found).toEqual([]);
+    expect(Object.fromEntries(Object.entries(seen).map(([d, v]) => [d, [...v].sort()]))).toEqual({ increase: ['fail', 'pass'], decrease: ['fail', 'pass'], either: ['fail', 'pass'] });
+  });
+
+  it('the Grafana gauges export the interval the JSON reports', async () => {
+    const result = analyze({ metrics: metrics(rollout(21, HARMFUL), 10, 'timeline') });
+    const registry = new Registry();
+    new VerdictMetrics(registry, { ttlSeconds: 60, maxKeys: 100, fromInline: true }).record({ namespace: 'shop', rollout: 'checkout' }, result, true);
+    const gauge = async (name: string) => new Map((await registry.getSingleMetric(name)!.get()).values.map((v) => [v.labels.metric as string, v.value]));
+    const [verdict, lower, upper, margin] = await Promise.all(['verdict', 'effect_lower', 'effect_upper', 'effect_margin'].map((g) => gauge(`canary_judge_metric_${g}`)));
+    for (const m of result.metrics) {
+      expect({ verdict: verdict.get(m.name), lower: lower.get(m.name), upper: upper.get(m.name), margin: margin.get(m.name) }).toEqual({ verdict: { pass: 1, fail: -1, inconclusive: 0 }[m.verdict], lower: m.effect!.lower, upper: m.effect!.upper, margin: m.effect!.tolerance });
+    }
+    expect(result.metrics.filter((m) => m.verdict === 'fail').length).toBeGreaterThan(0);
   });
 
   it('the forest plot draws the bar the JSON reports', () => {
