@@ -97,6 +97,7 @@ export function disagreements(result: AnalysisResult): Disagreement[] {
     // A fail needs every alternative margin's check to fail: each reported one lies beyond its margin.
     if (m.verdict === 'fail') for (const other of m.effects ?? []) check('effects', other, other);
     const bar = forest.get(m.name);
+    if (!bar && e.tolerance > 0) add('forest bar', 'missing from the forest plot');
     if (bar && !agrees(m.verdict, m.direction, e.unit, bar.lower, bar.upper, 1)) add('forest bar', `bar ${bar.lower.toFixed(3)} to ${bar.upper.toFixed(3)} margins`);
     // The timeline plot's bar at the deciding look, and its band at every later look (where the verdict stands).
     if (m.timeline?.length && m.decidedAt !== undefined) {
