@@ -7,9 +7,8 @@
 import { fisherExact } from '../stats/fisher-exact';
 import { twoProportionZ } from '../stats/two-proportion-z';
 import { describeCheck } from './describe';
-import type { Check } from './margin-check';
 import { insufficientData } from './data-gate';
-import { checkAgainstMargins, type EffectCandidate } from './margin-check';
+import { checkAgainstMargins, type Check, type EffectCandidate } from './margin-check';
 import { judged, resolve, withoutEvidence, type MetricContext, type Resolved } from './metric-context';
 import { judgeRateTimeline } from './rate-timeline';
 import { judgedTimeline, type TimelineDecision } from './timeline-checks';
