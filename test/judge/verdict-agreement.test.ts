@@ -214,7 +214,7 @@ describe('every number agrees with its verdict', () => {
       expect({ verdict: verdict.get(m.name), lower: lower.get(m.name), upper: upper.get(m.name), margin: margin.get(m.name) }).toEqual({ verdict: { pass: 1, fail: -1, inconclusive: 0 }[m.verdict], lower: m.effect!.lower, upper: m.effect!.upper, margin: m.effect!.tolerance });
     }
     expect(result.metrics.filter((m) => m.verdict === 'fail').length).toBeGreaterThan(0);
-  });
+  }, 60_000); // the analysis runs before the first await: a shared machine can take seconds
 
   it('the forest plot draws the bar the JSON reports', () => {
     const result = analyze({ metrics: metrics(rollout(11, HEALTHY), 10, 'timeline') });
