@@ -48,6 +48,7 @@ import {
   type SideProbabilities,
 } from './simulate/rollout';
 import { median, Tally, type TallyData } from './simulate/tally';
+import { countAgreement, mergeAgreement, type AgreementCounts } from './simulate/agreement';
 import { HISTOGRAM_METHODS, HISTOGRAM_SCENARIOS, runHistogramScenario, thresholdFor, type HistogramMethod, type HistogramOutcome, type HistogramScenario } from './simulate/histogram-scenarios';
 import { MEAN_LOOK_METHODS, MEAN_ROLLOUT_METHODS, MEAN_SCENARIOS, mergeMeanResults, runMeanScenario, TIMEOUT_MS, type MeanScenarioResult } from './simulate/mean-scenarios';
 
@@ -134,6 +135,8 @@ interface ScenarioRun {
   dataMs: number;
   /** Time of the one fixed-sample judgement per rollout at the last look. */
   fixedSampleMs: number;
+  /** Whether the fixed-sample judgement's numbers agree with its verdicts (./simulate/agreement.ts). */
+  readonly fixedSampleAgreement: AgreementCounts;
 }
 
 /** One look of a canary-judge rollout, kept to score its projections afterwards. */
@@ -187,7 +190,7 @@ function runScenario(scenario: Scenario, methods: readonly Method[], options: Op
     perMinute: scenario.testers.perMinute,
     model: probabilities({ ...base, latencyMedianMs: base.latencyMedianMs * scenario.testers.latencyFactor, errorRate: base.errorRate * scenario.testers.errorFactor }, bounds),
   };
-  const run: ScenarioRun = { scenario, tallies, dataMs: 0, fixedSampleMs: 0 };
+  const run: ScenarioRun = { scenario, tallies, dataMs: 0, fixedSampleMs: 0, fixedSampleAgreement: {} };
   const first = options.worker ?? 0;
   const stride = options.worker === undefined ? 1 : options.workers;
   for (let r = first; r < options.rollouts; r += stride) {
@@ -211,6 +214,7 @@ function runScenario(scenario: Scenario, methods: readonly Method[], options: Op
         j.tally.judgeMs += elapsedMs(t1);
         j.tally.looksJudged++;
         j.last = result;
+        if (result.agreement) mergeAgreement(j.tally.agreement, result.agreement);
         if (result.metrics) j.history.push({ look, result, latestCanary: data.lastMinuteCanary.requests });
         if (result.verdict === 'pass' && !j.firstPass) j.firstPass = look;
         if (result.verdict === 'pass' && !j.gatePass && look >= FIRST_LOOK_OF_50_PERCENT_STEP) j.gatePass = look;
@@ -225,8 +229,10 @@ function runScenario(scenario: Scenario, methods: readonly Method[], options: Op
     while (data.look < LOOKS) data.nextMinute();
     run.dataMs += elapsedMs(t2);
     const t3 = process.hrtime.bigint();
-    const fixedSample = analyze({ metrics: canaryJudgeMetrics(data, scenario.margins) }, fixedSampleEvidence).verdict;
+    const fixedSampleResult = analyze({ metrics: canaryJudgeMetrics(data, scenario.margins) }, fixedSampleEvidence);
+    const fixedSample = fixedSampleResult.verdict;
     run.fixedSampleMs += elapsedMs(t3);
+    countAgreement(run.fixedSampleAgreement, fixedSampleResult);
     for (const j of judges) {
       j.tally.outcomes.push({ firstPass: j.firstPass, firstFail: j.firstFail, gatePass: j.gatePass, ...(j.history.length ? { fixedSample } : {}) });
       scoreProjections(j.history, j.tally, scenario.requestsPerMinute ?? REQUESTS_PER_MINUTE);
@@ -340,6 +346,32 @@ function projectionText(p: { signed: number[]; relative: number[]; censored: num
   return `${abs === null ? '-' : lookText(abs)} / ${rel === null ? '-' : rel.toFixed(2)}${late} (${p.signed.length}, ${pct(p.censored / n)} %)`;
 }
 
+/**
+ * Per row (a scenario and method) and kind: violations / metrics decided (pass or fail) over
+ * every analysed look; "-" where the kind was never decided. Then the first violation of each.
+ */
+function agreementTable(rows: readonly { row: string; counts: AgreementCounts }[]): string {
+  // Kinds never decided (no effect: too little data) have nothing to check.
+  const kinds = [...new Set(rows.flatMap((r) => Object.keys(r.counts).filter((k) => r.counts[k].decided > 0)))].sort();
+  const table = [['scenario (method)', ...kinds, 'violations']];
+  const examples: string[] = [];
+  for (const { row, counts } of rows) {
+    const cells = kinds.map((k) => {
+      const c = counts[k];
+      if (c?.example) examples.push(`- ${row}, ${k}: ${c.example}`);
+      return c && c.decided ? `${c.violations} / ${c.decided}` : '-';
+    });
+    table.push([row, ...cells, String(Object.values(counts).reduce((n, c) => n + c.violations, 0))]);
+  }
+  const total = rows.reduce((n, r) => n + Object.values(r.counts).reduce((m, c) => m + c.violations, 0), 0);
+  return `${markdownTable(table)}\n\ntotal violations: ${total}${examples.length ? `\n\nfirst violation per cell:\n${examples.join('\n')}` : ''}`;
+}
+
+const AGREEMENT_NOTE =
+  '\ncells: metrics whose reported numbers contradict their verdict / metrics decided (pass or fail), over every analysed look (bench/simulate/agreement.ts). ' +
+  'Checked: the JSON effect (what the Grafana gauges export), for a fail every alternative margin\'s effect, the HTML forest bar, the timeline\'s deciding look and every later one, and the interval the reason quotes. ' +
+  'pass => the interval within the margin on the side(s) it constrains; fail => beyond it.';
+
 function roleMeaning(run: ScenarioRun): string {
   switch (run.scenario.role) {
     case 'healthy':
@@ -357,16 +389,17 @@ interface RunData {
   readonly scenario: string;
   readonly dataMs: number;
   readonly fixedSampleMs: number;
+  readonly fixedSampleAgreement: AgreementCounts;
   readonly tallies: [string, TallyData][];
 }
 
 function toData(run: ScenarioRun): RunData {
-  return { scenario: run.scenario.name, dataMs: run.dataMs, fixedSampleMs: run.fixedSampleMs, tallies: [...run.tallies].map(([name, t]) => [name, { ...t }] as [string, TallyData]) };
+  return { scenario: run.scenario.name, dataMs: run.dataMs, fixedSampleMs: run.fixedSampleMs, fixedSampleAgreement: run.fixedSampleAgreement, tallies: [...run.tallies].map(([name, t]) => [name, { ...t }] as [string, TallyData]) };
 }
 
 /** Forks one process per worker (each runs every scenario on its share of the rollouts) and merges their tallies. */
 async function runInWorkers(options: Options, methods: readonly Method[]): Promise<ScenarioRun[]> {
-  const runs = options.scenarios.map((scenario) => ({ scenario, dataMs: 0, fixedSampleMs: 0, tallies: new Map(methods.map((m) => [m.name, new Tally()] as const)) }));
+  const runs = options.scenarios.map((scenario) => ({ scenario, dataMs: 0, fixedSampleMs: 0, fixedSampleAgreement: {} as AgreementCounts, tallies: new Map(methods.map((m) => [m.name, new Tally()] as const)) }));
   const args = ['--rollouts', String(options.rollouts), '--seed', String(options.seed), '--evidence', options.evidence.name, '--workers', String(options.workers)];
   args.push('--scenario', options.scenarios.map((s) => s.name).join(','));
   await Promise.all(
@@ -378,6 +411,7 @@ async function runInWorkers(options: Options, methods: readonly Method[]): Promi
           const run = runs.find((r) => r.scenario.name === data.scenario)!;
           run.dataMs += data.dataMs;
           run.fixedSampleMs += data.fixedSampleMs;
+          mergeAgreement(run.fixedSampleAgreement, data.fixedSampleAgreement);
           for (const [name, t] of data.tallies) run.tallies.get(name)!.merge(t);
           if (w === 0) process.stderr.write(`${data.scenario} done\n`);
         });
@@ -568,6 +602,14 @@ async function main(): Promise<void> {
       '"steps known" reads the same moreCanary against the traffic to come instead (the first look by which the canary has served that many more requests).',
   );
 
+  console.log('\n## Every number agrees with its verdict (issue 23, item 5)\n');
+  const agreementRuns = runs.flatMap((run) => [
+    ...CJ.map((method) => ({ row: `${run.scenario.name} (${method === 'canary-judge' ? 'cumulative' : 'timeline'})`, counts: run.tallies.get(method)!.agreement })),
+    { row: `${run.scenario.name} (fixed-sample at look 21)`, counts: run.fixedSampleAgreement },
+  ]);
+  console.log(agreementTable(agreementRuns));
+  console.log(AGREEMENT_NOTE);
+
   console.log('\n## Runtime\n');
   const timeRows = [['scenario', 'data ms', 'fixed-sample test ms', ...methods.map((m) => `${m.name} ms (per look)`)]];
   for (const run of runs) {
@@ -635,6 +677,9 @@ async function histogramReport(options: Options): Promise<void> {
   console.log('\n## Targets\n');
   console.log(markdownTable(targetRows));
   console.log(`\npass: a pass at some look (before any fail); fail: a fail at some look (a rollback). wall time ${(elapsedMs(started) / 1000).toFixed(1)} s\n`);
+  console.log('## Every number agrees with its verdict (issue 23, item 5)\n');
+  console.log(agreementTable(results.flatMap(({ scenario, outcomes }) => HISTOGRAM_METHODS.map((m) => ({ row: `${scenario.name} (${m})`, counts: outcomes[m].agreement })))));
+  console.log(`${AGREEMENT_NOTE}\n`);
 }
 
 /** Runs every histogram scenario, split over worker processes by scenario. */
@@ -726,6 +771,9 @@ async function meanReport(options: Options): Promise<void> {
   const ms = results.reduce((sum, r) => sum + r.result.judgeMs, 0);
   const looks = results.reduce((sum, r) => sum + r.result.looks, 0);
   console.log(`\npassed: a pass at some look before any fail; failed: a fail at some look (a rollback). efficiency: the share decided correctly over that of the fixed-sample yardstick. judge ${(ms / Math.max(1, looks)).toFixed(1)} ms per look; wall time ${(elapsedMs(started) / 1000).toFixed(1)} s\n`);
+  console.log('## Every number agrees with its verdict (issue 23, item 5)\n');
+  console.log(agreementTable(results.map(({ name, result }) => ({ row: name, counts: result.agreement }))));
+  console.log(`${AGREEMENT_NOTE}\n`);
 }
 
 /** Every mean scenario, each worker taking every workers-th run of each. */

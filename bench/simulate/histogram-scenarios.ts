@@ -20,6 +20,7 @@ import type { HistogramBucket, MetricInput, Verdict } from '../../src/judge/type
 import { normalCdf } from '../../src/stats/normal';
 import { ENVOY_DEFAULT_BUCKETS, RESOLVING_LATENCY_BUCKETS } from '../../demo/latency-buckets';
 import { normalSampler, seededRandom } from '../../test/support/random';
+import { countAgreement, type AgreementCounts } from './agreement';
 import { multinomial } from './binomial';
 import { canaryShareAt, LOOKS, REQUESTS_PER_MINUTE, rolloutSeed } from './rollout';
 
@@ -103,13 +104,15 @@ export interface HistogramOutcome {
   /** Rollouts with a fail at some look (a rollback). */
   failed: number;
   rollouts: number;
+  /** Whether every look's reported numbers agree with its verdict (./agreement.ts). */
+  agreement: AgreementCounts;
 }
 
 export function runHistogramScenario(scenario: HistogramScenario, rollouts: number, seed: number, evidence: Evidence, stream: number): Record<HistogramMethod, HistogramOutcome> {
   const baseline = bucketProbabilities(scenario.medianMs, scenario.sigma);
   const canary = bucketProbabilities(scenario.medianMs * scenario.factor, scenario.sigma);
   const threshold = thresholdFor(scenario).bound;
-  const outcomes = Object.fromEntries(HISTOGRAM_METHODS.map((m) => [m, { passed: 0, failed: 0, rollouts }])) as Record<HistogramMethod, HistogramOutcome>;
+  const outcomes = Object.fromEntries(HISTOGRAM_METHODS.map((m) => [m, { passed: 0, failed: 0, rollouts, agreement: {} }])) as Record<HistogramMethod, HistogramOutcome>;
   const minute = new Float64Array(UNION.length);
   for (let r = 0; r < rollouts; r++) {
     const uniform = seededRandom(rolloutSeed(seed, stream, r));
@@ -127,7 +130,7 @@ export function runHistogramScenario(scenario: HistogramScenario, rollouts: numb
       for (const method of HISTOGRAM_METHODS) {
         const s = state[method];
         if (s.fail) continue;
-        const verdict = judge(method, sides, minutes, threshold, evidence);
+        const verdict = judge(method, sides, minutes, threshold, evidence, outcomes[method].agreement);
         if (verdict === 'fail') s.fail = true;
         else if (verdict === 'pass') s.pass = true;
       }
@@ -147,6 +150,7 @@ function judge(
   minutes: { baseline: readonly Float64Array[]; canary: readonly Float64Array[] },
   threshold: number,
   evidence: Evidence,
+  agreement: AgreementCounts,
 ): Verdict {
   const layout = method === 'p95 resolving' ? RESOLVING_LATENCY_BUCKETS : ENVOY_DEFAULT_BUCKETS;
   const timeline = method === 'threshold envoy timeline';
@@ -162,5 +166,7 @@ function judge(
     baseline: side('baseline'),
     canary: side('canary'),
   };
-  return analyze({ metrics: [metric], evidence: evidence.name as 'anytime-valid' | 'fixed-sample' }).verdict;
+  const result = analyze({ metrics: [metric], evidence: evidence.name as 'anytime-valid' | 'fixed-sample' });
+  countAgreement(agreement, result);
+  return result.verdict;
 }

@@ -19,6 +19,7 @@
 import { analyze } from '../../src/judge/analyze';
 import type { MetricInput, ValuesInterval, Verdict } from '../../src/judge/types';
 import { normalSampler, seededRandom } from '../../test/support/random';
+import { countAgreement, mergeAgreement, type AgreementCounts } from './agreement';
 import { canaryShareAt, LOOKS, rolloutSeed } from './rollout';
 
 export const TIMEOUT_MS = 15_000;
@@ -81,6 +82,8 @@ export interface MeanScenarioResult {
   readonly fixedSample?: { passed: number; failed: number };
   readonly judgeMs: number;
   readonly looks: number;
+  /** Whether every analysis' reported numbers agree with its verdict, by method (./agreement.ts). */
+  readonly agreement: AgreementCounts;
 }
 
 const RANGE = { min: 0, max: TIMEOUT_MS };
@@ -113,6 +116,7 @@ export function runMeanScenario(scenario: MeanScenario, runs: number, seed: numb
 function runRollouts(scenario: MeanScenario, runs: number, seed: number, first: number, stride: number): MeanScenarioResult {
   const outcomes = Object.fromEntries(MEAN_ROLLOUT_METHODS.map((m) => [m, emptyOutcome(0)])) as Record<(typeof MEAN_ROLLOUT_METHODS)[number], MeanOutcome>;
   const fixedSample = { passed: 0, failed: 0 };
+  const agreement: AgreementCounts = {};
   let judgeMs = 0;
   let looks = 0;
   for (let r = first; r < runs; r += stride) {
@@ -130,8 +134,10 @@ function runRollouts(scenario: MeanScenario, runs: number, seed: number, first: 
         const s = state[method];
         if (s.fail) continue; // rolled back
         const t = process.hrtime.bigint();
-        const verdict = analyze({ metrics: [meanMetric(baseline, canary, method === 'mean timeline', true)] }).verdict;
+        const result = analyze({ metrics: [meanMetric(baseline, canary, method === 'mean timeline', true)] });
+        const verdict = result.verdict;
         judgeMs += Number(process.hrtime.bigint() - t) / 1e6;
+        countAgreement(agreement, result, `${method}, `);
         looks++;
         if (verdict === 'fail') s.fail = look;
         else if (verdict === 'pass' && !s.pass) s.pass = look;
@@ -143,15 +149,18 @@ function runRollouts(scenario: MeanScenario, runs: number, seed: number, first: 
       if (state[method].fail) (o.failed++, o.failLooks.push(state[method].fail));
       if (state[method].pass && (!state[method].fail || state[method].pass < state[method].fail)) (o.passed++, o.passLooks.push(state[method].pass));
     }
-    const once: Verdict = analyze({ metrics: [meanMetric(baseline, canary, true, true)], evidence: 'fixed-sample' }).verdict;
+    const yardstick = analyze({ metrics: [meanMetric(baseline, canary, true, true)], evidence: 'fixed-sample' });
+    countAgreement(agreement, yardstick, 'fixed-sample at look 21, ');
+    const once: Verdict = yardstick.verdict;
     if (once === 'pass') fixedSample.passed++;
     if (once === 'fail') fixedSample.failed++;
   }
-  return { outcomes, fixedSample, judgeMs, looks };
+  return { outcomes, fixedSample, judgeMs, looks, agreement };
 }
 
 function runLooks(scenario: MeanScenario, runs: number, seed: number, first: number, stride: number): MeanScenarioResult {
   const outcomes = Object.fromEntries(MEAN_LOOK_METHODS.map((m) => [m, emptyOutcome(0)])) as Record<(typeof MEAN_LOOK_METHODS)[number], MeanOutcome>;
+  const agreement: AgreementCounts = {};
   let judgeMs = 0;
   let looks = 0;
   for (let r = first; r < runs; r += stride) {
@@ -160,8 +169,10 @@ function runLooks(scenario: MeanScenario, runs: number, seed: number, first: num
     const canary = [{ values: lognormalDraws(scenario.canaryN!, scenario.medianMs * scenario.factor, scenario.sigma, normal) }];
     for (const method of MEAN_LOOK_METHODS) {
       const t = process.hrtime.bigint();
-      const verdict = analyze({ metrics: [meanMetric(baseline, canary, false, method === 'fixed-sample, range', scenario.margin)], evidence: 'fixed-sample' }).verdict;
+      const result = analyze({ metrics: [meanMetric(baseline, canary, false, method === 'fixed-sample, range', scenario.margin)], evidence: 'fixed-sample' });
+      const verdict = result.verdict;
       judgeMs += Number(process.hrtime.bigint() - t) / 1e6;
+      countAgreement(agreement, result, `${method}, `);
       looks++;
       const o = outcomes[method];
       o.runs++;
@@ -169,7 +180,7 @@ function runLooks(scenario: MeanScenario, runs: number, seed: number, first: num
       if (verdict === 'fail') o.failed++;
     }
   }
-  return { outcomes, judgeMs, looks };
+  return { outcomes, judgeMs, looks, agreement };
 }
 
 /** Adds another worker's share of a scenario's runs. */
@@ -182,5 +193,5 @@ export function mergeMeanResults(a: MeanScenarioResult, b: MeanScenarioResult): 
       : o;
   }
   const fixedSample = a.fixedSample && b.fixedSample ? { passed: a.fixedSample.passed + b.fixedSample.passed, failed: a.fixedSample.failed + b.fixedSample.failed } : (a.fixedSample ?? b.fixedSample);
-  return { outcomes, ...(fixedSample ? { fixedSample } : {}), judgeMs: a.judgeMs + b.judgeMs, looks: a.looks + b.looks };
+  return { outcomes, ...(fixedSample ? { fixedSample } : {}), judgeMs: a.judgeMs + b.judgeMs, looks: a.looks + b.looks, agreement: mergeAgreement(mergeAgreement({}, a.agreement), b.agreement) };
 }

@@ -17,6 +17,7 @@ import { kolmogorovSmirnov } from '../../src/stats/kolmogorov-smirnov';
 import { mannWhitneyU } from '../../src/stats/mann-whitney-u';
 import { quantile } from '../../src/stats/quantile';
 import { fromBuckets, type WeightedSample } from '../../src/stats/weighted-sample';
+import { countAgreement, type AgreementCounts } from './agreement';
 import { canaryShareAt, CLASSES, SCORE_BOUNDS, type RolloutData, type Scenario, type SideCounts } from './rollout';
 
 export const METRIC_NAMES = ['latency', 'errors', 'score', 'class'] as const;
@@ -33,6 +34,8 @@ export interface LookResult {
   readonly verdict: Verdict;
   readonly metrics?: Readonly<Record<MetricName, Verdict>>;
   readonly projections?: Readonly<Partial<Record<MetricName, LookProjection>>>;
+  /** canary-judge only: whether every metric's reported numbers agree with its verdict (./agreement.ts). */
+  readonly agreement?: AgreementCounts;
 }
 
 /** A method keeps per-rollout state (Flagger's failed-check counter), so one instance per rollout. */
@@ -148,7 +151,9 @@ export function canaryJudge(evidence: Evidence, timeline = false, name = timelin
         metrics[m.name as MetricName] = m.verdict;
         if (m.projection) projections[m.name as MetricName] = m.projection;
       }
-      return { verdict: result.verdict, metrics, projections };
+      const agreement: AgreementCounts = {};
+      countAgreement(agreement, result);
+      return { verdict: result.verdict, metrics, projections, agreement };
     },
   };
 }

@@ -5,6 +5,7 @@
 import type { Verdict } from '../../src/judge/types';
 import { LAST_LOOK_OF_50_PERCENT_STEP } from './rollout';
 import { METRIC_NAMES, type MetricName } from './methods';
+import { mergeAgreement, type AgreementCounts } from './agreement';
 
 export interface RolloutOutcome {
   /** 1-based look of the first pass / first fail; 0 when there was none. */
@@ -30,7 +31,7 @@ export interface ProjectionScores {
 }
 
 /** A tally as plain data, to cross a process boundary. */
-export type TallyData = Pick<Tally, 'outcomes' | 'metricVerdicts' | 'notPassingWhenUndecided' | 'failingAtRollback' | 'judgeMs' | 'looksJudged' | 'projections'>;
+export type TallyData = Pick<Tally, 'outcomes' | 'metricVerdicts' | 'notPassingWhenUndecided' | 'failingAtRollback' | 'judgeMs' | 'looksJudged' | 'projections' | 'agreement'>;
 
 export class Tally {
   readonly outcomes: RolloutOutcome[] = [];
@@ -46,6 +47,8 @@ export class Tally {
   readonly projections: Record<MetricName, ProjectionScores> = Object.fromEntries(
     METRIC_NAMES.map((m) => [m, { signed: [], relative: [], scheduledSigned: [], scheduledRelative: [], censored: 0 }]),
   ) as unknown as Record<MetricName, ProjectionScores>;
+  /** canary-judge only: per kind, metrics whose reported numbers contradict their verdict, over every look (./agreement.ts). */
+  readonly agreement: AgreementCounts = {};
   judgeMs = 0;
   looksJudged = 0;
 
@@ -62,6 +65,7 @@ export class Tally {
       this.projections[m].scheduledRelative.push(...other.projections[m].scheduledRelative);
       this.projections[m].censored += other.projections[m].censored;
     }
+    mergeAgreement(this.agreement, other.agreement);
     this.judgeMs += other.judgeMs;
     this.looksJudged += other.looksJudged;
   }

@@ -8,12 +8,12 @@ import { fisherExact } from '../stats/fisher-exact';
 import { twoProportionZ } from '../stats/two-proportion-z';
 import { describeCheck } from './describe';
 import { insufficientData } from './data-gate';
-import { checkAgainstMargins, type EffectCandidate } from './margin-check';
+import { checkAgainstMargins, type Check, type EffectCandidate } from './margin-check';
 import { judged, resolve, withoutEvidence, type MetricContext, type Resolved } from './metric-context';
 import { judgeRateTimeline } from './rate-timeline';
 import { judgedTimeline, type TimelineDecision } from './timeline-checks';
 import { countSummary } from './summaries';
-import type { CountSide, Margin, MetricInput, MetricResult, SideSummary, TestReport } from './types';
+import type { CountSide, Direction, Margin, MetricInput, MetricResult, SideSummary, TestReport } from './types';
 
 type ProportionMetric = Extract<MetricInput, { kind: 'proportion' }>;
 
@@ -28,7 +28,7 @@ export function judgeProportion(metric: ProportionMetric, ctx: MetricContext): M
 
   const rates = `the rate is ${percent(c.events / c.total)} on the canary vs ${percent(b.events / b.total)} on the baseline`;
   const timeline = rateTimeline(b, c, resolved, ctx, 'rate');
-  if (timeline) return judgedTimeline(metric, resolved, summaries, tests, timeline, rates);
+  if (timeline) return judgedTimeline(metric, resolved, summaries, tests, timeline, ...matchedRates(rates, c, b, resolved.direction));
   const { verdict, checks } = checkAgainstMargins(rateCandidates(c, b, resolved.margin, ctx, 'rate'), resolved.direction, ctx.rates);
   const decisive = checks.find((check) => check.verdict === verdict) ?? checks[0];
   return judged(metric, resolved, summaries, tests, { verdict, checks, decisive, reason: `${rates}; ${describeCheck('it', decisive, resolved.direction)}` });
@@ -38,6 +38,30 @@ export function judgeProportion(metric: ProportionMetric, ctx: MetricContext): M
 export function rateTimeline(b: CountSide, c: CountSide, resolved: Resolved, ctx: MetricContext, what: string): (TimelineDecision & { intervals: number }) | null {
   if (!ctx.evidence.sequential || !b.intervals || !c.intervals || b.intervals.length !== c.intervals.length) return null;
   return { ...judgeRateTimeline(b.intervals, c.intervals, resolved.margin, resolved.direction, ctx, what), intervals: b.intervals.length };
+}
+
+/**
+ * A rate timeline's subject and sentence: the totals over the timeline (the sides' summaries),
+ * then the change matched by interval that the verdict rests on. The two can differ even in
+ * sign (a healthy rollout: "0.937 % vs 0.948 %" beside "+5.01 %"): the totals pool intervals
+ * whose split differs (1 % -> 50 %) while the rate moves on both sides (Simpson's paradox), and
+ * the matched change (Mantel-Haenszel) compares each interval's canary with the same interval's
+ * baseline, over the intervals the reason names. When they differ in sign the reason says so.
+ */
+export function matchedRates(totals: string, c: CountSide, b: CountSide, direction: Direction): [string, (decisive: Check) => string] {
+  const subject = `${totals} over the timeline; matched by interval (each interval's canary against the same interval's baseline)`;
+  const rawChange = c.events / c.total - b.events / b.total;
+  return [
+    subject,
+    (decisive) => {
+      const matched = decisive.effect.estimate;
+      const apart =
+        rawChange * matched < 0
+          ? '; the totals point the other way because they pool intervals whose split differs while the rate moved on both sides (matched, each interval compares like with like)'
+          : '';
+      return `${subject}; ${describeCheck('it', decisive, direction)}${apart}`;
+    },
+  ];
 }
 
 /**

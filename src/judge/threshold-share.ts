@@ -19,7 +19,7 @@ import { describeCheck } from './describe';
 import { droppedBoundsNote } from './dropped-bounds';
 import { checkAgainstMargins } from './margin-check';
 import { judged, withoutEvidence, type MetricContext, type Resolved } from './metric-context';
-import { countTests, percent, rateCandidates, rateTimeline } from './proportion';
+import { countTests, matchedRates, percent, rateCandidates, rateTimeline } from './proportion';
 import { judgedTimeline } from './timeline-checks';
 import type { SidePair } from './side-samples';
 import type { ValuesData } from './values-data';
@@ -45,7 +45,7 @@ export function judgeThresholdShare(metric: ContinuousMetric, threshold: number,
         what,
       )
     : null;
-  if (withTimeline) return judgedTimeline(metric, resolved, summaries, tests, withTimeline, shares);
+  if (withTimeline) return judgedTimeline(metric, resolved, summaries, tests, withTimeline, ...matchedRates(shares, c, b, resolved.direction));
   const { verdict, checks } = checkAgainstMargins(rateCandidates(c, b, resolved.margin, ctx, what), resolved.direction, ctx.rates);
   const decisive = checks.find((check) => check.verdict === verdict) ?? checks[0];
   return judged(metric, resolved, summaries, tests, { verdict, checks, decisive, reason: `${shares}; ${describeCheck('it', decisive, resolved.direction)}` });
