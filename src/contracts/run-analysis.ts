@@ -22,6 +22,8 @@ export interface AnalysisDeps {
   readonly source?: MetricSource;
   /** The configured backends (PROMETHEUS_BACKENDS and PROMETHEUS_URL): when given, the profile's backend and the tenant choose the source. */
   readonly sources?: MetricSources;
+  /** Why `source` is absent for this analysis (no default backend), said when a metric needs one. */
+  readonly noSourceReason?: string;
   readonly profiles: Profiles;
   readonly deadlineMs: number;
   readonly defaultLookbackSeconds: number;
@@ -107,7 +109,7 @@ export async function runAnalysisWithInputs(request: AnalyzeRequest, given: Anal
   let fetched = new Map<string, FetchedMetric>();
   let requests: { baseline: number; canary: number } | undefined = request.traffic;
   if (templates.length || trafficFromPrometheus) {
-    if (!deps.source) throw new SourceUnavailableError('no Prometheus is configured (set PROMETHEUS_URL)', 'not-configured');
+    if (!deps.source) throw new SourceUnavailableError(deps.noSourceReason ?? 'no Prometheus is configured (set PROMETHEUS_URL)', 'not-configured');
     // Fetched from Prometheus, every analysis is a timeline: per-interval tests keep a changing
     // split or load from posing as an effect (Flagger's lookback and curl's too).
     const timelineStep = request.timelineStep ?? DEFAULT_TIMELINE_STEP_SECONDS;
@@ -301,6 +303,8 @@ function withChosenSource(request: AnalyzeRequest, profile: Profile | undefined,
     return { ...deps, source: deps.sources.choose({ backend: profile?.backend, profileTenant: profile?.tenant, requestTenant: request.tenant }) };
   } catch (error) {
     if (error instanceof BackendChoiceError) throw new RequestError([{ path: error.path, message: error.message }]);
+    // No default backend: inline data needs none, so only a metric that must be fetched is refused (503, with this reason).
+    if (error instanceof SourceUnavailableError && error.reason === 'not-configured') return { ...deps, source: undefined, noSourceReason: error.message };
     throw error;
   }
 }

@@ -186,6 +186,20 @@ describe('Backends: credentials and tenants per query', () => {
     expect((await request(bare).post('/v1/analyze').send({ ...body, tenant: 'team-a' })).body.issues).toEqual([{ path: 'tenant', message: 'no backend with tenants is configured (PROMETHEUS_BACKENDS)' }]);
   });
 
+  it('without a default backend, inline data is judged (no backend needed) and a metric to fetch gets 503 naming the backends', async () => {
+    const fake = fakeFetch(ok);
+    const sources = new Backends({ mimir: { url: 'http://m' } }, { queryTimeoutMs: 1000, fetch: fake.fetch });
+    const profiles = builtInProfiles();
+    const { app } = testApp({ analysis: { sources, profiles } });
+    const inline = await request(app).post('/v1/analyze').send(JSON.parse(fs.readFileSync(path.join(__dirname, '../../examples/request.json'), 'utf8')));
+    expect(inline.status).toBe(200);
+    expect(inline.body.metrics).toHaveLength(3);
+    const fetching = await request(app).post('/v1/analyze').send({ profile: ISTIO_MODEL_SERVING.name, baseline: { labels: { destination_version: 'v1' } }, canary: { labels: { destination_version: 'v2' } }, revisionFrom: 'labels' });
+    expect(fetching.status).toBe(503);
+    expect(fetching.body.message).toBe('no default backend is configured (PROMETHEUS_URL); name a profile whose "backend" is one of mimir');
+    expect(fake.requests).toEqual([]);
+  });
+
   it('Flagger metadata "tenant" chooses the tenant the same way', async () => {
     const fake = fakeFetch(ok);
     const sources = new Backends({ default: { url: 'http://m', tenant: { allowed: ['team-a'] } } }, { queryTimeoutMs: 1000, fetch: fake.fetch });
