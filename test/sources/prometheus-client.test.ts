@@ -155,6 +155,8 @@ describe('PrometheusClient answers', () => {
   it.each([
     ['HTTP 500 with Prometheus error JSON', promError(500, 'execution', 'query processing would load too many samples into memory'), 'status', /HTTP 500: execution: query processing would load too many samples into memory; the samples limit of a query: raise Prometheus' --query.max-samples/],
     ['HTTP 400 bad_data', promError(400, 'bad_data', '1:5: parse error: unexpected "}"'), 'query', /refused the query: bad_data: 1:5: parse error: unexpected "}"/],
+    // A parse error that says "token" is about the query, not credentials.
+    ['HTTP 400 bad_data naming a token', promError(400, 'bad_data', '1:5: parse error: unexpected token "}"'), 'query', /refused the query: bad_data: 1:5: parse error: unexpected token "}"$/],
     ['HTTP 422 from a query timeout', promError(422, 'timeout', 'query timed out in expression evaluation'), 'status', /HTTP 422: timeout: query timed out/],
     ['HTTP 503 with an HTML body', { status: 503, body: '<html><body><h1>503 Service Unavailable</h1>No server is available</body></html>', contentType: 'text/html' }, 'status', /HTTP 503 \(no Prometheus error in the body\)$/],
     ['HTTP 502 empty', { status: 502, body: '' }, 'status', /HTTP 502/],

@@ -348,13 +348,15 @@ export class PrometheusClient {
       const detail = prometheusErrorText(text, secrets);
       // 400 bad_data: Prometheus refuses the query itself; asking again cannot help.
       const refused = status === 400 && /"errorType"\s*:\s*"bad_data"/.test(text);
-      const limit = limitAdvice(detail || plainErrorText(text, secrets));
-      // 401 / 403, or a proxy's own word for it (vmauth answers an unknown token with 400).
+      const plain = detail ? '' : plainErrorText(text, secrets);
+      const limit = limitAdvice(detail || plain);
+      // 401 / 403, or a proxy's own word for it (vmauth answers an unknown token with 400); never
+      // Prometheus' bad_data, whose parse errors may say "token".
       const denied =
-        status === 401 || status === 403 || (status < 500 && /\b(auth|token|credentials?|password|unauthori[sz]ed|forbidden)\b/i.test(detail || plainErrorText(text, secrets)))
+        status === 401 || status === 403 || (!refused && status < 500 && /\b(auth|token|credentials?|password|unauthori[sz]ed|forbidden)\b/i.test(detail || plain))
           ? `: ${status === 403 ? 'it refused access' : 'it did not accept our credentials'} (${this.#options.auth?.description ?? (this.#headers.has('authorization') ? 'the Authorization header configured' : 'no credentials configured')}${this.#options.tenant !== undefined ? `, tenant "${this.#options.tenant}"` : ''})`
           : '';
-      const said = detail ? `: ${detail}` : plainErrorText(text, secrets) ? `: ${JSON.stringify(plainErrorText(text, secrets))}` : ' (no Prometheus error in the body)';
+      const said = detail ? `: ${detail}` : plain ? `: ${JSON.stringify(plain)}` : ' (no Prometheus error in the body)';
       throw new SourceUnavailableError(`Prometheus at ${where} ${refused ? 'refused the query' : `answered HTTP ${status}`}${denied}${said}${limit ? `; ${limit}` : ''}`, refused ? 'query' : 'status');
     }
     try {
