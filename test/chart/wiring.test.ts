@@ -191,6 +191,8 @@ describe('the argo values', () => {
     ['a namespace that is no DNS label', { argo: { analysisTemplates: { enabled: true, namespaces: ['ML_Team'] } } }, /namespaces/],
     ['a namespace twice', { argo: { analysisTemplates: { enabled: true, namespaces: ['ml', 'ml'] } } }, /namespaces/],
     ['a typo in tokenSecret', { argo: { tokenSecret: { secret: 'x' } } }, /secret/],
+    ['a tokenSecret without AUTH_TOKEN (it would be ignored)', { argo: { tokenSecret: { name: 'judge-token' } } }, /argo\.tokenSecret applies only with auth\.existingSecret and auth\.tokenKey/],
+    ['namespaces for templates that are off (they would be ignored)', { argo: { analysisTemplates: { namespaces: ['ml'] } } }, /argo\.analysisTemplates\.namespaces is set but argo\.analysisTemplates\.enabled is false/],
   ])('refuse %s', (_name, values, message) => {
     expect(() => helm().template(CHART, values)).toThrow(message);
   });

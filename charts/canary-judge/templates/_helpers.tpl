@@ -56,6 +56,15 @@ here so that `helm install` stops instead of deploying something that cannot wor
 {{- if and .Values.auth.existingSecret (not .Values.auth.tokenKey) (not .Values.auth.flaggerPathSecretKey) }}
 {{- fail "auth.existingSecret needs auth.tokenKey and/or auth.flaggerPathSecretKey" }}
 {{- end }}
+{{- /* Settings that would otherwise be ignored without a word. */}}
+{{- with .Values.argo }}
+{{- if and (or .tokenSecret.name .tokenSecret.key) (not (and $.Values.auth.existingSecret $.Values.auth.tokenKey)) }}
+{{- fail "argo.tokenSecret applies only with auth.existingSecret and auth.tokenKey (AUTH_TOKEN): without them the templates send no token" }}
+{{- end }}
+{{- if and .analysisTemplates.namespaces (not .analysisTemplates.enabled) }}
+{{- fail "argo.analysisTemplates.namespaces is set but argo.analysisTemplates.enabled is false: nothing would be rendered there" }}
+{{- end }}
+{{- end }}
 {{- end }}
 
 {{/* The profiles file the service reads (PROFILES_FILE); its hash rolls the pods on change. */}}
