@@ -92,11 +92,14 @@ afterAll(async () => {
 /**
  * One request. A keep-alive socket the server closed as idle just as the agent reused it fails
  * with ECONNRESET before the server saw the request (Node's documented race, likelier on a
- * loaded machine): such a request is sent again, once, as Node's docs advise.
+ * loaded machine): such a request is sent again, as Node's docs advise. When a long analysis held
+ * the event loop past the server's keep-alive timeout, every idle socket of the pool expired at
+ * once, so the retry may meet another stale one: it is sent again until the pool's sockets are
+ * used up. A request on a fresh socket is never retried: its failure is the server's.
  */
-function send(req: Sent, retried = false): Promise<Answer> {
+function send(req: Sent, attempt = 0): Promise<Answer> {
   return sendOnce(req).catch((error: NodeJS.ErrnoException & { reusedSocket?: boolean }) => {
-    if (!retried && error.reusedSocket && error.code === 'ECONNRESET') return send(req, true);
+    if (attempt < BATCH * 2 && error.reusedSocket && error.code === 'ECONNRESET') return send(req, attempt + 1);
     throw error;
   });
 }
