@@ -6,7 +6,8 @@
  * - Each task has a deadline (`JUDGE_DEADLINE_MS`): past it the worker is terminated (the only
  *   way to stop synchronous code) and replaced, and the analysis answers 503, never a verdict.
  * - Each worker's heap is capped (`WORKER_HEAP_MB`): a request that needs more ends its worker,
- *   not the process, and is answered 413.
+ *   not the process, and is answered 413. A body whose JSON.parse would not fit is refused before
+ *   it is parsed (parse-cost.ts): V8 cannot stop its C++ parser, and aborts the process instead.
  * - Tasks beyond the workers wait in piscina's queue; how many analyses may be in flight at all
  *   is bounded before their bodies are read (admission.ts), so the queue stays short.
  *
@@ -17,7 +18,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Piscina } from 'piscina';
 import type { AnalysisInput, AnalysisResult } from '../judge/types';
-import { bodyTask, judgeTask, renderTask, type AnalysisTask, type BodyAnswer, type BodyTask, type RenderTask } from './analysis-tasks';
+import { bodyTask, judgeTask, renderTask, type AnalysisTask, type BodyAnswer, type BodyTask, type RenderTask, type TooLargeAnswer } from './analysis-tasks';
 
 /** What the routes ask of the pool, or of the calling thread when there is none. */
 export interface AnalysisRunner {
@@ -39,16 +40,26 @@ export class JudgeTimeoutError extends Error {
 
 /** The analysis needs more memory than a worker has (413). */
 export class JudgeMemoryError extends Error {
-  constructor(readonly heapMb: number) {
-    super(`the analysis needs more memory than a judge worker has (${heapMb} MB, WORKER_HEAP_MB): send less data`);
+  constructor(
+    readonly heapMb: number,
+    message = `the analysis needs more memory than a judge worker has (${heapMb} MB, WORKER_HEAP_MB): send less data`,
+  ) {
+    super(message);
     this.name = 'JudgeMemoryError';
   }
+}
+
+/** A body refused before its parse (analysis-tasks.ts) is the same 413 as a worker that ran out. */
+function refuseTooLarge(answer: BodyAnswer | TooLargeAnswer, heapMb?: number): BodyAnswer {
+  if (answer.kind !== 'too-large') return answer;
+  const cap = heapMb !== undefined ? ` of its ${heapMb} MB (WORKER_HEAP_MB)` : '';
+  throw new JudgeMemoryError(heapMb ?? 0, `parsing this body would take about ${answer.neededMb} MB of heap and the judge has ${answer.freeMb} MB free${cap}: send less data${heapMb !== undefined ? ' or raise WORKER_HEAP_MB' : ''}`);
 }
 
 export const inProcessAnalysis: AnalysisRunner = {
   judge: async (input) => judgeTask(input),
   render: (report) => renderTask(report),
-  body: (task) => bodyTask(task),
+  body: async (task) => refuseTooLarge(await bodyTask(task)),
   close: async () => undefined,
 };
 
@@ -136,7 +147,7 @@ export function createAnalysisPool(options: AnalysisPoolOptions): AnalysisRunner
     body: (task) => {
       // The body's bytes move to the worker instead of being copied (a whole buffer of its own).
       const own = task.body.byteOffset === 0 && task.body.byteLength === task.body.buffer.byteLength ? task.body : task.body.slice();
-      return run<BodyAnswer>({ task: 'body', body: own, html: task.html }, [own.buffer as ArrayBuffer]);
+      return run<BodyAnswer | TooLargeAnswer>({ task: 'body', body: own, html: task.html }, [own.buffer as ArrayBuffer]).then((answer) => refuseTooLarge(answer, options.heapMb));
     },
     close: async () => {
       await Promise.all([heavy.destroy(), quick.destroy()]);

@@ -9,6 +9,8 @@
  *   needs Prometheus comes back parsed (it is small: label selectors, no data).
  * Tasks and answers cross threads by structured clone: plain data only.
  */
+import v8 from 'node:v8';
+import { resourceLimits } from 'node:worker_threads';
 import type { AnalyzeRequest } from '../contracts/analyze-request';
 import { analyzeRequestSchema } from '../contracts/analyze-request';
 import { issuesFromZod, parseContract, type Issue } from '../contracts/problems';
@@ -16,6 +18,7 @@ import { RequestError, runAnalysisWithInputs, type AnalysisOutcome } from '../co
 import { analyze } from '../judge/analyze';
 import type { AnalysisInput, AnalysisResult, MetricInput } from '../judge/types';
 import type { ReportInput } from '../report/html-report';
+import { estimateParseBytes } from './parse-cost';
 
 /** The report's input with its data as pairs (a Map clones, but pairs read the same everywhere). */
 export type RenderTask = Omit<ReportInput, 'inputs'> & { readonly inputs?: readonly (readonly [string, MetricInput])[] };
@@ -32,6 +35,13 @@ export type BodyAnswer =
   /** Needs Prometheus (templates, a profile, traffic counts): the caller fetches and judges. */
   | { readonly kind: 'parsed'; readonly request: AnalyzeRequest; readonly raw?: unknown }
   | { readonly kind: 'judged'; readonly request: AnalyzeRequest; readonly outcome: AnalysisOutcome; readonly html?: string };
+
+/** A body whose parse would not fit in this thread's free heap: refused before parsing (413). */
+export interface TooLargeAnswer {
+  readonly kind: 'too-large';
+  readonly neededMb: number;
+  readonly freeMb: number;
+}
 
 export type AnalysisTask = { readonly task: 'warm' } | { readonly task: 'judge'; readonly input: AnalysisInput } | { readonly task: 'render'; readonly report: RenderTask } | ({ readonly task: 'body' } & BodyTask);
 
@@ -51,8 +61,23 @@ export function needsSource(request: AnalyzeRequest): boolean {
   return request.metrics.length === 0 || request.profile !== undefined || request.metrics.some((m) => m.from === 'template') || (request.expectedCanaryShare !== undefined && !request.traffic);
 }
 
+/**
+ * The old-generation heap this thread may still use: a worker's cap (WORKER_HEAP_MB) less what
+ * it holds, or V8's own limit on the main thread.
+ */
+function freeHeapBytes(): number {
+  const stats = v8.getHeapStatistics();
+  const capMb = resourceLimits.maxOldGenerationSizeMb;
+  return (capMb ? capMb * 2 ** 20 : stats.heap_size_limit) - stats.used_heap_size;
+}
+
 /** A JSON body as body-parser reads it (an empty body is `{}`), then the request contract. */
-export async function bodyTask({ body, html }: BodyTask): Promise<BodyAnswer> {
+export async function bodyTask({ body, html }: BodyTask): Promise<BodyAnswer | TooLargeAnswer> {
+  // JSON.parse cannot be stopped once it runs: past the heap cap V8 aborts the whole process,
+  // not just this worker (parse-cost.ts). So a body that would not fit is refused unparsed.
+  const needed = estimateParseBytes(body);
+  const free = freeHeapBytes();
+  if (needed > free) return { kind: 'too-large', neededMb: Math.ceil(needed / 2 ** 20), freeMb: Math.floor(free / 2 ** 20) };
   let value: unknown;
   const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
   try {
@@ -77,7 +102,7 @@ export async function bodyTask({ body, html }: BodyTask): Promise<BodyAnswer> {
   }
 }
 
-export async function runTask(task: AnalysisTask): Promise<AnalysisResult | string | BodyAnswer | null> {
+export async function runTask(task: AnalysisTask): Promise<AnalysisResult | string | BodyAnswer | TooLargeAnswer | null> {
   switch (task.task) {
     case 'warm':
       // The modules are loaded with this file; a first small judgement compiles the hot paths.

@@ -3,6 +3,7 @@
  * loop's thread, a deadline that stops a task and leaves the pool working, a heap cap that ends
  * one worker and not the process, and large bodies parsed (and inline ones judged) there.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createAnalysisPool, inProcessAnalysis, JudgeMemoryError, JudgeTimeoutError, type AnalysisRunner } from '../../src/service/analysis-pool';
@@ -79,15 +80,24 @@ describe('deadline and heap', () => {
     }
   });
 
-  it('ends a worker whose heap runs out, not the process, and answers the next task', async () => {
+  it('refuses, unparsed, a body whose parse would not fit in the worker heap (V8 cannot stop JSON.parse: it would abort the process)', async () => {
     const pool = createAnalysisPool({ workers: 1, deadlineMs: 30_000, heapMb: 32 });
     try {
       const values = Array.from(latencies(1_500_000, 40, 0.5, 1), (x) => Math.round(x * 100) / 100);
       const body = bytes(JSON.stringify({ metrics: [{ name: 'latency', kind: 'continuous', baseline: { values }, canary: { values } }] }));
-      await expect(pool.body({ body, html: false })).rejects.toBeInstanceOf(JudgeMemoryError);
+      const refused = pool.body({ body, html: false });
+      await expect(refused).rejects.toBeInstanceOf(JudgeMemoryError);
+      await expect(refused).rejects.toThrow(/^parsing this body would take about \d+ MB of heap and the judge has \d+ MB free of its 32 MB \(WORKER_HEAP_MB\)/);
       expect((await pool.judge(exampleInput())).metrics).toHaveLength(3);
     } finally {
       await pool.close();
     }
+  });
+
+  it('ends a worker whose heap runs out while judging, not the process, and answers the next task', () => {
+    // A child process: were V8 to abort instead, this test fails and jest goes on.
+    const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, '../support/exhaust-worker-heap.ts')], { encoding: 'utf8', timeout: 90_000 });
+    expect({ status: child.status, signal: child.signal, stderr: child.status === 0 ? '' : child.stderr }).toEqual({ status: 0, signal: null, stderr: '' });
+    expect(JSON.parse(child.stdout)).toEqual({ heavy: { error: 'JudgeMemoryError', message: expect.stringMatching(/32 MB, WORKER_HEAP_MB/) }, next: { verdict: expect.any(String) } });
   });
 });
