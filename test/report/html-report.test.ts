@@ -6,6 +6,9 @@ import { testApp } from '../support/app';
 import { continuousMetric, distributionMetric, proportionMetric } from '../support/requests';
 import { timelineRequest } from '../support/timeline-request';
 
+// The first page loads Vega and judges before its first await: seconds on a loaded machine.
+jest.setTimeout(30_000);
+
 const { app } = testApp();
 const example = JSON.parse(fs.readFileSync(path.join(__dirname, '../../examples/request.json'), 'utf8'));
 
