@@ -12,11 +12,13 @@
 import { linkedAbort } from '../sources/linked-abort';
 import { SourceUnavailableError } from '../sources/metric-source';
 import type { AnalyzeRequest } from './analyze-request';
-import { analysisWindow, TRAFFIC_METRIC, type AnalysisDeps } from './run-analysis';
+import { analysisWindow, resolveProfile, TRAFFIC_METRIC, withChosenSource, type AnalysisDeps } from './run-analysis';
 import type { FlaggerAnswer } from './flagger-webhook';
 
-export async function confirmRollout(request: AnalyzeRequest, deps: AnalysisDeps): Promise<FlaggerAnswer> {
-  if (!deps.source) throw new SourceUnavailableError('no Prometheus is configured (set PROMETHEUS_URL)', 'not-configured');
+export async function confirmRollout(request: AnalyzeRequest, given: AnalysisDeps): Promise<FlaggerAnswer> {
+  // The readiness of the backend (and tenant) the later checks will read, not of the default one.
+  const deps = withChosenSource(request, resolveProfile(request, given.profiles), given);
+  if (!deps.source) throw new SourceUnavailableError(deps.noSourceReason ?? 'no Prometheus is configured (set PROMETHEUS_URL)', 'not-configured');
   const window = analysisWindow(request, deps);
   const baseline = { ...request.labels, ...request.baseline!.labels };
   const canary = { ...request.labels, ...request.canary!.labels };

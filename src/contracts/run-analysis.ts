@@ -294,7 +294,7 @@ function revisionReport(revision: SideRevision): RevisionReport {
  * The deps with the source of this analysis: the profile's backend, and the tenant the request
  * names (only from the backend's allow-list: 400 otherwise), the profile's or the backend's default.
  */
-function withChosenSource(request: AnalyzeRequest, profile: Profile | undefined, deps: AnalysisDeps): AnalysisDeps {
+export function withChosenSource(request: AnalyzeRequest, profile: Profile | undefined, deps: AnalysisDeps): AnalysisDeps {
   if (!deps.sources) {
     if (request.tenant !== undefined) throw new RequestError([{ path: 'tenant', message: 'no backend with tenants is configured (PROMETHEUS_BACKENDS)' }]);
     return deps;

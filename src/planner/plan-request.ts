@@ -5,7 +5,7 @@
  * request's metric source.
  */
 import type { AnalyzeRequest } from '../contracts/analyze-request';
-import { resolveProfile, withProfile, type AnalysisDeps } from '../contracts/run-analysis';
+import { resolveProfile, withChosenSource, withProfile, type AnalysisDeps } from '../contracts/run-analysis';
 import { DEFAULT_ALPHA } from '../judge/defaults';
 import { linkedAbort } from '../sources/linked-abort';
 import type { TemplateMetric } from '../sources/metric-source';
@@ -15,9 +15,11 @@ import { PlanError, planRollout, type PlanMetric, type PlanOptions, type Rollout
 
 export type PlanSettings = Omit<PlanOptions, 'metrics' | 'alpha' | 'metricCount'> & { readonly historySeconds: number };
 
-export async function planForRequest(request: AnalyzeRequest, deps: AnalysisDeps, settings: PlanSettings): Promise<RolloutPlan & { readonly history: { readonly start: string; readonly end: string } }> {
-  if (!deps.source) throw new PlanError('no Prometheus is configured (set PROMETHEUS_URL): the plan reads the stable version\'s history from it');
-  const profile = resolveProfile(request, deps.profiles);
+export async function planForRequest(request: AnalyzeRequest, given: AnalysisDeps, settings: PlanSettings): Promise<RolloutPlan & { readonly history: { readonly start: string; readonly end: string } }> {
+  const profile = resolveProfile(request, given.profiles);
+  // The history comes from where the analysis would read: the profile's backend and tenant.
+  const deps = withChosenSource(request, profile, given);
+  if (!deps.source) throw new PlanError(`${deps.noSourceReason ?? 'no Prometheus is configured (set PROMETHEUS_URL)'}: the plan reads the stable version's history from it`);
   const entries = withProfile(request.metrics, profile, new Map());
   const templates = entries.filter((e) => e.from === 'template').map((e) => e.metric as TemplateMetric);
   const metrics = templates.flatMap((m): PlanMetric[] => {

@@ -19,6 +19,7 @@ import { limitAdvice } from '../../src/sources/prometheus/backend-limits';
 import { PrometheusClient } from '../../src/sources/prometheus/client';
 import { FileSecret } from '../../src/sources/prometheus/file-secret';
 import { builtInProfiles, ISTIO_MODEL_SERVING } from '../../src/profiles/profiles';
+import { planForRequest } from '../../src/planner/plan-request';
 import { testApp } from '../support/app';
 import { fakeFetch, matrix, promError, vector, type CannedAnswer } from './fake-prometheus';
 
@@ -213,6 +214,37 @@ describe('Backends: credentials and tenants per query', () => {
     expect(refused.status).toBe(400);
     expect(refused.body.issues).toEqual([{ path: 'tenant', message: 'tenant "team-b" is not allowed on backend "default"; allowed: team-a' }]);
     expect(fake.requests.length).toBe(sent);
+  });
+
+  it('Flagger confirm-rollout checks the backend and tenant the later checks read, not the default one', async () => {
+    const fake = fakeFetch(ok);
+    const sources = new Backends({ default: { url: 'http://default' }, mimir: { url: 'http://mimir', tenant: { default: 'team-a', allowed: ['team-a', 'team-b'] } } }, { queryTimeoutMs: 1000, fetch: fake.fetch });
+    const profiles = builtInProfiles();
+    profiles.set('on-mimir', { ...ISTIO_MODEL_SERVING, name: 'on-mimir', backend: 'mimir' });
+    const { app } = testApp({ analysis: { sources, profiles } });
+    const payload = (metadata: Record<string, string>) => ({ name: 'model', namespace: 'ml', phase: 'Progressing', checksum: 'c0ffee', metadata });
+    const ready = await request(app).post('/v1/flagger/confirm-rollout').send(payload({ profile: 'on-mimir', tenant: 'team-b' }));
+    expect(ready.status).toBe(200);
+    expect(fake.requests.length).toBeGreaterThan(0);
+    expect(new Set(fake.requests.map((r) => `${new URL(r.url).host} ${r.headers['x-scope-orgid']}`))).toEqual(new Set(['mimir team-b']));
+    const sent = fake.requests.length;
+    const refused = await request(app).post('/v1/flagger/confirm-rollout').send(payload({ profile: 'on-mimir', tenant: 'team-c' }));
+    expect(refused.status).toBe(400);
+    expect(refused.body.issues).toEqual([{ path: 'tenant', message: 'tenant "team-c" is not allowed on backend "mimir"; allowed: team-a, team-b' }]);
+    expect(fake.requests.length).toBe(sent);
+  });
+
+  it('the planner reads the stable history from the profile\'s backend and tenant', async () => {
+    const fake = fakeFetch(() => matrix([]));
+    const sources = new Backends({ default: { url: 'http://default' }, mimir: { url: 'http://mimir', tenant: { default: 'team-a' } } }, { queryTimeoutMs: 1000, fetch: fake.fetch });
+    const profiles = builtInProfiles();
+    profiles.set('on-mimir', { ...ISTIO_MODEL_SERVING, name: 'on-mimir', backend: 'mimir' });
+    const deps = { sources, profiles, deadlineMs: 5000, defaultLookbackSeconds: 600, now: () => 1_800_000_000 };
+    const plan = planForRequest({ profile: 'on-mimir', baseline: { labels: { destination_version: 'v1' } }, canary: { labels: { destination_version: 'v2' } }, metrics: [] } as never, deps, { historySeconds: 3600, steps: [0.01, 0.1, 0.5], stepMinutes: 10 } as never);
+    // No history in the canned answers: the plan fails, after asking the right backend.
+    await expect(plan).rejects.toThrow();
+    expect(fake.requests.length).toBeGreaterThan(0);
+    expect(new Set(fake.requests.map((r) => `${new URL(r.url).host} ${r.headers['x-scope-orgid']}`))).toEqual(new Set(['mimir team-a']));
   });
 
   it('the credentials read at start are among the secrets the redaction module masks in logged text', () => {
