@@ -59,7 +59,8 @@ export function matchedRates(totals: string, c: CountSide, b: CountSide, directi
         rawChange * matched < 0
           ? '; the totals point the other way because they pool intervals whose split differs while the rate moved on both sides (matched, each interval compares like with like)'
           : '';
-      return `${subject}; ${describeCheck('it', decisive, direction)}${apart}`;
+      // The finding before the explanation: Flagger's events are cut at 300 characters.
+      return `${totals} over the timeline; matched by interval, ${describeCheck('it', decisive, direction)} (each interval's canary against the same interval's baseline)${apart}`;
     },
   ];
 }

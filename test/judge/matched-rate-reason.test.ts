@@ -9,6 +9,7 @@
  * Summed, the canary's rate is far below the baseline's (most of its traffic came when errors
  * were rare); matched, it is +5 %.
  */
+import { eventText } from '../../src/contracts/flagger-webhook';
 import { analyze } from '../../src/judge/analyze';
 import type { CountInterval, MetricInput } from '../../src/judge/types';
 
@@ -43,7 +44,8 @@ describe('a rate timeline explains its matched change beside the totals', () => 
     // The matched change, on the intervals at the canary's current weight: +5 %.
     expect(m.effect!.measure).toBe('relative change in rate');
     expect(m.effect!.estimate).toBeCloseTo(0.05, 2);
-    expect(m.reason).toContain('the rate is 0.557% on the canary vs 1.5% on the baseline over the timeline; matched by interval (each interval\'s canary against the same interval\'s baseline); it changed by +5');
+    expect(m.reason).toContain('the rate is 0.557% on the canary vs 1.5% on the baseline over the timeline; matched by interval, it changed by +5');
+    expect(m.reason).toContain('(each interval\'s canary against the same interval\'s baseline); the totals point the other way');
     expect(m.reason).toContain('the totals point the other way because they pool intervals whose split differs while the rate moved on both sides');
   });
 
@@ -55,5 +57,12 @@ describe('a rate timeline explains its matched change beside the totals', () => 
     expect((m.canary as { rate: number }).rate).toBeGreaterThan((m.baseline as { rate: number }).rate);
     expect(m.reason).toContain('matched by interval');
     expect(m.reason).not.toContain('the totals point the other way');
+  });
+
+  it('keeps the finding within the 300 characters of a Flagger event, before the explanation', () => {
+    const { baseline, canary } = timeline(40);
+    const result = analyze({ metrics: [{ name: 'error-rate', kind: 'proportion', critical: true, baseline: { ...sum(baseline), intervals: baseline }, canary: { ...sum(canary), intervals: canary } }] });
+    expect(result.verdict).toBe('fail');
+    expect(eventText(result.verdict, result.reason)).toMatch(/it changed by \+[\d,.]+ ?(%|pp) \(confidence interval [^)]*\), beyond the tolerated \+[\d.]+ ?(%|pp)/);
   });
 });
