@@ -106,6 +106,14 @@ describe('inline segments', () => {
     expect(res.body.issues).toEqual([{ path: 'metrics[0].segments', message: `got ${MAX_SEGMENTS + 1} segments; at most ${MAX_SEGMENTS} segments per metric (a limit of the service)` }]);
   });
 
+  it('counts each segment\'s timeline in the timeline-cell limit, naming the cells', async () => {
+    const timeline = { intervals: Array.from({ length: 1000 }, () => counts(0, 10)) };
+    const many = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`t${i}`, { baseline: timeline, canary: timeline }]));
+    const res = await post(proportion(many));
+    expect(res.status).toBe(400);
+    expect(res.body.issues).toEqual([{ path: 'metrics', message: expect.stringMatching(/^the timelines hold 21,000 cells .* beyond the limit of 20,000 per analysis/) }]);
+  });
+
   it('keeps a segment named "__proto__"', async () => {
     const res = await post(proportion({ ['__proto__']: twoTenants.acme, other: twoTenants.globex }));
     expect(res.status).toBe(200);
