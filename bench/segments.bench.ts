@@ -2,7 +2,8 @@
  * Segments (src/judge/segments.ts) over simulated rollouts: how often a healthy canary is failed
  * when its error rate is judged per tenant (k = 2, 5, 20 tenants; the budget alpha / k per
  * tenant), and how often one tenant with 4x the errors and 10 % of the traffic is caught, per
- * segment and, on the same data, unsegmented (the tenants pooled).
+ * segment and, on the same data, unsegmented (the tenants pooled). Per segment twice: a pass
+ * needing the segments that hold 90 % of each side's traffic (the default) and 50 %.
  *
  *   npm run bench:segments [-- --rollouts 200 --seed 20261206 --workers 1 --scenario aa-k5,bad-k5]
  *
@@ -46,6 +47,8 @@ interface Outcome {
 interface RolloutResult {
   readonly scenario: string;
   readonly segmented: Outcome;
+  /** The same, a pass needing only the segments holding half of each side's traffic. */
+  readonly halfCoverage: Outcome;
   readonly unsegmented: Outcome;
 }
 
@@ -61,6 +64,7 @@ function runRollout(scenario: Scenario, seed: number): RolloutResult {
   return {
     scenario: scenario.name,
     segmented: judge({ name: 'errors', kind: 'proportion', segmentBy: 'tenant', segments, ...pooled }),
+    halfCoverage: judge({ name: 'errors', kind: 'proportion', segmentBy: 'tenant', segments, segmentCoverage: 0.5, ...pooled }),
     unsegmented: judge({ name: 'errors', kind: 'proportion', ...pooled }),
   };
 }
@@ -150,13 +154,13 @@ function report(options: Options, results: RolloutResult[], wallMs: number): str
   const rows = [['scenario', 'role', 'judged', 'rollouts', 'failed at some look %', 'that is', 'pass at look 21 %', 'median look of the fail', 'ms per analysis (mean)']];
   for (const scenario of options.scenarios) {
     const mine = results.filter((r) => r.scenario === scenario.name);
-    for (const how of ['segmented', 'unsegmented'] as const) {
+    for (const how of ['segmented', 'halfCoverage', 'unsegmented'] as const) {
       const outcomes = mine.map((r) => r[how]);
       const fails = outcomes.filter((o) => o.verdict === 'fail');
       rows.push([
         scenario.name,
         scenario.role,
-        how === 'segmented' ? `per tenant (alpha / ${scenario.tenants.length} each)` : 'pooled',
+        how === 'unsegmented' ? 'pooled' : `per tenant (alpha / ${scenario.tenants.length} each), coverage ${how === 'segmented' ? '0.9' : '0.5'}`,
         String(outcomes.length),
         pct(fails.length, outcomes.length),
         scenario.role === 'healthy' ? 'false fail' : 'detection',

@@ -131,7 +131,8 @@ async function metricSection(metric: MetricResult, input: MetricInput | undefine
           : categoricalSpec(input);
     if (spec) plot = `<figure>${await renderSvg(spec)}</figure>`;
   }
-  return `<section class="metric${isDecisive ? ' decisive' : ''}">
+  // A segmented metric's per-segment forest needs the page's width.
+  return `<section class="metric${isDecisive ? ' decisive' : ''}${metric.segments ? ' wide' : ''}">
 <h3>${isDecisive ? '▶ ' : ''}${escapeHtml(metric.name)} <span class="badge ${metric.verdict}">${metric.verdict}</span>${metric.critical ? ' <span class="tag">critical</span>' : ''} <span class="tag">${metric.kind}</span></h3>
 <p>${escapeHtml(metric.reason)}</p>
 <p class="numbers">${numbers}</p>
@@ -220,6 +221,7 @@ figure svg { max-width: 100%; height: auto; }
 .numbers { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; color: #fff; font-size: 12px; font-weight: 700; vertical-align: middle; }
 .badge.pass { background: ${VERDICT_COLOURS.pass}; } .badge.fail { background: ${VERDICT_COLOURS.fail}; } .badge.inconclusive { background: ${VERDICT_COLOURS.inconclusive}; }
+.metric.wide { grid-column: 1 / -1; }
 .segments h4 { font-size: 14px; margin: 10px 0 4px; }
 .segments td.why { text-align: left; font-family: system-ui, sans-serif; max-width: 40em; white-space: normal; }
 .segments tr.fail td { color: ${VERDICT_COLOURS.fail}; }

@@ -10,7 +10,7 @@ import type { AnalysisResult, EffectUnit, MetricResult, SegmentsReport } from '.
 import { forestSpec, renderSvg } from './plots';
 
 /** The pooled row's name in the plot and the table. */
-export const POOLED_ROW = 'pooled (not the verdict)';
+export const POOLED_ROW = 'pooled, no verdict';
 
 export async function segmentsSection(metric: MetricResult, escape: (text: string) => string): Promise<string> {
   const report = metric.segments;
@@ -49,7 +49,7 @@ ${pooled.confounded ? `<p class="confounded"><strong>Pooled number confounded:</
 function forestInput(metric: MetricResult, report: SegmentsReport): AnalysisResult {
   const row = (name: string, verdict: MetricResult['verdict'], effect: MetricResult['effect']): MetricResult => ({ ...metric, name, verdict, effect, segments: undefined });
   const metrics = [
-    ...report.segments.map((s) => row(`${segmentLabel(report.by, s.value)}${s.required ? '' : ' ·'}`, s.verdict, s.effect)),
+    ...report.segments.map((s) => row(segmentLabel(report.by, s.value), s.verdict, s.effect)),
     row(POOLED_ROW, report.pooled.verdict, report.pooled.effect),
   ];
   return { verdict: metric.verdict, score: 0, reason: '', alpha: 0, evidence: '', metrics };
