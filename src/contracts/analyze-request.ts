@@ -16,6 +16,8 @@ import { strictObject } from './strict-object';
 import { unknownKeyMessage } from './closest-key';
 import { parseDurationSeconds, parseInstant } from './time-window';
 import { MAX_CATEGORIES, MAX_INTERVALS, MAX_METRICS, MAX_WINDOW_SECONDS } from './limits';
+import { consistentSegments, SEGMENT_KEYS, SEGMENTED_SIDE_HINT, segmentBy, segmentCoverage, segmentsOf, UNSEGMENTED_HINT } from './segments-request';
+import { pooledSides } from '../judge/segment-pooling';
 
 const nonNegative = lenientNumber.refine((x) => x >= 0, 'must not be negative');
 /** Counts may be fractional when they come from increase(); they are rounded to whole observations. */
@@ -283,25 +285,53 @@ const inlineShapes = {
   proportion: { ...common, kind: z.literal('proportion'), margin: proportionMargin, baseline: countSide, canary: countSide },
   categorical: { ...common, kind: z.literal('categorical'), margin: absoluteOnlyMargin('a change of a category share in [0, 1]'), baseline: categoricalSide, canary: categoricalSide },
 };
-const inlineMetric = z.discriminatedUnion('kind', [
-  strictObject(inlineShapes.continuous).superRefine((m, ctx) => {
-    alignedTimelines(m, ctx);
-    if (m.statistic !== undefined && m.threshold !== undefined) ctx.addIssue({ code: 'custom', path: ['threshold'], message: thresholdWithStatistic });
-    if (m.range !== undefined && m.statistic !== 'mean') ctx.addIssue({ code: 'custom', path: ['range'], message: rangeWithoutMean });
-    if (m.range !== undefined && m.statistic === 'mean' && m.range.max > m.range.min) for (const side of ['baseline', 'canary'] as const) outsideRange(m[side], m.range, [side], ctx);
-    if (m.threshold === undefined) return;
-    for (const side of ['baseline', 'canary'] as const) {
-      const histogram = 'histogram' in m[side] ? m[side].histogram : undefined;
-      if (histogram && !histogram.buckets.some((b) => b.le === m.threshold)) {
-        const finite = histogram.buckets.map((b) => b.le).filter(Number.isFinite);
-        const nearest = [finite.filter((le) => le < m.threshold!).at(-1), finite.find((le) => le > m.threshold!)].filter((le) => le !== undefined);
-        ctx.addIssue({ code: 'custom', path: ['threshold'], message: `got ${m.threshold}, which is not a bucket bound of the ${side} histogram (nearest: ${nearest.join(' and ')}): a histogram counts the observations above its bounds only` });
-      }
+/** A continuous metric's options checked against its sides (each named by its path: a side, or a segment's side). */
+function continuousChecks(m: { statistic?: number | 'mean'; threshold?: number; range?: { min: number; max: number } }, sides: readonly { path: (string | number)[]; name: string; side: ValuesSide }[], ctx: z.RefinementCtx): void {
+  if (m.statistic !== undefined && m.threshold !== undefined) ctx.addIssue({ code: 'custom', path: ['threshold'], message: thresholdWithStatistic });
+  if (m.range !== undefined && m.statistic !== 'mean') ctx.addIssue({ code: 'custom', path: ['range'], message: rangeWithoutMean });
+  if (m.range !== undefined && m.statistic === 'mean' && m.range.max > m.range.min) for (const { side, path } of sides) outsideRange(side, m.range, path, ctx);
+  if (m.threshold === undefined) return;
+  for (const { side, name } of sides) {
+    const histogram = 'histogram' in side ? side.histogram : undefined;
+    if (histogram && !histogram.buckets.some((b) => b.le === m.threshold)) {
+      const finite = histogram.buckets.map((b) => b.le).filter(Number.isFinite);
+      const nearest = [finite.filter((le) => le < m.threshold!).at(-1), finite.find((le) => le > m.threshold!)].filter((le) => le !== undefined);
+      ctx.addIssue({ code: 'custom', path: ['threshold'], message: `got ${m.threshold}, which is not a bucket bound of the ${name} histogram (nearest: ${nearest.join(' and ')}): a histogram counts the observations above its bounds only` });
     }
+  }
+}
+
+/** The segment keys, on a metric without "segments": said plainly. */
+const UNSEGMENTED_HINTS = { hints: Object.fromEntries(SEGMENT_KEYS.filter((key) => key !== 'segments').map((key) => [key, `"${key}" ${UNSEGMENTED_HINT}`])) };
+
+const inlineMetric = z.discriminatedUnion('kind', [
+  strictObject(inlineShapes.continuous, UNSEGMENTED_HINTS).superRefine((m, ctx) => {
+    alignedTimelines(m, ctx);
+    continuousChecks(m, (['baseline', 'canary'] as const).map((side) => ({ path: [side], name: side, side: m[side] })), ctx);
   }),
-  strictObject(inlineShapes.distribution).superRefine(alignedTimelines),
-  strictObject(inlineShapes.proportion).superRefine(alignedTimelines),
-  strictObject(inlineShapes.categorical).superRefine(alignedTimelines),
+  strictObject(inlineShapes.distribution, UNSEGMENTED_HINTS).superRefine(alignedTimelines),
+  strictObject(inlineShapes.proportion, UNSEGMENTED_HINTS).superRefine(alignedTimelines),
+  strictObject(inlineShapes.categorical, UNSEGMENTED_HINTS).superRefine(alignedTimelines),
+]);
+
+/**
+ * An inline metric judged per segment (src/contracts/segments-request.ts): the kind's own
+ * options, and `segments` in place of the two sides, each segment's sides in the kind's shapes.
+ */
+function segmentedShape<Shape extends Record<string, z.ZodType> & { baseline: z.ZodType }>(shape: Shape) {
+  const { baseline: side, canary: _canary, ...options } = shape;
+  return { ...options, segmentBy: segmentBy.optional(), segmentCoverage: segmentCoverage.optional(), segments: segmentsOf(side as Shape['baseline']) };
+}
+const SEGMENTED_HINTS = { hints: { baseline: SEGMENTED_SIDE_HINT, canary: SEGMENTED_SIDE_HINT } };
+const segmentedInlineMetric = z.discriminatedUnion('kind', [
+  strictObject(segmentedShape(inlineShapes.continuous), SEGMENTED_HINTS).superRefine((m, ctx) => {
+    consistentSegments(m.segments, ctx);
+    const sides = m.segments.flatMap((s) => (['baseline', 'canary'] as const).map((side) => ({ path: ['segments', s.value, side], name: `segment ${JSON.stringify(s.value)}'s ${side}`, side: s[side] })));
+    continuousChecks(m, sides, ctx);
+  }),
+  strictObject(segmentedShape(inlineShapes.distribution), SEGMENTED_HINTS).superRefine((m, ctx) => consistentSegments(m.segments, ctx)),
+  strictObject(segmentedShape(inlineShapes.proportion), SEGMENTED_HINTS).superRefine((m, ctx) => consistentSegments(m.segments, ctx)),
+  strictObject(segmentedShape(inlineShapes.categorical), SEGMENTED_HINTS).superRefine((m, ctx) => consistentSegments(m.segments, ctx)),
 ]);
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -372,6 +402,8 @@ const templateShape = {
     events: metricName.optional(),
     total: metricName.optional(),
     query: z.string().min(1).max(4000, 'at most 4000 characters').optional(),
+    segmentBy: segmentBy.optional(),
+    segmentCoverage: segmentCoverage.optional(),
     step: durationSeconds.optional(),
     optional: lenientBoolean.optional(),
     // This metric's own side labels (replacing the request's), or a mapping from them.
@@ -379,8 +411,11 @@ const templateShape = {
     canary: templateSide.optional(),
     labelsFrom: labelMapping.optional(),
 };
-export const templateMetricSchema = strictObject(templateShape)
+/** Inline segments on a template metric: its segments come from Prometheus. */
+const TEMPLATE_SEGMENTS_HINT = 'a template metric\'s segments come from Prometheus: give "segmentBy" with the label whose values are the segments (e.g. "tenant"); "segments" carries inline data, for a metric with "kind" instead of "template"';
+export const templateMetricSchema = strictObject(templateShape, { hints: { segments: TEMPLATE_SEGMENTS_HINT } })
   .superRefine((m, ctx) => {
+    segmentChecks(m, ctx);
     if ((m.baseline === undefined) !== (m.canary === undefined)) ctx.addIssue({ code: 'custom', path: [m.baseline ? 'canary' : 'baseline'], message: 'give both "baseline.labels" and "canary.labels" for this metric, or neither' });
     if (m.baseline !== undefined && m.labelsFrom !== undefined) ctx.addIssue({ code: 'custom', path: ['labelsFrom'], message: 'give either this metric\'s own "baseline"/"canary" labels or "labelsFrom", not both' });
     const need = (field: 'metric' | 'by' | 'events' | 'total' | 'query') => {
@@ -409,11 +444,20 @@ export const templateMetricSchema = strictObject(templateShape)
     ...(step !== undefined ? { stepSeconds: step } : {}),
   }));
 
+/** A template's `segmentBy` against the template's own labels: each is a 400 naming it. */
+function segmentChecks(m: { template: string; segmentBy?: string; segmentCoverage?: number; by?: string }, ctx: z.RefinementCtx): void {
+  if (m.segmentCoverage !== undefined && m.segmentBy === undefined) ctx.addIssue({ code: 'custom', path: ['segmentCoverage'], message: `"segmentCoverage" ${UNSEGMENTED_HINT}` });
+  if (m.segmentBy === undefined) return;
+  if (m.template === 'query') ctx.addIssue({ code: 'custom', path: ['segmentBy'], message: 'a custom "query" decides its own aggregation, so the judge cannot add the label to it: use a built-in template (histogram, proportion, categorical, istio-*) or send the segments inline' });
+  if (m.segmentBy === 'le') ctx.addIssue({ code: 'custom', path: ['segmentBy'], message: '"le" is a histogram\'s bucket bound, not a segment' });
+  if (m.by !== undefined && m.segmentBy === m.by) ctx.addIssue({ code: 'custom', path: ['segmentBy'], message: `"${m.by}" is already the label the categories are read from ("by"): segment by another label` });
+}
+
 /** One metric of a request: inline data, or a Prometheus template (documentation and dispatch). */
-export const metricSchema = z.union([templateMetricSchema, inlineMetric]);
+export const metricSchema = z.union([templateMetricSchema, inlineMetric, segmentedInlineMetric]);
 
 /** Every key any metric may have: what an unrecognisable metric's keys are checked against. */
-const METRIC_KEYS = [...new Set([...Object.values(inlineShapes).flatMap((shape) => Object.keys(shape)), ...Object.keys(templateShape)])];
+const METRIC_KEYS = [...new Set([...Object.values(inlineShapes).flatMap((shape) => Object.keys(shape)), ...Object.keys(templateShape), ...SEGMENT_KEYS])];
 
 /**
  * A metric without "template" is inline and dispatched on "kind". When "kind" is missing or
@@ -429,7 +473,7 @@ function unknownMetricKeys(raw: unknown): { path: string[]; message: string }[] 
 const METRIC_KEY_AT_TOP = 'this key belongs to a metric: put each metric in "metrics": [{"name": ..., "kind": ..., ...}]';
 const FLAGGER_KEY_AT_TOP = 'this looks like a Flagger webhook payload: Flagger calls POST /v1/flagger/{type}';
 const TOP_LEVEL_HINTS: Record<string, string> = {
-  ...Object.fromEntries(['name', 'kind', 'template', 'margin', 'direction', 'statistic', 'critical', 'weight', 'minSamples', 'values', 'histogram', 'events', 'total', 'counts', 'intervals'].map((k) => [k, METRIC_KEY_AT_TOP])),
+  ...Object.fromEntries(['name', 'kind', 'template', 'margin', 'direction', 'statistic', 'critical', 'weight', 'minSamples', 'values', 'histogram', 'events', 'total', 'counts', 'intervals', ...SEGMENT_KEYS].map((k) => [k, METRIC_KEY_AT_TOP])),
   ...Object.fromEntries(['namespace', 'metadata', 'phase', 'checksum'].map((k) => [k, FLAGGER_KEY_AT_TOP])),
 };
 
@@ -508,17 +552,18 @@ export const analyzeRequestSchema = strictObject({
   .transform((request, ctx) => {
     const metrics = (request.metrics ?? []).map((raw, i) => {
       const isTemplate = typeof raw === 'object' && raw !== null && 'template' in raw;
+      const isSegmented = !isTemplate && typeof raw === 'object' && raw !== null && 'segments' in raw;
       // reportInput: the issues keep what was given, which issuesFromZod quotes.
-      const parsed = (isTemplate ? templateMetricSchema : inlineMetric).safeParse(raw, { reportInput: true });
+      const parsed = (isTemplate ? templateMetricSchema : isSegmented ? segmentedInlineMetric : inlineMetric).safeParse(raw, { reportInput: true });
       if (!parsed.success) {
         for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: ['metrics', i, ...issue.path] } as never);
         const kindUnreadable = parsed.error.issues.some((issue) => issue.code === 'invalid_union' && issue.path.length === 1 && issue.path[0] === 'kind');
         if (!isTemplate && kindUnreadable) for (const issue of unknownMetricKeys(raw)) ctx.addIssue({ code: 'custom', path: ['metrics', i, ...issue.path], message: issue.message });
         return undefined;
       }
-      return isTemplate
-        ? { from: 'template' as const, metric: parsed.data as TemplateMetric }
-        : { from: 'inline' as const, metric: toMetricInput(parsed.data as z.output<typeof inlineMetric>) };
+      if (isTemplate) return { from: 'template' as const, metric: parsed.data as TemplateMetric };
+      if (isSegmented) return { from: 'inline' as const, metric: toSegmentedInput(parsed.data as z.output<typeof segmentedInlineMetric>) };
+      return { from: 'inline' as const, metric: toMetricInput(parsed.data as z.output<typeof inlineMetric>) };
     });
     return { ...request, metrics: metrics.filter((m) => m !== undefined) };
   })
@@ -528,6 +573,13 @@ export const analyzeRequestSchema = strictObject({
       const first = seen.get(m.metric.name);
       if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['metrics', i, 'name'], message: `duplicate metric name ${JSON.stringify(m.metric.name)} (also metrics[${first}])` });
       else seen.set(m.metric.name, i);
+    });
+    // A segment label that tells the sides apart leaves every segment on one side only.
+    request.metrics.forEach((m, i) => {
+      const by = m.from === 'template' ? m.metric.segmentBy : undefined;
+      if (by === undefined || m.from !== 'template') return;
+      const sides = [request.baseline?.labels, request.canary?.labels, m.metric.baseline?.labels, m.metric.canary?.labels];
+      if (sides.some((labels) => labels !== undefined && Object.hasOwn(labels, by))) ctx.addIssue({ code: 'custom', path: ['metrics', i, 'segmentBy'], message: `"${by}" is a label of the side selectors, which tells the baseline from the canary: every segment would be on one side only; segment by a label both sides share (tenant, region, request type)` });
     });
     const fromPrometheus = request.metrics.some((m) => m.from === 'template') || request.metrics.length === 0 || (request.expectedCanaryShare !== undefined && !request.traffic);
     if (request.traffic && request.expectedCanaryShare === undefined) ctx.addIssue({ code: 'custom', path: ['expectedCanaryShare'], message: '"traffic" counts are checked against "expectedCanaryShare": give it too' });
@@ -566,6 +618,13 @@ export const analyzeRequestSchema = strictObject({
 const PROMETHEUS_ONLY_KEYS = ['tenant', 'labels', 'baseline', 'canary', 'reporter', 'lookback', 'start', 'end', 'since', 'maxAge', 'timelineStep', 'trafficLookback', 'revisionFrom', 'exclude'] as const;
 
 export type AnalyzeRequest = z.output<typeof analyzeRequestSchema>;
+
+/** A segmented inline metric, with its pooled sides computed from the segments. */
+function toSegmentedInput(m: z.output<typeof segmentedInlineMetric>): MetricInput {
+  const { statistic, ...rest } = m as typeof m & { statistic?: number | 'mean' };
+  const pooled = pooledSides(m.kind, m.segments as never);
+  return { ...rest, ...(statistic !== undefined ? { quantile: statistic } : {}), ...pooled } as MetricInput;
+}
 
 function toMetricInput(m: z.output<typeof inlineMetric>): MetricInput {
   if (m.kind === 'continuous') {

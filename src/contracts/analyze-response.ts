@@ -35,6 +35,51 @@ const testReport = z.object({
 
 const clientSideFailures = z.object({ count: z.number(), flags: z.record(z.string(), z.number()).meta({ description: 'by Envoy response flags: UH no healthy upstream, UF connection failure, URX retries exhausted, UT timeout, ...' }) });
 
+const look = z.object({ interval: z.number().int().min(1), estimate: z.number().nullable(), lower: bound, upper: bound });
+
+/** One segment of a metric judged per segment: the metric's own fields, judged on that segment alone. */
+const segmentResult = z.object({
+  value: z.string().meta({ description: 'the label\'s value ("" for the traffic whose series lack the label)' }),
+  kind: z.enum(['continuous', 'proportion', 'distribution', 'categorical']),
+  verdict,
+  reason: z.string(),
+  direction: z.enum(['increase', 'decrease', 'either']),
+  share: z.object({ baseline: z.number(), canary: z.number() }).meta({ description: 'its share of each side\'s observations (requests for rates)' }),
+  judged: z.boolean().meta({ description: 'false: too little data on a side (minSamples), or on one side only: inconclusive for this segment, named in the reason' }),
+  required: z.boolean().meta({ description: 'whether the metric\'s pass needs this segment\'s pass (the largest segments holding segmentCoverage of each side\'s traffic)' }),
+  baseline: sideSummary,
+  canary: sideSummary,
+  effect: effect.optional(),
+  effects: z.array(effect).optional(),
+  tests: z.array(testReport),
+  intervals: z.number().int().optional(),
+  decidedAt: z.number().int().optional(),
+  timeline: z.array(look).max(64).optional(),
+  projection: z.object({ toward: z.enum(['pass', 'fail']), moreCanary: z.number(), moreIntervals: z.number().int().optional(), moreSeconds: z.number().int().optional() }).optional(),
+});
+
+const segmentsReport = z
+  .object({
+    by: z.string(),
+    alphaPerSegment: z.number().meta({ description: 'the one-sided error rate of each segment\'s fail claim: the metric\'s fail rate split evenly over the segments (Bonferroni)' }),
+    rule: z.string().meta({ description: 'how the segments\' verdicts made the metric\'s, as a sentence' }),
+    coverage: z.object({ required: z.number(), baseline: z.number(), canary: z.number() }).meta({ description: 'the share of each side\'s traffic the segments a pass needs hold, and the least they must hold' }),
+    segments: z.array(segmentResult),
+    pooled: z.object({
+      verdict,
+      reason: z.string(),
+      effect: effect.optional(),
+      standardised: z
+        .object({ measure: z.string(), unit: z.enum(['relative', 'rate', 'share', 'distance', 'units']), crude: z.number().nullable(), standardised: z.number().nullable() })
+        .optional()
+        .meta({ description: 'the pooled effect (crude) beside the canary standardised to the baseline\'s mix of segments (direct standardisation): the guard against Simpson\'s paradox' }),
+      mixDifference: z.number().meta({ description: 'total variation distance between the canary\'s and the baseline\'s mix of segments' }),
+      confounded: z.string().optional().meta({ description: 'set when the pooled number is confounded by the mix of segments, saying why' }),
+      mixTest: testReport.optional(),
+    }).meta({ description: 'the metric judged on the segments pooled: reported beside them, it decides nothing' }),
+  })
+  .meta({ description: 'judged per segment (segmentBy / segments): every segment\'s result, the alpha budget and the pooled comparison; see docs/model-quality.md, "Segments"' });
+
 const metricResult = z.object({
   name: z.string(),
   kind: z.enum(['continuous', 'proportion', 'distribution', 'categorical']),
@@ -61,6 +106,7 @@ const metricResult = z.object({
     .optional()
     .meta({ description: "with a timeline and anytime-valid evidence: the effect (measure and units of `effect`) at the looks the judge evaluated, oldest first, each from the data up to that interval; at most 33 looks (evenly spaced, the deciding and the latest among them)" }),
   decidedAt: z.number().int().optional().meta({ description: 'with a timeline: the interval (1-based) of the first look at which the verdict was reached; it stands at later looks' }),
+  segments: segmentsReport.optional(),
 });
 
 const trafficCheck = z.object({

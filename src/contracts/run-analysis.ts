@@ -385,6 +385,8 @@ function toMetricInput(metric: TemplateMetric, data: FetchedMetric): MetricInput
     minSamples: metric.minSamples,
     ...(data.intervalSeconds !== undefined ? { intervalSeconds: data.intervalSeconds } : {}),
     ...(clientSideNote(data.clientSide) ? { note: clientSideNote(data.clientSide) } : {}),
+    // Judged per segment (src/judge/segments.ts): the sides below are the segments pooled.
+    ...(data.segments ? { segments: data.segments as never, segmentBy: metric.segmentBy, segmentCoverage: metric.segmentCoverage } : {}),
   };
   switch (data.kind) {
     case 'continuous':

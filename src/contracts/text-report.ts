@@ -3,7 +3,8 @@
  * for the CLI: the verdict first, one row per metric, then each metric's reason in full.
  */
 import { FORMAT_BY_UNIT } from '../judge/describe';
-import type { AnalysisResult, Effect } from '../judge/types';
+import { segmentLabel } from '../judge/segments';
+import type { AnalysisResult, Effect, MetricResult } from '../judge/types';
 
 export function textReport(result: AnalysisResult): string {
   const header = [
@@ -18,6 +19,7 @@ export function textReport(result: AnalysisResult): string {
       // A metric with two margins (relative and absolute) was checked against both, and
       // either allowance suffices: the decisive one first, then an "or" row for each other.
       ...otherEffects(m.effect, m.effects).map((e) => ['', '', 'or', ...effectCells(e)]),
+      ...segmentRows(m),
     ]),
   ];
   const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => row[col].length)));
@@ -27,6 +29,16 @@ export function textReport(result: AnalysisResult): string {
     m.tests.map((t) => `  ${m.name} ${t.name}: statistic ${round(t.statistic)}${t.pValue !== undefined ? `, p ${round(t.pValue)}` : ''}${t.threshold !== undefined ? ` (threshold ${t.threshold})` : ''}`),
   );
   return [...header, ...table, '', ...reasons, ...(tests.length ? ['', 'tests:', ...tests] : []), ''].join('\n');
+}
+
+/** A segmented metric's segments, one row each, then its pooled comparison (reported, not the verdict). */
+function segmentRows(m: MetricResult): string[][] {
+  const report = m.segments;
+  if (!report) return [];
+  return [
+    ...report.segments.map((s) => [`  ${segmentLabel(report.by, s.value)}`, '', `${s.verdict}${s.judged ? '' : ' (not judged)'}`, ...effectCells(s.effect)]),
+    ['  pooled (not the verdict)', '', report.pooled.verdict, ...effectCells(report.pooled.effect)],
+  ];
 }
 
 function effectCells(effect: Effect | undefined): string[] {

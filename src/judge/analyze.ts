@@ -25,6 +25,7 @@ import { fixedSampleEvidence, type Evidence } from './evidence';
 import type { MetricContext } from './metric-context';
 import { overallVerdict } from './overall';
 import { judgeProportion } from './proportion';
+import { judgeSegments } from './segments';
 import { checkTrafficSplit, type TrafficCheck } from './traffic-split';
 import { gatedWindowStarts } from './interval-settling';
 import { intervalSize, intervalSizes, timelineLength } from './timeline';
@@ -41,8 +42,10 @@ export function analyze(input: AnalysisInput, evidence: Evidence = EVIDENCE[inpu
   const thresholds = { ...DEFAULT_THRESHOLDS, ...input.thresholds };
   const ctx: MetricContext = { evidence, rates: { fail: alpha / Math.max(1, input.metrics.length), pass: alpha } };
   const traffic = input.traffic ? checkTrafficSplit(input.traffic, alpha) : undefined;
+  const judgeOne = (metric: MetricInput, c: MetricContext) => withProjection(judgeMetric(metric, c), latestCanaryInterval(metric), metric.intervalSeconds, evidenceCanaryN(metric, c));
   const metrics = input.metrics.map((metric) => {
-    const result = withNote(withProjection(judgeMetric(metric, ctx), latestCanaryInterval(metric), metric.intervalSeconds, evidenceCanaryN(metric, ctx)), metric.note);
+    // A segmented metric is judged per segment, each at its share of the metric's fail rate (src/judge/segments.ts).
+    const result = withNote(metric.segments ? judgeSegments(metric, ctx, judgeOne) : judgeOne(metric, ctx), metric.note);
     return traffic?.verdict === 'fail' ? acrossChangedSplit(metric, result, traffic) : result;
   });
   const overall = overallVerdict(metrics, thresholds);

@@ -68,8 +68,28 @@ interface MetricCommon {
   /** What the data's source knows beyond the numbers (the client-side failures counted), appended to the metric's reason. */
   readonly note?: string;
 }
+/**
+ * One value of the label a metric is judged by (`segmentBy`), with its own two sides
+ * (src/judge/segments.ts). `value` "" is the traffic whose series lack the label.
+ */
+export interface Segment<Side> {
+  readonly value: string;
+  readonly baseline: Side;
+  readonly canary: Side;
+}
+/**
+ * A metric judged per value of a label: the metric's own `baseline` and `canary` are then the
+ * segments pooled (src/judge/segment-pooling.ts), reported beside the per-segment verdicts.
+ */
+export interface Segmented<Side> {
+  /** The label (or, inline, the name) the segments are values of, e.g. "tenant". */
+  readonly segmentBy?: string;
+  readonly segments?: readonly Segment<Side>[];
+  /** The share of each side's traffic the segments a pass needs must hold (default 0.9). */
+  readonly segmentCoverage?: number;
+}
 export type MetricInput =
-  | (MetricCommon & {
+  | (MetricCommon & Segmented<ValuesSide> & {
       readonly kind: 'continuous';
       readonly quantile?: number | 'mean';
       /** Judge the share of observations above this value (an SLO bound) instead of a quantile. */
@@ -79,9 +99,9 @@ export type MetricInput =
       readonly baseline: ValuesSide;
       readonly canary: ValuesSide;
     })
-  | (MetricCommon & { readonly kind: 'distribution'; readonly baseline: ValuesSide; readonly canary: ValuesSide })
-  | (MetricCommon & { readonly kind: 'proportion'; readonly baseline: CountSide; readonly canary: CountSide })
-  | (MetricCommon & { readonly kind: 'categorical'; readonly baseline: CategoricalSide; readonly canary: CategoricalSide });
+  | (MetricCommon & Segmented<ValuesSide> & { readonly kind: 'distribution'; readonly baseline: ValuesSide; readonly canary: ValuesSide })
+  | (MetricCommon & Segmented<CountSide> & { readonly kind: 'proportion'; readonly baseline: CountSide; readonly canary: CountSide })
+  | (MetricCommon & Segmented<CategoricalSide> & { readonly kind: 'categorical'; readonly baseline: CategoricalSide; readonly canary: CategoricalSide });
 
 export interface ScoreThresholds {
   /** Score at or above which the analysis may pass (100: every metric must pass). */
@@ -173,6 +193,51 @@ export interface MetricResult {
   readonly timeline?: readonly Look[];
   /** Inconclusive: how much more canary data a decision needs if the effect stays where it is (src/judge/projection.ts). */
   readonly projection?: { readonly toward: 'pass' | 'fail'; readonly moreCanary: number; readonly moreIntervals?: number; readonly moreSeconds?: number };
+  /** Judged per segment (`segmentBy`): every segment's result, the alpha budget and the pooled comparison (src/judge/segments.ts). */
+  readonly segments?: SegmentsReport;
+}
+
+/** One segment's result: the metric judged on that segment's data alone. */
+export type SegmentResult = Omit<MetricResult, 'name' | 'critical' | 'weight' | 'segments'> & {
+  readonly value: string;
+  /** Its share of each side's observations (requests for rates). */
+  readonly share: { readonly baseline: number; readonly canary: number };
+  /** Whether it had enough data to be judged (minSamples on both sides); if not, inconclusive and named. */
+  readonly judged: boolean;
+  /** Whether the metric's pass needs this segment's pass (the coverage rule). */
+  readonly required: boolean;
+};
+
+/** The canary's segments weighted like the baseline's (direct standardisation), against the baseline pooled. */
+export interface StandardisedEffect {
+  readonly measure: string;
+  readonly unit: EffectUnit;
+  /** The crude (pooled) estimate, in the same measure. */
+  readonly crude: number;
+  readonly standardised: number;
+}
+
+export interface SegmentsReport {
+  readonly by: string;
+  /** The one-sided error rate each segment's fail claim was judged at: the metric's fail rate / the number of segments. */
+  readonly alphaPerSegment: number;
+  /** The rule that combined the segments' verdicts, as a sentence. */
+  readonly rule: string;
+  readonly coverage: { readonly required: number; readonly baseline: number; readonly canary: number };
+  readonly segments: readonly SegmentResult[];
+  /** The metric judged on the segments pooled, reported beside them (it decides nothing). */
+  readonly pooled: {
+    readonly verdict: Verdict;
+    readonly reason: string;
+    readonly effect?: Effect;
+    readonly standardised?: StandardisedEffect;
+    /** Total variation distance between the canary's and the baseline's mix of segments. */
+    readonly mixDifference: number;
+    /** Set when the pooled number is confounded by the mix of segments (Simpson's paradox), saying why. */
+    readonly confounded?: string;
+    /** Chi-squared test of whether the canary's share of the traffic is the same in every segment. */
+    readonly mixTest?: TestReport;
+  };
 }
 
 export interface AnalysisResult {

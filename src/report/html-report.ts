@@ -13,6 +13,7 @@ import { categoricalSpec, cdfSpec, decisiveMetrics, forestSpec, proportionSpec, 
 import { decisionLabel, marginSides, timelineRows, timelineSpec } from './timeline-plot';
 import type { RolloutPlan } from '../planner/plan';
 import { planSection } from './plan-section';
+import { segmentsSection } from './segments-section';
 
 export interface ReportInput {
   readonly result: AnalysisResult & { readonly window?: { readonly start: string; readonly end: string }; readonly profile?: string; readonly skipped?: readonly string[] };
@@ -130,11 +131,13 @@ async function metricSection(metric: MetricResult, input: MetricInput | undefine
           : categoricalSpec(input);
     if (spec) plot = `<figure>${await renderSvg(spec)}</figure>`;
   }
-  return `<section class="metric${isDecisive ? ' decisive' : ''}">
+  // A segmented metric's per-segment forest needs the page's width.
+  return `<section class="metric${isDecisive ? ' decisive' : ''}${metric.segments ? ' wide' : ''}">
 <h3>${isDecisive ? '▶ ' : ''}${escapeHtml(metric.name)} <span class="badge ${metric.verdict}">${metric.verdict}</span>${metric.critical ? ' <span class="tag">critical</span>' : ''} <span class="tag">${metric.kind}</span></h3>
 <p>${escapeHtml(metric.reason)}</p>
 <p class="numbers">${numbers}</p>
 ${await timelineFigure(metric)}
+${await segmentsSection(metric, escapeHtml)}
 ${plot}
 </section>`;
 }
@@ -218,6 +221,11 @@ figure svg { max-width: 100%; height: auto; }
 .numbers { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; color: #fff; font-size: 12px; font-weight: 700; vertical-align: middle; }
 .badge.pass { background: ${VERDICT_COLOURS.pass}; } .badge.fail { background: ${VERDICT_COLOURS.fail}; } .badge.inconclusive { background: ${VERDICT_COLOURS.inconclusive}; }
+.metric.wide { grid-column: 1 / -1; }
+.segments h4 { font-size: 14px; margin: 10px 0 4px; }
+.segments td.why { text-align: left; font-family: system-ui, sans-serif; max-width: 40em; white-space: normal; }
+.segments tr.fail td { color: ${VERDICT_COLOURS.fail}; }
+p.confounded { color: ${VERDICT_COLOURS.inconclusive}; font-size: 13px; }
 .tag { font-size: 12px; color: #57606a; border: 1px solid #d0d7de; border-radius: 10px; padding: 0 6px; font-weight: 400; }
 table.looks { border-collapse: collapse; font: 12.5px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; margin: 6px 0; }
 table.looks th, table.looks td { padding: 2px 10px 2px 0; text-align: right; }

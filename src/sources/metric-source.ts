@@ -10,7 +10,7 @@
  * no series or no samples is not an error: the side comes back empty and the judge answers
  * inconclusive with the reason.
  */
-import type { CategoricalSide, CountSide, Direction, Margin, MetricKind, ValuesSide } from '../judge/types';
+import type { CategoricalSide, CountSide, Direction, Margin, MetricKind, Segment, ValuesSide } from '../judge/types';
 import type { SideActivity } from './revision/identify-revision';
 
 export type Labels = Readonly<Record<string, string>>;
@@ -29,6 +29,13 @@ export interface TemplateMetric {
   /** proportion: the events counter and the total counter (metric names). */
   readonly events?: string;
   readonly total?: string;
+  /**
+   * Judge per value of this label (src/judge/segments.ts): added to every aggregation of the
+   * template's queries (`sum by (tenant)`), and the answers split by it.
+   */
+  readonly segmentBy?: string;
+  /** With segmentBy: the share of each side's traffic the segments a pass needs must hold. */
+  readonly segmentCoverage?: number;
   /** query: custom PromQL with {{labels}} where each side's matchers go. */
   readonly query?: string;
   /** query: range step in seconds (default: window / 60, at least 1 s). */
@@ -132,6 +139,8 @@ export type FetchedMetric = FetchedSides & {
   readonly noSeries?: boolean;
   /** The length of each interval, in seconds, when fetched as a timeline. */
   readonly intervalSeconds?: number;
+  /** With `segmentBy`: each segment's sides (the sides above are them pooled). */
+  readonly segments?: readonly Segment<ValuesSide | CountSide | CategoricalSide>[];
 };
 
 export interface MetricSource {

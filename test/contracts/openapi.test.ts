@@ -22,8 +22,10 @@ describe('GET /openapi.json', () => {
     // Numbers may arrive as strings (Argo args): the document says so.
     expect(requestSchema.properties.alpha.anyOf).toEqual([{ type: 'number' }, expect.objectContaining({ type: 'string' })]);
     const metricShapes = doc.components.schemas.Metric.anyOf;
-    expect(metricShapes.length).toBe(2);
+    // A template metric, an inline one, and an inline one judged per segment.
+    expect(metricShapes.length).toBe(3);
     expect(JSON.stringify(metricShapes)).toContain('"istio-latency"');
+    expect(JSON.stringify(metricShapes[2])).toContain('"segments"');
     // The summary Argo's templates select: [verdict, reason] or [verdict, reason, report link].
     const summary = doc.components.schemas.AnalyzeResponse.properties.summary;
     expect(summary.anyOf.map((s: { prefixItems: unknown[] }) => s.prefixItems.length)).toEqual([2, 3]);

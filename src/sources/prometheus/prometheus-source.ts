@@ -19,6 +19,7 @@ import { stepsWithCounts } from '../validate/revision-lookup';
 import { quoteLabelValue, rangeSeconds, selector } from './promql';
 import type { AskedTimes, RawAnswer, RawSide } from '../validate/raw-answer';
 import { validateMetric } from '../validate/validate-metric';
+import { validateSegmentedMetric } from '../validate/segments';
 
 
 export class PrometheusSource implements MetricSource {
@@ -41,7 +42,9 @@ export class PrometheusSource implements MetricSource {
     } finally {
       siblings.dispose();
     }
-    const validated = validateMetric({ name: metric.name, kind: kindOf(plans.baseline), asked: ask.asked, baseline: answers[0], canary: answers[1] });
+    const raw = { name: metric.name, kind: kindOf(plans.baseline), asked: ask.asked, baseline: answers[0], canary: answers[1] };
+    // Segmented: the answers hold every segment's series, split and validated per segment.
+    const validated = metric.segmentBy !== undefined ? validateSegmentedMetric(raw, metric.segmentBy) : validateMetric(raw);
     // The interval's length lets the projection speak in time ("about 8 minutes").
     return { ...validated, queries: { baseline: planQueries(plans.baseline), canary: planQueries(plans.canary) }, ...(step !== undefined ? { intervalSeconds: step } : {}) };
   }

@@ -12,6 +12,10 @@
  * | proportion | `sum(increase(E{L}[Ws]))`, `sum(increase(T{L}[Ws]))` | proportion |
  * | query | the custom query with {{labels}} filled, as a range query | continuous or distribution |
  *
+ * With `segmentBy` (say "tenant") every aggregation keeps that label too (`sum by (tenant)`,
+ * `sum by (le, tenant)`, `sum by (class, tenant)`), and the source splits the answers by it into
+ * segments (src/sources/validate/segments.ts); a custom `query` cannot be segmented.
+ *
  * Instant queries are evaluated at the window's end over the whole window (W seconds).
  *
  * A histogram's `count by (le)` says how many series (pods, response codes) have each bound:
@@ -87,18 +91,21 @@ export function planSide(metric: TemplateMetric, labels: Labels, window: TimeWin
   const excluded = Object.entries(options.exclude ?? {}).map(([name, value]) => `${checkLabelName(name)}!=${quoteLabelValue(value)}`);
   const ownPods = [...(options.pods !== undefined ? [`pod=~${quoteLabelValue(options.pods)}`] : []), ...excluded];
   const istioPods = reporter === 'destination' ? ownPods : excluded;
+  // Segmented (`segmentBy`): every aggregation keeps the segment label too, and the answers are split by it.
+  const segment = metric.segmentBy !== undefined ? [checkLabelName(metric.segmentBy)] : [];
   const istio = (extra: readonly string[] = []) => selector(ISTIO_REQUESTS, labels, { defaults, extra: [...istioPods, ...extra] });
   // Requests routed to the side that its callers' proxies failed: they never reached it, so its
   // own reports lack them (a crashing canary is otherwise silence).
   const clientFailed = options.sourceLabels
-    ? { clientFailed: `sum by (response_flags) (${increase(selector(ISTIO_REQUESTS, { ...options.sourceLabels, reporter: 'source' }, { extra: [CLIENT_SIDE_FAILED, ...excluded] }))})` }
+    ? { clientFailed: aggregate('sum', ['response_flags', ...segment], increase(selector(ISTIO_REQUESTS, { ...options.sourceLabels, reporter: 'source' }, { extra: [CLIENT_SIDE_FAILED, ...excluded] }))) }
     : {};
+  const sum = (inner: string, by: readonly string[] = []) => aggregate('sum', [...by, ...segment], inner);
   // HTTP failures by status code, or gRPC calls that failed under a non-failing HTTP code.
-  const failed = (httpFailure: string, notHttpFailure: string) => `sum(${increase(istio([httpFailure]))} or ${increase(istio([GRPC, notHttpFailure, GRPC_FAILED]))})`;
-  const requests = `sum(${increase(istio())})`;
+  const failed = (httpFailure: string, notHttpFailure: string) => sum(`${increase(istio([httpFailure]))} or ${increase(istio([GRPC, notHttpFailure, GRPC_FAILED]))}`);
+  const requests = sum(increase(istio()));
   switch (metric.template) {
     case 'istio-latency':
-      return histogram('continuous', increase(selector(ISTIO_LATENCY, labels, { defaults, extra: istioPods })));
+      return histogram('continuous', increase(selector(ISTIO_LATENCY, labels, { defaults, extra: istioPods })), segment);
     case 'istio-error-rate':
       return { shape: 'proportion', events: failed('response_code=~"5.."', 'response_code!~"5.."'), total: requests, ...clientFailed };
     case 'istio-requests':
@@ -106,19 +113,20 @@ export function planSide(metric: TemplateMetric, labels: Labels, window: TimeWin
     case 'histogram': {
       const base = need(metric, 'metric');
       const bucket = base.endsWith('_bucket') ? base : `${base}_bucket`;
-      return histogram(valuesKind(metric), increase(selector(bucket, labels, { extra: ownPods })));
+      return histogram(valuesKind(metric), increase(selector(bucket, labels, { extra: ownPods })), segment);
     }
     case 'categorical': {
       const by = checkLabelName(need(metric, 'by'));
-      return { shape: 'categorical', by, query: `sum by (${by}) (${increase(selector(need(metric, 'metric'), labels, { extra: ownPods }))})` };
+      return { shape: 'categorical', by, query: sum(increase(selector(need(metric, 'metric'), labels, { extra: ownPods })), [by]) };
     }
     case 'proportion':
       return {
         shape: 'proportion',
-        events: `sum(${increase(selector(need(metric, 'events'), labels, { extra: ownPods }))})`,
-        total: `sum(${increase(selector(need(metric, 'total'), labels, { extra: ownPods }))})`,
+        events: sum(increase(selector(need(metric, 'events'), labels, { extra: ownPods }))),
+        total: sum(increase(selector(need(metric, 'total'), labels, { extra: ownPods }))),
       };
     case 'query': {
+      if (segment.length) throw new PromQLInputError(`metric ${JSON.stringify(metric.name)}: a custom query decides its own aggregation, so it cannot be segmented.`);
       const step = metric.stepSeconds ?? Math.max(1, Math.round(windowSeconds(window) / 60));
       if (!Number.isFinite(step) || step <= 0) throw new PromQLInputError(`the step of metric ${JSON.stringify(metric.name)} must be a positive number of seconds.`);
       return { shape: 'values', kind: valuesKind(metric), query: fillLabels(need(metric, 'query'), labels, ownPods), stepSeconds: step };
@@ -140,9 +148,14 @@ export function planQueries(plan: SidePlan): string[] {
   }
 }
 
-/** A histogram's bucket counts per bound, and how many series have each bound. */
-function histogram(kind: 'continuous' | 'distribution', increases: string): SidePlan {
-  return { shape: 'histogram', kind, query: `sum by (le) (${increases})`, series: `count by (le) (${increases})` };
+/** A histogram's bucket counts per bound (and segment), and how many series have each bound. */
+function histogram(kind: 'continuous' | 'distribution', increases: string, segment: readonly string[]): SidePlan {
+  return { shape: 'histogram', kind, query: aggregate('sum', ['le', ...segment], increases), series: aggregate('count', ['le', ...segment], increases) };
+}
+
+/** `sum(x)`, or `sum by (a, b) (x)` with grouping labels. */
+function aggregate(op: 'sum' | 'count', by: readonly string[], inner: string): string {
+  return by.length ? `${op} by (${by.join(', ')}) (${inner})` : `${op}(${inner})`;
 }
 
 function windowSeconds(window: TimeWindow): number {
