@@ -24,6 +24,7 @@ import { anytimeValidEvidence } from './anytime-evidence';
 import { fixedSampleEvidence, type Evidence } from './evidence';
 import type { MetricContext } from './metric-context';
 import { overallVerdict } from './overall';
+import { judgePaired } from './paired';
 import { judgeProportion } from './proportion';
 import { checkTrafficSplit, type TrafficCheck } from './traffic-split';
 import { gatedWindowStarts } from './interval-settling';
@@ -81,6 +82,8 @@ function judgeMetric(metric: MetricInput, ctx: MetricContext): MetricResult {
       return judgeProportion(metric, ctx);
     case 'categorical':
       return judgeCategorical(metric, ctx);
+    case 'paired':
+      return judgePaired(metric, ctx);
   }
 }
 
