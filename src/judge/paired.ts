@@ -148,7 +148,7 @@ function disagreementCheck(metric: PairedMetric, tol: number, minSamples: number
   const n = comparedPairs(v12);
   const floor = metric.noiseFloor ? pairCounts(metric.baseline) : undefined;
   const found = `v1 and v2 answered ${ofPairs(v12.disagree, n)} compared requests differently${n > 0 ? ` (${percent(v12.disagree / n)})` : ''}`;
-  const floorFound = floor ? `, two replicas of v1 ${ofPairs(floor.disagree, comparedPairs(floor))} (the noise floor${comparedPairs(floor) > 0 ? `, ${percent(floor.disagree / comparedPairs(floor))}` : ''})` : ' (no noise floor given)';
+  const floorFound = floor ? `, two replicas of v1 ${ofPairs(floor.disagree, comparedPairs(floor))} (the noise floor${comparedPairs(floor) > 0 ? `, ${percent(floor.disagree / comparedPairs(floor))}` : ''})` : ', with no noise floor given';
   const base = { check: 'disagreement' as const, direction: 'increase' as const, pairsAre: 'compared pairs' };
   const gap = fewPairs(n, minSamples, 'compared pairs (agree or disagree)') ?? (floor ? fewPairs(comparedPairs(floor), minSamples, 'noise-floor pairs (v1 against itself)') : null);
   if (gap) return { ...base, verdict: 'inconclusive', sentence: `${found}${floorFound}: ${gap}`, pairs: n };
