@@ -5,8 +5,10 @@
  *
  * What it shows:
  * - A/A false fails with a NON-DETERMINISTIC v1 (v1 disagrees with itself): the disagreement
- *   judged against the noise floor keeps them at or below alpha; judged without a floor the
- *   same margin fails nearly every A/A (v1's own noise is blamed on v2);
+ *   judged against the noise floor keeps them at or below alpha, with the floor on the same
+ *   requests (its disagreements go with v2's) or on others, also with a margin of 0, where an
+ *   A/A sits on the boundary; judged without a floor the same margin fails nearly every A/A
+ *   (v1's own noise is blamed on v2);
  * - power for a 1 pp accuracy drop: McNemar-style paired judging of the labelled pairs beside
  *   the SAME data judged UNPAIRED (two independent proportions, kind "proportion"), each
  *   anytime-valid over the timeline and, as a ceiling, fixed-sample at the last look only.
@@ -58,6 +60,12 @@ const METHODS: readonly Method[] = [
     metric: (s) => ({ name: 'm', kind: 'paired', noiseFloor: true, margin: { absolute: DISAGREEMENT_MARGIN }, ...s }),
   },
   {
+    // An A/A sits exactly on this boundary: the hardest test of the false-fail rate.
+    name: 'disagreement, noise floor, margin 0 (the boundary)',
+    evidence: 'anytime-valid',
+    metric: (s) => ({ name: 'm', kind: 'paired', noiseFloor: true, margin: { absolute: 0 }, ...s }),
+  },
+  {
     name: 'disagreement, no floor (paired)',
     evidence: 'anytime-valid',
     metric: (s) => ({ name: 'm', kind: 'paired', noiseFloor: false, margin: { absolute: DISAGREEMENT_MARGIN }, canary: s.canary, baseline: { counts: [], intervals: s.canary.intervals!.map(() => ({ counts: [] })) } }),
@@ -66,6 +74,11 @@ const METHODS: readonly Method[] = [
     name: 'accuracy, McNemar (paired)',
     evidence: 'anytime-valid',
     metric: (s) => ({ name: 'm', kind: 'paired', noiseFloor: true, accuracyMargin: ACCURACY_MARGIN, ...s }),
+  },
+  {
+    name: 'accuracy, McNemar, margin 0 (the boundary)',
+    evidence: 'anytime-valid',
+    metric: (s) => ({ name: 'm', kind: 'paired', noiseFloor: true, accuracyMargin: 0, ...s }),
   },
   {
     name: 'accuracy, two proportions (unpaired)',
