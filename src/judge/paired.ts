@@ -51,7 +51,7 @@ import { mcnemarExact } from '../stats/mcnemar-exact';
 import { outcomeMeanConfidenceSequence, type OutcomeCounts } from '../stats/outcome-mean-betting-e-process';
 import { pairedDifferenceBounds } from '../stats/paired-difference-bounds';
 import { DEFAULT_MARGIN } from './defaults';
-import { FORMAT_BY_UNIT, quoted, tolerated } from './describe';
+import { describeLevel, quoted } from './describe';
 import { checkAgainstMargin, checkAgainstMargins, type Check, type EffectCandidate, type ErrorRates } from './margin-check';
 import { resolve, type MetricContext } from './metric-context';
 import { comparedPairs, labelledPairs, pairCounts, PAIR_OUTCOMES, unknownOutcomes, type PairCounts } from './paired-outcomes';
@@ -167,7 +167,7 @@ function disagreementCheck(metric: PairedMetric, tol: number, minSamples: number
     const b = asCounts(floor);
     const { verdict, checks } = checkAgainstMargins(rateCandidates(c, b, { absolute: tol }, ctx, 'disagreement'), 'increase', ctx.rates);
     const check = withMeasure(checks[0], measure);
-    return { ...base, verdict, effect: check.effect, sentence: finding(subject, check, 'increase'), pairs: n };
+    return { ...base, verdict, effect: check.effect, sentence: describeLevel(subject, check, 'increase'), pairs: n };
   }
   const test: OutcomeTest = { values: [0, 1], direction: 'increase', tolerance: tol, measure, unit: 'rate' };
   const disagreements = (p: PairCounts): OutcomeCounts => ({ counts: [p.agree, p.disagree] });
@@ -183,7 +183,7 @@ function disagreementCheck(metric: PairedMetric, tol: number, minSamples: number
     bounds: (aL, aU) => (ctx.evidence.sequential ? outcomeMeanConfidenceSequence(test.values, [v12.agree, v12.disagree], aL, aU) : clopperPearsonBounds(v12.disagree, n, aL, aU)),
   };
   const check = checkAgainstMargin(candidate, 'increase', ctx.rates);
-  return { ...base, verdict: check.verdict, effect: check.effect, sentence: finding(subject, check, 'increase'), pairs: n };
+  return { ...base, verdict: check.verdict, effect: check.effect, sentence: describeLevel(subject, check, 'increase'), pairs: n };
 }
 
 function accuracyCheck(metric: PairedMetric, tol: number, minSamples: number, ctx: MetricContext): CheckOutcome {
@@ -210,7 +210,7 @@ function accuracyCheck(metric: PairedMetric, tol: number, minSamples: number, ct
     bounds: (aL, aU) => (ctx.evidence.sequential ? outcomeMeanConfidenceSequence(test.values, scored(v12).counts, aL, aU) : pairedDifferenceBounds(v12.v1Only, v12.v2Only, n, aL, aU)),
   };
   const check = checkAgainstMargin(candidate, 'decrease', ctx.rates);
-  return { ...base, verdict: check.verdict, effect: check.effect, sentence: finding(subject, check, 'decrease'), pairs: n };
+  return { ...base, verdict: check.verdict, effect: check.effect, sentence: describeLevel(subject, check, 'decrease'), pairs: n };
 }
 
 /** A check's outcome from its timeline decision: the pairs its effect rests on are those of the intervals the decision names. */
@@ -226,29 +226,13 @@ function fromTimeline(
     ...base,
     verdict: decision.verdict,
     effect: decision.decisive.effect,
-    sentence: finding(subject, decision.decisive, base.direction),
+    sentence: describeLevel(subject, decision.decisive, base.direction),
     evidence: pairedEvidenceText(decision),
     ...(decision.decidedAt !== undefined ? { decidedAt: decision.decidedAt } : {}),
     looks: decision.timeline,
     pairs,
     latestPairs: pairsPerInterval.at(-1),
   };
-}
-
-/** "the disagreement above the noise floor is +0.2 pp (confidence interval -0.04 pp to +0.45 pp), within the tolerated +1 pp". */
-function finding(subject: string, check: Check, direction: 'increase' | 'decrease'): string {
-  const format = FORMAT_BY_UNIT[check.effect.unit];
-  const { estimate, lower, upper, tolerance } = check.effect;
-  const where = `${subject} is ${format(estimate)} (confidence interval ${format(lower)} to ${format(upper)})`;
-  const limit = tolerated(tolerance, direction, format);
-  switch (check.verdict) {
-    case 'fail':
-      return `${where}, beyond the tolerated ${limit}`;
-    case 'pass':
-      return `${where}, within the tolerated ${limit}`;
-    case 'inconclusive':
-      return `${where}: not yet enough evidence to tell whether it is within the tolerated ${limit}`;
-  }
 }
 
 function fewPairs(n: number, minSamples: number, what: string): string | null {
