@@ -52,6 +52,8 @@ export function kindOf(metric: MetricResult): string {
       return `distribution (${measure || 'no effect'})`;
     case 'continuous':
       return measure.includes('share above') ? 'threshold share' : measure.includes('mean') ? 'mean' : measure ? 'quantile' : 'continuous (no effect)';
+    case 'paired':
+      return `paired (${measure || 'no effect'})`;
   }
 }
 

@@ -7,7 +7,8 @@
  */
 import { z } from 'zod';
 import { INVISIBLE_CONTROLS } from '../judge/describe';
-import type { CategoricalSide, CountSide, HistogramBucket, MetricInput, ValuesInterval, ValuesSide } from '../judge/types';
+import type { CategoricalInterval, CategoricalSide, CountSide, HistogramBucket, MetricInput, ValuesInterval, ValuesSide } from '../judge/types';
+import { outcomeInterval, type PairOutcome } from '../judge/paired-outcomes';
 import { sumCategoricalIntervals, sumCountIntervals, sumValuesIntervals } from '../judge/timeline';
 import { TEMPLATE_NAMES, type TemplateMetric } from '../sources/metric-source';
 import { tenantId } from '../sources/prometheus/backend-config';
@@ -94,6 +95,8 @@ const KIND_OF_SIDE_KEY: Record<string, string> = {
   events: 'a side of kind "proportion" takes "events" and "total"',
   total: 'a side of kind "proportion" takes "events" and "total"',
   counts: 'a side of kind "categorical" takes "counts"',
+  agree: 'a side of kind "paired" takes its pairs by outcome ("agree", "disagree", "v1_only_correct", ...)',
+  disagree: 'a side of kind "paired" takes its pairs by outcome ("agree", "disagree", "v1_only_correct", ...)',
 };
 const sideHints = (kind: string, own: string[]) =>
   Object.fromEntries(Object.entries(KIND_OF_SIDE_KEY).filter(([key]) => !own.includes(key)).map(([key, belongs]) => [key, `${belongs}; this metric is kind "${kind}", whose sides take ${own.map((k) => `"${k}"`).join(' and ')}`]));
@@ -229,6 +232,48 @@ function alignedTimelines(m: { baseline: { intervals?: readonly unknown[] }; can
   }
 }
 
+/**
+ * A paired side's pairs by outcome (src/judge/paired-outcomes.ts): compared pairs as "agree" /
+ * "disagree", labelled pairs as "both_correct" / "both_wrong" / "v1_only_correct" /
+ * "v2_only_correct"; an outcome left out counts 0.
+ */
+const pairCountsShape = {
+  agree: count.optional(),
+  disagree: count.optional(),
+  both_correct: count.optional(),
+  both_wrong: count.optional(),
+  v1_only_correct: count.optional(),
+  v2_only_correct: count.optional(),
+} satisfies Record<PairOutcome, unknown>;
+const PAIR_KEYS = Object.keys(pairCountsShape) as PairOutcome[];
+const PAIRS_EXPECTED = '{"agree": n, "disagree": n} and, with labels, "both_correct", "both_wrong", "v1_only_correct", "v2_only_correct"';
+
+const pairInterval = strictObject(pairCountsShape, { expected: `one interval's pairs by outcome, ${PAIRS_EXPECTED}` }).transform((counts): CategoricalInterval => outcomeInterval(counts));
+
+const pairSide = (which: string) =>
+  strictObject(
+    { ...pairCountsShape, intervals: z.array(pairInterval).min(1, 'give at least one interval').max(MAX_INTERVALS, atMost(MAX_INTERVALS, 'intervals')).optional() },
+    { hints: sideHints('paired', [...PAIR_KEYS, 'intervals']), expected: `${which}: its pairs by outcome, ${PAIRS_EXPECTED}, or a timeline {"intervals": [{...}, ...]}` },
+  )
+    .superRefine((side, ctx) => {
+      const given = PAIR_KEYS.filter((key) => side[key] !== undefined);
+      if (side.intervals !== undefined && given.length) ctx.addIssue({ code: 'custom', path: ['intervals'], message: `give either cumulative counts (${given.map((k) => `"${k}"`).join(', ')}) or "intervals" (${TIMELINE_HINT}), not both` });
+      if (side.intervals === undefined && !given.length) ctx.addIssue({ code: 'custom', message: `give the pairs by outcome, ${PAIRS_EXPECTED}, or "intervals"` });
+    })
+    .transform(({ intervals, ...counts }): CategoricalSide => (intervals ? { ...sumCategoricalIntervals(intervals), intervals } : outcomeInterval(counts)));
+
+/** The disagreement margin: a difference of rates (the v1-v2 disagreement beyond the noise floor). */
+const disagreementMargin = margin.optional().superRefine((m, ctx) => {
+  if (m?.relative !== undefined) ctx.addIssue({ code: 'custom', path: ['relative'], message: `got ${m.relative}: a paired metric's margin is absolute, the share of requests v1 and v2 may answer differently beyond the noise floor (0.01 = 1 percentage point): give margin.absolute` });
+  if (m?.absolute !== undefined && m.absolute > 1) ctx.addIssue({ code: 'custom', path: ['absolute'], message: `got ${m.absolute}: the disagreement margin is a difference of rates, at most 1 (0.01 = 1 percentage point)` });
+});
+/** How much accuracy v2 may lose against v1 on the labelled pairs. */
+const accuracyMargin = nonNegative
+  .refine((x) => x <= 1, 'must be at most 1: accuracy points as a fraction (0.01 = v2 may lose 1 percentage point)')
+  .meta({ description: 'paired: how much accuracy v2 may lose against v1 on the same labelled requests, as a fraction (0.01 = 1 percentage point); correctness is judged only with it' });
+const PAIRED_MARGINS = 'give "margin": {"absolute": ...} (the share of requests v1 and v2 may answer differently beyond the noise floor) and/or "accuracyMargin" (the accuracy v2 may lose): a paired metric judges what its margins name';
+const PAIRED_DIRECTION = "a paired metric's directions are fixed: more disagreement and less accuracy are worse";
+
 /** "p95", "p99.9": a quantile level strictly between 0 and 100; or "mean". */
 const statistic = z
   .string()
@@ -284,6 +329,17 @@ const inlineShapes = {
   distribution: { ...common, kind: z.literal('distribution'), margin: absoluteOnlyMargin('a Kolmogorov-Smirnov distance in [0, 1]'), baseline: valuesSide('distribution'), canary: valuesSide('distribution') },
   proportion: { ...common, kind: z.literal('proportion'), margin: proportionMargin, baseline: countSide, canary: countSide },
   categorical: { ...common, kind: z.literal('categorical'), margin: absoluteOnlyMargin('a change of a category share in [0, 1]'), baseline: categoricalSide, canary: categoricalSide },
+  paired: {
+    name: common.name,
+    critical: common.critical,
+    weight: common.weight,
+    minSamples: common.minSamples,
+    kind: z.literal('paired'),
+    margin: disagreementMargin,
+    accuracyMargin: accuracyMargin.optional(),
+    canary: pairSide('v1 and v2 on the same requests'),
+    baseline: pairSide('the noise floor, v1 against itself (two replicas) on the same or like requests; leave it out to judge without one').optional(),
+  },
 };
 /** A continuous metric's options checked against its sides (each named by its path: a side, or a segment's side). */
 function continuousChecks(m: { statistic?: number | 'mean'; threshold?: number; range?: { min: number; max: number } }, sides: readonly { path: (string | number)[]; name: string; side: ValuesSide }[], ctx: z.RefinementCtx): void {
@@ -312,6 +368,10 @@ const inlineMetric = z.discriminatedUnion('kind', [
   strictObject(inlineShapes.distribution, UNSEGMENTED_HINTS).superRefine(alignedTimelines),
   strictObject(inlineShapes.proportion, UNSEGMENTED_HINTS).superRefine(alignedTimelines),
   strictObject(inlineShapes.categorical, UNSEGMENTED_HINTS).superRefine(alignedTimelines),
+  strictObject(inlineShapes.paired, { hints: { direction: PAIRED_DIRECTION } }).superRefine((m, ctx) => {
+    if (m.baseline) alignedTimelines({ baseline: m.baseline, canary: m.canary }, ctx);
+    if (m.margin === undefined && m.accuracyMargin === undefined) ctx.addIssue({ code: 'custom', path: ['margin'], message: `missing: ${PAIRED_MARGINS}` });
+  }),
 ]);
 
 /**
@@ -406,6 +466,9 @@ const templateShape = {
     segmentCoverage: segmentCoverage.optional(),
     step: durationSeconds.optional(),
     optional: lenientBoolean.optional(),
+    // shadow-pairs: the accuracy margin, and whether the baseline side is the noise floor (v1 against itself).
+    accuracyMargin: accuracyMargin.optional(),
+    noiseFloor: lenientBoolean.optional().meta({ description: 'shadow-pairs: false when there is no noise floor (v1 against itself) to read on the baseline side; default true' }),
     // This metric's own side labels (replacing the request's), or a mapping from them.
     baseline: templateSide.optional(),
     canary: templateSide.optional(),
@@ -416,7 +479,9 @@ const TEMPLATE_SEGMENTS_HINT = 'a template metric\'s segments come from Promethe
 export const templateMetricSchema = strictObject(templateShape, { hints: { segments: TEMPLATE_SEGMENTS_HINT } })
   .superRefine((m, ctx) => {
     segmentChecks(m, ctx);
-    if ((m.baseline === undefined) !== (m.canary === undefined)) ctx.addIssue({ code: 'custom', path: [m.baseline ? 'canary' : 'baseline'], message: 'give both "baseline.labels" and "canary.labels" for this metric, or neither' });
+    const withoutFloor = m.template === 'shadow-pairs' && m.noiseFloor === false;
+    if (withoutFloor && m.baseline !== undefined) ctx.addIssue({ code: 'custom', path: ['baseline'], message: '"noiseFloor": false reads no noise floor, so the baseline side would be ignored: drop "baseline" or "noiseFloor"' });
+    else if ((m.baseline === undefined) !== (m.canary === undefined) && !(withoutFloor && m.canary !== undefined)) ctx.addIssue({ code: 'custom', path: [m.baseline ? 'canary' : 'baseline'], message: 'give both "baseline.labels" and "canary.labels" for this metric, or neither' });
     if (m.baseline !== undefined && m.labelsFrom !== undefined) ctx.addIssue({ code: 'custom', path: ['labelsFrom'], message: 'give either this metric\'s own "baseline"/"canary" labels or "labelsFrom", not both' });
     const need = (field: 'metric' | 'by' | 'events' | 'total' | 'query') => {
       if (m[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: `template ${m.template} needs "${field}"` });
@@ -428,7 +493,14 @@ export const templateMetricSchema = strictObject(templateShape, { hints: { segme
       need('query');
       if (m.query !== undefined && !m.query.includes('{{labels}}')) ctx.addIssue({ code: 'custom', path: ['query'], message: 'the query must contain {{labels}} where each side\'s label matchers go' });
     }
-    const natural = m.template === 'istio-error-rate' || m.template === 'istio-requests' || m.template === 'proportion' ? 'proportion' : m.template === 'categorical' ? 'categorical' : 'continuous';
+    const natural = m.template === 'istio-error-rate' || m.template === 'istio-requests' || m.template === 'proportion' ? 'proportion' : m.template === 'categorical' ? 'categorical' : m.template === 'shadow-pairs' ? 'paired' : 'continuous';
+    if (m.template === 'shadow-pairs') {
+      if (m.margin === undefined && m.accuracyMargin === undefined) ctx.addIssue({ code: 'custom', path: ['margin'], message: `missing: ${PAIRED_MARGINS}` });
+      if (m.margin?.absolute !== undefined && m.margin.absolute > 1) ctx.addIssue({ code: 'custom', path: ['margin', 'absolute'], message: `got ${m.margin.absolute}: the disagreement margin is a difference of rates, at most 1 (0.01 = 1 percentage point)` });
+      if (m.direction !== undefined) ctx.addIssue({ code: 'custom', path: ['direction'], message: PAIRED_DIRECTION });
+    } else {
+      for (const key of ['accuracyMargin', 'noiseFloor'] as const) if (m[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `"${key}" applies to template shadow-pairs (paired shadow comparison) only` });
+    }
     const judgedAs = m.kind ?? natural;
     // (It used to name the given kind as the template's, e.g. "istio-latency is always judged as distribution".)
     if (m.kind !== undefined && !['histogram', 'query'].includes(m.template)) ctx.addIssue({ code: 'custom', path: ['kind'], message: `got "${m.kind}": template ${m.template} is always judged as ${natural}; "kind" applies to the histogram and query templates` });
@@ -473,7 +545,7 @@ function unknownMetricKeys(raw: unknown): { path: string[]; message: string }[] 
 const METRIC_KEY_AT_TOP = 'this key belongs to a metric: put each metric in "metrics": [{"name": ..., "kind": ..., ...}]';
 const FLAGGER_KEY_AT_TOP = 'this looks like a Flagger webhook payload: Flagger calls POST /v1/flagger/{type}';
 const TOP_LEVEL_HINTS: Record<string, string> = {
-  ...Object.fromEntries(['name', 'kind', 'template', 'margin', 'direction', 'statistic', 'critical', 'weight', 'minSamples', 'values', 'histogram', 'events', 'total', 'counts', 'intervals', ...SEGMENT_KEYS].map((k) => [k, METRIC_KEY_AT_TOP])),
+  ...Object.fromEntries(['name', 'kind', 'template', 'margin', 'direction', 'statistic', 'critical', 'weight', 'minSamples', 'values', 'histogram', 'events', 'total', 'counts', 'intervals', 'accuracyMargin', 'noiseFloor', ...SEGMENT_KEYS].map((k) => [k, METRIC_KEY_AT_TOP])),
   ...Object.fromEntries(['namespace', 'metadata', 'phase', 'checksum'].map((k) => [k, FLAGGER_KEY_AT_TOP])),
 };
 
@@ -630,6 +702,11 @@ function toMetricInput(m: z.output<typeof inlineMetric>): MetricInput {
   if (m.kind === 'continuous') {
     const { statistic: quantile, ...rest } = m;
     return { ...rest, ...(quantile !== undefined ? { quantile } : {}) };
+  }
+  if (m.kind === 'paired') {
+    // No floor given: an empty baseline as long as the canary's timeline, never read.
+    const none = m.canary.intervals ? { counts: [], intervals: m.canary.intervals.map(() => ({ counts: [] })) } : { counts: [] };
+    return { ...m, noiseFloor: m.baseline !== undefined, baseline: m.baseline ?? none };
   }
   return m;
 }

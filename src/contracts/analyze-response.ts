@@ -23,10 +23,11 @@ const sideSummary = z.union([
   z.object({ n: z.number(), mean: z.number().nullable(), p50: z.number().nullable(), p90: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable() }),
   z.object({ n: z.number(), events: z.number(), rate: z.number().nullable() }),
   z.object({ n: z.number(), shares: z.record(z.string(), z.number()) }),
+  z.object({ n: z.number(), labelled: z.number(), outcomes: z.record(z.string(), z.number()) }).meta({ description: 'paired: n compared pairs, labelled pairs, and the pairs by outcome' }),
 ]);
 
 const testReport = z.object({
-  name: z.enum(['mann-whitney-u', 'kolmogorov-smirnov', 'fisher-exact', 'two-proportion-z', 'chi-squared', 'psi', 'jensen-shannon', 'wasserstein']),
+  name: z.enum(['mann-whitney-u', 'kolmogorov-smirnov', 'fisher-exact', 'two-proportion-z', 'chi-squared', 'psi', 'jensen-shannon', 'wasserstein', 'mcnemar-exact']),
   statistic: z.number().nullable(),
   pValue: z.number().min(0).max(1).optional(),
   threshold: z.number().optional(),
@@ -82,7 +83,7 @@ const segmentsReport = z
 
 const metricResult = z.object({
   name: z.string(),
-  kind: z.enum(['continuous', 'proportion', 'distribution', 'categorical']),
+  kind: z.enum(['continuous', 'proportion', 'distribution', 'categorical', 'paired']),
   verdict,
   reason: z.string(),
   critical: z.boolean(),
@@ -107,6 +108,10 @@ const metricResult = z.object({
     .meta({ description: "with a timeline and anytime-valid evidence: the effect (measure and units of `effect`) at the looks the judge evaluated, oldest first, each from the data up to that interval; at most 33 looks (evenly spaced, the deciding and the latest among them)" }),
   decidedAt: z.number().int().optional().meta({ description: 'with a timeline: the interval (1-based) of the first look at which the verdict was reached; it stands at later looks' }),
   segments: segmentsReport.optional(),
+  pairedChecks: z
+    .array(z.object({ check: z.enum(['disagreement', 'accuracy']), verdict, direction: z.enum(['increase', 'decrease', 'either']), effect: effect.optional(), decidedAt: z.number().int().optional() }))
+    .optional()
+    .meta({ description: 'paired: each check with its own verdict and effect (the metric fails when one fails, passes when all pass; `effect` is the deciding one\'s)' }),
 });
 
 const trafficCheck = z.object({

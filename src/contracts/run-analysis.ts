@@ -396,6 +396,10 @@ function toMetricInput(metric: TemplateMetric, data: FetchedMetric): MetricInput
     case 'proportion':
       return { ...options, kind: 'proportion', baseline: data.baseline, canary: data.canary };
     case 'categorical':
+      if (metric.template === 'shadow-pairs') {
+        const accuracy = metric.accuracyMargin !== undefined ? { accuracyMargin: metric.accuracyMargin } : {};
+        return { ...options, kind: 'paired', noiseFloor: metric.noiseFloor !== false, ...accuracy, baseline: data.baseline, canary: data.canary };
+      }
       return { ...options, kind: 'categorical', baseline: data.baseline, canary: data.canary };
   }
 }

@@ -24,6 +24,7 @@ import { anytimeValidEvidence } from './anytime-evidence';
 import { fixedSampleEvidence, type Evidence } from './evidence';
 import type { MetricContext } from './metric-context';
 import { overallVerdict } from './overall';
+import { judgePaired } from './paired';
 import { judgeProportion } from './proportion';
 import { judgeSegments } from './segments';
 import { checkTrafficSplit, type TrafficCheck } from './traffic-split';
@@ -84,6 +85,8 @@ function judgeMetric(metric: MetricInput, ctx: MetricContext): MetricResult {
       return judgeProportion(metric, ctx);
     case 'categorical':
       return judgeCategorical(metric, ctx);
+    case 'paired':
+      return judgePaired(metric, ctx);
   }
 }
 

@@ -15,6 +15,8 @@ export const DEFAULT_DIRECTION: Record<MetricKind, Direction> = {
   proportion: 'increase',
   distribution: 'either',
   categorical: 'either',
+  // More disagreement is worse (the accuracy check's own direction is 'decrease').
+  paired: 'increase',
 };
 
 export const DEFAULT_MARGIN: Record<MetricKind, Margin> = {
@@ -26,6 +28,8 @@ export const DEFAULT_MARGIN: Record<MetricKind, Margin> = {
   distribution: { absolute: 0.1 },
   // No category's share may move by more than 5 percentage points.
   categorical: { absolute: 0.05 },
+  // Paired (for callers of analyze(); a request states its margins): v1 and v2 may disagree on 1 % more requests than v1 with itself.
+  paired: { absolute: 0.01 },
 };
 
 /**

@@ -42,9 +42,25 @@ export function describeChange(subject: string, check: Check): string {
 
 export function describeCheck(subject: string, check: Check, direction: Direction): string {
   const format = FORMAT_BY_UNIT[check.effect.unit];
-  const { tolerance } = check.effect;
-  const where = describeChange(subject, check);
-  const limit = tolerated(tolerance, direction, format);
+  return againstMargin(describeChange(subject, check), check, tolerated(check.effect.tolerance, direction, format));
+}
+
+/** A distance measure cannot change "by" something: it is the change. */
+export function describeDistance(subject: string, check: Check): string {
+  const format = FORMAT_BY_UNIT[check.effect.unit];
+  const { estimate, lower, upper, tolerance } = check.effect;
+  return againstMargin(`${subject} is ${format(estimate)} (confidence interval ${format(Math.max(0, lower))} to ${format(upper)})`, check, format(tolerance));
+}
+
+/** A measure that is itself the change from none (an excess over a floor, a paired difference): "X is E (confidence interval L to U)", signed. */
+export function describeLevel(subject: string, check: Check, direction: Direction): string {
+  const format = FORMAT_BY_UNIT[check.effect.unit];
+  const { estimate, lower, upper, tolerance } = check.effect;
+  return againstMargin(`${subject} is ${format(estimate)} (confidence interval ${format(lower)} to ${format(upper)})`, check, tolerated(tolerance, direction, format));
+}
+
+/** "<where>, beyond/within the tolerated <limit>", or not yet enough evidence. */
+function againstMargin(where: string, check: Check, limit: string): string {
   switch (check.verdict) {
     case 'fail':
       return `${where}, beyond the tolerated ${limit}`;
@@ -52,21 +68,6 @@ export function describeCheck(subject: string, check: Check, direction: Directio
       return `${where}, within the tolerated ${limit}`;
     case 'inconclusive':
       return `${where}: not yet enough evidence to tell whether it is within the tolerated ${limit}`;
-  }
-}
-
-/** A distance measure cannot change "by" something: it is the change. */
-export function describeDistance(subject: string, check: Check): string {
-  const format = FORMAT_BY_UNIT[check.effect.unit];
-  const { estimate, lower, upper, tolerance } = check.effect;
-  const where = `${subject} is ${format(estimate)} (confidence interval ${format(Math.max(0, lower))} to ${format(upper)})`;
-  switch (check.verdict) {
-    case 'fail':
-      return `${where}, beyond the tolerated ${format(tolerance)}`;
-    case 'pass':
-      return `${where}, within the tolerated ${format(tolerance)}`;
-    case 'inconclusive':
-      return `${where}: not yet enough evidence to tell whether it is within the tolerated ${format(tolerance)}`;
   }
 }
 

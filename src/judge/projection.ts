@@ -90,6 +90,8 @@ export function describeProjection(p: Projection, unit: string): string {
 export function withProjection(result: MetricResult, latestIntervalN?: number, intervalSeconds?: number, evidenceN?: number): MetricResult {
   // Buckets too coarse to ever decide: more data cannot help, and the reason says so.
   if (result.verdict !== 'inconclusive' || !result.effect || /too coarse to ever/.test(result.reason)) return result;
+  // A paired metric projects its deciding check on that check's own pairs (src/judge/paired.ts).
+  if (result.kind === 'paired') return result;
   const projection = projectDecision(result.effect, result.kind === 'categorical' || result.kind === 'distribution' ? 'increase' : result.direction, evidenceN ?? result.canary.n, latestIntervalN, intervalSeconds);
   if (!projection) return result;
   const unit = result.kind === 'proportion' ? 'requests' : 'observations';

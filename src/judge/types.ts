@@ -6,7 +6,7 @@ import type { Bounds } from '../stats/quantile-bounds';
 import type { DataRange } from '../stats/paired-mean-betting-e-process';
 import type { TrafficCheck, TrafficInput } from './traffic-split';
 
-export type MetricKind = 'continuous' | 'proportion' | 'distribution' | 'categorical';
+export type MetricKind = 'continuous' | 'proportion' | 'distribution' | 'categorical' | 'paired';
 /** Which way is worse: `increase` means a bigger canary value is a regression. */
 export type Direction = 'increase' | 'decrease' | 'either';
 export type Verdict = 'pass' | 'fail' | 'inconclusive';
@@ -101,7 +101,22 @@ export type MetricInput =
     })
   | (MetricCommon & Segmented<ValuesSide> & { readonly kind: 'distribution'; readonly baseline: ValuesSide; readonly canary: ValuesSide })
   | (MetricCommon & Segmented<CountSide> & { readonly kind: 'proportion'; readonly baseline: CountSide; readonly canary: CountSide })
-  | (MetricCommon & Segmented<CategoricalSide> & { readonly kind: 'categorical'; readonly baseline: CategoricalSide; readonly canary: CategoricalSide });
+  | (MetricCommon & Segmented<CategoricalSide> & { readonly kind: 'categorical'; readonly baseline: CategoricalSide; readonly canary: CategoricalSide })
+  /**
+   * A shadow step's paired outcomes (src/judge/paired.ts): outcome -> count
+   * (src/judge/paired-outcomes.ts). `margin.absolute` is the disagreement v1 and v2 may show
+   * beyond the noise floor.
+   */
+  | (MetricCommon & Segmented<never> & {
+      readonly kind: 'paired';
+      /** v1 and v2 on the same requests. */
+      readonly canary: CategoricalSide;
+      /** v1 against itself (two replicas) on the same or like requests: the noise floor; empty (and not read) when `noiseFloor` is false. */
+      readonly baseline: CategoricalSide;
+      readonly noiseFloor: boolean;
+      /** v2's accuracy may fall at most this far below v1's on the labelled pairs (0.01 = 1 pp); correctness is judged only with it. */
+      readonly accuracyMargin?: number;
+    });
 
 export interface ScoreThresholds {
   /** Score at or above which the analysis may pass (100: every metric must pass). */
@@ -128,7 +143,9 @@ export interface AnalysisInput {
 export type SideSummary =
   | { readonly n: number; readonly mean: number | null; readonly p50: number | null; readonly p90: number | null; readonly p95: number | null; readonly p99: number | null }
   | { readonly n: number; readonly events: number; readonly rate: number | null }
-  | { readonly n: number; readonly shares: Record<string, number> };
+  | { readonly n: number; readonly shares: Record<string, number> }
+  /** Paired: `n` compared pairs, `labelled` pairs with ground truth, and every count by outcome (src/judge/paired-outcomes.ts). */
+  | { readonly n: number; readonly labelled: number; readonly outcomes: Readonly<Record<string, number>> };
 
 /**
  * How to read an effect's numbers: `relative` a fraction (0.1 = +10 %), `rate` a difference of
@@ -168,6 +185,16 @@ export interface TestReport {
   readonly method?: string;
 }
 
+/** One check of a paired metric (src/judge/paired.ts): the metric fails when one fails and passes when all pass. */
+export interface PairedCheckReport {
+  readonly check: 'disagreement' | 'accuracy';
+  readonly verdict: Verdict;
+  /** Which way is worse for this check: more disagreement, less accuracy. */
+  readonly direction: Direction;
+  readonly effect?: Effect;
+  readonly decidedAt?: number;
+}
+
 export interface MetricResult {
   readonly name: string;
   readonly kind: MetricKind;
@@ -191,6 +218,8 @@ export interface MetricResult {
    * oldest first (src/judge/look-series.ts): at most 33, the deciding and the latest among them.
    */
   readonly timeline?: readonly Look[];
+  /** Paired metrics: every check with its own verdict and effect (`effect` is the decisive one's). */
+  readonly pairedChecks?: readonly PairedCheckReport[];
   /** Inconclusive: how much more canary data a decision needs if the effect stays where it is (src/judge/projection.ts). */
   readonly projection?: { readonly toward: 'pass' | 'fail'; readonly moreCanary: number; readonly moreIntervals?: number; readonly moreSeconds?: number };
   /** Judged per segment (`segmentBy`): every segment's result, the alpha budget and the pooled comparison (src/judge/segments.ts). */

@@ -128,7 +128,9 @@ async function metricSection(metric: MetricResult, input: MetricInput | undefine
         ? cdfSpec(input)
         : input.kind === 'proportion'
           ? proportionSpec(input)
-          : categoricalSpec(input);
+          : input.kind === 'categorical'
+            ? categoricalSpec(input)
+            : undefined; // paired: the effect and its timeline say it (outcome counts mix two partitions)
     if (spec) plot = `<figure>${await renderSvg(spec)}</figure>`;
   }
   // A segmented metric's per-segment forest needs the page's width.

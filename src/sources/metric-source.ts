@@ -15,16 +15,16 @@ import type { SideActivity } from './revision/identify-revision';
 
 export type Labels = Readonly<Record<string, string>>;
 
-export const TEMPLATE_NAMES = ['istio-latency', 'istio-error-rate', 'istio-requests', 'histogram', 'categorical', 'proportion', 'query'] as const;
+export const TEMPLATE_NAMES = ['istio-latency', 'istio-error-rate', 'istio-requests', 'histogram', 'categorical', 'proportion', 'query', 'shadow-pairs'] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
 /** One metric of a request that names a template instead of carrying its data. */
 export interface TemplateMetric {
   readonly name: string;
   readonly template: TemplateName;
-  /** histogram: base name without _bucket; categorical: the counter. */
+  /** histogram: base name without _bucket; categorical: the counter; shadow-pairs: the pairs' counter (default model_shadow_pairs_total). */
   readonly metric?: string;
-  /** categorical: the label that splits the counter (e.g. "class"). */
+  /** categorical: the label that splits the counter (e.g. "class"); shadow-pairs: the outcome's label (default "outcome"). */
   readonly by?: string;
   /** proportion: the events counter and the total counter (metric names). */
   readonly events?: string;
@@ -66,6 +66,10 @@ export interface TemplateMetric {
   readonly threshold?: number;
   /** The mean's data range (src/judge/mean-timeline.ts). */
   readonly range?: { readonly min: number; readonly max: number };
+  /** shadow-pairs: v2's accuracy may fall at most this far below v1's on the labelled pairs (src/judge/paired.ts). */
+  readonly accuracyMargin?: number;
+  /** shadow-pairs: false when the baseline side has no noise floor (v1 against itself) to read; default true. */
+  readonly noiseFloor?: boolean;
 }
 
 export interface TimeWindow {

@@ -89,7 +89,7 @@ describe('unknown keys are a 400 naming the key and the closest known one', () =
 
 describe('messages name what was given and what is expected', () => {
   it.each([
-    ['an unknown kind', { metrics: [{ ...proportion, kind: 'latency' }] }, 'metrics[0].kind', 'got "latency"; expected one of "continuous", "distribution", "proportion", "categorical"'],
+    ['an unknown kind', { metrics: [{ ...proportion, kind: 'latency' }] }, 'metrics[0].kind', 'got "latency"; expected one of "continuous", "distribution", "proportion", "categorical", "paired"'],
     ['a kind in the wrong case', { metrics: [{ ...proportion, kind: 'Proportion' }] }, 'metrics[0].kind', /\(did you mean "proportion"\?\)$/],
     ['a missing kind', { metrics: [{ name: 'x', baseline: { values: [1] }, canary: { values: [1] } }] }, 'metrics[0].kind', /^missing: expected one of "continuous"/],
     ['a missing side', { metrics: [{ ...continuous, canary: undefined }] }, 'metrics[0].canary', /^missing: expected this side's data, \{"values": \[\.\.\.\]\} or \{"histogram"/],

@@ -36,9 +36,11 @@ export class PrometheusSource implements MetricSource {
     // The first failed query abandons its siblings (Promise.all settles at once, then `finally`)
     // instead of letting them run to their own timeouts.
     const siblings = linkedAbort(ctx.signal);
+    // Shadow pairs without a noise floor: the baseline side is not asked (an empty side, never read).
+    const skipBaseline = metric.template === 'shadow-pairs' && metric.noiseFloor === false && plans.baseline.shape === 'categorical';
     let answers: RawSide[];
     try {
-      answers = await Promise.all([plans.baseline, plans.canary].map((plan) => this.side(plan, ask, ctx, siblings.signal)));
+      answers = await Promise.all([plans.baseline, plans.canary].map((plan, i) => (i === 0 && skipBaseline ? Promise.resolve(notAsked(plan)) : this.side(plan, ask, ctx, siblings.signal))));
     } finally {
       siblings.dispose();
     }
@@ -46,7 +48,7 @@ export class PrometheusSource implements MetricSource {
     // Segmented: the answers hold every segment's series, split and validated per segment.
     const validated = metric.segmentBy !== undefined ? validateSegmentedMetric(raw, metric.segmentBy) : validateMetric(raw);
     // The interval's length lets the projection speak in time ("about 8 minutes").
-    return { ...validated, queries: { baseline: planQueries(plans.baseline), canary: planQueries(plans.canary) }, ...(step !== undefined ? { intervalSeconds: step } : {}) };
+    return { ...validated, queries: { baseline: skipBaseline ? [] : planQueries(plans.baseline), canary: planQueries(plans.canary) }, ...(step !== undefined ? { intervalSeconds: step } : {}) };
   }
 
   /**
@@ -148,6 +150,12 @@ export class PrometheusSource implements MetricSource {
     const matrix = await this.range(query, start, end, step, ctx, signal);
     return { query, series: matrix.map((s) => ({ metric: s.metric, samples: s.values })) };
   }
+}
+
+/** A side that is not asked: a categorical answer without series. */
+function notAsked(plan: SidePlan): RawSide {
+  if (plan.shape !== 'categorical') throw new Error(`internal: only a categorical side can go unasked, not ${plan.shape}`);
+  return { shape: 'categorical', by: plan.by, categories: { query: '', series: [] } };
 }
 
 /** How a metric's queries are sent, and the times their samples must be at. */

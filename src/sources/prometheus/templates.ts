@@ -11,6 +11,14 @@
  * | categorical | `sum by (B) (increase(M{L}[Ws]))` | categorical |
  * | proportion | `sum(increase(E{L}[Ws]))`, `sum(increase(T{L}[Ws]))` | proportion |
  * | query | the custom query with {{labels}} filled, as a range query | continuous or distribution |
+ * | shadow-pairs | `sum by (outcome) (increase(M{L}[Ws]))`, M default `model_shadow_pairs_total`; never pinned to a side's pods | paired |
+ *
+ * shadow-pairs: a shadow step's comparator (the mirror that sees both answers, in the manner of
+ * differential testing proxies) counts each pair by `outcome` (src/judge/paired-outcomes.ts) and
+ * tells its pairs apart by a label of its own, e.g. `pair="v1-v2"` on the canary side and
+ * `pair="v1-v1"` (two replicas of v1: the noise floor) on the baseline side. The comparator's pods
+ * are neither side's, so the revision's pods never pin these series; the answer is validated
+ * like a categorical one (one series per outcome, every count checked).
  *
  * With `segmentBy` (say "tenant") every aggregation keeps that label too (`sum by (tenant)`,
  * `sum by (le, tenant)`, `sum by (class, tenant)`), and the source splits the answers by it into
@@ -58,6 +66,9 @@ export type SidePlan =
 const ISTIO_DEFAULTS: Labels = { reporter: 'destination' };
 const ISTIO_LATENCY = 'istio_request_duration_milliseconds_bucket';
 export const ISTIO_REQUESTS = 'istio_requests_total';
+/** shadow-pairs' counter and label, unless the metric names others. */
+export const SHADOW_PAIRS_METRIC = 'model_shadow_pairs_total';
+export const SHADOW_PAIRS_BY = 'outcome';
 const GRPC = 'request_protocol="grpc"';
 const GRPC_FAILED = 'grpc_response_status!~"0|"';
 /**
@@ -125,6 +136,10 @@ export function planSide(metric: TemplateMetric, labels: Labels, window: TimeWin
         events: sum(increase(selector(need(metric, 'events'), labels, { extra: ownPods }))),
         total: sum(increase(selector(need(metric, 'total'), labels, { extra: ownPods }))),
       };
+    case 'shadow-pairs': {
+      const by = checkLabelName(metric.by ?? SHADOW_PAIRS_BY);
+      return { shape: 'categorical', by, query: `sum by (${by}) (${increase(selector(metric.metric ?? SHADOW_PAIRS_METRIC, labels, { extra: excluded }))})` };
+    }
     case 'query': {
       if (segment.length) throw new PromQLInputError(`metric ${JSON.stringify(metric.name)}: a custom query decides its own aggregation, so it cannot be segmented.`);
       const step = metric.stepSeconds ?? Math.max(1, Math.round(windowSeconds(window) / 60));
