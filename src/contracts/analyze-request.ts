@@ -16,6 +16,7 @@ import { strictObject } from './strict-object';
 import { unknownKeyMessage } from './closest-key';
 import { parseDurationSeconds, parseInstant } from './time-window';
 import { MAX_CATEGORIES, MAX_INTERVALS, MAX_METRICS, MAX_WINDOW_SECONDS } from './limits';
+import { checkInlineLabelled, checkTemplateLabelled, DEFAULT_LABELLED_MARGIN, inlineLabelledKeys, inlineLabelledTimeline, labelledKeys, labelledTemplateDefaults, withoutPredictions } from './labelled-request';
 
 const nonNegative = lenientNumber.refine((x) => x >= 0, 'must not be negative');
 /** Counts may be fractional when they come from increase(); they are rounded to whole observations. */
@@ -104,17 +105,19 @@ const atMost = (limit: number, what: string) => ({
 });
 const TIMELINE_HINT = 'oldest first, baseline and canary aligned by index (interval i covers the same span of time on both sides)';
 
-const valuesInterval = strictObject({ values: numberArray.optional(), histogram: histogram.optional() }, { expected: 'one interval\'s data, {"values": [...]} or {"histogram": {"buckets": [...]}}' })
+const valuesInterval = strictObject({ values: numberArray.optional(), histogram: histogram.optional(), predictions: count.optional() }, { expected: 'one interval\'s data, {"values": [...]} or {"histogram": {"buckets": [...]}}' })
   .superRefine((side, ctx) => {
     if ((side.values === undefined) === (side.histogram === undefined)) {
       ctx.addIssue({ code: 'custom', message: `give exactly one of "values" or "histogram", got ${side.values === undefined ? 'neither' : 'both'}` });
     }
   })
-  .transform((side): ValuesInterval =>
-    side.values !== undefined
+  .transform((side): ValuesInterval => ({
+    ...(side.values !== undefined
       ? { values: side.values }
-      : { histogram: { buckets: side.histogram!.buckets as HistogramBucket[], ...(side.histogram!.sum !== undefined ? { sum: side.histogram!.sum } : {}) } },
-  );
+      : { histogram: { buckets: side.histogram!.buckets as HistogramBucket[], ...(side.histogram!.sum !== undefined ? { sum: side.histogram!.sum } : {}) } }),
+    // Labelled quality: moved to the metric's labelled timeline (src/contracts/labelled-request.ts).
+    ...(side.predictions !== undefined ? { predictions: side.predictions } : {}),
+  }) as ValuesInterval);
 
 const valuesSide = (kind: string) =>
   strictObject(
@@ -152,7 +155,7 @@ function sameBounds(a: readonly HistogramBucket[], b: readonly HistogramBucket[]
   return a.length === b.length && a.every((bucket, i) => bucket.le === b[i].le);
 }
 
-const countInterval = strictObject({ events: count, total: count }, { expected: 'one interval\'s counts, {"events": n, "total": n}' })
+const countInterval = strictObject({ events: count, total: count, predictions: count.optional() }, { expected: 'one interval\'s counts, {"events": n, "total": n}' })
   .superRefine((s, ctx) => {
     if (s.events > s.total) ctx.addIssue({ code: 'custom', path: ['events'], message: `events must not exceed total, got events ${s.events} > total ${s.total}` });
   });
@@ -278,14 +281,15 @@ const proportionMargin = margin.optional().superRefine((m, ctx) => {
 const INLINE_DATA_HINT = 'a metric with "template" is fetched from Prometheus and takes no inline data: give label selectors in the request\'s "baseline.labels" and "canary.labels", or drop "template" and give "kind" to send data inline';
 
 const inlineShapes = {
-  continuous: { ...common, kind: z.literal('continuous'), statistic: statistic.optional(), threshold: threshold.optional(), range: dataRange.optional(), baseline: valuesSide('continuous'), canary: valuesSide('continuous') },
-  distribution: { ...common, kind: z.literal('distribution'), margin: absoluteOnlyMargin('a Kolmogorov-Smirnov distance in [0, 1]'), baseline: valuesSide('distribution'), canary: valuesSide('distribution') },
-  proportion: { ...common, kind: z.literal('proportion'), margin: proportionMargin, baseline: countSide, canary: countSide },
+  continuous: { ...common, kind: z.literal('continuous'), statistic: statistic.optional(), threshold: threshold.optional(), range: dataRange.optional(), ...inlineLabelledKeys, baseline: valuesSide('continuous'), canary: valuesSide('continuous') },
+  distribution: { ...common, kind: z.literal('distribution'), margin: absoluteOnlyMargin('a Kolmogorov-Smirnov distance in [0, 1]'), ...inlineLabelledKeys, baseline: valuesSide('distribution'), canary: valuesSide('distribution') },
+  proportion: { ...common, kind: z.literal('proportion'), margin: proportionMargin, ...inlineLabelledKeys, baseline: countSide, canary: countSide },
   categorical: { ...common, kind: z.literal('categorical'), margin: absoluteOnlyMargin('a change of a category share in [0, 1]'), baseline: categoricalSide, canary: categoricalSide },
 };
 const inlineMetric = z.discriminatedUnion('kind', [
   strictObject(inlineShapes.continuous).superRefine((m, ctx) => {
     alignedTimelines(m, ctx);
+    checkInlineLabelled(m, ctx);
     if (m.statistic !== undefined && m.threshold !== undefined) ctx.addIssue({ code: 'custom', path: ['threshold'], message: thresholdWithStatistic });
     if (m.range !== undefined && m.statistic !== 'mean') ctx.addIssue({ code: 'custom', path: ['range'], message: rangeWithoutMean });
     if (m.range !== undefined && m.statistic === 'mean' && m.range.max > m.range.min) for (const side of ['baseline', 'canary'] as const) outsideRange(m[side], m.range, [side], ctx);
@@ -299,8 +303,8 @@ const inlineMetric = z.discriminatedUnion('kind', [
       }
     }
   }),
-  strictObject(inlineShapes.distribution).superRefine(alignedTimelines),
-  strictObject(inlineShapes.proportion).superRefine(alignedTimelines),
+  strictObject(inlineShapes.distribution).superRefine((m, ctx) => (alignedTimelines(m, ctx), checkInlineLabelled(m, ctx))),
+  strictObject(inlineShapes.proportion).superRefine((m, ctx) => (alignedTimelines(m, ctx), checkInlineLabelled(m, ctx))),
   strictObject(inlineShapes.categorical).superRefine(alignedTimelines),
 ]);
 
@@ -378,6 +382,10 @@ const templateShape = {
     baseline: templateSide.optional(),
     canary: templateSide.optional(),
     labelsFrom: labelMapping.optional(),
+    // Labelled templates (src/contracts/labelled-request.ts).
+    ...labelledKeys,
+    predictions: metricName.optional().meta({ description: 'labelled templates: the counter of predictions by prediction time (default model_predictions_total)' }),
+    predictedAt: labelName.optional().meta({ description: 'labelled templates: the label holding each count\'s prediction time, unix seconds of its start (default predicted_at)' }),
 };
 export const templateMetricSchema = strictObject(templateShape)
   .superRefine((m, ctx) => {
@@ -393,20 +401,23 @@ export const templateMetricSchema = strictObject(templateShape)
       need('query');
       if (m.query !== undefined && !m.query.includes('{{labels}}')) ctx.addIssue({ code: 'custom', path: ['query'], message: 'the query must contain {{labels}} where each side\'s label matchers go' });
     }
-    const natural = m.template === 'istio-error-rate' || m.template === 'istio-requests' || m.template === 'proportion' ? 'proportion' : m.template === 'categorical' ? 'categorical' : 'continuous';
+    checkTemplateLabelled(m, ctx);
+    const natural = m.template === 'istio-error-rate' || m.template === 'istio-requests' || m.template === 'proportion' || m.template === 'labelled-accuracy' ? 'proportion' : m.template === 'categorical' ? 'categorical' : 'continuous';
     const judgedAs = m.kind ?? natural;
     // (It used to name the given kind as the template's, e.g. "istio-latency is always judged as distribution".)
-    if (m.kind !== undefined && !['histogram', 'query'].includes(m.template)) ctx.addIssue({ code: 'custom', path: ['kind'], message: `got "${m.kind}": template ${m.template} is always judged as ${natural}; "kind" applies to the histogram and query templates` });
+    if (m.kind !== undefined && !['histogram', 'query', 'labelled-error'].includes(m.template)) ctx.addIssue({ code: 'custom', path: ['kind'], message: `got "${m.kind}": template ${m.template} is always judged as ${natural}; "kind" applies to the histogram and query templates` });
     if (m.statistic !== undefined && judgedAs !== 'continuous') ctx.addIssue({ code: 'custom', path: ['statistic'], message: 'a statistic applies to continuous metrics only' });
     if (m.threshold !== undefined && judgedAs !== 'continuous') ctx.addIssue({ code: 'custom', path: ['threshold'], message: 'a threshold applies to continuous metrics only' });
     if (m.threshold !== undefined && m.statistic !== undefined) ctx.addIssue({ code: 'custom', path: ['threshold'], message: thresholdWithStatistic });
     if (m.range !== undefined && m.statistic !== 'mean') ctx.addIssue({ code: 'custom', path: ['range'], message: rangeWithoutMean });
     if (judgedAs !== 'continuous' && judgedAs !== 'proportion' && m.margin?.relative !== undefined) ctx.addIssue({ code: 'custom', path: ['margin', 'relative'], message: 'a relative margin is not defined for this kind: give margin.absolute' });
   })
-  .transform(({ statistic: quantile, step, ...rest }): TemplateMetric => ({
+  .transform(({ statistic: quantile, step, labelDelay, ...rest }): TemplateMetric => ({
     ...rest,
+    ...labelledTemplateDefaults(rest),
     ...(quantile !== undefined ? { quantile } : {}),
     ...(step !== undefined ? { stepSeconds: step } : {}),
+    ...(labelDelay !== undefined ? { labelDelaySeconds: labelDelay } : {}),
   }));
 
 /** One metric of a request: inline data, or a Prometheus template (documentation and dispatch). */
@@ -567,10 +578,27 @@ const PROMETHEUS_ONLY_KEYS = ['tenant', 'labels', 'baseline', 'canary', 'reporte
 
 export type AnalyzeRequest = z.output<typeof analyzeRequestSchema>;
 
-function toMetricInput(m: z.output<typeof inlineMetric>): MetricInput {
+function toMetricInput(parsed: z.output<typeof inlineMetric>): MetricInput {
+  const m = parsed.kind === 'categorical' ? parsed : withLabelledTimeline(parsed);
   if (m.kind === 'continuous') {
     const { statistic: quantile, ...rest } = m;
     return { ...rest, ...(quantile !== undefined ? { quantile } : {}) };
   }
   return m;
+}
+
+/** A labelled metric's options become its labelled timeline (src/contracts/labelled-request.ts); others pass unchanged. */
+function withLabelledTimeline<M extends Exclude<z.output<typeof inlineMetric>, { kind: 'categorical' }>>(m: M): M {
+  const { labelDelay: _delay, minLabelCoverage: _coverage, intervalLength, ...rest } = m;
+  const labelled = inlineLabelledTimeline(m);
+  if (!labelled) return rest as M;
+  const side = <S extends { intervals?: readonly object[] }>(s: S): S => ({ ...s, intervals: s.intervals!.map(withoutPredictions) });
+  return {
+    ...rest,
+    ...(m.kind === 'proportion' && m.margin === undefined ? { margin: DEFAULT_LABELLED_MARGIN } : {}),
+    intervalSeconds: intervalLength,
+    labelled,
+    baseline: side(m.baseline),
+    canary: side(m.canary),
+  } as unknown as M;
 }

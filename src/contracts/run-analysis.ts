@@ -385,6 +385,7 @@ function toMetricInput(metric: TemplateMetric, data: FetchedMetric): MetricInput
     minSamples: metric.minSamples,
     ...(data.intervalSeconds !== undefined ? { intervalSeconds: data.intervalSeconds } : {}),
     ...(clientSideNote(data.clientSide) ? { note: clientSideNote(data.clientSide) } : {}),
+    ...(data.labelled ? { labelled: data.labelled } : {}),
   };
   switch (data.kind) {
     case 'continuous':

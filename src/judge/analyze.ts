@@ -24,6 +24,7 @@ import { anytimeValidEvidence } from './anytime-evidence';
 import { fixedSampleEvidence, type Evidence } from './evidence';
 import type { MetricContext } from './metric-context';
 import { overallVerdict } from './overall';
+import { judgeLabelled } from './labelled-quality';
 import { judgeProportion } from './proportion';
 import { checkTrafficSplit, type TrafficCheck } from './traffic-split';
 import { gatedWindowStarts } from './interval-settling';
@@ -42,7 +43,8 @@ export function analyze(input: AnalysisInput, evidence: Evidence = EVIDENCE[inpu
   const ctx: MetricContext = { evidence, rates: { fail: alpha / Math.max(1, input.metrics.length), pass: alpha } };
   const traffic = input.traffic ? checkTrafficSplit(input.traffic, alpha) : undefined;
   const metrics = input.metrics.map((metric) => {
-    const result = withNote(withProjection(judgeMetric(metric, ctx), latestCanaryInterval(metric), metric.intervalSeconds, evidenceCanaryN(metric, ctx)), metric.note);
+    // Labelled quality: only the prediction intervals whose labels are in (src/judge/labelled-quality.ts).
+    const result = metric.labelled ? judgeLabelled({ ...metric, labelled: metric.labelled }, (m) => judgeOne(m, ctx)) : judgeOne(metric, ctx);
     return traffic?.verdict === 'fail' ? acrossChangedSplit(metric, result, traffic) : result;
   });
   const overall = overallVerdict(metrics, thresholds);
@@ -56,6 +58,10 @@ export function analyze(input: AnalysisInput, evidence: Evidence = EVIDENCE[inpu
         ? { ...overall, verdict: 'inconclusive' as const, reason: traffic.reason }
         : overall;
   return { ...verdict, alpha, evidence: evidence.name, metrics, checks: [traffic] };
+}
+
+function judgeOne(metric: MetricInput, ctx: MetricContext): MetricResult {
+  return withNote(withProjection(judgeMetric(metric, ctx), latestCanaryInterval(metric), metric.intervalSeconds, evidenceCanaryN(metric, ctx)), metric.note);
 }
 
 /**
