@@ -19,6 +19,7 @@ import { parseDurationSeconds, parseInstant } from './time-window';
 import { MAX_CATEGORIES, MAX_INTERVALS, MAX_METRICS, MAX_WINDOW_SECONDS } from './limits';
 import { consistentSegments, SEGMENT_KEYS, SEGMENTED_SIDE_HINT, segmentBy, segmentCoverage, segmentsOf, UNSEGMENTED_HINT } from './segments-request';
 import { pooledSides } from '../judge/segment-pooling';
+import { checkInlineLabelled, checkTemplateLabelled, DEFAULT_LABELLED_MARGIN, inlineLabelledKeys, inlineLabelledTimeline, labelledKeys, labelledTemplateDefaults, withoutPredictions } from './labelled-request';
 
 const nonNegative = lenientNumber.refine((x) => x >= 0, 'must not be negative');
 /** Counts may be fractional when they come from increase(); they are rounded to whole observations. */
@@ -109,17 +110,19 @@ const atMost = (limit: number, what: string) => ({
 });
 const TIMELINE_HINT = 'oldest first, baseline and canary aligned by index (interval i covers the same span of time on both sides)';
 
-const valuesInterval = strictObject({ values: numberArray.optional(), histogram: histogram.optional() }, { expected: 'one interval\'s data, {"values": [...]} or {"histogram": {"buckets": [...]}}' })
+const valuesInterval = strictObject({ values: numberArray.optional(), histogram: histogram.optional(), predictions: count.optional() }, { expected: 'one interval\'s data, {"values": [...]} or {"histogram": {"buckets": [...]}}' })
   .superRefine((side, ctx) => {
     if ((side.values === undefined) === (side.histogram === undefined)) {
       ctx.addIssue({ code: 'custom', message: `give exactly one of "values" or "histogram", got ${side.values === undefined ? 'neither' : 'both'}` });
     }
   })
-  .transform((side): ValuesInterval =>
-    side.values !== undefined
+  .transform((side): ValuesInterval => ({
+    ...(side.values !== undefined
       ? { values: side.values }
-      : { histogram: { buckets: side.histogram!.buckets as HistogramBucket[], ...(side.histogram!.sum !== undefined ? { sum: side.histogram!.sum } : {}) } },
-  );
+      : { histogram: { buckets: side.histogram!.buckets as HistogramBucket[], ...(side.histogram!.sum !== undefined ? { sum: side.histogram!.sum } : {}) } }),
+    // Labelled quality: moved to the metric's labelled timeline (src/contracts/labelled-request.ts).
+    ...(side.predictions !== undefined ? { predictions: side.predictions } : {}),
+  }) as ValuesInterval);
 
 const valuesSide = (kind: string) =>
   strictObject(
@@ -157,7 +160,7 @@ function sameBounds(a: readonly HistogramBucket[], b: readonly HistogramBucket[]
   return a.length === b.length && a.every((bucket, i) => bucket.le === b[i].le);
 }
 
-const countInterval = strictObject({ events: count, total: count }, { expected: 'one interval\'s counts, {"events": n, "total": n}' })
+const countInterval = strictObject({ events: count, total: count, predictions: count.optional() }, { expected: 'one interval\'s counts, {"events": n, "total": n}' })
   .superRefine((s, ctx) => {
     if (s.events > s.total) ctx.addIssue({ code: 'custom', path: ['events'], message: `events must not exceed total, got events ${s.events} > total ${s.total}` });
   });
@@ -325,9 +328,9 @@ const proportionMargin = margin.optional().superRefine((m, ctx) => {
 const INLINE_DATA_HINT = 'a metric with "template" is fetched from Prometheus and takes no inline data: give label selectors in the request\'s "baseline.labels" and "canary.labels", or drop "template" and give "kind" to send data inline';
 
 const inlineShapes = {
-  continuous: { ...common, kind: z.literal('continuous'), statistic: statistic.optional(), threshold: threshold.optional(), range: dataRange.optional(), baseline: valuesSide('continuous'), canary: valuesSide('continuous') },
-  distribution: { ...common, kind: z.literal('distribution'), margin: absoluteOnlyMargin('a Kolmogorov-Smirnov distance in [0, 1]'), baseline: valuesSide('distribution'), canary: valuesSide('distribution') },
-  proportion: { ...common, kind: z.literal('proportion'), margin: proportionMargin, baseline: countSide, canary: countSide },
+  continuous: { ...common, ...inlineLabelledKeys, kind: z.literal('continuous'), statistic: statistic.optional(), threshold: threshold.optional(), range: dataRange.optional(), baseline: valuesSide('continuous'), canary: valuesSide('continuous') },
+  distribution: { ...common, ...inlineLabelledKeys, kind: z.literal('distribution'), margin: absoluteOnlyMargin('a Kolmogorov-Smirnov distance in [0, 1]'), baseline: valuesSide('distribution'), canary: valuesSide('distribution') },
+  proportion: { ...common, ...inlineLabelledKeys, kind: z.literal('proportion'), margin: proportionMargin, baseline: countSide, canary: countSide },
   categorical: { ...common, kind: z.literal('categorical'), margin: absoluteOnlyMargin('a change of a category share in [0, 1]'), baseline: categoricalSide, canary: categoricalSide },
   paired: {
     name: common.name,
@@ -363,10 +366,11 @@ const UNSEGMENTED_HINTS = { hints: Object.fromEntries(SEGMENT_KEYS.filter((key) 
 const inlineMetric = z.discriminatedUnion('kind', [
   strictObject(inlineShapes.continuous, UNSEGMENTED_HINTS).superRefine((m, ctx) => {
     alignedTimelines(m, ctx);
+    checkInlineLabelled(m, ctx);
     continuousChecks(m, (['baseline', 'canary'] as const).map((side) => ({ path: [side], name: side, side: m[side] })), ctx);
   }),
-  strictObject(inlineShapes.distribution, UNSEGMENTED_HINTS).superRefine(alignedTimelines),
-  strictObject(inlineShapes.proportion, UNSEGMENTED_HINTS).superRefine(alignedTimelines),
+  strictObject(inlineShapes.distribution, UNSEGMENTED_HINTS).superRefine((m, ctx) => (alignedTimelines(m, ctx), checkInlineLabelled(m, ctx))),
+  strictObject(inlineShapes.proportion, UNSEGMENTED_HINTS).superRefine((m, ctx) => (alignedTimelines(m, ctx), checkInlineLabelled(m, ctx))),
   strictObject(inlineShapes.categorical, UNSEGMENTED_HINTS).superRefine(alignedTimelines),
   strictObject(inlineShapes.paired, { hints: { direction: PAIRED_DIRECTION } }).superRefine((m, ctx) => {
     if (m.baseline) alignedTimelines({ baseline: m.baseline, canary: m.canary }, ctx);
@@ -473,6 +477,10 @@ const templateShape = {
     baseline: templateSide.optional(),
     canary: templateSide.optional(),
     labelsFrom: labelMapping.optional(),
+    // Labelled templates (src/contracts/labelled-request.ts).
+    ...labelledKeys,
+    predictions: metricName.optional().meta({ description: 'labelled templates: the counter of predictions by prediction time (default model_predictions_total)' }),
+    predictedAt: labelName.optional().meta({ description: 'labelled templates: the label holding each count\'s prediction time, unix seconds of its start (default predicted_at)' }),
 };
 /** Inline segments on a template metric: its segments come from Prometheus. */
 const TEMPLATE_SEGMENTS_HINT = 'a template metric\'s segments come from Prometheus: give "segmentBy" with the label whose values are the segments (e.g. "tenant"); "segments" carries inline data, for a metric with "kind" instead of "template"';
@@ -493,7 +501,8 @@ export const templateMetricSchema = strictObject(templateShape, { hints: { segme
       need('query');
       if (m.query !== undefined && !m.query.includes('{{labels}}')) ctx.addIssue({ code: 'custom', path: ['query'], message: 'the query must contain {{labels}} where each side\'s label matchers go' });
     }
-    const natural = m.template === 'istio-error-rate' || m.template === 'istio-requests' || m.template === 'proportion' ? 'proportion' : m.template === 'categorical' ? 'categorical' : m.template === 'shadow-pairs' ? 'paired' : 'continuous';
+    checkTemplateLabelled(m, ctx);
+    const natural = m.template === 'istio-error-rate' || m.template === 'istio-requests' || m.template === 'proportion' || m.template === 'labelled-accuracy' ? 'proportion' : m.template === 'categorical' ? 'categorical' : m.template === 'shadow-pairs' ? 'paired' : 'continuous';
     if (m.template === 'shadow-pairs') {
       if (m.margin === undefined && m.accuracyMargin === undefined) ctx.addIssue({ code: 'custom', path: ['margin'], message: `missing: ${PAIRED_MARGINS}` });
       if (m.margin?.absolute !== undefined && m.margin.absolute > 1) ctx.addIssue({ code: 'custom', path: ['margin', 'absolute'], message: `got ${m.margin.absolute}: the disagreement margin is a difference of rates, at most 1 (0.01 = 1 percentage point)` });
@@ -503,17 +512,19 @@ export const templateMetricSchema = strictObject(templateShape, { hints: { segme
     }
     const judgedAs = m.kind ?? natural;
     // (It used to name the given kind as the template's, e.g. "istio-latency is always judged as distribution".)
-    if (m.kind !== undefined && !['histogram', 'query'].includes(m.template)) ctx.addIssue({ code: 'custom', path: ['kind'], message: `got "${m.kind}": template ${m.template} is always judged as ${natural}; "kind" applies to the histogram and query templates` });
+    if (m.kind !== undefined && !['histogram', 'query', 'labelled-error'].includes(m.template)) ctx.addIssue({ code: 'custom', path: ['kind'], message: `got "${m.kind}": template ${m.template} is always judged as ${natural}; "kind" applies to the histogram and query templates` });
     if (m.statistic !== undefined && judgedAs !== 'continuous') ctx.addIssue({ code: 'custom', path: ['statistic'], message: 'a statistic applies to continuous metrics only' });
     if (m.threshold !== undefined && judgedAs !== 'continuous') ctx.addIssue({ code: 'custom', path: ['threshold'], message: 'a threshold applies to continuous metrics only' });
     if (m.threshold !== undefined && m.statistic !== undefined) ctx.addIssue({ code: 'custom', path: ['threshold'], message: thresholdWithStatistic });
     if (m.range !== undefined && m.statistic !== 'mean') ctx.addIssue({ code: 'custom', path: ['range'], message: rangeWithoutMean });
     if (judgedAs !== 'continuous' && judgedAs !== 'proportion' && m.margin?.relative !== undefined) ctx.addIssue({ code: 'custom', path: ['margin', 'relative'], message: 'a relative margin is not defined for this kind: give margin.absolute' });
   })
-  .transform(({ statistic: quantile, step, ...rest }): TemplateMetric => ({
+  .transform(({ statistic: quantile, step, labelDelay, ...rest }): TemplateMetric => ({
     ...rest,
+    ...labelledTemplateDefaults(rest),
     ...(quantile !== undefined ? { quantile } : {}),
     ...(step !== undefined ? { stepSeconds: step } : {}),
+    ...(labelDelay !== undefined ? { labelDelaySeconds: labelDelay } : {}),
   }));
 
 /** A template's `segmentBy` against the template's own labels: each is a 400 naming it. */
@@ -709,4 +720,20 @@ function toMetricInput(m: z.output<typeof inlineMetric>): MetricInput {
     return { ...m, noiseFloor: m.baseline !== undefined, baseline: m.baseline ?? none };
   }
   return m;
+}
+
+/** A labelled metric's options become its labelled timeline (src/contracts/labelled-request.ts); others pass unchanged. */
+function withLabelledTimeline<M extends Exclude<z.output<typeof inlineMetric>, { kind: 'categorical' | 'paired' }>>(m: M): M {
+  const { labelDelay: _delay, minLabelCoverage: _coverage, intervalLength, ...rest } = m;
+  const labelled = inlineLabelledTimeline(m);
+  if (!labelled) return rest as M;
+  const side = <S extends { intervals?: readonly object[] }>(s: S): S => ({ ...s, intervals: s.intervals!.map(withoutPredictions) });
+  return {
+    ...rest,
+    ...(m.kind === 'proportion' && m.margin === undefined ? { margin: DEFAULT_LABELLED_MARGIN } : {}),
+    intervalSeconds: intervalLength,
+    labelled,
+    baseline: side(m.baseline),
+    canary: side(m.canary),
+  } as unknown as M;
 }

@@ -81,6 +81,17 @@ const segmentsReport = z
   })
   .meta({ description: 'judged per segment (segmentBy / segments): every segment\'s result, the alpha budget and the pooled comparison; see docs/model-quality.md, "Segments"' });
 
+const coverage = z.number().min(0).max(1).nullable().meta({ description: 'labelled predictions / predictions; null: no predictions' });
+const labelReport = z.object({
+  delaySeconds: z.number(),
+  minCoverage: z.number(),
+  intervals: z.number().int().meta({ description: 'prediction intervals in the window' }),
+  judged: z.number().int().meta({ description: 'how many of them, the oldest, were judged: old enough (delaySeconds) and labelled enough (minCoverage) on both sides' }),
+  coverage: z.object({ baseline: coverage, canary: coverage }).meta({ description: 'over the judged intervals' }),
+  perInterval: z.object({ baseline: z.array(coverage), canary: z.array(coverage) }).meta({ description: 'per prediction interval, oldest first' }),
+  pendingSeconds: z.number().nullable().optional().meta({ description: 'with intervals awaiting labels: seconds until the first of them is due; null when its labels are overdue (later than delaySeconds) or its counts cannot be right' }),
+});
+
 const metricResult = z.object({
   name: z.string(),
   kind: z.enum(['continuous', 'proportion', 'distribution', 'categorical', 'paired']),
@@ -112,6 +123,7 @@ const metricResult = z.object({
     .array(z.object({ check: z.enum(['disagreement', 'accuracy']), verdict, direction: z.enum(['increase', 'decrease', 'either']), effect: effect.optional(), decidedAt: z.number().int().optional() }))
     .optional()
     .meta({ description: 'paired: each check with its own verdict and effect (the metric fails when one fails, passes when all pass; `effect` is the deciding one\'s)' }),
+  labels: labelReport.optional().meta({ description: 'labelled metrics (labelDelay; templates labelled-accuracy, labelled-error): label coverage per side and the prediction intervals still awaiting labels (docs/model-quality.md)' }),
 });
 
 const trafficCheck = z.object({

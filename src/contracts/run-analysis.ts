@@ -387,6 +387,7 @@ function toMetricInput(metric: TemplateMetric, data: FetchedMetric): MetricInput
     ...(clientSideNote(data.clientSide) ? { note: clientSideNote(data.clientSide) } : {}),
     // Judged per segment (src/judge/segments.ts): the sides below are the segments pooled.
     ...(data.segments ? { segments: data.segments as never, segmentBy: metric.segmentBy, segmentCoverage: metric.segmentCoverage } : {}),
+    ...(data.labelled ? { labelled: data.labelled } : {}),
   };
   switch (data.kind) {
     case 'continuous':

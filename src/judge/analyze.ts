@@ -25,6 +25,7 @@ import { fixedSampleEvidence, type Evidence } from './evidence';
 import type { MetricContext } from './metric-context';
 import { overallVerdict } from './overall';
 import { judgePaired } from './paired';
+import { judgeLabelled } from './labelled-quality';
 import { judgeProportion } from './proportion';
 import { judgeSegments } from './segments';
 import { checkTrafficSplit, type TrafficCheck } from './traffic-split';
@@ -45,8 +46,10 @@ export function analyze(input: AnalysisInput, evidence: Evidence = EVIDENCE[inpu
   const traffic = input.traffic ? checkTrafficSplit(input.traffic, alpha) : undefined;
   const judgeOne = (metric: MetricInput, c: MetricContext) => withProjection(judgeMetric(metric, c), latestCanaryInterval(metric), metric.intervalSeconds, evidenceCanaryN(metric, c));
   const metrics = input.metrics.map((metric) => {
+    // Labelled quality: only the prediction intervals whose labels are in (src/judge/labelled-quality.ts).
+    const judgeMaybeLabelled = (m: MetricInput) => (m.labelled ? judgeLabelled({ ...m, labelled: m.labelled }, (x) => judgeOne(x, ctx)) : judgeOne(m, ctx));
     // A segmented metric is judged per segment, each at its share of the metric's fail rate (src/judge/segments.ts).
-    const result = withNote(metric.segments ? judgeSegments(metric, ctx, judgeOne) : judgeOne(metric, ctx), metric.note);
+    const result = withNote(metric.segments ? judgeSegments(metric, ctx, judgeOne) : judgeMaybeLabelled(metric), metric.note);
     return traffic?.verdict === 'fail' ? acrossChangedSplit(metric, result, traffic) : result;
   });
   const overall = overallVerdict(metrics, thresholds);
@@ -60,6 +63,10 @@ export function analyze(input: AnalysisInput, evidence: Evidence = EVIDENCE[inpu
         ? { ...overall, verdict: 'inconclusive' as const, reason: traffic.reason }
         : overall;
   return { ...verdict, alpha, evidence: evidence.name, metrics, checks: [traffic] };
+}
+
+function judgeOne(metric: MetricInput, ctx: MetricContext): MetricResult {
+  return withNote(withProjection(judgeMetric(metric, ctx), latestCanaryInterval(metric), metric.intervalSeconds, evidenceCanaryN(metric, ctx)), metric.note);
 }
 
 /**

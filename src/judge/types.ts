@@ -67,6 +67,43 @@ interface MetricCommon {
   readonly intervalSeconds?: number;
   /** What the data's source knows beyond the numbers (the client-side failures counted), appended to the metric's reason. */
   readonly note?: string;
+  /** Labelled quality: the intervals are prediction intervals whose labels arrive late (src/judge/labelled-quality.ts). */
+  readonly labelled?: LabelledTimeline;
+}
+
+/**
+ * A labelled metric's timeline is in PREDICTION time: interval i holds the outcomes labelled so
+ * far of the predictions made in interval i (a proportion's `total` the labelled ones, `events`
+ * the correct ones; a continuous metric's observations the labelled errors). Labels arrive late,
+ * and the early ones are a biased sample, so an interval is judged only once enough of its
+ * predictions have labels on both sides (src/judge/label-coverage.ts).
+ */
+export interface LabelledTimeline {
+  /** Predictions made in each interval, oldest first, per side: what the labelled counts are a share of. */
+  readonly predictions: { readonly baseline: readonly number[]; readonly canary: readonly number[] };
+  /** Judge an interval once at least this share of each side's predictions in it have labels. */
+  readonly minCoverage: number;
+  /** How long after its predictions an interval's labels are expected in: it is judged no earlier. */
+  readonly delaySeconds: number;
+  /** Seconds from the end of each interval to the analysis' end (its age), oldest first. */
+  readonly ages: readonly number[];
+  /** Unix seconds at which each interval's predictions begin, when the source knows (the report's time axis). */
+  readonly starts?: readonly number[];
+}
+
+/** Label coverage of a labelled metric (src/judge/labelled-quality.ts): what was judged and what awaits labels. */
+export interface LabelReport {
+  readonly delaySeconds: number;
+  readonly minCoverage: number;
+  /** Prediction intervals in the window, and how many of them (the oldest) were judged. */
+  readonly intervals: number;
+  readonly judged: number;
+  /** Labelled predictions / predictions over the judged intervals, per side (null: no predictions). */
+  readonly coverage: { readonly baseline: number | null; readonly canary: number | null };
+  /** The same per interval, oldest first. */
+  readonly perInterval: { readonly baseline: readonly (number | null)[]; readonly canary: readonly (number | null)[] };
+  /** With intervals awaiting labels: seconds until the first of them is due; null when its labels are overdue (later than the delay). */
+  readonly pendingSeconds?: number | null;
 }
 /**
  * One value of the label a metric is judged by (`segmentBy`), with its own two sides
@@ -224,6 +261,8 @@ export interface MetricResult {
   readonly projection?: { readonly toward: 'pass' | 'fail'; readonly moreCanary: number; readonly moreIntervals?: number; readonly moreSeconds?: number };
   /** Judged per segment (`segmentBy`): every segment's result, the alpha budget and the pooled comparison (src/judge/segments.ts). */
   readonly segments?: SegmentsReport;
+  /** Labelled metrics: label coverage per side, and the intervals still awaiting labels. */
+  readonly labels?: LabelReport;
 }
 
 /** One segment's result: the metric judged on that segment's data alone. */

@@ -10,12 +10,12 @@
  * no series or no samples is not an error: the side comes back empty and the judge answers
  * inconclusive with the reason.
  */
-import type { CategoricalSide, CountSide, Direction, Margin, MetricKind, Segment, ValuesSide } from '../judge/types';
+import type { CategoricalSide, CountSide, Direction, LabelledTimeline, Margin, MetricKind, Segment, ValuesSide } from '../judge/types';
 import type { SideActivity } from './revision/identify-revision';
 
 export type Labels = Readonly<Record<string, string>>;
 
-export const TEMPLATE_NAMES = ['istio-latency', 'istio-error-rate', 'istio-requests', 'histogram', 'categorical', 'proportion', 'query', 'shadow-pairs'] as const;
+export const TEMPLATE_NAMES = ['istio-latency', 'istio-error-rate', 'istio-requests', 'histogram', 'categorical', 'proportion', 'query', 'shadow-pairs', 'labelled-accuracy', 'labelled-error'] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
 /** One metric of a request that names a template instead of carrying its data. */
@@ -70,6 +70,15 @@ export interface TemplateMetric {
   readonly accuracyMargin?: number;
   /** shadow-pairs: false when the baseline side has no noise floor (v1 against itself) to read; default true. */
   readonly noiseFloor?: boolean;
+  /**
+   * Labelled templates (src/sources/prometheus/labelled-templates.ts): how long after a prediction
+   * its label is in, the share of predictions that must have labels, the predictions counter
+   * and the label holding each count's prediction time.
+   */
+  readonly labelDelaySeconds?: number;
+  readonly minLabelCoverage?: number;
+  readonly predictions?: string;
+  readonly predictedAt?: string;
 }
 
 export interface TimeWindow {
@@ -145,6 +154,8 @@ export type FetchedMetric = FetchedSides & {
   readonly intervalSeconds?: number;
   /** With `segmentBy`: each segment's sides (the sides above are them pooled). */
   readonly segments?: readonly Segment<ValuesSide | CountSide | CategoricalSide>[];
+  /** Labelled templates: the predictions per prediction interval and the label delay (src/judge/labelled-quality.ts). */
+  readonly labelled?: LabelledTimeline;
 };
 
 export interface MetricSource {

@@ -28,10 +28,12 @@ export interface RequestSides {
 
 /**
  * Can a metric's series be pinned to a side's pods? The app's own metrics always (their scrape
- * adds `pod`); Istio's only as the pod's own sidecar reports them: a source or waypoint
+ * adds `pod`), except labelled outcomes, which a feedback job may export; Istio's only as the pod's own sidecar reports them: a source or waypoint
  * report's `pod` is the caller's or the waypoint's.
  */
 function pinnedByPods(metric: TemplateMetric, reporter: string | undefined): boolean {
+  // Labelled outcomes usually come from a feedback job's pods, not the model's (labelled-templates.ts).
+  if (metric.template.startsWith('labelled-')) return false;
   return !metric.template.startsWith('istio-') || (reporter ?? 'destination') === 'destination';
 }
 

@@ -20,12 +20,16 @@ import { quoteLabelValue, rangeSeconds, selector } from './promql';
 import type { AskedTimes, RawAnswer, RawSide } from '../validate/raw-answer';
 import { validateMetric } from '../validate/validate-metric';
 import { validateSegmentedMetric } from '../validate/segments';
+import { fetchLabelled } from './labelled-source';
+import { isLabelledTemplate } from './labelled-templates';
 
 
 export class PrometheusSource implements MetricSource {
   constructor(private readonly client: PrometheusClient) {}
 
   async fetch(metric: TemplateMetric, ctx: FetchContext): Promise<FetchedMetric> {
+    // Labelled outcomes are read by prediction time (src/sources/prometheus/labelled-templates.ts).
+    if (isLabelledTemplate(metric)) return fetchLabelled(metric, ctx, timelineStep(ctx.window, ctx.timelineStepSeconds ?? 60), (query, signal) => this.instant(query, ctx.window.end, ctx, signal));
     const whole = planSide(metric, ctx.baseline, ctx.window, planOptions(ctx, 'baseline'));
     // A timeline asks for increase() over one step at every step (custom queries stay as they are).
     const step = ctx.timelineStepSeconds !== undefined && whole.shape !== 'values' ? timelineStep(ctx.window, ctx.timelineStepSeconds) : undefined;

@@ -12,7 +12,7 @@
 import { SourceUnavailableError, type Labels } from '../metric-source';
 
 /** Which of a side's queries a series answered. */
-export const QUERY_ROLES = ['events', 'total', 'client-failed', 'buckets', 'bucket-series', 'categories', 'values', 'revision-lookup'] as const;
+export const QUERY_ROLES = ['events', 'total', 'client-failed', 'buckets', 'bucket-series', 'categories', 'values', 'revision-lookup', 'outcomes', 'predictions', 'resets'] as const;
 export type QueryRole = (typeof QUERY_ROLES)[number];
 
 export interface FaultPlace {
@@ -45,6 +45,13 @@ export type SampleFault = FaultPlace &
     /** A sample at a time the query did not ask for (not its instant, not on its step grid). */
     | { readonly code: 'unasked-time' }
     | { readonly code: 'duplicate-timestamp' }
+    /** Labelled outcomes by prediction time (src/sources/validate/labelled-outcomes.ts). */
+    | { readonly code: 'missing-predicted-at'; readonly label: string }
+    | { readonly code: 'bad-predicted-at'; readonly label: string; readonly value: string; readonly future: boolean }
+    | { readonly code: 'bad-outcome'; readonly label: string; readonly value: string }
+    | { readonly code: 'counter-reset'; readonly counter: string; readonly resets: number }
+    | { readonly code: 'labels-exceed-predictions'; readonly predictedAt: number; readonly labelled: number; readonly predictions: number }
+    | { readonly code: 'missing-bound'; readonly le: number }
   );
 
 export type SampleFaultCode = SampleFault['code'];
@@ -64,6 +71,12 @@ export const SAMPLE_FAULT_CODES = [
   'events-exceed-total',
   'unasked-time',
   'duplicate-timestamp',
+  'missing-predicted-at',
+  'bad-predicted-at',
+  'bad-outcome',
+  'counter-reset',
+  'labels-exceed-predictions',
+  'missing-bound',
 ] as const satisfies readonly SampleFaultCode[];
 const everyCodeListed: Exclude<SampleFaultCode, (typeof SAMPLE_FAULT_CODES)[number]> extends never ? true : never = true;
 void everyCodeListed;
@@ -97,6 +110,18 @@ export function describeFault(fault: SampleFault): string {
       return 'the sample is at a time the query did not ask for (a query frontend that aligns range queries to their step moves every sample)';
     case 'duplicate-timestamp':
       return 'the series has two samples at this time';
+    case 'missing-predicted-at':
+      return `the series has no "${fault.label}" label: a labelled outcome (or prediction count) without its prediction's time cannot be placed in a prediction interval`;
+    case 'bad-predicted-at':
+      return `${fault.label}=${JSON.stringify(fault.value.slice(0, 40))} is not ${fault.future ? 'a time before the window\'s end (unix seconds, not milliseconds?)' : 'a prediction time in unix seconds'}`;
+    case 'bad-outcome':
+      return `${fault.label}=${JSON.stringify(fault.value.slice(0, 40))}: expected "true" (the prediction was right) or "false"`;
+    case 'counter-reset':
+      return `the counter ${fault.counter} was reset ${fault.resets === 1 ? 'once' : `${round(fault.resets)} times`} within the window: its counts from before the reset are lost, so the labelled outcomes or predictions of this prediction time would be undercounted`;
+    case 'labels-exceed-predictions':
+      return `${round(fault.labelled)} labelled outcomes for the predictions made at ${timeText(fault.predictedAt)}, but ${round(fault.predictions)} predictions (label coverage above 100 %): the labelled and the predictions counters do not count the same predictions (another rounding of the prediction time, or predictions not counted)`;
+    case 'missing-bound':
+      return `this prediction time's histogram lacks le=${fault.le}, which the side's other prediction times have: its counts cannot be added to theirs`;
   }
 }
 
