@@ -383,7 +383,8 @@ const inlineMetric = z.discriminatedUnion('kind', [
  * options, and `segments` in place of the two sides, each segment's sides in the kind's shapes.
  */
 function segmentedShape<Shape extends Record<string, z.ZodType> & { baseline: z.ZodType }>(shape: Shape) {
-  const { baseline: side, canary: _canary, ...options } = shape;
+  // Labelled quality is not judged per segment: its options are refused as unknown keys here.
+  const { baseline: side, canary: _canary, labelDelay: _delay, minLabelCoverage: _coverage, intervalLength: _length, ...options } = shape as Shape & Record<'labelDelay' | 'minLabelCoverage' | 'intervalLength', unknown>;
   return { ...options, segmentBy: segmentBy.optional(), segmentCoverage: segmentCoverage.optional(), segments: segmentsOf(side as Shape['baseline']) };
 }
 const SEGMENTED_HINTS = { hints: { baseline: SEGMENTED_SIDE_HINT, canary: SEGMENTED_SIDE_HINT } };
@@ -528,9 +529,13 @@ export const templateMetricSchema = strictObject(templateShape, { hints: { segme
   }));
 
 /** A template's `segmentBy` against the template's own labels: each is a 400 naming it. */
+/** Templates whose judges (labelled quality, paired outcomes) do not run per segment. */
+const NOT_SEGMENTED_TEMPLATES: readonly string[] = ['labelled-accuracy', 'labelled-error', 'shadow-pairs'];
+
 function segmentChecks(m: { template: string; segmentBy?: string; segmentCoverage?: number; by?: string }, ctx: z.RefinementCtx): void {
   if (m.segmentCoverage !== undefined && m.segmentBy === undefined) ctx.addIssue({ code: 'custom', path: ['segmentCoverage'], message: `"segmentCoverage" ${UNSEGMENTED_HINT}` });
   if (m.segmentBy === undefined) return;
+  if (NOT_SEGMENTED_TEMPLATES.includes(m.template)) ctx.addIssue({ code: 'custom', path: ['segmentBy'], message: `template ${m.template} is not judged per segment (yet): give each segment its own metric, with the segment's label in its "labels"` });
   if (m.template === 'query') ctx.addIssue({ code: 'custom', path: ['segmentBy'], message: 'a custom "query" decides its own aggregation, so the judge cannot add the label to it: use a built-in template (histogram, proportion, categorical, istio-*) or send the segments inline' });
   if (m.segmentBy === 'le') ctx.addIssue({ code: 'custom', path: ['segmentBy'], message: '"le" is a histogram\'s bucket bound, not a segment' });
   if (m.by !== undefined && m.segmentBy === m.by) ctx.addIssue({ code: 'custom', path: ['segmentBy'], message: `"${m.by}" is already the label the categories are read from ("by"): segment by another label` });
