@@ -714,7 +714,8 @@ function toSegmentedInput(m: z.output<typeof segmentedInlineMetric>): MetricInpu
   return { ...rest, ...(statistic !== undefined ? { quantile: statistic } : {}), ...pooled } as MetricInput;
 }
 
-function toMetricInput(m: z.output<typeof inlineMetric>): MetricInput {
+function toMetricInput(parsed: z.output<typeof inlineMetric>): MetricInput {
+  const m = parsed.kind === 'categorical' || parsed.kind === 'paired' ? parsed : withLabelledTimeline(parsed);
   if (m.kind === 'continuous') {
     const { statistic: quantile, ...rest } = m;
     return { ...rest, ...(quantile !== undefined ? { quantile } : {}) };
