@@ -368,6 +368,7 @@ const templateShape = {
     threshold: threshold.optional(),
     range: dataRange.optional(),
     metric: metricName.optional(),
+    native: lenientBoolean.optional().meta({ description: 'template histogram: read Prometheus native histograms (the series named "metric"), merging in the classic buckets of series that have none (docs/native-histograms.md)' }),
     by: labelName.refine((name) => !name.startsWith('__'), 'label names starting with "__" are reserved (__name__ would break the metric down by metric name)').optional(),
     events: metricName.optional(),
     total: metricName.optional(),
@@ -387,6 +388,8 @@ export const templateMetricSchema = strictObject(templateShape)
       if (m[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: `template ${m.template} needs "${field}"` });
     };
     if (m.template === 'histogram' || m.template === 'categorical') need('metric');
+    if (m.native !== undefined && m.template !== 'histogram') ctx.addIssue({ code: 'custom', path: ['native'], message: `template ${m.template} has no native histograms; "native" applies to template histogram (istio-latency reads Envoy's classic buckets: Envoy has no native histograms)` });
+    if (m.native === true && m.metric?.endsWith('_bucket')) ctx.addIssue({ code: 'custom', path: ['metric'], message: `a native histogram is one series named without "_bucket": give ${JSON.stringify(m.metric.slice(0, -'_bucket'.length))}` });
     if (m.template === 'categorical') need('by');
     if (m.template === 'proportion') (need('events'), need('total'));
     if (m.template === 'query') {
