@@ -61,7 +61,7 @@ interface Piece {
 
 interface SideRead {
   /** Per asked time, the populated buckets of the side's native histogram and classic-only series; null: none. */
-  readonly intervals: (Piece[] | null)[];
+  intervals: (Piece[] | null)[];
   /** Classic bounds fewer series had than +Inf (left out, as on the classic path). */
   readonly droppedClassic: ReadonlySet<number>;
 }
@@ -80,9 +80,11 @@ export function nativeHistogramSides(
     baseline: readSide(raw.baseline, { metric, side: 'baseline' }, times, faults),
     canary: readSide(raw.canary, { metric, side: 'canary' }, times, faults),
   };
+  const snap = snapping([...read.baseline.intervals, ...read.canary.intervals].flatMap((i) => i ?? []), wanted);
+  for (const r of [read.baseline, read.canary]) r.intervals.forEach((pieces, k) => (r.intervals[k] = pieces && pieces.map((p) => ({ ...p, lower: snap(p.lower), upper: snap(p.upper) }))));
   const pieces = [...read.baseline.intervals, ...read.canary.intervals].flatMap((i) => i ?? []);
   const inside = openRanges(pieces);
-  const candidates = new Set<number>([...pieces.flatMap((p) => [p.lower, p.upper]), ...wanted].filter(Number.isFinite));
+  const candidates = new Set<number>([...pieces.flatMap((p) => [p.lower, p.upper]), ...wanted.map(snap)].filter(Number.isFinite));
   const bounds = [...candidates].filter((e) => !inside(e)).sort((a, b) => a - b);
   bounds.push(Infinity);
   const kept = new Set(bounds);
@@ -196,6 +198,23 @@ function classicPieces(buckets: readonly HistogramBucket[]): Piece[] {
     below = Math.max(below, b.count);
   }
   return pieces;
+}
+
+/**
+ * Edges that differ in the last bits only are one edge: Prometheus computes a schema's bounds from
+ * a table (2^(k/2^s) rounded), a classic `le` or another backend may write the same bound one ulp
+ * apart, and as two edges each would lie inside the other's bucket and both would be lost.
+ */
+const SAME_EDGE = 1e-12;
+function snapping(pieces: readonly Piece[], wanted: readonly number[]): (x: number) => number {
+  const edges = [...new Set([...pieces.flatMap((p) => [p.lower, p.upper]), ...wanted].filter(Number.isFinite))].sort((a, b) => a - b);
+  const to = new Map<number, number>();
+  let representative = NaN;
+  for (const e of edges) {
+    if (!(Math.abs(e - representative) <= SAME_EDGE * Math.abs(e))) representative = e;
+    to.set(e, representative);
+  }
+  return (x) => to.get(x) ?? x;
 }
 
 /** Whether a value lies strictly inside a populated bucket (the union of the buckets' open ranges). */
