@@ -266,8 +266,9 @@ function reducedResolution(name: 'baseline' | 'canary', read: { readonly baselin
   const causes = new Set<string>();
   for (const other of ['baseline', 'canary'] as const) {
     for (const p of read[other].intervals.flatMap((i) => i ?? [])) {
-      if (!lost.some((e) => p.lower < e && e < p.upper)) continue;
-      causes.add(originText(other, p));
+      // The first lost edge above the bucket's lower edge: inside the bucket when below its upper edge.
+      const e = lost[firstAbove(lost, p.lower)];
+      if (e !== undefined && e < p.upper) causes.add(originText(other, p));
     }
   }
   const shown = lost.length <= 5 ? lost.join(', ') : `${lost.slice(0, 3).join(', ')}, ..., ${lost[lost.length - 1]}`;
@@ -277,6 +278,18 @@ function reducedResolution(name: 'baseline' | 'canary', read: { readonly baselin
     `${whose} was compared on coarser buckets: ${lost.length} of its ${edges.length} bucket bounds (${shown}) lie inside populated buckets of ${[...causes].sort().join(', ')}, where no count is exact, so those buckets were merged`,
   );
   return notes;
+}
+
+/** The index of the first element of an ascending list above `x` (the list's length if none). */
+function firstAbove(sorted: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function originText(side: 'baseline' | 'canary', piece: Piece): string {
