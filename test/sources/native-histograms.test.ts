@@ -207,6 +207,20 @@ describe('native histograms on common bounds (counts from the numpy reference)',
     expect(bucketsOf(canary).find((b) => b.le === empty)!.count).toBe(10000);
   });
 
+  it('more exact bounds than the limit of 1,000 buckets: neighbouring buckets merged in pairs, every remaining count exact', () => {
+    // Schema 8 over a factor of 32: 1,280 buckets of one observation each; the count at or below a bucket's upper edge is its rank.
+    const buckets: NativeBucket[] = Array.from({ length: 1280 }, (_, i) => ({ rule: 0, lower: 2 ** (i / 256), upper: 2 ** ((i + 1) / 256), count: 1 }));
+    const h: NativeHistogram = { count: 1280, sum: 0, buckets };
+    const rank = new Map(buckets.map((b, i) => [b.upper, i + 1]));
+    const { canary } = validate(side([h], INSTANT), side([h], INSTANT), INSTANT, [buckets[101].upper]);
+    const kept = bucketsOf(canary);
+    expect(kept.length).toBeLessThanOrEqual(1000);
+    expect(kept.length).toBeGreaterThan(320);
+    for (const b of kept) if (Number.isFinite(b.le) && b.le !== 1) expect([b.le, b.count]).toEqual([b.le, rank.get(b.le)]);
+    expect(kept.map((b) => b.le)).toContain(buckets[101].upper);
+    expect(canary.reducedResolution?.join(' ')).toMatch(/1281 exact bounds exceed the limit of 1,000 buckets per histogram, so neighbouring buckets were merged in pairs once/);
+  });
+
   it('sides without any histogram are empty (no data), and an interval without one counts 0', () => {
     expect(validate(side([], INSTANT), side([], INSTANT))).toEqual({ baseline: { values: [] }, canary: { values: [] } });
     const asked: AskedTimes = { times: [T, T + 60], intervals: true };

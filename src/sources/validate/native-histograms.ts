@@ -33,6 +33,7 @@
  * out observations exactly at that edge, which that bucket holds; it matters for negative values
  * lying exactly on a bucket boundary only.
  */
+import { MAX_BUCKETS } from '../../contracts/limits';
 import type { HistogramBucket, ValuesInterval, ValuesSide } from '../../judge/types';
 import { sumValuesIntervals } from '../../judge/timeline';
 import type { NativeHistogram } from '../prometheus/client';
@@ -85,14 +86,16 @@ export function nativeHistogramSides(
   const pieces = [...read.baseline.intervals, ...read.canary.intervals].flatMap((i) => i ?? []);
   const inside = openRanges(pieces);
   const candidates = new Set<number>([...pieces.flatMap((p) => [p.lower, p.upper]), ...wanted.map(snap)].filter(Number.isFinite));
-  const bounds = [...candidates].filter((e) => !inside(e)).sort((a, b) => a - b);
+  const exact = [...candidates].filter((e) => !inside(e)).sort((a, b) => a - b);
+  const { bounds, merges } = withinLimit(exact, new Set(wanted.map(snap)));
   bounds.push(Infinity);
   const kept = new Set(bounds);
+  const limitNote = merges ? [`${exact.length} exact bounds exceed the limit of ${MAX_BUCKETS.toLocaleString('en-US')} buckets per histogram, so neighbouring buckets were merged in pairs ${merges === 1 ? 'once' : `${merges} times`} (as one schema lower)`] : [];
   const side = (name: 'baseline' | 'canary'): ValuesSide => {
     const own = read[name];
     if (!own.intervals.some((i) => i?.length)) return times.asked.intervals ? { values: [], intervals: own.intervals.map(() => ({ values: [] })) } : { values: [] };
     const intervals: ValuesInterval[] = own.intervals.map((p) => ({ histogram: { buckets: cumulative(p, bounds) } }));
-    const reduced = reducedResolution(name, read, kept);
+    const reduced = [...reducedResolution(name, read, kept), ...limitNote];
     const notes = {
       ...(own.droppedClassic.size ? { droppedBounds: [...own.droppedClassic].sort((a, b) => a - b) } : {}),
       ...(reduced.length ? { reducedResolution: reduced } : {}),
@@ -101,6 +104,22 @@ export function nativeHistogramSides(
     return { ...sumValuesIntervals(intervals), intervals, ...notes };
   };
   return { baseline: side('baseline'), canary: side('canary') };
+}
+
+/**
+ * The bounds, at most MAX_BUCKETS - 1 of them (the +Inf bucket makes the limit): while there are
+ * more (schema 8 over a factor of 16 and more), every other one is left out (neighbouring buckets
+ * merged in pairs, as one schema lower does), the wanted ones (a threshold) always kept. Leaving a
+ * bound out never makes a count inexact.
+ */
+function withinLimit(exact: readonly number[], wanted: ReadonlySet<number>): { bounds: number[]; merges: number } {
+  let bounds = [...exact];
+  let merges = 0;
+  while (bounds.length > MAX_BUCKETS - 1) {
+    bounds = bounds.filter((b, i) => i % 2 === 0 || wanted.has(b));
+    merges++;
+  }
+  return { bounds, merges };
 }
 
 /** A side's native histograms and classic-only buckets per asked time, each checked. */
