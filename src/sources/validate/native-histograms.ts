@@ -290,7 +290,8 @@ function reducedResolution(name: 'baseline' | 'canary', read: { readonly baselin
       if (e !== undefined && e < p.upper) causes.add(originText(other, p));
     }
   }
-  const shown = lost.length <= 5 ? lost.join(', ') : `${lost.slice(0, 3).join(', ')}, ..., ${lost[lost.length - 1]}`;
+  const short = (x: number) => Number(x.toPrecision(4));
+  const shown = lost.length <= 5 ? lost.map(short).join(', ') : `${lost.slice(0, 3).map(short).join(', ')}, ..., ${short(lost[lost.length - 1])}`;
   const schemas = [...new Set(own.flatMap((p) => (typeof p.origin === 'object' && typeof p.origin.schema === 'number' ? [p.origin.schema] : [])))].sort((a, b) => b - a);
   const whose = schemas.length ? `the ${name}'s native histogram (schema ${schemas.join(', ')})` : `the ${name}'s histogram`;
   notes.push(
