@@ -463,6 +463,7 @@ const templateShape = {
     threshold: threshold.optional(),
     range: dataRange.optional(),
     metric: metricName.optional(),
+    native: lenientBoolean.optional().meta({ description: 'template histogram: read Prometheus native histograms (the series named "metric"), merging in the classic buckets of series that have none (docs/native-histograms.md)' }),
     by: labelName.refine((name) => !name.startsWith('__'), 'label names starting with "__" are reserved (__name__ would break the metric down by metric name)').optional(),
     events: metricName.optional(),
     total: metricName.optional(),
@@ -496,6 +497,8 @@ export const templateMetricSchema = strictObject(templateShape, { hints: { segme
       if (m[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: `template ${m.template} needs "${field}"` });
     };
     if (m.template === 'histogram' || m.template === 'categorical') need('metric');
+    if (m.native !== undefined && m.template !== 'histogram') ctx.addIssue({ code: 'custom', path: ['native'], message: `template ${m.template} has no native histograms; "native" applies to template histogram (istio-latency reads Envoy's classic buckets: Envoy has no native histograms)` });
+    if (m.native === true && m.metric?.endsWith('_bucket')) ctx.addIssue({ code: 'custom', path: ['metric'], message: `a native histogram is one series named without "_bucket": give ${JSON.stringify(m.metric.slice(0, -'_bucket'.length))}` });
     if (m.template === 'categorical') need('by');
     if (m.template === 'proportion') (need('events'), need('total'));
     if (m.template === 'query') {
@@ -532,9 +535,11 @@ export const templateMetricSchema = strictObject(templateShape, { hints: { segme
 /** Templates whose judges (labelled quality, paired outcomes) do not run per segment. */
 const NOT_SEGMENTED_TEMPLATES: readonly string[] = ['labelled-accuracy', 'labelled-error', 'shadow-pairs'];
 
-function segmentChecks(m: { template: string; segmentBy?: string; segmentCoverage?: number; by?: string }, ctx: z.RefinementCtx): void {
+function segmentChecks(m: { template: string; segmentBy?: string; segmentCoverage?: number; by?: string; native?: boolean }, ctx: z.RefinementCtx): void {
   if (m.segmentCoverage !== undefined && m.segmentBy === undefined) ctx.addIssue({ code: 'custom', path: ['segmentCoverage'], message: `"segmentCoverage" ${UNSEGMENTED_HINT}` });
   if (m.segmentBy === undefined) return;
+  // Its queries sum the native histograms whole (sum(...)): no label to split them by.
+  if (m.native === true) ctx.addIssue({ code: 'custom', path: ['segmentBy'], message: 'native histograms are not judged per segment (yet): give each segment its own metric, with the segment\'s label in its "labels", or read the classic buckets' });
   if (NOT_SEGMENTED_TEMPLATES.includes(m.template)) ctx.addIssue({ code: 'custom', path: ['segmentBy'], message: `template ${m.template} is not judged per segment (yet): give each segment its own metric, with the segment's label in its "labels"` });
   if (m.template === 'query') ctx.addIssue({ code: 'custom', path: ['segmentBy'], message: 'a custom "query" decides its own aggregation, so the judge cannot add the label to it: use a built-in template (histogram, proportion, categorical, istio-*) or send the segments inline' });
   if (m.segmentBy === 'le') ctx.addIssue({ code: 'custom', path: ['segmentBy'], message: '"le" is a histogram\'s bucket bound, not a segment' });

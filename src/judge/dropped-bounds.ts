@@ -21,9 +21,12 @@ export function droppedBoundsNote(sides: { readonly baseline: ValuesSide; readon
     const unshared = side.histogram.buckets.map((b) => b.le).filter((le) => Number.isFinite(le) && !kept.has(le));
     if (unshared.length) parts.push(`the ${name}'s ${boundsText(unshared)}, which the ${other} lacks`);
   }
-  if (!parts.length) return '';
+  // Native histograms: each side says what merging onto common buckets cost it (the same clause on both sides is said once).
+  const reduced = [...new Set([...(sides.baseline.reducedResolution ?? []), ...(sides.canary.reducedResolution ?? [])])];
+  const native = reduced.length ? `; ${reduced.join('; ')}` : '';
+  if (!parts.length) return native;
   const finite = compared?.filter(Number.isFinite) ?? [];
-  return `; compared only on the bounds every series and interval of both sides has${finite.length ? ` (${boundsText(finite, 'plain')})` : ''}: left out were ${parts.join(' and ')} (a count is never carried to a bound an interval lacks)`;
+  return `; compared only on the bounds every series and interval of both sides has${finite.length ? ` (${boundsText(finite, 'plain')})` : ''}: left out were ${parts.join(' and ')} (a count is never carried to a bound an interval lacks)${native}`;
 }
 
 /** "bounds 101, 102, 103, ..., 300 (57 bounds)" or "bound 107". */

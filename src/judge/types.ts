@@ -43,6 +43,12 @@ export type ValuesInterval =
  */
 export interface DroppedBounds {
   readonly droppedBounds?: readonly number[];
+  /**
+   * What reading the side's native histograms cost in resolution (merged into a coarser schema's
+   * or a wider zero bucket's buckets, or into classic buckets during a migration), as clauses for
+   * the same reasons (src/sources/validate/native-histograms.ts).
+   */
+  readonly reducedResolution?: readonly string[];
 }
 export type ValuesSide = ValuesInterval & Timeline<ValuesInterval> & DroppedBounds;
 export interface CountInterval {

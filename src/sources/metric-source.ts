@@ -24,6 +24,11 @@ export interface TemplateMetric {
   readonly template: TemplateName;
   /** histogram: base name without _bucket; categorical: the counter; shadow-pairs: the pairs' counter (default model_shadow_pairs_total). */
   readonly metric?: string;
+  /**
+   * histogram: read Prometheus native histograms (series `metric`), with the classic buckets of
+   * series that have no native histogram (a migration) merged in (src/sources/validate/native-histograms.ts).
+   */
+  readonly native?: boolean;
   /** categorical: the label that splits the counter (e.g. "class"); shadow-pairs: the outcome's label (default "outcome"). */
   readonly by?: string;
   /** proportion: the events counter and the total counter (metric names). */

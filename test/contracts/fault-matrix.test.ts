@@ -6,8 +6,9 @@
  * rollout, confirm-promotion (both windows) and rollback hooks, and the report links those
  * answers carry (an analysis' and a Flagger check's).
  *
- * The property: on rollouts whose clean verdict is not pass (6x errors, +30 % latency, a shifted
- * class mix: fail; too little canary traffic: inconclusive), no fault yields a pass, nor a 2xx
+ * The property: on rollouts whose clean verdict is not pass (6x errors, +30 % latency in classic
+ * buckets and in native histograms, a shifted class mix: fail; too little canary traffic:
+ * inconclusive), no fault yields a pass, nor a 2xx
  * at Flagger's promotion gate, nor a rollback the clean data would not give. Each rollout is
  * judged on the one metric it is about, so that a fault absorbed into that metric's data (a NaN
  * read as zero, copies summed) would show as a pass instead of hiding behind another failing
@@ -29,18 +30,19 @@ import type { TemplateMetric } from '../../src/sources/metric-source';
 import { PrometheusClient } from '../../src/sources/prometheus/client';
 import { PrometheusSource } from '../../src/sources/prometheus/prometheus-source';
 import { testApp } from '../support/app';
-import { END, instantAnswer, parseQuery, podAnswer, rangeAnswer, SCENARIOS, valueText, type Role, type ScenarioName, type SideName, type World, type WorldSeries } from '../support/canary-world';
+import { END, instantAnswer, NATIVE_LATENCY, parseQuery, podAnswer, rangeAnswer, SCENARIOS, valueText, type Role, type ScenarioName, type SideName, type World, type WorldHistogram, type WorldSeries } from '../support/canary-world';
 import { FAULT_MODES, type Expectation, type FaultedAnswer, type FaultMode } from '../support/fault-modes';
 import { startFakePrometheus, type CannedAnswer, type RecordedRequest, type Responder } from '../sources/fake-prometheus';
 
-type MetricName = 'latency' | 'errors' | 'classes';
+type MetricName = 'latency' | 'errors' | 'classes' | 'native';
 const METRICS: Record<MetricName, TemplateMetric> = {
   latency: { name: 'latency', template: 'istio-latency', quantile: 0.95, margin: { relative: 0.1 }, critical: true },
+  native: { name: 'native', template: 'histogram', metric: NATIVE_LATENCY, native: true, quantile: 0.95, margin: { relative: 0.1 }, critical: true },
   errors: { name: 'errors', template: 'istio-error-rate', margin: { relative: 0.5, absolute: 0.001 }, critical: true },
   classes: { name: 'classes', template: 'categorical', metric: 'model_predictions_total', by: 'class', margin: { absolute: 0.05 }, critical: true },
 };
 /** The queries each metric sends per side. */
-const ROLES: Record<MetricName, readonly Role[]> = { latency: ['buckets', 'bucket-series'], errors: ['events', 'total', 'client-failed'], classes: ['categories'] };
+const ROLES: Record<MetricName, readonly Role[]> = { latency: ['buckets', 'bucket-series'], errors: ['events', 'total', 'client-failed'], classes: ['categories'], native: ['native-histogram', 'native-classic', 'native-classic-series'] };
 
 interface Case {
   readonly name: string;
@@ -57,8 +59,10 @@ const CASES: readonly Case[] = [
   { name: 'low traffic, errors', world: 'low-traffic-errors', metrics: ['errors'], clean: 'inconclusive' },
   { name: 'low traffic, latency', world: 'low-traffic', metrics: ['latency'], clean: 'inconclusive' },
   { name: 'low traffic, classes', world: 'low-traffic', metrics: ['classes'], clean: 'inconclusive' },
+  { name: '+30 % latency (native histograms)', world: 'latency+30%', metrics: ['native'], clean: 'fail' },
+  { name: 'low traffic, latency (native histograms)', world: 'low-traffic', metrics: ['native'], clean: 'inconclusive' },
 ];
-const HEALTHY: Case = { name: 'healthy', world: 'healthy', metrics: ['latency', 'errors', 'classes'], clean: 'pass' };
+const HEALTHY: Case = { name: 'healthy', world: 'healthy', metrics: ['latency', 'errors', 'classes', 'native'], clean: 'pass' };
 
 /** Whether a fault touches the queries of a case's metrics. */
 const touches = (fault: FaultMode, c: Case) => !fault.roles || c.metrics.some((m) => ROLES[m].some((r) => fault.roles!.includes(r)));
@@ -149,9 +153,11 @@ function answers(world: World, fault?: FaultMode, target: Target = 'both'): Resp
 
 function wire(answer: FaultedAnswer, instant: boolean): CannedAnswer {
   if ('raw' in answer) return answer.raw;
-  const result = answer.series.map((s) =>
-    instant ? { metric: s.metric, value: [s.values[0][0], valueText(s.values[0][1])] } : { metric: s.metric, values: s.values.map(([t, v]) => [t, valueText(v)]) },
-  );
+  const histogram = (h: WorldHistogram) => ({ count: valueText(h.count), sum: valueText(h.sum), buckets: h.buckets.map(([rule, lower, upper, n]) => [rule, valueText(lower), valueText(upper), valueText(n)]) });
+  const result = answer.series.map((s) => {
+    if (instant) return s.histograms?.length ? { metric: s.metric, histogram: [s.histograms[0][0], histogram(s.histograms[0][1])] } : { metric: s.metric, value: [s.values[0][0], valueText(s.values[0][1])] };
+    return { metric: s.metric, ...(s.values.length || !s.histograms ? { values: s.values.map(([t, v]) => [t, valueText(v)]) } : {}), ...(s.histograms ? { histograms: s.histograms.map(([t, h]) => [t, histogram(h)]) } : {}) };
+  });
   return { body: { status: 'success', ...(answer.warnings ? { warnings: answer.warnings } : {}), data: { resultType: instant ? 'vector' : 'matrix', result } } };
 }
 

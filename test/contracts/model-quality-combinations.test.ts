@@ -32,3 +32,11 @@ describe('model-quality combinations', () => {
     expect(res.body.metrics[0].segments.segments).toHaveLength(4);
   });
 });
+
+describe('native histograms and segments', () => {
+  it('refuses segmentBy on a native histogram, naming it', async () => {
+    const res = await request(app).post('/v1/analyze').send({ ...sides, metrics: [{ name: 'latency', template: 'histogram', metric: 'model_latency_seconds', native: true, segmentBy: 'tenant' }] });
+    expect(res.status).toBe(400);
+    expect(res.body.issues).toContainEqual({ path: 'metrics[0].segmentBy', message: expect.stringMatching(/^native histograms are not judged per segment/) });
+  });
+});

@@ -165,6 +165,25 @@ describe('messages found unclear in a review of fuzzed requests, now saying what
     expect(issue(res, 'metrics[0].kind').message).toBe('got "distribution": template istio-latency is always judged as continuous; "kind" applies to the histogram and query templates');
   });
 
+  it('"native" is refused on templates without native histograms, with a _bucket name, misspelt or not a boolean', async () => {
+    const res = await post({
+      ...selectors,
+      metrics: [
+        { name: 'a', template: 'istio-latency', native: true },
+        { name: 'b', template: 'histogram', metric: 'lat_bucket', native: true },
+        { name: 'c', template: 'histogram', metric: 'lat', natvie: true },
+        { name: 'd', template: 'histogram', metric: 'lat', native: 'ture' },
+        { name: 'e', template: 'histogram', metric: 'lat', native: 'true' },
+      ],
+    });
+    expect(res.status).toBe(400);
+    expect(issue(res, 'metrics[0].native').message).toBe('template istio-latency has no native histograms; "native" applies to template histogram (istio-latency reads Envoy\'s classic buckets: Envoy has no native histograms)');
+    expect(issue(res, 'metrics[1].metric').message).toBe('a native histogram is one series named without "_bucket": give "lat"');
+    expect(issue(res, 'metrics[2].natvie').message).toBe("unknown key `natvie`; did you mean `native`?");
+    expect(issue(res, 'metrics[3].native').message).toMatch(/ture/);
+    expect(issue(res, 'metrics[4].native')).toBeUndefined();
+  });
+
   it('metadata that makes an invalid request is named by its metadata key', async () => {
     const res = await request(app).post('/v1/flagger/rollout').send({ name: 'm', namespace: 'ml', metadata: { alpha: '0.9' } });
     expect(res.body.issues).toEqual([{ path: 'metadata.alpha', message: 'must lie in (0, 0.5], got 0.9' }]);

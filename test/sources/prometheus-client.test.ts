@@ -171,7 +171,8 @@ describe('PrometheusClient answers', () => {
     ['a value as a number', { body: { status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [1, 1] }] } } }, 'malformed', /data\.result\.0\.value\.1/],
     ['a non-numeric value string', vector([[{}, 'twelve']]), 'malformed', /the sample value "twelve" is not a number/],
     ['a label value that is not a string', { body: { status: 'success', data: { resultType: 'vector', result: [{ metric: { le: 5 }, value: [1, '1'] }] } } }, 'malformed', /metric\.le/],
-    ['a native histogram sample', { body: { status: 'success', data: { resultType: 'vector', result: [{ metric: {}, histogram: [1, { count: '3' }] }] } } }, 'malformed', /native histograms/],
+    ['a native histogram where numbers were asked for', { body: { status: 'success', data: { resultType: 'vector', result: [{ metric: { job: 'a' }, histogram: [1, { count: '3', sum: '1.5', buckets: [[0, '0.5', '1', '3']] }] }] } } }, 'malformed', /series 0 \{job="a"\} is a native histogram where numbers were expected/],
+    ['a native histogram without its sum', { body: { status: 'success', data: { resultType: 'vector', result: [{ metric: {}, histogram: [1, { count: '3' }] }] } } }, 'malformed', /data\.result\.0\.histogram\.1\.sum/],
     ['JSON null', { body: 'null' }, 'malformed', /not a Prometheus vector answer/],
   ] as const)('%s', async (_name, answer, reason, message) => {
     const { client: c } = client(answer as CannedAnswer, { headers: { Authorization: TOKEN, 'X-Scope-OrgID': TENANT } });
@@ -204,6 +205,68 @@ describe('PrometheusClient answers', () => {
     await expect(c.range('up', 10, 5, 1, never())).rejects.toThrow(/must not be before/);
     await expect(c.range('up', 0, 5, 0, never())).rejects.toThrow(/step/);
     expect(requests).toHaveLength(0);
+  });
+});
+
+describe('PrometheusClient native histograms (the query API\'s "histogram" and "histograms")', () => {
+  // Prometheus' own example (util/jsonutil/marshal.go, MarshalHistogram): the zero bucket [-0.25, 0.25], then (lower, upper].
+  const HISTOGRAM = { count: '42', sum: '34593.34', buckets: [[3, '-0.25', '0.25', '3'], [0, '0.25', '0.5', '12'], [0, '0.5', '1', '21'], [0, '2', '4', '6']] };
+  const READ = {
+    count: 42,
+    sum: 34593.34,
+    buckets: [
+      { rule: 3, lower: -0.25, upper: 0.25, count: 3 },
+      { rule: 0, lower: 0.25, upper: 0.5, count: 12 },
+      { rule: 0, lower: 0.5, upper: 1, count: 21 },
+      { rule: 0, lower: 2, upper: 4, count: 6 },
+    ],
+  };
+
+  it('reads an instant vector of histograms (and numbers beside them)', async () => {
+    const { client: c } = client({ body: { status: 'success', data: { resultType: 'vector', result: [{ metric: { a: '1' }, histogram: [1700000600, HISTOGRAM] }, { metric: { a: '2' }, value: [1700000600, '7'] }] } } });
+    expect(await c.instantMixed('sum(increase(x[600s]))', 1700000600, never())).toEqual([
+      { metric: { a: '1' }, values: [], histograms: [[1700000600, READ]] },
+      { metric: { a: '2' }, values: [[1700000600, 7]], histograms: [] },
+    ]);
+  });
+
+  it('reads a range matrix with "histograms" (and a series holding both kinds), with NaN and +Inf as numbers', async () => {
+    const odd = { count: 'NaN', sum: '+Inf', buckets: [[1, '-Inf', '-1', '2']] };
+    const { client: c } = client({ body: { status: 'success', data: { resultType: 'matrix', result: [{ metric: {}, values: [[60, '1']], histograms: [[120, HISTOGRAM], [180, odd]] }] } } });
+    expect(await c.rangeMixed('x', 60, 180, 60, never())).toEqual([
+      { metric: {}, values: [[60, 1]], histograms: [[120, READ], [180, { count: NaN, sum: Infinity, buckets: [{ rule: 1, lower: -Infinity, upper: -1, count: 2 }] }]] },
+    ]);
+  });
+
+  it('reads a histogram without populated buckets (Prometheus leaves "buckets" out)', async () => {
+    const { client: c } = client({ body: { status: 'success', data: { resultType: 'vector', result: [{ metric: {}, histogram: [5, { count: '0', sum: '0' }] }] } } });
+    expect(await c.instantMixed('x', 5, never())).toEqual([{ metric: {}, values: [], histograms: [[5, { count: 0, sum: 0, buckets: [] }]] }]);
+  });
+
+  it.each([
+    ['a boundary rule outside 0-3', [[4, '0', '1', '1']], /buckets\.0\.0/],
+    ['a bucket of three elements', [[0, '0', '1']], /buckets\.0/],
+    ['a count that is no number', [[0, '0', '1', 'many']], /the bucket count "many" is not a number/],
+    ['a boundary that is no number', [[0, 'zero', '1', '1']], /the bucket boundary "zero" is not a number/],
+  ])('refuses %s as malformed (503, never data)', async (_name, buckets, message) => {
+    const { client: c } = client({ body: { status: 'success', data: { resultType: 'vector', result: [{ metric: {}, histogram: [1, { count: '1', sum: '1', buckets }] }] } } });
+    const error = await failure(c.instantMixed('x', 1, never()));
+    expect(error.reason).toBe('malformed');
+    expect(error.message).toMatch(message);
+  });
+
+  it('refuses a vector element with both a value and a histogram, or neither, and a matrix series with neither', async () => {
+    const both = client({ body: { status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [1, '1'], histogram: [1, HISTOGRAM] }] } } }).client;
+    expect((await failure(both.instantMixed('x', 1, never()))).message).toMatch(/both a "value" and a "histogram"/);
+    const neither = client({ body: { status: 'success', data: { resultType: 'vector', result: [{ metric: {} }] } } }).client;
+    expect((await failure(neither.instantMixed('x', 1, never()))).message).toMatch(/neither a "value" nor a "histogram"/);
+    const empty = client({ body: { status: 'success', data: { resultType: 'matrix', result: [{ metric: {} }] } } }).client;
+    expect((await failure(empty.rangeMixed('x', 0, 60, 60, never()))).message).toMatch(/neither "values" nor "histograms"/);
+  });
+
+  it('refuses histograms in a range answer read as numbers', async () => {
+    const { client: c } = client({ body: { status: 'success', data: { resultType: 'matrix', result: [{ metric: {}, histograms: [[60, HISTOGRAM]] }] } } });
+    expect((await failure(c.range('x', 0, 60, 60, never()))).message).toMatch(/is a native histogram where numbers were expected/);
   });
 });
 

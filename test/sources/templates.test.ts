@@ -40,3 +40,23 @@ describe('planSide: revision pins, client-side failures, exclusions', () => {
     expect(() => planSide(score, SIDE, WINDOW, { exclude: { 'bad-name': 'x' } })).toThrow(/not a Prometheus label name/);
   });
 });
+
+describe('planSide: native histograms', () => {
+  const native: TemplateMetric = { ...score, native: true };
+
+  it('asks for the native histograms and for the classic buckets of the series without one, with the same pins and exclusions', () => {
+    const plan = planSide(native, SIDE, WINDOW, { pods: PODS, exclude: { x_canary_version: 'v2' } });
+    const m = `{destination_workload_namespace="ml",pod=~"model-7c9d8f6b4-[a-z0-9]{5}",x_canary_version!="v2"}`;
+    expect(planQueries(plan)).toEqual([
+      `sum(increase(model_prediction_score${m}[60s]))`,
+      `sum by (le) (increase(model_prediction_score_bucket${m}[60s]) unless ignoring (le) increase(model_prediction_score${m}[60s]))`,
+      `count by (le) (increase(model_prediction_score_bucket${m}[60s]) unless ignoring (le) increase(model_prediction_score${m}[60s]))`,
+    ]);
+    expect(plan).toMatchObject({ shape: 'native-histogram', kind: 'continuous' });
+    expect(planSide({ ...native, kind: 'distribution' }, SIDE, WINDOW)).toMatchObject({ kind: 'distribution' });
+  });
+
+  it('leaves the classic reading alone without "native"', () => {
+    expect(planQueries(planSide({ ...native, native: false }, SIDE, WINDOW))).toEqual(planQueries(planSide(score, SIDE, WINDOW)));
+  });
+});

@@ -10,7 +10,9 @@
  * side's requests fail at the callers' proxies (reported by `reporter="source"`). Latency is
  * log-normal (median 60 ms, sigma 0.35: p95 about 107 ms), read on fine bounds (5 ms apart from
  * 80 to 160 ms, where p95 lies with and without +30 %, as a bucket annotation gives) unless a
- * side's `layout` says otherwise.
+ * side's `layout` says otherwise. The model server also exports it as a native histogram,
+ * `model_latency_ms`, at schema 5 (buckets 2.2 % apart), answered as the query API writes one
+ * (`sum(increase(model_latency_ms{...}))`; no series has classic buckets only).
  */
 import { normalCdf } from '../../src/stats/normal';
 
@@ -67,8 +69,12 @@ export const SCENARIOS: Record<ScenarioName, World> = {
 };
 
 export type SideName = 'baseline' | 'canary';
-/** Which of a side's queries: the validation stage's roles. */
-export type Role = 'events' | 'total' | 'client-failed' | 'buckets' | 'bucket-series' | 'categories';
+/** Which of a side's queries: the validation stage's roles (native: the native histograms, and the classic buckets of series without one). */
+export type Role = 'events' | 'total' | 'client-failed' | 'buckets' | 'bucket-series' | 'categories' | 'native-histogram' | 'native-classic' | 'native-classic-series';
+
+/** The native latency histogram's name, and its schema. */
+export const NATIVE_LATENCY = 'model_latency_ms';
+const NATIVE_SCHEMA = 5;
 
 export interface ParsedQuery {
   readonly side: SideName;
@@ -84,7 +90,8 @@ export interface ParsedQuery {
  */
 export function parseQuery(query: string): ParsedQuery {
   const side = parseSide(query);
-  const role = query.startsWith('sum by (response_flags)')
+  const native = query.includes(NATIVE_LATENCY) ? (query.startsWith('sum(increase(') ? 'native-histogram' : query.startsWith('count by (le)') ? 'native-classic-series' : 'native-classic') : undefined;
+  const role = native ?? (query.startsWith('sum by (response_flags)')
     ? 'client-failed'
     : query.includes('istio_request_duration_milliseconds_bucket')
     ? query.startsWith('count by (le)')
@@ -96,22 +103,30 @@ export function parseQuery(query: string): ParsedQuery {
         ? 'events'
         : query.includes('istio_requests_total') && !query.includes('response_code')
           ? 'total'
-          : undefined;
+          : undefined);
   const range = /\[(\d+)s\]/.exec(query);
   if (!role || !range) throw new Error(`the canary world does not know the query ${query}`);
   return { side, role, rangeSeconds: Number(range[1]) };
 }
 
-/** One series of an answer: labels and its [unix seconds, value] samples, values as numbers. */
+/** A native histogram as the query API writes it, its numbers as numbers: buckets [rule, lower, upper, count]. */
+export interface WorldHistogram {
+  readonly count: number;
+  readonly sum: number;
+  readonly buckets: readonly (readonly [number, number, number, number])[];
+}
+
+/** One series of an answer: labels and its [unix seconds, value] samples, values as numbers (and native histogram samples). */
 export interface WorldSeries {
   readonly metric: Record<string, string>;
   readonly values: (readonly [number, number])[];
+  readonly histograms?: (readonly [number, WorldHistogram])[];
 }
 
 /** The series an instant query at `time` answers (one sample each at `time`). */
 export function instantAnswer(world: World, q: ParsedQuery, time: number): WorldSeries[] {
   return remembered(world, `instant ${q.side} ${q.role} ${q.rangeSeconds} ${time}`, () =>
-    seriesOver(world[q.side], q.role, time - q.rangeSeconds, time).map(({ metric, value }) => ({ metric, values: [[time, value]] })),
+    seriesOver(world[q.side], q.role, time - q.rangeSeconds, time).map(({ metric, value, histogram }) => (histogram ? { metric, values: [], histograms: [[time, histogram]] } : { metric, values: [[time, value]] })),
   );
 }
 
@@ -133,10 +148,11 @@ function remembered(world: World, key: string, compute: () => WorldSeries[]): Wo
 function computeRange(world: World, q: ParsedQuery, start: number, end: number, step: number): WorldSeries[] {
   const byLabels = new Map<string, WorldSeries>();
   for (let t = start; t <= end + 1e-6; t += step) {
-    for (const { metric, value } of seriesOver(world[q.side], q.role, t - q.rangeSeconds, t)) {
+    for (const { metric, value, histogram } of seriesOver(world[q.side], q.role, t - q.rangeSeconds, t)) {
       const key = JSON.stringify(metric);
-      const series = byLabels.get(key) ?? { metric, values: [] };
-      series.values.push([t, value]);
+      const series = byLabels.get(key) ?? { metric, values: [], ...(histogram ? { histograms: [] } : {}) };
+      if (histogram) series.histograms!.push([t, histogram]);
+      else series.values.push([t, value]);
       byLabels.set(key, series);
     }
   }
@@ -176,7 +192,7 @@ function parseSide(query: string): SideName {
 }
 
 /** The side's counts over the minutes ending in (from, to]: no series when it served in none. */
-function seriesOver(side: SideTraffic, role: Role, from: number, to: number): { metric: Record<string, string>; value: number }[] {
+function seriesOver(side: SideTraffic, role: Role, from: number, to: number): { metric: Record<string, string>; value: number; histogram?: WorldHistogram }[] {
   const minutes: number[] = [];
   for (let end = Math.floor(from / MINUTE) * MINUTE + MINUTE; end <= to; end += MINUTE) if (end > from && end > side.servingFrom) minutes.push(end);
   if (!minutes.length) return [];
@@ -197,6 +213,11 @@ function seriesOver(side: SideTraffic, role: Role, from: number, to: number): { 
       }
       return [...byBound.entries()].sort((a, b) => a[0] - b[0]).map(([le, value]) => ({ metric: { le: boundText(le) }, value }));
     }
+    case 'native-histogram':
+      return [{ metric: {}, value: 0, histogram: nativeLatency(side, r * minutes.length) }];
+    case 'native-classic':
+    case 'native-classic-series':
+      return [];
     case 'bucket-series': {
       // One pod per bucket layout: a bound's series are the layouts in the range that have it.
       const layouts = new Set(minutes.map((minute) => side.layout?.(minute) ?? FINE_BOUNDS));
@@ -205,6 +226,22 @@ function seriesOver(side: SideTraffic, role: Role, from: number, to: number): { 
       return [...byBound.entries()].sort((a, b) => a[0] - b[0]).map(([le, value]) => ({ metric: { le: boundText(le) }, value }));
     }
   }
+}
+
+/**
+ * `n` observations of the side's latency as a native histogram at NATIVE_SCHEMA: the positive
+ * buckets (2^((i-1)/32), 2^(i/32)] from about 9 ms to 2.4 s (the lognormal's mass outside is
+ * below 1e-7), each n times its probability; the count their sum.
+ */
+function nativeLatency(side: SideTraffic, n: number): WorldHistogram {
+  const bound = (i: number) => 2 ** (i / 2 ** NATIVE_SCHEMA);
+  const buckets: [number, number, number, number][] = [];
+  for (let i = 100; i <= 360; i++) {
+    const count = n * (latencyCdf(bound(i) / side.latencyScale) - latencyCdf(bound(i - 1) / side.latencyScale));
+    if (count > 0) buckets.push([0, bound(i - 1), bound(i), count]);
+  }
+  const count = buckets.reduce((sum, b) => sum + b[3], 0);
+  return { count, sum: count * 60 * side.latencyScale, buckets };
 }
 
 function latencyCdf(ms: number): number {

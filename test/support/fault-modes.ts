@@ -5,7 +5,7 @@
  */
 import type { SampleFaultCode } from '../../src/sources/validate/faults';
 import type { CannedAnswer } from '../sources/fake-prometheus';
-import { ENVOY_BOUNDS, FINE_BOUNDS, MINUTE, type Role, type SideTraffic, type WorldSeries } from './canary-world';
+import { ENVOY_BOUNDS, FINE_BOUNDS, MINUTE, type Role, type SideTraffic, type WorldHistogram, type WorldSeries } from './canary-world';
 
 /** An answer after the fault: series (and warnings), or a raw HTTP answer. */
 export type FaultedAnswer = { readonly series: WorldSeries[]; readonly warnings?: readonly string[] } | { readonly raw: CannedAnswer };
@@ -41,8 +41,26 @@ const fault = (code: SampleFaultCode): Expectation => ({ status: 503, code });
 
 /** Every sample of a series in copies, or the series split between two pods. */
 const copies = (series: WorldSeries[], n: number): WorldSeries[] => series.flatMap((s) => Array.from({ length: n }, () => s));
+const halve = (h: WorldHistogram): WorldHistogram => ({ count: h.count / 2, sum: h.sum / 2, buckets: h.buckets.map(([rule, lower, upper, n]) => [rule, lower, upper, n / 2] as const) });
 const splitByPod = (series: WorldSeries[]): WorldSeries[] =>
-  series.flatMap((s) => ['a', 'b'].map((pod) => ({ metric: { ...s.metric, pod }, values: s.values.map(([t, v]) => [t, v / 2] as const) })));
+  series.flatMap((s) =>
+    ['a', 'b'].map((pod) => ({ metric: { ...s.metric, pod }, values: s.values.map(([t, v]) => [t, v / 2] as const), ...(s.histograms ? { histograms: s.histograms.map(([t, h]) => [t, halve(h)] as const) } : {}) })),
+  );
+/** The same change to a series' samples of both kinds (numbers and native histograms). */
+function samples(series: WorldSeries[], f: <T>(list: (readonly [number, T])[]) => (readonly [number, T])[]): WorldSeries[] {
+  return series.map((s) => ({ ...s, values: f(s.values), ...(s.histograms ? { histograms: f(s.histograms) } : {}) }));
+}
+/** Every native histogram of the answer changed by `f` (its buckets as a mutable copy). */
+const histogramsOf = (series: WorldSeries[], f: (h: { count: number; sum: number; buckets: [number, number, number, number][] }) => void): { series: WorldSeries[] } => ({
+  series: series.map((s) => ({
+    ...s,
+    histograms: (s.histograms ?? []).map(([t, h]) => {
+      const copy = { count: h.count, sum: h.sum, buckets: h.buckets.map((b) => [...b] as [number, number, number, number]) };
+      f(copy);
+      return [t, copy] as const;
+    }),
+  })),
+});
 
 export const FAULT_MODES: readonly FaultMode[] = [
   { name: 'NaN error counter', roles: ['events'], answer: (s) => valuesOf(s, () => NaN), onHealthy: fault('nan') },
@@ -101,13 +119,28 @@ export const FAULT_MODES: readonly FaultMode[] = [
   { name: 'partial response (warnings)', roles: ['total'], answer: (s) => ({ series: s, warnings: ['remote read: store 10.0.0.7:10901 unavailable'] }), onHealthy: { status: 503, message: /partial data, warning: remote read: store 10\.0\.0\.7:10901 unavailable/ } },
   {
     name: 'samples at times that were not asked for',
-    answer: (s, { instant }) => ({ series: s.map((x) => ({ ...x, values: x.values.map(([t, v]) => [t + (instant ? -30 : 30), v] as const) })) }),
+    answer: (s, { instant }) => ({ series: samples(s, (list) => list.map(([t, v]) => [t + (instant ? -30 : 30), v] as const)) }),
     onHealthy: fault('unasked-time'),
   },
   // Every analysis is a timeline (range queries); an instant answer has one sample per series.
-  { name: 'two samples at one timestamp', answer: (s) => ({ series: s.map((x) => ({ ...x, values: x.values.flatMap((p) => [p, p]) })) }), onHealthy: fault('duplicate-timestamp') },
+  { name: 'two samples at one timestamp', answer: (s) => ({ series: samples(s, (list) => list.flatMap((p) => [p, p])) }), onHealthy: fault('duplicate-timestamp') },
   { name: 'a request total that counts in thousands (events exceed it)', roles: ['total'], answer: (s) => valuesOf(s, (v) => v / 1000), onHealthy: fault('events-exceed-total') },
   { name: 'no series at all', answer: () => ({ series: [] }), onHealthy: { status: 200, verdict: 'inconclusive', reason: /has no data|neither side has any data/ } },
-  { name: 'scrape gaps (every other interval without samples)', answer: (s) => ({ series: s.map((x) => ({ ...x, values: x.values.filter((_, k) => k % 2 === 0) })) }), onHealthy: 'judged' },
+  { name: 'scrape gaps (every other interval without samples)', answer: (s) => ({ series: samples(s, (list) => list.filter((_, k) => k % 2 === 0)) }), onHealthy: 'judged' },
+  // Native histograms (the query API's `histogram` / `histograms`): src/sources/validate/native-histograms.ts.
+  { name: 'NaN native histogram count', roles: ['native-histogram'], answer: (s) => histogramsOf(s, (h) => void (h.count = NaN)), onHealthy: fault('native-bad-count') },
+  { name: 'a negative native bucket count (a reset the backend did not compensate)', roles: ['native-histogram'], answer: (s) => histogramsOf(s, (h) => void (h.buckets[40][3] = -40)), onHealthy: fault('native-bad-count') },
+  { name: 'a NaN native bucket count', roles: ['native-histogram'], answer: (s) => histogramsOf(s, (h) => void (h.buckets[60][3] = NaN)), onHealthy: fault('native-bad-count') },
+  { name: 'native buckets in descending order', roles: ['native-histogram'], answer: (s) => histogramsOf(s, (h) => void h.buckets.reverse()), onHealthy: fault('native-overlapping-buckets') },
+  { name: 'overlapping native buckets', roles: ['native-histogram'], answer: (s) => histogramsOf(s, (h) => void (h.buckets[50][1] = h.buckets[49][1])), onHealthy: fault('native-overlapping-buckets') },
+  { name: 'a native bucket whose lower edge is above its upper edge', roles: ['native-histogram'], answer: (s) => histogramsOf(s, (h) => void (h.buckets[50][1] = h.buckets[50][2] * 2)), onHealthy: fault('native-bad-bucket') },
+  { name: 'a native count 20 % above its buckets\' sum', roles: ['native-histogram'], answer: (s) => histogramsOf(s, (h) => void (h.count *= 1.2)), onHealthy: fault('native-count-mismatch') },
+  { name: 'a native count below its buckets\' sum (observations counted twice)', roles: ['native-histogram'], answer: (s) => histogramsOf(s, (h) => void (h.count *= 0.5)), onHealthy: fault('native-count-mismatch') },
+  {
+    name: 'a number where a native histogram belongs (the metric is a float series)',
+    roles: ['native-histogram'],
+    answer: (s) => ({ series: s.map((x) => ({ metric: x.metric, values: (x.histograms ?? []).map(([t, h]) => [t, h.count] as const) })) }),
+    onHealthy: fault('native-not-histogram'),
+  },
   { name: 'HTTP 500', answer: () => ({ raw: { status: 500, body: { status: 'error', errorType: 'internal', error: 'out of memory' } } }), onHealthy: { status: 503, message: /answered HTTP 500: internal: out of memory/ } },
 ];

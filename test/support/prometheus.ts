@@ -42,6 +42,8 @@ export interface PrometheusOptions {
   readonly dir?: string;
   /** More top-level prometheus.yml sections (e.g. `remote_read`). */
   readonly extraConfig?: Readonly<Record<string, unknown>>;
+  /** Feature flags (`--enable-feature=`), e.g. `native-histograms` (2.x: native histograms are scraped, over protobuf, only with it). */
+  readonly features?: readonly string[];
 }
 
 export interface PrometheusServer {
@@ -91,8 +93,10 @@ export function prometheusMissingMessage(): string {
 
 /** The generated prometheus.yml text (exported for the demo, which prints it). */
 export function prometheusConfig(targets: readonly string[], scrapeIntervalSeconds: number, extra: Readonly<Record<string, unknown>> = {}): string {
-  const interval = `${scrapeIntervalSeconds}s`;
-  const timeout = `${Math.min(scrapeIntervalSeconds, 10)}s`;
+  // Whole seconds as "1s"; a fraction in milliseconds ("0.2" -> "200ms": Prometheus' durations take no decimals).
+  const duration = (seconds: number) => (Number.isInteger(seconds) ? `${seconds}s` : `${Math.round(seconds * 1000)}ms`);
+  const interval = duration(scrapeIntervalSeconds);
+  const timeout = duration(Math.min(scrapeIntervalSeconds, 10));
   return toYaml({
     global: { scrape_interval: interval, scrape_timeout: timeout, evaluation_interval: interval },
     scrape_configs: [
@@ -143,6 +147,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
         `--storage.tsdb.path=${path.join(dir, 'data')}`,
         `--web.listen-address=127.0.0.1:${port}`,
         '--log.level=warn',
+        ...(options.features?.length ? [`--enable-feature=${options.features.join(',')}`] : []),
         // A fresh, empty TSDB needs no tuning to start fast (~0.1 s to ready); keep defaults
         // otherwise, so queries behave as on a stock server.
       ],

@@ -65,6 +65,23 @@ here so that `helm install` stops instead of deploying something that cannot wor
 {{- fail "argo.analysisTemplates.namespaces is set but argo.analysisTemplates.enabled is false: nothing would be rendered there" }}
 {{- end }}
 {{- end }}
+{{- /* A mount of a volume the pod does not have would only fail at the kubelet (pod stuck in ContainerCreating). */}}
+{{- $volumes := list "tmp" }}
+{{- if .Values.profiles }}{{- $volumes = append $volumes "profiles" }}{{- end }}
+{{- range .Values.extraVolumes }}
+{{- if has .name $volumes }}
+{{- fail (printf "extraVolumes: the volume name %q is taken (the chart's own volumes are tmp and profiles, and names must be unique)" .name) }}
+{{- end }}
+{{- $volumes = append $volumes .name }}
+{{- end }}
+{{- range .Values.extraVolumeMounts }}
+{{- if not (has .name $volumes) }}
+{{- fail (printf "extraVolumeMounts: %q mounts the volume %q, which is not among extraVolumes (%s)" .mountPath .name (join ", " $volumes)) }}
+{{- end }}
+{{- if or (eq .mountPath "/tmp") (eq .mountPath "/etc/canary-judge/profiles.yaml") }}
+{{- fail (printf "extraVolumeMounts: %q is where the chart mounts its own volume; choose another path" .mountPath) }}
+{{- end }}
+{{- end }}
 {{- end }}
 
 {{/* The profiles file the service reads (PROFILES_FILE); its hash rolls the pods on change. */}}

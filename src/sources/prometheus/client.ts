@@ -108,6 +108,34 @@ export interface MatrixSeries {
 }
 export type RangeMatrix = readonly MatrixSeries[];
 
+/**
+ * A native histogram as the query API writes it (web/api/v1 and util/jsonutil in Prometheus:
+ * `{"count": "42", "sum": "3.5", "buckets": [[rule, "lower", "upper", "count"], ...]}`, the
+ * populated buckets only, negative ones first, then the zero bucket, then the positive ones).
+ * `rule` says which edges belong to the bucket: 0 (lower, upper], 1 [lower, upper),
+ * 2 (lower, upper), 3 [lower, upper]. Numbers as Prometheus sent them (NaN, ±Inf included):
+ * the validation stage checks them (src/sources/validate/native-histograms.ts).
+ */
+export interface NativeHistogram {
+  readonly count: number;
+  readonly sum: number;
+  readonly buckets: readonly NativeBucket[];
+}
+export interface NativeBucket {
+  readonly rule: 0 | 1 | 2 | 3;
+  readonly lower: number;
+  readonly upper: number;
+  readonly count: number;
+}
+export type HistogramSample = readonly [time: number, histogram: NativeHistogram];
+
+/** A series of an answer that may hold native histograms: its float samples and its histogram samples. */
+export interface MixedSeries {
+  readonly metric: Readonly<Record<string, string>>;
+  readonly values: readonly Sample[];
+  readonly histograms: readonly HistogramSample[];
+}
+
 /** Longest Prometheus error text repeated in an error message. */
 const MAX_ERROR_TEXT = 300;
 
@@ -128,6 +156,16 @@ const labelsSchema = z.record(z.string(), z.string());
 
 const warningsSchema = z.array(z.unknown()).optional();
 
+const histogramSchema = z.tuple([
+  z.number(),
+  z.object({
+    count: z.string(),
+    sum: z.string(),
+    // Absent when no bucket is populated.
+    buckets: z.array(z.tuple([z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]), z.string(), z.string(), z.string()])).optional(),
+  }),
+]);
+
 const vectorSchema = z.object({
   status: z.literal('success'),
   warnings: warningsSchema,
@@ -135,7 +173,7 @@ const vectorSchema = z.object({
   isPartial: z.boolean().optional(),
   data: z.object({
     resultType: z.literal('vector'),
-    result: z.array(z.object({ metric: labelsSchema, value: sampleSchema.optional(), histogram: z.unknown().optional() })),
+    result: z.array(z.object({ metric: labelsSchema, value: sampleSchema.optional(), histogram: histogramSchema.optional() })),
   }),
 });
 
@@ -146,7 +184,7 @@ const matrixSchema = z.object({
   isPartial: z.boolean().optional(),
   data: z.object({
     resultType: z.literal('matrix'),
-    result: z.array(z.object({ metric: labelsSchema, values: z.array(sampleSchema).optional(), histograms: z.unknown().optional() })),
+    result: z.array(z.object({ metric: labelsSchema, values: z.array(sampleSchema).optional(), histograms: z.array(histogramSchema).optional() })),
   }),
 });
 
@@ -227,14 +265,30 @@ export class PrometheusClient {
     return values.filter((v) => v.length >= 4).sort((a, b) => b.length - a.length);
   }
 
-  /** Instant query at `timeSeconds` (unix seconds); the answer must be a vector. */
+  /** Instant query at `timeSeconds` (unix seconds); the answer must be a vector of numbers. */
   async instant(query: string, timeSeconds: number, signal: AbortSignal): Promise<InstantVector> {
+    const where = this.#where('/api/v1/query');
+    return (await this.#observed(() => this.#instant(query, timeSeconds, signal))).map((series, i) => ({ metric: series.metric, value: onlyValues(series, i, where)[0] }));
+  }
+
+  /** Range query from `startSeconds` to `endSeconds` every `stepSeconds`; the answer must be a matrix of numbers. */
+  async range(query: string, startSeconds: number, endSeconds: number, stepSeconds: number, signal: AbortSignal): Promise<RangeMatrix> {
+    const where = this.#where('/api/v1/query_range');
+    return (await this.#observed(() => this.#range(query, startSeconds, endSeconds, stepSeconds, signal))).map((series, i) => ({ metric: series.metric, values: onlyValues(series, i, where) }));
+  }
+
+  /** Instant query whose answer may hold native histograms (`histogram` instead of `value`). */
+  async instantMixed(query: string, timeSeconds: number, signal: AbortSignal): Promise<readonly MixedSeries[]> {
     return this.#observed(() => this.#instant(query, timeSeconds, signal));
   }
 
-  /** Range query from `startSeconds` to `endSeconds` every `stepSeconds`; the answer must be a matrix. */
-  async range(query: string, startSeconds: number, endSeconds: number, stepSeconds: number, signal: AbortSignal): Promise<RangeMatrix> {
+  /** Range query whose answer may hold native histograms (`histograms` beside or instead of `values`). */
+  async rangeMixed(query: string, startSeconds: number, endSeconds: number, stepSeconds: number, signal: AbortSignal): Promise<readonly MixedSeries[]> {
     return this.#observed(() => this.#range(query, startSeconds, endSeconds, stepSeconds, signal));
+  }
+
+  #where(path: string): string {
+    return `${this.server}${path}${this.#who}`;
   }
 
   async #observed<T>(run: () => Promise<T>): Promise<T> {
@@ -251,20 +305,22 @@ export class PrometheusClient {
     }
   }
 
-  async #instant(query: string, timeSeconds: number, signal: AbortSignal): Promise<InstantVector> {
+  async #instant(query: string, timeSeconds: number, signal: AbortSignal): Promise<MixedSeries[]> {
     checkTime('time', timeSeconds);
     const body = await this.#post('/api/v1/query', { query, time: String(timeSeconds) }, signal);
     const parsed = vectorSchema.safeParse(body);
-    const where = `${this.server}/api/v1/query${this.#who}`;
+    const where = this.#where('/api/v1/query');
     if (!parsed.success) throw malformed(where, describeMismatch(body, 'vector', parsed.error));
     refusePartial(where, parsed.data);
     return parsed.data.data.result.map((series, i) => {
-      if (!series.value) throw malformed(where, `series ${i} has no "value" (native histograms are not supported)`);
-      return { metric: series.metric, value: toSample(series.value, where) };
+      if (series.value && series.histogram) throw malformed(where, `series ${i} has both a "value" and a "histogram"`);
+      if (series.value) return { metric: series.metric, values: [toSample(series.value, where)], histograms: [] };
+      if (series.histogram) return { metric: series.metric, values: [], histograms: [toHistogramSample(series.histogram, where)] };
+      throw malformed(where, `series ${i} has neither a "value" nor a "histogram"`);
     });
   }
 
-  async #range(query: string, startSeconds: number, endSeconds: number, stepSeconds: number, signal: AbortSignal): Promise<RangeMatrix> {
+  async #range(query: string, startSeconds: number, endSeconds: number, stepSeconds: number, signal: AbortSignal): Promise<MixedSeries[]> {
     checkTime('start', startSeconds);
     checkTime('end', endSeconds);
     if (!(endSeconds >= startSeconds)) throw new Error('the end of a range query must not be before its start.');
@@ -272,14 +328,14 @@ export class PrometheusClient {
     const params = { query, start: String(startSeconds), end: String(endSeconds), step: String(stepSeconds) };
     const body = await this.#post('/api/v1/query_range', params, signal);
     const parsed = matrixSchema.safeParse(body);
-    const where = `${this.server}/api/v1/query_range${this.#who}`;
+    const where = this.#where('/api/v1/query_range');
     if (!parsed.success) throw malformed(where, describeMismatch(body, 'matrix', parsed.error));
     refusePartial(where, parsed.data);
     const matrix = parsed.data.data.result.map((series, i) => {
-      if (!series.values) throw malformed(where, `series ${i} has no "values" (native histograms are not supported)`);
-      return { metric: series.metric, values: series.values.map((s) => toSample(s, where)) };
+      if (!series.values && !series.histograms) throw malformed(where, `series ${i} has neither "values" nor "histograms"`);
+      return { metric: series.metric, values: (series.values ?? []).map((s) => toSample(s, where)), histograms: (series.histograms ?? []).map((h) => toHistogramSample(h, where)) };
     });
-    refuseDownsampled(where, matrix, stepSeconds);
+    refuseDownsampled(where, matrix.map((series) => ({ metric: series.metric, values: [...series.values, ...series.histograms.map(([t]): Sample => [t, 0])].sort((a, b) => a[0] - b[0]) })), stepSeconds);
     return matrix;
   }
 
@@ -415,9 +471,36 @@ function checkTime(name: string, seconds: number): void {
 }
 
 function toSample([time, text]: readonly [number, string], where: string): Sample {
+  return [time, toNumber(text, 'sample value', where)];
+}
+
+function toNumber(text: string, what: string, where: string): number {
   const value = parseSampleValue(text);
-  if (value === undefined) throw malformed(where, `the sample value ${JSON.stringify(truncate(text, 40))} is not a number`);
-  return [time, value];
+  if (value === undefined) throw malformed(where, `the ${what} ${JSON.stringify(truncate(text, 40))} is not a number`);
+  return value;
+}
+
+function toHistogramSample([time, h]: z.output<typeof histogramSchema>, where: string): HistogramSample {
+  return [
+    time,
+    {
+      count: toNumber(h.count, 'histogram count', where),
+      sum: toNumber(h.sum, 'histogram sum', where),
+      buckets: (h.buckets ?? []).map(([rule, lower, upper, count]) => ({ rule, lower: toNumber(lower, 'bucket boundary', where), upper: toNumber(upper, 'bucket boundary', where), count: toNumber(count, 'bucket count', where) })),
+    },
+  ];
+}
+
+/** The float samples of a series where numbers were asked for: a native histogram there is an unusable answer. */
+function onlyValues(series: MixedSeries, i: number, where: string): readonly Sample[] {
+  if (series.histograms.length) {
+    throw malformed(where, `series ${i} ${labelsShown(series.metric)} is a native histogram where numbers were expected (a histogram's series are read with the histogram template, "native": true)`);
+  }
+  return series.values;
+}
+
+function labelsShown(labels: Readonly<Record<string, string>>): string {
+  return truncate(`{${Object.entries(labels).map(([name, value]) => `${name}=${JSON.stringify(value)}`).join(',')}}`, 120);
 }
 
 /**

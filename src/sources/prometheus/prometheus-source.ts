@@ -48,7 +48,7 @@ export class PrometheusSource implements MetricSource {
     } finally {
       siblings.dispose();
     }
-    const raw = { name: metric.name, kind: kindOf(plans.baseline), asked: ask.asked, baseline: answers[0], canary: answers[1] };
+    const raw = { name: metric.name, kind: kindOf(plans.baseline), asked: ask.asked, baseline: answers[0], canary: answers[1], ...(metric.threshold !== undefined ? { bounds: [metric.threshold] } : {}) };
     // Segmented: the answers hold every segment's series, split and validated per segment.
     const validated = metric.segmentBy !== undefined ? validateSegmentedMetric(raw, metric.segmentBy) : validateMetric(raw);
     // The interval's length lets the projection speak in time ("about 8 minutes").
@@ -134,6 +134,10 @@ export class PrometheusSource implements MetricSource {
         const [buckets, bucketSeries] = await Promise.all([answer(plan.query), answer(plan.series)]);
         return { shape: 'histogram', buckets, bucketSeries };
       }
+      case 'native-histogram': {
+        const [native, classic, classicSeries] = await Promise.all([this.answer(plan.native, ask, ctx, signal, true), answer(plan.classic), answer(plan.classicSeries)]);
+        return { shape: 'native-histogram', native, classic, classicSeries };
+      }
       case 'proportion': {
         const [events, total, clientFailed] = await Promise.all([answer(plan.events), answer(plan.total), plan.clientFailed !== undefined ? answer(plan.clientFailed) : undefined]);
         return { shape: 'proportion', events, total, ...(clientFailed ? { clientFailed } : {}) };
@@ -145,7 +149,18 @@ export class PrometheusSource implements MetricSource {
     }
   }
 
-  private async answer(query: string, ask: Ask, ctx: FetchContext, signal: AbortSignal): Promise<RawAnswer> {
+  /** One query's answer; `histograms`: one that may hold native histograms (their samples kept beside the numbers). */
+  private async answer(query: string, ask: Ask, ctx: FetchContext, signal: AbortSignal, histograms = false): Promise<RawAnswer> {
+    if (histograms) {
+      const { instant, range } = ask;
+      const series = await this.once(
+        ctx,
+        instant !== undefined ? `instant-mixed ${instant} ${query}` : `range-mixed ${range.start} ${range.end} ${range.step} ${query}`,
+        (s) => (instant !== undefined ? this.client.instantMixed(query, instant, s) : this.client.rangeMixed(query, range.start, range.end, range.step, s)),
+        signal,
+      );
+      return { query, series: series.map((s) => ({ metric: s.metric, samples: s.values, histograms: s.histograms })) };
+    }
     if (ask.instant !== undefined) {
       const vector = await this.instant(query, ask.instant, ctx, signal);
       return { query, series: vector.map((s) => ({ metric: s.metric, samples: [s.value] })) };
@@ -188,7 +203,7 @@ function planOptions(ctx: FetchContext, side: 'baseline' | 'canary'): PlanOption
 }
 
 function kindOf(plan: SidePlan): 'continuous' | 'distribution' | 'proportion' | 'categorical' {
-  return plan.shape === 'histogram' || plan.shape === 'values' ? plan.kind : plan.shape;
+  return plan.shape === 'histogram' || plan.shape === 'native-histogram' || plan.shape === 'values' ? plan.kind : plan.shape;
 }
 
 /** At most this many intervals per side: a longer window gets a longer step. */

@@ -8,6 +8,7 @@
  * | istio-error-rate | events `sum(increase(istio_requests_total{reporter="destination",L,response_code=~"5.."}[Ws]) or increase(...{...,request_protocol="grpc",response_code!~"5..",grpc_response_status!~"0\|"}[Ws]))`, total the same without response_code | proportion |
  * | istio-requests | events `...,response_code!~"[23].."` or a failed gRPC call with another code, total all requests | proportion |
  * | histogram | `sum by (le) (increase(M_bucket{L}[Ws]))`, and the same with `count` | continuous or distribution |
+ * | histogram, `native: true` | `sum(increase(M{L}[Ws]))` (native histograms), and the classic buckets of series without one: `sum by (le) (increase(M_bucket{L}[Ws]) unless ignoring (le) increase(M{L}[Ws]))`, and the same with `count` | continuous or distribution |
  * | categorical | `sum by (B) (increase(M{L}[Ws]))` | categorical |
  * | proportion | `sum(increase(E{L}[Ws]))`, `sum(increase(T{L}[Ws]))` | proportion |
  * | query | the custom query with {{labels}} filled, as a range query | continuous or distribution |
@@ -25,6 +26,12 @@
  * segments (src/sources/validate/segments.ts); a custom `query` cannot be segmented.
  *
  * Instant queries are evaluated at the window's end over the whole window (W seconds).
+ *
+ * Native histograms (docs/native-histograms.md): PromQL sums a side's series onto the lowest
+ * schema and the widest zero bucket among them. During a migration a series may have a native
+ * histogram, classic buckets, or both (a target scraped with classic buckets kept); each
+ * observation is counted once: every native histogram, and the classic buckets only of series
+ * without a native one (`unless ignoring (le)` matches the two by all their other labels).
  *
  * A histogram's `count by (le)` says how many series (pods, response codes) have each bound:
  * a bound that fewer series have than `+Inf` (part of the fleet without the bucket annotation)
@@ -55,6 +62,11 @@ import { checkLabelName, fillLabels, PromQLInputError, quoteLabelValue, rangeSec
 export type SidePlan =
   /** `series`: how many series have each bound (the same selector, counted). */
   | { readonly shape: 'histogram'; readonly kind: 'continuous' | 'distribution'; readonly query: string; readonly series: string }
+  /**
+   * `native`: the native histograms summed; `classic` and `classicSeries`: the classic buckets (and
+   * series per bound) of the series that have no native histogram.
+   */
+  | { readonly shape: 'native-histogram'; readonly kind: 'continuous' | 'distribution'; readonly native: string; readonly classic: string; readonly classicSeries: string }
   /**
    * `clientFailed`: the side's requests its callers' proxies failed, by `response_flags`: added
    * to both `events` and `total` (they never reached the side, so its own reports lack them).
@@ -123,6 +135,11 @@ export function planSide(metric: TemplateMetric, labels: Labels, window: TimeWin
       return { shape: 'proportion', events: failed('response_code!~"[23].."', 'response_code=~"[23].."'), total: requests, ...clientFailed };
     case 'histogram': {
       const base = need(metric, 'metric');
+      if (metric.native === true) {
+        const native = increase(selector(base, labels, { extra: ownPods }));
+        const classicOnly = `${increase(selector(`${base}_bucket`, labels, { extra: ownPods }))} unless ignoring (le) ${native}`;
+        return { shape: 'native-histogram', kind: valuesKind(metric), native: `sum(${native})`, classic: `sum by (le) (${classicOnly})`, classicSeries: `count by (le) (${classicOnly})` };
+      }
       const bucket = base.endsWith('_bucket') ? base : `${base}_bucket`;
       return histogram(valuesKind(metric), increase(selector(bucket, labels, { extra: ownPods })), segment);
     }
@@ -158,6 +175,8 @@ export function planQueries(plan: SidePlan): string[] {
       return [plan.events, plan.total, ...(plan.clientFailed !== undefined ? [plan.clientFailed] : [])];
     case 'histogram':
       return [plan.query, plan.series];
+    case 'native-histogram':
+      return [plan.native, plan.classic, plan.classicSeries];
     default:
       return [plan.query];
   }

@@ -12,7 +12,7 @@
 import { SourceUnavailableError, type Labels } from '../metric-source';
 
 /** Which of a side's queries a series answered. */
-export const QUERY_ROLES = ['events', 'total', 'client-failed', 'buckets', 'bucket-series', 'categories', 'values', 'revision-lookup', 'outcomes', 'predictions', 'resets'] as const;
+export const QUERY_ROLES = ['events', 'total', 'client-failed', 'buckets', 'bucket-series', 'native-histogram', 'categories', 'values', 'revision-lookup', 'outcomes', 'predictions', 'resets'] as const;
 export type QueryRole = (typeof QUERY_ROLES)[number];
 
 export interface FaultPlace {
@@ -52,7 +52,24 @@ export type SampleFault = FaultPlace &
     | { readonly code: 'counter-reset'; readonly counter: string; readonly resets: number }
     | { readonly code: 'labels-exceed-predictions'; readonly predictedAt: number; readonly labelled: number; readonly predictions: number }
     | { readonly code: 'missing-bound'; readonly le: number }
+    /** Native histograms (src/sources/validate/native-histograms.ts): a count (the histogram's, or a bucket's) NaN, infinite or negative. */
+    | { readonly code: 'native-bad-count'; readonly value: number; readonly bucket?: NativeBucketEdges }
+    /** A bucket whose edges are not numbers or enclose nothing (lower above upper, or equal without both edges included). */
+    | { readonly code: 'native-bad-bucket'; readonly bucket: NativeBucketEdges }
+    /** Buckets out of order or sharing observations' values (one bucket's range reaches into the next's). */
+    | { readonly code: 'native-overlapping-buckets'; readonly bucket: NativeBucketEdges; readonly previous: NativeBucketEdges }
+    /** The histogram's count is not the sum of its buckets' counts. */
+    | { readonly code: 'native-count-mismatch'; readonly count: number; readonly bucketTotal: number }
+    /** A number where a native histogram was asked for (the metric is not a native histogram). */
+    | { readonly code: 'native-not-histogram'; readonly value: number }
   );
+
+/** A native histogram bucket's edges and which of them belong to it (Prometheus' boundary rule 0-3). */
+export interface NativeBucketEdges {
+  readonly rule: 0 | 1 | 2 | 3;
+  readonly lower: number;
+  readonly upper: number;
+}
 
 export type SampleFaultCode = SampleFault['code'];
 
@@ -77,6 +94,11 @@ export const SAMPLE_FAULT_CODES = [
   'counter-reset',
   'labels-exceed-predictions',
   'missing-bound',
+  'native-bad-count',
+  'native-bad-bucket',
+  'native-overlapping-buckets',
+  'native-count-mismatch',
+  'native-not-histogram',
 ] as const satisfies readonly SampleFaultCode[];
 const everyCodeListed: Exclude<SampleFaultCode, (typeof SAMPLE_FAULT_CODES)[number]> extends never ? true : never = true;
 void everyCodeListed;
@@ -122,7 +144,28 @@ export function describeFault(fault: SampleFault): string {
       return `${round(fault.labelled)} labelled outcomes for the predictions made at ${timeText(fault.predictedAt)}, but ${round(fault.predictions)} predictions (label coverage above 100 %): the labelled and the predictions counters do not count the same predictions (another rounding of the prediction time, or predictions not counted)`;
     case 'missing-bound':
       return `this prediction time's histogram lacks le=${fault.le}, which the side's other prediction times have: its counts cannot be added to theirs`;
+    case 'native-bad-count': {
+      const what = fault.bucket ? `the count of the native histogram's bucket ${bucketText(fault.bucket)}` : "the native histogram's count";
+      const value = Number.isNaN(fault.value) ? 'NaN' : !Number.isFinite(fault.value) ? (fault.value > 0 ? '+Inf' : '-Inf') : String(round(fault.value));
+      return `${what} is ${value}: a count of observations is a finite number, never below 0 (a reset the backend did not compensate, or a broken exporter)`;
+    }
+    case 'native-bad-bucket':
+      return `the native histogram has a bucket ${bucketText(fault.bucket)} that holds no value (its lower edge must lie below its upper edge)`;
+    case 'native-overlapping-buckets':
+      return `the native histogram's bucket ${bucketText(fault.bucket)} overlaps or precedes the bucket before it, ${bucketText(fault.previous)}: buckets come in ascending order and never share a value`;
+    case 'native-count-mismatch':
+      return `the native histogram's count ${round(fault.count)} is not the sum of its buckets' counts, ${round(fault.bucketTotal)}: observations would be missing or counted twice`;
+    case 'native-not-histogram':
+      return `a number (${round(fault.value)}) where a native histogram was asked for: the metric is not a native histogram here (for classic buckets leave out "native": true)`;
   }
+}
+
+/** A bucket in interval notation: (0.5, 1], [-1, -0.5), [-0.001, 0.001]. */
+function bucketText(bucket: NativeBucketEdges): string {
+  const open = bucket.rule === 1 || bucket.rule === 3 ? '[' : '(';
+  const close = bucket.rule === 0 || bucket.rule === 3 ? ']' : ')';
+  const edge = (x: number) => (Number.isNaN(x) ? 'NaN' : x === Infinity ? '+Inf' : x === -Infinity ? '-Inf' : String(x));
+  return `${open}${edge(bucket.lower)}, ${edge(bucket.upper)}${close}`;
 }
 
 /** One fault as a sentence: where, then what. */

@@ -48,16 +48,7 @@ const NO_LE = '\u0000no le';
 type IntervalBuckets = Map<number, { raw: number; series: Labels }>;
 
 export function histogramSide(answers: { buckets: RawAnswer; bucketSeries: RawAnswer }, side: Omit<AnswerPlace, 'role' | 'query'>, times: AskedTimeIndex, faults: FaultList): ValuesSide {
-  const place: AnswerPlace = { ...side, role: 'buckets', query: answers.buckets.query };
-  const counts = perBound(answers.buckets, place, times, faults);
-  const series = perBound(answers.bucketSeries, { ...side, role: 'bucket-series', query: answers.bucketSeries.query }, times, faults);
-  const dropped = new Set<number>();
-  const checked = counts.map((buckets, k) => {
-    const at = times.asked.times[k];
-    if (buckets.size === 0 || !hasTotal(buckets, placeOf(place, {}, at), faults)) return null;
-    const shared = sharedBySeries(buckets, series[k], placeOf({ ...place, role: 'bucket-series', query: answers.bucketSeries.query }, {}, at), dropped, faults);
-    return shared && checkedBuckets(shared, placeOf(place, {}, at), faults);
-  });
+  const { intervals: checked, dropped } = classicIntervals(answers, side, times, faults);
   const shared = sharedBounds(checked);
   if (!shared) return times.asked.intervals ? { values: [], intervals: checked.map(() => ({ values: [] })) } : { values: [] };
   for (const le of shared.dropped) dropped.add(le);
@@ -65,6 +56,29 @@ export function histogramSide(answers: { buckets: RawAnswer; bucketSeries: RawAn
   const note = dropped.size ? { droppedBounds: [...dropped].sort((a, b) => a - b) } : {};
   if (!times.asked.intervals) return { ...intervals[0], ...note };
   return { ...sumValuesIntervals(intervals), intervals, ...note };
+}
+
+/**
+ * Each asked time's cumulative counts on the bounds all of its series have (null: no sample, or
+ * a fault, reported), and the bounds left out because fewer series had them than `+Inf`.
+ */
+export function classicIntervals(
+  answers: { buckets: RawAnswer; bucketSeries: RawAnswer },
+  side: Omit<AnswerPlace, 'role' | 'query'>,
+  times: AskedTimeIndex,
+  faults: FaultList,
+): { intervals: (HistogramBucket[] | null)[]; dropped: Set<number> } {
+  const place: AnswerPlace = { ...side, role: 'buckets', query: answers.buckets.query };
+  const counts = perBound(answers.buckets, place, times, faults);
+  const series = perBound(answers.bucketSeries, { ...side, role: 'bucket-series', query: answers.bucketSeries.query }, times, faults);
+  const dropped = new Set<number>();
+  const intervals = counts.map((buckets, k) => {
+    const at = times.asked.times[k];
+    if (buckets.size === 0 || !hasTotal(buckets, placeOf(place, {}, at), faults)) return null;
+    const shared = sharedBySeries(buckets, series[k], placeOf({ ...place, role: 'bucket-series', query: answers.bucketSeries.query }, {}, at), dropped, faults);
+    return shared && checkedBuckets(shared, placeOf(place, {}, at), faults);
+  });
+  return { intervals, dropped };
 }
 
 /** Each asked time's raw counts per numeric bound, checked one series at a time (so a fault names its series). */

@@ -4,6 +4,7 @@
  * or rounded yet. The fetcher knows PromQL and HTTP; the validation stage knows neither.
  */
 import type { Labels } from '../metric-source';
+import type { HistogramSample } from '../prometheus/client';
 
 /** One sample: unix seconds and its value (NaN and ±Infinity as the backend sent them). */
 export type Sample = readonly [time: number, value: number];
@@ -12,6 +13,8 @@ export interface RawSeries {
   readonly metric: Labels;
   /** An instant query's one sample, or a range query's samples. */
   readonly samples: readonly Sample[];
+  /** Native histogram samples, for the queries that may answer them (src/sources/prometheus/client.ts). */
+  readonly histograms?: readonly HistogramSample[];
 }
 
 /** One query and its answer. */
@@ -23,6 +26,8 @@ export interface RawAnswer {
 export type RawSide =
   /** `sum by (le) (increase(..._bucket))` and `count by (le) (...)`: one series per bound each. */
   | { readonly shape: 'histogram'; readonly buckets: RawAnswer; readonly bucketSeries: RawAnswer }
+  /** `sum(increase(M))` (native histograms), and the classic buckets and series per bound of the series without one. */
+  | { readonly shape: 'native-histogram'; readonly native: RawAnswer; readonly classic: RawAnswer; readonly classicSeries: RawAnswer }
   /**
    * Two `sum(increase(...))`: one series each (or none); with the side's `sourceLabels`, also
    * `sum by (response_flags) (...)`, the requests its callers' proxies failed, one series per flags.
@@ -46,6 +51,8 @@ export interface AskedTimes {
 
 export interface RawMetric {
   readonly name: string;
+  /** Values the judge compares at (a `threshold`): kept as bucket bounds of native histograms wherever their counts are exact there. */
+  readonly bounds?: readonly number[];
   /** The kind the metric is judged as (a histogram: continuous or distribution). */
   readonly kind: 'continuous' | 'distribution' | 'proportion' | 'categorical';
   readonly asked: AskedTimes;

@@ -64,6 +64,8 @@ function answersOf(side: RawSide): RawAnswer[] {
       return [side.categories];
     case 'values':
       return [side.values];
+    case 'native-histogram':
+      return [side.native, side.classic, side.classicSeries];
   }
 }
 
@@ -79,6 +81,8 @@ function sideOf(side: RawSide, by: string, value: string): RawSide {
       return { ...side, categories: only(side.categories) };
     case 'values':
       return { ...side, values: only(side.values) };
+    case 'native-histogram':
+      return { ...side, native: only(side.native), classic: only(side.classic), classicSeries: only(side.classicSeries) };
   }
 }
 

@@ -16,6 +16,7 @@
  * | counts finite and not negative (NaN, stale markers, ±Inf, counters that went down) | sample-checks.ts |
  * | events within the total | counts.ts |
  * | buckets: a numeric `le`, a `+Inf` bucket, cumulative counts that do not fall beyond extrapolation; bounds all series and intervals share | histograms.ts |
+ * | native histograms: finite non-negative counts, ordered buckets that share no value, count = sum of buckets; bounds exact on both sides and all intervals | native-histograms.ts |
  * | custom query values: NaN is "no value", ±Inf a fault | values.ts |
  *
  * Prometheus' `warnings` (partial data) never reach this stage: the client refuses such an
@@ -27,6 +28,7 @@ import { countSide } from './counts';
 import { FaultList } from './faults';
 import { categoricalSide } from './categories';
 import { histogramSide } from './histograms';
+import { nativeHistogramSides } from './native-histograms';
 import type { RawMetric, RawSide } from './raw-answer';
 import { AskedTimeIndex } from './sample-checks';
 import { valuesSide } from './values';
@@ -41,12 +43,18 @@ export type ValidatedMetric = FetchedSides & {
 export function validateMetric(raw: RawMetric): ValidatedMetric {
   const faults = new FaultList();
   const times = new AskedTimeIndex(raw.asked);
+  const noSeries = seriesCount(raw.baseline) === 0 && seriesCount(raw.canary) === 0 ? { noSeries: true as const } : {};
+  const kind = raw.kind;
+  if (raw.baseline.shape === 'native-histogram' && raw.canary.shape === 'native-histogram' && (kind === 'continuous' || kind === 'distribution')) {
+    // Both sides at once: they are brought onto bounds every histogram of either side has exactly.
+    const sides = nativeHistogramSides({ baseline: raw.baseline, canary: raw.canary }, raw.name, raw.bounds ?? [], times, faults);
+    faults.throwIfAny();
+    return { kind, ...sides, ...noSeries };
+  }
   const side = (name: 'baseline' | 'canary') => validateSide(raw[name], { metric: raw.name, side: name }, times, faults);
   const b = side('baseline');
   const c = side('canary');
   faults.throwIfAny();
-  const noSeries = seriesCount(raw.baseline) === 0 && seriesCount(raw.canary) === 0 ? { noSeries: true as const } : {};
-  const kind = raw.kind;
   if (b.shape === 'values' && c.shape === 'values' && (kind === 'continuous' || kind === 'distribution')) return { kind, baseline: b.side, canary: c.side, ...noSeries };
   if (b.shape === 'proportion' && c.shape === 'proportion' && kind === 'proportion') {
     const clientSide = b.clientSide && c.clientSide ? { clientSide: { baseline: b.clientSide, canary: c.clientSide } } : {};
@@ -65,6 +73,8 @@ function validateSide(raw: RawSide, where: { metric: string; side: 'baseline' | 
   switch (raw.shape) {
     case 'histogram':
       return { shape: 'values', side: histogramSide(raw, where, times, faults) };
+    case 'native-histogram':
+      throw new Error('internal: a native histogram side is validated together with the other side');
     case 'values':
       return { shape: 'values', side: valuesSide(raw.values, where, times, faults) };
     case 'proportion':
@@ -78,6 +88,8 @@ function seriesCount(raw: RawSide): number {
   switch (raw.shape) {
     case 'histogram':
       return raw.buckets.series.length;
+    case 'native-histogram':
+      return raw.native.series.length + raw.classic.series.length;
     case 'values':
       return raw.values.series.length;
     case 'proportion':
