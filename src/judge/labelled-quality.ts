@@ -45,12 +45,14 @@ export function judgeLabelled(metric: LabelledMetric, judge: (metric: MetricInpu
 
 function labelReport(labelled: LabelledTimeline, completion: Completion, intervals: number): LabelReport {
   const round = (x: Coverage) => (x === null ? null : Number(x.toPrecision(6)));
+  // Data that cannot be right decide nothing: no interval counts as judged.
+  const invalid = completion.blocking?.invalid !== undefined;
   return {
     delaySeconds: labelled.delaySeconds,
     minCoverage: labelled.minCoverage,
     intervals,
-    judged: completion.judged,
-    coverage: { baseline: round(completion.coverage.baseline), canary: round(completion.coverage.canary) },
+    judged: invalid ? 0 : completion.judged,
+    coverage: invalid ? { baseline: null, canary: null } : { baseline: round(completion.coverage.baseline), canary: round(completion.coverage.canary) },
     perInterval: { baseline: completion.perInterval.baseline.map(round), canary: completion.perInterval.canary.map(round) },
     ...(completion.blocking ? { pendingSeconds: completion.pendingSeconds ?? null } : {}),
   };
