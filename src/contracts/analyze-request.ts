@@ -281,9 +281,9 @@ const proportionMargin = margin.optional().superRefine((m, ctx) => {
 const INLINE_DATA_HINT = 'a metric with "template" is fetched from Prometheus and takes no inline data: give label selectors in the request\'s "baseline.labels" and "canary.labels", or drop "template" and give "kind" to send data inline';
 
 const inlineShapes = {
-  continuous: { ...common, kind: z.literal('continuous'), statistic: statistic.optional(), threshold: threshold.optional(), range: dataRange.optional(), ...inlineLabelledKeys, baseline: valuesSide('continuous'), canary: valuesSide('continuous') },
-  distribution: { ...common, kind: z.literal('distribution'), margin: absoluteOnlyMargin('a Kolmogorov-Smirnov distance in [0, 1]'), ...inlineLabelledKeys, baseline: valuesSide('distribution'), canary: valuesSide('distribution') },
-  proportion: { ...common, kind: z.literal('proportion'), margin: proportionMargin, ...inlineLabelledKeys, baseline: countSide, canary: countSide },
+  continuous: { ...common, ...inlineLabelledKeys, kind: z.literal('continuous'), statistic: statistic.optional(), threshold: threshold.optional(), range: dataRange.optional(), baseline: valuesSide('continuous'), canary: valuesSide('continuous') },
+  distribution: { ...common, ...inlineLabelledKeys, kind: z.literal('distribution'), margin: absoluteOnlyMargin('a Kolmogorov-Smirnov distance in [0, 1]'), baseline: valuesSide('distribution'), canary: valuesSide('distribution') },
+  proportion: { ...common, ...inlineLabelledKeys, kind: z.literal('proportion'), margin: proportionMargin, baseline: countSide, canary: countSide },
   categorical: { ...common, kind: z.literal('categorical'), margin: absoluteOnlyMargin('a change of a category share in [0, 1]'), baseline: categoricalSide, canary: categoricalSide },
 };
 const inlineMetric = z.discriminatedUnion('kind', [

@@ -35,6 +35,17 @@ const testReport = z.object({
 
 const clientSideFailures = z.object({ count: z.number(), flags: z.record(z.string(), z.number()).meta({ description: 'by Envoy response flags: UH no healthy upstream, UF connection failure, URX retries exhausted, UT timeout, ...' }) });
 
+const coverage = z.number().min(0).max(1).nullable().meta({ description: 'labelled predictions / predictions; null: no predictions' });
+const labelReport = z.object({
+  delaySeconds: z.number(),
+  minCoverage: z.number(),
+  intervals: z.number().int().meta({ description: 'prediction intervals in the window' }),
+  judged: z.number().int().meta({ description: 'how many of them, the oldest, were judged: old enough (delaySeconds) and labelled enough (minCoverage) on both sides' }),
+  coverage: z.object({ baseline: coverage, canary: coverage }).meta({ description: 'over the judged intervals' }),
+  perInterval: z.object({ baseline: z.array(coverage), canary: z.array(coverage) }).meta({ description: 'per prediction interval, oldest first' }),
+  pendingSeconds: z.number().nullable().optional().meta({ description: 'with intervals awaiting labels: seconds until the first of them is due; null when its labels are overdue (later than delaySeconds) or its counts cannot be right' }),
+});
+
 const metricResult = z.object({
   name: z.string(),
   kind: z.enum(['continuous', 'proportion', 'distribution', 'categorical']),
@@ -61,6 +72,7 @@ const metricResult = z.object({
     .optional()
     .meta({ description: "with a timeline and anytime-valid evidence: the effect (measure and units of `effect`) at the looks the judge evaluated, oldest first, each from the data up to that interval; at most 33 looks (evenly spaced, the deciding and the latest among them)" }),
   decidedAt: z.number().int().optional().meta({ description: 'with a timeline: the interval (1-based) of the first look at which the verdict was reached; it stands at later looks' }),
+  labels: labelReport.optional().meta({ description: 'labelled metrics (labelDelay; templates labelled-accuracy, labelled-error): label coverage per side and the prediction intervals still awaiting labels (docs/model-quality.md)' }),
 });
 
 const trafficCheck = z.object({

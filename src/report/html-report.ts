@@ -13,6 +13,8 @@ import { categoricalSpec, cdfSpec, decisiveMetrics, forestSpec, proportionSpec, 
 import { decisionLabel, marginSides, timelineRows, timelineSpec } from './timeline-plot';
 import type { RolloutPlan } from '../planner/plan';
 import { planSection } from './plan-section';
+import { labelCoverageSpec } from './label-coverage-plot';
+import { describeDuration } from '../judge/projection';
 
 export interface ReportInput {
   readonly result: AnalysisResult & { readonly window?: { readonly start: string; readonly end: string }; readonly profile?: string; readonly skipped?: readonly string[] };
@@ -135,8 +137,20 @@ async function metricSection(metric: MetricResult, input: MetricInput | undefine
 <p>${escapeHtml(metric.reason)}</p>
 <p class="numbers">${numbers}</p>
 ${await timelineFigure(metric)}
+${await labelCoverageFigure(metric)}
 ${plot}
 </section>`;
+}
+
+/** A labelled metric's coverage per prediction interval and side (src/report/label-coverage-plot.ts), or nothing. */
+async function labelCoverageFigure(metric: MetricResult): Promise<string> {
+  const spec = labelCoverageSpec(metric);
+  if (!spec || !metric.labels) return '';
+  const { judged, intervals, minCoverage } = metric.labels;
+  return `<div class="labels">
+<figure>${await renderSvg(spec)}</figure>
+<p class="help">Label coverage: the share of each prediction interval's predictions labelled so far, per side. An interval is judged once it is ${escapeHtml(describeDuration(metric.labels.delaySeconds).replace(/^about /, ''))} old and at least ${escapeHtml(String(Number((minCoverage * 100).toPrecision(3))))} % (dashed) of each side's predictions in it have labels; ${judged} of ${intervals} ${judged === 1 ? 'was' : 'were'} judged, the shaded ones await labels. Early labels are a biased sample (fast labels are not typical labels), so nothing is judged on them.</p>
+</div>`;
 }
 
 /** The timeline plot with its caption and the looks as a table, or nothing without a timeline series. */

@@ -13,7 +13,7 @@ import type { TrafficCheck } from '../judge/traffic-split';
 import { wilsonBounds } from '../stats/wilson-bounds';
 
 export const VERDICT_COLOURS: Record<Verdict, string> = { pass: '#1a7f37', fail: '#cf222e', inconclusive: '#b35900' };
-const SIDE_COLOURS = { baseline: '#57606a', canary: '#0969da' } as const;
+export const SIDE_COLOURS = { baseline: '#57606a', canary: '#0969da' } as const;
 const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 
 const CONFIG = {
