@@ -38,7 +38,9 @@ export function judgeLabelled(metric: LabelledMetric, judge: (metric: MetricInpu
   if (completion.blocking?.invalid !== undefined || completion.judged === 0) {
     return { ...withoutEvidence(metric, resolve(metric), summariesOf(metric), pendingReason(metric.labelled, completion, intervals)), intervals, labels };
   }
-  const { labelled: _labelled, ...plain } = metric;
+  // Without the interval length the projection speaks in intervals: the ones it needs are
+  // mostly predicted already and await labels, so minutes of traffic would mislead.
+  const { labelled: _labelled, intervalSeconds: _seconds, ...plain } = metric;
   const result = judge(prefixMetric(plain as MetricInput, completion.judged));
   return { ...result, reason: `${result.reason}; ${judgedClause(metric.labelled, completion, intervals)}`, labels };
 }

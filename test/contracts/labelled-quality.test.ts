@@ -10,6 +10,7 @@ import request from 'supertest';
 import { testApp } from '../support/app';
 import { FakeSource } from '../support/fake-source';
 import type { FetchContext, FetchedMetric, TemplateMetric } from '../../src/sources/metric-source';
+import { analyzeResponseSchema } from '../../src/contracts/analyze-response';
 
 const { app } = testApp();
 const post = (body: unknown) => request(app).post('/v1/analyze').send(body as object);
@@ -41,6 +42,7 @@ describe('inline labelled metrics', () => {
   it('judges the prediction intervals whose labels are in, reports coverage per side', async () => {
     const res = await post(labelled());
     expect(res.status).toBe(200);
+    expect(analyzeResponseSchema.safeParse(res.body).success).toBe(true);
     const [m] = res.body.metrics;
     // Intervals 1-10 ended 10 minutes ago or more; 11 ended 9 minutes ago.
     expect(m.labels).toMatchObject({ delaySeconds: 600, minCoverage: 0.95, intervals: 20, judged: 10, coverage: { baseline: 0.98, canary: 0.98 }, pendingSeconds: 60 });
@@ -173,6 +175,23 @@ describe('labelled templates in a request', () => {
     const issue = res.body.issues.find((i: { path: string }) => i.path === at);
     expect(issue).toBeDefined();
     expect(issue.message).toMatch(message);
+  });
+});
+
+describe('the Prometheus example (examples/labelled-prometheus-request.json)', () => {
+  it('is a valid request whose labelled metrics reach the source with their options', async () => {
+    const example = JSON.parse(fs.readFileSync(path.join(__dirname, '../../examples/labelled-prometheus-request.json'), 'utf8'));
+    const empty = { queries: { baseline: [], canary: [] }, noSeries: true };
+    const source = new LabelledFakeSource((metric): FetchedMetric =>
+      metric.template === 'labelled-error' ? { kind: 'continuous', baseline: { values: [] }, canary: { values: [] }, ...empty } : { kind: 'proportion', baseline: { events: 0, total: 0 }, canary: { events: 0, total: 0 }, ...empty },
+    );
+    const { app: withSource } = testApp({ analysis: { source } });
+    const res = await request(withSource).post('/v1/analyze').send(example);
+    expect(res.status).toBe(200);
+    expect(source.calls.map((c) => [c.metric.template, c.metric.labelDelaySeconds, c.ctx.canary])).toEqual([
+      ['labelled-accuracy', 600, { version: 'v2', namespace: 'ml' }],
+      ['labelled-error', 600, { version: 'v2', namespace: 'ml' }],
+    ]);
   });
 });
 

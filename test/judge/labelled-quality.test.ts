@@ -77,7 +77,7 @@ describe('the judged run is judged by the ordinary judge, unchanged', () => {
   const judgedCases = cases.filter((c) => c.expected.judged > 0 && !c.label.includes('100 %'));
   it.each(judgedCases.map((c) => [c.label, c] as const))('%s', (_label, c) => {
     const labelled = metricOf(c);
-    const { labelled: _l, ...plain } = labelled;
+    const { labelled: _l, intervalSeconds: _s, ...plain } = labelled;
     const mine = analyze({ metrics: [labelled] }).metrics[0];
     const theirs = analyze({ metrics: [prefixMetric(plain as MetricInput, c.expected.judged)] }).metrics[0];
     expect(mine.verdict).toBe(theirs.verdict);
