@@ -7,6 +7,7 @@ import { htmlReport } from '../../src/report/html-report';
 import { caption, labelCoverageSpec } from '../../src/report/label-coverage-plot';
 import { renderSvg } from '../../src/report/plots';
 import type { MetricInput } from '../../src/judge/types';
+import { specValues as values } from '../support/spec-values';
 
 /** Twelve one-minute prediction intervals; the latest four have a third of their labels. */
 function labelledMetric(delaySeconds = 300): MetricInput {
@@ -30,17 +31,6 @@ function labelledMetric(delaySeconds = 300): MetricInput {
     canary: side(0.9),
   };
 }
-
-type Layer = { data?: { values: Record<string, unknown>[] }; layer?: Layer[]; mark?: { type: string } };
-const values = (spec: unknown): Record<string, unknown>[] => {
-  const out: Record<string, unknown>[] = [];
-  const walk = (l: Layer) => {
-    if (l.data) out.push(...l.data.values);
-    l.layer?.forEach(walk);
-  };
-  walk(spec as Layer);
-  return out;
-};
 
 describe('label coverage plot', () => {
   it('plots each side\'s coverage per interval, the coverage needed and the waiting intervals shaded', async () => {

@@ -2,6 +2,7 @@
 import { renderSvg } from '../../src/report/plots';
 import { decisionLabel, timelineSpec } from '../../src/report/timeline-plot';
 import type { MetricResult } from '../../src/judge/types';
+import { specValues as values, type Layer } from '../support/spec-values';
 
 function metric(over: Partial<MetricResult> = {}): MetricResult {
   return {
@@ -27,17 +28,6 @@ function metric(over: Partial<MetricResult> = {}): MetricResult {
     ...over,
   };
 }
-
-type Layer = { data?: { values: Record<string, unknown>[] }; layer?: Layer[]; mark?: { type: string; text?: string; shape?: string } };
-const values = (spec: unknown): Record<string, unknown>[] => {
-  const out: Record<string, unknown>[] = [];
-  const walk = (l: Layer) => {
-    if (l.data) out.push(...l.data.values);
-    l.layer?.forEach(walk);
-  };
-  walk(spec as Layer);
-  return out;
-};
 
 describe('timelineSpec', () => {
   it('draws the deciding look labelled, the harmful margin only, and cuts unbounded ends at the axis', async () => {
