@@ -5,7 +5,9 @@
  * judged as docs/model-quality.md says.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { loadProfiles } from '../../src/profiles/profiles';
 import request from 'supertest';
 import { testApp } from '../support/app';
 import { FakeSource } from '../support/fake-source';
@@ -175,6 +177,21 @@ describe('labelled templates in a request', () => {
     const issue = res.body.issues.find((i: { path: string }) => i.path === at);
     expect(issue).toBeDefined();
     expect(issue.message).toMatch(message);
+  });
+});
+
+describe('labelled metrics in a profile', () => {
+  it('a PROFILES_FILE metric carries labelDelay and minLabelCoverage; a typo in them stops the service at start', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'labelled-profile-'));
+    try {
+      const file = path.join(dir, 'profiles.yaml');
+      fs.writeFileSync(file, 'profiles:\n  fraud-quality:\n    metrics:\n      - { name: accuracy, template: labelled-accuracy, labelDelay: 2h, minLabelCoverage: 0.9, labelsFrom: { version: destination_version } }\n');
+      expect(loadProfiles(file).get('fraud-quality')?.metrics[0]).toMatchObject({ template: 'labelled-accuracy', labelDelaySeconds: 7200, minLabelCoverage: 0.9, direction: 'decrease', margin: { absolute: 0.01 } });
+      fs.writeFileSync(file, 'profiles:\n  fraud-quality:\n    metrics:\n      - { name: accuracy, template: labelled-accuracy, labelDelay: 2 hours }\n');
+      expect(() => loadProfiles(file)).toThrow(/profiles\.fraud-quality\.metrics\[0\]\.labelDelay: expected a duration/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
