@@ -112,7 +112,8 @@ describe('inline segments', () => {
     const res = await post(proportion(many));
     expect(res.status).toBe(400);
     expect(res.body.issues).toEqual([{ path: 'metrics', message: expect.stringMatching(/^the timelines hold 21,000 cells .* beyond the limit of 20,000 per analysis/) }]);
-  });
+    // 40,000 intervals to parse: seconds on a loaded machine.
+  }, 30_000);
 
   it('keeps a segment named "__proto__"', async () => {
     const res = await post(proportion({ ['__proto__']: twoTenants.acme, other: twoTenants.globex }));
