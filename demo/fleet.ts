@@ -159,7 +159,32 @@ export interface FleetOptions {
   readonly seed?: number;
   /** Bounds of the latency histogram (default ISTIO_DURATION_BUCKETS, the annotated pods'). */
   readonly latencyBuckets?: readonly number[];
+  /** Labelled quality and tenants (off by default: the other scenarios' series are unchanged). */
+  readonly labelled?: LabelledOptions;
 }
+
+/**
+ * What a feedback job exports once ground truth arrives (src/sources/prometheus/labelled-templates.ts):
+ * `model_labelled_predictions_total{version, predicted_at, correct, tenant}` when a label
+ * arrives, and `LABELLED_PREDICTIONS_COUNTER{version, predicted_at, tenant}` at prediction time
+ * (not `model_predictions_total`, which already counts the class mix: the labelled templates
+ * name it with `predictions`). Every request gets a tenant (drawn by `tenants`), also as a
+ * `tenant` label on the Istio metrics (what an Istio Telemetry tag adds).
+ */
+export interface LabelledOptions {
+  /** Median seconds from a prediction to its label; delays are lognormal (sigma 0.5), so some arrive much later. */
+  readonly delaySeconds: number;
+  /** Width of a prediction-time bucket (`predicted_at`, its start in unix seconds); default 60. */
+  readonly bucketSeconds?: number;
+  /** Tenants and their traffic weights, e.g. { acme: 20, globex: 80 }. */
+  readonly tenants: Readonly<Record<string, number>>;
+  /** Each version's probability of a correct prediction, per tenant (a tenant left out: `default`). */
+  readonly accuracy: Readonly<Record<Version, Readonly<Record<string, number>> & { readonly default: number }>>;
+}
+
+/** The predictions-by-prediction-time counter of the labelled quality (the templates' `predictions`). */
+export const LABELLED_PREDICTIONS_COUNTER = 'model_predictions_by_time_total';
+export const LABELLED_OUTCOMES_COUNTER = 'model_labelled_predictions_total';
 
 export interface ServerStats {
   readonly requests: number;
@@ -196,7 +221,7 @@ export async function createFleet(options: FleetOptions = {}): Promise<Fleet> {
   const servers: Partial<Record<Version, ModelServer>> = {};
   try {
     for (const [i, version] of VERSIONS.entries()) {
-      servers[version] = await startModelServer(IDENTITIES[version], options[version] ?? HEALTHY, seed + i, options.latencyBuckets ?? ISTIO_DURATION_BUCKETS);
+      servers[version] = await startModelServer(IDENTITIES[version], options[version] ?? HEALTHY, seed + i, options.latencyBuckets ?? ISTIO_DURATION_BUCKETS, options.labelled);
     }
   } catch (error) {
     await Promise.all(Object.values(servers).map((s) => s?.close()));
@@ -234,7 +259,7 @@ interface ModelServer {
   close(): Promise<void>;
 }
 
-async function startModelServer(initialIdentity: Identity, initial: Behaviour, seed: number, latencyBuckets: readonly number[]): Promise<ModelServer> {
+async function startModelServer(initialIdentity: Identity, initial: Behaviour, seed: number, latencyBuckets: readonly number[], labelled?: LabelledOptions): Promise<ModelServer> {
   let identity = initialIdentity;
   let behaviour = validateBehaviour(initial);
   const uniform = seededRandom(seed);
@@ -243,16 +268,17 @@ async function startModelServer(initialIdentity: Identity, initial: Behaviour, s
   let errors = 0;
 
   const registry = new Registry();
+  const istioLabels = labelled ? [...ISTIO_LABELS, 'tenant'] : ISTIO_LABELS;
   const istioRequests = new Counter({
     name: 'istio_requests_total',
     help: 'Requests received by the destination sidecar (simulated Istio standard metric).',
-    labelNames: ISTIO_LABELS,
+    labelNames: istioLabels,
     registers: [registry],
   });
   const istioDuration = new Histogram({
     name: 'istio_request_duration_milliseconds',
     help: 'Request duration in milliseconds (simulated Istio standard metric).',
-    labelNames: ISTIO_LABELS,
+    labelNames: istioLabels,
     buckets: [...latencyBuckets],
     registers: [registry],
   });
@@ -302,17 +328,19 @@ async function startModelServer(initialIdentity: Identity, initial: Behaviour, s
     app: identity.workload,
     pod: podName(identity),
   });
-  // Label children cached per response code / class: no label hashing per request.
-  const istioChildren = new Map<number, { requests: { inc(): void }; duration: { observe(v: number): void } }>();
-  const istioChild = (code: number) => {
-    let child = istioChildren.get(code);
+  // Label children cached per response code (and tenant) / class: no label hashing per request.
+  const istioChildren = new Map<string, { requests: { inc(): void }; duration: { observe(v: number): void } }>();
+  const istioChild = (code: number, tenant?: string) => {
+    const key = `${code}/${tenant ?? ''}`;
+    let child = istioChildren.get(key);
     if (!child) {
-      const labels = { ...istioBase(), response_code: String(code) };
+      const labels = { ...istioBase(), response_code: String(code), ...(tenant !== undefined ? { tenant } : {}) };
       child = { requests: istioRequests.labels(labels), duration: istioDuration.labels(labels) };
-      istioChildren.set(code, child);
+      istioChildren.set(key, child);
     }
     return child;
   };
+  const feedback = labelled ? createFeedback(labelled, registry, () => ({ ...modelLabels() }), () => identity.version, uniform, normal) : undefined;
   let scoreChild = predictionScore.labels(modelLabels());
   const classChildren = new Map<string, { inc(): void }>();
   const classChild = (name: string) => {
@@ -328,10 +356,11 @@ async function startModelServer(initialIdentity: Identity, initial: Behaviour, s
     const b = behaviour;
     const latency = b.latency.medianMs * (b.latency.multiplier ?? 1) * Math.exp(b.latency.sigma * normal());
     requests++;
+    const tenant = feedback?.tenant();
     if (uniform() < b.errorRate) {
       errors++;
       const code = uniform() < 0.5 ? 500 : 503;
-      const child = istioChild(code);
+      const child = istioChild(code, tenant);
       child.requests.inc();
       child.duration.observe(latency);
       return { code, body: JSON.stringify({ error: 'simulated model server error', version: identity.version }) };
@@ -340,7 +369,8 @@ async function startModelServer(initialIdentity: Identity, initial: Behaviour, s
     const score = sampleScore(b.score, uniform, normal);
     scoreChild.observe(score);
     classChild(predictedClass).inc();
-    const child = istioChild(200);
+    if (feedback && tenant !== undefined) feedback.predicted(tenant);
+    const child = istioChild(200, tenant);
     child.requests.inc();
     child.duration.observe(latency);
     return {
@@ -421,6 +451,7 @@ async function startModelServer(initialIdentity: Identity, initial: Behaviour, s
       // Every series of the old pod disappears (Prometheus marks them stale); the new pod starts at zero.
       identity = Object.freeze({ ...identity, hash });
       registry.resetMetrics();
+      feedback?.reset();
       istioChildren.clear();
       classChildren.clear();
       scoreChild = predictionScore.labels(modelLabels());
@@ -431,7 +462,54 @@ async function startModelServer(initialIdentity: Identity, initial: Behaviour, s
     },
     behaviour: () => behaviour,
     stats: () => ({ requests, errors }),
-    close: () => (closed ??= Promise.all([toggle('app', false), toggle('metrics', false)]).then(() => undefined)),
+    close: () => (closed ??= Promise.all([toggle('app', false), toggle('metrics', false), feedback?.stop()]).then(() => undefined)),
+  };
+}
+
+/**
+ * The feedback path of one server: counts each prediction in its prediction-time bucket when
+ * it is made, and its outcome (correct or not, by the version's accuracy for its tenant) in the
+ * same bucket when its label arrives, a lognormal delay later. Pending labels wait in one-second
+ * slots flushed by a timer (no timer per prediction).
+ */
+function createFeedback(options: LabelledOptions, registry: Registry, labels: () => Record<string, string>, version: () => Version, uniform: () => number, normal: () => number) {
+  if (!(options.delaySeconds > 0)) throw new Error('labelled.delaySeconds must be > 0');
+  const bucket = options.bucketSeconds ?? 60;
+  const tenants = Object.keys(options.tenants);
+  if (tenants.length === 0) throw new Error('labelled.tenants must name at least one tenant');
+  const predictions = new Counter({ name: LABELLED_PREDICTIONS_COUNTER, help: 'Predictions by prediction-time bucket (feedback join).', labelNames: [...MODEL_LABELS, 'predicted_at', 'tenant'], registers: [registry] });
+  const outcomes = new Counter({ name: LABELLED_OUTCOMES_COUNTER, help: 'Labelled predictions by prediction-time bucket and outcome.', labelNames: [...MODEL_LABELS, 'predicted_at', 'correct', 'tenant'], registers: [registry] });
+  let pending = new Map<number, { predictedAt: string; tenant: string; correct: boolean }[]>();
+  const flush = () => {
+    const now = Math.floor(Date.now() / 1000);
+    for (const [due, list] of pending) {
+      if (due > now) continue;
+      for (const label of list) outcomes.inc({ ...labels(), predicted_at: label.predictedAt, correct: String(label.correct), tenant: label.tenant });
+      pending.delete(due);
+    }
+  };
+  const timer = setInterval(flush, 250);
+  timer.unref();
+  return {
+    tenant: () => pickClass(options.tenants, uniform()),
+    predicted(tenant: string) {
+      const now = Date.now() / 1000;
+      const predictedAt = String(Math.floor(now / bucket) * bucket);
+      predictions.inc({ ...labels(), predicted_at: predictedAt, tenant });
+      const accuracy = options.accuracy[version()];
+      const correct = uniform() < (accuracy[tenant] ?? accuracy.default);
+      const due = Math.ceil(now + options.delaySeconds * Math.exp(0.5 * normal()));
+      const slot = pending.get(due) ?? [];
+      slot.push({ predictedAt, tenant, correct });
+      pending.set(due, slot);
+    },
+    /** A new revision: its labels are another pod's (the old pod's pending ones are lost with it). */
+    reset() {
+      pending = new Map();
+    },
+    async stop() {
+      clearInterval(timer);
+    },
   };
 }
 

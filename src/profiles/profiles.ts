@@ -2,7 +2,9 @@
  * Named metric sets with their margins, directions, criticality and weights, like Kayenta's
  * canary configs: a request or Flagger's metadata says `profile: name` instead of listing
  * metrics. Built in: `istio-model-serving` (also the `default`): Istio latency and error rate
- * as critical guardrails, and the model's prediction-score histogram when it is exported.
+ * as critical guardrails, and the model's prediction-score histogram when it is exported;
+ * `ml-quality`: the same serving guardrails plus labelled accuracy by prediction time
+ * (docs/model-quality.md, "The ml-quality profile").
  * `PROFILES_FILE` adds or replaces profiles; an invalid file stops the service at start.
  */
 import fs from 'node:fs';
@@ -36,6 +38,9 @@ export type Profiles = ReadonlyMap<string, Profile>;
 export const DEFAULT_PROFILE_NAME = 'default';
 const PROFILE_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
+/** The labels of the model's own series (its scrape config's), mapped from the request's Istio names. */
+const MODEL_LABELS_FROM = { version: 'destination_version', app: 'destination_workload', namespace: 'destination_workload_namespace' } as const;
+
 export const ISTIO_MODEL_SERVING: Profile = {
   name: 'istio-model-serving',
   description: 'Istio request latency (p95 may rise 10 %) and error rate (5xx and failed gRPC calls; may rise to 1.5x or by 0.1 pp) as critical guardrails, plus the prediction-score distribution (labels version/app/namespace) when exported.',
@@ -52,7 +57,35 @@ export const ISTIO_MODEL_SERVING: Profile = {
       // The model server's own metric carries its scrape config's pod labels, not Istio's:
       // `version` (Argo sends destination_version), `app` (Flagger's canary is app=<target>,
       // its primary app=<target>-primary, as destination_workload), `namespace`.
-      labelsFrom: { version: 'destination_version', app: 'destination_workload', namespace: 'destination_workload_namespace' },
+      labelsFrom: MODEL_LABELS_FROM,
+    },
+  ],
+};
+
+/**
+ * Serving guardrails plus what the model gets right once labels arrive (issue 25, item 4).
+ * No metric is segmented: the labelled templates refuse `segmentBy` (their judge does not run
+ * per segment), and Istio's standard metrics carry no tenant or region label, so any
+ * `segmentBy` here would name a label most meshes do not have. A team whose telemetry adds one
+ * copies this profile into PROFILES_FILE with `segmentBy` on the error rate.
+ */
+export const ML_QUALITY: Profile = {
+  name: 'ml-quality',
+  description:
+    'The serving guardrails of istio-model-serving (Istio p95 latency may rise 10 %, error rate to 1.5x or by 0.1 pp; critical) plus labelled accuracy (model_labelled_predictions_total{version, predicted_at, correct} and model_predictions_total{version, predicted_at}, labels due 5 minutes after prediction, 95 % coverage) that may drop at most 1 pp, critical; no segments (labelled metrics are not judged per segment, and Istio metrics have no tenant label by default).',
+  metrics: [
+    ISTIO_MODEL_SERVING.metrics[0],
+    ISTIO_MODEL_SERVING.metrics[1],
+    {
+      name: 'accuracy',
+      template: 'labelled-accuracy',
+      labelDelaySeconds: 300,
+      minLabelCoverage: 0.95,
+      direction: 'decrease',
+      margin: { absolute: 0.01 },
+      critical: true,
+      // Fed by the model server's feedback path or a feedback job: the same version/app/namespace labels as the model's own series.
+      labelsFrom: MODEL_LABELS_FROM,
     },
   ],
 };
@@ -78,6 +111,7 @@ export const profilesFileSchema = strictObject({ profiles: profileMapSchema });
 export function builtInProfiles(): Map<string, Profile> {
   return new Map([
     [ISTIO_MODEL_SERVING.name, ISTIO_MODEL_SERVING],
+    [ML_QUALITY.name, ML_QUALITY],
     [DEFAULT_PROFILE_NAME, { ...ISTIO_MODEL_SERVING, name: DEFAULT_PROFILE_NAME }],
   ]);
 }

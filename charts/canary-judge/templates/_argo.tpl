@@ -41,6 +41,9 @@ analysis-template-watch.yaml for what each limit does.
 */}}
 {{- define "canary-judge.argo.spec" -}}
 {{- $root := .root }}
+{{- if and (eq (include "canary-judge.analysisProfile" $root) (quote "ml-quality")) (not $root.Values.argo.sideVersions) }}
+{{- fail "analysisProfile ml-quality with Argo templates needs argo.sideVersions=true: its labelled accuracy is read from a feedback job's series, told apart by their version label, not by the pods' template hashes (without the version every analysis would be a 400)" }}
+{{- end }}
 {{- $token := include "canary-judge.argo.tokenSecretName" $root }}
 args:
   - name: namespace
@@ -56,7 +59,11 @@ args:
   - name: timeline-step
     value: 1m
   - name: profile
-    value: default
+    value: {{ include "canary-judge.analysisProfile" $root }}
+  {{- if $root.Values.argo.sideVersions }}
+  - name: stable-version
+  - name: canary-version
+  {{- end }}
   - name: reporter
     value: destination
   - name: judge-url
@@ -112,11 +119,19 @@ metrics:
             destination_workload_namespace: {{ `"{{args.namespace}}"` }}
           baseline:
             revision: {{ `"{{args.stable-hash}}"` }}
+            {{- if $root.Values.argo.sideVersions }}
+            labels:
+              destination_version: {{ `"{{args.stable-version}}"` }}
+            {{- end }}
             sourceLabels:
               destination_service_name: {{ `"{{args.stable-service}}"` }}
               destination_service_namespace: {{ `"{{args.namespace}}"` }}
           canary:
             revision: {{ `"{{args.canary-hash}}"` }}
+            {{- if $root.Values.argo.sideVersions }}
+            labels:
+              destination_version: {{ `"{{args.canary-version}}"` }}
+            {{- end }}
             sourceLabels:
               destination_service_name: {{ `"{{args.canary-service}}"` }}
               destination_service_namespace: {{ `"{{args.namespace}}"` }}

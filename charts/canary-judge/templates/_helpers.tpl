@@ -89,6 +89,21 @@ here so that `helm install` stops instead of deploying something that cannot wor
 {{ toYaml (dict "profiles" .Values.profiles) }}
 {{- end }}
 
+{{/*
+The profile the rendered Argo templates (their `profile` arg's default) and the Flagger webhook
+metadata in NOTES.txt name, quoted: a built-in profile (src/profiles/profiles.ts, builtInProfiles;
+test/chart/analysis-profile.test.ts keeps this list equal to it) or one of `profiles`. Any
+other name would answer 400 at every analysis: refused at render instead.
+*/}}
+{{- define "canary-judge.analysisProfile" -}}
+{{- $builtIn := list "istio-model-serving" "ml-quality" "default" }}
+{{- $name := .Values.analysisProfile | default "default" }}
+{{- if not (or (has $name $builtIn) (hasKey (.Values.profiles | default dict) $name)) }}
+{{- fail (printf "analysisProfile: %q is neither a built-in profile (%s) nor one of profiles" $name (join ", " $builtIn)) }}
+{{- end }}
+{{- $name | quote }}
+{{- end }}
+
 {{/* The image of the service (also used by the `helm test` Pod, which needs only node). */}}
 {{- define "canary-judge.image" -}}
 {{ printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) }}
