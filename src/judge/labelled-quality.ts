@@ -91,7 +91,7 @@ function blockingText(labelled: LabelledTimeline, completion: Completion): strin
 }
 
 function sidesText(coverage: { readonly baseline: Coverage; readonly canary: Coverage }): string {
-  return SIDES.map((side) => `${coverage[side] === null ? 'no predictions' : percent(coverage[side]!)} of the ${side}'s predictions`).join(', ');
+  return SIDES.map((side) => (coverage[side] === null ? `none of the ${side}'s (it made no predictions then)` : `${percent(coverage[side]!)} of the ${side}'s predictions`)).join(', ');
 }
 
 function percent(x: number): string {

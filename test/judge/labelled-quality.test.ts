@@ -117,6 +117,17 @@ describe('labels pending, late, or not right', () => {
     expect(result.labels!.perInterval.canary).toHaveLength(8);
   });
 
+  it('an interval without predictions is said so in words', () => {
+    const c = cases.find((x) => x.label === 'all pending')!;
+    const metric = metricOf(c);
+    const empty = { ...metric.labelled, predictions: { baseline: metric.labelled.predictions.baseline.map(() => 0), canary: metric.labelled.predictions.canary.map(() => 0) } };
+    const zero = (s: typeof metric.baseline) => side(s.intervals!.map(() => ({ events: 0, total: 0 })));
+    const result = analyze({ metrics: [{ ...metric, labelled: empty, baseline: zero(metric.baseline), canary: zero(metric.canary) }] }).metrics[0];
+    expect(result.verdict).toBe('inconclusive');
+    expect(result.reason).toContain("none of the baseline's (it made no predictions then), none of the canary's (it made no predictions then)");
+    expect(result.reason).not.toMatch(/no predictions of the/);
+  });
+
   it('late: beyond the delay with too few labels, the reason says they are later than declared or lost', () => {
     const c = cases.find((x) => x.label === 'labels late from interval 0')!;
     const result = analyze({ metrics: [metricOf(c)] }).metrics[0];
