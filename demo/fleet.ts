@@ -161,7 +161,35 @@ export interface FleetOptions {
   readonly latencyBuckets?: readonly number[];
   /** Labelled quality and tenants (off by default: the other scenarios' series are unchanged). */
   readonly labelled?: LabelledOptions;
+  /** Shadow pairs: every request also answered by the other version (off by default). */
+  readonly shadow?: ShadowOptions;
 }
+
+/**
+ * A shadow step's comparator (src/sources/prometheus/templates.ts, template shadow-pairs): every
+ * successful request is also answered by the other version, and each pair is counted in
+ * `SHADOW_PAIRS_COUNTER{outcome, pair="v1-v2"}` (and, with `noiseFloor`, by a second replica
+ * of v1 in `pair="v1-v1"`), on the pod that received the request, with its `tenant` when
+ * `labelled` is on:
+ * - at once, `agree` or `disagree`;
+ * - with `labelled`, when the request's label arrives (the same delay as its labelled outcome),
+ *   `both_correct`, `both_wrong`, `v1_only_correct` or `v2_only_correct`.
+ * Correctness comes from `labelled.accuracy` with one draw per request shared by every answer
+ * (u < accuracy: the tightest coupling two models' correctness can have, so a request one gets
+ * right and the other wrong lies inside their accuracy gap, and two replicas of v1 are always
+ * equally right). Two answers of which one is right differ; two equally right (or wrong) ones
+ * differ with the shadow version's `disagreement` probability (v1's: its non-determinism, the
+ * noise floor).
+ */
+export interface ShadowOptions {
+  /** Per version, the probability that its answer differs from v1's on a request both get equally right or wrong. */
+  readonly disagreement: Readonly<Record<Version, number>>;
+  /** Also pair v1 with a second replica of itself (`pair="v1-v1"`): the noise floor. */
+  readonly noiseFloor?: boolean;
+}
+
+/** The comparator's counter of shadow pairs (template shadow-pairs' default). */
+export const SHADOW_PAIRS_COUNTER = 'model_shadow_pairs_total';
 
 /**
  * What a feedback job exports once ground truth arrives (src/sources/prometheus/labelled-templates.ts):
@@ -221,7 +249,7 @@ export async function createFleet(options: FleetOptions = {}): Promise<Fleet> {
   const servers: Partial<Record<Version, ModelServer>> = {};
   try {
     for (const [i, version] of VERSIONS.entries()) {
-      servers[version] = await startModelServer(IDENTITIES[version], options[version] ?? HEALTHY, seed + i, options.latencyBuckets ?? ISTIO_DURATION_BUCKETS, options.labelled);
+      servers[version] = await startModelServer(IDENTITIES[version], options[version] ?? HEALTHY, seed + i, options.latencyBuckets ?? ISTIO_DURATION_BUCKETS, options.labelled, options.shadow);
     }
   } catch (error) {
     await Promise.all(Object.values(servers).map((s) => s?.close()));
@@ -259,7 +287,7 @@ interface ModelServer {
   close(): Promise<void>;
 }
 
-async function startModelServer(initialIdentity: Identity, initial: Behaviour, seed: number, latencyBuckets: readonly number[], labelled?: LabelledOptions): Promise<ModelServer> {
+async function startModelServer(initialIdentity: Identity, initial: Behaviour, seed: number, latencyBuckets: readonly number[], labelled?: LabelledOptions, shadowOptions?: ShadowOptions): Promise<ModelServer> {
   let identity = initialIdentity;
   let behaviour = validateBehaviour(initial);
   const uniform = seededRandom(seed);
@@ -340,7 +368,9 @@ async function startModelServer(initialIdentity: Identity, initial: Behaviour, s
     }
     return child;
   };
-  const feedback = labelled ? createFeedback(labelled, registry, () => ({ ...modelLabels() }), () => identity.version, uniform, normal) : undefined;
+  const labelQueue = labelled || shadowOptions ? createLabelQueue() : undefined;
+  const feedback = labelled && labelQueue ? createFeedback(labelled, registry, () => ({ ...modelLabels() }), () => identity.version, uniform, normal, labelQueue) : undefined;
+  const shadow = shadowOptions && labelQueue ? createShadow(shadowOptions, labelled, registry, () => ({ ...modelLabels() }), uniform, labelQueue) : undefined;
   let scoreChild = predictionScore.labels(modelLabels());
   const classChildren = new Map<string, { inc(): void }>();
   const classChild = (name: string) => {
@@ -369,7 +399,10 @@ async function startModelServer(initialIdentity: Identity, initial: Behaviour, s
     const score = sampleScore(b.score, uniform, normal);
     scoreChild.observe(score);
     classChild(predictedClass).inc();
-    if (feedback && tenant !== undefined) feedback.predicted(tenant);
+    // One draw per request decides whether each answer to it is right (src: ShadowOptions).
+    const difficulty = feedback ? uniform() : undefined;
+    const labelDue = feedback && tenant !== undefined && difficulty !== undefined ? feedback.predicted(tenant, difficulty) : undefined;
+    shadow?.answered(tenant, difficulty, labelDue);
     const child = istioChild(200, tenant);
     child.requests.inc();
     child.duration.observe(latency);
@@ -451,7 +484,7 @@ async function startModelServer(initialIdentity: Identity, initial: Behaviour, s
       // Every series of the old pod disappears (Prometheus marks them stale); the new pod starts at zero.
       identity = Object.freeze({ ...identity, hash });
       registry.resetMetrics();
-      feedback?.reset();
+      labelQueue?.reset();
       istioChildren.clear();
       classChildren.clear();
       scoreChild = predictionScore.labels(modelLabels());
@@ -462,7 +495,7 @@ async function startModelServer(initialIdentity: Identity, initial: Behaviour, s
     },
     behaviour: () => behaviour,
     stats: () => ({ requests, errors }),
-    close: () => (closed ??= Promise.all([toggle('app', false), toggle('metrics', false), feedback?.stop()]).then(() => undefined)),
+    close: () => (closed ??= Promise.all([toggle('app', false), toggle('metrics', false), labelQueue?.stop()]).then(() => undefined)),
   };
 }
 
@@ -472,43 +505,88 @@ async function startModelServer(initialIdentity: Identity, initial: Behaviour, s
  * same bucket when its label arrives, a lognormal delay later. Pending labels wait in one-second
  * slots flushed by a timer (no timer per prediction).
  */
-function createFeedback(options: LabelledOptions, registry: Registry, labels: () => Record<string, string>, version: () => Version, uniform: () => number, normal: () => number) {
+function createFeedback(options: LabelledOptions, registry: Registry, labels: () => Record<string, string>, version: () => Version, uniform: () => number, normal: () => number, queue: LabelQueue) {
   if (!(options.delaySeconds > 0)) throw new Error('labelled.delaySeconds must be > 0');
   const bucket = options.bucketSeconds ?? 60;
   const tenants = Object.keys(options.tenants);
   if (tenants.length === 0) throw new Error('labelled.tenants must name at least one tenant');
   const predictions = new Counter({ name: LABELLED_PREDICTIONS_COUNTER, help: 'Predictions by prediction-time bucket (feedback join).', labelNames: [...MODEL_LABELS, 'predicted_at', 'tenant'], registers: [registry] });
   const outcomes = new Counter({ name: LABELLED_OUTCOMES_COUNTER, help: 'Labelled predictions by prediction-time bucket and outcome.', labelNames: [...MODEL_LABELS, 'predicted_at', 'correct', 'tenant'], registers: [registry] });
-  let pending = new Map<number, { predictedAt: string; tenant: string; correct: boolean }[]>();
+  return {
+    tenant: () => pickClass(options.tenants, uniform()),
+    /** Counts a prediction whose correctness is `difficulty < accuracy`; returns when its label arrives (unix seconds). */
+    predicted(tenant: string, difficulty: number): number {
+      const now = Date.now() / 1000;
+      const predictedAt = String(Math.floor(now / bucket) * bucket);
+      predictions.inc({ ...labels(), predicted_at: predictedAt, tenant });
+      const correct = isCorrect(options, version(), tenant, difficulty);
+      const due = Math.ceil(now + options.delaySeconds * Math.exp(0.5 * normal()));
+      const labelsNow = labels();
+      queue.at(due, () => outcomes.inc({ ...labelsNow, predicted_at: predictedAt, correct: String(correct), tenant }));
+      return due;
+    },
+  };
+}
+
+const isCorrect = (options: LabelledOptions, version: Version, tenant: string, difficulty: number): boolean => {
+  const accuracy = options.accuracy[version];
+  return difficulty < (accuracy[tenant] ?? accuracy.default);
+};
+
+type LabelQueue = ReturnType<typeof createLabelQueue>;
+
+/**
+ * Labels not yet arrived, in one-second slots flushed by a timer (no timer per prediction). A
+ * new revision drops them: they are another pod's, lost with it.
+ */
+function createLabelQueue() {
+  let pending = new Map<number, (() => void)[]>();
   const flush = () => {
     const now = Math.floor(Date.now() / 1000);
     for (const [due, list] of pending) {
       if (due > now) continue;
-      for (const label of list) outcomes.inc({ ...labels(), predicted_at: label.predictedAt, correct: String(label.correct), tenant: label.tenant });
+      for (const arrive of list) arrive();
       pending.delete(due);
     }
   };
   const timer = setInterval(flush, 250);
   timer.unref();
   return {
-    tenant: () => pickClass(options.tenants, uniform()),
-    predicted(tenant: string) {
-      const now = Date.now() / 1000;
-      const predictedAt = String(Math.floor(now / bucket) * bucket);
-      predictions.inc({ ...labels(), predicted_at: predictedAt, tenant });
-      const accuracy = options.accuracy[version()];
-      const correct = uniform() < (accuracy[tenant] ?? accuracy.default);
-      const due = Math.ceil(now + options.delaySeconds * Math.exp(0.5 * normal()));
+    at(due: number, arrive: () => void) {
       const slot = pending.get(due) ?? [];
-      slot.push({ predictedAt, tenant, correct });
+      slot.push(arrive);
       pending.set(due, slot);
     },
-    /** A new revision: its labels are another pod's (the old pod's pending ones are lost with it). */
     reset() {
       pending = new Map();
     },
     async stop() {
       clearInterval(timer);
+    },
+  };
+}
+
+/** The comparator of one pod's requests (ShadowOptions): agree/disagree at once, correctness when the label arrives. */
+function createShadow(options: ShadowOptions, labelled: LabelledOptions | undefined, registry: Registry, labels: () => Record<string, string>, uniform: () => number, queue: LabelQueue) {
+  for (const version of VERSIONS) {
+    const p = options.disagreement[version];
+    if (!(p >= 0 && p <= 1)) throw new Error(`shadow.disagreement.${version} must lie in [0, 1]`);
+  }
+  const pairs = new Counter({ name: SHADOW_PAIRS_COUNTER, help: 'Shadow pairs (two answers to the same request) by outcome.', labelNames: [...MODEL_LABELS, 'pair', 'outcome', ...(labelled ? ['tenant'] : [])], registers: [registry] });
+  const shadows: Version[] = options.noiseFloor ? ['v2', 'v1'] : ['v2'];
+  return {
+    /** A successful request (its tenant and difficulty with `labelled`, and when its label arrives). */
+    answered(tenant: string | undefined, difficulty: number | undefined, labelDue: number | undefined) {
+      const base = { ...labels(), ...(tenant !== undefined ? { tenant } : {}) };
+      for (const shadow of shadows) {
+        const pair = `v1-${shadow}`;
+        const correct = labelled && tenant !== undefined && difficulty !== undefined ? ([isCorrect(labelled, 'v1', tenant, difficulty), isCorrect(labelled, shadow, tenant, difficulty)] as const) : undefined;
+        const differ = (correct !== undefined && correct[0] !== correct[1]) || uniform() < options.disagreement[shadow];
+        pairs.inc({ ...base, pair, outcome: differ ? 'disagree' : 'agree' });
+        if (correct === undefined || labelDue === undefined) continue;
+        const outcome = correct[0] && correct[1] ? 'both_correct' : !correct[0] && !correct[1] ? 'both_wrong' : correct[0] ? 'v1_only_correct' : 'v2_only_correct';
+        queue.at(labelDue, () => pairs.inc({ ...base, pair, outcome }));
+      }
     },
   };
 }

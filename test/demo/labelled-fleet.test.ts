@@ -10,23 +10,9 @@
 import request from 'supertest';
 import { createFleet, HEALTHY, LABELLED_OUTCOMES_COUNTER, LABELLED_PREDICTIONS_COUNTER, type Fleet, type Version } from '../../demo/fleet';
 import { testApp } from '../support/app';
-
-type Sample = { labels: Record<string, string>; value: number };
-
-/** The samples of one metric in a Prometheus text exposition. */
-function samples(text: string, name: string): Sample[] {
-  const out: Sample[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`)) continue;
-    const close = line.lastIndexOf('}');
-    const labels = Object.fromEntries([...line.slice(name.length + 1, close).matchAll(/([a-zA-Z_]+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-    out.push({ labels, value: Number(line.slice(close + 1)) });
-  }
-  return out;
-}
+import { samples, sumOf as sum } from '../support/exposition';
 
 const scrape = async (fleet: Fleet, version: Version) => (await fetch(`http://${fleet.endpoints[version]}/metrics`)).text();
-const sum = (list: Sample[]) => list.reduce((a, s) => a + s.value, 0);
 
 describe('the demo fleet with labelled quality and tenants', () => {
   let fleet: Fleet;
