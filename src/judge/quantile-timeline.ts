@@ -18,13 +18,18 @@
  * The reported effect is the matched shift: the estimate where the tails balance, and the
  * confidence sequence of shifts neither one-sided test rejects (src/judge/timeline-checks.ts).
  * The first interval has no earlier baseline data to set its threshold, so it serves only to
- * set the next one's. On a histogram each claim brackets the quantile by the edges of the
- * bucket holding it (src/stats/matched-quantile-shift-e-process.ts), so buckets too coarse to
- * place it (Envoy's defaults) keep the verdict inconclusive, with the bucket reason
+ * set the next one's. On a histogram the claims are the bracket test's
+ * (src/stats/quantile-bracket-e-process.ts): each side against the level at bucket bounds, over
+ * each step of the canary's weight with both sides weighted alike (the steps are the settling's
+ * step starts, the e-detector's starts and the gated windows' beginnings, so every range a claim
+ * or a bound reads begins a block). Its confidence sequence shrinks to one bucket width on each
+ * side of the truth (two for the comparison of tails it replaced: a p95 x1.2 could never fail a
+ * +10 % margin on bounds 4.5 % apart), and buckets too coarse to place the quantile (Envoy's
+ * defaults) keep the verdict inconclusive, with the bucket reason
  * (src/judge/bucket-resolution.ts) read from the gated window's buckets (issue 21).
  */
 import { fromBuckets, fromValues, type WeightedSample } from '../stats/weighted-sample';
-import { matchedQuantile, matchedShiftEstimate, shiftEdge, shiftLogFactorTable, withScale, withWeights, type MatchedQuantile } from '../stats/matched-quantile-shift-e-process';
+import { matchedQuantile, matchedShiftEstimate, shiftEdge, shiftLogFactorTable, shiftRangeEvidence, withBlocks, withScale, withWeights, type HistogramTest, type MatchedQuantile } from '../stats/matched-quantile-shift-e-process';
 import { settle, type Settling } from './interval-settling';
 import type { MetricContext } from './metric-context';
 import { toSamplePair } from './side-samples';
@@ -54,10 +59,13 @@ export function quantileTimelineChecks(
   direction: Direction,
   ctx: Pick<MetricContext, 'rates'>,
   subject: string,
+  histogramTest: HistogramTest = 'bracket',
 ): { checks: TimelineCheck[]; settling: Settling; looks: number } {
   const intervals = baseline.map((b, i) => intervalPair(b, canary[i]));
-  const prepared = matchedQuantile(intervals, level, 'relative');
-  const settling = settleTails(prepared);
+  const unsettled = matchedQuantile(intervals, level, 'relative', histogramTest);
+  const settling = settleTails(unsettled);
+  // The bracket test reads each step of the canary's weight as a block of its own (src/stats/matched-quantile-shift-e-process.ts).
+  const prepared = withBlocks(unsettled, settling.stepStart);
   const checks: TimelineCheck[] = [];
   const [relativeAt, absoluteAt] =
     margin.relative !== undefined && margin.absolute !== undefined
@@ -108,7 +116,8 @@ const EMPTY: WeightedSample = fromBuckets([], []);
 
 function shiftCheck(m: MatchedQuantile, tol: number, direction: Direction, rates: CheckRates, settling: Settling, measure: string): TimelineCheck {
   const looks = m.thresholds.length;
-  const test = (shift: number, alternative: 'greater' | 'less') => shiftLogFactorTable(m, shift, alternative);
+  // Histograms: the bracket test, whose statements each range fixes before it; raw values: the tails' table.
+  const test = (shift: number, alternative: 'greater' | 'less') => (m.bracket ? shiftRangeEvidence(m, shift, alternative) : shiftLogFactorTable(m, shift, alternative));
   // No relative shift lies below -100 %: with tol >= 1 the lower boundary cannot be crossed.
   const lowerBoundary = m.scale === 'relative' && tol >= 1 ? undefined : -tol;
   const claims = marginClaims(test, looks, tol, lowerBoundary, direction, rates, settling);
@@ -125,7 +134,7 @@ function shiftCheck(m: MatchedQuantile, tol: number, direction: Direction, rates
     measure,
     unit: m.scale === 'relative' ? 'relative' : 'units',
     tolerance: tol,
-    edge: (range, alternative, alpha, hint) => shiftEdge(viewOf(range), alternative, alpha, range.to + 1, hint),
+    edge: (range, alternative, alpha, hint) => shiftEdge(viewOf(range), alternative, alpha, range.to + 1, hint, range.from),
     estimateOver: (range, hint) => {
       const e = matchedShiftEstimate(viewOf(range), range.to + 1, hint);
       return Number.isNaN(e) ? 0 : e;

@@ -38,7 +38,7 @@
  *   for the next, minutes that timing may have misaligned are set aside, clustered events are
  *   tempered), so a verdict lags the data by one interval.
  */
-import { logRestartedEProcesses, logMixture, restartPrior, type LogFactorTable, type Start } from '../stats/e-detector';
+import { logRestartedRanges, rangesOf, restartPrior, type LogFactorTable, type RangeEvidence, type Start } from '../stats/e-detector';
 import { describeCheck } from './describe';
 import { intervalRange, setAsideText, type Settling } from './interval-settling';
 import { lookOf } from './look-series';
@@ -150,9 +150,9 @@ export function rangeWeights(settling: Settling, range: EvidenceRange): Float64A
  * e-detector (the weighted sum of the restarted e-processes) over the settled intervals, read
  * at look k after interval k - 1 (the last one settled then), sticky from its first crossing.
  */
-export function failClaim(table: LogFactorTable, settling: Settling, starts: readonly Start[], alpha: number): { failing: boolean[]; from?: number } {
+export function failClaim(table: LogFactorTable | RangeEvidence, settling: Settling, starts: readonly Start[], alpha: number): { failing: boolean[]; from?: number } {
   const looks = table.looks;
-  const { value, argmax } = logRestartedEProcesses(weightRows(table, settling.settled), starts);
+  const { value, argmax } = logRestartedRanges(asRanges(table), settling.settled, starts);
   const threshold = Math.log(1 / alpha);
   const failing: boolean[] = Array(looks).fill(false);
   let first: number | undefined;
@@ -168,41 +168,28 @@ export function failClaim(table: LogFactorTable, settling: Settling, starts: rea
  * look k, the window's intervals up to k - 1) crosses 1/alpha(window start) at this look or an
  * earlier one of the same window.
  */
-export function passClaim(table: LogFactorTable, settling: Settling, alphaAt: (start: number) => number): boolean[] {
-  const { looks, grid, logMix, factors } = table;
-  const passing: boolean[] = Array(looks).fill(false);
-  const sums = new Float64Array(grid);
-  let start = -1;
-  let summedTo = -1; // sums hold the settled rows start..summedTo
-  let crossedInWindow = false;
-  for (let k = 0; k < looks; k++) {
+export function passClaim(table: LogFactorTable | RangeEvidence, settling: Settling, alphaAt: (start: number) => number): boolean[] {
+  const evidence = asRanges(table);
+  const passing: boolean[] = Array(evidence.looks).fill(false);
+  const processes = new Map<number, Float64Array>();
+  let crossedIn = -1;
+  for (let k = 0; k < evidence.looks; k++) {
     const ws = settling.windowStart[k];
-    if (ws !== start) {
-      start = ws;
-      sums.fill(0);
-      summedTo = ws - 1;
-      crossedInWindow = false;
+    if (crossedIn !== ws) crossedIn = -1;
+    const alpha = alphaAt(ws);
+    if (k > ws && alpha > 0 && crossedIn < 0) {
+      if (!processes.has(ws)) processes.set(ws, evidence.logEFrom(ws, settling.settled));
+      // At look k the window's settled intervals run to k - 1.
+      if (processes.get(ws)![k - 1] >= Math.log(1 / alpha)) crossedIn = ws;
     }
-    for (let i = summedTo + 1; i < k; i++) {
-      const w = settling.settled[i];
-      if (w > 0) for (let j = 0; j < grid; j++) sums[j] += w * factors[i * grid + j];
-    }
-    summedTo = Math.max(summedTo, k - 1);
-    const alpha = alphaAt(start);
-    if (k > start && alpha > 0 && logMixture(logMix, sums) >= Math.log(1 / alpha)) crossedInWindow = true;
-    passing[k] = crossedInWindow;
+    passing[k] = crossedIn === ws;
   }
   return passing;
 }
 
-function weightRows(table: LogFactorTable, weights: Float64Array): LogFactorTable {
-  const { looks, grid } = table;
-  const factors = new Float64Array(looks * grid);
-  for (let i = 0; i < looks; i++) {
-    const w = weights[i];
-    if (w > 0) for (let j = 0; j < grid; j++) factors[i * grid + j] = w * table.factors[i * grid + j];
-  }
-  return { ...table, factors };
+/** A table of per-interval factors shared by every start, or evidence each range reads for itself (src/stats/e-detector.ts). */
+function asRanges(table: LogFactorTable | RangeEvidence): RangeEvidence {
+  return 'logEFrom' in table ? table : rangesOf(table);
 }
 
 /**
@@ -213,7 +200,7 @@ function weightRows(table: LogFactorTable, weights: Float64Array): LogFactorTabl
  * sides, and a pass needs both one-sided claims.
  */
 export function marginClaims(
-  test: (boundary: number, alternative: 'greater' | 'less') => LogFactorTable,
+  test: (boundary: number, alternative: 'greater' | 'less') => LogFactorTable | RangeEvidence,
   looks: number,
   upper: number | undefined,
   lower: number | undefined,

@@ -11,6 +11,7 @@ import type { ErrorRates } from '../judge/margin-check';
 import { insufficientData } from '../judge/data-gate';
 import { DEFAULT_MIN_SAMPLES } from '../judge/defaults';
 import { intervalPair, quantileTimelineChecks } from '../judge/quantile-timeline';
+import type { HistogramTest } from '../stats/matched-quantile-shift-e-process';
 import { rateTimelineChecks } from '../judge/rate-timeline';
 import { verdictOfClaims } from '../judge/timeline-checks';
 import type { CountInterval, Direction, Margin, ValuesInterval, Verdict } from '../judge/types';
@@ -31,10 +32,10 @@ export function rateTimelineVerdict(baseline: readonly CountInterval[], canary: 
 }
 
 /** A quantile's timeline against its margins, as src/judge/quantile-timeline.ts decides it. */
-export function quantileTimelineVerdict(baseline: readonly ValuesInterval[], canary: readonly ValuesInterval[], level: number, margin: Margin, direction: Direction, rates: ErrorRates): TimelineVerdict {
+export function quantileTimelineVerdict(baseline: readonly ValuesInterval[], canary: readonly ValuesInterval[], level: number, margin: Margin, direction: Direction, rates: ErrorRates, histogramTest: HistogramTest = 'bracket'): TimelineVerdict {
   const intervals = baseline.map((b, i) => intervalPair(b, canary[i]));
   const n = (side: 'baseline' | 'canary') => intervals.reduce((sum, i) => sum + i[side].n, 0);
   if (insufficientData(n('baseline'), n('canary'), DEFAULT_MIN_SAMPLES, 'observations')) return { verdict: 'inconclusive' };
-  const { checks, looks } = quantileTimelineChecks(baseline, canary, level, margin, direction, { rates }, 'quantile');
+  const { checks, looks } = quantileTimelineChecks(baseline, canary, level, margin, direction, { rates }, 'quantile', histogramTest);
   return verdictOfClaims(checks, looks);
 }

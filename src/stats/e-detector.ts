@@ -66,6 +66,17 @@ export interface LogFactorTable {
   readonly factors: Float64Array;
 }
 
+/**
+ * Evidence whose per-interval factors depend on where a range starts (the bracket test of a
+ * quantile fixes its statements' bounds before each range: src/stats/quantile-bracket-e-process.ts),
+ * so that each start reads its own range rather than a shared table's rows.
+ */
+export interface RangeEvidence {
+  readonly looks: number;
+  /** ln E of the range [from, k] after each interval k (0 before `from`), interval i tempered by weights[i] (0 leaves it out). */
+  logEFrom(from: number, weights: ArrayLike<number>): Float64Array;
+}
+
 /** A candidate start (0-based interval) and ln of its share of the error rate. */
 export interface Start {
   readonly at: number;
@@ -88,23 +99,44 @@ export function logMixture(logMix: Float64Array, values: ArrayLike<number>): num
  * start).
  */
 export function logRestartedEProcesses(table: LogFactorTable, starts: readonly Start[]): { value: Float64Array; argmax: Int32Array } {
-  const { looks, grid, logMix, factors } = table;
+  return logRestartedRanges(rangesOf(table), new Float64Array(table.looks).fill(1), starts);
+}
+
+/** `logRestartedEProcesses` for evidence read by range: each start's own e-process, interval i tempered by weights[i]. */
+export function logRestartedRanges(evidence: RangeEvidence, weights: ArrayLike<number>, starts: readonly Start[]): { value: Float64Array; argmax: Int32Array } {
+  const looks = evidence.looks;
   const value = new Float64Array(looks).fill(-Infinity);
   const largest = new Float64Array(looks).fill(-Infinity);
   const argmax = new Int32Array(looks).fill(-1);
-  const sums = new Float64Array(grid);
   // The sum is an e-process only while the weights sum to at most 1 (rounding aside).
   if (!(starts.reduce((total, s) => total + Math.exp(s.logWeight), 0) <= 1 + 1e-12)) throw new Error('Start weights must sum to at most 1');
   for (const start of starts) {
-    sums.fill(0);
+    const process = evidence.logEFrom(start.at, weights);
     for (let k = start.at; k < looks; k++) {
-      for (let j = 0; j < grid; j++) sums[j] += factors[k * grid + j];
-      const v = start.logWeight + logMixture(logMix, sums);
+      const v = start.logWeight + process[k];
       value[k] = logAdd(value[k], v);
       if (v > largest[k]) [largest[k], argmax[k]] = [v, start.at];
     }
   }
   return { value, argmax };
+}
+
+/** A table read by range: from each start, the mixture of its rows' running sums (each row tempered by its weight; 0 leaves it out). */
+export function rangesOf(table: LogFactorTable): RangeEvidence {
+  const { looks, grid, logMix, factors } = table;
+  return {
+    looks,
+    logEFrom(from, weights) {
+      const out = new Float64Array(looks);
+      const sums = new Float64Array(grid);
+      for (let k = from; k < looks; k++) {
+        const w = weights[k];
+        if (w > 0) for (let j = 0; j < grid; j++) sums[j] += w * factors[k * grid + j];
+        out[k] = logMixture(logMix, sums);
+      }
+      return out;
+    },
+  };
 }
 
 /** ln(e^a + e^b). */

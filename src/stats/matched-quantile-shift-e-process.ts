@@ -27,7 +27,17 @@
  * factors monotone, so the one-sided e-processes are supermartingales there too.
  *
  * Histograms: the baseline's quantile is only known to lie in the bucket (q_i-, q_i+] that
- * holds it, so each claim brackets it (issue 21). "Shifted by more than r" compares the
+ * holds it. By default (`histogramTest` 'bracket') a histogram's claims are the bracket test's
+ * (src/stats/quantile-bracket-e-process.ts): each side read against the level p itself at bucket
+ * bounds, over blocks of intervals (the steps of the canary's weight, `withBlocks`) whose sides
+ * are weighted alike, the bounds fixed before each block from the baseline before it. Its
+ * confidence sequence shrinks to what the buckets can say (one bucket width on each side),
+ * where the comparison of tails below stops a bucket short of it on each side; the tails'
+ * per-interval thresholds still set the settling (src/judge/quantile-timeline.ts) and the
+ * estimate.
+ *
+ * The comparison of tails on a histogram (`histogramTest` 'tails'; raw values always) brackets
+ * the quantile (issue 21). "Shifted by more than r" compares the
  * canary beyond q_i+ (1 + r) with the baseline beyond q_i-: if more than 1 - p of the canary lies
  * beyond q_i+ (1 + r) while at least 1 - p of the baseline lies beyond q_i- (q_i- is at or below
  * its p-quantile), the canary's p-quantile exceeds q_i+ (1 + r), at least (1 + r) times the
@@ -45,7 +55,8 @@
  * What it claims when the bracket misses the quantile: the bracket is the baseline's of the
  * intervals before, so under a trend it lags. The claims stay exact statements about the
  * tails at the bracket's edges, which read as statements about the p-quantile wherever the
- * bracket holds it. The null is a product over intervals, as for rates: a fail says that in
+ * bracket holds it (the bracket test needs no such proviso: the baseline's own statement checks
+ * its bound). The null is a product over intervals, as for rates: a fail says that in
  * some intervals the canary's shift exceeded r, a pass that it stayed below r (for an effect
  * constant over time, its shift).
  *
@@ -61,9 +72,12 @@
  * @example
  * const m = matchedQuantile([{ baseline: fromValues(b1), canary: fromValues(c1) }, ...], 0.95, 'relative');
  * logShiftEProcess(m, 0.1, 'greater') // ln E per look: evidence that the p95 rose by more than 10 %
+ * // On histograms, read by steps of the canary's weight (the bracket test's blocks):
+ * shiftRangeEvidence(withBlocks(matchedQuantile(histograms, 0.95, 'relative'), stepStarts), 0.1, 'greater').logEFrom(0, weights)
  */
 import { RateRatioMixture, type RateInterval } from './conditional-rate-ratio-e-process';
-import type { LogFactorTable } from './e-detector';
+import type { LogFactorTable, RangeEvidence } from './e-detector';
+import { bernoulliGrid, bracketLogEProcess, type BernoulliGrid, type BracketBlock, type BracketCounts } from './quantile-bracket-e-process';
 import type { Bounds } from './quantile-bounds';
 import { quantile } from './quantile';
 import { fromValues, type WeightedSample } from './weighted-sample';
@@ -128,26 +142,210 @@ export interface MatchedQuantile {
   readonly canary: readonly TailCounter[];
   /** The widest absolute shift worth searching (data span), for absolute bounds. */
   readonly span: number;
+  /** Where the bracket test's blocks start (0 first; `withBlocks`). */
+  readonly blockStarts: Int32Array;
+  /** Each interval's observations per side. */
+  readonly canaryTotals: Float64Array;
+  readonly baselineTotals: Float64Array;
   /** The conditional mixtures at theta0 = 1 over these intervals' totals, by rate-ratio side. */
   readonly mixtures: { readonly greater: RateRatioMixture; readonly less: RateRatioMixture };
+  /** Histograms: the bracket test's prepared statements (src/stats/quantile-bracket-e-process.ts), which then decide in place of the tails'. */
+  readonly bracket?: PreparedBracket;
 }
 
-export function matchedQuantile(intervals: readonly ShiftInterval[], level: number, scale: ShiftScale): MatchedQuantile {
+/** How a histogram's shift is tested: `bracket` (each side against the level, at bounds, over ranges: the default), or `tails` (the two-sample comparison of tails per interval, as for raw values). */
+export type HistogramTest = 'bracket' | 'tails';
+
+/** The bracket test's preparation: the pools its statements' bounds come from, and each range start's statements once read. */
+interface PreparedBracket {
+  readonly grid: BernoulliGrid;
+  readonly pools: readonly (WeightedSample | undefined)[];
+  readonly epochs: Map<number, Epoch>;
+}
+
+/** The statements of ranges that start reading at `first`: the candidate baseline bounds per claim, fixed by the baseline before `first`, and the baseline's events beyond them per interval. */
+interface Epoch {
+  readonly first: number;
+  readonly greater: EpochSide;
+  readonly less: EpochSide;
+}
+
+interface EpochSide {
+  /** The candidate bounds b_k (NaN where there is none). */
+  readonly bounds: Float64Array;
+  /** The baseline's events beyond b_k per interval (the rarer side, read the way that makes its statement hardest), at i * candidates + k. */
+  readonly baselineEvents: Float64Array;
+}
+
+export function matchedQuantile(intervals: readonly ShiftInterval[], level: number, scale: ShiftScale, histogramTest: HistogramTest = 'bracket'): MatchedQuantile {
   if (!(level > 0 && level < 1)) throw new Error('The quantile level must lie in (0, 1)');
-  const { lower, upper } = predictableBrackets(intervals.map((i) => i.baseline), level);
+  const baselines = intervals.map((i) => i.baseline);
+  const pools = predictablePools(baselines, level);
+  const { lower, upper } = bracketsOf(pools, level);
   const totals = intervals.map((i) => ({ canaryTotal: i.canary.n, baselineTotal: i.baseline.n }));
+  const tail = level >= 0.5 ? 'upper' : 'lower';
+  const baseline = intervals.map((i) => new TailCounter(i.baseline));
+  const binned = intervals.some((i) => i.baseline.lowerEdges !== undefined || i.canary.lowerEdges !== undefined);
+  const canaryTotals = Float64Array.from(intervals, (i) => i.canary.n);
+  const baselineTotals = Float64Array.from(intervals, (i) => i.baseline.n);
   return {
     level,
     scale,
     thresholds: upper,
     lowerThresholds: lower,
     weights: new Float64Array(intervals.length).fill(1),
-    tail: level >= 0.5 ? 'upper' : 'lower',
-    baseline: intervals.map((i) => new TailCounter(i.baseline)),
+    tail,
+    baseline,
     canary: intervals.map((i) => new TailCounter(i.canary)),
     span: dataSpan(intervals),
+    blockStarts: Int32Array.of(0),
+    canaryTotals,
+    baselineTotals,
     mixtures: { greater: new RateRatioMixture(totals, 1, 'greater'), less: new RateRatioMixture(totals, 1, 'less') },
+    ...(binned && histogramTest === 'bracket' ? { bracket: prepareBracket(predictablePools(baselines, level, MIN_TAIL_FOR_BRACKET), level) } : {}),
   };
+}
+
+/**
+ * The bracket test's bounds come from the baseline's latest earlier intervals that expect this
+ * many tail observations (4,000 observations for a p95): its bounds must sit around the quantile,
+ * and a pool of 400 placed it a bucket off often enough at 1,000 requests a minute to cost passes.
+ */
+const MIN_TAIL_FOR_BRACKET = 200;
+
+/**
+ * The candidate bounds b per claim, with their shares of the average: the bracket's edge on the
+ * claim's side, the next bound beyond it, then the bracket's other edge. The minimum of the two
+ * statements is only as strong as the weaker: where the baseline's quantile sits near the edge,
+ * its statement there is weak and the next bound serves (a bucket more slack); a drift inside a
+ * block moves the pooled quantile towards the other edge.
+ */
+const CANDIDATE_SHARES = [0.375, 0.375, 0.25] as const;
+const BRACKET_CANDIDATES = CANDIDATE_SHARES.length;
+const CANDIDATE_LOG_WEIGHTS = Float64Array.from(CANDIDATE_SHARES, Math.log);
+
+function prepareBracket(pools: readonly (WeightedSample | undefined)[], level: number): PreparedBracket {
+  return { grid: bernoulliGrid(Math.min(level, 1 - level)), pools, epochs: new Map() };
+}
+
+/**
+ * The statements of the blocks that start reading at interval `from` (from 1: the first interval
+ * only sets bounds), with bounds from the baseline's pool before it (`candidateBounds`), and the
+ * baseline's events beyond them in every interval from there.
+ */
+function epochOf(m: MatchedQuantile, bracket: PreparedBracket, from: number): Epoch {
+  const first = Math.max(from, 1);
+  const cached = bracket.epochs.get(first);
+  if (cached) return cached;
+  const looks = m.thresholds.length;
+  const pool = bracket.pools[first];
+  const side = (alternative: ShiftAlternative): EpochSide => {
+    const K = BRACKET_CANDIDATES;
+    const bounds = new Float64Array(K).fill(NaN);
+    const baselineEvents = new Float64Array(looks * K);
+    if (pool) candidateBounds(pool, m.level, alternative).forEach((b, k) => (bounds[k] = b));
+    // The baseline's statement for `greater` (its quantile at most b) counts it beyond b at most; for `less` (above b) at fewest.
+    const reading = alternative === 'greater' ? 'most' : 'fewest';
+    for (let i = first; i < looks; i++) {
+      const c = m.baseline[i];
+      for (let k = 0; k < K; k++) {
+        if (Number.isNaN(bounds[k])) continue;
+        const above = c.above(bounds[k], reading);
+        baselineEvents[i * K + k] = m.tail === 'upper' ? above : c.n - above;
+      }
+    }
+    return { bounds, baselineEvents };
+  };
+  const epoch = { first, greater: side('greater'), less: side('less') };
+  bracket.epochs.set(first, epoch);
+  return epoch;
+}
+
+/**
+ * The blocks a range starting at interval `from` reads: one per run of intervals between the
+ * timeline's block starts (the steps of the canary's weight), each reading from max(start, 1) (the
+ * first interval only sets bounds), with the split of its second interval (its first may hold the
+ * step; the totals are the exposure the test conditions on, known when the block is first read).
+ */
+function blocksFrom(m: MatchedQuantile, from: number, looks: number): BracketBlock[] {
+  const all = m.thresholds.length;
+  const starts = [from, ...Array.from(m.blockStarts).filter((b) => b > from && b < looks)];
+  return starts.map((start, j) => {
+    const end = j + 1 < starts.length ? starts[j + 1] : all;
+    const first = Math.max(start, 1);
+    const at = Math.min(first + 1, end - 1, all - 1);
+    const nc = m.canaryTotals[at];
+    const nb = m.baselineTotals[at];
+    return { start: first, end, ratio: nc > 0 && nb > 0 ? nb / nc : 1 };
+  });
+}
+
+/** The bracket test's counts over `blocks` for "shifted by more than r" (`greater`) or "by less", each block's statements its own. */
+function bracketCounts(m: MatchedQuantile, bracket: PreparedBracket, r: number, alternative: ShiftAlternative, blocks: readonly BracketBlock[], looks: number): BracketCounts {
+  const K = BRACKET_CANDIDATES;
+  const canaryEvents = new Float64Array(looks * K).fill(NaN);
+  const baselineEvents = new Float64Array(looks * K);
+  // The canary's statement for `greater` (its quantile above x) counts it beyond x at fewest; for `less` (at most y) at most.
+  const reading = alternative === 'greater' ? 'fewest' : 'most';
+  for (const block of blocks) {
+    const epoch = epochOf(m, bracket, block.start)[alternative];
+    const end = Math.min(block.end, looks);
+    for (let k = 0; k < K; k++) {
+      const b = epoch.bounds[k];
+      // No bound; or one a relative shift cannot move (relative margins assume positive data).
+      if (Number.isNaN(b) || (m.scale === 'relative' && !(b > 0))) continue;
+      const x = moved(m, b, r);
+      for (let i = block.start; i < end; i++) {
+        const c = m.canary[i];
+        const above = c.above(x, reading);
+        canaryEvents[i * K + k] = m.tail === 'upper' ? above : c.n - above;
+        baselineEvents[i * K + k] = epoch.baselineEvents[i * K + k];
+      }
+    }
+  }
+  return {
+    candidates: K,
+    candidateLogWeights: CANDIDATE_LOG_WEIGHTS,
+    canaryEvents,
+    canaryTotals: m.canaryTotals,
+    baselineEvents,
+    baselineTotals: m.baselineTotals,
+    canarySide: (m.tail === 'upper') === (alternative === 'greater') ? 'up' : 'down',
+  };
+}
+
+/** ln E of the bracket test over the range from `from` after each interval k (0 before it), each interval tempered by `weights`. */
+function bracketProcess(m: MatchedQuantile, bracket: PreparedBracket, r: number, alternative: ShiftAlternative, from: number, weights: ArrayLike<number>, looks = m.thresholds.length, everyLook = true): Float64Array {
+  const blocks = blocksFrom(m, from, looks);
+  return bracketLogEProcess(bracket.grid, bracketCounts(m, bracket, r, alternative, blocks, looks), blocks, looks, weights, everyLook);
+}
+
+/** The same timeline read in blocks that start where `starts` marks (the steps of the canary's weight): each block's statements fixed before it, its sides weighted alike. */
+export function withBlocks(m: MatchedQuantile, starts: readonly boolean[]): MatchedQuantile {
+  return { ...m, blockStarts: Int32Array.from([0, ...starts.flatMap((s, i) => (s && i > 0 ? [i] : []))]) };
+}
+
+/**
+ * The bracket test of shift r as evidence by range (src/stats/e-detector.ts): each range's
+ * statements are fixed by the baseline before it, so every start reads its own.
+ */
+export function shiftRangeEvidence(m: MatchedQuantile, r: number, alternative: ShiftAlternative): RangeEvidence {
+  const bracket = m.bracket;
+  if (!bracket) throw new Error('Range evidence is the bracket test of histograms');
+  return { looks: m.thresholds.length, logEFrom: (from, weights) => bracketProcess(m, bracket, r, alternative, from, weights) };
+}
+
+/** The candidate bounds b of a claim from a pooled histogram, in CANDIDATE_SHARES' order (NaN where there is none). */
+function candidateBounds(pool: WeightedSample, level: number, alternative: ShiftAlternative): number[] {
+  const j = holdingIndex(pool, level);
+  const bounds = [...new Set([...pool.lowerEdges!, ...pool.points])].filter(Number.isFinite).sort((a, b) => a - b);
+  const at = (x: number, step: number) => {
+    const i = bounds.indexOf(x);
+    return i >= 0 && i + step >= 0 && i + step < bounds.length ? bounds[i + step] : NaN;
+  };
+  const top = pool.points[j];
+  const bottom = pool.lowerEdges![j];
+  return alternative === 'greater' ? [at(top, 0), at(top, 1), at(bottom, 0)] : [at(bottom, 0), at(bottom, -1), at(top, 0)];
 }
 
 /** The same prepared timeline tested on the other scale (the thresholds, counters and mixtures do not depend on it). */
@@ -185,18 +383,30 @@ export function predictableThresholds(baselines: readonly WeightedSample[], leve
  * baseline's counts beyond either are exact; q_i+ is +Inf above the highest finite bound).
  */
 export function predictableBrackets(baselines: readonly WeightedSample[], level: number): { lower: Float64Array; upper: Float64Array } {
-  const lower = new Float64Array(baselines.length).fill(NaN);
-  const upper = new Float64Array(baselines.length).fill(NaN);
-  const needed = MIN_TAIL_FOR_THRESHOLD / Math.min(level, 1 - level);
-  for (let i = 1; i < baselines.length; i++) {
+  return bracketsOf(predictablePools(baselines, level), level);
+}
+
+/** Per interval, the baseline's fewest latest intervals before it that expect MIN_TAIL_FOR_THRESHOLD tail observations (or all before it), pooled; undefined without any. */
+function predictablePools(baselines: readonly WeightedSample[], level: number, tail = MIN_TAIL_FOR_THRESHOLD): (WeightedSample | undefined)[] {
+  const needed = tail / Math.min(level, 1 - level);
+  return baselines.map((_, i) => {
     const pooled: WeightedSample[] = [];
     let n = 0;
     for (let j = i - 1; j >= 0 && n < needed; j--) if (baselines[j].n > 0) (pooled.push(baselines[j]), (n += baselines[j].n));
-    if (n === 0) continue;
-    const bracket = bracketOf(pooled.length === 1 ? pooled[0] : pool(pooled), level);
+    if (n === 0) return undefined;
+    return pooled.length === 1 ? pooled[0] : pool(pooled);
+  });
+}
+
+function bracketsOf(pools: readonly (WeightedSample | undefined)[], level: number): { lower: Float64Array; upper: Float64Array } {
+  const lower = new Float64Array(pools.length).fill(NaN);
+  const upper = new Float64Array(pools.length).fill(NaN);
+  pools.forEach((p, i) => {
+    if (!p) return;
+    const bracket = bracketOf(p, level);
     lower[i] = bracket.lower;
     upper[i] = bracket.upper;
-  }
+  });
   return { lower, upper };
 }
 
@@ -205,14 +415,19 @@ function bracketOf(sample: WeightedSample, level: number): { lower: number; uppe
     const q = quantile(sample, level);
     return { lower: q, upper: q };
   }
+  const j = holdingIndex(sample, level);
+  return { lower: sample.lowerEdges[j], upper: sample.points[j] };
+}
+
+/** The index of the bucket holding a histogram's level-quantile (histogram_quantile's rank rule). */
+function holdingIndex(sample: WeightedSample, level: number): number {
   let seen = 0;
   const rank = level * sample.n;
   for (let j = 0; j < sample.points.length; j++) {
     seen += sample.counts[j];
-    if (seen >= rank) return { lower: sample.lowerEdges[j], upper: sample.points[j] };
+    if (seen >= rank) return j;
   }
-  const last = sample.points.length - 1;
-  return { lower: sample.lowerEdges[last], upper: sample.points[last] };
+  return sample.points.length - 1;
 }
 
 /** Several samples of one kind as one: raw observations together, or histograms' counts added per bound. */
@@ -305,13 +520,15 @@ function tailCounts(m: MatchedQuantile, r: number, alternative: ShiftAlternative
 
 /** ln E per look (one value per interval) for "the shift exceeds r" (`greater`) or "falls short of r" (`less`). */
 export function logShiftEProcess(m: MatchedQuantile, r: number, alternative: ShiftAlternative): Float64Array {
+  if (m.bracket) return bracketProcess(m, m.bracket, r, alternative, 0, m.weights);
   const { canary, baseline } = tailCounts(m, r, alternative, m.thresholds.length);
   return m.mixtures[rateSide(m, alternative)].logEProcess(canary, baseline, undefined, m.weights);
 }
 
 /** ln E after the first `looks` intervals. */
-export function logShiftEValue(m: MatchedQuantile, r: number, alternative: ShiftAlternative, looks = m.thresholds.length): number {
+export function logShiftEValue(m: MatchedQuantile, r: number, alternative: ShiftAlternative, looks = m.thresholds.length, from = 0): number {
   if (looks === 0) return 0;
+  if (m.bracket) return looks > Math.max(from, 1) ? bracketProcess(m, m.bracket, r, alternative, from, m.weights, looks, false)[looks - 1] : 0;
   const { canary, baseline } = tailCounts(m, r, alternative, looks);
   return m.mixtures[rateSide(m, alternative)].logEValue(canary, baseline, looks, m.weights);
 }
@@ -335,9 +552,9 @@ function range(m: MatchedQuantile): number {
  * Infinity, when no shift is excluded on that side). `hint`: a previous look's bounds to
  * start the search from (bounds move little from look to look).
  */
-export function shiftConfidenceSequence(m: MatchedQuantile, alphaLower: number, alphaUpper: number, looks = m.thresholds.length, hint?: Bounds): Bounds {
-  const lower = edge(m, 'greater', Math.log(1 / alphaLower), looks, hint && fromShift(m, hint.lower));
-  const upper = edge(m, 'less', Math.log(1 / alphaUpper), looks, hint && fromShift(m, hint.upper));
+export function shiftConfidenceSequence(m: MatchedQuantile, alphaLower: number, alphaUpper: number, looks = m.thresholds.length, hint?: Bounds, from = 0): Bounds {
+  const lower = edge(m, 'greater', Math.log(1 / alphaLower), looks, hint && fromShift(m, hint.lower), from);
+  const upper = edge(m, 'less', Math.log(1 / alphaUpper), looks, hint && fromShift(m, hint.upper), from);
   return { lower: lower === -Infinity ? toShift(m, -Infinity) : toShift(m, lower), upper: upper === Infinity ? Infinity : toShift(m, upper) };
 }
 
@@ -346,8 +563,8 @@ export function shiftConfidenceSequence(m: MatchedQuantile, alphaLower: number, 
  * (`greater`) or the upper one (`less`) of the shift at `alpha`, searched from `hint` (a nearby
  * shift); -1 or -Infinity, and Infinity, when nothing on that side is rejected.
  */
-export function shiftEdge(m: MatchedQuantile, alternative: ShiftAlternative, alpha: number, looks = m.thresholds.length, hint?: number): number {
-  const u = edge(m, alternative, Math.log(1 / alpha), looks, hint === undefined ? undefined : fromShift(m, hint));
+export function shiftEdge(m: MatchedQuantile, alternative: ShiftAlternative, alpha: number, looks = m.thresholds.length, hint?: number, from = 0): number {
+  const u = edge(m, alternative, Math.log(1 / alpha), looks, hint === undefined ? undefined : fromShift(m, hint), from);
   if (alternative === 'greater') return toShift(m, u);
   return u === Infinity ? Infinity : toShift(m, u);
 }
@@ -356,8 +573,8 @@ export function shiftEdge(m: MatchedQuantile, alternative: ShiftAlternative, alp
  * The edge (on the search scale) of the shifts that `alternative`'s e-value rejects at
  * `threshold`: `greater` rejects the shifts below the lower bound, `less` those above the upper.
  */
-function edge(m: MatchedQuantile, alternative: ShiftAlternative, threshold: number, looks: number, hint?: number): number {
-  const gap = (u: number) => logShiftEValue(m, toShift(m, u), alternative, looks) - threshold;
+function edge(m: MatchedQuantile, alternative: ShiftAlternative, threshold: number, looks: number, hint?: number, from = 0): number {
+  const gap = (u: number) => logShiftEValue(m, toShift(m, u), alternative, looks, from) - threshold;
   // 2e-4 in ln(1 + r) for a relative shift (0.02 %), far below what a report shows.
   return boundary(gap, alternative === 'greater' ? -1 : 1, hint, range(m), range(m) * 2.5e-5);
 }

@@ -24,7 +24,8 @@ function intervalsOf(c: Case): ShiftInterval[] {
 
 describe('the matched quantile-shift e-process (numpy/scipy reference)', () => {
   describe.each(fixtures.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    const m = matchedQuantile(intervalsOf(c), c.level, c.scale as ShiftScale);
+    // Histograms read by the two-sample comparison of tails, as raw values are (the bracket test: test/stats/quantile-bracket-e-process.test.ts).
+    const m = matchedQuantile(intervalsOf(c), c.level, c.scale as ShiftScale, 'tails');
 
     it('sets each threshold from the baseline of the intervals before it alone', () => {
       expect(Array.from(m.thresholds, (q) => (Number.isNaN(q) ? null : q))).toEqual(c.thresholds.map((q) => (q === null ? null : expect.closeTo(q, 9))));
@@ -54,11 +55,11 @@ describe('the matched quantile-shift e-process (numpy/scipy reference)', () => {
   });
 });
 
-describe('histogram counts: each claim reads the count that makes it hardest', () => {
+describe('histogram counts read by the comparison of tails: each claim reads the count that makes it hardest', () => {
   // Buckets (0, 10], (10, 20], (20, 40], (40, +Inf] with 5, 3, 2, 1 observations per side.
   const bounds = [10, 20, 40, Infinity];
   const side = () => fromBuckets(bounds, [5, 3, 2, 1], 0);
-  const m = matchedQuantile([{ baseline: side(), canary: side() }, { baseline: side(), canary: side() }], 0.5, 'absolute');
+  const m = matchedQuantile([{ baseline: side(), canary: side() }, { baseline: side(), canary: side() }], 0.5, 'absolute', 'tails');
 
   it('brackets the baseline quantile by the edges of the bucket holding it', () => {
     expect(m.thresholds[0]).toBeNaN();
@@ -80,7 +81,7 @@ describe('histogram counts: each claim reads the count that makes it hardest', (
     // p95 inside (100, 250] on both sides, a canary identical to the baseline, 100,000 observations an interval.
     const envoy = [50, 100, 250, 500, Infinity];
     const side = () => fromBuckets(envoy, [40_000, 50_000, 7_000, 2_000, 1_000], 0);
-    const coarse = matchedQuantile(Array.from({ length: 10 }, () => ({ baseline: side(), canary: side() })), 0.95, 'relative');
+    const coarse = matchedQuantile(Array.from({ length: 10 }, () => ({ baseline: side(), canary: side() })), 0.95, 'relative', 'tails');
     // The pass claim compares the canary beyond 100 x 1.1 (most: beyond 100, 10 %) with the baseline beyond 250 (3 %).
     expect(Math.max(...logShiftEProcess(coarse, 0.1, 'less'))).toBeLessThan(0);
     // Nor can it fail: the canary beyond 250 x 1.1 (fewest: beyond 500, 1 %) against the baseline beyond 100 (10 %).
