@@ -160,6 +160,8 @@ export type HistogramTest = 'bracket' | 'tails';
 interface PreparedBracket {
   readonly grid: BernoulliGrid;
   readonly pools: readonly (WeightedSample | undefined)[];
+  /** The first interval whose earlier baseline holds a full pool (MIN_TAIL_FOR_BRACKET): no block reads before it. */
+  readonly ready: number;
   readonly epochs: Map<number, Epoch>;
 }
 
@@ -202,14 +204,16 @@ export function matchedQuantile(intervals: readonly ShiftInterval[], level: numb
     canaryTotals,
     baselineTotals,
     mixtures: { greater: new RateRatioMixture(totals, 1, 'greater'), less: new RateRatioMixture(totals, 1, 'less') },
-    ...(binned && histogramTest === 'bracket' ? { bracket: prepareBracket(predictablePools(baselines, level, MIN_TAIL_FOR_BRACKET), level) } : {}),
+    ...(binned && histogramTest === 'bracket' ? { bracket: prepareBracket(baselines, level) } : {}),
   };
 }
 
 /**
  * The bracket test's bounds come from the baseline's latest earlier intervals that expect this
- * many tail observations (4,000 observations for a p95): its bounds must sit around the quantile,
- * and a pool of 400 placed it a bucket off often enough at 1,000 requests a minute to cost passes.
+ * many tail observations (4,000 observations for a p95), and no block reads before that many are
+ * in: its bounds must sit around the quantile, and 500 observations (a minute at 1,000 requests
+ * a minute, half of them the baseline's) placed a p95 two buckets off, where no candidate could
+ * ever make the baseline's statement.
  */
 const MIN_TAIL_FOR_BRACKET = 200;
 
@@ -224,8 +228,11 @@ const CANDIDATE_SHARES = [0.375, 0.375, 0.25] as const;
 const BRACKET_CANDIDATES = CANDIDATE_SHARES.length;
 const CANDIDATE_LOG_WEIGHTS = Float64Array.from(CANDIDATE_SHARES, Math.log);
 
-function prepareBracket(pools: readonly (WeightedSample | undefined)[], level: number): PreparedBracket {
-  return { grid: bernoulliGrid(Math.min(level, 1 - level)), pools, epochs: new Map() };
+function prepareBracket(baselines: readonly WeightedSample[], level: number): PreparedBracket {
+  const needed = MIN_TAIL_FOR_BRACKET / Math.min(level, 1 - level);
+  let ready = 1;
+  for (let seen = baselines.length ? baselines[0].n : 0; ready < baselines.length && seen < needed; ready++) seen += baselines[ready].n;
+  return { grid: bernoulliGrid(Math.min(level, 1 - level)), pools: predictablePools(baselines, level, MIN_TAIL_FOR_BRACKET), ready, epochs: new Map() };
 }
 
 /**
@@ -272,8 +279,9 @@ function blocksFrom(m: MatchedQuantile, from: number, looks: number): BracketBlo
   const starts = [from, ...Array.from(m.blockStarts).filter((b) => b > from && b < looks)];
   return starts.map((start, j) => {
     const end = j + 1 < starts.length ? starts[j + 1] : all;
-    const first = Math.max(start, 1);
-    const at = Math.min(first + 1, end - 1, all - 1);
+    // The first interval only sets bounds, and none are set from less than a full pool.
+    const first = Math.max(start, 1, m.bracket?.ready ?? 1);
+    const at = Math.max(first, Math.min(first + 1, end - 1, all - 1));
     const nc = m.canaryTotals[at];
     const nb = m.baselineTotals[at];
     return { start: first, end, ratio: nc > 0 && nb > 0 ? nb / nc : 1 };
