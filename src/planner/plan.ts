@@ -31,6 +31,8 @@ import { sumCountIntervals, sumValuesIntervals } from '../judge/timeline';
 import type { CountInterval, HistogramBucket, Margin, ValuesInterval } from '../judge/types';
 import { binomial, multinomial, normalFrom, seededUniform, type Normal, type Uniform } from './draws';
 import type { StableHistory } from './history';
+import { bucketLimit } from './bucket-limit';
+import { latencyModel, quantileOf, scaled, type LatencyModel } from './latency-model';
 import { quantileTimelineVerdict, rateTimelineVerdict, type TimelineVerdict } from './verdicts';
 
 /** A metric of the profile the planner plans for. */
@@ -85,6 +87,12 @@ export interface MetricPlan {
   readonly margins: { readonly smallestPassing: number | null; readonly largestFailing: number | null };
   /** Why nothing can be decided, when the judge says so (buckets too coarse). */
   readonly note?: string;
+  /**
+   * Latency: why the buckets and not the traffic keep it from being decided within the longest step
+   * tried (`needed` null), or within the Rollout's own step when `needed` is longer
+   * (src/planner/bucket-limit.ts).
+   */
+  readonly limit?: string;
 }
 
 export interface RolloutPlan {
@@ -125,7 +133,7 @@ export function planRollout(history: StableHistory, options: PlanOptions): Rollo
   const harm = { errorFactor: options.harm?.errorFactor ?? 2, latencyFactor: options.harm?.latencyFactor ?? 1.2 };
   const power = { pass: options.power?.pass ?? 0.8, fail: options.power?.fail ?? 0.9 };
   const runs = options.runs ?? 200;
-  const world: World = { perMinute, errorRate, latency: history.latency ? probabilities(history.latency) : undefined, steps: options.steps, seed: options.seed ?? 20261201, runs };
+  const world: World = { perMinute, errorRate, latency: history.latency ? latencyModel(history.latency) : undefined, steps: options.steps, seed: options.seed ?? 20261201, runs };
   const ctx: MetricContext = { evidence: anytimeValidEvidence, rates: { fail: options.alpha / Math.max(1, options.metricCount), pass: options.alpha } };
   const metrics = options.metrics.map((metric) => planMetric(world, metric, ctx, harm, power, options));
   const needs = metrics.map((m) => m.needed?.minutesPerStep ?? null);
@@ -146,7 +154,7 @@ export function planRollout(history: StableHistory, options: PlanOptions): Rollo
 interface World {
   readonly perMinute: readonly number[];
   readonly errorRate: number;
-  readonly latency?: { readonly bounds: readonly number[]; readonly probabilities: Float64Array };
+  readonly latency?: LatencyModel;
   readonly steps: readonly number[];
   readonly seed: number;
   readonly runs: number;
@@ -199,7 +207,20 @@ function planMetric(world: World, metric: PlanMetric, ctx: MetricContext, harm: 
     }
   }
   const margins = note ? { smallestPassing: null, largestFailing: null } : decidableMargins(world, metric, ctx, harm, power, options.minutesPerStep);
-  return { metric, stable, given, needed, margins, ...(note ? { note } : {}) };
+  const short = !needed || needed.minutesPerStep > options.minutesPerStep;
+  const limit =
+    !note && short && metric.kind === 'latency' && world.latency && metric.margin.relative !== undefined
+      ? bucketLimit(world.latency, {
+          level: metric.quantile ?? 0.95,
+          margin: metric.margin.relative,
+          harm: harm.latencyFactor,
+          requestsPerMinute: median(world.perMinute)!,
+          share: world.steps[world.steps.length - 1],
+          maxMinutes: needed ? options.minutesPerStep : (grid[grid.length - 1] ?? 0),
+          rates: ctx.rates,
+        })
+      : undefined;
+  return { metric, stable, given, needed, margins, ...(note ? { note } : {}), ...(limit ? { limit } : {}) };
 }
 
 /** At the given step length, the smallest relative margin a healthy canary passes and the largest a harmful one fails at, by bisection. */
@@ -314,55 +335,6 @@ function drawTimeline(world: World, metric: PlanMetric, minutesPerStep: number, 
 function cumulative(bounds: readonly number[], counts: Float64Array): HistogramBucket[] {
   let total = 0;
   return bounds.map((le, i) => ({ le, count: (total += counts[i]) }));
-}
-
-function probabilities(latency: NonNullable<StableHistory['latency']>): { bounds: readonly number[]; probabilities: Float64Array } {
-  const total = latency.counts.reduce((a, b) => a + b, 0);
-  return { bounds: latency.bounds, probabilities: Float64Array.from(latency.counts, (c) => c / total) };
-}
-
-/** The stable's CDF at x: linear inside the first bucket (from 0), log-linear inside the others (latencies spread multiplicatively). */
-function cdfAt(latency: { bounds: readonly number[]; probabilities: Float64Array }, x: number): number {
-  let below = 0;
-  let lower = 0;
-  for (let i = 0; i < latency.bounds.length; i++) {
-    const upper = latency.bounds[i];
-    const p = latency.probabilities[i];
-    if (x >= upper) {
-      below += p;
-      lower = upper;
-      continue;
-    }
-    if (upper === Infinity || x <= lower) return below;
-    const inside = lower > 0 ? Math.log(x / lower) / Math.log(upper / lower) : (x - lower) / (upper - lower);
-    return below + p * Math.min(1, Math.max(0, inside));
-  }
-  return 1;
-}
-
-/** Bucket probabilities of the stable's latency times `factor`: P(factor X <= le) = F(le / factor). */
-function scaled(latency: { bounds: readonly number[]; probabilities: Float64Array }, factor: number): Float64Array {
-  if (factor === 1) return latency.probabilities;
-  let previous = 0;
-  return Float64Array.from(latency.bounds, (le) => {
-    const c = le === Infinity ? 1 : cdfAt(latency, le / factor);
-    const p = Math.max(0, c - previous);
-    previous = Math.max(previous, c);
-    return p;
-  });
-}
-
-/** The level-q point of the stable's latency (the inverse of cdfAt). */
-function quantileOf(latency: { bounds: readonly number[]; probabilities: Float64Array }, q: number): number {
-  let lo = 0;
-  let hi = latency.bounds.filter(Number.isFinite).at(-1) ?? 0;
-  if (cdfAt(latency, hi) < q) return hi;
-  for (let i = 0; i < 60; i++) {
-    const mid = (lo + hi) / 2;
-    if (cdfAt(latency, mid) < q) lo = mid;
-    else hi = mid;
-  }
-  return hi;
 }
 
 function median(xs: readonly number[]): number | null {

@@ -10,9 +10,14 @@ import { planText } from '../../src/planner/plan-text';
 import { ENVOY_DEFAULT_BUCKETS, RESOLVING_LATENCY_BUCKETS } from '../../demo/latency-buckets';
 
 function history(requestsPerMinute: number, bounds: readonly number[] = [...RESOLVING_LATENCY_BUCKETS, Infinity]): StableHistory {
+  return historyAt(requestsPerMinute, 40, bounds);
+}
+
+/** A stable of lognormal latency (median ms, sigma 0.5) on `bounds`. */
+function historyAt(requestsPerMinute: number, median: number, bounds: readonly number[] = [...RESOLVING_LATENCY_BUCKETS, Infinity]): StableHistory {
   let previous = 0;
   const counts = bounds.map((le) => {
-    const c = le === Infinity ? 1 : normalCdf(Math.log(le / 40) / 0.5);
+    const c = le === Infinity ? 1 : normalCdf(Math.log(le / median) / 0.5);
     const p = c - previous;
     previous = c;
     return Math.round(p * 1e6);
@@ -31,8 +36,9 @@ const options: PlanOptions = {
   alpha: 0.05,
   metricCount: 4,
   runs: 40,
-  // +30 % p95: on the resolving buckets (about 4.5 % apart) each claim brackets the quantile by
-  // its bucket's edges, so +20 % against a +10 % margin is about what the brackets can never show.
+  // +30 % p95, which 10-minute steps decide at 10,000 requests a minute: against a +10 % margin a
+  // p95 x1.2 leaves the buckets (about 4.5 % apart) about a bucket to show it in, and takes about
+  // 15 minutes a step here (the bucket limit below).
   harm: { errorFactor: 3, latencyFactor: 1.3 },
   metrics: [
     { name: 'error-rate', kind: 'error-rate', margin: { relative: 0.5, absolute: 0.001 } },
@@ -79,6 +85,20 @@ describe('planRollout', () => {
     expect(latency.note).toMatch(/too coarse to ever/);
     expect(plan.neededMinutesPerStep).toBeNull();
     expect(planText(plan)).toMatch(/never decidable on these data/);
+  });
+
+  it('names the buckets, not "more than 4 hours", when they and not the traffic keep a p95 x1.2 from failing', () => {
+    // The stable's p95 (93.1 ms) a half percent below the bound 93.6: a fail must show it below that bound.
+    const nearBound = historyAt(1_000, 40.9);
+    const plan = planRollout(nearBound, { ...options, runs: 20, maxMinutesPerStep: 60, harm: { latencyFactor: 1.2 }, metrics: [options.metrics[1]] });
+    const latency = plan.metrics[0];
+    expect(latency.needed).toBeNull();
+    expect(latency.limit).toMatch(/^p95 \(93\.1\d* ms\) lies in \(89\.6, 93\.6\], 4\.5 % wide; to fail p95 x1\.2 at \+10 % the data must place the stable's p95 below 93\.6 ms \(it sits 0\.5\d* % below\)/);
+    expect(latency.limit).toMatch(/Add bounds near 93\.1\d* and 111\.\d+ ms \(about 1 % apart there\) or widen the margin$/);
+    const text = planText(plan);
+    expect(text).toMatch(/needs: not within 60 minutes per step, and the buckets, not the traffic, are the limit: /);
+    expect(text).not.toMatch(/more than 60 minutes per step/);
+    expect(text).toMatch(/this traffic cannot decide every metric within the longest step tried: the buckets, not the traffic, limit latency/);
   });
 
   it('refuses a history without traffic, steps outside (0, 1) and an empty metric list', () => {
