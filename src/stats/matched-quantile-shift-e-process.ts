@@ -77,7 +77,7 @@
  */
 import { RateRatioMixture, type RateInterval } from './conditional-rate-ratio-e-process';
 import type { LogFactorTable, RangeEvidence } from './e-detector';
-import { bernoulliGrid, bracketLogEProcess, type BernoulliGrid, type BracketBlock, type BracketCounts } from './quantile-bracket-e-process';
+import { bernoulliGrid, bracketBlockValue, bracketLogEProcess, type BernoulliGrid, type BracketBlock, type BracketCounts } from './quantile-bracket-e-process';
 import type { Bounds } from './quantile-bounds';
 import { quantile } from './quantile';
 import { fromValues, type WeightedSample } from './weighted-sample';
@@ -99,7 +99,7 @@ export const MIN_TAIL_FOR_THRESHOLD = 20;
 /** Counts beyond x of one side of one interval, by binary search over its sorted points. */
 class TailCounter {
   private readonly cumulative: Float64Array;
-  constructor(private readonly sample: WeightedSample) {
+  constructor(readonly sample: WeightedSample) {
     this.cumulative = new Float64Array(sample.points.length + 1);
     for (let j = 0; j < sample.points.length; j++) this.cumulative[j + 1] = this.cumulative[j] + sample.counts[j];
   }
@@ -163,6 +163,8 @@ interface PreparedBracket {
   /** The first interval whose earlier baseline holds a full pool (MIN_TAIL_FOR_BRACKET): no block reads before it. */
   readonly ready: number;
   readonly epochs: Map<number, Epoch>;
+  /** Each block's running tempered sums under the weights of the readings so far (the searches evaluate a reading many times). */
+  readonly prefixes: Map<string, BlockPrefix[]>;
 }
 
 /** The statements of ranges that start reading at `first`: the candidate baseline bounds per claim, fixed by the baseline before `first`, and the baseline's events beyond them per interval. */
@@ -232,7 +234,7 @@ function prepareBracket(baselines: readonly WeightedSample[], level: number): Pr
   const needed = MIN_TAIL_FOR_BRACKET / Math.min(level, 1 - level);
   let ready = 1;
   for (let seen = baselines.length ? baselines[0].n : 0; ready < baselines.length && seen < needed; ready++) seen += baselines[ready].n;
-  return { grid: bernoulliGrid(Math.min(level, 1 - level)), pools: predictablePools(baselines, level, MIN_TAIL_FOR_BRACKET), ready, epochs: new Map() };
+  return { grid: bernoulliGrid(Math.min(level, 1 - level)), pools: predictablePools(baselines, level, MIN_TAIL_FOR_BRACKET), ready, epochs: new Map(), prefixes: new Map() };
 }
 
 /**
@@ -326,6 +328,186 @@ function bracketCounts(m: MatchedQuantile, bracket: PreparedBracket, r: number, 
 function bracketProcess(m: MatchedQuantile, bracket: PreparedBracket, r: number, alternative: ShiftAlternative, from: number, weights: ArrayLike<number>, looks = m.thresholds.length, everyLook = true): Float64Array {
   const blocks = blocksFrom(m, from, looks);
   return bracketLogEProcess(bracket.grid, bracketCounts(m, bracket, r, alternative, blocks, looks), blocks, looks, weights, everyLook);
+}
+
+/**
+ * One block's running tempered sums under one reading's weights, for the searches that evaluate
+ * a range at many shifts: per interval of the block read so far, the canary's tempered counts
+ * beyond each bucket of the block's common layout (suffix sums, so a shift's count is one binary
+ * search), its tempered total, and the baseline's tempered sums at each claim's candidate bounds
+ * (which do not depend on the shift). Built as far as a reading asks, extended by later readings
+ * whose weights agree on what is built (the judge's ranges read the settled weights).
+ */
+interface BlockPrefix {
+  readonly start: number;
+  readonly end: number;
+  readonly ratio: number;
+  /** The block's buckets (ascending; every interval's nonempty buckets among them, none overlapping). */
+  readonly uppers: Float64Array;
+  readonly lowers: Float64Array;
+  /** The weight each built interval was read with. */
+  readonly weights: Float64Array;
+  builtTo: number;
+  /** The first interval read (Infinity: none yet). */
+  firstRead: number;
+  /** Per built interval (row t = interval start + t): the canary's tempered counts in buckets j and above (B + 1 columns). */
+  readonly suffix: Float64Array;
+  readonly totals: Float64Array;
+  /** Per row: the baseline's tempered events and rest at each candidate, `greater` then `less` (4K columns). */
+  readonly baseline: Float64Array;
+}
+
+/** The buckets a block's canary intervals share, or undefined when they overlap (then the searches read interval by interval). */
+function blockLayout(m: MatchedQuantile, start: number, end: number): { uppers: Float64Array; lowers: Float64Array } | undefined {
+  const lowerOf = new Map<number, number>();
+  for (let i = start; i < end; i++) {
+    const { points, lowerEdges } = m.canary[i].sample;
+    if (!lowerEdges) return undefined;
+    for (let j = 0; j < points.length; j++) {
+      const seen = lowerOf.get(points[j]);
+      if (seen === undefined) lowerOf.set(points[j], lowerEdges[j]);
+      else if (seen !== lowerEdges[j]) return undefined;
+    }
+  }
+  const uppers = Float64Array.from([...lowerOf.keys()].sort((a, b) => a - b));
+  const lowers = Float64Array.from(uppers, (u) => lowerOf.get(u)!);
+  for (let j = 1; j < uppers.length; j++) if (lowers[j] < uppers[j - 1]) return undefined;
+  return { uppers, lowers };
+}
+
+/** The block's prefix under `weights`, built to the first `looks` intervals; undefined when its buckets overlap. */
+function blockPrefixOf(m: MatchedQuantile, bracket: PreparedBracket, block: BracketBlock, looks: number, weights: ArrayLike<number>): BlockPrefix | undefined {
+  const key = `${block.start}:${block.end}:${block.ratio}`;
+  const upTo = Math.min(block.end, looks);
+  const known = bracket.prefixes.get(key) ?? [];
+  let prefix = known.find((p) => {
+    for (let i = block.start; i < Math.min(p.builtTo, upTo); i++) if (p.weights[i - block.start] !== weights[i]) return false;
+    return true;
+  });
+  if (!prefix) {
+    const layout = blockLayout(m, block.start, block.end);
+    if (!layout) return undefined;
+    const rows = block.end - block.start;
+    const B = layout.uppers.length;
+    prefix = { ...block, ...layout, weights: new Float64Array(rows), builtTo: block.start, firstRead: Infinity, suffix: new Float64Array(rows * (B + 1)), totals: new Float64Array(rows), baseline: new Float64Array(rows * 4 * BRACKET_CANDIDATES) };
+    // A few readings per block at most (the claims' and the reported bounds'): keep the latest ones.
+    bracket.prefixes.set(key, [prefix, ...known].slice(0, 4));
+  }
+  extendPrefix(m, bracket, prefix, upTo, weights);
+  return prefix;
+}
+
+/** Reads the block's intervals from where the prefix stops to `upTo` with `weights`. */
+function extendPrefix(m: MatchedQuantile, bracket: PreparedBracket, p: BlockPrefix, upTo: number, weights: ArrayLike<number>): void {
+  const K = BRACKET_CANDIDATES;
+  const B = p.uppers.length;
+  const epoch = epochOf(m, bracket, p.start);
+  const inBucket = new Float64Array(B);
+  for (let i = p.builtTo; i < upTo; i++) {
+    const t = i - p.start;
+    const row = t * (B + 1);
+    const w = weights[i];
+    p.weights[t] = w;
+    if (t > 0) {
+      p.suffix.copyWithin(row, row - (B + 1), row);
+      p.totals[t] = p.totals[t - 1];
+      p.baseline.copyWithin(t * 4 * K, (t - 1) * 4 * K, t * 4 * K);
+    }
+    const nc = m.canaryTotals[i];
+    const nb = m.baselineTotals[i];
+    if (w > 0 && nc > 0 && nb > 0) {
+      // As src/stats/quantile-bracket-e-process.ts weights them: v canary observations and ratio * v baseline ones.
+      const v = Math.min(nc, nb / p.ratio);
+      const wc = (w * v) / nc;
+      const wb = (w * v * p.ratio) / nb;
+      const { points, counts } = m.canary[i].sample;
+      inBucket.fill(0);
+      for (let j = 0; j < points.length; j++) inBucket[bucketIndex(p.uppers, points[j])] += counts[j];
+      let above = 0;
+      for (let j = B - 1; j >= 0; j--) {
+        above += wc * inBucket[j];
+        p.suffix[row + j] += above;
+      }
+      p.totals[t] += wc * nc;
+      ['greater', 'less'].forEach((alternative, side) => {
+        for (let k = 0; k < K; k++) {
+          const eb = epoch[alternative as ShiftAlternative].baselineEvents[i * K + k];
+          p.baseline[t * 4 * K + side * 2 * K + 2 * k] += wb * eb;
+          p.baseline[t * 4 * K + side * 2 * K + 2 * k + 1] += wb * (nb - eb);
+        }
+      });
+      p.firstRead = Math.min(p.firstRead, i);
+    }
+  }
+  p.builtTo = Math.max(p.builtTo, upTo);
+}
+
+/** The index of `upper` among ascending `uppers` (present by construction). */
+function bucketIndex(uppers: Float64Array, upper: number): number {
+  let lo = 0;
+  let hi = uppers.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (uppers[mid] < upper) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The canary's tempered observations beyond x in row t: surely (`fewest`: buckets whose lower edge is at or above x) or possibly (`most`: reaching above x). */
+function prefixAbove(p: BlockPrefix, t: number, x: number, reading: 'fewest' | 'most'): number {
+  const keys = reading === 'fewest' ? p.lowers : p.uppers;
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (reading === 'fewest' ? keys[mid] < x : keys[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return p.suffix[t * (keys.length + 1) + lo];
+}
+
+/**
+ * ln E of the bracket test over the range from `from` after the first `looks` intervals under the
+ * timeline's weights: the blocks' values from their pooled sums (the same numbers as
+ * `bracketProcess`, without a pass over the intervals per shift tried).
+ */
+function bracketLogEValue(m: MatchedQuantile, bracket: PreparedBracket, r: number, alternative: ShiftAlternative, from: number, looks: number): number {
+  const K = BRACKET_CANDIDATES;
+  const canarySide = (m.tail === 'upper') === (alternative === 'greater') ? 'up' : 'down';
+  const reading = alternative === 'greater' ? 'fewest' : 'most';
+  const side = alternative === 'greater' ? 0 : 1;
+  const sums = new Float64Array(4 * K);
+  let total = 0;
+  for (const block of blocksFrom(m, from, looks)) {
+    const upTo = Math.min(block.end, looks);
+    if (block.start >= upTo) continue;
+    const p = blockPrefixOf(m, bracket, block, looks, m.weights);
+    // Buckets that differ between the block's intervals: read interval by interval.
+    if (!p) {
+      total += bracketLogEProcess(bracket.grid, bracketCounts(m, bracket, r, alternative, [block], upTo), [block], upTo, m.weights, false)[upTo - 1];
+      continue;
+    }
+    if (p.firstRead >= upTo) continue;
+    const t = upTo - 1 - block.start;
+    const bounds = epochOf(m, bracket, block.start)[alternative].bounds;
+    const canaryTotal = p.totals[t];
+    sums.fill(0);
+    let bets = false;
+    for (let k = 0; k < K; k++) {
+      const b = bounds[k];
+      if (Number.isNaN(b) || (m.scale === 'relative' && !(b > 0))) continue;
+      bets = true;
+      const above = prefixAbove(p, t, moved(m, b, r), reading);
+      const events = m.tail === 'upper' ? above : canaryTotal - above;
+      sums[4 * k] = events;
+      sums[4 * k + 1] = canaryTotal - events;
+      sums[4 * k + 2] = p.baseline[t * 4 * K + side * 2 * K + 2 * k];
+      sums[4 * k + 3] = p.baseline[t * 4 * K + side * 2 * K + 2 * k + 1];
+    }
+    if (bets) total += bracketBlockValue(bracket.grid, canarySide, sums, CANDIDATE_LOG_WEIGHTS);
+  }
+  return total;
 }
 
 /** The same timeline read in blocks that start where `starts` marks (the steps of the canary's weight): each block's statements fixed before it, its sides weighted alike. */
@@ -536,7 +718,7 @@ export function logShiftEProcess(m: MatchedQuantile, r: number, alternative: Shi
 /** ln E after the first `looks` intervals. */
 export function logShiftEValue(m: MatchedQuantile, r: number, alternative: ShiftAlternative, looks = m.thresholds.length, from = 0): number {
   if (looks === 0) return 0;
-  if (m.bracket) return looks > Math.max(from, 1) ? bracketProcess(m, m.bracket, r, alternative, from, m.weights, looks, false)[looks - 1] : 0;
+  if (m.bracket) return bracketLogEValue(m, m.bracket, r, alternative, from, looks);
   const { canary, baseline } = tailCounts(m, r, alternative, looks);
   return m.mixtures[rateSide(m, alternative)].logEValue(canary, baseline, looks, m.weights);
 }

@@ -153,18 +153,15 @@ export interface BracketBlock {
  * block's last value (and the last look's) is computed.
  */
 export function bracketLogEProcess(grid: BernoulliGrid, counts: BracketCounts, blocks: readonly BracketBlock[], looks: number, weights: ArrayLike<number>, everyLook = true): Float64Array {
-  const G = BRACKET_OFFSETS.length;
   const K = counts.candidates;
-  const canarySums = new Float64Array(K * G);
-  const baselineSums = new Float64Array(K * G);
-  const canary = grid[counts.canarySide];
-  const baseline = grid[counts.canarySide === 'up' ? 'down' : 'up'];
+  // Each side's ln-likelihood ratio summed over intervals is events * event[j] + others * other[j]
+  // with the (tempered) sums of events and of the rest: two numbers per candidate, not a grid.
+  const sums = new Float64Array(4 * K); // per candidate: canary events, canary rest, baseline events, baseline rest
   const out = new Float64Array(looks);
   let before = 0;
   for (const block of blocks) {
     if (!(block.ratio > 0 && Number.isFinite(block.ratio))) throw new Error("A block's split must be a positive ratio");
-    canarySums.fill(0);
-    baselineSums.fill(0);
+    sums.fill(0);
     let read = false;
     let value = 0;
     const end = Math.min(block.end, looks);
@@ -182,13 +179,13 @@ export function bracketLogEProcess(grid: BernoulliGrid, counts: BracketCounts, b
           if (Number.isNaN(ec)) continue;
           const eb = counts.baselineEvents[i * K + k];
           read = true;
-          for (let j = 0; j < G; j++) {
-            canarySums[k * G + j] += wc * (ec * canary.event[j] + (nc - ec) * canary.other[j]);
-            baselineSums[k * G + j] += wb * (eb * baseline.event[j] + (nb - eb) * baseline.other[j]);
-          }
+          sums[4 * k] += wc * ec;
+          sums[4 * k + 1] += wc * (nc - ec);
+          sums[4 * k + 2] += wb * eb;
+          sums[4 * k + 3] += wb * (nb - eb);
         }
       }
-      if (read && (everyLook || i === end - 1)) value = blockValue(canarySums, baselineSums, counts.candidateLogWeights, K, G);
+      if (read && (everyLook || i === end - 1)) value = bracketBlockValue(grid, counts.canarySide, sums, counts.candidateLogWeights);
       out[i] = before + value;
     }
     before += value;
@@ -196,13 +193,20 @@ export function bracketLogEProcess(grid: BernoulliGrid, counts: BracketCounts, b
   return out;
 }
 
-/** ln of (sum over candidates of w_k min(the canary's mixture, the baseline's mixture)) / 2. */
-function blockValue(canarySums: Float64Array, baselineSums: Float64Array, logWeights: Float64Array, K: number, G: number): number {
+/**
+ * A block's value from its tempered sums (per candidate k at 4k: the canary's events and rest, the
+ * baseline's events and rest): ln of (sum over candidates of w_k min(the canary's mixture, the
+ * baseline's mixture)) / 2.
+ */
+export function bracketBlockValue(grid: BernoulliGrid, canarySide: 'up' | 'down', sums: Float64Array, logWeights: Float64Array): number {
+  const K = logWeights.length;
+  const canary = grid[canarySide];
+  const baseline = grid[canarySide === 'up' ? 'down' : 'up'];
   let max = -Infinity;
   const terms = new Float64Array(K);
   for (let k = 0; k < K; k++) {
-    const a = logMixture(BRACKET_LOG_WEIGHTS, canarySums.subarray(k * G, (k + 1) * G));
-    const b = logMixture(BRACKET_LOG_WEIGHTS, baselineSums.subarray(k * G, (k + 1) * G));
+    const a = mixture(canary, sums[4 * k], sums[4 * k + 1]);
+    const b = mixture(baseline, sums[4 * k + 2], sums[4 * k + 3]);
     terms[k] = logWeights[k] + Math.min(a, b);
     max = Math.max(max, terms[k]);
   }
@@ -211,3 +215,11 @@ function blockValue(canarySums: Float64Array, baselineSums: Float64Array, logWei
   for (let k = 0; k < K; k++) total += Math.exp(terms[k] - max);
   return max + Math.log(total) - Math.LN2;
 }
+
+/** ln of the mixture over the grid of the likelihood ratios of `events` and `rest` (tempered sums) on one side of the null rate. */
+function mixture(side: BernoulliGrid['up'], events: number, rest: number): number {
+  const values = SCRATCH;
+  for (let j = 0; j < side.event.length; j++) values[j] = events * side.event[j] + rest * side.other[j];
+  return logMixture(BRACKET_LOG_WEIGHTS, values);
+}
+const SCRATCH = new Float64Array(BRACKET_OFFSETS.length);
