@@ -14,8 +14,13 @@ import { Registry } from 'prom-client';
 import { VerdictMetrics } from '../../src/service/verdict-metrics';
 import { normalSampler, seededRandom } from '../support/random';
 
-/** 2.5 % apart from 20 to ~440 ms (buckets well inside the 10 % margin), and 70 ms exactly for the SLO share. */
-const LATENCY_BOUNDS = [...Array.from({ length: 126 }, (_, i) => Number((20 * 1.025 ** i).toFixed(2))), 70, Infinity].sort((a, b) => a - b);
+/**
+ * 2.5 % apart from 20.25 to ~440 ms (buckets well inside the 10 % margin), and 70 ms exactly for
+ * the SLO share. The healthy p95 (65.5 ms) sits inside a bucket, not on a bound: from 20 ms it sat
+ * 0.3 % above one, where the matched test on histograms cannot show which bucket holds it in the
+ * few intervals a healthy pass here rests on (src/stats/quantile-bracket-e-process.ts).
+ */
+const LATENCY_BOUNDS = [...Array.from({ length: 126 }, (_, i) => Number((20.25 * 1.025 ** i).toFixed(2))), 70, Infinity].sort((a, b) => a - b);
 const SCORE_BOUNDS = Array.from({ length: 100 }, (_, i) => Number(((i + 1) * 0.01).toFixed(2))).concat(Infinity);
 const CLASSES = ['cat', 'dog', 'bird'];
 
