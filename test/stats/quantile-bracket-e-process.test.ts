@@ -117,6 +117,16 @@ describe('what the buckets can say, and no more', () => {
     expect(tails.upper - tails.lower).toBeGreaterThan(1.8 * (cs.upper - cs.lower));
   });
 
+  it('decides in the lower tail too, within what the buckets allow: a p25 10 % lower is shown lower', () => {
+    // Baseline p25 29.26 ms, canary's 26.34 ms: the ratio is only known within (26.125 / 29.813, 27.301 / 28.529).
+    const m = matchedQuantile(timeline(3, 6, 1_000_000, () => ({ baseline: 41, canary: 36.9 }), bounds), 0.25, 'relative');
+    const q = 41 * Math.exp(-0.6744897501960817 * 0.5);
+    const cs = shiftConfidenceSequence(m, 0.05, 0.05);
+    expect(cs.upper).toBeLessThan(0);
+    expect(cs.upper).toBeGreaterThanOrEqual(at(0.9 * q) / below(q) - 1 - 3e-4);
+    expect(cs.lower).toBeLessThanOrEqual(below(0.9 * q) / at(q) - 1 + 3e-4);
+  });
+
   it('never claims beyond what the buckets allow: a p95 x1.2 is shown beyond +10 %, and no further than its buckets place it', () => {
     const m = matchedQuantile(timeline(2, 6, 1_000_000, () => ({ baseline: 40, canary: 48 }), bounds), 0.95, 'relative');
     const q = 40 * Math.exp(1.6448536269514722 * 0.5);
@@ -140,15 +150,16 @@ describe('validity by simulation (histograms 4.5 % apart, read in blocks at the 
     shiftRangeEvidence(m, r, alternative).logEFrom(0, new Float64Array(12).fill(1)).some((x) => x >= Math.log(1 / ALPHA));
 
   it.each([
-    ['a shared latency spike (x1.6 for one interval) on an A/A', (i: number) => (i === 8 ? 64 : 40), 1, 0],
-    ['load rising 1 -> 1.5x on an A/A', (i: number) => 40 * (1 + (0.5 * i) / 11), 1, 0],
-    ['a canary exactly at +10 % under rising load', (i: number) => 40 * (1 + (0.5 * i) / 11), 1.1, 0.1],
-  ])('%s: each one-sided claim at the true shift errs at most alpha', (_name, median, factor, shift) => {
+    ['a shared latency spike (x1.6 for one interval) on an A/A', (i: number) => (i === 8 ? 64 : 40), 1, 0, 0.95],
+    ['load rising 1 -> 1.5x on an A/A', (i: number) => 40 * (1 + (0.5 * i) / 11), 1, 0, 0.95],
+    ['a canary exactly at +10 % under rising load', (i: number) => 40 * (1 + (0.5 * i) / 11), 1.1, 0.1, 0.95],
+    ['p25 (the lower tail), a canary exactly 10 % faster under rising load', (i: number) => 40 * (1 + (0.5 * i) / 11), 0.9, -0.1, 0.25],
+  ])('%s: each one-sided claim at the true shift errs at most alpha', (_name, median, factor, shift, level = 0.95) => {
     let greater = 0;
     let less = 0;
     for (let run = 0; run < RUNS; run++) {
       const intervals = timeline(100 + run, 12, 3000, (i) => ({ baseline: median(i), canary: factor * median(i) }), bounds);
-      const m = withBlocks(matchedQuantile(intervals, 0.95, 'relative'), steps);
+      const m = withBlocks(matchedQuantile(intervals, level, 'relative'), steps);
       if (ever(m, shift, 'greater')) greater++;
       if (ever(m, shift, 'less')) less++;
     }
