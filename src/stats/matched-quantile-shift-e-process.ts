@@ -79,6 +79,7 @@ import { RateRatioMixture, type RateInterval } from './conditional-rate-ratio-e-
 import type { LogFactorTable, RangeEvidence } from './e-detector';
 import { bernoulliGrid, bracketBlockValue, bracketLogEProcess, type BernoulliGrid, type BracketBlock, type BracketCounts } from './quantile-bracket-e-process';
 import type { Bounds } from './quantile-bounds';
+import { normalCdf } from './normal';
 import { quantile } from './quantile';
 import { fromValues, type WeightedSample } from './weighted-sample';
 
@@ -177,6 +178,8 @@ interface Epoch {
 interface EpochSide {
   /** The candidate bounds b_k (NaN where there is none). */
   readonly bounds: Float64Array;
+  /** ln of each candidate's share of the average (`candidateLogWeights`). */
+  readonly logWeights: Float64Array;
   /** The baseline's events beyond b_k per interval (the rarer side, read the way that makes its statement hardest), at i * candidates + k. */
   readonly baselineEvents: Float64Array;
 }
@@ -220,15 +223,36 @@ export function matchedQuantile(intervals: readonly ShiftInterval[], level: numb
 const MIN_TAIL_FOR_BRACKET = 200;
 
 /**
- * The candidate bounds b per claim, with their shares of the average: the bracket's edge on the
- * claim's side, the next bound beyond it, then the bracket's other edge. The minimum of the two
- * statements is only as strong as the weaker: where the baseline's quantile sits near the edge,
- * its statement there is weak and the next bound serves (a bucket more slack); a drift inside a
- * block moves the pooled quantile towards the other edge.
+ * The candidate bounds b per claim: the bracket's edge on the claim's side, the next bound beyond
+ * it, then the bracket's other edge. The minimum of the two statements is only as strong as the
+ * weaker: where the baseline's quantile sits near the edge its statement there is weak and the
+ * next bound serves (a bucket more slack); a drift inside a block moves the pooled quantile
+ * towards the other edge.
  */
-const CANDIDATE_SHARES = [0.375, 0.375, 0.25] as const;
-const BRACKET_CANDIDATES = CANDIDATE_SHARES.length;
-const CANDIDATE_LOG_WEIGHTS = Float64Array.from(CANDIDATE_SHARES, Math.log);
+const BRACKET_CANDIDATES = 3;
+/** The other edge's share; the edge's is between EDGE_SHARE_MIN and EDGE_SHARE_MIN + EDGE_SHARE_SPAN, the next bound's the rest. */
+const OTHER_EDGE_SHARE = 0.1;
+const EDGE_SHARE_MIN = 0.05;
+const EDGE_SHARE_SPAN = 0.8;
+
+/**
+ * ln of the candidates' shares, fixed before the block from the pool that set its bounds: the
+ * edge's share grows with how clearly the pool already makes the baseline's statement there
+ * (z standard errors of the pool's share beyond it on the statement's side: Phi(z - 2) of
+ * EDGE_SHARE_SPAN), the next bound takes the rest. Predictable, so any shares keep the average
+ * an e-value; these put the weight where the baseline's statement can be made.
+ */
+function candidateLogWeights(pool: WeightedSample | undefined, bounds: Float64Array, level: number, baselineSide: 'up' | 'down', reading: 'fewest' | 'most'): Float64Array {
+  const rate = Math.min(level, 1 - level);
+  let edge = EDGE_SHARE_MIN + EDGE_SHARE_SPAN / 2;
+  if (pool && pool.n > 0 && !Number.isNaN(bounds[0])) {
+    const above = new TailCounter(pool).above(bounds[0], reading);
+    const share = (level >= 0.5 ? above : pool.n - above) / pool.n;
+    const z = ((baselineSide === 'up' ? 1 : -1) * (share - rate)) / Math.sqrt((rate * (1 - rate)) / pool.n);
+    edge = EDGE_SHARE_MIN + EDGE_SHARE_SPAN * normalCdf(z - 2);
+  }
+  return Float64Array.of(Math.log(edge), Math.log(1 - edge - OTHER_EDGE_SHARE), Math.log(OTHER_EDGE_SHARE));
+}
 
 function prepareBracket(baselines: readonly WeightedSample[], level: number): PreparedBracket {
   const needed = MIN_TAIL_FOR_BRACKET / Math.min(level, 1 - level);
@@ -255,6 +279,8 @@ function epochOf(m: MatchedQuantile, bracket: PreparedBracket, from: number): Ep
     if (pool) candidateBounds(pool, m.level, alternative).forEach((b, k) => (bounds[k] = b));
     // The baseline's statement for `greater` (its quantile at most b) counts it beyond b at most; for `less` (above b) at fewest.
     const reading = alternative === 'greater' ? 'most' : 'fewest';
+    const baselineSide = (m.tail === 'upper') === (alternative === 'greater') ? 'down' : 'up';
+    const logWeights = candidateLogWeights(pool, bounds, m.level, baselineSide, reading);
     for (let i = first; i < looks; i++) {
       const c = m.baseline[i];
       for (let k = 0; k < K; k++) {
@@ -263,7 +289,7 @@ function epochOf(m: MatchedQuantile, bracket: PreparedBracket, from: number): Ep
         baselineEvents[i * K + k] = m.tail === 'upper' ? above : c.n - above;
       }
     }
-    return { bounds, baselineEvents };
+    return { bounds, logWeights, baselineEvents };
   };
   const epoch = { first, greater: side('greater'), less: side('less') };
   bracket.epochs.set(first, epoch);
@@ -315,7 +341,7 @@ function bracketCounts(m: MatchedQuantile, bracket: PreparedBracket, r: number, 
   }
   return {
     candidates: K,
-    candidateLogWeights: CANDIDATE_LOG_WEIGHTS,
+    candidateLogWeights: epochOf(m, bracket, blocks[0]?.start ?? 1)[alternative].logWeights,
     canaryEvents,
     canaryTotals: m.canaryTotals,
     baselineEvents,
@@ -326,7 +352,7 @@ function bracketCounts(m: MatchedQuantile, bracket: PreparedBracket, r: number, 
 
 /** ln E of the bracket test over the range from `from` after each interval k (0 before it), each interval tempered by `weights`. */
 function bracketProcess(m: MatchedQuantile, bracket: PreparedBracket, r: number, alternative: ShiftAlternative, from: number, weights: ArrayLike<number>, looks = m.thresholds.length, everyLook = true): Float64Array {
-  const blocks = blocksFrom(m, from, looks);
+  const blocks = blocksFrom(m, from, looks).map((b) => ({ ...b, candidateLogWeights: epochOf(m, bracket, b.start)[alternative].logWeights }));
   return bracketLogEProcess(bracket.grid, bracketCounts(m, bracket, r, alternative, blocks, looks), blocks, looks, weights, everyLook);
 }
 
@@ -490,7 +516,7 @@ function bracketLogEValue(m: MatchedQuantile, bracket: PreparedBracket, r: numbe
     }
     if (p.firstRead >= upTo) continue;
     const t = upTo - 1 - block.start;
-    const bounds = epochOf(m, bracket, block.start)[alternative].bounds;
+    const { bounds, logWeights } = epochOf(m, bracket, block.start)[alternative];
     const canaryTotal = p.totals[t];
     sums.fill(0);
     let bets = false;
@@ -505,7 +531,7 @@ function bracketLogEValue(m: MatchedQuantile, bracket: PreparedBracket, r: numbe
       sums[4 * k + 2] = p.baseline[t * 4 * K + side * 2 * K + 2 * k];
       sums[4 * k + 3] = p.baseline[t * 4 * K + side * 2 * K + 2 * k + 1];
     }
-    if (bets) total += bracketBlockValue(bracket.grid, canarySide, sums, CANDIDATE_LOG_WEIGHTS);
+    if (bets) total += bracketBlockValue(bracket.grid, canarySide, sums, logWeights);
   }
   return total;
 }
@@ -525,7 +551,7 @@ export function shiftRangeEvidence(m: MatchedQuantile, r: number, alternative: S
   return { looks: m.thresholds.length, logEFrom: (from, weights) => bracketProcess(m, bracket, r, alternative, from, weights) };
 }
 
-/** The candidate bounds b of a claim from a pooled histogram, in CANDIDATE_SHARES' order (NaN where there is none). */
+/** The candidate bounds b of a claim from a pooled histogram, in BRACKET_CANDIDATES' order (NaN where there is none). */
 function candidateBounds(pool: WeightedSample, level: number, alternative: ShiftAlternative): number[] {
   const j = holdingIndex(pool, level);
   const bounds = [...new Set([...pool.lowerEdges!, ...pool.points])].filter(Number.isFinite).sort((a, b) => a - b);

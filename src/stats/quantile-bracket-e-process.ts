@@ -142,6 +142,8 @@ export interface BracketBlock {
   readonly end: number;
   /** Baseline observations per canary observation that the block's weights assume (its split, known before it is read). */
   readonly ratio: number;
+  /** ln of the candidates' shares in this block, in place of the counts' (each block's are fixed before it). */
+  readonly candidateLogWeights?: Float64Array;
 }
 
 /**
@@ -185,7 +187,7 @@ export function bracketLogEProcess(grid: BernoulliGrid, counts: BracketCounts, b
           sums[4 * k + 3] += wb * (nb - eb);
         }
       }
-      if (read && (everyLook || i === end - 1)) value = bracketBlockValue(grid, counts.canarySide, sums, counts.candidateLogWeights);
+      if (read && (everyLook || i === end - 1)) value = bracketBlockValue(grid, counts.canarySide, sums, block.candidateLogWeights ?? counts.candidateLogWeights);
       out[i] = before + value;
     }
     before += value;
