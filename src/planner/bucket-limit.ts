@@ -15,7 +15,8 @@
  * compares the two: if the stable's traffic would decide it within the longest step with free
  * bounds but not with these, the buckets are the limit, and the plan names them and the bounds
  * that would help instead of "more than 4 hours"; likewise when the step the Rollout gives would
- * do with free bounds and the plan asks for longer ones.
+ * do with free bounds and the plan asks for longer ones; and where free bounds would at least
+ * halve the time, the plan says how much the buckets cost.
  *
  * The minutes are an estimate of the deciding step's length at the step's split (the evidence of
  * the smaller side, min(canary, stable) observations a minute, as the judge weights them), for
@@ -76,15 +77,27 @@ export function claimReadings(latency: LatencyModel, input: BucketLimitInput): C
   ];
 }
 
+/** The buckets' part in a metric not decided within a step: `alone` when free bounds would decide it there. */
+export interface BucketLimit {
+  readonly alone: boolean;
+  /** Where the bucket sits, what each slowed claim must show, how long that takes against free bounds, what would help. */
+  readonly text: string;
+}
+
+/** A claim is slowed by the buckets when free bounds would show it in at most this share of the time. */
+export const SLOWED = 0.5;
+
 /**
- * Why the buckets limit the metric within `maxMinutes` at the last step (where the bucket sits,
- * what each limited claim must show, how long that takes against free bounds, what would help),
- * or undefined when the traffic does or nothing is limited.
+ * The buckets' part when claims are not decided within `maxMinutes` at the last step: undefined
+ * when the traffic alone is what the step lacks (free bounds would take more than half as long),
+ * `alone` when free bounds would decide every such claim within the step.
  */
-export function bucketLimit(latency: LatencyModel, input: BucketLimitInput): string | undefined {
+export function bucketLimit(latency: LatencyModel, input: BucketLimitInput): BucketLimit | undefined {
   const q = quantileOf(latency, input.level);
-  const limited = claimReadings(latency, input).filter((c) => c.minutes > input.maxMinutes && c.freeMinutes <= input.maxMinutes);
+  const short = claimReadings(latency, input).filter((c) => c.minutes > input.maxMinutes);
+  const limited = short.filter((c) => c.freeMinutes <= input.maxMinutes || c.freeMinutes <= SLOWED * c.minutes);
   if (!limited.length) return undefined;
+  const alone = short.every((c) => c.freeMinutes <= input.maxMinutes);
   const bucket = bucketAround(latency.bounds, q);
   const subject = `p${percent(input.level)}`;
   const where = `${subject} (${ms(q)} ms) lies in (${bucket.lower}, ${bucket.upper}], ${pct(bucket.upper / bucket.lower - 1)} wide`;
@@ -100,7 +113,7 @@ export function bucketLimit(latency: LatencyModel, input: BucketLimitInput): str
     return `to ${target} at +${pct(input.margin)} the data must place the stable's ${subject} ${stable} and the canary's ${canary}: ${need}, where bounds placed freely near ${ms(q)}${fail ? ` and ${ms(canaryQuantile)}` : ''} ms would need about ${duration(c.freeMinutes)}`;
   });
   const near = limited.some((c) => c.claim === 'fail') ? `${ms(q)} and ${ms(input.harm * q)} ms` : `${ms(q)} ms`;
-  return `${where}; ${parts.join('; ')}. Add bounds near ${near} (about 1 % apart there) or widen the margin`;
+  return { alone, text: `${where}; ${parts.join('; ')}. Add bounds near ${near} (about 1 % apart there) or widen the margin` };
 }
 
 /** Bernoulli Kullback-Leibler divergence KL(a || b), in nats. */

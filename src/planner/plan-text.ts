@@ -34,10 +34,10 @@ export function minutesText(minutes: number): string {
 /** Per metric: the step length it needs, in a sentence. */
 export function neededText(plan: RolloutPlan, m: MetricPlan): string {
   if (m.note) return `never decidable on these data: ${m.note}`;
-  if (!m.needed && m.limit) return `not within ${minutesText(plan.maxMinutesPerStep)} per step, and the buckets, not the traffic, are the limit: ${m.limit}`;
+  if (!m.needed && m.limit) return `not within ${minutesText(plan.maxMinutesPerStep)} per step, and ${m.limit.alone ? 'the buckets, not the traffic, are the limit' : 'the buckets slow it'}: ${m.limit.text}`;
   if (!m.needed) return `more than ${minutesText(plan.maxMinutesPerStep)} per step: no step length tried up to that meets ${pct(plan.power.pass)} healthy passes and ${pct(plan.power.fail)} harmful fails`;
   const needed = `${minutesText(m.needed.minutesPerStep)} per step (${minutesText(m.needed.minutesPerStep * plan.steps.length)} in all): ${outcomeText(m.needed)}`;
-  return m.limit ? `${needed}; the buckets, not the traffic, set this length: ${m.limit}` : needed;
+  return m.limit ? `${needed}; ${m.limit.alone ? 'the buckets, not the traffic, set this length' : 'the buckets slow it'}: ${m.limit.text}` : needed;
 }
 
 /** Per metric: which relative margins the traffic decides in the Rollout's time, in a sentence. */
@@ -73,7 +73,7 @@ export function planText(plan: RolloutPlan & { readonly history?: { readonly sta
 
 /** The plan's one-line answer. */
 export function verdictText(plan: RolloutPlan): string {
-  const limited = plan.metrics.filter((m) => m.limit).map((m) => m.metric.name);
+  const limited = plan.metrics.filter((m) => m.limit?.alone).map((m) => m.metric.name);
   if (plan.neededMinutesPerStep === null) {
     const buckets = limited.length ? `: the buckets, not the traffic, limit ${limited.join(' and ')} (finer bounds or a wider margin would decide it)` : '';
     return `this traffic cannot decide every metric within the longest step tried${buckets}; see each metric above`;

@@ -31,7 +31,7 @@ import { sumCountIntervals, sumValuesIntervals } from '../judge/timeline';
 import type { CountInterval, HistogramBucket, Margin, ValuesInterval } from '../judge/types';
 import { binomial, multinomial, normalFrom, seededUniform, type Normal, type Uniform } from './draws';
 import type { StableHistory } from './history';
-import { bucketLimit } from './bucket-limit';
+import { bucketLimit, type BucketLimit } from './bucket-limit';
 import { latencyModel, quantileOf, scaled, type LatencyModel } from './latency-model';
 import { quantileTimelineVerdict, rateTimelineVerdict, type TimelineVerdict } from './verdicts';
 
@@ -88,11 +88,11 @@ export interface MetricPlan {
   /** Why nothing can be decided, when the judge says so (buckets too coarse). */
   readonly note?: string;
   /**
-   * Latency: why the buckets and not the traffic keep it from being decided within the longest step
-   * tried (`needed` null), or within the Rollout's own step when `needed` is longer
+   * Latency: the buckets' part when it is not decided within the longest step tried (`needed`
+   * null) or within the Rollout's own step (`needed` longer): alone, or slowing it
    * (src/planner/bucket-limit.ts).
    */
-  readonly limit?: string;
+  readonly limit?: BucketLimit;
 }
 
 export interface RolloutPlan {
