@@ -223,35 +223,39 @@ export function matchedQuantile(intervals: readonly ShiftInterval[], level: numb
 const MIN_TAIL_FOR_BRACKET = 200;
 
 /**
- * The candidate bounds b per claim: the bracket's edge on the claim's side, the next bound beyond
- * it, then the bracket's other edge. The minimum of the two statements is only as strong as the
- * weaker: where the baseline's quantile sits near the edge its statement there is weak and the
- * next bound serves (a bucket more slack); a drift inside a block moves the pooled quantile
- * towards the other edge.
+ * The candidate bounds b per claim: the bracket's edge on the claim's side, the next two bounds
+ * beyond it, then the bracket's other edge. The minimum of the two statements is only as strong
+ * as the weaker: where the baseline's quantile sits near the edge its statement there is weak and
+ * a bound further out serves (a bucket more slack); the pool that places the bracket can place it
+ * a bucket off (the edge is then on the wrong side of the quantile); a drift inside a block moves
+ * the pooled quantile towards the other edge.
  */
-const BRACKET_CANDIDATES = 3;
-/** The other edge's share; the edge's is between EDGE_SHARE_MIN and EDGE_SHARE_MIN + EDGE_SHARE_SPAN, the next bound's the rest. */
+const BRACKET_CANDIDATES = 4;
+/** The other edge's share, and the least share of each candidate on the claim's side. */
 const OTHER_EDGE_SHARE = 0.1;
-const EDGE_SHARE_MIN = 0.05;
-const EDGE_SHARE_SPAN = 0.8;
+const FLOOR_SHARE = 0.02;
 
 /**
- * ln of the candidates' shares, fixed before the block from the pool that set its bounds: the
- * edge's share grows with how clearly the pool already makes the baseline's statement there
- * (z standard errors of the pool's share beyond it on the statement's side: Phi(z - 2) of
- * EDGE_SHARE_SPAN), the next bound takes the rest. Predictable, so any shares keep the average
- * an e-value; these put the weight where the baseline's statement can be made.
+ * ln of the candidates' shares, fixed before the block from the pool that set its bounds. On the
+ * claim's side each candidate b_j gets the chance that it is the first whose baseline statement
+ * the pool already makes clearly: with z_j the standard errors by which the pool's share beyond
+ * b_j lies on the statement's side, P_j = Phi(z_j - 2), the shares are P_0, (1 - P_0) P_1 and
+ * (1 - P_0)(1 - P_1) of the weight left after the floors and the other edge. Predictable, so any
+ * shares keep the average an e-value; these put the weight on the least slack the baseline's
+ * statement can carry.
  */
 function candidateLogWeights(pool: WeightedSample | undefined, bounds: Float64Array, level: number, baselineSide: 'up' | 'down', reading: 'fewest' | 'most'): Float64Array {
   const rate = Math.min(level, 1 - level);
-  let edge = EDGE_SHARE_MIN + EDGE_SHARE_SPAN / 2;
-  if (pool && pool.n > 0 && !Number.isNaN(bounds[0])) {
-    const above = new TailCounter(pool).above(bounds[0], reading);
+  const clear = [0, 1].map((j) => {
+    if (!pool || !(pool.n > 0) || Number.isNaN(bounds[j])) return 0.5;
+    const above = new TailCounter(pool).above(bounds[j], reading);
     const share = (level >= 0.5 ? above : pool.n - above) / pool.n;
     const z = ((baselineSide === 'up' ? 1 : -1) * (share - rate)) / Math.sqrt((rate * (1 - rate)) / pool.n);
-    edge = EDGE_SHARE_MIN + EDGE_SHARE_SPAN * normalCdf(z - 2);
-  }
-  return Float64Array.of(Math.log(edge), Math.log(1 - edge - OTHER_EDGE_SHARE), Math.log(OTHER_EDGE_SHARE));
+    return normalCdf(z - 2);
+  });
+  const spread = 1 - OTHER_EDGE_SHARE - 3 * FLOOR_SHARE;
+  const claimSide = [clear[0], (1 - clear[0]) * clear[1], (1 - clear[0]) * (1 - clear[1])].map((p) => FLOOR_SHARE + spread * p);
+  return Float64Array.from([...claimSide, OTHER_EDGE_SHARE], Math.log);
 }
 
 function prepareBracket(baselines: readonly WeightedSample[], level: number): PreparedBracket {
@@ -561,7 +565,7 @@ function candidateBounds(pool: WeightedSample, level: number, alternative: Shift
   };
   const top = pool.points[j];
   const bottom = pool.lowerEdges![j];
-  return alternative === 'greater' ? [at(top, 0), at(top, 1), at(bottom, 0)] : [at(bottom, 0), at(bottom, -1), at(top, 0)];
+  return alternative === 'greater' ? [at(top, 0), at(top, 1), at(top, 2), at(bottom, 0)] : [at(bottom, 0), at(bottom, -1), at(bottom, -2), at(top, 0)];
 }
 
 /** The same prepared timeline tested on the other scale (the thresholds, counters and mixtures do not depend on it). */
