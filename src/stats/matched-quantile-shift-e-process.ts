@@ -160,7 +160,8 @@ export type HistogramTest = 'bracket' | 'tails';
 /** The bracket test's preparation: the pools its statements' bounds come from, and each range start's statements once read. */
 interface PreparedBracket {
   readonly grid: BernoulliGrid;
-  readonly pools: readonly (WeightedSample | undefined)[];
+  /** The baseline's pool before interval i that sets the bounds of a block read from i (undefined: nothing before it). */
+  readonly poolBefore: (i: number) => WeightedSample | undefined;
   /** The first interval whose earlier baseline holds a full pool (MIN_TAIL_FOR_BRACKET): no block reads before it. */
   readonly ready: number;
   readonly epochs: Map<number, Epoch>;
@@ -262,7 +263,8 @@ function prepareBracket(baselines: readonly WeightedSample[], level: number): Pr
   const needed = MIN_TAIL_FOR_BRACKET / Math.min(level, 1 - level);
   let ready = 1;
   for (let seen = baselines.length ? baselines[0].n : 0; ready < baselines.length && seen < needed; ready++) seen += baselines[ready].n;
-  return { grid: bernoulliGrid(Math.min(level, 1 - level)), pools: predictablePools(baselines, level, MIN_TAIL_FOR_BRACKET), ready, epochs: new Map(), prefixes: new Map() };
+  // Only the blocks' first intervals need a pool: pooled when first asked.
+  return { grid: bernoulliGrid(Math.min(level, 1 - level)), poolBefore: (i) => poolBefore(baselines, i, needed), ready, epochs: new Map(), prefixes: new Map() };
 }
 
 /**
@@ -275,7 +277,7 @@ function epochOf(m: MatchedQuantile, bracket: PreparedBracket, from: number): Ep
   const cached = bracket.epochs.get(first);
   if (cached) return cached;
   const looks = m.thresholds.length;
-  const pool = bracket.pools[first];
+  const pool = bracket.poolBefore(first);
   const side = (alternative: ShiftAlternative): EpochSide => {
     const K = BRACKET_CANDIDATES;
     const bounds = new Float64Array(K).fill(NaN);
@@ -607,15 +609,18 @@ export function predictableBrackets(baselines: readonly WeightedSample[], level:
 }
 
 /** Per interval, the baseline's fewest latest intervals before it that expect MIN_TAIL_FOR_THRESHOLD tail observations (or all before it), pooled; undefined without any. */
-function predictablePools(baselines: readonly WeightedSample[], level: number, tail = MIN_TAIL_FOR_THRESHOLD): (WeightedSample | undefined)[] {
-  const needed = tail / Math.min(level, 1 - level);
-  return baselines.map((_, i) => {
-    const pooled: WeightedSample[] = [];
-    let n = 0;
-    for (let j = i - 1; j >= 0 && n < needed; j--) if (baselines[j].n > 0) (pooled.push(baselines[j]), (n += baselines[j].n));
-    if (n === 0) return undefined;
-    return pooled.length === 1 ? pooled[0] : pool(pooled);
-  });
+function predictablePools(baselines: readonly WeightedSample[], level: number): (WeightedSample | undefined)[] {
+  const needed = MIN_TAIL_FOR_THRESHOLD / Math.min(level, 1 - level);
+  return baselines.map((_, i) => poolBefore(baselines, i, needed));
+}
+
+/** The latest intervals before i that hold `needed` observations (or all before i), pooled; undefined without any. */
+function poolBefore(baselines: readonly WeightedSample[], i: number, needed: number): WeightedSample | undefined {
+  const pooled: WeightedSample[] = [];
+  let n = 0;
+  for (let j = i - 1; j >= 0 && n < needed; j--) if (baselines[j].n > 0) (pooled.push(baselines[j]), (n += baselines[j].n));
+  if (n === 0) return undefined;
+  return pooled.length === 1 ? pooled[0] : pool(pooled);
 }
 
 function bracketsOf(pools: readonly (WeightedSample | undefined)[], level: number): { lower: Float64Array; upper: Float64Array } {
