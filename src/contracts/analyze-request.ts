@@ -645,7 +645,8 @@ export const analyzeRequestSchema = strictObject({
   .transform((request, ctx) => {
     const metrics = (request.metrics ?? []).map((raw, i) => {
       const isTemplate = typeof raw === 'object' && raw !== null && 'template' in raw;
-      const isSegmented = !isTemplate && typeof raw === 'object' && raw !== null && 'segments' in raw;
+      // A paired metric is not judged per segment: its own schema names "segments" as a key it does not take.
+      const isSegmented = !isTemplate && typeof raw === 'object' && raw !== null && 'segments' in raw && (raw as { kind?: unknown }).kind !== 'paired';
       // reportInput: the issues keep what was given, which issuesFromZod quotes.
       const parsed = (isTemplate ? templateMetricSchema : isSegmented ? segmentedInlineMetric : inlineMetric).safeParse(raw, { reportInput: true });
       if (!parsed.success) {

@@ -40,3 +40,12 @@ describe('native histograms and segments', () => {
     expect(res.body.issues).toContainEqual({ path: 'metrics[0].segmentBy', message: expect.stringMatching(/^native histograms are not judged per segment/) });
   });
 });
+
+describe('paired metrics and segments', () => {
+  it('refuses "segments" on an inline paired metric as a key it does not take, not as an unknown kind', async () => {
+    const paired = JSON.parse(fs.readFileSync(path.join(__dirname, '../../examples/paired-shadow.json'), 'utf8'));
+    const res = await request(app).post('/v1/analyze').send({ ...paired, metrics: [{ ...paired.metrics[0], segments: {} }] });
+    expect(res.status).toBe(400);
+    expect(res.body.issues).toEqual([{ path: 'metrics[0].segments', message: expect.stringMatching(/^unknown key `segments`/) }]);
+  });
+});
