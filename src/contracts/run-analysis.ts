@@ -101,6 +101,7 @@ export async function runAnalysisWithInputs(request: AnalyzeRequest, given: Anal
   // The share to check the split against: given, or Flagger's weight read below.
   let expectedShare = typeof request.expectedCanaryShare === 'number' ? request.expectedCanaryShare : undefined;
   let trafficNotChecked: string | undefined;
+  let canaryWeight: number | undefined;
   const trafficSides = trafficFromPrometheus ? resolveSides([TRAFFIC_METRIC], request, reporter) : undefined;
   const trafficUnresolved = trafficSides?.get(TRAFFIC_METRIC.name);
   if (trafficUnresolved && 'unresolved' in trafficUnresolved) throw new RequestError([{ path: 'expectedCanaryShare', message: `the traffic split is counted on Istio's requests, and ${trafficUnresolved.unresolved}` }]);
@@ -122,6 +123,8 @@ export async function runAnalysisWithInputs(request: AnalyzeRequest, given: Anal
       if ('none' in weight) {
         trafficNotChecked = `the traffic split is not checked: ${weight.none}`;
         trafficFromPrometheus = false;
+        // Too recent to count, still the weight a pass must rest on (src/judge/current-weight.ts).
+        canaryWeight = weight.share;
       } else {
         // Counted over the current weight's own step (or the asked lookback within it).
         expectedShare = weight.share;
@@ -174,6 +177,7 @@ export async function runAnalysisWithInputs(request: AnalyzeRequest, given: Anal
     thresholds: { ...profile?.thresholds, ...request.thresholds },
     evidence: request.evidence ?? profile?.evidence,
     ...(expectedShare !== undefined && requests ? { traffic: { expectedCanaryShare: expectedShare, ...requests, onMismatch: request.onTrafficMismatch } } : {}),
+    canaryWeight: canaryWeight ?? expectedShare,
   });
   // Data that may hold another revision's observations decide nothing (fail closed both ways).
   const result = revisions?.unknown ? undecided(judged, revisions.unknown) : judged;

@@ -29,6 +29,7 @@ import { judgeLabelled } from './labelled-quality';
 import { judgeProportion } from './proportion';
 import { judgeSegments } from './segments';
 import { checkTrafficSplit, type TrafficCheck } from './traffic-split';
+import { atCurrentWeight } from './current-weight';
 import { gatedWindowStarts } from './interval-settling';
 import { intervalSize, intervalSizes, timelineLength } from './timeline';
 import { withProjection } from './projection';
@@ -44,12 +45,15 @@ export function analyze(input: AnalysisInput, evidence: Evidence = EVIDENCE[inpu
   const thresholds = { ...DEFAULT_THRESHOLDS, ...input.thresholds };
   const ctx: MetricContext = { evidence, rates: { fail: alpha / Math.max(1, input.metrics.length), pass: alpha } };
   const traffic = input.traffic ? checkTrafficSplit(input.traffic, alpha) : undefined;
+  const weightNow = input.canaryWeight ?? input.traffic?.expectedCanaryShare;
   const judgeOne = (metric: MetricInput, c: MetricContext) => withProjection(judgeMetric(metric, c), latestCanaryInterval(metric), metric.intervalSeconds, evidenceCanaryN(metric, c));
   const metrics = input.metrics.map((metric) => {
     // Labelled quality: only the prediction intervals whose labels are in (src/judge/labelled-quality.ts).
     const judgeMaybeLabelled = (m: MetricInput) => (m.labelled ? judgeLabelled({ ...m, labelled: m.labelled }, (x) => judgeOne(x, ctx)) : judgeOne(m, ctx));
     // A segmented metric is judged per segment, each at its share of the metric's fail rate (src/judge/segments.ts).
-    const result = withNote(metric.segments ? judgeSegments(metric, ctx, judgeOne) : judgeMaybeLabelled(metric), metric.note);
+    const judgedMetric = withNote(metric.segments ? judgeSegments(metric, ctx, judgeOne) : judgeMaybeLabelled(metric), metric.note);
+    // A pass rests on the current weight's traffic, which the caller may know before the data show it.
+    const result = evidence.sequential ? atCurrentWeight(metric, judgedMetric, weightNow) : judgedMetric;
     return traffic?.verdict === 'fail' ? acrossChangedSplit(metric, result, traffic) : result;
   });
   const overall = overallVerdict(metrics, thresholds);

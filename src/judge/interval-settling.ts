@@ -164,18 +164,23 @@ export function gatedWindowStarts(sizes: readonly Pick<SettlingInterval, 'canary
 function gatedWindowStart(intervals: readonly SettlingInterval[], look: number): number {
   let latest = look;
   while (latest > 0 && intervals[latest].canaryTotal + intervals[latest].baselineTotal === 0) latest--;
-  const half = share(intervals[latest]) / 2;
-  if (!(half > 0)) return look;
+  const weight = share(intervals[latest]);
+  if (!(weight > 0)) return look;
   let start = latest;
   for (let j = latest - 1; j >= 0; j--) {
     const i = intervals[j];
     const total = i.canaryTotal + i.baselineTotal;
     if (total === 0) continue;
-    const floor = half - SHARE_Z * Math.sqrt((half * (1 - half)) / total);
-    if (i.canaryTotal / total < floor) break;
+    if (clearlyBelowHalf(i.canaryTotal / total, total, weight)) break;
     start = j;
   }
   return start;
+}
+
+/** Whether a canary share counted over `total` requests is clearly below half of `weight` (a one-sided z of SHARE_Z). */
+export function clearlyBelowHalf(share: number, total: number, weight: number): boolean {
+  const half = weight / 2;
+  return share < half - SHARE_Z * Math.sqrt((half * (1 - half)) / total);
 }
 
 /** "intervals 15-21" / "interval 21" (1-based), for reasons. */

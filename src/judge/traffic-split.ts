@@ -63,5 +63,8 @@ function likelyCause(observed: number, expected: number): string {
       'sets from the header (docs/prometheus-and-istio.md, header routes), or check that the weight sent is the step\'s'
     );
   }
-  return 'less than its weight is what a canary that refuses or fails requests before they are counted (crashing pods, client-side failures), or a stale weight sent, does';
+  return (
+    'less than its weight is what a canary that refuses or fails requests before they are counted (crashing pods, client-side failures), or a stale weight sent, does; ' +
+    'at the first look right after a weight step it is the step not yet in the data (Argo measures at once after setWeight, Prometheus\' latest samples lag by up to a scrape interval): the next look counts it'
+  );
 }

@@ -177,6 +177,13 @@ export interface AnalysisInput {
   readonly evidence?: EvidenceName;
   /** Sample-ratio-mismatch check of the traffic split, when the expected share is known. */
   readonly traffic?: TrafficInput;
+  /**
+   * The canary's share of the traffic the routing promises now (default the traffic check's
+   * expected share): a timeline's pass waits until its latest interval shows that weight
+   * (src/judge/current-weight.ts). Given alone where the split is not counted (Flagger's weight,
+   * its step too recent to count).
+   */
+  readonly canaryWeight?: number;
   /** Error budget of one analysis; see docs/statistics.md. */
   readonly alpha?: number;
   readonly thresholds?: Partial<ScoreThresholds>;

@@ -18,7 +18,8 @@ export const WEIGHT_SETTLING_SECONDS = 30;
 
 export type CurrentWeight =
   | { readonly share: number; readonly since: number; readonly countFrom: number }
-  | { readonly none: string };
+  /** `share`: the weight, where it is one but its step is too recent to count the split over. */
+  | { readonly none: string; readonly share?: number };
 
 /**
  * The weight at `end` and the start of its run, from the gauge's samples (one per step, oldest
@@ -36,6 +37,6 @@ export function currentWeight(samples: readonly Sample[], end: number, stepSecon
   while (first > 0 && samples[first - 1][1] === weight) first--;
   const since = samples[first][0];
   const countFrom = since + WEIGHT_SETTLING_SECONDS;
-  if (end - countFrom < stepSeconds) return { none: `the canary's weight changed to ${weight} % too recently (${Math.round(end - since)} s ago) to count a step of it` };
+  if (end - countFrom < stepSeconds) return { none: `the canary's weight changed to ${weight} % too recently (${Math.round(end - since)} s ago) to count a step of it`, share: weight / 100 };
   return { share: weight / 100, since, countFrom };
 }

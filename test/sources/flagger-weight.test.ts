@@ -5,6 +5,8 @@
  * (and the response says so).
  */
 import request from 'supertest';
+import { analyze } from '../../src/judge/analyze';
+import type { AnalysisInput } from '../../src/judge/types';
 import { currentWeight, WEIGHT_SETTLING_SECONDS } from '../../src/sources/flagger-weight';
 import type { TimeWindow } from '../../src/sources/metric-source';
 import { testApp } from '../support/app';
@@ -27,7 +29,7 @@ describe('currentWeight', () => {
     expect(currentWeight(samples([10, 250]), END, 60, 'w')).toEqual({ none: 'w is 250, not a weight in percent' });
     expect(currentWeight(samples([50, 0]), END, 60, 'w')).toEqual({ none: "the canary's weight is 0 %: no split to check" });
     expect(currentWeight(samples([50, 100]), END, 60, 'w')).toEqual({ none: "the canary's weight is 100 %: no split to check" });
-    expect(currentWeight(samples([1, 1, 10]), END, 60, 'w')).toEqual({ none: "the canary's weight changed to 10 % too recently (0 s ago) to count a step of it" });
+    expect(currentWeight(samples([1, 1, 10]), END, 60, 'w')).toEqual({ none: "the canary's weight changed to 10 % too recently (0 s ago) to count a step of it", share: 0.1 });
   });
 });
 
@@ -93,6 +95,21 @@ describe('Flagger hooks with expectedCanaryShare: flagger', () => {
     expect(res.body.checks).toBeUndefined();
     expect(res.body.trafficNotChecked).toMatch(/^the traffic split is not checked: no flagger_canary_weight\{workload="model",namespace="ml"\} sample at the window's end/);
     expect(source.trafficWindows).toEqual([]);
+  });
+
+  it('a step too recent to count: the split is not checked, and a pass still waits for that weight', async () => {
+    // Flagger set 50 % at the window's end: the weight a gate's pass must rest on (src/judge/current-weight.ts).
+    const source = new FlaggerSource([10, 10, 10, 50]);
+    const judged: AnalysisInput[] = [];
+    const { app } = testApp({ analysis: { source, judge: async (input) => (judged.push(input), analyze(input)) } });
+    const res = await request(app).post('/v1/analyze').send({
+      expectedCanaryShare: 'flagger',
+      baseline: { labels: { destination_workload: 'model-primary', destination_workload_namespace: 'ml' } },
+      canary: { labels: { destination_workload: 'model', destination_workload_namespace: 'ml' } },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.trafficNotChecked).toMatch(/^the traffic split is not checked: the canary's weight changed to 50 % too recently/);
+    expect(judged.map((j) => [j.canaryWeight, j.traffic])).toEqual([[0.5, undefined]]);
   });
 
   it('400 when the canary\'s workload is not named, or with inline traffic counts', async () => {
