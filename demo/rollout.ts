@@ -111,6 +111,8 @@ export interface RolloutResult {
   readonly step: string;
   readonly looks: number;
   readonly lastReason: string;
+  /** The deciding look's metrics, "name: reason" (the overall reason may be a check's, the traffic split's). */
+  readonly lastMetricReasons: readonly string[];
   /** The HTML report of the deciding look, when `reportDir` was given. */
   readonly report?: string;
   /** rollback-then-fix: why the first revision was rolled back. */
@@ -161,7 +163,7 @@ export async function playRollout(options: RolloutOptions): Promise<RolloutResul
     const flaggerBody = { name: 'model', namespace: 'ml', phase: 'Progressing', checksum: `${options.scenario}-fix`, metadata: { since: 'canary', timelineStep: '5s', maxAge: '15m' } };
     const rollback = await post(`${judgeUrl}/v1/flagger/rollback`, flaggerBody);
     for (const line of wrap(`[${options.scenario}] new revision ${FIX_HASH} up, not served yet: Flagger's rollback hook answers ${rollback.status}: ${rollback.text.trim()}`, 100, '')) log(line);
-    if (rollback.status === 200) return { ...first, lastReason: `the fixed revision was rolled back before it served: ${rollback.text}` };
+    if (rollback.status === 200) return { ...first, lastReason: `the fixed revision was rolled back before it served: ${rollback.text}`, lastMetricReasons: [] };
     const second = await runSteps({ options, log, fleet, traffic, judgeUrl, startedAt });
     return { ...second, rolledBackFirst: first.lastReason, looksFirst: first.looks };
   } finally {
@@ -194,6 +196,7 @@ async function runSteps({ options, log, fleet, traffic, judgeUrl, startedAt }: S
   // the pause and the summary say.
   let looks = 0;
   let lastReason = '';
+  let lastMetricReasons: string[] = [];
   /** The deciding look's analysis request (the last look's: every outcome is decided by its last look). */
   let lastBody: object = {};
   const revision = fleet.identities.v2.hash;
@@ -240,8 +243,9 @@ async function runSteps({ options, log, fleet, traffic, judgeUrl, startedAt }: S
         post(`${judgeUrl}/v1/flagger/rollback`, flaggerBody),
         post(`${judgeUrl}/v1/analyze`, detailBody),
       ]);
-      const verdict = JSON.parse(detail.text) as { verdict?: string; reason?: string };
+      const verdict = JSON.parse(detail.text) as { verdict?: string; reason?: string; metrics?: { name: string; reason: string }[] };
       lastReason = verdict.reason ?? detail.text;
+      lastMetricReasons = (verdict.metrics ?? []).map((m) => `${m.name}: ${m.reason}`);
       const weights = `v1=${step.weights.v1}% v2=${step.weights.v2}%${step.headerShare ? ` +${step.headerShare * 100}% by header` : ''}`;
       for (const line of lookLines({
         scenario: options.scenario,
@@ -266,7 +270,7 @@ async function runSteps({ options, log, fleet, traffic, judgeUrl, startedAt }: S
         for (const line of wrap(`[${options.scenario}] ROLLED BACK at ${step.label}, look ${looks}: ${lastReason}`, 100, '')) log(line);
         await fleet.setCrashed('v2', false);
         const report = await writeReport(judgeUrl, detailBody, options, log);
-        return { scenario: options.scenario, outcome: 'rolled-back', step: step.label, looks, lastReason, ...(report ? { report } : {}) };
+        return { scenario: options.scenario, outcome: 'rolled-back', step: step.label, looks, lastReason, lastMetricReasons, ...(report ? { report } : {}) };
       }
       advanced = step.promotion ? argo.phase === 'Successful' && flaggerGate.status === 200 : look === maxLooks && flaggerGate.status === 200;
       lastBody = detailBody;
@@ -274,13 +278,13 @@ async function runSteps({ options, log, fleet, traffic, judgeUrl, startedAt }: S
     if (!advanced) {
       log(`[${options.scenario}] PAUSED at ${step.label}, look ${looks}: still inconclusive after the gate's ${maxLooks} looks at this step`);
       const report = await writeReport(judgeUrl, lastBody, options, log);
-      return { scenario: options.scenario, outcome: 'paused', step: step.label, looks, lastReason, ...(report ? { report } : {}) };
+      return { scenario: options.scenario, outcome: 'paused', step: step.label, looks, lastReason, lastMetricReasons, ...(report ? { report } : {}) };
     }
   }
   traffic.setWeights({ v1: 0, v2: 100 });
   log(`[${options.scenario}] PROMOTED at look ${looks}: model-v2 (${revision}) now takes 100 % of traffic`);
   const report = await writeReport(judgeUrl, lastBody, options, log);
-  return { scenario: options.scenario, outcome: 'promoted', step: '50%', looks, lastReason, ...(report ? { report } : {}) };
+  return { scenario: options.scenario, outcome: 'promoted', step: '50%', looks, lastReason, lastMetricReasons, ...(report ? { report } : {}) };
 }
 
 /** The deciding look's HTML report written to `<reportDir>/<scenario>.html`; its path, or undefined without a reportDir. */

@@ -37,6 +37,8 @@ describeWithPrometheus('the seed rollout against a real Prometheus', () => {
     if (scenario === 'crash') expect(result.lastReason).toMatch(/callers' proxies failed before it answered: UF [\d,]+ \(connection failure\)/);
     // The fixed revision is judged on its own pods: promoted although its predecessor failed.
     if (scenario === 'rollback-then-fix') expect(result.rolledBackFirst).toMatch(/beyond the tolerated|below the marginal threshold/);
-    if (scenario === 'default-buckets') expect(result.lastReason).toMatch(/too coarse to ever tell whether it is within the tolerated \+10%: p95 lies in the bucket \(50, 100\].*statsHistogramBuckets/);
+    // The latency metric's own reason: the overall one can be a check's (the traffic split's, which
+    // the demo's five-second windows under load can trip).
+    if (scenario === 'default-buckets') expect(result.lastMetricReasons.join('\n')).toMatch(/too coarse to ever tell whether it is within the tolerated \+10%: p95 lies in the bucket \(50, 100\].*statsHistogramBuckets/);
   }, 240_000);
 });
