@@ -100,11 +100,12 @@ export function decideByFirstCrossing(checks: readonly CrossingCheck[], looks: n
   const last = looks - 1;
   const failAts = checks.map((c) => first(c.claims.failing));
   const failAt = failAts.some((x) => x === undefined) ? undefined : Math.max(...(failAts as number[]));
-  const passAts = checks.map((c) => first(c.claims.passing)).filter((x): x is number => x !== undefined);
+  // A check whose fail claim has held carries no pass (its evidence shows its margin crossed).
+  const passAts = checks.map((c, i) => (failAts[i] === undefined ? first(c.claims.passing) : undefined)).filter((x): x is number => x !== undefined);
   const passAt = passAts.length ? Math.min(...passAts) : undefined;
   const verdict: Verdict = failAt !== undefined ? 'fail' : passAt !== undefined ? 'pass' : 'inconclusive';
   const decidedAt = verdict === 'fail' ? failAt : verdict === 'pass' ? passAt : undefined;
-  const still = verdict === 'fail' ? checks.every((c) => c.claims.failing[last]) : verdict === 'pass' ? checks.some((c) => c.claims.passing[last]) : false;
+  const still = verdict === 'fail' ? checks.every((c) => c.claims.failing[last]) : verdict === 'pass' ? checks.some((c, i) => failAts[i] === undefined && c.claims.passing[last]) : false;
 
   const perCheck: Check[] = checks.map((c) => {
     const f = first(c.claims.failing);
@@ -112,7 +113,7 @@ export function decideByFirstCrossing(checks: readonly CrossingCheck[], looks: n
     const v: Verdict = f !== undefined ? 'fail' : p !== undefined ? 'pass' : 'inconclusive';
     return { verdict: v, effect: c.effectAt(v, v === 'fail' ? f! : v === 'pass' ? p! : last) };
   });
-  const decisiveIndex = verdict === 'pass' ? checks.findIndex((c) => first(c.claims.passing) === passAt) : verdict === 'fail' ? failAts.indexOf(failAt) : 0;
+  const decisiveIndex = verdict === 'pass' ? checks.findIndex((c, i) => failAts[i] === undefined && first(c.claims.passing) === passAt) : verdict === 'fail' ? failAts.indexOf(failAt) : 0;
   const seriesLooks = [...new Set([...checks[decisiveIndex].seriesLooks, ...(decidedAt !== undefined ? [decidedAt] : [])])].sort((a, b) => a - b);
   const timeline = checks[decisiveIndex].series(seriesLooks, (k) => (decidedAt !== undefined && k >= decidedAt ? verdict : 'inconclusive'));
   return { verdict, checks: perCheck, decisive: perCheck[decisiveIndex], ...(decidedAt !== undefined ? { decidedAt: decidedAt + 1 } : {}), still, timeline };

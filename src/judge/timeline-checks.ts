@@ -19,8 +19,9 @@
  *   started at the window's first interval: a gate's pass rests on the traffic it gates, not
  *   on early steps at 1 %. Valid for each window at its own level whatever came before it
  *   (the earlier intervals do not enter the product). Sticky within the window: once made, a
- *   pass stands until the canary's weight steps (new traffic to judge) or a fail arrives, so
- *   the same evidence never flips it back to inconclusive.
+ *   pass stands until the canary's weight steps (new traffic to judge) or a fail arrives (the
+ *   metric's, or the fail claim of the check the pass rests on), so the same evidence never
+ *   flips it back to inconclusive.
  * - Margins are alternatives, as without a timeline (src/judge/margin-check.ts): the metric
  *   fails when every check's fail claim has held, and passes while one check's pass claim
  *   holds. Which check a window's pass rests on is chosen before the window from the data
@@ -250,7 +251,12 @@ function runStart(xs: readonly boolean[], at: number): number {
   return k;
 }
 
-/** The metric's verdict as of look k: fail when every check's fail claim has held, else pass while one check's pass claim holds. */
+/**
+ * The metric's verdict as of look k: fail when every check's fail claim has held, else pass
+ * while one check's pass claim holds and that check's own fail claim has not held: a pass made
+ * earlier in the window cannot stand on a margin its own evidence has since shown crossed (with
+ * two margins, the other may not have failed yet; the metric is then inconclusive).
+ */
 interface Assessment {
   readonly verdict: Verdict;
   readonly decisive: number;
@@ -266,7 +272,7 @@ function assess(checks: readonly { readonly claims: Claims }[], k: number): Asse
   }
   let best: Assessment | undefined;
   checks.forEach((c, i) => {
-    if (!c.claims.passing[k]) return;
+    if (!c.claims.passing[k] || failAts[i] !== undefined) return;
     const at = runStart(c.claims.passing, k);
     if (!best || at < best.decidedAt!) best = { verdict: 'pass', decisive: i, decidedAt: at };
   });
