@@ -296,6 +296,7 @@ function trueEffect(scenario: Scenario): string {
         .join(', '),
     );
   }
+  if (scenario.weightSent) parts.push("the step's weight stated (canaryWeight), as Flagger's gauge or expectedCanaryShare gives it");
   if (scenario.testers) {
     const t = scenario.testers;
     parts.push(`none in the versions; ${t.perMinute} requests/minute of header-routed testers forced to the canary, ${t.latencyFactor}x slower and with ${t.errorFactor}x the errors whatever the version (the shipped templates' expectedCanaryShare sent, Istio's labels without the header's)`);
@@ -501,7 +502,7 @@ async function main(): Promise<void> {
     // Issue 21, items 1-3.
     ...['aa-envoy', 'aa-outage-step-inside', 'aa-outage-lag30s', 'aa-outage-clusters'].map((scenario) => ({ text: 'A/A false-rollback rate over all looks, default margins <= 5 %', scenario, value: (t: Tally) => t.rolledBack(), ok: (v: number) => v <= 0.05 })),
     ...['envoy-shape+20%', 'envoy-shape+16%'].map((scenario) => ({ text: 'a p95 truly beyond the margin never passes (pass at any look) <= 5 %', scenario, value: (t: Tally) => t.passedBy50(), ok: (v: number) => v <= 0.05 })),
-    ...['late-latency+40%', 'late-errors-4x'].flatMap((scenario) => [
+    ...['late-latency+40%', 'late-errors-4x', 'late-latency+40%-step-inside+weight', 'late-errors-4x-step-inside+weight'].flatMap((scenario) => [
       { text: 'late harm: the gate (looks 15-21) passes <= 5 %', scenario, value: (t: Tally) => t.gatePassed(), ok: (v: number) => v <= 0.05 },
       { text: "late harm: rolled back by the gate's fifth look (look 19) >= 90 %", scenario, value: (t: Tally) => t.rolledBackBy(FIRST_LOOK_OF_50_PERCENT_STEP + 4), ok: (v: number) => v >= 0.9 },
     ]),

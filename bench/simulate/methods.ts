@@ -144,7 +144,8 @@ export function canaryJudge(evidence: Evidence, timeline = false, name = timelin
       // latest minute's requests (trafficLookback: the timeline step).
       const latest = data.minutes.at(-1);
       const traffic = scenario.testers && latest ? { expectedCanaryShare: canaryShareAt(data.look), baseline: latest.baseline.requests, canary: latest.canary.requests } : undefined;
-      const result = analyze({ metrics: (timeline ? canaryJudgeTimelineMetrics : canaryJudgeMetrics)(data, scenario.margins), ...(traffic ? { traffic } : {}) }, evidence);
+      const weight = scenario.weightSent ? { canaryWeight: canaryShareAt(data.look) } : {};
+      const result = analyze({ metrics: (timeline ? canaryJudgeTimelineMetrics : canaryJudgeMetrics)(data, scenario.margins), ...(traffic ? { traffic } : {}), ...weight }, evidence);
       const metrics = {} as Record<MetricName, Verdict>;
       const projections: Partial<Record<MetricName, LookProjection>> = {};
       for (const m of result.metrics) {

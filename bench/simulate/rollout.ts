@@ -128,6 +128,13 @@ export interface Scenario {
    * weight as `expectedCanaryShare`, with the latest minute's request counts.
    */
   readonly testers?: { readonly perMinute: number; readonly latencyFactor: number; readonly errorFactor: number };
+  /**
+   * The canary-judge methods state the step's weight (`canaryWeight`: Flagger's gauge where its
+   * step is too recent to count the split, or `expectedCanaryShare`), so a pass waits until the
+   * latest interval shows it (src/judge/current-weight.ts). No request counts are sent: the
+   * split check is not what is measured.
+   */
+  readonly weightSent?: boolean;
 }
 
 /**
@@ -217,6 +224,12 @@ export const SCENARIOS: readonly Scenario[] = [
     timing: { stepInsideMinute: true, canaryLagSeconds: 30, errorClusterSize: 20, outage: { rate: OUTAGE_ERROR_RATE } },
   },
   // Issue 21 (item 5): 50 requests/minute of header-routed testers, 1.5x slower and 3x the errors whatever the version.
+  // Late harm with the step to 50 % inside its minute: at look 15 the latest interval can still
+  // read mostly 10 %. The same rollouts (one stream) judged without and with the weight stated.
+  { name: 'late-latency+40%-step-inside', role: 'harmful', canary: BASELINE, lateCanary: { fromLook: 15, canary: { ...BASELINE, latencyMedianMs: 40 * 1.4 } }, margins: 'default', stream: 2111, timing: { stepInsideMinute: true } },
+  { name: 'late-latency+40%-step-inside+weight', role: 'harmful', canary: BASELINE, lateCanary: { fromLook: 15, canary: { ...BASELINE, latencyMedianMs: 40 * 1.4 } }, margins: 'default', stream: 2111, timing: { stepInsideMinute: true }, weightSent: true },
+  { name: 'late-errors-4x-step-inside', role: 'harmful', canary: BASELINE, lateCanary: { fromLook: 15, canary: { ...BASELINE, errorRate: 0.02 } }, margins: 'default', stream: 2112, timing: { stepInsideMinute: true } },
+  { name: 'late-errors-4x-step-inside+weight', role: 'harmful', canary: BASELINE, lateCanary: { fromLook: 15, canary: { ...BASELINE, errorRate: 0.02 } }, margins: 'default', stream: 2112, timing: { stepInsideMinute: true }, weightSent: true },
   { name: 'aa-header-testers', role: 'healthy', canary: BASELINE, margins: 'default', stream: 2110, testers: { perMinute: 50, latencyFactor: 1.5, errorFactor: 3 } },
 ];
 
