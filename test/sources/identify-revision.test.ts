@@ -35,6 +35,14 @@ describe('pod names (the ReplicaSet controller\'s generateName)', () => {
     expect(podPrefix(pod)).toBe(prefixOfReplicaSet(rs));
     expect(podPrefix('ab-c')).toBeUndefined();
   });
+
+  it('knows a name no ReplicaSet gives: a StatefulSet\'s pod, a bare pod', () => {
+    expect(podPrefix('model-primary-0')).toBeUndefined();
+    expect(podPrefix('model-0')).toBeUndefined();
+    expect(podPrefix('model-7c9d8f6b4-X2KQZ')).toBeUndefined();
+    expect(podPrefix('modelserver12345')).toBeUndefined();
+    expect(podPrefix('model-7c9d8f6b4-p0001')).toBe('model-7c9d8f6b4-');
+  });
 });
 
 describe('identifyRevision', () => {
@@ -72,6 +80,18 @@ describe('identifyRevision', () => {
   it('judges a ReplicaSet scaled to zero and back (an aborted rollout retried) from its latest run', () => {
     const side = activity({ 'model-aaaaa11-p0001': { served: served(90, 60) }, 'model-aaaaa11-p0009': { served: served(20), present: true } });
     expect(identifyRevision(side, { ...options, hash: 'aaaaa11' })).toMatchObject({ start: END - 21 * MIN });
+  });
+
+  it('says so when its pods were not created by a ReplicaSet, never pinning a pattern that matches none of them', () => {
+    // Before: "model-primary-0" was read as the ReplicaSet "model-prim", pinned, and every query matched nothing ("neither side has any data").
+    const side = activity({ 'model-primary-0': { served: served(30), present: true }, 'model-primary-1': { served: served(30), present: true } });
+    for (const revision of [identifyRevision(side, options), identifyRevision(side, { ...options, hash: '7c9d8f6b4' })]) {
+      expect(revision.known).toBe(false);
+      expect(!revision.known && revision.reason).toMatch(/^its pods \("model-primary-0", "model-primary-1"\) were not created by a ReplicaSet: .*"revisionFrom": "labels"/);
+    }
+    // Beside a ReplicaSet's pods they are left out, like another ReplicaSet.
+    const mixed = activity({ 'model-primary-0': { served: served(30), present: true }, 'model-7c9d8f6b4-x2kqz': { served: served(10), present: true } });
+    expect(identifyRevision(mixed, options)).toMatchObject({ known: true, replicaSet: 'model-7c9d8f6b4' });
   });
 
   it('cannot tell revisions apart without a pod label, unless the caller vouches for the labels', () => {

@@ -94,12 +94,13 @@ export function identifyRevision(activity: SideActivity, options: IdentifyOption
     return { known: true, method: 'labels', start: runStart(activity.traffic.flatMap((p) => p.stepEnds)), excluded: [] };
   }
 
-  const { groups, podless } = groupByReplicaSet(activity);
+  const { groups, podless, foreign } = groupByReplicaSet(activity);
   if (options.hash !== undefined) {
     const hash = options.hash;
     const own = groups.filter((g) => prefixHasHash(g.prefix, hash));
     const excluded = groups.filter((g) => !own.includes(g)).map((g) => replicaSetName(g.prefix));
     if (!own.length && podless) return { known: false, reason: noPodLabel() };
+    if (!own.length && !groups.length && foreign.length) return { known: false, reason: notFromReplicaSets(foreign) };
     return {
       known: true,
       method: 'pod-template-hash',
@@ -112,7 +113,7 @@ export function identifyRevision(activity: SideActivity, options: IdentifyOption
   }
 
   if (!groups.length) {
-    return { known: false, reason: podless ? noPodLabel() : `no pod of it served a request in the last ${duration(options.lookedBackSeconds)}` };
+    return { known: false, reason: podless ? noPodLabel() : foreign.length ? notFromReplicaSets(foreign) : `no pod of it served a request in the last ${duration(options.lookedBackSeconds)}` };
   }
   const alive = groups.filter((g) => g.present);
   if (!alive.length) {
@@ -144,14 +145,20 @@ function via(activity: SideActivity): { via?: 'kube-state-metrics' } {
   return activity.via ? { via: activity.via } : {};
 }
 
-function groupByReplicaSet(activity: SideActivity): { groups: Group[]; podless: boolean } {
+/**
+ * The side's pods by ReplicaSet; `podless` when series carry no `pod` label, `foreign` the pods
+ * whose names no ReplicaSet gives (left out of every group).
+ */
+function groupByReplicaSet(activity: SideActivity): { groups: Group[]; podless: boolean; foreign: string[] } {
   const byPrefix = new Map<string, Group>();
   const replicaSets = new Set(activity.traffic.filter((t) => t.replicaSet).map((t) => t.pod));
   let podless = false;
+  const foreign = new Set<string>();
   const groupOf = (pod: string): Group | undefined => {
     const prefix = replicaSets.has(pod) ? prefixOfReplicaSet(pod) : podPrefix(pod);
     if (prefix === undefined) {
-      podless = true;
+      if (pod === '') podless = true;
+      else foreign.add(pod);
       return undefined;
     }
     let group = byPrefix.get(prefix);
@@ -166,7 +173,7 @@ function groupByReplicaSet(activity: SideActivity): { groups: Group[]; podless: 
     const group = groupOf(pod);
     if (group) group.present = true;
   }
-  return { groups: [...byPrefix.values()], podless };
+  return { groups: [...byPrefix.values()], podless, foreign: [...foreign].sort() };
 }
 
 function firstOf(group: Group): number {
@@ -179,6 +186,15 @@ function lastOf(group: Group): number {
 
 function noPodLabel(): string {
   return 'its series carry no `pod` label, so one revision cannot be told from another (add the pod label in the scrape config, as Istio\'s kubernetes-pods job and the Prometheus Operator do, or send "revisionFrom": "labels" if its labels change with every revision)';
+}
+
+function notFromReplicaSets(pods: readonly string[]): string {
+  const named = pods.slice(0, 3).map((p) => `"${p}"`).join(', ');
+  return (
+    `its pods (${named}${pods.length > 3 ? ` and ${pods.length - 3} more` : ''}) were not created by a ReplicaSet: a ReplicaSet's pod is named "<replicaset>-" and five generated characters, ` +
+    'and these are not (a StatefulSet\'s pods, bare pods), so one revision cannot be told from another by its pods; ' +
+    'Argo Rollouts and Flagger roll out ReplicaSets: select their pods, or send "revisionFrom": "labels" if the labels change with every revision'
+  );
 }
 
 function iso(seconds: number): string {

@@ -17,10 +17,20 @@ const RANDOM_SUFFIX = 5;
 /** The API server truncates a generateName to this many characters before the suffix. */
 const MAX_GENERATE_NAME = 63 - RANDOM_SUFFIX;
 
-/** The generateName a pod was created from (`model-7c9d8f6b4-` for `model-7c9d8f6b4-x2kqz`), or undefined when the name is too short to have one. */
+/** The API server's random suffix: five lower-case alphanumerics (apimachinery's rand.String). */
+const GENERATED_SUFFIX = /^[a-z0-9]{5}$/;
+
+/**
+ * The generateName a pod was created from (`model-7c9d8f6b4-` for `model-7c9d8f6b4-x2kqz`), or
+ * undefined when the name cannot have one: too short, or not a generateName and its suffix
+ * (`model-0`, a StatefulSet's pod; a bare pod's name). A generateName ends in "-" unless it was
+ * truncated to 58 characters.
+ */
 export function podPrefix(pod: string): string | undefined {
   if (pod.length <= RANDOM_SUFFIX + 1) return undefined;
-  return pod.slice(0, -RANDOM_SUFFIX);
+  const prefix = pod.slice(0, -RANDOM_SUFFIX);
+  if (!GENERATED_SUFFIX.test(pod.slice(-RANDOM_SUFFIX))) return undefined;
+  return prefix.endsWith('-') || prefix.length === MAX_GENERATE_NAME ? prefix : undefined;
 }
 
 /** The ReplicaSet a pod prefix belongs to, when the prefix was not truncated (`model-7c9d8f6b4`). */
