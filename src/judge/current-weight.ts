@@ -43,7 +43,7 @@ export function atCurrentWeight(metric: MetricInput, result: MetricResult, weigh
     verdict: 'inconclusive',
     reason:
       `not passed at the current weight yet: the routing gives the canary ${percent(weight)} of the traffic, and the timeline's latest interval (${latest.interval + 1}) ` +
-      `still shows ${percent(latest.share)} of ${latest.total.toLocaleString('en-US')} (the step is more recent than the data: Prometheus' scrapes lag), ` +
+      `still shows ${percent(latest.share)} of ${latest.total.toLocaleString('en-US')} (a step more recent than the data, as at the first look after setWeight while Prometheus' scrapes lag, or traffic not reaching the canary), ` +
       `so this pass would rest on an earlier step's traffic; the step's own intervals decide at a later look. Without this: ${result.reason}`,
   };
 }
