@@ -100,13 +100,15 @@ describeWithPrometheus('a real Prometheus failing under the running service', ()
     fleet = await createFleet();
     prometheus = await startPrometheus({ targets: fleet.targets, binary, dir: dataDir });
     promPort = Number(new URL(prometheus.url).port);
-    // 18 s of traffic: on a machine loaded by a whole test run, 12 s left the control short of a pass.
     const traffic = createTraffic({ endpoints: fleet.endpoints, weights: { v1: 50, v2: 50 }, speed: 3, maxDurationMs: 18000 });
     traffic.start();
     const final = await traffic.done;
+    // A fixed window, so every analysis below judges the same data, ending inside the traffic: a
+    // last interval holding only the tail of in-flight requests (on a loaded machine, mostly the
+    // slower side's) sets the canary's "current weight" on a handful of requests, and the gated
+    // window shrinks to that interval (inconclusive; it failed the control in full runs).
+    const end = Math.floor(Date.now() / 1000) - 1;
     await waitForSamples(prometheus.url, `sum(istio_requests_total{reporter="destination",${NS}})`, final.completed, 10_000);
-    // A fixed window, so every analysis below judges the same data.
-    const end = Math.ceil(Date.now() / 1000) + 1;
     await new Promise((resolve) => setTimeout(resolve, 1500));
     body = {
       labels: { destination_workload_namespace: 'ml' },
@@ -143,6 +145,7 @@ describeWithPrometheus('a real Prometheus failing under the running service', ()
 
   it('passes the healthy canary while Prometheus is well (the control)', () => {
     // The reason and the traffic volume show in the diff if this ever fails.
+    if (healthy.verdict !== 'pass') console.log('CONTROL', JSON.stringify({ ...healthy, metrics: (healthy.metrics as { name: string; verdict: string; reason: string }[] | undefined)?.map((m) => ({ name: m.name, verdict: m.verdict, reason: m.reason })) }, null, 1));
     expect(healthy).toMatchObject({ verdict: 'pass' });
     expect(idleTimers).toBeLessThan(20);
   });
