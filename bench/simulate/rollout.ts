@@ -223,13 +223,13 @@ export const SCENARIOS: readonly Scenario[] = [
     stream: 2109,
     timing: { stepInsideMinute: true, canaryLagSeconds: 30, errorClusterSize: 20, outage: { rate: OUTAGE_ERROR_RATE } },
   },
-  // Issue 21 (item 5): 50 requests/minute of header-routed testers, 1.5x slower and 3x the errors whatever the version.
   // Late harm with the step to 50 % inside its minute: at look 15 the latest interval can still
   // read mostly 10 %. The same rollouts (one stream) judged without and with the weight stated.
   { name: 'late-latency+40%-step-inside', role: 'harmful', canary: BASELINE, lateCanary: { fromLook: 15, canary: { ...BASELINE, latencyMedianMs: 40 * 1.4 } }, margins: 'default', stream: 2111, timing: { stepInsideMinute: true } },
   { name: 'late-latency+40%-step-inside+weight', role: 'harmful', canary: BASELINE, lateCanary: { fromLook: 15, canary: { ...BASELINE, latencyMedianMs: 40 * 1.4 } }, margins: 'default', stream: 2111, timing: { stepInsideMinute: true }, weightSent: true },
   { name: 'late-errors-4x-step-inside', role: 'harmful', canary: BASELINE, lateCanary: { fromLook: 15, canary: { ...BASELINE, errorRate: 0.02 } }, margins: 'default', stream: 2112, timing: { stepInsideMinute: true } },
   { name: 'late-errors-4x-step-inside+weight', role: 'harmful', canary: BASELINE, lateCanary: { fromLook: 15, canary: { ...BASELINE, errorRate: 0.02 } }, margins: 'default', stream: 2112, timing: { stepInsideMinute: true }, weightSent: true },
+  // Issue 21 (item 5): 50 requests/minute of header-routed testers, 1.5x slower and 3x the errors whatever the version.
   { name: 'aa-header-testers', role: 'healthy', canary: BASELINE, margins: 'default', stream: 2110, testers: { perMinute: 50, latencyFactor: 1.5, errorFactor: 3 } },
 ];
 
