@@ -38,8 +38,10 @@ export function atCurrentWeight(metric: MetricInput, result: MetricResult, weigh
   if (result.verdict !== 'pass' || weight === undefined || !(weight > 0 && weight < 1) || metric.kind === 'paired' || timelineLength(metric) === 0) return result;
   const latest = latestShare(metric);
   if (!latest || !clearlyBelowHalf(latest.share, latest.total, weight)) return result;
+  // No decision stands, so no interval it was reached at.
+  const { decidedAt: _decidedAt, ...undecided } = result;
   return {
-    ...result,
+    ...undecided,
     verdict: 'inconclusive',
     reason:
       `not passed at the current weight yet: the routing gives the canary ${percent(weight)} of the traffic, and the timeline's latest interval (${latest.interval + 1}) ` +

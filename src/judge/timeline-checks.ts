@@ -251,12 +251,7 @@ function runStart(xs: readonly boolean[], at: number): number {
   return k;
 }
 
-/**
- * The metric's verdict as of look k: fail when every check's fail claim has held, else pass
- * while one check's pass claim holds and that check's own fail claim has not held: a pass made
- * earlier in the window cannot stand on a margin its own evidence has since shown crossed (with
- * two margins, the other may not have failed yet; the metric is then inconclusive).
- */
+/** A metric's verdict as of one look, the check it rests on, and the look it was reached at. */
 interface Assessment {
   readonly verdict: Verdict;
   readonly decisive: number;
@@ -264,6 +259,12 @@ interface Assessment {
   readonly decidedAt?: number;
 }
 
+/**
+ * The metric's verdict as of look k: fail when every check's fail claim has held, else pass
+ * while one check's pass claim holds and that check's own fail claim has not held: a pass made
+ * earlier in the window cannot stand on a margin its own evidence has since shown crossed (with
+ * two margins, the other may not have failed yet; the metric is then inconclusive).
+ */
 function assess(checks: readonly { readonly claims: Claims }[], k: number): Assessment {
   const failAts = checks.map((c) => firstUpTo(c.claims.failing, k));
   if (failAts.every((x) => x !== undefined)) {

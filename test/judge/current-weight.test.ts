@@ -36,6 +36,9 @@ describe('a pass at the current weight', () => {
     expect(m.verdict).toBe('inconclusive');
     expect(m.reason).toMatch(/^not passed at the current weight yet: the routing gives the canary 50 % of the traffic, and the timeline's latest interval \(15\) still shows 13.3 % of 100,000/);
     expect(m.reason).toMatch(/Without this: /);
+    // The pass it withholds had a decidedAt; an undecided metric has none.
+    expect(analyze({ metrics: [timeline([FIRST_LOOK_SHARE])] }).metrics[0].decidedAt).toBeDefined();
+    expect(m.decidedAt).toBeUndefined();
     expect(result.verdict).toBe('inconclusive');
   });
 
